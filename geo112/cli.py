@@ -1,0 +1,96 @@
+"""The ``geo112`` command line: database, data, locate (and the road graph commands of ``cli_network``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geo112.config import Settings, get_settings
+from geo112.errors import Geo112Error
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.ensure_object(dict)["settings"]
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+class _Group(click.Group):
+    """A group that turns domain errors into a message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from geodata.kab_mojokerto import ManifestError
+
+        try:
+            return super().invoke(ctx)
+        except (Geo112Error, ManifestError) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.option("--database-url", envvar="GEO112_DATABASE_URL", help="SQLAlchemy URL of the PostGIS database.")
+@click.option("--data-dir", envvar="GEO112_DATA_DIR", type=click.Path(path_type=Path), help="Geodata directory.")
+@click.option("--cache-dir", envvar="GEO112_CACHE_DIR", type=click.Path(path_type=Path), help="Cache directory.")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, data_dir: Path | None, cache_dir: Path | None) -> None:
+    """geo112: GIS backbone of Call Center 112, Kabupaten Mojokerto."""
+    ctx.ensure_object(dict)["settings"] = get_settings(database_url=database_url, data_dir=data_dir, cache_dir=cache_dir)
+
+
+@main.group()
+def db() -> None:
+    """Create and migrate the database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Create the database when missing and apply migrations."""
+    from geo112 import migrate
+
+    url = _settings(ctx).database_url
+    if migrate.create_database(url):
+        click.echo("created database")
+    migrate.upgrade(url, revision)
+    click.echo(f"database at revision {migrate.current(url)}")
+
+
+@main.group()
+def data() -> None:
+    """Load the geodata named in the manifest."""
+
+
+@data.command("load")
+@click.pass_context
+def data_load(ctx: click.Context) -> None:
+    """Verify the inputs against the manifest and load them (idempotent)."""
+    from geo112.db import session_scope
+    from geo112.loading import load_geography
+
+    settings = _settings(ctx)
+    with session_scope(settings.database_url) as session:
+        report = load_geography(session, settings.data_dir)
+    _echo_json({"loaded": report.counts, "datasets": report.datasets})
+
+
+@main.command("locate")
+@click.option("--lat", required=True, help="Latitude, WGS84.")
+@click.option("--lon", required=True, help="Longitude, WGS84.")
+@click.pass_context
+def locate_cmd(ctx: click.Context, lat: str, lon: str) -> None:
+    """Print the desa, kecamatan and jurisdiction of a point as JSON."""
+    from geo112 import locate
+
+    _echo_json(locate(lon, lat, settings=_settings(ctx)))  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()

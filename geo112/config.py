@@ -1,0 +1,76 @@
+"""Settings of geo112, read from the environment in one place.
+
+Every setting has a documented default so that a fresh checkout runs as it is:
+
+``GEO112_DATABASE_URL``
+    SQLAlchemy URL of the PostGIS database; default the local PostgreSQL, database ``geo112``.
+``GEO112_DATA_DIR``
+    Directory holding the read-only inputs (``kab_mojokerto/raw``, ``osm``, ``facts``); default
+    ``../shared/geodata`` beside the checkout when present.
+``GEO112_CACHE_DIR``
+    Where generated artefacts (compiled road graphs) go; default ``.cache`` in the checkout.
+``GEO112_OSM_FILE``
+    The OSM extract the road graph is built from; default the synthetic Mojokerto network in the data dir.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/geo112"
+SYNTHETIC_OSM = Path("kab_mojokerto/osm/kab_mojokerto_synthetic.osm.bz2")
+
+
+def _default_data_dir() -> Path:
+    shared = REPO_ROOT.parent / "shared" / "geodata"
+    return shared if shared.is_dir() else REPO_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build one with :func:`get_settings` or pass values in tests."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path = field(default_factory=_default_data_dir)
+    cache_dir: Path = REPO_ROOT / ".cache"
+    osm_file: Path | None = None
+    # A point farther than this from every desa is "outside"; nearer, it sits in a sliver between polygons.
+    sliver_tolerance_m: float = 150.0
+
+    @property
+    def osm_path(self) -> Path:
+        """The OSM extract to build the road graph from."""
+        return self.osm_file or self.data_dir / SYNTHETIC_OSM
+
+    @property
+    def osm_is_synthetic(self) -> bool:
+        """True when the road graph comes from the synthetic network, which the UI must say."""
+        return "synthetic" in self.osm_path.name
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, then apply explicit overrides.
+
+    Parameters
+    ----------
+    **overrides
+        Field values that win over the environment (tests and the web app's config use this).
+
+    Returns
+    -------
+    Settings
+    """
+    env: dict[str, object] = {}
+    if url := os.environ.get("GEO112_DATABASE_URL"):
+        env["database_url"] = url
+    if data := os.environ.get("GEO112_DATA_DIR"):
+        env["data_dir"] = Path(data)
+    if cache := os.environ.get("GEO112_CACHE_DIR"):
+        env["cache_dir"] = Path(cache)
+    if osm := os.environ.get("GEO112_OSM_FILE"):
+        env["osm_file"] = Path(osm)
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**env)  # type: ignore[arg-type]

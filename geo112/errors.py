@@ -1,0 +1,43 @@
+"""Errors of the domain, each with the HTTP status the web layer answers it with."""
+
+from __future__ import annotations
+
+
+class Geo112Error(Exception):
+    """Base of the errors that carry a message meant for the person who sent the input."""
+
+    status = 400
+    error = "bad_request"
+
+    def __init__(self, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidInput(Geo112Error, ValueError):
+    """The input is malformed: missing, not a number, out of range."""
+
+
+class Forbidden(Geo112Error):
+    status, error = 403, "forbidden"
+
+
+class NotFound(Geo112Error):
+    status, error = 404, "not_found"
+
+
+class Conflict(Geo112Error):
+    status, error = 409, "conflict"
+
+
+class Gone(Geo112Error):
+    status, error = 410, "gone"
+
+
+class Unprocessable(Geo112Error):
+    status, error = 422, "unprocessable"
+
+
+class ServiceUnavailable(Geo112Error):
+    status, error = 503, "service_unavailable"
