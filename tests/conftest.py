@@ -1,0 +1,74 @@
+"""Shared fixtures: a real PostGIS database created for the test session, migrated and loaded once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from geo112 import migrate
+from geo112.config import Settings, get_settings
+from geo112.db import get_engine, session_factory
+from geo112.loading import load_geography
+
+TEST_DATABASE_URL = os.environ.get("GEO112_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/geo112_test")
+
+
+def recreate_database(url: str) -> None:
+    """Drop the database named in ``url`` (closing its connections) and create it empty."""
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+    migrate.create_database(url)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at the test database and a per-session cache directory."""
+    return get_settings(database_url=TEST_DATABASE_URL, cache_dir=Path(os.environ.get("GEO112_TEST_CACHE_DIR", tmp_path_factory.mktemp("cache"))))
+
+
+@pytest.fixture(scope="session")
+def database(settings: Settings) -> str:
+    """A fresh PostGIS database at the newest migration, with the Mojokerto geography loaded."""
+    recreate_database(settings.database_url)
+    migrate.upgrade(settings.database_url)
+    with session_factory(settings.database_url).begin() as session:
+        load_geography(session, settings.data_dir)
+    return settings.database_url
+
+
+@pytest.fixture
+def session(database: str) -> Iterator[Session]:
+    """A session whose work is rolled back after the test, so tests do not see each other's rows."""
+    connection = get_engine(database).connect()
+    outer = connection.begin()
+    db_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db_session
+    finally:
+        db_session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(database: str, settings: Settings):  # noqa: ANN201 - flask.Flask
+    """The web app on the test database."""
+    from web import create_app
+
+    return create_app({"TESTING": True, "GEO112_DATABASE_URL": database, "GEO112_CACHE_DIR": str(settings.cache_dir)})
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    """A test client of the web app."""
+    return app.test_client()

@@ -1,0 +1,62 @@
+"""Geography endpoints: locate a point, search desa, desa/kecamatan GeoJSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from geo112.errors import InvalidInput
+from geo112.features import MAX_LIMIT, PROVIDERS
+from geo112.geography import locate, search_desa
+from geo112.validate import lon_lat
+from web.db import get_session, settings
+
+bp = Blueprint("geography", __name__, url_prefix="/api/v1")
+
+
+def int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    """Read an integer query parameter within ``[lo, hi]``."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an integer, got {raw[:40]!r}") from None
+    if not lo <= value <= hi:
+        raise InvalidInput(f"{name} must be within [{lo}, {hi}], got {value}")
+    return value
+
+
+@bp.get("/locate")
+def locate_point() -> ResponseReturnValue:
+    """Desa, kecamatan and jurisdiction of ``?lat=&lon=``."""
+    lon, lat = lon_lat(request.args.get("lon"), request.args.get("lat"))
+    return jsonify(locate(get_session(), lon, lat, settings().sliver_tolerance_m))
+
+
+@bp.get("/desa")
+def desa_search() -> ResponseReturnValue:
+    """Desa whose name matches ``?q=``, tolerant of spelling variants."""
+    query = request.args.get("q", "").strip()
+    if not query:
+        raise InvalidInput("q is required: part of a desa or kecamatan name")
+    if len(query) > 100:
+        raise InvalidInput("q is longer than 100 characters")
+    return jsonify({"query": query, "results": search_desa(get_session(), query, int_arg("limit", 10, 1, 50))})
+
+
+@bp.get("/<any(desa, kecamatan, jurisdiction):collection>.geojson")
+def collection_geojson(collection: str) -> ResponseReturnValue:
+    """All features of a collection; ``?simplify=<metres>`` simplifies geometry for maps."""
+    try:
+        simplify = float(request.args.get("simplify", 0))
+    except ValueError:
+        raise InvalidInput("simplify must be a number of metres") from None
+    if not 0 <= simplify <= 5000:
+        raise InvalidInput("simplify must be within [0, 5000] metres")
+    limit, offset = int_arg("limit", MAX_LIMIT, 1, MAX_LIMIT), int_arg("offset", 0, 0, 10**6)
+    body = PROVIDERS[collection].items(get_session(), simplify_m=simplify, limit=limit, offset=offset)
+    response = jsonify(body)
+    response.mimetype = "application/geo+json"
+    return response
