@@ -92,5 +92,26 @@ def locate_cmd(ctx: click.Context, lat: str, lon: str) -> None:
     _echo_json(locate(lon, lat, settings=_settings(ctx)))  # type: ignore[arg-type]
 
 
+@main.group()
+def users() -> None:
+    """Manage the people who log in."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["dispatcher", "planner", "admin"]), required=True)
+@click.option("--display-name", default=None)
+@click.password_option(envvar="GEO112_NEW_PASSWORD", help="Password (prompted when not given).")
+@click.pass_context
+def users_add(ctx: click.Context, username: str, role: str, display_name: str | None, password: str) -> None:
+    """Create a user with a role."""
+    from geo112.db import session_scope
+    from geo112.users import create_user
+
+    with session_scope(_settings(ctx).database_url) as session:
+        user = create_user(session, username, password, role, display_name)
+        click.echo(f"created {user.role} {user.username}")
+
+
 if __name__ == "__main__":
     main()

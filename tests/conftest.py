@@ -72,3 +72,31 @@ def app(database: str, settings: Settings):  # noqa: ANN201 - flask.Flask
 def client(app):  # noqa: ANN001, ANN201
     """A test client of the web app."""
     return app.test_client()
+
+
+PASSWORD = "correct-horse-112"
+ROLES = ("dispatcher", "planner", "admin")
+
+
+@pytest.fixture(scope="session")
+def users(database: str) -> dict[str, str]:
+    """One user per role (``test-dispatcher`` …), all with :data:`PASSWORD`; returns role → username."""
+    from geo112.users import create_user
+
+    with session_factory(database).begin() as db_session:
+        for role in ROLES:
+            create_user(db_session, f"test-{role}", PASSWORD, role)
+    return {role: f"test-{role}" for role in ROLES}
+
+
+@pytest.fixture
+def login(client, users: dict[str, str]):  # noqa: ANN001, ANN201
+    """Log the test client in as a role; returns the headers (CSRF token) for state-changing requests."""
+
+    def _login(role: str) -> dict[str, str]:
+        response = client.post("/api/v1/auth/login", json={"username": users[role], "password": PASSWORD},
+                               headers={"X-CSRFToken": client.get("/api/v1/auth/csrf").get_json()["csrf_token"]})
+        assert response.status_code == 200, response.get_json()
+        return {"X-CSRFToken": response.get_json()["csrf_token"]}
+
+    return _login

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from geo112.config import get_settings
+
+
+def _instance_secret(app: Flask) -> str:
+    """A random secret kept in the instance folder, so sessions survive restarts without a configured key."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -24,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("GEO112_SECRET_KEY", "dev-only-change-me"),
+        SECRET_KEY=os.environ.get("GEO112_SECRET_KEY") or _instance_secret(app),
         GEO112_DATABASE_URL=None,
         GEO112_DATA_DIR=None,
         GEO112_CACHE_DIR=None,
@@ -39,9 +51,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cache_dir=app.config["GEO112_CACHE_DIR"],
     )
 
-    from web import db, errors, geography
+    from web import auth, db, errors, geography, i18n, pages, security
 
     db.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(geography.bp)
+    app.register_blueprint(pages.bp)
     return app

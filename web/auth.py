@@ -1,0 +1,143 @@
+"""Log in and out, and role checks for every page and endpoint.
+
+Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure when ``GEO112_SECURE_COOKIES`` is set); every
+state-changing request carries a CSRF token (Flask-WTF), as a form field or the ``X-CSRFToken`` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+from sqlalchemy import select
+
+from geo112.errors import Forbidden, Geo112Error, InvalidInput
+from geo112.models import User
+from geo112.users import authenticate
+from web.db import get_session
+
+bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+LOGIN_LIMIT = "10 per minute"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Unauthorized(Geo112Error):
+    """No one is logged in."""
+
+    status, error = 401, "unauthorized"
+
+
+def current_user() -> User | None:
+    """The logged-in user of this request, or None."""
+    if "user" not in g:
+        user_id = session.get("user_id")
+        g.user = get_session().get(User, user_id) if user_id is not None else None
+        if g.user is not None and not g.user.active:
+            g.user = None
+    return g.user
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def require_role(*roles: str) -> Callable[[F], F]:
+    """Allow the view to users with one of ``roles`` (admins are always allowed).
+
+    Anonymous requests get 401 (API) or a redirect to the login page (pages); other roles get 403.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                if _wants_json():
+                    raise Unauthorized("log in first: POST /api/v1/auth/login")
+                return redirect(url_for("auth.login", next=request.full_path))
+            if user.role != "admin" and user.role not in roles:
+                raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}")
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def _login(username: str, password: str) -> User | None:
+    user = authenticate(get_session(), username, password)
+    if user is not None:
+        session.clear()
+        session["user_id"] = user.id
+        session.permanent = True
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after login would hand a phishing page the session.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login() -> ResponseReturnValue:
+    """The login form."""
+    error = None
+    if request.method == "POST":
+        if _login(request.form.get("username", ""), request.form.get("password", "")):
+            return redirect(_safe_next(request.args.get("next")))
+        error = "login_failed"
+    return render_template("auth/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """End the session."""
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/api/v1/auth/csrf")
+def csrf_token() -> ResponseReturnValue:
+    """A CSRF token for API clients, to send back as ``X-CSRFToken``."""
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+@bp.post("/api/v1/auth/login")
+@limiter.limit(LOGIN_LIMIT)
+def api_login() -> ResponseReturnValue:
+    """Log in with JSON ``{"username", "password"}``; answers the user and a fresh CSRF token."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+        raise InvalidInput('send JSON {"username": "...", "password": "..."}')
+    user = _login(body["username"], body["password"])
+    if user is None:
+        raise Unauthorized("wrong username or password")
+    return jsonify({"username": user.username, "role": user.role, "csrf_token": generate_csrf()})
+
+
+@bp.get("/api/v1/auth/me")
+def me() -> ResponseReturnValue:
+    """The logged-in user."""
+    user = current_user()
+    if user is None:
+        raise Unauthorized("not logged in")
+    return jsonify({"username": user.username, "display_name": user.display_name, "role": user.role})
+
+
+def init_app(app: Any) -> None:
+    """Register CSRF protection, the login rate limit and the blueprint."""
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.register_blueprint(bp)
