@@ -113,5 +113,21 @@ def users_add(ctx: click.Context, username: str, role: str, display_name: str | 
         click.echo(f"created {user.role} {user.username}")
 
 
+@users.command("demo")
+@click.pass_context
+def users_demo(ctx: click.Context) -> None:
+    """Create (or reset) a demo user per role with a fresh random password, and print the credentials."""
+    import secrets
+
+    from geo112.db import session_scope
+    from geo112.users import ROLES, ensure_user
+
+    with session_scope(_settings(ctx).database_url) as session:
+        for role in ROLES:
+            password = secrets.token_urlsafe(9)
+            ensure_user(session, f"demo-{role}", password, role)
+            click.echo(f"  {role:<10}  user: demo-{role:<11} password: {password}")
+
+
 if __name__ == "__main__":
     main()

@@ -43,6 +43,15 @@ def create_user(session: Session, username: str, password: str, role: str, displ
     return user
 
 
+def ensure_user(session: Session, username: str, password: str, role: str) -> User:
+    """Create the user, or give an existing one this password and role (used for the demo users)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        return create_user(session, username, password, role)
+    user.password_hash, user.role, user.active = generate_password_hash(password), role, True
+    return user
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None."""
     user = session.scalar(select(User).where(User.username == username.strip().lower(), User.active))

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up everything and run the dispatcher app on the demo data: http://127.0.0.1:${GEO112_PORT:-5000}/
+# Idempotent: running it again upgrades the database, reloads the data and restarts the app.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/install.sh"
+cd "$ROOT"
+
+log "migrating the database"
+geo112 db upgrade
+log "loading Kabupaten Mojokerto's geodata and the demo fleet"
+geo112 data load >/dev/null
+log "building the road graph (cached after the first run)"
+geo112 graph build
+log "demo users (the passwords are new on every run):"
+geo112 users demo
+log "starting the dispatcher app on http://127.0.0.1:${GEO112_PORT:-5000}/ (Ctrl-C stops it)"
+exec gunicorn --bind "127.0.0.1:${GEO112_PORT:-5000}" --workers 2 --threads 4 --access-logfile - "web:create_app()"

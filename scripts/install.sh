@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install what geo112 needs on a fresh Debian machine, idempotently; sourced by demo.sh and test.sh.
+#   - Debian packages: PostGIS and pgRouting for PostgreSQL 15, Chromium for the browser tests
+#   - PostgreSQL started when it is not running
+#   - a Python virtual environment in .venv with geo112 and its test/notebook extras
+#   - the web app's JavaScript/CSS assets, served locally (no CDN at run time)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${GEO112_VENV:-$ROOT/.venv}"
+PG_VERSION="${PG_VERSION:-15}"
+APT_PACKAGES=("postgresql-$PG_VERSION-postgis-3" "postgresql-$PG_VERSION-pgrouting" chromium nodejs npm)
+
+log() { printf '\033[1m[geo112]\033[0m %s\n' "$*"; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# Node may come from elsewhere than Debian (it does on some images): then npm is there already.
+if command -v npm >/dev/null; then missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}"); fi
+read -r -a missing <<< "${missing[*]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  log "starting PostgreSQL $PG_VERSION"
+  pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start || pg_ctlcluster "$PG_VERSION" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating Python environment $VENV"
+  python3 -m venv "$VENV"
+fi
+stamp="$VENV/.geo112-installed"
+if [ ! -f "$stamp" ] || [ "$ROOT/setup.cfg" -nt "$stamp" ]; then
+  log "installing geo112 and its dependencies"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -e "$ROOT[dev]"
+  touch "$stamp"
+fi
+
+if [ -f "$ROOT/web/package.json" ] && [ ! -d "$ROOT/web/node_modules" -o "$ROOT/web/package.json" -nt "$ROOT/web/node_modules" ]; then
+  log "installing the web app's JavaScript assets (npm registry)"
+  (cd "$ROOT/web" && npm ci --no-audit --no-fund --silent && touch node_modules)
+fi
+export PATH="$VENV/bin:$PATH"
