@@ -1,0 +1,249 @@
+"""Compile a timed osmnx graph into flat arrays (CSR forward and reverse).
+
+Why arrays: scipy's csgraph runs Dijkstra in C over CSR matrices, the arrays
+save and load as one ``.npz`` in milliseconds, and numpy indexing answers the
+per-edge questions (geometry, names, lengths) without Python loops.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+
+@dataclass(eq=False)
+class CompiledGraph:
+    """A directed road graph as arrays; edge ``i`` is row ``i`` of every edge array.
+
+    Edges are sorted by (``edge_u``, ``edge_v``) and unique: of parallel edges
+    only the fastest is kept, so the CSR data index of an edge is its id.
+
+    Attributes
+    ----------
+    node_osmid : ndarray of int64, shape (N,)
+        OSM node ids.
+    node_lon, node_lat : ndarray of float64, shape (N,)
+        Node coordinates (EPSG:4326).
+    indptr : ndarray of int64, shape (N + 1,)
+        Forward CSR row pointer: edges of node ``n`` are ``indptr[n]:indptr[n+1]``.
+    edge_u, edge_v : ndarray of int32, shape (E,)
+        Tail and head node index.
+    edge_tt : ndarray of float64, shape (E,)
+        Travel time in seconds at the profile speed.
+    edge_len : ndarray of float64, shape (E,)
+        Length in metres.
+    edge_name : ndarray of int32, shape (E,)
+        Index into ``names``; 0 is the unnamed road "".
+    names : ndarray of str
+        Street names.
+    geom_ptr : ndarray of int64, shape (E + 1,)
+        Coordinates of edge ``i`` are ``geom_lon/lat[geom_ptr[i]:geom_ptr[i+1]]``,
+        from tail to head, both nodes included.
+    geom_lon, geom_lat : ndarray of float64
+        Concatenated edge geometries.
+    rev_indptr : ndarray of int64, shape (N + 1,)
+        Reverse CSR row pointer (rows are heads).
+    rev_edge : ndarray of int64, shape (E,)
+        Edge ids in reverse CSR order (sorted by head, then tail).
+    meta : dict
+        Build report, profile version and source digest.
+    """
+
+    node_osmid: np.ndarray
+    node_lon: np.ndarray
+    node_lat: np.ndarray
+    indptr: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_tt: np.ndarray
+    edge_len: np.ndarray
+    edge_name: np.ndarray
+    names: np.ndarray
+    geom_ptr: np.ndarray
+    geom_lon: np.ndarray
+    geom_lat: np.ndarray
+    rev_indptr: np.ndarray
+    rev_edge: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_osmid)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of (deduplicated) directed edges."""
+        return len(self.edge_u)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "meta")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Return every array plus the metadata as JSON, ready for ``np.savez``."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "meta"}
+        out["meta"] = np.array(json.dumps(self.meta))
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Any) -> CompiledGraph:
+        """Rebuild a graph from :meth:`arrays` output (or an opened ``.npz``)."""
+        kwargs = {f.name: arrays[f.name] for f in fields(cls) if f.name != "meta"}
+        return cls(**kwargs, meta=json.loads(str(arrays["meta"])))
+
+    def matrix(self, weights: np.ndarray | None = None, reverse: bool = False) -> sp.csr_matrix:
+        """Return the forward (or reverse) adjacency as a scipy CSR matrix.
+
+        Why: csgraph's Dijkstra takes a CSR matrix; the reverse one answers
+        "from everywhere to this point" with a single search.
+
+        Parameters
+        ----------
+        weights
+            Per-edge weights in edge order; travel times by default.
+        reverse
+            Build the transpose (row = head node).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            Shape (N, N).
+        """
+        w = self.edge_tt if weights is None else weights
+        n = self.n_nodes
+        if reverse:
+            return sp.csr_matrix((w[self.rev_edge], self.edge_u[self.rev_edge], self.rev_indptr), shape=(n, n))
+        return sp.csr_matrix((w, self.edge_v, self.indptr), shape=(n, n))
+
+    def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Return the edge id of each (u, v) pair, -1 where there is no such edge.
+
+        Why: a vectorised lookup for reverse edges and for the edges of Dijkstra
+        predecessor trees.  It scans the CSR rows of ``u`` column by column (road
+        nodes have a handful of edges), which beats a binary search over all
+        edges because the rows are small and close in memory.
+
+        Parameters
+        ----------
+        u, v
+            Tail and head node indices, same shape (1-d).
+
+        Returns
+        -------
+        ndarray of int64
+            Edge ids or -1.
+        """
+        u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
+        start = self.indptr[u]
+        degree = self.indptr[u + 1] - start
+        out = np.full(len(u), -1, dtype=np.int64)
+        pending = np.flatnonzero(degree > 0)
+        k = 0
+        while len(pending):
+            pos = start[pending] + k
+            hit = self.edge_v[pos] == v[pending]
+            out[pending[hit]] = pos[hit]
+            pending = pending[~hit & (degree[pending] > k + 1)]
+            k += 1
+        return out
+
+    def edge_coords(self, edge: int) -> np.ndarray:
+        """Return the (k, 2) lon/lat coordinates of one edge, tail to head."""
+        s = slice(self.geom_ptr[edge], self.geom_ptr[edge + 1])
+        return np.column_stack([self.geom_lon[s], self.geom_lat[s]])
+
+
+def _csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:
+    """Return the CSR row pointer for sorted row indices."""
+    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
+
+
+def compile_graph(G: nx.MultiDiGraph, meta: dict[str, Any] | None = None, progress: bool = False) -> CompiledGraph:
+    """Compile a timed osmnx graph into a :class:`CompiledGraph`.
+
+    Why: parallel edges collapse to the fastest one (the one any shortest path
+    uses), self-loops go (no shortest path uses them), and geometry and names
+    become flat arrays.
+
+    Parameters
+    ----------
+    G
+        A graph from :func:`routing.graph.prepare_graph` (lon/lat nodes, edges
+        with ``length`` and ``travel_time``, optional ``geometry`` and ``name``).
+    meta
+        Metadata stored with the arrays.
+    progress
+        Show a progress bar over the edges.
+
+    Returns
+    -------
+    CompiledGraph
+    """
+    osmid = np.array(sorted(G.nodes), dtype=np.int64)
+    index = {n: i for i, n in enumerate(osmid.tolist())}
+    lon = np.array([G.nodes[n]["x"] for n in osmid.tolist()], dtype=np.float64)
+    lat = np.array([G.nodes[n]["y"] for n in osmid.tolist()], dtype=np.float64)
+    names: dict[str, int] = {"": 0}
+    u, v, tt, length, name, coords = [], [], [], [], [], []
+    edges = G.edges(data=True)
+    for a, b, d in tqdm(edges, total=G.number_of_edges(), desc="compile edges", disable=not progress):
+        if a == b:
+            continue
+        ia, ib = index[a], index[b]
+        u.append(ia)
+        v.append(ib)
+        tt.append(d["travel_time"])
+        length.append(d["length"])
+        label = d.get("name")
+        label = label[0] if isinstance(label, list) else label
+        name.append(names.setdefault(label if isinstance(label, str) else "", len(names)))
+        geom = d.get("geometry")
+        coords.append(np.asarray(geom.coords) if geom is not None else np.array([[lon[ia], lat[ia]], [lon[ib], lat[ib]]]))
+    u_arr, v_arr, tt_arr = np.array(u, dtype=np.int32), np.array(v, dtype=np.int32), np.array(tt)
+    # fastest parallel edge first, then keep the first of each (u, v)
+    order = np.lexsort((tt_arr, v_arr, u_arr))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (u_arr[order][1:] != u_arr[order][:-1]) | (v_arr[order][1:] != v_arr[order][:-1])
+    keep = order[first]
+    kept_coords = [coords[i] for i in keep.tolist()]
+    geom_ptr = np.concatenate([[0], np.cumsum([len(c) for c in kept_coords])]).astype(np.int64)
+    flat = np.concatenate(kept_coords)
+    edge_u, edge_v = u_arr[keep], v_arr[keep]
+    rev_edge = np.lexsort((edge_u, edge_v)).astype(np.int64)
+    return CompiledGraph(
+        node_osmid=osmid,
+        node_lon=lon,
+        node_lat=lat,
+        indptr=_csr_pointer(edge_u, len(osmid)),
+        edge_u=edge_u,
+        edge_v=edge_v,
+        edge_tt=tt_arr[keep],
+        edge_len=np.array(length, dtype=np.float64)[keep],
+        edge_name=np.array(name, dtype=np.int32)[keep],
+        names=np.array(list(names), dtype=str),
+        geom_ptr=geom_ptr,
+        geom_lon=flat[:, 0].copy(),
+        geom_lat=flat[:, 1].copy(),
+        rev_indptr=_csr_pointer(edge_v[rev_edge], len(osmid)),
+        rev_edge=rev_edge,
+        meta=dict(meta or {}),
+    )
+
+
+def concat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Return ``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])`` without a loop.
+
+    Why: gathering the coordinates of many edges (routes, snapping pieces) is
+    one fancy index instead of a Python loop per edge.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(np.asarray(starts, dtype=np.int64) - offsets, counts) + np.arange(counts.sum())

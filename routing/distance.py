@@ -1,0 +1,235 @@
+"""Snap points to the nearest road *edge*, with the offset along it.
+
+A two-way street is two directed edges with one geometry, so snapping works on
+*roads*: one per directed edge, or per pair of opposite edges.  Each road is
+oriented along an existing edge (``fwd``) and knows its opposite edge (``bwd``,
+-1 on one-way streets).  Road geometries are cut into short pieces whose
+midpoints go into a KD-tree; a query checks the k nearest pieces exactly and
+widens the search only when they cannot prove the answer, so the result is the
+exact nearest road whatever the cut length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from . import settings
+from ._projection import LocalProjection
+from .compiled import CompiledGraph, concat_ranges
+
+_K = 8  # candidate pieces per point; more only when the k nearest cannot prove the answer
+
+
+@dataclass(eq=False)
+class Roads:
+    """Undirected view of a compiled graph, the unit of snapping.
+
+    Attributes
+    ----------
+    fwd : ndarray of int64
+        The edge each road is oriented along (from ``u`` to ``v``).
+    bwd : ndarray of int64
+        The opposite edge (``v`` to ``u``) or -1 for one-way streets.
+    u, v : ndarray of int64
+        End nodes.
+    length_m : ndarray of float64
+        Length of the road.
+    """
+
+    fwd: np.ndarray
+    bwd: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    length_m: np.ndarray
+
+    @classmethod
+    def from_graph(cls, graph: CompiledGraph) -> Roads:
+        """Pair every edge with its opposite, keeping one road per pair."""
+        edges = np.arange(graph.n_edges)
+        opposite = graph.edge_ids(graph.edge_v, graph.edge_u)
+        keep = (opposite < 0) | (graph.edge_u < graph.edge_v)
+        fwd = edges[keep]
+        return cls(
+            fwd=fwd,
+            bwd=opposite[keep],
+            u=graph.edge_u[fwd].astype(np.int64),
+            v=graph.edge_v[fwd].astype(np.int64),
+            length_m=graph.edge_len[fwd],
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        return sum(a.nbytes for a in (self.fwd, self.bwd, self.u, self.v, self.length_m))
+
+
+@dataclass(eq=False)
+class Snap:
+    """Points snapped to roads; every attribute is an array with one row per point.
+
+    Attributes
+    ----------
+    road : ndarray of int64
+        Road index (see :class:`Roads`).
+    edge : ndarray of int64
+        The directed edge the road is oriented along.
+    u, v : ndarray of int64
+        Its tail and head node indices.
+    fraction : ndarray of float64
+        Position along the edge from ``u`` (0) to ``v`` (1); exactly 0 or 1 when
+        the point is at a node.
+    offset_m : ndarray of float64
+        The same position in metres from ``u``.
+    distance_m : ndarray of float64
+        Distance from the point to the road.
+    too_far : ndarray of bool
+        ``distance_m`` exceeds the snapper's ``max_distance_m``.
+    lon, lat : ndarray of float64
+        The snapped point on the road.
+    """
+
+    road: np.ndarray
+    edge: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    fraction: np.ndarray
+    offset_m: np.ndarray
+    distance_m: np.ndarray
+    too_far: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.road)
+
+    def take(self, rows: np.ndarray) -> Snap:
+        """Return the given rows."""
+        return Snap(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+
+    def concat(self, other: Snap) -> Snap:
+        """Return these rows followed by those of ``other``."""
+        return Snap(**{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in self.__dataclass_fields__})
+
+    def put(self, rows: np.ndarray, other: Snap) -> None:
+        """Overwrite the given rows with the rows of ``other``, in place."""
+        for name in self.__dataclass_fields__:
+            getattr(self, name)[rows] = getattr(other, name)
+
+
+class Snapper:
+    """Nearest-road index over a compiled graph.
+
+    Parameters
+    ----------
+    graph
+        The compiled graph.
+    roads
+        Its undirected view.
+    projection
+        The local metric projection used for distances.
+    max_distance_m
+        Points farther from every road are flagged ``too_far``.
+    """
+
+    def __init__(
+        self,
+        graph: CompiledGraph,
+        roads: Roads,
+        projection: LocalProjection,
+        max_distance_m: float = settings.DEFAULT_MAX_SNAP_M,
+    ) -> None:
+        self.roads = roads
+        self.projection = projection
+        self.max_distance_m = float(max_distance_m)
+        starts, ends = graph.geom_ptr[roads.fwd], graph.geom_ptr[roads.fwd + 1]
+        n_seg = ends - starts - 1
+        seg_road = np.repeat(np.arange(len(roads.fwd)), n_seg)
+        first = concat_ranges(starts, n_seg)  # each segment's first vertex
+        x, y = projection.to_xy(graph.geom_lon, graph.geom_lat)
+        ax, ay, bx, by = x[first], y[first], x[first + 1], y[first + 1]
+        seg_len = np.hypot(bx - ax, by - ay)
+        cum = np.cumsum(seg_len)
+        road_end = cum[np.cumsum(n_seg) - 1]
+        road_start = road_end - np.bincount(seg_road, weights=seg_len, minlength=len(roads.fwd))
+        seg_offset = cum - seg_len - road_start[seg_road]
+        # cut long segments so that midpoints are close to every part of a piece
+        pieces = np.maximum(np.ceil(seg_len / settings.SNAP_SEGMENT_M), 1).astype(np.int64)
+        seg = np.repeat(np.arange(len(seg_len)), pieces)
+        k = np.arange(len(seg)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        t0, t1 = k / pieces[seg], (k + 1) / pieces[seg]
+        dx, dy = bx[seg] - ax[seg], by[seg] - ay[seg]
+        self._ax, self._ay = ax[seg] + t0 * dx, ay[seg] + t0 * dy
+        self._dx, self._dy = (t1 - t0) * dx, (t1 - t0) * dy
+        self._len = seg_len[seg] / pieces[seg]
+        self._offset = seg_offset[seg] + t0 * seg_len[seg]
+        self._road = seg_road[seg]
+        self._road_proj_len = np.maximum(road_end - road_start, 1e-12)
+        self._half = float(self._len.max()) / 2.0
+        self.tree = cKDTree(np.column_stack([self._ax + self._dx / 2, self._ay + self._dy / 2]))
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory of the index (pieces and tree), in bytes."""
+        pieces = sum(a.nbytes for a in (self._ax, self._ay, self._dx, self._dy, self._len, self._offset, self._road))
+        return pieces + self.tree.data.nbytes + self.tree.indices.nbytes
+
+    def _distances(self, px: np.ndarray, py: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return distance and clamped parameter t of points to candidate pieces (broadcast)."""
+        dx, dy = self._dx[cand], self._dy[cand]
+        rx, ry = px - self._ax[cand], py - self._ay[cand]
+        t = np.clip((rx * dx + ry * dy) / np.maximum(dx * dx + dy * dy, 1e-18), 0.0, 1.0)
+        return np.hypot(rx - t * dx, ry - t * dy), t
+
+    def snap(self, lons: np.ndarray, lats: np.ndarray) -> Snap:
+        """Snap points to their nearest road.
+
+        Why: incidents and units are points; routing needs an edge and a position
+        on it, and dispatchers need to know when a point is far from any road.
+
+        Parameters
+        ----------
+        lons, lats
+            Point coordinates in degrees (scalars or 1-d arrays of equal length).
+
+        Returns
+        -------
+        Snap
+            One row per point.
+        """
+        px, py = self.projection.to_xy(np.atleast_1d(lons).astype(float), np.atleast_1d(lats).astype(float))
+        k = min(_K, len(self._road))
+        knn_dist, cand = self.tree.query(np.column_stack([px, py]), k=k)
+        cand = cand.reshape(len(px), k)
+        dist, t = self._distances(px[:, None], py[:, None], cand)
+        best = np.argmin(dist, axis=1)
+        rows = np.arange(len(px))
+        piece, d, tt = cand[rows, best], dist[rows, best], t[rows, best]
+        # a piece outside the k nearest midpoints is at least (k-th midpoint
+        # distance - half a piece) away; widen the search where that could win
+        unsure = np.flatnonzero(d > knn_dist.reshape(len(px), k)[:, -1] - self._half) if k < len(self._road) else []
+        for i in unsure:
+            near = np.array(self.tree.query_ball_point([px[i], py[i]], d[i] + self._half))
+            di, ti = self._distances(px[i], py[i], near)
+            j = int(np.argmin(di))
+            piece[i], d[i], tt[i] = near[j], di[j], ti[j]
+        road = self._road[piece]
+        length = self.roads.length_m[road]
+        fraction = np.clip((self._offset[piece] + tt * self._len[piece]) / self._road_proj_len[road], 0.0, 1.0)
+        fraction = np.where(fraction * length < settings.AT_NODE_M, 0.0, fraction)
+        fraction = np.where((1.0 - fraction) * length < settings.AT_NODE_M, 1.0, fraction)
+        lon, lat = self.projection.to_lonlat(self._ax[piece] + tt * self._dx[piece], self._ay[piece] + tt * self._dy[piece])
+        return Snap(
+            road=road,
+            edge=self.roads.fwd[road],
+            u=self.roads.u[road],
+            v=self.roads.v[road],
+            fraction=fraction,
+            offset_m=fraction * length,
+            distance_m=d,
+            too_far=d > self.max_distance_m,
+            lon=lon,
+            lat=lat,
+        )

@@ -1,0 +1,318 @@
+"""The routing engine: a compiled graph plus its indexes, answering dispatch questions.
+
+Times are seconds at the profile speed divided by a speed factor (a uniform
+factor scales every edge alike, so the same search serves every unit type);
+distances are metres; coordinates are EPSG:4326 lon/lat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, mapping
+
+from . import settings
+from ._projection import LocalProjection
+from .compiled import CompiledGraph, concat_ranges
+from .distance import Roads, Snap, Snapper
+from .routing import direct_costs, end_costs, virtual_search
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stretch of a route along a single street name.
+
+    Attributes
+    ----------
+    name : str
+        Street name, "" for unnamed roads.
+    distance_m : float
+        Length of the stretch.
+    duration_s : float
+        Driving time of the stretch.
+    """
+
+    name: str
+    distance_m: float
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Route:
+    """A fastest route between two points.
+
+    Attributes
+    ----------
+    nodes : list of int
+        Node indices passed through (empty when both points share a road).
+    osmids : list of int
+        The same nodes as OSM ids.
+    geometry : shapely.LineString
+        From the snapped origin to the snapped destination, lon/lat.
+    distance_m : float
+        Road distance.
+    eta_s : float
+        Travel time.
+    steps : list of Step
+        Consecutive stretches by street name.
+    """
+
+    nodes: list[int]
+    osmids: list[int]
+    geometry: LineString
+    distance_m: float
+    eta_s: float
+    steps: list[Step] = field(default_factory=list)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """Return the route as a GeoJSON Feature (geometry + properties)."""
+        return {
+            "type": "Feature",
+            "geometry": mapping(self.geometry),
+            "properties": {
+                "distance_m": self.distance_m,
+                "eta_s": self.eta_s,
+                "nodes": self.osmids,
+                "steps": [step.__dict__ for step in self.steps],
+            },
+        }
+
+
+class Engine:
+    """Answer routing questions over one compiled graph.
+
+    Parameters
+    ----------
+    graph
+        The compiled graph (from :func:`routing.io.build_compiled` or the cache).
+    max_snap_m
+        Points farther than this from every road are flagged ``too_far``.
+    """
+
+    def __init__(self, graph: CompiledGraph, max_snap_m: float = settings.DEFAULT_MAX_SNAP_M) -> None:
+        self.graph = graph
+        self.projection = LocalProjection(float(np.mean(graph.node_lon)), float(np.mean(graph.node_lat)))
+        self.roads = Roads.from_graph(graph)
+        self.snapper = Snapper(graph, self.roads, self.projection, max_snap_m)
+        self.forward = graph.matrix()
+        self.reverse = graph.matrix(reverse=True)
+
+    @property
+    def node_lon(self) -> np.ndarray:
+        """Node longitudes, shape (N,); node ``i`` is column ``i`` of every time array."""
+        return self.graph.node_lon
+
+    @property
+    def node_lat(self) -> np.ndarray:
+        """Node latitudes, shape (N,)."""
+        return self.graph.node_lat
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the engine's arrays and indexes, in bytes."""
+        matrices = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (self.forward, self.reverse))
+        return self.graph.nbytes + self.roads.nbytes + self.snapper.nbytes + matrices
+
+    def snap(self, lons: Any, lats: Any) -> Snap:
+        """Snap points to their nearest road edge.
+
+        Why: every query starts from points on roads; ``too_far`` tells the
+        caller a location is implausible (default: over 2 km from any road).
+
+        Parameters
+        ----------
+        lons, lats
+            Scalars or 1-d arrays, degrees.
+
+        Returns
+        -------
+        Snap
+            Edge, offset, distance to the road and ``too_far`` per point.
+        """
+        return self.snapper.snap(lons, lats)
+
+    def _times(self, lons: Any, lats: Any, leaving: bool, min_only: bool, limit_s: float, factor: float) -> np.ndarray:
+        """Shared body of :meth:`travel_times_from` and :meth:`travel_times_to`."""
+        snap = self.snap(lons, lats)
+        nodes, costs = end_costs(snap, self.roads, self.graph.edge_tt, leaving=leaving)
+        base = self.forward if leaving else self.reverse
+        dist, _ = virtual_search(base, nodes, costs, limit=limit_s * factor, min_only=min_only)
+        dist = dist / factor
+        return dist[0] if np.ndim(lons) == 0 and not min_only else dist
+
+    def travel_times_from(
+        self, lons: Any, lats: Any, min_only: bool = False, limit_s: float = np.inf, factor: float = 1.0
+    ) -> np.ndarray:
+        """Seconds from point(s) to every node, driving forward along one-way streets.
+
+        Why: a unit's reach; with many sources and ``min_only`` the seconds from
+        the nearest source (coverage of a set of stations) in one search.
+
+        Parameters
+        ----------
+        lons, lats
+            One point (scalars) or m points (arrays).
+        min_only
+            Return, per node, the time from the nearest of the points.
+        limit_s
+            Do not search beyond this many seconds (nodes past it are inf).
+        factor
+            Speed factor (see :func:`routing.settings.speed_factor`).
+
+        Returns
+        -------
+        ndarray of float64
+            (N,) for one point or ``min_only``, else (m, N).
+        """
+        return self._times(lons, lats, True, min_only, limit_s, factor)
+
+    def travel_times_to(
+        self, lons: Any, lats: Any, min_only: bool = False, limit_s: float = np.inf, factor: float = 1.0
+    ) -> np.ndarray:
+        """Seconds from every node to point(s) (a search on the reversed graph).
+
+        Why: units drive *to* incidents; one reverse search gives every
+        position's ETA to an incident, one-way streets taken in their direction.
+
+        Parameters
+        ----------
+        lons, lats, min_only, limit_s, factor
+            As in :meth:`travel_times_from`, for destinations.
+
+        Returns
+        -------
+        ndarray of float64
+            (N,) for one point or ``min_only``, else (m, N).
+        """
+        return self._times(lons, lats, False, min_only, limit_s, factor)
+
+    def edge_piece(self, edge: int, f0: float, f1: float) -> np.ndarray:
+        """Return the lon/lat coordinates of an edge between fractions f0 and f1.
+
+        Why: routes and service areas start and end part-way along edges.
+
+        Parameters
+        ----------
+        edge
+            Edge id.
+        f0, f1
+            Fractions from the edge's tail; the piece is reversed when f1 < f0.
+
+        Returns
+        -------
+        ndarray, shape (k, 2)
+            Coordinates, k >= 2.  The projection is affine, so interpolating
+            lon/lat by projected length is exact.
+        """
+        coords = self.graph.edge_coords(edge)
+        x, y = self.projection.to_xy(coords[:, 0], coords[:, 1])
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+        lo, hi = sorted((f0, f1))
+        at = np.concatenate([[lo * cum[-1]], cum[(cum > lo * cum[-1]) & (cum < hi * cum[-1])], [hi * cum[-1]]])
+        piece = np.column_stack([np.interp(at, cum, coords[:, 0]), np.interp(at, cum, coords[:, 1])])
+        return piece if f1 >= f0 else piece[::-1]
+
+    def route(self, origin: tuple[float, float], destination: tuple[float, float], factor: float = 1.0) -> Route:
+        """Fastest route between two (lon, lat) points, with geometry and steps.
+
+        Why: the dispatcher's map line and turn list for a unit sent to an incident.
+
+        Parameters
+        ----------
+        origin, destination
+            (lon, lat) in degrees.
+        factor
+            Speed factor of the unit.
+
+        Returns
+        -------
+        Route
+            Nodes, LineString from snapped origin to snapped destination,
+            distance, ETA and steps.
+
+        Raises
+        ------
+        ValueError
+            If the destination cannot be reached (not with a strongly connected graph).
+        """
+        g, tt = self.graph, self.graph.edge_tt
+        both = self.snap([origin[0], destination[0]], [origin[1], destination[1]])
+        src, dst = both.take([0]), both.take([1])
+        out_nodes, out_costs = end_costs(src, self.roads, tt, leaving=True)
+        in_nodes, in_costs = end_costs(dst, self.roads, tt, leaving=False)
+        dist, pred = virtual_search(self.forward, out_nodes, out_costs, predecessors=True)
+        arrive = dist[0, in_nodes[0]] + in_costs[0]
+        j = int(np.argmin(arrive))
+        direct = float(direct_costs(src, dst, self.roads, tt)[0])
+        e_src, e_dst, f_src, f_dst = int(src.edge[0]), int(dst.edge[0]), float(src.fraction[0]), float(dst.fraction[0])
+        if np.isfinite(direct) and direct <= arrive[j]:
+            return self._assemble([], [self._leg(e_src, f_src, f_dst)], factor)
+        if not np.isfinite(arrive[j]):
+            raise ValueError("destination unreachable")
+        path = [int(in_nodes[0, j])]
+        while pred[0, path[-1]] < g.n_nodes:
+            path.append(int(pred[0, path[-1]]))
+        path.reverse()
+        # the first leg leaves the origin's road through its head (column 0) or its tail
+        first = self._leg(e_src, f_src, 1.0 if path[0] == out_nodes[0, 0] else 0.0)
+        edges = g.edge_ids(np.array(path[:-1]), np.array(path[1:]))
+        coords = np.column_stack([g.geom_lon, g.geom_lat])[concat_ranges(g.geom_ptr[edges], np.diff(g.geom_ptr)[edges])]
+        middle = (coords, g.edge_name[edges], tt[edges], g.edge_len[edges])
+        last = self._leg(e_dst, 0.0 if j == 0 else 1.0, f_dst)
+        return self._assemble(path, [first, middle, last], factor)
+
+    def _leg(self, edge: int, f0: float, f1: float) -> tuple[np.ndarray, ...]:
+        """Return (coords, names, seconds, metres) of a stretch of a road from f0 to f1.
+
+        Driving toward the tail (f1 < f0) takes the opposite edge's time.
+        """
+        g = self.graph
+        share = abs(f1 - f0)
+        seconds = 0.0
+        if share > 0:
+            along = edge if f1 >= f0 else int(g.edge_ids(g.edge_v[[edge]], g.edge_u[[edge]])[0])
+            seconds = share * g.edge_tt[along]
+        return self.edge_piece(edge, f0, f1), g.edge_name[[edge]], np.array([seconds]), np.array([share * g.edge_len[edge]])
+
+    def _assemble(self, path: list[int], legs: list[tuple[np.ndarray, ...]], factor: float) -> Route:
+        """Join legs into a Route: one LineString, totals, steps merged by street name."""
+        coords = np.concatenate([leg[0] for leg in legs])
+        keep = np.ones(len(coords), dtype=bool)
+        keep[1:] = np.any(np.diff(coords, axis=0) != 0, axis=1)
+        coords = coords[keep]
+        if len(coords) == 1:  # origin and destination snap to the same spot
+            coords = np.vstack([coords, coords])
+        names, seconds, metres = (np.concatenate([leg[i] for leg in legs]) for i in (1, 2, 3))
+        seconds = seconds / factor
+        steps: list[Step] = []
+        for name, sec, met in zip(names.tolist(), seconds.tolist(), metres.tolist()):
+            if met <= 0:
+                continue
+            label = str(self.graph.names[name])
+            if steps and steps[-1].name == label:
+                last = steps.pop()
+                sec, met = last.duration_s + sec, last.distance_m + met
+            steps.append(Step(label, met, sec))
+        return Route(
+            nodes=path,
+            osmids=self.graph.node_osmid[path].tolist(),
+            geometry=LineString(coords),
+            distance_m=float(metres.sum()),
+            eta_s=float(seconds.sum()),
+            steps=steps,
+        )
+
+    def service_area(self, lons: Any, lats: Any, minutes: float, factor: float = 1.0) -> shapely.Geometry:
+        """Area reachable from any of the sources within ``minutes`` (see :mod:`routing.service_area`)."""
+        from .service_area import service_area
+
+        return service_area(self, lons, lats, minutes, factor)
+
+    def unit_table(self) -> Any:
+        """Return an empty :class:`routing.units.UnitTable` bound to this engine."""
+        from .units import UnitTable
+
+        return UnitTable(self)
