@@ -11,6 +11,10 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     Where generated artefacts (compiled road graphs) go; default ``.cache`` in the checkout.
 ``GEO112_OSM_FILE``
     The OSM extract the road graph is built from; default the synthetic Mojokerto network in the data dir.
+``GEO112_AVL_STALE_S``
+    A unit position (AVL) older than this many seconds is stale and the unit is not proposed; default 600.
+``GEO112_RESPONDER_LINK_TTL_S``
+    How long a responder link stays valid after the assignment; default 12 hours.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class Settings:
     osm_file: Path | None = None
     # A point farther than this from every desa is "outside"; nearer, it sits in a sliver between polygons.
     sliver_tolerance_m: float = 150.0
+    avl_stale_s: float = 600.0
+    responder_link_ttl_s: float = 12 * 3600.0
 
     @property
     def osm_path(self) -> Path:
@@ -72,5 +78,8 @@ def get_settings(**overrides: object) -> Settings:
         env["cache_dir"] = Path(cache)
     if osm := os.environ.get("GEO112_OSM_FILE"):
         env["osm_file"] = Path(osm)
+    for name, var in (("avl_stale_s", "GEO112_AVL_STALE_S"), ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S")):
+        if value := os.environ.get(var):
+            env[name] = float(value)
     env.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**env)  # type: ignore[arg-type]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SRID = 4326
@@ -106,3 +107,172 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- Dispatch: agencies, stations, units, incidents, assignments and the audit trail (migration 0003) ---
+
+
+def _point() -> Geometry:
+    return Geometry("POINT", srid=SRID, spatial_index=False)
+
+
+class Agency(Base):
+    """An agency that owns stations and units (BPBD incl. Damkar, Dinkes, RSUD, PMI, Satpol-PP, Polres, ...)."""
+
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Station(Base):
+    """A post, office or facility units start from; placed at its desa or kecamatan seat until surveyed."""
+
+    __tablename__ = "station"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # facilities.csv id, e.g. F01
+    name: Mapped[str] = mapped_column(String(200))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("desa.code"))
+    kecamatan_code: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.code"))
+    geom: Mapped[WKBElement] = mapped_column(_point())
+    precision: Mapped[str] = mapped_column(String(20))  # surveyed | desa | kecamatan | jurisdiction
+    source: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class UnitType(Base):
+    """A kind of unit (ambulance, fire truck, ...): rows, so that an admin can add more."""
+
+    __tablename__ = "unit_type"
+
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    speed_factor: Mapped[float] = mapped_column(Float, default=1.0)  # passed to routing
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Unit(Base):
+    """A vehicle with a call sign, its status in the state machine and its last known position."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sign: Mapped[str] = mapped_column(String(40), unique=True)
+    unit_type_code: Mapped[str] = mapped_column(ForeignKey("unit_type.code"))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    status: Mapped[str] = mapped_column(String(20), default="available")
+    status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    geom: Mapped[WKBElement | None] = mapped_column(_point())
+    position_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    position_source: Mapped[str | None] = mapped_column(String(10))  # station | avl
+    demo: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    unit_type: Mapped[UnitType] = relationship()
+    station: Mapped[Station | None] = relationship()
+
+
+class IncidentCategory(Base):
+    """What happened (medis, kebakaran, ...), with the priority a new incident gets by default."""
+
+    __tablename__ = "incident_category"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    default_priority: Mapped[int] = mapped_column(Integer)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CategoryRequirement(Base):
+    """One cell of the category → unit type matrix: how many units of a type a category needs."""
+
+    __tablename__ = "category_requirement"
+
+    category_code: Mapped[str] = mapped_column(ForeignKey("incident_category.code"), primary_key=True)
+    unit_type_code: Mapped[str] = mapped_column(ForeignKey("unit_type.code"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    optional: Mapped[bool] = mapped_column(default=False)
+
+
+class Incident(Base):
+    """A call placed on the map, with a timestamp per phase and a disposition when closed."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("incident_category.code"))
+    priority: Mapped[int] = mapped_column(Integer)
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    caller_phone: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(_point())
+    road_geom: Mapped[WKBElement | None] = mapped_column(_point())
+    road_distance_m: Mapped[float | None] = mapped_column(Float)
+    location_match: Mapped[str] = mapped_column(String(10))  # inside | nearest | outside
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("desa.code"))
+    kecamatan_code: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.code"))
+    jurisdiction_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdiction.code"))
+    handoff: Mapped[str | None] = mapped_column(Text)  # the call centre that owns it, when not this one
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    en_route_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    on_scene_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disposition: Mapped[str | None] = mapped_column(String(30))
+    disposition_note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    desa: Mapped[Desa | None] = relationship(lazy="selectin")
+    kecamatan: Mapped[Kecamatan | None] = relationship(lazy="selectin")
+    jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="selectin")
+
+
+class Assignment(Base):
+    """A unit sent to an incident; active until the unit clears or is stood down."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    eta_s: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    en_route_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    on_scene_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    transporting_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # cleared | stood_down
+
+    unit: Mapped[Unit] = relationship()
+    incident: Mapped[Incident] = relationship()
+
+
+class Event(Base):
+    """One entry of the append-only audit trail; a trigger refuses UPDATE, DELETE and TRUNCATE."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(60))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    before: Mapped[dict | None] = mapped_column(JSONB)
+    after: Mapped[dict | None] = mapped_column(JSONB)

@@ -1,0 +1,321 @@
+"""Request and response schemas of the dispatch API (pydantic v2).
+
+The same models validate request bodies (:func:`parse`) and make the OpenAPI document
+(``web/openapi.py`` via ``model_json_schema``), so the document cannot drift from what the
+server accepts. Response models describe what the endpoints answer; the tests validate answers with them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from geo112.errors import InvalidInput, Unprocessable
+
+Lon = Annotated[float, Field(strict=True, ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")]
+Lat = Annotated[float, Field(strict=True, ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")]
+Priority = Annotated[int, Field(strict=True, ge=1, le=3, description="1 = life at risk, 2 = urgent, 3 = not urgent")]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$", description="lower-case code, e.g. fire_truck")]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()\-]{2,30}$", description="digits, spaces, (), -, leading +")]
+Text = Annotated[str, Field(max_length=4000)]
+UnitStatus = Literal["available", "dispatched", "en_route", "on_scene", "transporting", "returning", "out_of_service"]
+Disposition = Literal["handled", "transported", "no_action_needed", "false_alarm", "prank", "ghost_call", "duplicate",
+                      "handed_off", "cancelled"]
+Precision = Literal["surveyed", "desa", "kecamatan", "jurisdiction"]
+ResponderAction = Literal["acknowledged", "en_route", "on_scene", "transporting", "cleared"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IncidentCreate(_Request):
+    """A new incident, as the dispatcher places it on the map."""
+
+    category: Code
+    priority: Priority | None = Field(None, description="default: the category's priority")
+    lon: Lon
+    lat: Lat
+    caller_name: Annotated[str, Field(max_length=200)] | None = None
+    caller_phone: Phone | None = None
+    description: Text | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+
+
+class IncidentUpdate(_Request):
+    """Changes to an open incident; omitted fields stay. Moving it (lon and lat together) re-locates it."""
+
+    category: Code | None = None
+    priority: Priority | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
+    caller_name: Annotated[str, Field(max_length=200)] | None = None
+    caller_phone: Phone | None = None
+    description: Text | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+
+
+class IncidentClose(_Request):
+    """Closing an incident: the disposition is required (prank and ghost calls included)."""
+
+    disposition: Disposition
+    note: Text | None = None
+
+
+class AssignmentCreate(_Request):
+    """Send a unit to the incident."""
+
+    unit_id: Annotated[int, Field(strict=True, ge=1)]
+    mutual_aid: bool = Field(False, description="required to send a unit to an incident of another call centre")
+
+
+class UnitStatusChange(_Request):
+    """A unit's new status (see the state machine in docs/dispatch.md)."""
+
+    status: UnitStatus
+    note: Text | None = None
+
+
+class UnitPosition(_Request):
+    """An AVL fix of a unit."""
+
+    lon: Lon
+    lat: Lat
+    at: AwareDatetime | None = Field(None, description="when the fix was taken, with time zone; default now")
+
+
+class StationPosition(_Request):
+    """A planner's correction of a station's position."""
+
+    lon: Lon
+    lat: Lat
+    precision: Precision = "surveyed"
+    note: Text | None = None
+
+
+class UnitTypeCreate(_Request):
+    """A new unit type."""
+
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    speed_factor: Annotated[float, Field(gt=0, le=3)] = 1.0
+    description: Text | None = None
+
+
+class UnitTypeUpdate(_Request):
+    """Changes to a unit type."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    speed_factor: Annotated[float, Field(gt=0, le=3)] | None = None
+    description: Text | None = None
+
+
+class Requirement(_Request):
+    """One cell of the category → unit type matrix."""
+
+    unit_type: Code
+    count: Annotated[int, Field(strict=True, ge=1, le=20)] = 1
+    optional: bool = False
+
+
+class CategoryRequirements(_Request):
+    """All unit types one category needs (replaces the category's row of the matrix)."""
+
+    requirements: Annotated[list[Requirement], Field(max_length=20)]
+
+
+class ResponderStatus(_Request):
+    """A responder's button press."""
+
+    action: ResponderAction
+
+
+# --- responses ---------------------------------------------------------------------------------------------
+
+class PointGeometry(BaseModel):
+    """A GeoJSON point."""
+
+    type: Literal["Point"]
+    coordinates: Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class Incident(BaseModel):
+    """An incident with its location, phases, response intervals (seconds) and disposition."""
+
+    id: int
+    category: str
+    priority: int
+    status: Literal["open", "closed"]
+    caller_name: str | None
+    caller_phone: str | None
+    description: str | None
+    address: str | None
+    location: PointGeometry
+    road_point: PointGeometry | None
+    road_distance_m: float | None
+    location_match: Literal["inside", "nearest", "outside"]
+    desa: dict[str, Any] | None
+    kecamatan: dict[str, Any] | None
+    jurisdiction: dict[str, Any] | None
+    handoff: str | None
+    phases: dict[str, datetime | None]
+    intervals_s: dict[str, float | None]
+    disposition: Disposition | None
+    disposition_note: str | None
+    created_by: str
+
+
+class Unit(BaseModel):
+    """A unit with its status, the transitions it may take and its position."""
+
+    id: int
+    call_sign: str
+    unit_type: str
+    agency: str
+    station_id: int | None
+    status: UnitStatus
+    status_at: datetime
+    allowed: list[UnitStatus]
+    position: PointGeometry | None
+    position_at: datetime | None
+    position_source: Literal["station", "avl"] | None
+    stale: bool
+    incident_id: int | None
+    assignment_id: int | None
+    demo: bool
+    note: str | None
+
+
+class Station(BaseModel):
+    """A station with the precision of its position."""
+
+    id: int
+    code: str
+    name: str
+    agency: str
+    kind: str
+    status: str
+    address: str | None
+    phone: str | None
+    desa_code: str | None
+    kecamatan_code: str | None
+    location: PointGeometry
+    precision: Precision
+    source: str | None
+    note: str | None
+
+
+class Assignment(BaseModel):
+    """A unit sent to an incident, with its responder link."""
+
+    id: int
+    incident_id: int
+    unit_id: int
+    call_sign: str
+    assigned_by: str
+    assigned_at: datetime
+    eta_s: float | None
+    distance_m: float | None
+    acknowledged_at: datetime | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    transporting_at: datetime | None
+    ended_at: datetime | None
+    end_reason: Literal["cleared", "stood_down"] | None
+    responder_url: str | None = None
+    responder_expires_at: datetime | None = None
+
+
+class Candidate(BaseModel):
+    """A unit ranked for an incident (proposed or explained)."""
+
+    unit_id: int
+    call_sign: str
+    station_id: int | None
+    eta_s: float | None
+    distance_m: float | None
+    reason: str | None = Field(None, description="why it is not proposed: busy, out_of_service, stale_position, ...")
+    detail: str | None = None
+
+
+class TypeRecommendation(BaseModel):
+    """Proposals for one required unit type."""
+
+    unit_type: str
+    count: int
+    optional: bool
+    assigned: list[int]
+    proposed: list[Candidate]
+    not_proposed: list[Candidate]
+
+
+class Recommendation(BaseModel):
+    """The nearest available units for each unit type the incident needs."""
+
+    incident_id: int
+    handoff: str | None
+    requirements: list[TypeRecommendation]
+
+
+class Event(BaseModel):
+    """One audit event."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    incident_id: int | None
+    unit_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class Error(BaseModel):
+    """Every error answer."""
+
+    error: str
+    detail: Any
+
+
+REQUESTS: tuple[type[BaseModel], ...] = (
+    IncidentCreate, IncidentUpdate, IncidentClose, AssignmentCreate, UnitStatusChange, UnitPosition,
+    StationPosition, UnitTypeCreate, UnitTypeUpdate, CategoryRequirements, ResponderStatus,
+)
+RESPONSES: tuple[type[BaseModel], ...] = (Incident, Unit, Station, Assignment, Recommendation, Event, Error)
+
+
+def parse(model: type[M], data: Any) -> M:
+    """Validate a request body against a schema.
+
+    Parameters
+    ----------
+    model
+        The request schema.
+    data
+        The decoded JSON body (None when the body was not JSON).
+
+    Returns
+    -------
+    The validated model.
+
+    Raises
+    ------
+    InvalidInput
+        (400) When the body is not a JSON object.
+    Unprocessable
+        (422) When fields are missing, unknown or out of range; ``errors`` lists each with its location.
+    """
+    if not isinstance(data, dict):
+        raise InvalidInput(f"send a JSON object ({model.__name__}); see /api/v1/openapi.json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        summary = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
+        raise Unprocessable(summary, errors=errors) from None
