@@ -21,8 +21,10 @@ from tqdm.auto import tqdm
 class CompiledGraph:
     """A directed road graph as arrays; edge ``i`` is row ``i`` of every edge array.
 
-    Edges are sorted by (``edge_u``, ``edge_v``) and unique: of parallel edges
-    only the fastest is kept, so the CSR data index of an edge is its id.
+    Edges are sorted by (``edge_u``, ``edge_v``, ``edge_tt``).  Every edge keeps
+    its geometry (a point on a slow parallel road snaps to that road), but the
+    CSR adjacency holds only the fastest of parallel edges: no shortest path
+    uses the others.
 
     Attributes
     ----------
@@ -31,7 +33,9 @@ class CompiledGraph:
     node_lon, node_lat : ndarray of float64, shape (N,)
         Node coordinates (EPSG:4326).
     indptr : ndarray of int64, shape (N + 1,)
-        Forward CSR row pointer: edges of node ``n`` are ``indptr[n]:indptr[n+1]``.
+        Forward CSR row pointer into ``csr_edge``.
+    csr_edge : ndarray of int64, shape (C,)
+        The fastest edge of each (u, v) pair, sorted by (u, v): the CSR entries.
     edge_u, edge_v : ndarray of int32, shape (E,)
         Tail and head node index.
     edge_tt : ndarray of float64, shape (E,)
@@ -49,8 +53,8 @@ class CompiledGraph:
         Concatenated edge geometries.
     rev_indptr : ndarray of int64, shape (N + 1,)
         Reverse CSR row pointer (rows are heads).
-    rev_edge : ndarray of int64, shape (E,)
-        Edge ids in reverse CSR order (sorted by head, then tail).
+    rev_edge : ndarray of int64, shape (C,)
+        ``csr_edge`` in reverse CSR order (sorted by head, then tail).
     meta : dict
         Build report, profile version and source digest.
     """
@@ -59,6 +63,7 @@ class CompiledGraph:
     node_lon: np.ndarray
     node_lat: np.ndarray
     indptr: np.ndarray
+    csr_edge: np.ndarray
     edge_u: np.ndarray
     edge_v: np.ndarray
     edge_tt: np.ndarray
@@ -79,7 +84,7 @@ class CompiledGraph:
 
     @property
     def n_edges(self) -> int:
-        """Number of (deduplicated) directed edges."""
+        """Number of directed edges, parallel ones included."""
         return len(self.edge_u)
 
     @property
@@ -121,10 +126,10 @@ class CompiledGraph:
         n = self.n_nodes
         if reverse:
             return sp.csr_matrix((w[self.rev_edge], self.edge_u[self.rev_edge], self.rev_indptr), shape=(n, n))
-        return sp.csr_matrix((w, self.edge_v, self.indptr), shape=(n, n))
+        return sp.csr_matrix((w[self.csr_edge], self.edge_v[self.csr_edge], self.indptr), shape=(n, n))
 
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Return the edge id of each (u, v) pair, -1 where there is no such edge.
+        """Return the fastest edge id of each (u, v) pair, -1 where there is no such edge.
 
         Why: a vectorised lookup for reverse edges and for the edges of Dijkstra
         predecessor trees.  It scans the CSR rows of ``u`` column by column (road
@@ -148,7 +153,7 @@ class CompiledGraph:
         pending = np.flatnonzero(degree > 0)
         k = 0
         while len(pending):
-            pos = start[pending] + k
+            pos = self.csr_edge[start[pending] + k]
             hit = self.edge_v[pos] == v[pending]
             out[pending[hit]] = pos[hit]
             pending = pending[~hit & (degree[pending] > k + 1)]
@@ -169,9 +174,9 @@ def _csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:
 def compile_graph(G: nx.MultiDiGraph, meta: dict[str, Any] | None = None, progress: bool = False) -> CompiledGraph:
     """Compile a timed osmnx graph into a :class:`CompiledGraph`.
 
-    Why: parallel edges collapse to the fastest one (the one any shortest path
-    uses), self-loops go (no shortest path uses them), and geometry and names
-    become flat arrays.
+    Why: the CSR keeps only the fastest of parallel edges (the one any shortest
+    path uses), self-loops go (no shortest path uses them), and geometry and
+    names become flat arrays.
 
     Parameters
     ----------
@@ -208,26 +213,27 @@ def compile_graph(G: nx.MultiDiGraph, meta: dict[str, Any] | None = None, progre
         geom = d.get("geometry")
         coords.append(np.asarray(geom.coords) if geom is not None else np.array([[lon[ia], lat[ia]], [lon[ib], lat[ib]]]))
     u_arr, v_arr, tt_arr = np.array(u, dtype=np.int32), np.array(v, dtype=np.int32), np.array(tt)
-    # fastest parallel edge first, then keep the first of each (u, v)
+    # sorted by (u, v, time): the first edge of each (u, v) is the fastest
     order = np.lexsort((tt_arr, v_arr, u_arr))
+    edge_u, edge_v = u_arr[order], v_arr[order]
     first = np.ones(len(order), dtype=bool)
-    first[1:] = (u_arr[order][1:] != u_arr[order][:-1]) | (v_arr[order][1:] != v_arr[order][:-1])
-    keep = order[first]
-    kept_coords = [coords[i] for i in keep.tolist()]
+    first[1:] = (edge_u[1:] != edge_u[:-1]) | (edge_v[1:] != edge_v[:-1])
+    csr_edge = np.flatnonzero(first)
+    kept_coords = [coords[i] for i in order.tolist()]
     geom_ptr = np.concatenate([[0], np.cumsum([len(c) for c in kept_coords])]).astype(np.int64)
     flat = np.concatenate(kept_coords)
-    edge_u, edge_v = u_arr[keep], v_arr[keep]
-    rev_edge = np.lexsort((edge_u, edge_v)).astype(np.int64)
+    rev_edge = csr_edge[np.lexsort((edge_u[csr_edge], edge_v[csr_edge]))]
     return CompiledGraph(
         node_osmid=osmid,
         node_lon=lon,
         node_lat=lat,
-        indptr=_csr_pointer(edge_u, len(osmid)),
+        indptr=_csr_pointer(edge_u[csr_edge], len(osmid)),
+        csr_edge=csr_edge,
         edge_u=edge_u,
         edge_v=edge_v,
-        edge_tt=tt_arr[keep],
-        edge_len=np.array(length, dtype=np.float64)[keep],
-        edge_name=np.array(name, dtype=np.int32)[keep],
+        edge_tt=tt_arr[order],
+        edge_len=np.array(length, dtype=np.float64)[order],
+        edge_name=np.array(name, dtype=np.int32)[order],
         names=np.array(list(names), dtype=str),
         geom_ptr=geom_ptr,
         geom_lon=flat[:, 0].copy(),

@@ -47,16 +47,36 @@ class Roads:
 
     @classmethod
     def from_graph(cls, graph: CompiledGraph) -> Roads:
-        """Pair every edge with its opposite, keeping one road per pair."""
-        edges = np.arange(graph.n_edges)
-        opposite = graph.edge_ids(graph.edge_v, graph.edge_u)
-        keep = (opposite < 0) | (graph.edge_u < graph.edge_v)
-        fwd = edges[keep]
+        """Pair every edge with its twin (same ends and length, opposite direction).
+
+        Why: parallel roads between the same two nodes stay separate roads, so
+        a point on the slower one is snapped to it, not to its faster neighbour.
+        """
+        u, v = graph.edge_u.astype(np.int64), graph.edge_v.astype(np.int64)
+        up = u < v
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        decimetres = np.round(graph.edge_len * 10).astype(np.int64)
+        # rank edges within (ends, length, direction); the k-th edge one way is
+        # the twin of the k-th edge the other way
+        order = np.lexsort((up, decimetres, hi, lo))
+        key = np.column_stack([lo, hi, decimetres, up])[order]
+        starts = np.ones(len(order), dtype=bool)
+        starts[1:] = np.any(key[1:] != key[:-1], axis=1)
+        position = np.arange(len(order))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = position - np.maximum.accumulate(np.where(starts, position, 0))
+        _, road_of = np.unique(np.column_stack([lo, hi, decimetres, rank]), axis=0, return_inverse=True)
+        road_of = road_of.ravel()
+        up_edge = np.full(road_of.max() + 1, -1, dtype=np.int64)
+        down_edge = up_edge.copy()
+        up_edge[road_of[up]] = np.flatnonzero(up)
+        down_edge[road_of[~up]] = np.flatnonzero(~up)
+        fwd = np.where(up_edge >= 0, up_edge, down_edge)
         return cls(
             fwd=fwd,
-            bwd=opposite[keep],
-            u=graph.edge_u[fwd].astype(np.int64),
-            v=graph.edge_v[fwd].astype(np.int64),
+            bwd=np.where(up_edge >= 0, down_edge, -1),
+            u=u[fwd],
+            v=v[fwd],
             length_m=graph.edge_len[fwd],
         )
 

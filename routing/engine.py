@@ -247,9 +247,9 @@ class Engine:
         arrive = dist[0, in_nodes[0]] + in_costs[0]
         j = int(np.argmin(arrive))
         direct = float(direct_costs(src, dst, self.roads, tt)[0])
-        e_src, e_dst, f_src, f_dst = int(src.edge[0]), int(dst.edge[0]), float(src.fraction[0]), float(dst.fraction[0])
+        r_src, r_dst, f_src, f_dst = int(src.road[0]), int(dst.road[0]), float(src.fraction[0]), float(dst.fraction[0])
         if np.isfinite(direct) and direct <= arrive[j]:
-            return self._assemble([], [self._leg(e_src, f_src, f_dst)], factor)
+            return self._assemble([], [self._leg(r_src, f_src, f_dst)], factor)
         if not np.isfinite(arrive[j]):
             raise ValueError("destination unreachable")
         path = [int(in_nodes[0, j])]
@@ -257,24 +257,24 @@ class Engine:
             path.append(int(pred[0, path[-1]]))
         path.reverse()
         # the first leg leaves the origin's road through its head (column 0) or its tail
-        first = self._leg(e_src, f_src, 1.0 if path[0] == out_nodes[0, 0] else 0.0)
+        first = self._leg(r_src, f_src, 1.0 if path[0] == out_nodes[0, 0] else 0.0)
         edges = g.edge_ids(np.array(path[:-1]), np.array(path[1:]))
         coords = np.column_stack([g.geom_lon, g.geom_lat])[concat_ranges(g.geom_ptr[edges], np.diff(g.geom_ptr)[edges])]
         middle = (coords, g.edge_name[edges], tt[edges], g.edge_len[edges])
-        last = self._leg(e_dst, 0.0 if j == 0 else 1.0, f_dst)
+        last = self._leg(r_dst, 0.0 if j == 0 else 1.0, f_dst)
         return self._assemble(path, [first, middle, last], factor)
 
-    def _leg(self, edge: int, f0: float, f1: float) -> tuple[np.ndarray, ...]:
+    def _leg(self, road: int, f0: float, f1: float) -> tuple[np.ndarray, ...]:
         """Return (coords, names, seconds, metres) of a stretch of a road from f0 to f1.
 
-        Driving toward the tail (f1 < f0) takes the opposite edge's time.
+        Driving toward the tail (f1 < f0) takes the road's opposite edge's time.
         """
         g = self.graph
+        edge = int(self.roads.fwd[road])
         share = abs(f1 - f0)
         seconds = 0.0
         if share > 0:
-            along = edge if f1 >= f0 else int(g.edge_ids(g.edge_v[[edge]], g.edge_u[[edge]])[0])
-            seconds = share * g.edge_tt[along]
+            seconds = share * g.edge_tt[edge if f1 >= f0 else self.roads.bwd[road]]
         return self.edge_piece(edge, f0, f1), g.edge_name[[edge]], np.array([seconds]), np.array([share * g.edge_len[edge]])
 
     def _assemble(self, path: list[int], legs: list[tuple[np.ndarray, ...]], factor: float) -> Route:

@@ -52,6 +52,8 @@ def service_area(
     """
     g = engine.graph
     budget = float(minutes) * 60.0 * factor  # in profile seconds
+    if budget <= 0:
+        return shapely.Polygon()
     times = engine.travel_times_from(np.atleast_1d(lons), np.atleast_1d(lats), min_only=True, limit_s=minutes * 60.0, factor=factor)
     times = times * factor
     t_tail = times[g.edge_u]
@@ -73,8 +75,6 @@ def service_area(
     blocks = [np.column_stack([g.geom_lon[idx], g.geom_lat[idx]]), *pieces]
     owners = [np.repeat(np.arange(len(full)), counts), *[np.full(len(p), len(full) + k) for k, p in enumerate(pieces)]]
     lonlat, line_of = np.concatenate(blocks), np.concatenate(owners)
-    if len(lonlat) == 0:
-        return shapely.Polygon()
     x, y = engine.projection.to_xy(lonlat[:, 0], lonlat[:, 1])
     lines = shapely.linestrings(np.column_stack([x, y]), indices=line_of.astype(np.int64))
     # simplifying first makes the union several times faster at no visible cost
