@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GEO112_DATA_DIR=None,
         GEO112_CACHE_DIR=None,
         MAX_CONTENT_LENGTH=1 << 20,
+        GEO112_TILE_URL=os.environ.get("GEO112_TILE_URL"),
         JSON_SORT_KEYS=False,
     )
     if test_config:
@@ -51,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cache_dir=app.config["GEO112_CACHE_DIR"],
     )
 
-    from web import auth, db, errors, geography, i18n, pages, security
+    from web import assets, auth, console, db, errors, geography, i18n, maps, pages, planner, security
 
     db.init_app(app)
     errors.init_app(app)
@@ -60,4 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(geography.bp)
     app.register_blueprint(pages.bp)
+    assets.init_app(app)
+    maps.init_app(app)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(planner.bp)
+    app.jinja_env.globals["current_user"] = auth.current_user
     return app

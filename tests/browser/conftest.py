@@ -1,0 +1,136 @@
+"""Browser tests: the app served by a real WSGI server in a thread, driven by Debian's Chromium (Playwright).
+
+No browser is downloaded: Playwright launches ``/usr/bin/chromium``. Every page a test opens records the
+requests that leave the app (they are aborted, so a test never waits on the internet) and the console errors
+(a CSP violation is one), and the tests assert both are empty. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from geo112.config import Settings
+from tests.conftest import PASSWORD
+
+pytest.importorskip("playwright")
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1600, "height": 950}}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder as a browser test."""
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(database: str, settings: Settings, users: dict[str, str]) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1, served by werkzeug's threaded server; yields its base URL."""
+    from web import create_app
+
+    app = create_app({"TESTING": True, "GEO112_DATABASE_URL": database, "GEO112_CACHE_DIR": str(settings.cache_dir),
+                      "RATELIMIT_ENABLED": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for the whole session."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watch:
+    """What a browser context did that it should not: requests leaving the app, console errors."""
+
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        """Fail when a page loaded anything from outside the app or logged an error."""
+        assert self.external == [], f"requests outside the app: {self.external}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+@dataclass
+class Session:
+    """A logged-in (or anonymous) browser context and what it saw."""
+
+    context: BrowserContext
+    watch: Watch
+    base_url: str
+
+    def new_page(self) -> Page:
+        """A page that records console errors and uncaught exceptions into the watch."""
+        page = self.context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and self.watch.errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.watch.errors.append(str(exc)))
+        return page
+
+
+@pytest.fixture
+def open_session(browser: Browser, live_server: str, users: dict[str, str]) -> Iterator[Callable[..., Session]]:
+    """Open a browser context, logged in as ``role`` (or anonymous with ``role=None``); closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def _open(role: str | None = "dispatcher", device: dict | None = None) -> Session:
+        context = browser.new_context(base_url=live_server, locale="id-ID", **(device or DESKTOP))
+        contexts.append(context)
+        watch = Watch()
+
+        def guard(route, request) -> None:  # noqa: ANN001 - playwright Route/Request
+            if request.url.startswith(live_server) or request.url.startswith(("data:", "blob:")):
+                route.continue_()
+            else:
+                watch.external.append(request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        session = Session(context, watch, live_server)
+        if role is not None:
+            response = context.request.post("/api/v1/auth/login", data={"username": users[role], "password": PASSWORD},
+                                            headers={"X-CSRFToken": csrf(context)})
+            assert response.ok, response.text()
+        return session
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def csrf(context: BrowserContext) -> str:
+    """A CSRF token bound to the context's session cookie."""
+    return context.request.get("/api/v1/auth/csrf").json()["csrf_token"]
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as ``test-artifacts/<name>.png``."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

@@ -1,0 +1,136 @@
+"""Leaflet maps built with Folium and served as external scripts.
+
+Folium renders a map as inline ``<script>``, which the CSP (``script-src 'self'``) refuses. So a page holds
+only the map's ``<div>``; the script Folium generates is served from ``/maps/<name>.js`` and registers the map
+and its empty layer groups as ``window.geo112Map``. The page's own ES modules then fill those layers from the
+JSON API and keep them live. The map scripts hold no data, so they need no login.
+
+Base tiles are optional: with ``GEO112_TILE_URL`` unset the map shows only vector layers, which are enough to
+place an incident. A tile URL must be on the app's own origin (e.g. ``/tiles/{z}/{x}/{y}.png`` behind the
+same reverse proxy): the CSP admits images from nowhere else, and the call centre must work offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import folium
+from branca.element import MacroElement
+from flask import Blueprint, Response, current_app, url_for
+from jinja2 import Template
+
+from web.i18n import language, translate
+
+bp = Blueprint("maps", __name__)
+
+# The middle of Kab. Mojokerto; pages fit the map to the kecamatan layer once it has loaded.
+CENTER = (-7.55, 112.47)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A layer group of a map: ``key`` names it in ``geo112Map.layers``; ``label`` is a UI text key."""
+
+    key: str
+    label: str
+    shown: bool = True
+
+
+_BOUNDARIES = (Overlay("desa", "layer_desa"), Overlay("kecamatan", "layer_kecamatan"),
+               Overlay("enclave", "layer_enclave"))
+MAPS: dict[str, tuple[Overlay, ...]] = {
+    "console": (*_BOUNDARIES, Overlay("gap", "layer_gap", shown=False), Overlay("incidents", "layer_incidents"),
+                Overlay("units", "layer_units"), Overlay("intake", "layer_intake")),
+    "planner": (*_BOUNDARIES, Overlay("coverage", "layer_coverage"), Overlay("stations", "layer_stations")),
+    "responder": (Overlay("route", "layer_route"), Overlay("incident", "layer_incident"),
+                  Overlay("unit", "layer_unit")),
+}
+# Panes keep the stacking stable however layers are toggled: boundaries under analyses under markers.
+PANES = (("boundaries", 350), ("analysis", 390))
+
+
+class _Registry(MacroElement):
+    """Publishes the map and its layer groups as ``window.geo112Map`` for the page's modules."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            window.geo112Map = {
+                map: {{ this._parent.get_name() }},
+                layers: { {%- for key, group in this.groups %}{{ key|tojson }}: {{ group.get_name() }},{% endfor -%} },
+            };
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, groups: list[tuple[str, folium.FeatureGroup]]) -> None:
+        super().__init__()
+        self._name = "Geo112Registry"
+        self.groups = groups
+
+
+def build_map(name: str, label: Callable[[str], str], tile_url: str | None = None) -> folium.Map:
+    """Build the Folium map ``name`` (a key of :data:`MAPS`) with empty, named layer groups.
+
+    Parameters
+    ----------
+    name
+        Which map: ``console``, ``planner`` or ``responder``.
+    label
+        Turns a UI text key into the layer name shown in the layer control (the request's language).
+    tile_url
+        An optional same-origin tile URL template; without it the map has no base layer.
+
+    Returns
+    -------
+    folium.Map
+        With the ids ``map_<name>`` (the page's ``<div>``) and ``feature_group_<key>`` fixed, so the
+        script is the same on every render.
+    """
+    fmap = folium.Map(location=CENTER, zoom_start=11, tiles=None, control_scale=True, min_zoom=9, max_zoom=19)
+    fmap._id = name
+    # Folium would link Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; the pages link the local
+    # Leaflet themselves (web/assets.py) and use nothing else.
+    fmap.default_js, fmap.default_css = [], []
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr="geo112", name=label("layer_tiles"), max_zoom=19).add_to(fmap)
+    for pane, z_index in PANES:
+        folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(fmap)
+    groups = []
+    for overlay in MAPS[name]:
+        group = folium.FeatureGroup(name=label(overlay.label), show=overlay.shown)
+        group._id = overlay.key
+        groups.append((overlay.key, group.add_to(fmap)))
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    _Registry(groups).add_to(fmap)
+    return fmap
+
+
+def map_script(fmap: folium.Map) -> str:
+    """The JavaScript Folium generates for ``fmap``, without the HTML around it."""
+    root = fmap.get_root()
+    root.render()
+    return root.script.render()
+
+
+@bp.get("/maps/<any(console, planner, responder):name>.js")
+def script(name: str) -> Response:
+    """The map script of a page, in the request's language."""
+    body = map_script(build_map(name, translate, current_app.config.get("GEO112_TILE_URL")))
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Content-Language"] = language()
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def map_div(name: str) -> str:
+    """The id of the ``<div>`` the map ``name`` draws into (templates put it in the page)."""
+    return f"map_{name}"
+
+
+def init_app(app: object) -> None:
+    """Register the blueprint and the ``map_div``/``map_script_url`` template helpers."""
+    app.register_blueprint(bp)  # type: ignore[attr-defined]
+    app.jinja_env.globals["map_div"] = map_div  # type: ignore[attr-defined]
+    app.jinja_env.globals["map_script_url"] = lambda name: url_for("maps.script", name=name)  # type: ignore[attr-defined]

@@ -1,0 +1,51 @@
+// The Folium-built map of the page (registered by /maps/<name>.js as window.geo112Map) and the boundary
+// layers every map shares: desa, kecamatan and the Kota Mojokerto enclave, from the geography API.
+import { api } from "./api.js";
+import { el } from "./dom.js";
+
+const registry = window.geo112Map;
+if (!registry) throw new Error("the map script (/maps/<name>.js) did not load");
+
+export const map = registry.map;
+export const layers = registry.layers;
+
+const STYLE = {
+  desa: { pane: "boundaries", color: "#6b7280", weight: 0.6, fillColor: "#e5e7eb", fillOpacity: 0.35 },
+  kecamatan: { pane: "boundaries", color: "#1f2937", weight: 2, fill: false, interactive: false },
+  enclave: { pane: "boundaries", color: "#7c3aed", weight: 2.5, dashArray: "6 4", fillColor: "#7c3aed", fillOpacity: 0.12 },
+};
+
+function tooltip(...lines) {
+  return el("div", { class: "map-tip" }, lines.filter(Boolean).map((line, i) => el(i ? "div" : "strong", { text: line })));
+}
+
+/**
+ * Load the boundaries into their layer groups (those the map has) and fit the map to the kabupaten.
+ * Returns the bounds of the kecamatan layer.
+ */
+export async function loadBoundaries({ fit = true } = {}) {
+  const [desa, kecamatan, jurisdiction] = await Promise.all([
+    layers.desa ? api("/api/v1/desa.geojson?simplify=15") : null,
+    api("/api/v1/kecamatan.geojson?simplify=30"),
+    layers.enclave ? api("/api/v1/jurisdiction.geojson?simplify=15") : null,
+  ]);
+  if (desa) {
+    L.geoJSON(desa, {
+      style: STYLE.desa,
+      onEachFeature: (f, layer) => layer.bindTooltip(
+        tooltip(`${f.properties.kind === "kelurahan" ? "Kel." : "Desa"} ${f.properties.name}`, `Kec. ${f.properties.kecamatan_name}`),
+        { sticky: true, direction: "top", offset: [0, -8] }),
+    }).addTo(layers.desa);
+  }
+  const kecamatanLayer = L.geoJSON(kecamatan, { style: STYLE.kecamatan }).addTo(layers.kecamatan || map);
+  if (jurisdiction) {
+    const enclave = { ...jurisdiction, features: jurisdiction.features.filter((f) => !f.properties.served) };
+    L.geoJSON(enclave, {
+      style: STYLE.enclave,
+      onEachFeature: (f, layer) => layer.bindTooltip(tooltip(f.properties.name), { sticky: true }),
+    }).addTo(layers.enclave);
+  }
+  const bounds = kecamatanLayer.getBounds();
+  if (fit && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  return bounds;
+}

@@ -1,0 +1,140 @@
+// Call intake: place the incident (map click, desa/street search, typed coordinates), show where it is at
+// once, then save it (the dispatch flow continues in recommend.js).
+import { api, query } from "./api.js";
+import { byId, el, fmtDistance, replace } from "./dom.js";
+import { layers, map } from "./geomap.js";
+import { t } from "./i18n.js";
+
+const form = byId("intake");
+const located = byId("located");
+const results = byId("place-results");
+let point = null; // {lat, lon} of the call
+let marker = null;
+let placeRequest = 0;
+
+function field(name) {
+  return located.querySelector(`[data-field="${name}"]`);
+}
+
+function showError(message) {
+  byId("intake-error").textContent = message || "";
+}
+
+/** Parse "lat, lon" or a number; Indonesian decimal commas are accepted when unambiguous. */
+export function parseCoordinate(text) {
+  const value = Number(String(text).trim().replace(/^(-?\d+),(\d+)$/, "$1.$2"));
+  return String(text).trim() === "" || !Number.isFinite(value) ? null : value;
+}
+
+function showPlace(place) {
+  const nearest = place.match === "nearest" ? ` (${t("nearest_desa")})` : "";
+  field("desa").textContent = place.desa ? `${place.desa.name}${nearest}` : t("outside");
+  field("kecamatan").textContent = place.kecamatan?.name || "–";
+  field("jurisdiction").textContent = place.jurisdiction?.code ? place.jurisdiction.name : t("outside");
+  field("road").textContent = place.road ? fmtDistance(place.road.distance_m) : "–";
+  const handoff = byId("handoff");
+  handoff.hidden = !place.handoff;
+  handoff.textContent = place.handoff ? `${t("handoff")}: ${place.handoff}` : "";
+}
+
+/** Put the call at lat/lon: move the marker, fill the coordinates, look up where it is. */
+export async function setPoint(lat, lon, { pan = false } = {}) {
+  point = { lat, lon };
+  byId("lat").value = lat.toFixed(6);
+  byId("lon").value = lon.toFixed(6);
+  if (!marker) {
+    marker = L.marker([lat, lon], { draggable: true, title: t("layer_intake") }).addTo(layers.intake);
+    marker.on("dragend", () => { const p = marker.getLatLng(); setPoint(p.lat, p.lng); });
+  } else {
+    marker.setLatLng([lat, lon]);
+  }
+  if (pan) map.setView([lat, lon], Math.max(map.getZoom(), 14));
+  showError("");
+  for (const dd of located.querySelectorAll("dd")) dd.textContent = "…";
+  const request = ++placeRequest;
+  try {
+    const place = await api(`/api/v1/console/place${query({ lat, lon })}`);
+    if (request === placeRequest) showPlace(place);
+  } catch (error) {
+    if (request === placeRequest) showError(error.message);
+  }
+}
+
+export function currentPoint() {
+  return point;
+}
+
+function typedCoordinates() {
+  const lat = parseCoordinate(byId("lat").value);
+  const lon = parseCoordinate(byId("lon").value);
+  if (lat === null || lon === null || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+    showError(t("bad_coordinates"));
+    return;
+  }
+  setPoint(lat, lon, { pan: true });
+}
+
+function resultItem(label, detail, lat, lon) {
+  const choose = () => { replace(results); byId("place-search").value = label; setPoint(lat, lon, { pan: true }); };
+  return el("li", { attrs: { role: "option" } },
+    el("button", { type: "button", on: { click: choose } }, el("strong", { text: label }), " ", el("span", { class: "hint", text: detail })));
+}
+
+let searchTimer = null;
+async function search(text) {
+  if (text.trim().length < 2) { replace(results); return; }
+  const [desa, streets] = await Promise.all([
+    api(`/api/v1/desa${query({ q: text, limit: 6 })}`),
+    api(`/api/v1/console/streets${query({ q: text, limit: 4 })}`).catch(() => ({ results: [] })),
+  ]);
+  const items = [
+    ...desa.results.map((r) => resultItem(`${r.desa.kind === "kelurahan" ? "Kel." : "Desa"} ${r.desa.name}`,
+      `Kec. ${r.kecamatan.name}`, r.lat, r.lon)),
+    ...streets.results.map((r) => resultItem(r.name, `${t("street")} · ${r.desa || ""}`, r.lat, r.lon)),
+  ];
+  replace(results, items.length ? items : el("li", { class: "hint", text: t("no_results") }));
+}
+
+/** Wire the intake form; `onSave(body)` is called with the incident to create. */
+export function initIntake(onSave) {
+  map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng));
+  byId("coords-go").addEventListener("click", typedCoordinates);
+  for (const id of ["lat", "lon"]) {
+    byId(id).addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); typedCoordinates(); } });
+  }
+  byId("place-search").addEventListener("input", (e) => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => search(e.target.value).catch((err) => showError(err.message)), 250);
+  });
+  form.addEventListener("reset", () => {
+    point = null;
+    if (marker) { marker.remove(); marker = null; }
+    for (const dd of located.querySelectorAll("dd")) dd.textContent = "–";
+    byId("handoff").hidden = true;
+    replace(results);
+    showError("");
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!point) { showError(t("need_location")); return; }
+    const body = {
+      lat: point.lat, lon: point.lon,
+      category: byId("category").value,
+      priority: Number(byId("priority").value),
+      caller_name: byId("caller-name").value.trim() || null,
+      caller_phone: byId("caller-phone").value.trim() || null,
+      address: byId("address").value.trim() || null,
+      description: byId("notes").value.trim() || null,
+    };
+    const button = byId("intake-save");
+    button.disabled = true;
+    showError("");
+    try {
+      await onSave(body);
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

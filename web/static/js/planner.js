@@ -1,0 +1,4 @@
+// The planners' coverage page.
+import { loadBoundaries } from "./geomap.js";
+
+loadBoundaries();
