@@ -1,0 +1,202 @@
+"""Recommend units for an incident: nearest by road ETA, with the reason any nearer unit is not proposed.
+
+The routing engine keeps one travel-time row per unit (:class:`routing.UnitTable`). :class:`RoutedFleet`
+keeps that table in step with the database: before each recommendation it re-reads the positions and
+upserts the units that moved since this process last looked, so several web workers, each with its own
+engine, stay correct whichever of them received the AVL update.
+
+Every positioned unit is ranked, busy or not; which ones may be proposed is decided here from the database
+at the moment of asking, so that a nearer unit that cannot go is named with its reason (busy, out of
+service, stale position, ...) instead of silently missing.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo112.incidents import get_incident
+from geo112.models import Assignment, CategoryRequirement, Unit, UnitType
+from geo112.units import is_stale, lon_lat
+
+DEFAULT_K = 3
+
+
+class RoutedFleet:
+    """A routing engine and its unit table, synchronised from the database (one per process).
+
+    Parameters
+    ----------
+    engine
+        A :class:`routing.Engine`.
+    """
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.table = engine.unit_table()
+        self._synced: dict[int, tuple[float, float, str, float]] = {}
+        self.off_road: set[int] = set()
+        # The table's arrays are reallocated by upserts: reads and writes must not interleave across threads.
+        self._lock = threading.Lock()
+
+    def sync(self, session: Session) -> int:
+        """Upsert the units whose position, type or speed changed since the last sync; drop vanished ones.
+
+        Returns
+        -------
+        int
+            How many units were (re)computed.
+        """
+        rows = session.execute(
+            select(Unit.id, func.ST_X(Unit.geom), func.ST_Y(Unit.geom), Unit.unit_type_code, UnitType.speed_factor)
+            .join(UnitType).where(Unit.geom.is_not(None))
+        ).all()
+        current = {r[0]: (float(r[1]), float(r[2]), r[3], float(r[4])) for r in rows}
+        with self._lock:
+            for unit_id in [u for u in self._synced if u not in current]:
+                self.table.remove(unit_id)
+                del self._synced[unit_id]
+                self.off_road.discard(unit_id)
+            changed = [u for u, value in current.items() if self._synced.get(u) != value]
+            if changed:
+                values = [current[u] for u in changed]
+                snap = self.table.upsert_many(changed, [v[0] for v in values], [v[1] for v in values],
+                                              [v[2] for v in values], True, [v[3] for v in values])
+                for unit_id, too_far in zip(changed, snap.too_far.tolist()):
+                    (self.off_road.add if too_far else self.off_road.discard)(unit_id)
+                self._synced.update(zip(changed, values))
+        return len(changed)
+
+    def rank(self, lon: float, lat: float, unit_type: str) -> list[Any]:
+        """Return every known unit of a type that can reach the point, fastest first (:class:`routing.RankedUnit`)."""
+        with self._lock:
+            return self.table.nearest(lon, lat, [unit_type], None)
+
+    def snap_point(self, lon: float, lat: float) -> tuple[float, float, float] | None:
+        """Return the nearest road point ``(lon, lat, metres away)``, or None when no road is near enough."""
+        snap = self.engine.snap(lon, lat)
+        if bool(snap.too_far[0]):
+            return None
+        return float(snap.lon[0]), float(snap.lat[0]), float(snap.distance_m[0])
+
+    def route(self, origin: tuple[float, float], destination: tuple[float, float], speed_factor: float) -> Any:
+        """Return the fastest :class:`routing.Route` for a unit with this speed factor."""
+        return self.engine.route(origin, destination, speed_factor)
+
+
+def _reason(unit: Unit, held: Assignment | None, incident_id: int, now: datetime, stale_after_s: float,
+            off_road: set[int]) -> tuple[str, str] | None:
+    """Return ``(reason, detail)`` why a unit may not be proposed, or None when it may."""
+    if held is not None and held.incident_id == incident_id:
+        return "assigned_here", f"already assigned to this incident ({unit.status})"
+    if held is not None:
+        return "busy", f"{unit.status} for incident {held.incident_id}"
+    if unit.status == "out_of_service":
+        return "out_of_service", unit.note or "out of service"
+    if unit.status != "available":
+        return "busy", unit.status
+    if unit.geom is None:
+        return "no_position", "no position known"
+    if is_stale(unit, now, stale_after_s):
+        age = (now - unit.position_at).total_seconds()
+        return "stale_position", f"last AVL fix {age / 60:.0f} min ago"
+    if unit.id in off_road:
+        return "off_road", "position too far from any road to route from"
+    return None
+
+
+def _candidate(unit: Unit, eta_s: float | None, distance_m: float | None, why: tuple[str, str] | None) -> dict:
+    return {"unit_id": unit.id, "call_sign": unit.call_sign, "station_id": unit.station_id,
+            "eta_s": None if eta_s is None else round(eta_s, 1),
+            "distance_m": None if distance_m is None else round(distance_m, 1),
+            "reason": why[0] if why else None, "detail": why[1] if why else None}
+
+
+def recommend_type(session: Session, fleet: RoutedFleet, incident_id: int, point: tuple[float, float],
+                   requirement: CategoryRequirement, k: int, stale_after_s: float) -> dict[str, Any]:
+    """Propose the nearest eligible units of one type and explain the ineligible ones ranked ahead of them.
+
+    Units that cannot be ranked (no position, unreachable) and eligible-but-stale units are always explained.
+    """
+    now = session.scalar(select(func.now()))
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.unit_type_code == requirement.unit_type_code))}
+    held = {a.unit_id: a for a in session.scalars(
+        select(Assignment).where(Assignment.unit_id.in_(units), Assignment.ended_at.is_(None)))}
+    need = max(k, requirement.count)
+    proposed: list[dict] = []
+    not_proposed: list[dict] = []
+    ranked = [r for r in fleet.rank(*point, requirement.unit_type_code) if r.unit_id in units]
+    for r in ranked:
+        unit = units[r.unit_id]
+        why = _reason(unit, held.get(unit.id), incident_id, now, stale_after_s, fleet.off_road)
+        if why is None and len(proposed) < need:
+            proposed.append(_candidate(unit, r.eta_s, r.distance_m, None))
+        elif why is not None and (len(proposed) < need or why[0] == "stale_position"):
+            not_proposed.append(_candidate(unit, r.eta_s, r.distance_m, why))
+    seen = {r.unit_id for r in ranked}
+    for unit in units.values():
+        if unit.id not in seen:
+            why = _reason(unit, held.get(unit.id), incident_id, now, stale_after_s, fleet.off_road)
+            not_proposed.append(_candidate(unit, None, None, why or ("unreachable", "no road path to the incident")))
+    return {"unit_type": requirement.unit_type_code, "count": requirement.count, "optional": requirement.optional,
+            "assigned": sorted(u for u, a in held.items() if a.incident_id == incident_id),
+            "proposed": proposed, "not_proposed": not_proposed}
+
+
+def recommend(session: Session, fleet: RoutedFleet, incident_id: int, k: int = DEFAULT_K,
+              stale_after_s: float = 600.0, unit_types: list[str] | None = None) -> dict[str, Any]:
+    """Recommend units for each unit type the incident's category needs (the category matrix).
+
+    Parameters
+    ----------
+    session
+        Session on the database.
+    fleet
+        This process's routed fleet; it is synchronised first.
+    incident_id
+        The incident.
+    k
+        Units to propose per type (at least the count the matrix asks for).
+    stale_after_s
+        AVL positions older than this are stale.
+    unit_types
+        Ask for these types instead of the matrix's (count 1 each), e.g. to add a type by hand.
+
+    Returns
+    -------
+    dict
+        See :class:`geo112.schemas.Recommendation`.
+
+    Raises
+    ------
+    NotFound
+        For an unknown incident.
+    """
+    incident = get_incident(session, incident_id)
+    point = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
+    if unit_types is None:
+        requirements = session.scalars(
+            select(CategoryRequirement).where(CategoryRequirement.category_code == incident.category_code)
+            .order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)).all()
+    else:
+        requirements = [CategoryRequirement(unit_type_code=t, count=1, optional=False) for t in unit_types]
+    fleet.sync(session)
+    return {"incident_id": incident.id, "handoff": incident.handoff,
+            "requirements": [recommend_type(session, fleet, incident.id, point, r, k, stale_after_s)
+                             for r in requirements]}
+
+
+def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int) -> tuple[float, float] | None:
+    """Return the road ``(eta_s, distance_m)`` of a unit to an incident, or None when it cannot be ranked."""
+    incident = get_incident(session, incident_id)
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return None
+    fleet.sync(session)
+    point = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
+    return next(((r.eta_s, r.distance_m) for r in fleet.rank(*point, unit.unit_type_code) if r.unit_id == unit_id),
+                None)

@@ -1,0 +1,66 @@
+"""Dispatch fixtures: the demo stations and fleet loaded once, incidents and units made per test."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo112 import schemas
+from geo112.config import Settings
+from geo112.db import session_factory
+from geo112.demo import load_demo
+from geo112.incidents import create_incident
+from geo112.models import Incident, Station, Unit
+
+#: Points for incidents: inside the regency (Mojosari, Pacet), in the Kota enclave, and outside both.
+MOJOSARI = (112.5600, -7.5180)
+PACET = (112.5339, -7.6965)
+KOTA = (112.4340, -7.4720)
+OUTSIDE = (111.9000, -7.0000)
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def demo(database: str, settings: Settings) -> str:
+    """The test database with the stations and the demo fleet loaded (committed, once)."""
+    with session_factory(database).begin() as session:
+        load_demo(session, settings.data_dir)
+    return database
+
+
+@pytest.fixture
+def db(demo: str, session: Session) -> Session:
+    """A rolled-back session on the database with the demo data."""
+    return session
+
+
+@pytest.fixture
+def make_incident(db: Session) -> Callable[..., Incident]:
+    """Create an incident (default: medis in Mojosari) in the test's session."""
+
+    def make(category: str = "medis", point: tuple[float, float] = MOJOSARI, **fields: object) -> Incident:
+        data = schemas.IncidentCreate(category=category, lon=point[0], lat=point[1], **fields)
+        return create_incident(db, data, "tester")
+
+    return make
+
+
+@pytest.fixture
+def make_unit(db: Session) -> Callable[..., Unit]:
+    """Create an available unit at a station (default: an ambulance at Puskesmas Mojosari)."""
+
+    def make(unit_type: str = "ambulance", station: str = "K16", status: str = "available", **fields: object) -> Unit:
+        home = db.scalar(select(Station).where(Station.code == station))
+        unit = Unit(call_sign=f"TEST-{unit_type}-{next(_serial)}", unit_type_code=unit_type,
+                    agency_code=home.agency_code, station_id=home.id, status=status, geom=home.geom,
+                    position_at=func.now(),
+                    position_source="station", **fields)
+        db.add(unit)
+        db.flush()
+        return unit
+
+    return make
