@@ -1,0 +1,82 @@
+"""The console's pages and helper endpoints through the Flask test client (the browser tests drive the UI)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo112.db import session_factory
+from geo112.models import Event
+from web.i18n import TEXT
+from web.maps import MAPS
+
+
+@pytest.mark.parametrize(("role", "path", "status"), [
+    ("dispatcher", "/console", 200), ("planner", "/console", 403), ("admin", "/console", 200),
+    ("planner", "/planner", 200), ("dispatcher", "/planner", 403),
+])
+def test_pages_by_role(client, login, role, path, status) -> None:  # noqa: ANN001
+    login(role)
+    assert client.get(path).status_code == status
+
+
+def test_console_page_has_no_inline_script_and_only_local_assets(client, login) -> None:  # noqa: ANN001
+    login("dispatcher")
+    html = client.get("/console").get_data(as_text=True)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    # Only data blocks may be inline; every executable script has a same-origin src.
+    for attrs, body in scripts:
+        assert 'type="application/json"' in attrs or (body.strip() == "" and 'src="/' in attrs), attrs
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", html)
+
+
+@pytest.mark.parametrize("name", sorted(MAPS))
+def test_map_script_registers_every_layer_and_links_no_cdn(client, name) -> None:  # noqa: ANN001
+    response = client.get(f"/maps/{name}.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    script = response.get_data(as_text=True)
+    assert f"var map_{name} = L.map(" in script and "window.geo112Map" in script
+    for overlay in MAPS[name]:
+        assert f'"{overlay.key}": feature_group_{overlay.key}' in script
+    assert "http" not in script  # no tiles or libraries from elsewhere
+    assert TEXT["layer_route"]["en"] in client.get("/maps/responder.js?lang=en").get_data(as_text=True)
+
+
+def test_vendored_leaflet_is_served_and_confined(client) -> None:  # noqa: ANN001
+    js = client.get("/assets/leaflet/leaflet.js")
+    assert js.status_code == 200 and b"Leaflet" in js.data[:200]
+    assert client.get("/assets/leaflet/images/marker-icon.png").mimetype == "image/png"
+    assert client.get("/assets/leaflet/../package.json").status_code == 404
+    assert client.get("/assets/jquery/jquery.js").status_code == 404
+
+
+def test_every_text_has_both_languages() -> None:
+    assert all(set(entry) == {"id", "en"} and all(entry.values()) for entry in TEXT.values())
+
+
+def test_change_cursor_moves_when_an_event_is_recorded(client, login, database) -> None:  # noqa: ANN001
+    login("dispatcher")
+    before = client.get("/api/v1/console/changes").get_json()["cursor"]
+    assert client.get("/api/v1/console/changes").get_json()["cursor"] == before
+    with session_factory(database).begin() as session:
+        session.add(Event(actor="test", action="test.touch", entity="test", entity_id="1"))
+    assert client.get("/api/v1/console/changes").get_json()["cursor"] != before
+
+
+def test_changes_need_login(client) -> None:  # noqa: ANN001
+    assert client.get("/api/v1/console/changes").status_code == 401
+
+
+def test_place_tells_desa_kecamatan_and_jurisdiction(client, login) -> None:  # noqa: ANN001
+    login("dispatcher")
+    place = client.get("/api/v1/console/place?lat=-7.5196&lon=112.5603").get_json()
+    assert place["jurisdiction"]["code"] and place["kecamatan"]["name"] and "road" in place
+    assert client.get("/api/v1/console/place?lat=abc&lon=112.5").status_code == 400
+
+
+def test_qr_code_is_an_svg_of_bounded_input(client, login) -> None:  # noqa: ANN001
+    login("dispatcher")
+    svg = client.get("/console/qr.svg?text=http://127.0.0.1/r/abc")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<path" in svg.data
+    assert client.get("/console/qr.svg?text=" + "x" * 1001).status_code == 400
