@@ -1,0 +1,83 @@
+"""The synthetic Mojokerto graph: build report, cache, and consistency between queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from routing import Engine, cache_path, load_engine, source_key
+
+from .conftest import MOJOKERTO_OSM
+
+pytestmark = pytest.mark.slow
+
+MOJOSARI = (112.5589, -7.5176)
+PACET = (112.5436, -7.6748)
+
+
+def test_build_report(mojokerto: Engine) -> None:
+    report = mojokerto.graph.meta["report"]
+    assert report["nodes"] == mojokerto.graph.n_nodes > 20_000
+    assert report["dropped_components"] >= 1 and report["dropped_nodes"] >= 1
+    assert mojokerto.graph.meta["profile"] and len(mojokerto.graph.meta["source_key"]) == 64
+
+
+def test_cache_roundtrip(mojokerto: Engine, routing_cache: Path) -> None:
+    assert cache_path(routing_cache, source_key(MOJOKERTO_OSM)).exists()
+    again = load_engine(MOJOKERTO_OSM, routing_cache)
+    for name, array in mojokerto.graph.arrays().items():
+        np.testing.assert_array_equal(getattr(again.graph, name, None) if name != "meta" else array, array)
+    assert again.graph.meta == mojokerto.graph.meta
+
+
+def test_snap_flags_points_off_the_network(mojokerto: Engine) -> None:
+    snap = mojokerto.snap([MOJOSARI[0], 113.5], [MOJOSARI[1], -7.5])
+    assert snap.too_far.tolist() == [False, True]
+    assert snap.distance_m[0] < 500 and snap.distance_m[1] > 50_000
+    assert np.all((snap.fraction >= 0) & (snap.fraction <= 1))
+
+
+def test_route_agrees_with_unit_table(mojokerto: Engine) -> None:
+    route = mojokerto.route(PACET, MOJOSARI, factor=1.25)
+    table = mojokerto.unit_table()
+    table.upsert("amb", *PACET, unit_type="ambulance")
+    (ranked,) = table.nearest(*MOJOSARI)
+    assert route.eta_s == pytest.approx(ranked.eta_s, rel=1e-5)
+    assert route.distance_m == pytest.approx(ranked.distance_m, rel=1e-4)
+    assert sum(s.distance_m for s in route.steps) == pytest.approx(route.distance_m)
+    assert sum(s.duration_s for s in route.steps) == pytest.approx(route.eta_s)
+    coords = np.asarray(route.geometry.coords)
+    snap = mojokerto.snap([PACET[0], MOJOSARI[0]], [PACET[1], MOJOSARI[1]])
+    np.testing.assert_allclose(coords[[0, -1]], np.column_stack([snap.lon, snap.lat]), atol=1e-9)
+    # the line is continuous: no jump longer than the longest edge segment
+    assert np.hypot(*np.diff(coords, axis=0).T).max() < 0.02
+    assert route.geometry.is_valid and len(route.nodes) > 10
+
+
+def test_travel_times_forward_and_reverse(mojokerto: Engine) -> None:
+    g = mojokerto.graph
+    frm = mojokerto.travel_times_from(*MOJOSARI)
+    to = mojokerto.travel_times_to(*PACET)
+    assert np.isfinite(frm).all() and np.isfinite(to).all()  # strongly connected
+    pacet = mojokerto.snap(*PACET)
+    assert np.min(frm[[pacet.u[0], pacet.v[0]]]) <= mojokerto.route(MOJOSARI, PACET).eta_s
+    many = mojokerto.travel_times_from([MOJOSARI[0], PACET[0]], [MOJOSARI[1], PACET[1]])
+    np.testing.assert_allclose(many[0], frm)
+    nearest = mojokerto.travel_times_from([MOJOSARI[0], PACET[0]], [MOJOSARI[1], PACET[1]], min_only=True)
+    np.testing.assert_allclose(nearest, many.min(axis=0))
+    limited = mojokerto.travel_times_from(*MOJOSARI, limit_s=300)
+    assert np.isinf(limited[frm > 300]).all() and np.allclose(limited[frm <= 300], frm[frm <= 300])
+    assert g.node_lon.shape == frm.shape
+
+
+def test_service_areas_grow_and_are_valid(mojokerto: Engine) -> None:
+    small = mojokerto.service_area(*MOJOSARI, minutes=5)
+    large = mojokerto.service_area([MOJOSARI[0], PACET[0]], [MOJOSARI[1], PACET[1]], minutes=10)
+    assert small.is_valid and large.is_valid and not small.is_empty
+    assert large.area > small.area
+    assert shapely.difference(small, large).area < 1e-3 * small.area
+    on_road = mojokerto.snap(*PACET)
+    assert large.contains(shapely.Point(on_road.lon[0], on_road.lat[0]))

@@ -1,0 +1,77 @@
+"""Property tests: ranked ETAs equal networkx Dijkstra on the same graph."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing import Engine
+from routing.settings import speed_factor
+
+from .reference import split_graph
+
+TYPES = ["ambulance", "fire_truck", None]
+FIXTURES = [HealthCheck.function_scoped_fixture]
+
+
+@st.composite
+def scenes(draw: st.DrawFn, engine: Engine, pad: float) -> tuple[np.ndarray, np.ndarray, list[bool], list[str | None]]:
+    """An incident (row 0) and 1-8 units at random points around the graph."""
+    g = engine.graph
+    n = draw(st.integers(2, 9))
+    lon = st.floats(g.node_lon.min() - pad, g.node_lon.max() + pad)
+    lat = st.floats(g.node_lat.min() - pad, g.node_lat.max() + pad)
+    lons = np.array(draw(st.lists(lon, min_size=n, max_size=n)))
+    lats = np.array(draw(st.lists(lat, min_size=n, max_size=n)))
+    available = draw(st.lists(st.booleans(), min_size=n - 1, max_size=n - 1))
+    types = draw(st.lists(st.sampled_from(TYPES), min_size=n - 1, max_size=n - 1))
+    return lons, lats, available, types
+
+
+def _check_ranking(engine: Engine, scene: tuple) -> None:
+    lons, lats, available, types = scene
+    ids = [f"u{i}" for i in range(1, len(lons))]
+    table = engine.unit_table()
+    table.upsert_many(ids, lons[1:], lats[1:], types, available)
+    ranked = table.nearest(lons[0], lats[0])
+    H, names = split_graph(engine, lons, lats)
+    to_incident = nx.single_source_dijkstra_path_length(H.reverse(copy=False), names[0], weight="tt")
+    expected = {uid: to_incident[names[i + 1]] / speed_factor(types[i]) for i, uid in enumerate(ids) if available[i]}
+    assert {r.unit_id for r in ranked} == set(expected)
+    for r in ranked:
+        assert r.eta_s == pytest.approx(expected[r.unit_id], rel=1e-5, abs=1e-3)
+    etas = [r.eta_s for r in ranked]
+    assert etas == sorted(etas)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data())
+def test_ranking_matches_networkx_oakland(oakland: tuple[nx.MultiDiGraph, Engine], data: st.DataObject) -> None:
+    _check_ranking(oakland[1], data.draw(scenes(oakland[1], pad=0.001)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data())
+def test_ranking_at_nodes_matches_osmnx_graph(oakland: tuple[nx.MultiDiGraph, Engine], data: st.DataObject) -> None:
+    """Units and incident at intersections: compare with the osmnx graph itself."""
+    G, engine = oakland
+    nodes = list(G.nodes)
+    picks = data.draw(st.lists(st.sampled_from(nodes), min_size=2, max_size=9))
+    lons = np.array([G.nodes[n]["x"] for n in picks])
+    lats = np.array([G.nodes[n]["y"] for n in picks])
+    table = engine.unit_table()
+    table.upsert_many(list(range(1, len(picks))), lons[1:], lats[1:])
+    ranked = table.nearest(lons[0], lats[0])
+    assert len(ranked) == len(picks) - 1
+    for r in ranked:
+        assert r.eta_s == pytest.approx(nx.shortest_path_length(G, picks[r.unit_id], picks[0], weight="travel_time"), rel=1e-6)
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data())
+def test_ranking_matches_networkx_mojokerto(mojokerto: Engine, data: st.DataObject) -> None:
+    _check_ranking(mojokerto, data.draw(scenes(mojokerto, pad=0.0)))
