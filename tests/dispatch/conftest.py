@@ -55,12 +55,27 @@ def make_unit(db: Session) -> Callable[..., Unit]:
 
     def make(unit_type: str = "ambulance", station: str = "K16", status: str = "available", **fields: object) -> Unit:
         home = db.scalar(select(Station).where(Station.code == station))
+        values = {"geom": home.geom, "position_at": func.now(), "position_source": "station", **fields}
         unit = Unit(call_sign=f"TEST-{unit_type}-{next(_serial)}", unit_type_code=unit_type,
-                    agency_code=home.agency_code, station_id=home.id, status=status, geom=home.geom,
-                    position_at=func.now(),
-                    position_source="station", **fields)
+                    agency_code=home.agency_code, station_id=home.id, status=status, **values)
         db.add(unit)
         db.flush()
         return unit
 
     return make
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings):  # noqa: ANN201 - routing.Engine
+    """The routing engine of the synthetic Mojokerto network, built into the session's cache once."""
+    from routing import load_engine
+
+    return load_engine(settings.osm_path, settings.cache_dir)
+
+
+@pytest.fixture(scope="session")
+def fleet(engine):  # noqa: ANN001, ANN201 - geo112.recommend.RoutedFleet
+    """One routed fleet for the session, as one web worker holds it (synchronised per recommendation)."""
+    from geo112.recommend import RoutedFleet
+
+    return RoutedFleet(engine)

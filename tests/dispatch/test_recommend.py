@@ -1,0 +1,91 @@
+"""Recommendations against the routing engine of the synthetic network, with their explanations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from geo112.dispatch import assign, change_status
+from geo112.models import Unit, UnitType
+from geo112.recommend import recommend
+from geo112.units import lon_lat, move
+
+from .conftest import KOTA, PACET
+
+
+def _eligible(db, unit_type: str) -> list[Unit]:
+    return db.scalars(select(Unit).where(Unit.unit_type_code == unit_type, Unit.status == "available",
+                                         Unit.geom.is_not(None), Unit.position_source == "station")).all()
+
+
+def _by_type(result: dict, unit_type: str) -> dict:
+    return next(r for r in result["requirements"] if r["unit_type"] == unit_type)
+
+
+def test_proposals_equal_the_routing_answer_for_the_same_units(db, engine, fleet, make_incident) -> None:
+    incident = make_incident("kecelakaan_lalu_lintas", point=PACET)
+    result = recommend(db, fleet, incident.id, k=5)
+    assert [r["unit_type"] for r in result["requirements"]] == ["ambulance", "police_patrol"]
+    point = lon_lat(incident.geom)
+    for unit_type in ("ambulance", "police_patrol"):
+        reference = engine.unit_table()
+        units = _eligible(db, unit_type)
+        factor = db.get(UnitType, unit_type).speed_factor
+        reference.upsert_many([u.id for u in units], [lon_lat(u.geom)[0] for u in units],
+                              [lon_lat(u.geom)[1] for u in units], [unit_type] * len(units), True,
+                              [factor] * len(units))
+        expected = reference.nearest(*point, [unit_type], 5)
+        proposed = _by_type(result, unit_type)["proposed"]
+        assert [p["unit_id"] for p in proposed] == [r.unit_id for r in expected]
+        assert [p["eta_s"] for p in proposed] == pytest.approx([r.eta_s for r in expected], abs=0.1)
+        assert [p["distance_m"] for p in proposed] == pytest.approx([r.distance_m for r in expected], abs=0.1)
+        assert all(a["eta_s"] <= b["eta_s"] for a, b in zip(proposed, proposed[1:]))
+
+
+def test_a_nearer_busy_unit_is_named_with_its_incident(db, fleet, make_incident) -> None:
+    incident, other = make_incident(point=PACET), make_incident(point=PACET)
+    nearest = _by_type(recommend(db, fleet, incident.id), "ambulance")["proposed"][0]
+    assign(db, other.id, nearest["unit_id"], "alice")
+    result = _by_type(recommend(db, fleet, incident.id), "ambulance")
+    assert nearest["unit_id"] not in [p["unit_id"] for p in result["proposed"]]
+    explained = next(n for n in result["not_proposed"] if n["unit_id"] == nearest["unit_id"])
+    assert explained["reason"] == "busy" and f"incident {other.id}" in explained["detail"]
+    assert explained["eta_s"] == pytest.approx(nearest["eta_s"], abs=0.1)
+
+
+def test_units_on_this_incident_out_of_service_or_stale_are_explained(db, fleet, make_incident, make_unit) -> None:
+    incident = make_incident(point=PACET)
+    here, broken, stale = make_unit(station="K21"), make_unit(station="K21"), make_unit(station="K21")
+    assign(db, incident.id, here.id, "alice")
+    change_status(db, broken.id, "out_of_service", "alice", note="ban bocor")
+    stale.position_source = "avl"
+    stale.position_at = db.scalar(select(func.now())) - timedelta(hours=1)
+    nowhere = make_unit(geom=None, position_at=None, position_source=None)
+    db.flush()
+    result = _by_type(recommend(db, fleet, incident.id, stale_after_s=600), "ambulance")
+    reasons = {n["unit_id"]: (n["reason"], n["detail"]) for n in result["not_proposed"]}
+    assert reasons[here.id][0] == "assigned_here" and result["assigned"] == [here.id]
+    assert reasons[broken.id] == ("out_of_service", "ban bocor")
+    assert reasons[stale.id][0] == "stale_position" and "60 min" in reasons[stale.id][1]
+    assert reasons[nowhere.id] == ("no_position", "no position known")
+    proposed = {p["unit_id"] for p in result["proposed"]}
+    assert not proposed & {here.id, broken.id, stale.id, nowhere.id}
+
+
+def test_a_moved_unit_is_ranked_from_its_new_position(db, fleet, make_incident, make_unit) -> None:
+    incident = make_incident(point=PACET)
+    unit = make_unit(station="F01")  # Jabon, far north of Pacet
+    before = _by_type(recommend(db, fleet, incident.id, k=50), "ambulance")["proposed"]
+    move(db, unit.id, *PACET, None, "avl")
+    after = _by_type(recommend(db, fleet, incident.id), "ambulance")["proposed"]
+    moved = next(p for p in after if p["unit_id"] == unit.id)
+    assert moved["eta_s"] == after[0]["eta_s"] < 5  # at the incident: first, tied at most with a unit there
+    assert moved["eta_s"] < next(p["eta_s"] for p in before if p["unit_id"] == unit.id) - 600
+
+
+def test_matrix_count_raises_the_number_proposed_and_kota_is_flagged(db, fleet, make_incident) -> None:
+    fire = _by_type(recommend(db, fleet, make_incident("kebakaran").id, k=1), "fire_truck")
+    assert fire["count"] == 2 and len(fire["proposed"]) == 2
+    assert recommend(db, fleet, make_incident(point=KOTA).id)["handoff"].endswith("Kota Mojokerto")

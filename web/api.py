@@ -1,0 +1,69 @@
+"""Shared pieces of the dispatch API blueprints: roles, request bodies, pages, the actor, rollback on error."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, request
+from pydantic import BaseModel
+
+from geo112.errors import InvalidInput
+from geo112.schemas import parse
+from web.auth import current_user
+from web.db import get_session
+from web.geography import int_arg
+
+#: Who may do what (admins may do everything: see :func:`web.auth.require_role`).
+DISPATCH = ("dispatcher",)
+READ = ("dispatcher", "planner")
+PLAN = ("planner",)
+ADMIN = ("admin",)
+MAX_PAGE = 500
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def body(model: type[M]) -> M:
+    """Validate the JSON body against a schema (400 when not JSON, 422 when invalid)."""
+    return parse(model, request.get_json(silent=True))
+
+
+def actor() -> str:
+    """The logged-in user's name, recorded in the audit trail."""
+    user = current_user()
+    return user.username if user is not None else "anonymous"
+
+
+def page() -> tuple[int, int]:
+    """Return ``(limit, offset)`` from the query string."""
+    return int_arg("limit", 50, 1, MAX_PAGE), int_arg("offset", 0, 0, 10**7)
+
+
+def paginated(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """Wrap one page of items with the total and the paging parameters."""
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def flag_arg(name: str) -> bool | None:
+    """Read an optional boolean query parameter (``true``/``false``)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw.lower() not in ("true", "false", "1", "0"):
+        raise InvalidInput(f"{name} must be true or false, got {raw[:20]!r}")
+    return raw.lower() in ("true", "1")
+
+
+def _rollback_on_error(response: Response) -> Response:
+    # The request's session is committed at teardown unless an exception escaped; a handled 4xx/5xx must
+    # leave nothing written, so its session is rolled back here.
+    if response.status_code >= 400:
+        get_session().rollback()
+    return response
+
+
+def blueprint(name: str, url_prefix: str = "/api/v1") -> Blueprint:
+    """Return a blueprint whose error answers never commit."""
+    bp = Blueprint(name, __name__, url_prefix=url_prefix)
+    bp.after_request(_rollback_on_error)
+    return bp

@@ -1,0 +1,98 @@
+"""The OpenAPI 3.1 document of the dispatch API, made from the pydantic schemas that validate requests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from geo112 import schemas as s
+from web.api import ADMIN, DISPATCH, PLAN, READ
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+_PARAM = re.compile(r"{(\w+)}")
+PAGED = ("limit", "offset")
+
+#: (method, path, summary, roles, request schema, response schema, success status, query parameters)
+OPERATIONS: list[tuple[str, str, str, tuple[str, ...], type[BaseModel] | None, type[BaseModel] | None, int,
+                       tuple[str, ...]]] = [
+    ("post", "/incidents", "Record an incident", DISPATCH, s.IncidentCreate, s.Incident, 201, ()),
+    ("get", "/incidents", "List incidents, newest first", READ, None, None, 200,
+     ("status", "category", "priority", "kecamatan", "handoff", "since", "until", *PAGED)),
+    ("get", "/incidents/{incident_id}", "Read an incident", READ, None, s.Incident, 200, ()),
+    ("patch", "/incidents/{incident_id}", "Edit an open incident", DISPATCH, s.IncidentUpdate, s.Incident, 200, ()),
+    ("post", "/incidents/{incident_id}/close", "Close with a disposition", DISPATCH, s.IncidentClose, s.Incident,
+     200, ()),
+    ("get", "/incidents/{incident_id}/timeline", "The incident's audit events", READ, None, None, 200, ()),
+    ("get", "/incidents/{incident_id}/recommendations", "Nearest available units per required type", DISPATCH,
+     None, s.Recommendation, 200, ("k", "types")),
+    ("get", "/incidents/{incident_id}/assignments", "The incident's assignments", READ, None, None, 200, ()),
+    ("post", "/incidents/{incident_id}/assignments", "Assign a unit (409 names the holding incident)", DISPATCH,
+     s.AssignmentCreate, s.Assignment, 201, ()),
+    ("get", "/assignments/{assignment_id}", "Read an assignment", READ, None, s.Assignment, 200, ()),
+    ("post", "/assignments/{assignment_id}/link", "Issue a new responder link", DISPATCH, None, s.Assignment, 200,
+     ()),
+    ("get", "/units", "List units", READ, None, None, 200, ("type", "status", "agency", "station", *PAGED)),
+    ("get", "/units/{unit_id}", "Read a unit", READ, None, s.Unit, 200, ()),
+    ("post", "/units/{unit_id}/status", "Change a unit's status", DISPATCH, s.UnitStatusChange, s.Unit, 200, ()),
+    ("post", "/units/{unit_id}/position", "Record an AVL position", DISPATCH, s.UnitPosition, s.Unit, 200, ()),
+    ("get", "/stations", "List stations", READ, None, None, 200, ("agency", "kind", *PAGED)),
+    ("get", "/stations/{station_id}", "Read a station", READ, None, s.Station, 200, ()),
+    ("put", "/stations/{station_id}/position", "Correct a station's position", PLAN, s.StationPosition, s.Station,
+     200, ()),
+    ("get", "/agencies", "List agencies", READ, None, None, 200, ()),
+    ("get", "/unit-types", "List unit types", READ, None, None, 200, ()),
+    ("post", "/unit-types", "Add a unit type", ADMIN, s.UnitTypeCreate, None, 201, ()),
+    ("patch", "/unit-types/{code}", "Change a unit type", ADMIN, s.UnitTypeUpdate, None, 200, ()),
+    ("get", "/category-matrix", "Categories and the unit types they need", READ, None, None, 200, ()),
+    ("put", "/category-matrix/{category}", "Set the unit types a category needs", ADMIN, s.CategoryRequirements,
+     None, 200, ()),
+]
+ERRORS = {"400": "malformed request", "401": "not logged in", "403": "role not allowed", "404": "not found",
+          "409": "conflict with the current state", "422": "invalid fields", "503": "road network unavailable"}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _operation(summary: str, roles: tuple[str, ...], request: type[BaseModel] | None,
+               response: type[BaseModel] | None, status: int, query: tuple[str, ...], path: str) -> dict[str, Any]:
+    params = [{"name": p, "in": "path", "required": True,
+               "schema": {"type": "string" if p in ("code", "category") else "integer"}} for p in _PARAM.findall(path)]
+    params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in query]
+    op: dict[str, Any] = {
+        "summary": summary, "description": f"Roles: {', '.join((*roles, 'admin'))}.", "parameters": params,
+        "responses": {str(status): {"description": "success", **(_json(_ref(response)) if response else {})},
+                      **{code: {"description": text, **_json(_ref(s.Error))} for code, text in ERRORS.items()}},
+    }
+    if request is not None:
+        op["requestBody"] = {"required": True, **_json(_ref(request))}
+    return op
+
+
+def document() -> dict[str, Any]:
+    """Return the OpenAPI document; schemas come from :mod:`geo112.schemas` via ``model_json_schema``."""
+    _, top = models_json_schema([(m, "validation") for m in s.REQUESTS] + [(m, "serialization") for m in s.RESPONSES],
+                                ref_template="#/components/schemas/{model}")
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, summary, roles, request, response, status, query in OPERATIONS:
+        paths.setdefault(path, {})[method] = _operation(summary, roles, request, response, status, query, path)
+    return {"openapi": "3.1.0",
+            "info": {"title": "geo112 dispatch API", "version": "1",
+                     "description": "Call Center 112 Kabupaten Mojokerto. Errors are {error, detail}."},
+            "servers": [{"url": "/api/v1"}], "paths": paths, "components": {"schemas": top["$defs"]}}
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> ResponseReturnValue:
+    """The OpenAPI document (public, like any API description)."""
+    return jsonify(document())

@@ -1,0 +1,83 @@
+"""Responder links: ``/r/<token>`` shows the route, ETA and incident to the crew, without logging in, and
+takes their button presses (acknowledged, en route, on scene, transporting, cleared).
+
+The token is the credential, so these routes are exempt from the session's CSRF check: a forged request
+would have to know the token itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from geo112 import responder
+from geo112.errors import ServiceUnavailable
+from geo112.models import Assignment, UnitType
+from geo112.schemas import ResponderStatus
+from geo112.units import lon_lat
+from web.api import blueprint, body
+from web.auth import csrf
+from web.db import get_session
+from web.engine import fleet
+
+bp = blueprint("responder", url_prefix="/r")
+csrf.exempt(bp)
+SVG_SIZE = 320
+
+
+def _route(assignment: Assignment) -> dict[str, Any] | None:
+    """The route from the unit to the incident as GeoJSON, or None when it cannot be had now."""
+    session = get_session()
+    origin = lon_lat(assignment.unit.geom)
+    incident = assignment.incident
+    target = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
+    if origin is None:
+        return None
+    try:
+        factor = session.get(UnitType, assignment.unit.unit_type_code).speed_factor
+        return fleet().route(origin, target, factor).to_geojson()
+    except (ServiceUnavailable, ValueError) as exc:
+        current_app.logger.warning("no route for assignment %s: %s", assignment.id, exc)
+        return None
+
+
+def svg_path(coordinates: list[list[float]], size: int = SVG_SIZE) -> str:
+    """Return an SVG path (``M x y L ...``) of a lon/lat line fitted into a square, north up."""
+    lons, lats = [c[0] for c in coordinates], [c[1] for c in coordinates]
+    span = max(max(lons) - min(lons), max(lats) - min(lats)) or 1e-6
+    scale = (size - 20) / span
+    points = [f"{10 + (x - min(lons)) * scale:.1f} {size - 10 - (y - min(lats)) * scale:.1f}" for x, y in zip(lons, lats)]
+    return "M " + " L ".join(points)
+
+
+def _wants_json() -> bool:
+    return request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/<token>")
+def page(token: str) -> ResponseReturnValue:
+    """The responder page (HTML), or its data with ``?format=json`` / ``Accept: application/json``."""
+    session = get_session()
+    assignment = responder.resolve(session, current_app.config["SECRET_KEY"], token)
+    data = responder.view(session, assignment, _route(assignment))
+    if _wants_json():
+        return jsonify(data)
+    line = data["route"]["geometry"]["coordinates"] if data["route"] else None
+    return render_template("responder/page.html", data=data, token=token, path=svg_path(line) if line else None,
+                           size=SVG_SIZE)
+
+
+@bp.post("/<token>/status")
+def press(token: str) -> ResponseReturnValue:
+    """A button press: JSON ``{"action": ...}`` answers JSON; a form post returns to the page."""
+    session = get_session()
+    assignment = responder.resolve(session, current_app.config["SECRET_KEY"], token)
+    from_form = request.mimetype != "application/json"
+    action = request.form.get("action") if from_form else body(ResponderStatus).action
+    responder.act(session, assignment, action or "")
+    if from_form:
+        return redirect(url_for(".page", token=token), 303)
+    return jsonify(responder.view(session, assignment, None))
+

@@ -1,0 +1,88 @@
+"""Unit endpoints: list, read, status (the state machine), AVL position; assignments and their links."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from geo112 import dispatch, schemas, units
+from geo112.errors import NotFound
+from geo112.models import Assignment
+from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
+from web.auth import require_role
+from web.db import get_session, settings
+from web.engine import loaded_fleet
+from web.geography import int_arg
+from web.incidents import assignment_with_link
+
+bp = blueprint("units")
+
+
+def _unit_json(unit) -> dict:  # noqa: ANN001 - geo112.models.Unit
+    session = get_session()
+    now = session.scalar(select(func.now()))
+    return units.unit_dict(unit, now, settings().avl_stale_s, units.active_assignment(session, unit.id))
+
+
+@bp.get("/units")
+@require_role(*READ)
+def list_() -> ResponseReturnValue:
+    """Units by call sign; filters ``type``, ``status``, ``agency``, ``station``; paged."""
+    limit, offset = page()
+    station = int_arg("station", 0, 1, 10**9) if "station" in request.args else None
+    session = get_session()
+    rows, total = units.list_units(session, request.args.get("type"), request.args.get("status"),
+                                   request.args.get("agency"), station, limit, offset)
+    now = session.scalar(select(func.now()))
+    items = [units.unit_dict(u, now, settings().avl_stale_s, a) for u, a in rows]
+    return jsonify(paginated(items, total, limit, offset))
+
+
+@bp.get("/units/<int:unit_id>")
+@require_role(*READ)
+def read(unit_id: int) -> ResponseReturnValue:
+    """One unit, with its stale flag and allowed transitions."""
+    return jsonify(_unit_json(units.get_unit(get_session(), unit_id)))
+
+
+@bp.post("/units/<int:unit_id>/status")
+@require_role(*DISPATCH)
+def status(unit_id: int) -> ResponseReturnValue:
+    """Move a unit through the state machine (409 with ``allowed`` when the transition is not)."""
+    data = body(schemas.UnitStatusChange)
+    return jsonify(_unit_json(dispatch.change_status(get_session(), unit_id, data.status, actor(), data.note)))
+
+
+@bp.post("/units/<int:unit_id>/position")
+@require_role(*DISPATCH)
+def position(unit_id: int) -> ResponseReturnValue:
+    """Record an AVL fix; this process's routing table is refreshed at once, other workers at their next sync."""
+    data = body(schemas.UnitPosition)
+    session = get_session()
+    unit = units.move(session, unit_id, data.lon, data.lat, data.at, actor())
+    fleet = loaded_fleet()
+    if fleet is not None:
+        fleet.sync(session)
+    return jsonify(_unit_json(unit))
+
+
+def _assignment(assignment_id: int) -> Assignment:
+    assignment = get_session().get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    return assignment
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@require_role(*READ)
+def assignment(assignment_id: int) -> ResponseReturnValue:
+    """One assignment."""
+    return jsonify(dispatch.assignment_dict(_assignment(assignment_id)))
+
+
+@bp.post("/assignments/<int:assignment_id>/link")
+@require_role(*DISPATCH)
+def link(assignment_id: int) -> ResponseReturnValue:
+    """A new responder link for an assignment (e.g. when the first one expired)."""
+    return jsonify(assignment_with_link(_assignment(assignment_id)))
