@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -128,13 +129,18 @@ class CompiledGraph:
             return sp.csr_matrix((w[self.rev_edge], self.edge_u[self.rev_edge], self.rev_indptr), shape=(n, n))
         return sp.csr_matrix((w[self.csr_edge], self.edge_v[self.csr_edge], self.indptr), shape=(n, n))
 
+    @cached_property
+    def _edge_lookup(self) -> sp.csr_array:
+        """CSR matrix whose (u, v) entry is the fastest edge id + 1 (0: no edge)."""
+        n = self.n_nodes
+        ids = self.csr_edge.astype(np.float64) + 1.0  # exact: ids are far below 2**53
+        return sp.csr_array((ids, self.edge_v[self.csr_edge], self.indptr), shape=(n, n))
+
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Return the fastest edge id of each (u, v) pair, -1 where there is no such edge.
 
-        Why: a vectorised lookup for reverse edges and for the edges of Dijkstra
-        predecessor trees.  It scans the CSR rows of ``u`` column by column (road
-        nodes have a handful of edges), which beats a binary search over all
-        edges because the rows are small and close in memory.
+        Why: a vectorised lookup for the edges of paths and of Dijkstra
+        predecessor trees; scipy samples the sorted CSR rows in C.
 
         Parameters
         ----------
@@ -147,18 +153,9 @@ class CompiledGraph:
             Edge ids or -1.
         """
         u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
-        start = self.indptr[u]
-        degree = self.indptr[u + 1] - start
-        out = np.full(len(u), -1, dtype=np.int64)
-        pending = np.flatnonzero(degree > 0)
-        k = 0
-        while len(pending):
-            pos = self.csr_edge[start[pending] + k]
-            hit = self.edge_v[pos] == v[pending]
-            out[pending[hit]] = pos[hit]
-            pending = pending[~hit & (degree[pending] > k + 1)]
-            k += 1
-        return out
+        if len(u) == 0:
+            return np.empty(0, dtype=np.int64)
+        return np.asarray(self._edge_lookup[u, v]).astype(np.int64) - 1
 
     def edge_coords(self, edge: int) -> np.ndarray:
         """Return the (k, 2) lon/lat coordinates of one edge, tail to head."""

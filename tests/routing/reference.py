@@ -2,8 +2,8 @@
 
 Each snapped point becomes a node that splits its road: u -> P -> v along the
 road's edge (and v -> P -> u along the opposite edge if it exists), points on
-the same road chained in order of their fraction.  A point exactly at a node is
-joined to it both ways at zero cost.  Nothing here uses the engine's search code.
+the same road chained in order of their fraction.  A point exactly at a node,
+or at another point, is joined to it both ways at zero cost.  Nothing here uses the engine's search code.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def split_graph(engine: Engine, lons: np.ndarray, lats: np.ndarray) -> tuple[nx.
             seq = chain if step == 1 else chain[::-1]
             for (fa, a), (fb, b) in zip(seq, seq[1:]):
                 H.add_edge(a, b, tt=abs(fb - fa) * float(tt))
+        for (fa, a), (fb, b) in zip(pts, pts[1:]):
+            if fa == fb:  # two points at the same spot
+                H.add_edge(a, b, tt=0.0)
+                H.add_edge(b, a, tt=0.0)
         for f, p in pts:
             if f in (0.0, 1.0):
                 node = u if f == 0.0 else v
