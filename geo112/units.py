@@ -57,7 +57,7 @@ def check_transition(unit: Unit, new: str) -> None:
     allowed = TRANSITIONS[unit.status]
     if new not in allowed:
         raise Conflict(f"unit {unit.call_sign} is {unit.status} and cannot become {new}",
-                       status=unit.status, allowed=[s for s in allowed if s != "dispatched"])
+                       unit_status=unit.status, allowed=[s for s in allowed if s != "dispatched"])
 
 
 def get_unit(session: Session, unit_id: int, lock: bool = False) -> Unit:

@@ -24,7 +24,6 @@ from web.engine import fleet
 
 bp = blueprint("responder", url_prefix="/r")
 csrf.exempt(bp)
-SVG_SIZE = 320
 
 
 def _route(assignment: Assignment) -> dict[str, Any] | None:
@@ -43,15 +42,6 @@ def _route(assignment: Assignment) -> dict[str, Any] | None:
         return None
 
 
-def svg_path(coordinates: list[list[float]], size: int = SVG_SIZE) -> str:
-    """Return an SVG path (``M x y L ...``) of a lon/lat line fitted into a square, north up."""
-    lons, lats = [c[0] for c in coordinates], [c[1] for c in coordinates]
-    span = max(max(lons) - min(lons), max(lats) - min(lats)) or 1e-6
-    scale = (size - 20) / span
-    points = [f"{10 + (x - min(lons)) * scale:.1f} {size - 10 - (y - min(lats)) * scale:.1f}" for x, y in zip(lons, lats)]
-    return "M " + " L ".join(points)
-
-
 def _wants_json() -> bool:
     return request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json"
 
@@ -64,9 +54,7 @@ def page(token: str) -> ResponseReturnValue:
     data = responder.view(session, assignment, _route(assignment))
     if _wants_json():
         return jsonify(data)
-    line = data["route"]["geometry"]["coordinates"] if data["route"] else None
-    return render_template("responder/page.html", data=data, token=token, path=svg_path(line) if line else None,
-                           size=SVG_SIZE)
+    return render_template("responder/page.html", data=data, token=token)
 
 
 @bp.post("/<token>/status")

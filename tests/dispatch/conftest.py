@@ -79,3 +79,15 @@ def fleet(engine):  # noqa: ANN001, ANN201 - geo112.recommend.RoutedFleet
     from geo112.recommend import RoutedFleet
 
     return RoutedFleet(engine)
+
+
+def committed_unit(database: str, station: str, prefix: str, unit_type: str = "ambulance") -> int:
+    """Create and commit an available unit of its own at a station (for tests that use several connections)."""
+    with session_factory(database).begin() as s:
+        home = s.scalar(select(Station).where(Station.code == station))
+        unit = Unit(call_sign=f"{prefix}-{s.scalar(select(func.gen_random_uuid()))}"[:40], unit_type_code=unit_type,
+                    agency_code=home.agency_code, station_id=home.id, geom=home.geom, position_at=func.now(),
+                    position_source="station")
+        s.add(unit)
+        s.flush()
+        return unit.id

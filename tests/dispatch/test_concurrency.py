@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from geo112 import schemas
@@ -14,25 +14,21 @@ from geo112.db import session_factory
 from geo112.dispatch import assign, change_status
 from geo112.errors import Conflict
 from geo112.incidents import create_incident
-from geo112.models import Assignment, Station, Unit
+from geo112.models import Assignment, Unit
 
-from .conftest import MOJOSARI
+from .conftest import MOJOSARI, committed_unit
 
 DISPATCHERS = 24
 
 
 @pytest.fixture
 def contested(demo: str):  # noqa: ANN201 - (unit id, incident ids), committed
+    unit_id = committed_unit(demo, "K16", "RACE")
     with session_factory(demo).begin() as s:
-        home = s.scalar(select(Station).where(Station.code == "K16"))
-        unit = Unit(call_sign=f"RACE-{s.scalar(select(func.gen_random_uuid()))}"[:40], unit_type_code="ambulance",
-                    agency_code="dinkes", station_id=home.id, geom=home.geom, position_at=func.now(),
-                    position_source="station")
-        s.add(unit)
         incidents = [create_incident(s, schemas.IncidentCreate(category="medis", lon=MOJOSARI[0], lat=MOJOSARI[1]),
                                      f"dispatcher{i}") for i in range(DISPATCHERS)]
         s.flush()
-        ids = unit.id, [i.id for i in incidents]
+        ids = unit_id, [i.id for i in incidents]
     yield ids
     with session_factory(demo).begin() as s:  # free the unit for other tests
         if s.get(Unit, ids[0]).status == "dispatched":

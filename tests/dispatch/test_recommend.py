@@ -10,14 +10,16 @@ from sqlalchemy import func, select
 from geo112.dispatch import assign, change_status
 from geo112.models import Unit, UnitType
 from geo112.recommend import recommend
-from geo112.units import lon_lat, move
+from geo112.units import is_stale, lon_lat, move
 
 from .conftest import KOTA, PACET
 
 
 def _eligible(db, unit_type: str) -> list[Unit]:
-    return db.scalars(select(Unit).where(Unit.unit_type_code == unit_type, Unit.status == "available",
-                                         Unit.geom.is_not(None), Unit.position_source == "station")).all()
+    now = db.scalar(select(func.now()))
+    units = db.scalars(select(Unit).where(Unit.unit_type_code == unit_type, Unit.status == "available",
+                                          Unit.geom.is_not(None))).all()
+    return [u for u in units if not is_stale(u, now, 600)]
 
 
 def _by_type(result: dict, unit_type: str) -> dict:
@@ -64,7 +66,7 @@ def test_units_on_this_incident_out_of_service_or_stale_are_explained(db, fleet,
     stale.position_at = db.scalar(select(func.now())) - timedelta(hours=1)
     nowhere = make_unit(geom=None, position_at=None, position_source=None)
     db.flush()
-    result = _by_type(recommend(db, fleet, incident.id, stale_after_s=600), "ambulance")
+    result = _by_type(recommend(db, fleet, incident.id, k=100, stale_after_s=600), "ambulance")  # all ranked
     reasons = {n["unit_id"]: (n["reason"], n["detail"]) for n in result["not_proposed"]}
     assert reasons[here.id][0] == "assigned_here" and result["assigned"] == [here.id]
     assert reasons[broken.id] == ("out_of_service", "ban bocor")
