@@ -73,12 +73,15 @@ def data() -> None:
 def data_load(ctx: click.Context) -> None:
     """Verify the inputs against the manifest and load them (idempotent)."""
     from geo112.db import session_scope
+    from geo112.demo import load_demo
     from geo112.loading import load_geography
 
     settings = _settings(ctx)
     with session_scope(settings.database_url) as session:
         report = load_geography(session, settings.data_dir)
-    _echo_json({"loaded": report.counts, "datasets": report.datasets})
+        demo = load_demo(session, settings.data_dir)
+    _echo_json({"loaded": {**report.counts, "station": demo.stations}, "demo_fleet": demo.units,
+                "skipped_facilities": demo.skipped, "datasets": report.datasets})
 
 
 @main.command("locate")
