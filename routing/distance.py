@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from . import settings
+from ._geometry import cut_segments
 from ._projection import LocalProjection
 from .compiled import CompiledGraph, concat_ranges
 
@@ -176,14 +177,11 @@ class Snapper:
         road_start = road_end - np.bincount(seg_road, weights=seg_len, minlength=len(roads.fwd))
         seg_offset = cum - seg_len - road_start[seg_road]
         # cut long segments so that midpoints are close to every part of a piece
-        pieces = np.maximum(np.ceil(seg_len / settings.SNAP_SEGMENT_M), 1).astype(np.int64)
-        seg = np.repeat(np.arange(len(seg_len)), pieces)
-        k = np.arange(len(seg)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-        t0, t1 = k / pieces[seg], (k + 1) / pieces[seg]
+        seg, t0, t1 = cut_segments(seg_len, settings.SNAP_SEGMENT_M)
         dx, dy = bx[seg] - ax[seg], by[seg] - ay[seg]
         self._ax, self._ay = ax[seg] + t0 * dx, ay[seg] + t0 * dy
         self._dx, self._dy = (t1 - t0) * dx, (t1 - t0) * dy
-        self._len = seg_len[seg] / pieces[seg]
+        self._len = seg_len[seg] * (t1 - t0)
         self._offset = seg_offset[seg] + t0 * seg_len[seg]
         self._road = seg_road[seg]
         self._road_proj_len = np.maximum(road_end - road_start, 1e-12)

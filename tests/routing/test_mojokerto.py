@@ -78,6 +78,6 @@ def test_service_areas_grow_and_are_valid(mojokerto: Engine) -> None:
     large = mojokerto.service_area([MOJOSARI[0], PACET[0]], [MOJOSARI[1], PACET[1]], minutes=10)
     assert small.is_valid and large.is_valid and not small.is_empty
     assert large.area > small.area
-    assert shapely.difference(small, large).area < 1e-3 * small.area
+    assert shapely.difference(small, large).area < 1e-2 * small.area  # simplification moves edges <= 15 m
     on_road = mojokerto.snap(*PACET)
     assert large.contains(shapely.Point(on_road.lon[0], on_road.lat[0]))
