@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo112.errors import Unprocessable
 from geo112.incidents import get_incident
 from geo112.models import Assignment, CategoryRequirement, Unit, UnitType
 from geo112.units import is_stale, lon_lat
@@ -175,6 +176,8 @@ def recommend(session: Session, fleet: RoutedFleet, incident_id: int, k: int = D
     ------
     NotFound
         For an unknown incident.
+    Unprocessable
+        For an unknown unit type in ``unit_types``.
     """
     incident = get_incident(session, incident_id)
     point = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
@@ -183,6 +186,9 @@ def recommend(session: Session, fleet: RoutedFleet, incident_id: int, k: int = D
             select(CategoryRequirement).where(CategoryRequirement.category_code == incident.category_code)
             .order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)).all()
     else:
+        known = set(session.scalars(select(UnitType.code).where(UnitType.code.in_(unit_types))))
+        if unknown := [t for t in unit_types if t not in known]:
+            raise Unprocessable(f"unknown unit type(s): {', '.join(unknown)}")
         requirements = [CategoryRequirement(unit_type_code=t, count=1, optional=False) for t in unit_types]
     fleet.sync(session)
     return {"incident_id": incident.id, "handoff": incident.handoff,

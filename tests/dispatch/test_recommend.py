@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from geo112.dispatch import assign, change_status
+from geo112.errors import Unprocessable
 from geo112.models import Unit, UnitType
 from geo112.recommend import recommend
 from geo112.units import is_stale, lon_lat, move
@@ -85,6 +86,15 @@ def test_a_moved_unit_is_ranked_from_its_new_position(db, fleet, make_incident, 
     moved = next(p for p in after if p["unit_id"] == unit.id)
     assert moved["eta_s"] == after[0]["eta_s"] < 5  # at the incident: first, tied at most with a unit there
     assert moved["eta_s"] < next(p["eta_s"] for p in before if p["unit_id"] == unit.id) - 600
+
+
+def test_types_asked_for_by_hand(db, fleet, make_incident) -> None:
+    incident = make_incident()
+    result = recommend(db, fleet, incident.id, unit_types=["rescue"])
+    assert [r["unit_type"] for r in result["requirements"]] == ["rescue"]
+    assert result["requirements"][0]["proposed"]
+    with pytest.raises(Unprocessable, match="helicopter"):
+        recommend(db, fleet, incident.id, unit_types=["rescue", "helicopter"])
 
 
 def test_matrix_count_raises_the_number_proposed_and_kota_is_flagged(db, fleet, make_incident) -> None:
