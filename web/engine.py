@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from flask import current_app
 
@@ -24,9 +25,7 @@ _failures: dict[tuple[str, str], tuple[float, str]] = {}
 
 
 def _load(key: tuple[str, str]) -> object:
-    from pathlib import Path
-
-    from routing import load_engine
+    from geo112.network import load_engine
 
     failed = _failures.get(key)
     if failed and time.monotonic() - failed[0] < RETRY_AFTER_S:
