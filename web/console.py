@@ -5,19 +5,29 @@ The page is a shell; its ES modules (``static/js/console.js``) fill it from the 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+from typing import Any
 
+import numpy as np
 import qrcode
 import qrcode.image.svg
+import shapely
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
-from geo112.errors import InvalidInput
+from geo112.errors import InvalidInput, NotFound, ServiceUnavailable
 from geo112.geography import locate
+from geo112.models import Unit, UnitType
+from geo112.names import name_key
 from geo112.validate import lon_lat
+from routing.compiled import concat_ranges
 from web.auth import require_role
 from web.db import get_session, settings
+from web.engine import fleet
+from web.geography import int_arg
 
 bp = Blueprint("console", __name__)
 
@@ -43,7 +53,145 @@ def page() -> ResponseReturnValue:
 def place() -> ResponseReturnValue:
     """Where ``?lat=&lon=`` is, for the intake form: desa, kecamatan, jurisdiction and the nearest road."""
     lon, lat = lon_lat(request.args.get("lon"), request.args.get("lat"))
-    return jsonify(locate(get_session(), lon, lat, settings().sliver_tolerance_m) | {"road": None})
+    try:
+        road = fleet().snap_point(lon, lat)
+    except ServiceUnavailable:
+        road = None  # the place is still worth showing without the road network
+    return jsonify(locate(get_session(), lon, lat, settings().sliver_tolerance_m)
+                   | {"road": None if road is None else {"lon": road[0], "lat": road[1], "distance_m": round(road[2], 1)}})
+
+
+# Street names start with a road kind callers leave out or abbreviate.
+_STREET_PREFIXES = ("jalan ", "jl ", "jln ", "gang ", "gg ")
+
+
+def _street_key(name: str) -> str:
+    key = " ".join(name.lower().replace(".", " ").split())
+    for prefix in _STREET_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def street_matches(graph: Any, query: str, limit: int) -> list[tuple[str, float, float]]:
+    """Find streets of a compiled road graph by name, with a point in the middle of each.
+
+    Parameters
+    ----------
+    graph
+        A :class:`routing.CompiledGraph` (its ``names``, ``edge_name`` and edge geometries).
+    query
+        Text as typed, with or without "Jalan"/"Jl.".
+    limit
+        Most streets to return.
+
+    Returns
+    -------
+    list of (name, lon, lat)
+        Names starting with the query first, then the shorter names.
+    """
+    wanted = _street_key(query)
+    if len(wanted) < 2:
+        return []
+    keys = [_street_key(str(n)) for n in graph.names]
+    hits = sorted((not k.startswith(wanted), len(k), i) for i, k in enumerate(keys) if i and wanted in k)[:limit]
+    found = []
+    for *_, name_id in hits:
+        edges = np.flatnonzero(graph.edge_name == name_id)
+        edge = edges[len(edges) // 2]
+        lo, hi = graph.geom_ptr[edge], graph.geom_ptr[edge + 1]
+        middle = (lo + hi) // 2
+        found.append((str(graph.names[name_id]), float(graph.geom_lon[middle]), float(graph.geom_lat[middle])))
+    return found
+
+
+@bp.get("/api/v1/console/streets")
+@require_role("dispatcher")
+def streets() -> ResponseReturnValue:
+    """Streets whose name contains ``?q=``, each with a point on it and its desa."""
+    query = request.args.get("q", "").strip()
+    if not 0 < len(query) <= 100:
+        raise InvalidInput("q is required, at most 100 characters")
+    session, tolerance = get_session(), settings().sliver_tolerance_m
+    results = []
+    for name, lon, lat in street_matches(fleet().engine.graph, query, int_arg("limit", 5, 1, 20)):
+        where = locate(session, lon, lat, tolerance)
+        results.append({"name": name, "lon": lon, "lat": lat, "desa": where["desa"]["name"] if where["desa"] else None,
+                        "kecamatan": where["kecamatan"]["name"] if where["kecamatan"] else None})
+    return jsonify({"query": query, "results": results})
+
+
+def gap_roads(engine: Any, lons: np.ndarray, lats: np.ndarray, minutes: float, factor: float) -> dict[str, Any]:
+    """The roads farther than ``minutes`` from every one of the given units.
+
+    A road counts as reached when either of its ends is reached in time, so the gap errs on the side of
+    fewer roads.
+
+    Parameters
+    ----------
+    engine
+        A :class:`routing.Engine`.
+    lons, lats
+        The units' positions (may be empty: then every road is in the gap).
+    minutes
+        The threshold T.
+    factor
+        The unit type's speed factor.
+
+    Returns
+    -------
+    dict
+        ``geometry`` (a shapely MultiLineString, lon/lat to 1e-5°), ``gap_length_m``, ``network_length_m``
+        and ``gap_share``.
+    """
+    g = engine.graph
+    if len(lons):
+        reached = engine.travel_times_from(lons, lats, min_only=True, limit_s=minutes * 60.0, factor=factor) <= minutes * 60.0
+    else:
+        reached = np.zeros(g.n_nodes, dtype=bool)
+    # A two-way road is two directed edges: keep one edge per pair of nodes.
+    pair = np.minimum(g.edge_u, g.edge_v).astype(np.int64) * g.n_nodes + np.maximum(g.edge_u, g.edge_v)
+    once = np.unique(pair, return_index=True)[1]
+    gap = once[~reached[g.edge_u[once]] & ~reached[g.edge_v[once]]]
+    counts = np.diff(g.geom_ptr)[gap]
+    idx = concat_ranges(g.geom_ptr[gap], counts)
+    lines = shapely.linestrings(np.column_stack([g.geom_lon[idx], g.geom_lat[idx]]),
+                                indices=np.repeat(np.arange(len(gap)), counts)) if len(gap) else []
+    total, length = float(g.edge_len[once].sum()), float(g.edge_len[gap].sum())
+    return {"geometry": shapely.set_precision(shapely.line_merge(shapely.multilinestrings(lines)), 1e-5),
+            "gap_length_m": round(length), "network_length_m": round(total),
+            "gap_share": round(length / total, 4) if total else 0.0}
+
+
+@bp.get("/api/v1/console/gap")
+@require_role("dispatcher", "planner")
+def gap() -> ResponseReturnValue:
+    """The coverage gap of ``?unit_type=`` for ``?minutes=`` as a GeoJSON Feature: the roads beyond T minutes
+    from every available unit of the type.
+
+    The ETag names the inputs (type, T, speed, the available units' positions), so the page's live refresh
+    gets a 304 until one of them changes; the road geometry goes out as shapely writes it.
+    """
+    session = get_session()
+    unit_type = session.get(UnitType, request.args.get("unit_type", ""))
+    if unit_type is None:
+        raise NotFound(f"no unit type {request.args.get('unit_type', '')[:40]!r}")
+    minutes = int_arg("minutes", 10, 1, 120)
+    rows = session.execute(select(func.ST_X(Unit.geom), func.ST_Y(Unit.geom)).where(
+        Unit.unit_type_code == unit_type.code, Unit.status == "available", Unit.geom.is_not(None))).all()
+    positions = sorted((round(x, 5), round(y, 5)) for x, y in rows)
+    engine = fleet().engine
+    etag = hashlib.sha256(repr((unit_type.code, minutes, unit_type.speed_factor, positions,
+                                engine.graph.meta.get("source_key"), engine.graph.meta.get("profile"))).encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    lons, lats = np.array([p[0] for p in positions], dtype=float), np.array([p[1] for p in positions], dtype=float)
+    result = gap_roads(engine, lons, lats, minutes, unit_type.speed_factor)
+    properties = {"unit_type": unit_type.code, "minutes": minutes, "units": len(rows),
+                  **{k: v for k, v in result.items() if k != "geometry"}}
+    # Splice shapely's own GeoJSON in: parsing it back only to dump it again would take most of the time.
+    body = f'{{"type": "Feature", "properties": {json.dumps(properties)}, "geometry": {shapely.to_geojson(result["geometry"])}}}'
+    return Response(body, mimetype="application/geo+json", headers={"ETag": f'"{etag}"', "Cache-Control": "no-cache"})
 
 
 @bp.get("/api/v1/console/changes")

@@ -43,7 +43,7 @@ MAPS: dict[str, tuple[Overlay, ...]] = {
     "console": (*_BOUNDARIES, Overlay("gap", "layer_gap", shown=False), Overlay("incidents", "layer_incidents"),
                 Overlay("units", "layer_units"), Overlay("intake", "layer_intake")),
     "planner": (*_BOUNDARIES, Overlay("coverage", "layer_coverage"), Overlay("stations", "layer_stations")),
-    "responder": (Overlay("route", "layer_route"), Overlay("incident", "layer_incident"),
+    "responder": (*_BOUNDARIES, Overlay("route", "layer_route"), Overlay("incident", "layer_incident"),
                   Overlay("unit", "layer_unit")),
 }
 # Panes keep the stacking stable however layers are toggled: boundaries under analyses under markers.

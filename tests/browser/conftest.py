@@ -1,6 +1,8 @@
 """Browser tests: the app served by a real WSGI server in a thread, driven by Debian's Chromium (Playwright).
 
-No browser is downloaded: Playwright launches ``/usr/bin/chromium``. Every page a test opens records the
+The browser tests commit incidents and assignments through the UI, so they get a database of their own (the
+test database's name + ``_browser``), with the geography, the demo fleet and one user per role; other tests
+never see their changes. No browser is downloaded: Playwright launches ``/usr/bin/chromium``. Every page a test opens records the
 requests that leave the app (they are aborted, so a test never waits on the internet) and the console errors
 (a CSP violation is one), and the tests assert both are empty. Screenshots go to ``test-artifacts/``.
 """
@@ -13,10 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from geo112 import migrate
 from geo112.config import Settings
-from tests.conftest import PASSWORD
+from geo112.db import session_factory
+from geo112.demo import load_demo
+from geo112.loading import load_geography
+from geo112.users import create_user
+from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
@@ -37,12 +45,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(database: str, settings: Settings, users: dict[str, str]) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1, served by werkzeug's threaded server; yields its base URL."""
-    from web import create_app
+def users() -> dict[str, str]:
+    """Role → username of the browser database's users (see :func:`browser_database`)."""
+    return {role: f"test-{role}" for role in ROLES}
 
-    app = create_app({"TESTING": True, "GEO112_DATABASE_URL": database, "GEO112_CACHE_DIR": str(settings.cache_dir),
-                      "RATELIMIT_ENABLED": False})
+
+@pytest.fixture(scope="session")
+def browser_database(settings: Settings, users: dict[str, str]) -> str:
+    """A database for the browser tests: geography, stations, the demo fleet and the users."""
+    url = make_url(TEST_DATABASE_URL)
+    url = url.set(database=f"{url.database}_browser").render_as_string(hide_password=False)
+    recreate_database(url)
+    migrate.upgrade(url)
+    with session_factory(url).begin() as session:
+        load_geography(session, settings.data_dir)
+        load_demo(session, settings.data_dir)
+        for role, username in users.items():
+            create_user(session, username, PASSWORD, role)
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_database: str, settings: Settings) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1, served by werkzeug's threaded server; yields its base URL.
+
+    The routing engine is loaded before the first page, as a worker that has served for a while holds it.
+    """
+    from web import create_app
+    from web.engine import fleet
+
+    app = create_app({"TESTING": True, "GEO112_DATABASE_URL": browser_database,
+                      "GEO112_CACHE_DIR": str(settings.cache_dir), "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        fleet()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -66,14 +101,20 @@ def browser() -> Iterator[Browser]:
 
 @dataclass
 class Watch:
-    """What a browser context did that it should not: requests leaving the app, console errors."""
+    """What a browser context did that it should not: requests leaving the app, failed requests, errors."""
 
     external: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def assert_clean(self) -> None:
-        """Fail when a page loaded anything from outside the app or logged an error."""
+    def assert_clean(self, allow_failed: tuple[str, ...] = ()) -> None:
+        """Fail when a page loaded anything from outside the app, got an error answer or logged an error.
+
+        ``allow_failed`` lists URL parts whose error answers the test expects.
+        """
         assert self.external == [], f"requests outside the app: {self.external}"
+        failed = [f for f in self.failed if not any(part in f for part in allow_failed)]
+        assert failed == [], f"failed requests: {failed}"
         assert self.errors == [], f"console errors: {self.errors}"
 
 
@@ -88,7 +129,10 @@ class Session:
     def new_page(self) -> Page:
         """A page that records console errors and uncaught exceptions into the watch."""
         page = self.context.new_page()
-        page.on("console", lambda msg: msg.type == "error" and self.watch.errors.append(msg.text))
+        # Chrome logs each error answer as "Failed to load resource" without its URL: record the answers.
+        page.on("response", lambda r: r.status >= 400 and self.watch.failed.append(f"{r.status} {r.url}"))
+        page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
+                and self.watch.errors.append(msg.text))
         page.on("pageerror", lambda exc: self.watch.errors.append(str(exc)))
         return page
 

@@ -1,8 +1,44 @@
-// The dispatcher console: wires the map, call intake, incident list, unit board and live refresh.
-import { loadBoundaries } from "./geomap.js";
+// The dispatcher console: wires the map, call intake, recommendations, incident list, unit board,
+// coverage gap and live refresh.
+import { api } from "./api.js";
+import { loadCatalog } from "./catalog.js";
+import { byId, el, replace } from "./dom.js";
+import { initFleet, loadUnits } from "./fleet.js";
+import { initGap } from "./gap.js";
+import { loadBoundaries, map } from "./geomap.js";
+import { initIncidents, loadIncidents, select } from "./incidents.js";
 import { initIntake } from "./intake.js";
+import { onChange, refresh, startLive } from "./live.js";
+import { showRecommendations } from "./recommend.js";
 import { initTabs } from "./tabs.js";
 
+function fillCategories(categories) {
+  const select = byId("category");
+  replace(select, categories.map((c) => el("option", { value: c.code, text: c.name, dataset: { priority: c.default_priority } })));
+  const priority = () => { byId("priority").value = select.selectedOptions[0]?.dataset.priority || "2"; };
+  select.addEventListener("change", priority);
+  // "reset" fires before the fields are reset: set the priority after it.
+  byId("intake").addEventListener("reset", () => setTimeout(priority));
+  priority();
+}
+
+async function saveIncident(body) {
+  const incident = await api("/api/v1/incidents", { method: "POST", body });
+  await showRecommendations(incident.id, byId("recommendations"));
+  byId("recommendations").scrollIntoView({ block: "nearest" });
+  refresh();
+}
+
 initTabs();
-initIntake(async () => {});
-loadBoundaries();
+initIntake(saveIncident);
+initIncidents();
+initFleet(select);
+onChange(loadIncidents);
+onChange(loadUnits);
+const catalog = loadCatalog().then(({ categories, unitTypes }) => {
+  fillCategories(categories);
+  initGap(unitTypes);
+});
+// Categories name the incidents, so the first live load waits for them.
+await Promise.all([loadBoundaries(), catalog.then(startLive)]);
+map.getContainer().dataset.ready = "true";

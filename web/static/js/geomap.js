@@ -46,6 +46,6 @@ export async function loadBoundaries({ fit = true } = {}) {
     }).addTo(layers.enclave);
   }
   const bounds = kecamatanLayer.getBounds();
-  if (fit && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  if (fit && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], animate: false });
   return bounds;
 }

@@ -131,6 +131,7 @@ export function initIntake(onSave) {
     showError("");
     try {
       await onSave(body);
+      form.reset(); // ready for the next call; the saved one is now on the map and in the list
     } catch (error) {
       showError(error.message);
     } finally {

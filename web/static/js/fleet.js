@@ -1,0 +1,125 @@
+// Units: markers on the map (a shape and label per type, a colour per status) and the unit board
+// (status, time in status, current incident, status change; filters by agency and type).
+import { api } from "./api.js";
+import { byId, el, fmtAge, fmtTime, replace } from "./dom.js";
+import { layers } from "./geomap.js";
+import { t } from "./i18n.js";
+
+const TYPE_LABEL = { ambulance: "AMB", fire_truck: "PMK", rescue: "SAR", satpol_pp_patrol: "SPP", police_patrol: "POL" };
+const markers = new Map(); // unit id → Leaflet marker
+let units = [];
+let onSelectIncident = () => {};
+
+export function typeLabel(type) {
+  return TYPE_LABEL[type] || type.slice(0, 3).toUpperCase();
+}
+
+export function statusPill(status) {
+  return el("span", { class: `status status-${status}`, text: t(`status_${status}`) });
+}
+
+function icon(unit) {
+  const classes = `unit-icon type-${unit.unit_type} status-${unit.status}${unit.stale ? " stale" : ""}`;
+  return L.divIcon({ className: "", html: el("div", { class: classes, text: typeLabel(unit.unit_type) }),
+    iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] });
+}
+
+function popup(unit) {
+  return el("div", { class: "popup" },
+    el("h4", { text: unit.call_sign }),
+    el("p", {}, statusPill(unit.status), " ", t("since"), " ", fmtTime(unit.status_at)),
+    el("p", { text: `${t(`type_${unit.unit_type}`)} · ${unit.agency}` }),
+    unit.incident_id ? el("p", { text: `${t("incident")} #${unit.incident_id}` }) : null,
+    unit.stale ? el("p", { class: "error", text: t("position_stale") }) : null);
+}
+
+function drawMarkers() {
+  const seen = new Set();
+  for (const unit of units) {
+    if (!unit.position) continue;
+    seen.add(unit.id);
+    const [lon, lat] = unit.position.coordinates;
+    let marker = markers.get(unit.id);
+    if (!marker) {
+      marker = L.marker([lat, lon], { title: unit.call_sign, riseOnHover: true }).addTo(layers.units);
+      markers.set(unit.id, marker);
+    }
+    marker.setLatLng([lat, lon]).setIcon(icon(unit)).bindPopup(popup(unit));
+    marker.getElement()?.setAttribute("data-unit", unit.call_sign);
+    marker.getElement()?.setAttribute("data-status", unit.status);
+  }
+  for (const [id, marker] of markers) {
+    if (!seen.has(id)) { marker.remove(); markers.delete(id); }
+  }
+}
+
+async function changeStatus(unit, status) {
+  await api(`/api/v1/units/${unit.id}/status`, { method: "POST", body: { status } });
+}
+
+function statusControl(unit) {
+  const select = el("select", { attrs: { "aria-label": `${t("change_status")} ${unit.call_sign}` } },
+    el("option", { value: "", text: `${t("change_status")}…` }),
+    unit.allowed.map((status) => el("option", { value: status, text: t(`status_${status}`) })));
+  select.addEventListener("change", async () => {
+    if (!select.value) return;
+    select.disabled = true;
+    try {
+      await changeStatus(unit, select.value);
+    } catch (error) {
+      alert(error.message);
+    } finally {
+      select.disabled = false;
+    }
+  });
+  return select;
+}
+
+function filtered() {
+  const agency = byId("filter-agency").value;
+  const type = byId("filter-type").value;
+  return units.filter((u) => (!agency || u.agency === agency) && (!type || u.unit_type === type));
+}
+
+function boardRow(unit) {
+  const incident = unit.incident_id
+    ? el("button", { type: "button", class: "link", text: `#${unit.incident_id}`, on: { click: () => onSelectIncident(unit.incident_id) } })
+    : "–";
+  return el("tr", { dataset: { unit: unit.call_sign, status: unit.status } },
+    el("td", {}, el("strong", { text: unit.call_sign }), el("div", { class: "hint", text: `${typeLabel(unit.unit_type)} · ${unit.agency}` })),
+    el("td", {}, statusPill(unit.status)),
+    el("td", { class: "age", dataset: { since: unit.status_at }, text: fmtAge(unit.status_at) }),
+    el("td", {}, incident),
+    el("td", {}, statusControl(unit)));
+}
+
+function drawBoard() {
+  replace(byId("unit-board"), filtered().map(boardRow));
+}
+
+function fillFilter(select, values, label) {
+  const chosen = select.value;
+  replace(select, el("option", { value: "", text: t("all") }),
+    [...new Set(values)].sort().map((v) => el("option", { value: v, text: label(v) })));
+  select.value = chosen;
+}
+
+/** Reload the units from the API and redraw the map layer and the board. */
+export async function loadUnits() {
+  units = (await api("/api/v1/units?limit=500")).items;
+  fillFilter(byId("filter-agency"), units.map((u) => u.agency), (v) => v);
+  fillFilter(byId("filter-type"), units.map((u) => u.unit_type), (v) => t(`type_${v}`));
+  drawMarkers();
+  drawBoard();
+}
+
+/** Wire the board's filters; `selectIncident(id)` opens an incident from the board. */
+export function initFleet(selectIncident) {
+  onSelectIncident = selectIncident;
+  byId("filter-agency").addEventListener("change", drawBoard);
+  byId("filter-type").addEventListener("change", drawBoard);
+  // Time in status ticks between refreshes.
+  setInterval(() => {
+    for (const cell of document.querySelectorAll("#unit-board td.age")) cell.textContent = fmtAge(cell.dataset.since);
+  }, 5000);
+}

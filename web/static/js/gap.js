@@ -1,0 +1,42 @@
+// The coverage gap of a unit type: the roads farther than T minutes from every available unit of that type.
+// Reloaded on every change; the server answers 304 (same ETag) until the available units move or change.
+import { byId, el, replace } from "./dom.js";
+import { layers, map } from "./geomap.js";
+import { t } from "./i18n.js";
+import { onChange } from "./live.js";
+import { query } from "./api.js";
+
+let chosen = null; // {unit_type, minutes} once the dispatcher asked for a gap
+let drawnTag = null;
+let drawn = null;
+
+function summary(p) {
+  return t("gap_summary").replace("{km}", (p.gap_length_m / 1000).toFixed(0))
+    .replace("{pct}", (100 * p.gap_share).toFixed(0)).replace("{n}", p.units);
+}
+
+async function reloadGap() {
+  if (!chosen) return;
+  const response = await fetch(`/api/v1/console/gap${query(chosen)}`, { headers: { Accept: "application/geo+json" } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.detail || body.error);
+  const tag = `${JSON.stringify(chosen)} ${response.headers.get("ETag")}`;
+  if (tag === drawnTag) return;
+  drawnTag = tag;
+  drawn?.remove();
+  drawn = L.geoJSON(body, { pane: "analysis", interactive: false, style: { color: "#dc2626", weight: 2.5, opacity: 0.75 } })
+    .addTo(layers.gap);
+  if (!map.hasLayer(layers.gap)) layers.gap.addTo(map);
+  byId("gap-status").textContent = summary(body.properties);
+}
+
+export function initGap(unitTypes) {
+  replace(byId("gap-type"), unitTypes.map((u) => el("option", { value: u.code, text: u.name })));
+  byId("gap-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    chosen = { unit_type: byId("gap-type").value, minutes: byId("gap-minutes").value };
+    byId("gap-status").textContent = "…";
+    reloadGap().catch((error) => { byId("gap-status").textContent = error.message; });
+  });
+  onChange(reloadGap);
+}
