@@ -1,16 +1,15 @@
-"""Shared pieces of the dispatch API blueprints: roles, request bodies, pages, the actor, rollback on error."""
+"""Shared pieces of the dispatch API blueprints: roles, request bodies, pages, the actor."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from geo112.errors import InvalidInput
 from geo112.schemas import parse
 from web.auth import current_user
-from web.db import get_session
 from web.geography import int_arg
 
 #: Who may do what (admins may do everything: see :func:`web.auth.require_role`).
@@ -54,16 +53,6 @@ def flag_arg(name: str) -> bool | None:
     return raw.lower() in ("true", "1")
 
 
-def _rollback_on_error(response: Response) -> Response:
-    # The request's session is committed at teardown unless an exception escaped; a handled 4xx/5xx must
-    # leave nothing written, so its session is rolled back here.
-    if response.status_code >= 400:
-        get_session().rollback()
-    return response
-
-
 def blueprint(name: str, url_prefix: str = "/api/v1") -> Blueprint:
-    """Return a blueprint whose error answers never commit."""
-    bp = Blueprint(name, __name__, url_prefix=url_prefix)
-    bp.after_request(_rollback_on_error)
-    return bp
+    """Return an API blueprint (error answers never commit: see :mod:`web.db`)."""
+    return Blueprint(name, __name__, url_prefix=url_prefix)

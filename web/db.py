@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
 
 from geo112.config import Settings
@@ -34,6 +34,16 @@ def _close_session(exc: BaseException | None) -> None:
         session.close()
 
 
+def _rollback_refusals(response: Response) -> Response:
+    # An error handler turns a refusal into a 4xx response, so teardown sees no exception: roll back here,
+    # so that a refused request leaves nothing half-written.
+    session: Session | None = g.get("db_session")
+    if session is not None and response.status_code >= 400:
+        session.rollback()
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Commit each request's session when it succeeded, roll it back otherwise."""
+    app.after_request(_rollback_refusals)
     app.teardown_request(_close_session)
