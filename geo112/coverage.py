@@ -174,19 +174,24 @@ def expected_coverage(
     numpy.ndarray
         Probability per node in ``[0, 1]``.
     """
+    return _expected_from_within(within_threshold(times, threshold_s, available), busy_fraction)
+
+
+def _expected_from_within(within: BoolArray, busy_fraction: float | npt.ArrayLike) -> FloatArray:
+    """`expected_coverage` from the coverage relation, so callers can share it."""
     q = np.asarray(busy_fraction, dtype=float)
     if np.any((q < 0) | (q > 1)):
         raise ValueError("busy fractions must lie in [0, 1]")
-    within = within_threshold(times, threshold_s, available)
     if q.ndim == 0:
         return 1.0 - q ** within.sum(axis=0)
     if q.shape != (within.shape[0],):
         msg = f"busy_fraction must be a scalar or one per source ({within.shape[0]}), got {q.shape}"
         raise ValueError(msg)
-    # A product of many q_i is a sum of logs: one matrix-vector product. A unit
-    # that is never busy (q_i = 0) has log -inf, so it is handled apart.
+    # A product of many q_i is a sum of logs: one matrix-vector product (BLAS
+    # wants floats, not booleans). A unit that is never busy (q_i = 0) has log
+    # -inf, so it is handled apart.
     always_free = q == 0
-    all_busy = np.exp(np.log(np.where(always_free, 1.0, q)) @ within)
+    all_busy = np.exp(np.log(np.where(always_free, 1.0, q)) @ within.astype(float))
     all_busy[within[always_free].any(axis=0)] = 0.0
     return 1.0 - all_busy
 
@@ -367,11 +372,12 @@ def summarize(
     times = np.asarray(times, dtype=float)
     if times.shape[1] != demand.node_desa.size:
         raise ValueError("times and demand cover different numbers of nodes")
-    counts = coverage_counts(times, threshold_s, available)
+    within = within_threshold(times, threshold_s, available)
+    counts = within.sum(axis=0, dtype=np.int32)
     expected = (
         None
         if busy_fraction is None
-        else demand.desa_share(expected_coverage(times, threshold_s, busy_fraction, available))
+        else demand.desa_share(_expected_from_within(within, busy_fraction))
     )
     return CoverageSummary(
         threshold_s=float(threshold_s),

@@ -112,6 +112,48 @@ def _site_variables(model: pulp.LpProblem, free_idx: IntArray) -> dict[int, pulp
     return {int(j): model.add_variable(f"x_{j}", cat=pulp.LpBinary) for j in free_idx}
 
 
+def aggregate_cover(
+    cover: npt.ArrayLike | sp.sparray,
+    group: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    min_share: float = 0.5,
+) -> tuple[BoolArray, FloatArray]:
+    """
+    Merge demand points into groups for a covering model.
+
+    Node-level demand makes MCLP exact but slow: tens of thousands of distinct
+    covering sets over a few hundred candidates is a hard LP. Grouping nodes
+    (grid cells, desa) shrinks the model; a group counts as covered by a site
+    when at least `min_share` of its weight is within the threshold of it.
+    Evaluate the chosen sites on the nodes afterwards (``cover[:, sites]``)
+    to report the true covered weight.
+
+    Parameters
+    ----------
+    cover
+        Boolean matrix ``(n_demand, n_candidates)``, dense or scipy sparse.
+    group
+        Group index per demand point, ``0 .. n_groups - 1``.
+    weights
+        Non-negative weight per demand point.
+    min_share
+        Share of a group's weight a site must reach to cover the group.
+
+    Returns
+    -------
+    tuple
+        Group cover matrix ``(n_groups, n_candidates)`` and weight per group.
+    """
+    g = np.asarray(group, dtype=np.int64)
+    w = np.asarray(weights, dtype=float)
+    n_groups = int(g.max()) + 1 if g.size else 0
+    membership = sp.csr_array((w, (g, np.arange(g.size))), shape=(n_groups, g.size))
+    group_weight = np.bincount(g, weights=w, minlength=n_groups)
+    reached = (membership @ sp.csc_array(cover, dtype=float)).toarray()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return reached >= min_share * group_weight[:, None], group_weight
+
+
 def mclp(
     cover: npt.ArrayLike | sp.sparray,
     weights: npt.ArrayLike,

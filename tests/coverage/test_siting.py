@@ -116,3 +116,11 @@ def test_p_median_matches_brute_force(instance) -> None:
     )
     assert result.total_cost == pytest.approx(best, rel=1e-4, abs=1e-6)
     assert set(fixed) <= set(result.open_sites.tolist())
+
+
+def test_aggregate_cover_majority_rule() -> None:
+    # Group 0 = d1..d3 (weights 1, 1, 2), group 1 = d4..d6.
+    cell_cover, cell_weight = siting.aggregate_cover(TRAP, [0, 0, 0, 1, 1, 1], [1, 1, 2, 1, 1, 1])
+    np.testing.assert_allclose(cell_weight, [4, 3])
+    # A reaches d1-d3 (4/4) and d4 (1/3); B reaches d1, d2 (2/4) and d5 (1/3); C d3 (2/4), d4, d6 (2/3).
+    np.testing.assert_array_equal(cell_cover, [[True, True, True], [False, False, True]])
