@@ -8,7 +8,14 @@ positions and returns ETAs (seconds), distances (metres), paths and polygons
 from .compiled import CompiledGraph, compile_graph
 from .distance import Snap
 from .engine import Engine, Route, Step
-from .io import build_compiled, cache_path, load_compiled, load_engine, save_compiled, source_key
+from .io import (
+    build_compiled,
+    cache_path,
+    load_compiled,
+    load_engine,
+    save_compiled,
+    source_key,
+)
 from .settings import PROFILE_VERSION, SPEED_PROFILE, UNIT_SPEED_FACTORS, speed_factor
 from .units import RankedUnit, UnitTable
 

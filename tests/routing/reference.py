@@ -8,6 +8,7 @@ or at another point, is joined to it both ways at zero cost.  Nothing here uses 
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import networkx as nx
@@ -36,9 +37,9 @@ def split_graph(engine: Engine, lons: np.ndarray, lats: np.ndarray) -> tuple[nx.
             if tt is None:
                 continue
             seq = chain if step == 1 else chain[::-1]
-            for (fa, a), (fb, b) in zip(seq, seq[1:]):
+            for (fa, a), (fb, b) in itertools.pairwise(seq):
                 H.add_edge(a, b, tt=abs(fb - fa) * float(tt))
-        for (fa, a), (fb, b) in zip(pts, pts[1:]):
+        for (fa, a), (fb, b) in itertools.pairwise(pts):
             if fa == fb:  # two points at the same spot
                 H.add_edge(a, b, tt=0.0)
                 H.add_edge(b, a, tt=0.0)
