@@ -129,6 +129,8 @@ class UnitTable:
         factors = list(speed_factors) if speed_factors is not None else [None] * m
         avail = np.broadcast_to(np.asarray(available, dtype=bool), (m,))
         snap = self.engine.snap(lons, lats)
+        if m == 0:
+            return snap
         nodes, costs = end_costs(snap, self.engine.roads, self.engine.graph.edge_tt, leaving=True)
         _, first = end_costs(snap, self.engine.roads, self.engine.graph.edge_len, leaving=True)
         times, pred = virtual_search(self.engine.forward, nodes, costs, predecessors=True)

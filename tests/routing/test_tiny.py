@@ -133,4 +133,5 @@ def test_unit_table_recomputes_only_the_moved_row(tiny: Engine, monkeypatch: pyt
     assert len(table.nearest(*INCIDENT, k=1)) == 1
     table.remove("A")
     assert "A" not in table and len(table) == 1
+    assert len(table.upsert_many([], [], [])) == 0
     assert [r.unit_id for r in table.nearest(*INCIDENT)] == ["B"]
