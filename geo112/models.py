@@ -79,6 +79,7 @@ class Desa(Base):
     population_year: Mapped[int | None] = mapped_column(Integer)
     population_source: Mapped[str | None] = mapped_column(Text)
     population_method: Mapped[str | None] = mapped_column(Text)
+    population_basis: Mapped[str | None] = mapped_column(String(30))  # published | kecamatan | kabupaten_remainder
 
     kecamatan: Mapped[Kecamatan] = relationship(back_populates="desa")
 
@@ -232,6 +233,7 @@ class Incident(Base):
     disposition: Mapped[str | None] = mapped_column(String(30))
     disposition_note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
+    synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history, never a real call
 
     desa: Mapped[Desa | None] = relationship(lazy="selectin")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="selectin")
@@ -276,3 +278,14 @@ class Event(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     before: Mapped[dict | None] = mapped_column(JSONB)
     after: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class CoverageThreshold(Base):
+    """A response-time threshold a planner measures a unit type's coverage against."""
+
+    __tablename__ = "coverage_threshold"
+
+    unit_type_code: Mapped[str] = mapped_column(ForeignKey("unit_type.code", ondelete="CASCADE"), primary_key=True)
+    minutes: Mapped[float] = mapped_column(Float, primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
