@@ -60,7 +60,7 @@ def test_place_recommend_assign_and_respond(open_session) -> None:
     url = link.input_value()
     qr = recommendations.locator(".responder-link img")
     expect(qr).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth > 0", qr.element_handle())
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())  # the QR drew
     screenshot(page, "console-assigned")
 
     # The board and the map follow without a reload.

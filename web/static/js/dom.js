@@ -65,3 +65,25 @@ export function fmtAge(iso, now = Date.now()) {
   if (!iso) return "–";
   return fmtDuration(Math.max(0, (now - new Date(iso).getTime()) / 1000));
 }
+
+const deferred = new WeakMap();
+
+/**
+ * Run `draw()` now, or, while the user is working inside `container` (a focused select, input or button),
+ * once the focus leaves it: a live refresh must not close a dropdown under the dispatcher's cursor.
+ */
+export function redrawWhenIdle(container, draw) {
+  if (!container.contains(document.activeElement) || document.activeElement === document.body) {
+    draw();
+    return;
+  }
+  if (!deferred.has(container)) {
+    container.addEventListener("focusout", () => setTimeout(() => {
+      if (container.contains(document.activeElement)) return;
+      const pending = deferred.get(container);
+      deferred.set(container, null);
+      pending?.();
+    }));
+  }
+  deferred.set(container, draw);
+}

@@ -1,9 +1,10 @@
 // Units: markers on the map (a shape and label per type, a colour per status) and the unit board
 // (status, time in status, current incident, status change; filters by agency and type).
 import { api } from "./api.js";
-import { byId, el, fmtAge, fmtTime, replace } from "./dom.js";
+import { byId, el, fmtAge, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { layers } from "./geomap.js";
 import { t } from "./i18n.js";
+import { refresh } from "./live.js";
 
 const TYPE_LABEL = { ambulance: "AMB", fire_truck: "PMK", rescue: "SAR", satpol_pp_patrol: "SPP", police_patrol: "POL" };
 const markers = new Map(); // unit id → Leaflet marker
@@ -55,6 +56,7 @@ function drawMarkers() {
 
 async function changeStatus(unit, status) {
   await api(`/api/v1/units/${unit.id}/status`, { method: "POST", body: { status } });
+  refresh();
 }
 
 function statusControl(unit) {
@@ -70,6 +72,7 @@ function statusControl(unit) {
       alert(error.message);
     } finally {
       select.disabled = false;
+      select.blur(); // done here: let the live refresh redraw the board
     }
   });
   return select;
@@ -94,7 +97,8 @@ function boardRow(unit) {
 }
 
 function drawBoard() {
-  replace(byId("unit-board"), filtered().map(boardRow));
+  const board = byId("unit-board");
+  redrawWhenIdle(board, () => replace(board, filtered().map(boardRow)));
 }
 
 function fillFilter(select, values, label) {

@@ -1,13 +1,16 @@
 // Incidents: markers by priority and phase, the incident list, and one incident's detail with its phase
 // timestamps, assignments and audit timeline. Caller text is shown with textContent only.
 import { api, query } from "./api.js";
-import { byId, el, fmtDistance, fmtTime, replace } from "./dom.js";
+import { byId, el, fmtDistance, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { categoryName } from "./catalog.js";
 import { layers, map } from "./geomap.js";
 import { t } from "./i18n.js";
+import { refresh } from "./live.js";
 import { showRecommendations } from "./recommend.js";
 
 const PHASES = ["received", "dispatched", "en_route", "on_scene", "cleared", "closed"];
+const DISPOSITIONS = ["handled", "transported", "no_action_needed", "false_alarm", "prank", "ghost_call", "duplicate",
+  "handed_off", "cancelled"];
 const markers = new Map();
 let incidents = [];
 let selected = null;
@@ -81,11 +84,38 @@ function timelineList(events) {
     el("time", { text: fmtTime(event.at) }), el("span", { text: `${t(`event_${event.action}`, event.action)} · ${event.actor}` }))));
 }
 
+function closeForm(incident) {
+  const disposition = el("select", { attrs: { "aria-label": t("disposition") } },
+    DISPOSITIONS.map((d) => el("option", { value: d, text: t(`disposition_${d}`) })));
+  const error = el("p", { class: "error", attrs: { role: "alert" } });
+  const form = el("form", { class: "row close-form" }, el("label", {}, t("disposition"), disposition),
+    el("button", { type: "submit", class: "secondary", text: t("close_incident") }), error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api(`/api/v1/incidents/${incident.id}/close`, { method: "POST", body: { disposition: disposition.value } });
+      document.activeElement.blur(); // done here: let the live refresh redraw the detail
+      refresh();
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  });
+  return form;
+}
+
+let drawnDetail = null; // the data the detail shows, to skip redraws when nothing of it changed
+
 async function drawDetail() {
   const detail = byId("incident-detail");
-  if (selected === null) { replace(detail); return; }
+  if (selected === null) { replace(detail); drawnDetail = null; return; }
   const [incident, timeline] = await Promise.all([
     api(`/api/v1/incidents/${selected}`), api(`/api/v1/incidents/${selected}/timeline`)]);
+  const data = JSON.stringify([incident, timeline]);
+  if (data === drawnDetail) return;
+  redrawWhenIdle(detail, () => { drawnDetail = data; showDetail(detail, incident, timeline); });
+}
+
+function showDetail(detail, incident, timeline) {
   replace(detail,
     el("h3", { text: `#${incident.id} ${categoryName(incident.category)}` }),
     el("p", { text: place(incident) }),
@@ -94,14 +124,17 @@ async function drawDetail() {
     incident.description ? el("p", { class: "notes", text: incident.description }) : null,
     phaseTable(incident),
     incident.status === "open"
-      ? el("button", { type: "button", class: "secondary", text: t("recommend"), on: { click: () => showRecommendations(incident.id, detail) } })
+      ? el("button", { type: "button", class: "secondary", text: t("recommend"),
+        on: { click: () => showRecommendations(incident.id, byId("incident-recommendations")) } })
       : null,
+    incident.status === "open" ? closeForm(incident) : el("p", { text: `${t("disposition")}: ${t(`disposition_${incident.disposition}`)}` }),
     el("h4", { text: t("timeline") }),
     timelineList(timeline.events));
 }
 
 /** Open an incident: list tab, its detail, the map on it. */
 export function select(id) {
+  if (id !== selected) replace(byId("incident-recommendations")).hidden = true;
   selected = id;
   document.querySelector('[data-tab="incidents"]').click();
   const incident = incidents.find((i) => i.id === id);

@@ -52,8 +52,8 @@ async function init() {
     event.preventDefault();
     show({ unit_type: byId("coverage-type").value, minutes: byId("coverage-minutes").value });
   });
-  map.invalidateSize();
-  show({ unit_type: byId("coverage-type").value, minutes: byId("coverage-minutes").value });
+  await show({ unit_type: byId("coverage-type").value, minutes: byId("coverage-minutes").value });
+  map.getContainer().dataset.ready = "true";
 }
 
 init();
