@@ -132,5 +132,14 @@ def users_demo(ctx: click.Context) -> None:
             click.echo(f"  {role:<10}  user: demo-{role:<11} password: {password}")
 
 
+def _register_network_commands() -> None:
+    from geo112.cli_network import graph, route
+
+    main.add_command(graph)
+    main.add_command(route)
+
+
+_register_network_commands()
+
 if __name__ == "__main__":
     main()
