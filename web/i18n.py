@@ -1,6 +1,6 @@
 """User-interface text in Bahasa Indonesia (the dispatchers' language) and English.
 
-The language comes from ``?lang=`` (remembered in the session), then the browser's preference; Indonesian
+The language comes from ``?lang=`` (remembered in the session); Indonesian
 is the default. Templates call ``t("key")``; a missing key shows the key itself, which tests catch.
 """
 
@@ -169,7 +169,8 @@ def language() -> str:
     if chosen in LANGUAGES:
         session["lang"] = chosen
         return chosen
-    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "id"
+    # Not the browser's preference: the centre's PCs often run English browsers, and the shift speaks Indonesian.
+    return session.get("lang") or "id"
 
 
 def translate(key: str) -> str:
