@@ -22,12 +22,21 @@ function fillCategories(categories) {
   priority();
 }
 
+// After saving, the panel shows the recommendations in place of the form until the next call.
+function showIntake(intake) {
+  byId("intake").hidden = !intake;
+  byId("new-call").hidden = intake;
+  byId("recommendations").hidden = intake;
+}
+
 async function saveIncident(body) {
   const incident = await api("/api/v1/incidents", { method: "POST", body });
   await showRecommendations(incident.id, byId("recommendations"));
-  byId("recommendations").scrollIntoView({ block: "nearest" });
+  showIntake(false);
   refresh();
 }
+
+byId("new-call").addEventListener("click", () => { showIntake(true); byId("place-search").focus(); });
 
 initTabs();
 initIntake(saveIncident);
