@@ -23,7 +23,6 @@ from geo112.geography import locate
 from geo112.models import Unit, UnitType
 from geo112.names import name_key
 from geo112.validate import lon_lat
-from routing.compiled import concat_ranges
 from web.auth import require_role
 from web.db import get_session, settings
 from web.engine import fleet
@@ -153,10 +152,12 @@ def gap_roads(engine: Any, lons: np.ndarray, lats: np.ndarray, minutes: float, f
     pair = np.minimum(g.edge_u, g.edge_v).astype(np.int64) * g.n_nodes + np.maximum(g.edge_u, g.edge_v)
     once = np.unique(pair, return_index=True)[1]
     gap = once[~reached[g.edge_u[once]] & ~reached[g.edge_v[once]]]
-    counts = np.diff(g.geom_ptr)[gap]
-    idx = concat_ranges(g.geom_ptr[gap], counts)
-    lines = shapely.linestrings(np.column_stack([g.geom_lon[idx], g.geom_lat[idx]]),
-                                indices=np.repeat(np.arange(len(gap)), counts)) if len(gap) else []
+    in_gap = np.zeros(g.n_edges, dtype=bool)
+    in_gap[gap] = True
+    owner = np.repeat(np.arange(g.n_edges), np.diff(g.geom_ptr))  # the edge of every geometry vertex
+    keep = in_gap[owner]
+    lines = shapely.linestrings(np.column_stack([g.geom_lon[keep], g.geom_lat[keep]]),
+                                indices=np.unique(owner[keep], return_inverse=True)[1]) if len(gap) else []
     total, length = float(g.edge_len[once].sum()), float(g.edge_len[gap].sum())
     return {"geometry": shapely.set_precision(shapely.line_merge(shapely.multilinestrings(lines)), 1e-5),
             "gap_length_m": round(length), "network_length_m": round(total),

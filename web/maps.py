@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import folium
 from branca.element import MacroElement
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Flask, Response, current_app, url_for
 from jinja2 import Template
 
 from web.i18n import language, translate
@@ -129,8 +129,8 @@ def map_div(name: str) -> str:
     return f"map_{name}"
 
 
-def init_app(app: object) -> None:
+def init_app(app: Flask) -> None:
     """Register the blueprint and the ``map_div``/``map_script_url`` template helpers."""
-    app.register_blueprint(bp)  # type: ignore[attr-defined]
-    app.jinja_env.globals["map_div"] = map_div  # type: ignore[attr-defined]
-    app.jinja_env.globals["map_script_url"] = lambda name: url_for("maps.script", name=name)  # type: ignore[attr-defined]
+    app.register_blueprint(bp)
+    app.jinja_env.globals["map_div"] = map_div
+    app.jinja_env.globals["map_script_url"] = lambda name: url_for("maps.script", name=name)

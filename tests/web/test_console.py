@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from geo112.db import session_factory
 from geo112.models import Event
+from tests.dispatch.conftest import engine  # noqa: F401 - the routing engine fixture, built once
+from web.console import gap_roads, street_matches
 from web.i18n import TEXT
 from web.maps import MAPS
 
@@ -80,3 +83,24 @@ def test_qr_code_is_an_svg_of_bounded_input(client, login) -> None:  # noqa: ANN
     svg = client.get("/console/qr.svg?text=http://127.0.0.1/r/abc")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<path" in svg.data
     assert client.get("/console/qr.svg?text=" + "x" * 1001).status_code == 400
+
+
+def test_gap_shrinks_as_units_are_added_and_t_grows(engine) -> None:  # noqa: ANN001
+    none = gap_roads(engine, np.array([]), np.array([]), 10, 1.0)
+    assert none["gap_share"] == 1.0 and none["gap_length_m"] == none["network_length_m"] > 0
+    one = gap_roads(engine, np.array([112.56]), np.array([-7.52]), 10, 1.0)
+    longer = gap_roads(engine, np.array([112.56]), np.array([-7.52]), 20, 1.0)
+    two = gap_roads(engine, np.array([112.56, 112.43]), np.array([-7.52, -7.65]), 10, 1.0)
+    slower = gap_roads(engine, np.array([112.56]), np.array([-7.52]), 10, 0.5)
+    assert 0 < longer["gap_length_m"] < one["gap_length_m"] < none["gap_length_m"]
+    assert two["gap_length_m"] < one["gap_length_m"] < slower["gap_length_m"]
+    # The geometry is the gap itself: its length (in degrees, near the equator ~111 km each) matches.
+    assert one["geometry"].length * 111_000 == pytest.approx(one["gap_length_m"], rel=0.05)
+
+
+def test_street_search_finds_names_without_the_road_kind(engine) -> None:  # noqa: ANN001
+    found = street_matches(engine.graph, "Jl. Raya Gedeg", 5)
+    assert found and found[0][0].startswith("Jalan Raya Gedeg")
+    lon, lat = found[0][1:]
+    assert engine.snap(lon, lat).distance_m[0] < 1.0  # the point lies on that street
+    assert street_matches(engine.graph, "j", 5) == []
