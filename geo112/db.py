@@ -15,9 +15,10 @@ def get_engine(database_url: str) -> Engine:
     """Return the shared engine for a database URL.
 
     ``pool_pre_ping`` lets the pool notice connections that a PostgreSQL restart closed and replace them,
-    so the app reconnects by itself.
+    so the app reconnects by itself. ``hide_parameters`` keeps bound values (callers' names and phone
+    numbers) out of error messages and logs.
     """
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def session_factory(database_url: str) -> sessionmaker[Session]:

@@ -37,6 +37,9 @@ _EDITABLE = ("category_code", "priority", "caller_name", "caller_phone", "descri
 _LOCATION = ("geom", "road_geom", "road_distance_m", "location_match", "desa_code", "kecamatan_code",
              "jurisdiction_code", "handoff")
 _CLOSING = ("status", "closed_at", "disposition", "disposition_note")
+#: What identifies a caller: shown to dispatchers (and admins) only, masked for everyone else.
+CALLER_FIELDS = ("caller_name", "caller_phone")
+MASK = "•••"
 
 
 def get_incident(session: Session, incident_id: int, lock: bool = False) -> Incident:
@@ -210,6 +213,22 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         "intervals_s": intervals(incident), "disposition": incident.disposition,
         "disposition_note": incident.disposition_note, "created_by": incident.created_by,
     }
+
+
+def mask_caller(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return ``values`` (an incident or an event's before/after) with the caller's name and phone masked.
+
+    A masked name is :data:`MASK`; a masked phone keeps its last two digits, enough to tell repeated callers
+    apart in statistics. Absent values stay None, so a reader still sees whether the caller gave them.
+    """
+    if values is None:
+        return None
+    masked = dict(values)
+    if masked.get("caller_name"):
+        masked["caller_name"] = MASK
+    if phone := masked.get("caller_phone"):
+        masked["caller_phone"] = MASK + "".join(c for c in phone if c.isdigit())[-2:]
+    return masked
 
 
 def list_incidents(

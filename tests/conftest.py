@@ -30,6 +30,27 @@ def recreate_database(url: str) -> None:
     migrate.create_database(url)
 
 
+def loaded_database(suffix: str, data_dir: Path) -> str:
+    """Create a database of its own (the test database's name + ``_suffix``) and return its URL.
+
+    It holds the geography, the stations, the demo fleet and one user per role (``test-<role>``,
+    :data:`PASSWORD`), for tests that commit changes other tests must not see (fuzzing, load).
+    """
+    from geo112.demo import load_demo
+    from geo112.users import create_user
+
+    url = make_url(TEST_DATABASE_URL)
+    url = url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
+    recreate_database(url)
+    migrate.upgrade(url)
+    with session_factory(url).begin() as session:
+        load_geography(session, data_dir)
+        load_demo(session, data_dir)
+        for role in ROLES:
+            create_user(session, f"test-{role}", PASSWORD, role)
+    return url
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings pointing at the test database and a per-session cache directory."""

@@ -52,13 +52,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cache_dir=app.config["GEO112_CACHE_DIR"],
     )
 
-    from web import assets, auth, console, db, errors, geography, i18n, maps, pages, planner, security
+    from web import assets, auth, console, db, errors, geography, health, i18n, maps, pages, planner, security
+    from web import logging as request_log
 
-    db.init_app(app)
+    request_log.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(geography.bp)
     app.register_blueprint(pages.bp)
     assets.init_app(app)
@@ -70,4 +72,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for dispatch_bp in (incidents.bp, units.bp, config_api.bp, responder.bp, openapi.bp):
         app.register_blueprint(dispatch_bp)
     app.jinja_env.globals["current_user"] = auth.current_user
+    db.init_app(app)  # last: its after_request (the commit) runs first; see web.db.init_app
     return app

@@ -25,7 +25,10 @@ from web.db import get_session
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+#: Login attempts per address *and* username (slows guessing one account's password) and per address alone
+#: (slows trying many accounts); a shift of dispatchers behind the call centre's one address still logs in.
 LOGIN_LIMIT = "10 per minute"
+LOGIN_ADDRESS_LIMIT = "60 per minute"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,6 +76,12 @@ def require_role(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
+def _login_key() -> str:
+    body = request.get_json(silent=True) if request.is_json else None
+    username = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    return f"{get_remote_address()}|{str(username or '')[:100].lower()}"
+
+
 def _login(username: str, password: str) -> User | None:
     user = authenticate(get_session(), username, password)
     if user is not None:
@@ -90,7 +99,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_login_key)
+@limiter.limit(LOGIN_ADDRESS_LIMIT, methods=["POST"])
 def login() -> ResponseReturnValue:
     """The login form."""
     error = None
@@ -115,7 +125,8 @@ def csrf_token() -> ResponseReturnValue:
 
 
 @bp.post("/api/v1/auth/login")
-@limiter.limit(LOGIN_LIMIT)
+@limiter.limit(LOGIN_LIMIT, key_func=_login_key)
+@limiter.limit(LOGIN_ADDRESS_LIMIT)
 def api_login() -> ResponseReturnValue:
     """Log in with JSON ``{"username", "password"}``; answers the user and a fresh CSRF token."""
     body = request.get_json(silent=True)

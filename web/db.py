@@ -1,12 +1,20 @@
-"""A database session per request, registered on the app (``db.init_app``)."""
+"""A database session per request, registered on the app (``db.init_app``).
+
+A request's work is committed *before* its answer is final: a success (status < 400) is committed in
+``after_request``, so a commit that fails turns into an error answer (503 when the database is unreachable)
+instead of a 201 for a row that was never saved. Any answer >= 400 rolls back, so a refused request leaves
+nothing half-written.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from geo112.config import Settings
 from geo112.db import session_factory
+from web.errors import database_error
 
 
 def settings() -> Settings:
@@ -21,29 +29,33 @@ def get_session() -> Session:
     return g.db_session
 
 
-def _close_session(exc: BaseException | None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is None:
-        return
-    try:
-        if exc is None and session.is_active:
-            session.commit()
-        else:
-            session.rollback()
-    finally:
-        session.close()
-
-
-def _rollback_refusals(response: Response) -> Response:
-    # An error handler turns a refusal into a 4xx response, so teardown sees no exception: roll back here,
-    # so that a refused request leaves nothing half-written.
+def _finish(response: Response) -> Response:
     session: Session | None = g.get("db_session")
-    if session is not None and response.status_code >= 400:
+    if session is None:
+        return response
+    if response.status_code >= 400:
         session.rollback()
+        return response
+    try:
+        session.commit()
+    except DBAPIError as exc:
+        session.rollback()
+        return current_app.make_response(database_error(exc))
     return response
 
 
+def _close_session(exc: BaseException | None) -> None:
+    # Whatever ``_finish`` did not commit (an exception escaped the view) is rolled back by closing.
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
 def init_app(app: Flask) -> None:
-    """Commit each request's session when it succeeded, roll it back otherwise."""
-    app.after_request(_rollback_refusals)
+    """Commit each request's session before answering when it succeeded, roll it back otherwise.
+
+    Call it after the other ``init_app`` that add ``after_request`` handlers (Flask runs them last-registered
+    first), so that an error answer made here still passes through them (security headers, request log).
+    """
+    app.after_request(_finish)
     app.teardown_request(_close_session)

@@ -1,11 +1,11 @@
-"""JSON errors ``{"error": ..., "detail": ...}`` with the right status, never a stack trace."""
+"""JSON errors ``{"error": ..., "detail": ...}`` with the right status, never a stack trace nor SQL."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from geo112.errors import Geo112Error
 
@@ -24,14 +24,28 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
     return error_response(exc.code or 500, name, exc.description or name)
 
 
-def _database(exc: DBAPIError) -> ResponseReturnValue:
-    if exc.connection_invalidated or "connection" in str(exc.orig).lower():
+def _internal(exc: InternalServerError) -> ResponseReturnValue:
+    # The cause goes to the log (with the request id); the answer says only that it failed.
+    current_app.logger.error("unhandled error", exc_info=exc.original_exception or exc)
+    return error_response(500, "internal_server_error", "the server failed; nothing was saved")
+
+
+def database_error(exc: DBAPIError) -> ResponseReturnValue:
+    """Answer a database failure: 503 when the database is unreachable, 400 for a value it cannot store.
+
+    Any other database error is re-raised and answered as a 500, whose body names neither the SQL nor
+    the values.
+    """
+    if isinstance(exc, OperationalError) or exc.connection_invalidated or "connection" in str(exc.orig).lower():
         return error_response(503, "service_unavailable", "the database is unavailable; nothing was saved, retry shortly")
+    if isinstance(exc, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold
+        return error_response(400, "bad_request", "a value cannot be stored (invalid characters or out of range)")
     raise exc
 
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(Geo112Error, _domain)
+    app.register_error_handler(InternalServerError, _internal)
     app.register_error_handler(HTTPException, _http)
-    app.register_error_handler(DBAPIError, _database)
+    app.register_error_handler(DBAPIError, database_error)

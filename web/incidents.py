@@ -11,7 +11,7 @@ from geo112 import audit, dispatch, incidents, recommend, responder, schemas
 from geo112.errors import InvalidInput, ServiceUnavailable
 from geo112.incidents import Snapper
 from web.api import DISPATCH, READ, actor, blueprint, body, flag_arg, page, paginated
-from web.auth import require_role
+from web.auth import current_user, require_role
 from web.db import get_session, settings
 from web.engine import fleet
 from web.geography import int_arg
@@ -26,6 +26,12 @@ def _snapper() -> Snapper | None:
     except ServiceUnavailable as exc:
         current_app.logger.warning("incident recorded without a road point: %s", exc.detail)
         return None
+
+
+def _shown(values: dict | None) -> dict | None:
+    """An incident or event as the current user may see it: callers' details only for dispatchers."""
+    user = current_user()
+    return values if user is not None and user.role in (*DISPATCH, "admin") else incidents.mask_caller(values)
 
 
 def _time_arg(name: str) -> datetime | None:
@@ -64,14 +70,14 @@ def list_() -> ResponseReturnValue:
         get_session(), status=status, category=request.args.get("category"), priority=priority,
         kecamatan=request.args.get("kecamatan"), handoff=flag_arg("handoff"), since=_time_arg("since"),
         until=_time_arg("until"), limit=limit, offset=offset)
-    return jsonify(paginated([incidents.incident_dict(i) for i in rows], total, limit, offset))
+    return jsonify(paginated([_shown(incidents.incident_dict(i)) for i in rows], total, limit, offset))
 
 
 @bp.get("/incidents/<int:incident_id>")
 @require_role(*READ)
 def read(incident_id: int) -> ResponseReturnValue:
     """One incident."""
-    return jsonify(incidents.incident_dict(incidents.get_incident(get_session(), incident_id)))
+    return jsonify(_shown(incidents.incident_dict(incidents.get_incident(get_session(), incident_id))))
 
 
 @bp.patch("/incidents/<int:incident_id>")
@@ -98,7 +104,9 @@ def close(incident_id: int) -> ResponseReturnValue:
 def timeline(incident_id: int) -> ResponseReturnValue:
     """Every audit event of the incident, in order."""
     incidents.get_incident(get_session(), incident_id)
-    return jsonify({"incident_id": incident_id, "events": audit.timeline(get_session(), incident_id)})
+    events = [e | {"before": _shown(e["before"]), "after": _shown(e["after"])}
+              for e in audit.timeline(get_session(), incident_id)]
+    return jsonify({"incident_id": incident_id, "events": events})
 
 
 @bp.get("/incidents/<int:incident_id>/recommendations")

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from geo112 import schemas as s
-from web.api import ADMIN, DISPATCH, PLAN, READ
+from web.api import ADMIN, DISPATCH, MAX_PAGE, PLAN, READ
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 _PARAM = re.compile(r"{(\w+)}")
@@ -52,8 +52,22 @@ OPERATIONS: list[tuple[str, str, str, tuple[str, ...], type[BaseModel] | None, t
     ("put", "/category-matrix/{category}", "Set the unit types a category needs", ADMIN, s.CategoryRequirements,
      None, 200, ()),
 ]
+#: Schemas of the query parameters (any other is a string), so clients and fuzzers know what is accepted.
+QUERY: dict[str, dict[str, Any]] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 10**7},
+    "priority": {"type": "integer", "minimum": 1, "maximum": 3},
+    "k": {"type": "integer", "minimum": 1, "maximum": 20},
+    "station": {"type": "integer", "minimum": 1},
+    "handoff": {"type": "boolean"},
+    "since": {"type": "string", "format": "date-time"},
+    "until": {"type": "string", "format": "date-time"},
+    "types": {"type": "string", "description": "unit type codes separated by commas"},
+}
+PATH: dict[str, dict[str, Any]] = {"code": {"type": "string"}, "category": {"type": "string"}}
 ERRORS = {"400": "malformed request", "401": "not logged in", "403": "role not allowed", "404": "not found",
-          "409": "conflict with the current state", "422": "invalid fields", "503": "road network unavailable"}
+          "409": "conflict with the current state", "413": "request body over 1 MiB", "422": "invalid fields",
+          "429": "too many requests", "503": "road network or database unavailable"}
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -67,8 +81,9 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 def _operation(summary: str, roles: tuple[str, ...], request: type[BaseModel] | None,
                response: type[BaseModel] | None, status: int, query: tuple[str, ...], path: str) -> dict[str, Any]:
     params = [{"name": p, "in": "path", "required": True,
-               "schema": {"type": "string" if p in ("code", "category") else "integer"}} for p in _PARAM.findall(path)]
-    params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in query]
+               "schema": PATH.get(p, {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})}
+              for p in _PARAM.findall(path)]
+    params += [{"name": q, "in": "query", "required": False, "schema": QUERY.get(q, {"type": "string"})} for q in query]
     op: dict[str, Any] = {
         "summary": summary, "description": f"Roles: {', '.join((*roles, 'admin'))}.", "parameters": params,
         "responses": {str(status): {"description": "success", **(_json(_ref(response)) if response else {})},

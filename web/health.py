@@ -1,0 +1,52 @@
+"""Probes for the process supervisor and the load balancer.
+
+``/healthz`` answers 200 while the process serves at all (restart it when this fails). ``/readyz`` answers
+200 only when the database answers and the routing engine is loaded (loading it on the first probe, so a new
+worker is warm before it gets traffic), else 503 naming what is not ready. Neither needs a login; neither
+shows more than the name of a failure.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from geo112.errors import ServiceUnavailable
+from web.db import get_session
+from web.engine import fleet
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """The process is up."""
+    return jsonify({"status": "ok"})
+
+
+def _database() -> str:
+    try:
+        get_session().execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        return f"unavailable ({type(exc.orig).__name__})"
+    return "ok"
+
+
+def _routing() -> str:
+    try:
+        fleet()
+    except ServiceUnavailable as exc:
+        return exc.detail
+    return "ok"
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """The database and the routing engine are ready: 200, else 503 with each check's state."""
+    checks = {"database": _database(), "routing": _routing()}
+    if all(state == "ok" for state in checks.values()):
+        return jsonify({"status": "ready", "checks": checks})
+    failing = ", ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
+    return jsonify({"error": "service_unavailable", "detail": f"not ready: {failing}", "checks": checks}), 503
