@@ -22,7 +22,7 @@ from spopt.locate import MCLP, PMedian
 from geo112 import coverage, siting
 from geo112.thresholds import resolve_thresholds
 
-UNITS = {"ambulance": 38, "fire_truck": 6, "rescue": 6, "satpolpp_patrol": 5, "police_patrol": 5}
+UNITS = {"ambulance": 38, "fire_truck": 6, "rescue": 6, "satpol_pp_patrol": 5, "police_patrol": 5}
 SPEED_KMH = 40.0
 DETOUR = 1.3
 

@@ -76,12 +76,27 @@ def data_load(ctx: click.Context) -> None:
     from geo112.demo import load_demo
     from geo112.loading import load_geography
 
+    from geo112.population_load import load_planning_data
+
     settings = _settings(ctx)
+    engine = _engine_or_none(settings)
     with session_scope(settings.database_url) as session:
         report = load_geography(session, settings.data_dir)
         demo = load_demo(session, settings.data_dir)
+        planning = load_planning_data(session, engine)
     _echo_json({"loaded": {**report.counts, "station": demo.stations}, "demo_fleet": demo.units,
-                "skipped_facilities": demo.skipped, "datasets": report.datasets})
+                "skipped_facilities": demo.skipped, "datasets": report.datasets, "planning": planning})
+
+
+def _engine_or_none(settings: Settings) -> Any:
+    """The road engine for the population spread (built into the cache on first use), or None with a message."""
+    from geo112.network import load_engine
+
+    try:
+        return load_engine(settings.osm_path, settings.cache_dir)
+    except (OSError, ValueError) as exc:
+        click.echo(f"warning: road network not loaded ({exc}); desa population estimates skipped", err=True)
+        return None
 
 
 @main.command("locate")

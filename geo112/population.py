@@ -20,7 +20,7 @@ FloatArray = npt.NDArray[np.float64]
 StrArray = npt.NDArray[np.str_]
 
 #: Basis codes of `PopulationSpread.basis`.
-BASIS_DESA = "desa"
+BASIS_DESA = "published"
 BASIS_KECAMATAN = "kecamatan"
 BASIS_REMAINDER = "kabupaten_remainder"
 
@@ -35,7 +35,7 @@ class PopulationSpread:
     population
         Persons per desa (fractional: an estimate, not a count).
     basis
-        Per desa: ``"desa"`` (published desa figure), ``"kecamatan"`` (the
+        Per desa: ``"published"`` (published desa figure), ``"kecamatan"`` (the
         desa's kecamatan figure spread by weight) or ``"kabupaten_remainder"``
         (kabupaten total less the published kecamatan, spread by weight).
     method
@@ -144,3 +144,43 @@ def spread_population(
         ),
     )
     return PopulationSpread(population=population, basis=basis, method=method)
+
+
+def round_within_groups(values: npt.ArrayLike, group: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """
+    Round non-negative values to integers keeping each group's rounded total.
+
+    Estimates are fractional but the database stores persons as integers;
+    plain rounding would break the control totals by a few persons. The
+    largest-remainder method (Hamilton) floors every value and gives the
+    missing units of each group to its largest fractional parts.
+
+    Parameters
+    ----------
+    values
+        Non-negative numbers.
+    group
+        Group index per value (e.g. the pool a population estimate came from).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integers, summing per group to the group total rounded to an integer.
+    """
+    x = np.asarray(values, dtype=float)
+    g = np.asarray(group, dtype=np.int64)
+    if x.shape != g.shape or x.ndim != 1:
+        raise ValueError("values and group must be 1-d arrays of equal length")
+    if np.any(x < 0) or not np.all(np.isfinite(x)):
+        raise ValueError("values must be finite and non-negative")
+    floor = np.floor(x)
+    n_groups = int(g.max()) + 1 if g.size else 0
+    missing = np.rint(np.bincount(g, weights=x, minlength=n_groups)) - np.bincount(
+        g, weights=floor, minlength=n_groups
+    )
+    # Rank values within their group by fractional part, largest first.
+    order = np.lexsort((-(x - floor), g))
+    start = np.searchsorted(g[order], np.arange(n_groups))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size) - start[g[order]]
+    return (floor + (rank < missing[g])).astype(np.int64)

@@ -15,7 +15,7 @@ UNIT_TYPES: tuple[str, ...] = (
     "ambulance",
     "fire_truck",
     "rescue",
-    "satpolpp_patrol",
+    "satpol_pp_patrol",
     "police_patrol",
 )
 
@@ -70,7 +70,7 @@ DEFAULT_THRESHOLDS: Mapping[str, tuple[Threshold, ...]] = {
             "rule with Damkar (" + _FIRE_RULE + ")",
         ),
     ),
-    "satpolpp_patrol": (Threshold(15, "patrol 15 min", _PROJECT_PATROL),),
+    "satpol_pp_patrol": (Threshold(15, "patrol 15 min", _PROJECT_PATROL),),
     "police_patrol": (Threshold(15, "patrol 15 min", _PROJECT_PATROL),),
 }
 

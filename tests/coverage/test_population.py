@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geo112.population import spread_population
+from geo112.population import round_within_groups, spread_population
 
 # Kecamatan 0 published (1000); kecamatan 1 and 2 unpublished; kabupaten 4000.
 KEC = np.array([0, 0, 1, 1, 2])
@@ -28,7 +28,7 @@ def test_published_desa_figure_overrides_and_totals_hold() -> None:
     desa = np.array([np.nan, 400.0, np.nan, np.nan, 1000.0])
     out = spread_population(KEC, KEC_POP, 4000, WEIGHT, desa_population=desa)
     np.testing.assert_allclose(out.population, [600, 400, 1000, 1000, 1000])
-    assert out.basis[1] == "desa" and out.basis[4] == "desa"
+    assert out.basis[1] == "published" and out.basis[4] == "published"
     assert out.method[1] == "published desa figure"
     assert out.population.sum() == pytest.approx(4000)
 
@@ -65,3 +65,18 @@ def test_control_totals_are_kept(args) -> None:
         assert out.population[kec == k].sum() == pytest.approx(kec_pop[k])
     if (~published[kec]).any():
         assert out.population[~published[kec]].sum() == pytest.approx(remainder)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
+    hnp.arrays(float, n, elements=st.floats(0, 1e5)), hnp.arrays(int, n, elements=st.integers(0, 4)))))
+def test_rounding_keeps_group_totals(args) -> None:
+    values, group = args
+    rounded = round_within_groups(values, group)
+    assert np.all(np.abs(rounded - values) < 1)
+    for g in np.unique(group):
+        assert rounded[group == g].sum() == round(values[group == g].sum())
+
+
+def test_rounding_gives_the_missing_persons_to_the_largest_fractions() -> None:
+    assert round_within_groups([0.4, 0.6, 1.5, 1.5], [0, 0, 1, 1]).tolist() == [0, 1, 2, 1]
