@@ -1,0 +1,146 @@
+"""The synthetic history generator on the real database: reproducible, labelled, and following its inputs."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from geo112 import schemas
+from geo112.errors import InvalidInput
+from geo112.history import (SYNTHETIC_ACTOR, benchmark_mix, fires_per_year, generate_history, hourly_profile,
+                            CALL_CENTRE, INCIDENT_STATS)
+from geo112.incidents import create_incident
+from geo112.models import Assignment, Event, Incident, Station, Unit
+from geodata.kab_mojokerto import verified_path
+from geodata.kab_mojokerto.facts import read_rows
+from tests.analytics.conftest import END, N, SEED, START
+
+_ROWS = text("""
+    SELECT i.category_code, i.desa_code, i.received_at, i.dispatched_at, i.on_scene_at, i.closed_at,
+           ST_AsText(i.geom) AS point,
+           array(SELECT a.unit_id FROM assignment a WHERE a.incident_id = i.id ORDER BY a.unit_id) AS units
+    FROM incident i WHERE i.synthetic ORDER BY i.received_at, i.desa_code, i.category_code
+""")
+
+
+def _rows(session: Session) -> list[tuple]:
+    return [tuple(r) for r in session.execute(_ROWS)]
+
+
+@pytest.fixture
+def db(history, session: Session) -> Session:  # noqa: ANN001
+    """A rolled-back session on the database holding the committed history."""
+    return session
+
+
+def test_same_seed_same_history_other_seed_another(db: Session, engine, settings) -> None:  # noqa: ANN001
+    committed = _rows(db)
+    assert len(committed) == N
+    report = generate_history(db, engine, N, SEED, START, END, settings.data_dir)
+    assert report.replaced == N
+    assert _rows(db) == committed
+    generate_history(db, engine, N, SEED + 1, START, END, settings.data_dir)
+    other = _rows(db)
+    assert len(other) == N and other != committed
+    assert sum(a[:2] == b[:2] for a, b in zip(other, committed)) < N / 10
+
+
+def test_every_row_is_synthetic_and_labelled(db: Session, history) -> None:  # noqa: ANN001
+    rows = db.execute(select(Incident.synthetic, Incident.created_by, Incident.status, Incident.caller_name,
+                             Incident.caller_phone, Incident.description).where(Incident.created_by == SYNTHETIC_ACTOR)).all()
+    assert len(rows) == N
+    assert all(r.synthetic and r.status == "closed" and r.caller_name is None and r.caller_phone is None
+               and "synthetic" in r.description for r in rows)
+    assigned = db.execute(select(Assignment.assigned_by, Assignment.end_reason)
+                          .join(Incident).where(Incident.synthetic)).all()
+    assert len(assigned) == history.assignments and {tuple(a) for a in assigned} == {(SYNTHETIC_ACTOR, "cleared")}
+    run = db.scalars(select(Event).where(Event.action == "history.generated").order_by(Event.id.desc())).first()
+    assert run.actor == SYNTHETIC_ACTOR and run.after["seed"] == SEED and run.after["n"] == N
+
+
+def test_real_incidents_are_never_touched(db: Session, engine, settings) -> None:  # noqa: ANN001
+    real = create_incident(db, schemas.IncidentCreate(category="medis", lon=112.56, lat=-7.518,
+                                                      caller_name="Siti", caller_phone="081234567890"), "tester")
+    before = (real.id, real.received_at, real.status, real.category_code)
+    generate_history(db, engine, 50, 7, START, END, settings.data_dir)
+    db.expire_all()
+    kept = db.get(Incident, real.id)
+    assert (kept.id, kept.received_at, kept.status, kept.category_code) == before and not kept.synthetic
+    assert db.scalar(select(func.count()).where(Incident.synthetic)) == 50
+
+
+def test_categories_follow_the_published_mix(db: Session, history, settings) -> None:  # noqa: ANN001
+    mix = benchmark_mix(read_rows(verified_path(settings.data_dir, CALL_CENTRE)))
+    assert math.isclose(sum(mix.values()), 1.0) and math.isclose(mix["kebakaran"], 8.92 / 99.0)  # the shares sum to 99 %
+    counted = Counter(db.scalars(select(Incident.category_code).where(Incident.synthetic)))
+    assert counted == Counter(history.categories)
+    for category, share in mix.items():
+        sd = math.sqrt(N * share * (1 - share))
+        assert abs(counted[category] - N * share) < 4 * sd, (category, counted[category], N * share)
+
+
+def test_places_follow_the_weights_and_lie_in_their_desa(db: Session, history) -> None:  # noqa: ANN001
+    weight = "population" if history.weight_basis == "desa population" else "area_km2"
+    rows = db.execute(text(f"""
+        SELECT k.code, sum(d.{weight}) AS weight, (SELECT count(*) FROM incident i
+            WHERE i.synthetic AND i.kecamatan_code = k.code) AS n
+        FROM kecamatan k JOIN desa d ON d.kecamatan_code = k.code WHERE k.jurisdiction_code = '35.16' GROUP BY k.code
+    """)).all()
+    total = sum(r.weight for r in rows)
+    for r in rows:
+        expected = N * r.weight / total
+        assert abs(r.n - expected) < 4 * math.sqrt(expected) + 1, (r.code, r.n, expected)
+    outside = db.scalar(text("""SELECT count(*) FROM incident i JOIN desa d ON d.code = i.desa_code
+                                 WHERE i.synthetic AND NOT ST_Intersects(d.geom, i.geom)"""))
+    assert outside == 0
+
+
+def test_time_of_day_follows_the_profile(db: Session) -> None:
+    hours = db.scalars(text("SELECT extract(hour FROM received_at AT TIME ZONE 'Asia/Jakarta')::int "
+                            "FROM incident WHERE synthetic")).all()
+    counted = np.bincount(hours, minlength=24)
+    expected = N * hourly_profile()
+    assert np.all(np.abs(counted - expected) < 4 * np.sqrt(expected) + 1)
+    assert counted[10:16].sum() > 2.5 * counted[[0, 1, 2, 3, 4, 23]].sum()
+
+
+def test_phases_in_order_and_units_from_the_nearest_station(db: Session, engine) -> None:  # noqa: ANN001
+    disorder = db.scalar(text("""SELECT count(*) FROM incident WHERE synthetic AND NOT (
+        received_at <= coalesce(dispatched_at, received_at) AND dispatched_at <= en_route_at
+        AND en_route_at <= on_scene_at AND on_scene_at <= cleared_at AND cleared_at <= closed_at)
+        AND dispatched_at IS NOT NULL"""))
+    assert disorder == 0
+    fire = db.execute(text("""
+        SELECT ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, array_agg(DISTINCT s.code) AS stations,
+               min(a.eta_s) AS eta
+        FROM incident i JOIN assignment a ON a.incident_id = i.id JOIN unit u ON u.id = a.unit_id
+        JOIN station s ON s.id = u.station_id WHERE i.synthetic AND u.unit_type_code = 'fire_truck'
+        GROUP BY i.id ORDER BY i.received_at LIMIT 20""")).all()
+    posts = db.execute(select(Station.code, func.ST_X(Station.geom), func.ST_Y(Station.geom))
+                       .where(Station.id.in_(select(Unit.station_id).where(Unit.unit_type_code == "fire_truck")))
+                       .order_by(Station.code)).all()
+    factor = db.scalar(text("SELECT speed_factor FROM unit_type WHERE code = 'fire_truck'"))
+    times = engine.travel_times_from([p[1] for p in posts], [p[2] for p in posts], factor=factor)
+    for f in fire:
+        node = int(np.argmin(np.hypot(engine.node_lon - f.lon, engine.node_lat - f.lat)))  # incidents sit on nodes
+        nearest = int(np.argmin(times[:, node]))
+        assert f.stations == [posts[nearest][0]], "both trucks come from the post nearest by road"
+        assert f.eta == pytest.approx(times[nearest, node], abs=0.1)
+
+
+def test_calibration_from_the_facts(settings) -> None:  # noqa: ANN001
+    fires = fires_per_year(read_rows(verified_path(settings.data_dir, INCIDENT_STATS)))
+    assert fires == pytest.approx(157 * 365.25 / 365)  # the full-year 2018 BPBD count is the longest
+    profile = hourly_profile()
+    assert profile.sum() == pytest.approx(1) and profile.max() / profile.min() == pytest.approx(4, rel=0.02)
+
+
+@pytest.mark.parametrize(("n", "start", "end"), [(0, START, END), (10, END, START), (10, START, START)])
+def test_refuses_bad_arguments(db: Session, engine, settings, n, start, end) -> None:  # noqa: ANN001
+    with pytest.raises(InvalidInput):
+        generate_history(db, engine, n, SEED, start, end, settings.data_dir)
