@@ -197,7 +197,7 @@ def store_population(session: Session, index: DesaIndex) -> PopulationReport:
     kec_pop = np.array([
         figures[k].population if k in figures and figures[k].population is not None
         and figures[k].population_year == year else np.nan for k in kecamatan], dtype=float)
-    published = dict(session.execute(_PUBLISHED_DESA, {"published": PUBLISHED}).tuples().all())
+    published = dict(session.execute(_PUBLISHED_DESA, {"published": PUBLISHED}).all())
     desa_pop = np.array([published.get(code, np.nan) for code in index.codes], dtype=float)
     spread = spread_population(kec_of_desa, kec_pop, float(total), index.node_counts.astype(float), desa_pop,
                                weight_name=WEIGHT_NAME)

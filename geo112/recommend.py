@@ -16,6 +16,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -76,6 +77,11 @@ class RoutedFleet:
         """Return every known unit of a type that can reach the point, fastest first (:class:`routing.RankedUnit`)."""
         with self._lock:
             return self.table.nearest(lon, lat, [unit_type], None)
+
+    def unit_times(self, unit_ids: list[int]) -> np.ndarray:
+        """Return the units' seconds to every node (with their speed factors), one row per unit, for coverage."""
+        with self._lock:
+            return np.array([self.table.times(u) for u in unit_ids], dtype=float).reshape(len(unit_ids), self.engine.graph.n_nodes)
 
     def snap_point(self, lon: float, lat: float) -> tuple[float, float, float] | None:
         """Return the nearest road point ``(lon, lat, metres away)``, or None when no road is near enough."""

@@ -1,0 +1,26 @@
+"""Planning fixtures: the demo data, the real Mojokerto engine (built once) and the planning data loaded."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from geo112.db import session_factory
+from geo112.population_load import load_planning_data
+from tests.dispatch.conftest import committed_unit, demo, engine, fleet, make_unit  # noqa: F401 - shared fixtures
+
+__all__ = ["committed_unit"]
+
+
+@pytest.fixture(scope="session")
+def planning(demo: str, engine) -> str:  # noqa: ANN001, F811 - routing.Engine
+    """The test database with the demo fleet, seeded thresholds and desa population estimates (committed)."""
+    with session_factory(demo).begin() as session:
+        load_planning_data(session, engine)
+    return demo
+
+
+@pytest.fixture
+def db(planning: str, session: Session) -> Session:
+    """A rolled-back session on the database with the planning data."""
+    return session
