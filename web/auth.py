@@ -15,7 +15,6 @@ from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect, generate_csrf
-from sqlalchemy import select
 
 from geo112.errors import Forbidden, Geo112Error, InvalidInput
 from geo112.models import User

@@ -21,7 +21,6 @@ from sqlalchemy import func, select, text
 from geo112.errors import InvalidInput, NotFound, ServiceUnavailable
 from geo112.geography import locate
 from geo112.models import Unit, UnitType
-from geo112.names import name_key
 from geo112.validate import lon_lat
 from web.auth import require_role
 from web.db import get_session, settings
