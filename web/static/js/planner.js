@@ -1,58 +1,159 @@
-// The planners' coverage page: for a unit type and a threshold T, the area reached within T on the map and
-// the population covered per kecamatan. The analyses come from /api/v1/coverage (the coverage API); until
-// it answers, the page shows the boundaries and says that the analysis is not available yet.
+// The planners' coverage page: for a unit type, a threshold T and a basis (units at their stations, or the
+// available units now), a desa choropleth and the gap on the map, a sortable table by kecamatan, exports,
+// what-if scenarios (click the map) and station siting. Everything comes from /api/v1/coverage.
 import { api, ApiError, query } from "./api.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
 import { layers, loadBoundaries, map } from "./geomap.js";
 import { t } from "./i18n.js";
 
-let drawn = null;
 const percent = (share) => (share === null || share === undefined ? "–" : `${(100 * share).toFixed(0)}%`);
 const number = (n) => (n === null || n === undefined ? "–" : Math.round(n).toLocaleString("id-ID"));
+const state = { params: null, rows: [], sort: { key: "uncovered_population", desc: true }, point: null };
+let pointMarker = null;
 
-function showEmpty(empty) {
-  byId("coverage-empty").hidden = !empty;
-  if (empty) { replace(byId("coverage-rows")); byId("coverage-summary").hidden = true; drawn?.remove(); }
+// Red (nothing covered) to green (all covered); grey for a desa without roads.
+function shareColour(share) {
+  if (share === null || share === undefined) return "#9ca3af";
+  return `hsl(${Math.round(120 * share)}, 70%, 42%)`;
 }
 
-function drawTable(rows) {
+function tip(...lines) {
+  return el("div", { class: "map-tip" }, lines.map((line, i) => el(i ? "div" : "strong", { text: line })));
+}
+
+function drawDesa(collection, colour, describe) {
+  return L.geoJSON(collection, {
+    pane: "analysis",
+    style: (f) => ({ color: "#374151", weight: 0.4, fillColor: colour(f.properties), fillOpacity: 0.55 }),
+    onEachFeature: (f, layer) => layer.bindTooltip(tip(f.properties.name, ...describe(f.properties)), { sticky: true }),
+  });
+}
+
+function drawTable() {
+  const { key, desc } = state.sort;
+  const rows = [...state.rows].sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0) * (desc ? -1 : 1));
   replace(byId("coverage-rows"), rows.map((r) => el("tr", { dataset: { kecamatan: r.code } },
     el("td", { text: r.name }), el("td", { class: "num", text: number(r.population) }),
-    el("td", { class: "num", text: number(r.covered_population) }), el("td", { class: "num", text: percent(r.share) }))));
+    el("td", { class: "num", text: number(r.uncovered_population) }), el("td", { class: "num", text: percent(r.covered) }),
+    el("td", { class: "num", text: percent(r.double) }), el("td", { class: "num", text: percent(r.expected) }))));
 }
 
-function drawSummary(summary) {
-  const box = byId("coverage-summary");
-  replace(box, el("dt", { text: t("population") }), el("dd", { text: number(summary.population) }),
-    el("dt", { text: t("covered") }), el("dd", { text: `${number(summary.covered_population)} (${percent(summary.share)})` }));
+function figures(box, totals) {
+  replace(box, el("dt", { text: t("population") }), el("dd", { text: number(totals.population) }),
+    el("dt", { text: t("covered") }), el("dd", { text: `${number(totals.covered_population)} (${percent(totals.covered)})` }),
+    el("dt", { text: t("double_coverage") }), el("dd", { text: percent(totals.double) }),
+    el("dt", { text: t("expected_coverage") }), el("dd", { text: percent(totals.expected) }));
   box.hidden = false;
 }
 
 async function show(params) {
+  state.params = params;
+  byId("coverage-note").textContent = "…";
   try {
-    const coverage = await api(`/api/v1/coverage${query(params)}`);
-    showEmpty(false);
-    drawn?.remove();
-    drawn = L.geoJSON(coverage.area, { pane: "analysis", interactive: false, style: { color: "#15803d", weight: 1, fillOpacity: 0.25 } })
+    const q = query(params);
+    const [summary, desa, gap] = await Promise.all([api(`/api/v1/coverage/summary${q}`),
+      api(`/api/v1/coverage/desa.geojson${q}`), api(`/api/v1/coverage/gaps.geojson${q}`)]);
+    byId("coverage-empty").hidden = true;
+    layers.coverage.clearLayers();
+    drawDesa(desa, (p) => shareColour(p.share), (p) => [`${t("covered")}: ${percent(p.share)}`,
+      `${t("population")}: ${number(p.population)}`]).addTo(layers.coverage);
+    L.geoJSON(gap, { pane: "analysis", interactive: false, style: { stroke: false, fillColor: "#450a0a", fillOpacity: 0.35 } })
       .addTo(layers.coverage);
-    drawSummary(coverage.summary);
-    drawTable(coverage.kecamatan);
+    figures(byId("coverage-summary"), summary.totals);
+    state.rows = summary.kecamatan;
+    drawTable();
+    for (const link of byId("coverage-exports").querySelectorAll("a")) {
+      link.href = `/api/v1/coverage/export.${link.dataset.format}${q}`;
+    }
+    byId("coverage-note").textContent = `${summary.totals.available} / ${summary.totals.sources} ${t("units_count")}, T = ${summary.minutes} min`;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) showEmpty(true);
-    else byId("coverage-note").textContent = error.message;
+    byId("coverage-note").textContent = error.message;
+    byId("coverage-empty").hidden = !(error instanceof ApiError && error.status === 404);
   }
+}
+
+function currentParams() {
+  return { type: byId("coverage-type").value, minutes: byId("coverage-minutes").value, mode: byId("coverage-mode").value };
+}
+
+async function runWhatif(event) {
+  event.preventDefault();
+  const action = byId("whatif-action").value;
+  const change = { action };
+  if (action !== "add") change.station_id = Number(byId("whatif-station").value);
+  if (action !== "remove") {
+    if (!state.point) { byId("whatif-point").textContent = t("whatif_hint"); return; }
+    Object.assign(change, state.point);
+  }
+  if (action === "add") change.count = Number(byId("whatif-count").value);
+  const { type, minutes, mode } = currentParams();
+  const box = byId("whatif-result");
+  try {
+    const result = await api("/api/v1/coverage/whatif", { method: "POST",
+      body: { unit_type: type, minutes: Number(minutes), mode, changes: [change] } });
+    const [b, a] = [result.before.totals, result.after.totals];
+    replace(box, el("dt", { text: t("before") }), el("dd", { text: `${number(b.covered_population)} (${percent(b.covered)})` }),
+      el("dt", { text: t("after") }), el("dd", { text: `${number(a.covered_population)} (${percent(a.covered)})` }),
+      el("dt", { text: "Δ" }), el("dd", { text: number(result.delta.covered_population) }));
+    layers.coverage.clearLayers();
+    drawDesa(result.desa, (p) => (p.delta_population > 0 ? "#15803d" : p.delta_population < 0 ? "#b91c1c" : shareColour(p.share)),
+      (p) => [`${t("before")}: ${percent(p.share_before)}`, `${t("after")}: ${percent(p.share)}`, `Δ ${number(p.delta_population)}`])
+      .addTo(layers.coverage);
+  } catch (error) {
+    replace(box, el("dd", { text: error.message }));
+  }
+  box.hidden = false;
+}
+
+async function runSiting(event) {
+  event.preventDefault();
+  const candidates = [...byId("siting-form").querySelectorAll("input[name=candidates]:checked")].map((c) => c.value);
+  const { type, minutes } = currentParams();
+  byId("siting-note").textContent = "…";
+  try {
+    const result = await api("/api/v1/coverage/siting", { method: "POST", body: { unit_type: type, minutes: Number(minutes),
+      method: byId("siting-method").value, p: Number(byId("siting-p").value), candidates } });
+    const sites = [...result.fixed, ...result.new_sites];
+    replace(byId("siting-rows"), sites.map((s) => el("tr", { dataset: { role: s.role } },
+      el("td", { text: s.role === "new" ? "+" : "•" }), el("td", { text: s.name }), el("td", { text: s.kecamatan }),
+      el("td", { class: "num", text: number(s.population_only_here) }))));
+    layers.stations.clearLayers();
+    for (const s of sites) {
+      L.circleMarker([s.lat, s.lon], { radius: 8, color: s.role === "new" ? "#c2410c" : "#1d4ed8", fillOpacity: 0.8 })
+        .bindTooltip(tip(s.name, s.kecamatan)).addTo(layers.stations);
+    }
+    byId("siting-note").textContent = `${t("before")}: ${percent(result.before.share)} → ${t("after")}: ${percent(result.after.share)}`
+      + ` (${result.runtime_s} s${result.time_limited ? ", time limit" : ""})`;
+  } catch (error) {
+    byId("siting-note").textContent = error.message;
+  }
+}
+
+function placePoint(event) {
+  state.point = { lon: Number(event.latlng.lng.toFixed(6)), lat: Number(event.latlng.lat.toFixed(6)) };
+  pointMarker?.remove();
+  pointMarker = L.circleMarker(event.latlng, { radius: 7, color: "#7c3aed", fillOpacity: 0.9 }).addTo(map);
+  byId("whatif-point").textContent = `${state.point.lat}, ${state.point.lon}`;
 }
 
 async function init() {
   await loadBoundaries();
-  const { unitTypes } = await loadCatalog();
+  const [{ unitTypes }, stations] = await Promise.all([loadCatalog(), api("/api/v1/stations?limit=500")]);
   replace(byId("coverage-type"), unitTypes.map((u) => el("option", { value: u.code, text: u.name })));
-  byId("coverage-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    show({ unit_type: byId("coverage-type").value, minutes: byId("coverage-minutes").value });
-  });
-  await show({ unit_type: byId("coverage-type").value, minutes: byId("coverage-minutes").value });
+  replace(byId("whatif-station"), stations.items.map((s) => el("option", { value: s.id, text: s.name })));
+  byId("coverage-form").addEventListener("submit", (event) => { event.preventDefault(); show(currentParams()); });
+  for (const th of document.querySelectorAll("th[data-sort]")) {
+    th.addEventListener("click", () => {
+      const key = th.dataset.sort;
+      state.sort = { key, desc: state.sort.key === key ? !state.sort.desc : key !== "name" };
+      drawTable();
+    });
+  }
+  byId("whatif-form").addEventListener("submit", runWhatif);
+  byId("siting-form").addEventListener("submit", runSiting);
+  map.on("click", placePoint);
+  await show(currentParams());
   map.getContainer().dataset.ready = "true";
 }
 
