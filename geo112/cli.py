@@ -148,10 +148,12 @@ def users_demo(ctx: click.Context) -> None:
 
 
 def _register_network_commands() -> None:
+    from geo112.cli_history import history
     from geo112.cli_network import graph, route
 
     main.add_command(graph)
     main.add_command(route)
+    main.add_command(history)
 
 
 _register_network_commands()

@@ -27,15 +27,21 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
-import shapely
-from geoalchemy2.shape import to_shape
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from geo112 import audit
+from geo112.coverage_service import sources, times_from
 from geo112.errors import Conflict, InvalidInput
-from geo112.models import (Assignment, CategoryRequirement, Desa, Event, Incident, IncidentCategory, Jurisdiction,
-                           Kecamatan, Station, Unit, UnitType)
+from geo112.models import (
+    Assignment,
+    CategoryRequirement,
+    Desa,
+    Event,
+    Incident,
+    IncidentCategory,
+)
+from geo112.population_load import desa_index
 from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import read_rows
 
@@ -153,43 +159,16 @@ def hourly_profile(amplitude: float = 0.6, peak_hour: float = 14.0) -> npt.NDArr
     return weight / weight.sum()
 
 
-def road_nodes_by_desa(polygons: list[shapely.Geometry], lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.int_]:
-    """Return, per road node, the index of the polygon (desa) it lies in, ``-1`` for none.
-
-    Vectorised through an STR-tree; a node on a shared border goes to the first polygon.
-    """
-    points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-    node, poly = shapely.STRtree(polygons).query(points, predicate="intersects")
-    out = np.full(len(points), -1, dtype=np.int_)
-    out[node[::-1]] = poly[::-1]  # reversed so that the first hit per node wins
-    return out
-
-
 def _lognormal(rng: np.random.Generator, median: npt.ArrayLike, sigma: float, size: int) -> npt.NDArray[np.float64]:
     return np.asarray(median, dtype=float) * np.exp(sigma * rng.standard_normal(size))
 
 
-def _served_desa(session: Session) -> list[Any]:
-    return session.execute(
-        select(Desa.code, Desa.kecamatan_code, Kecamatan.jurisdiction_code, Desa.population, Desa.area_km2, Desa.geom)
-        .join(Kecamatan).join(Jurisdiction).where(Jurisdiction.served).order_by(Desa.code)
-    ).all()
-
-
-def _fleet_times(session: Session, engine: Any, unit_type: str) -> tuple[list[int], npt.NDArray[np.float64]]:
-    """Return the units of a type and their seconds from their home station to every road node."""
-    rows = session.execute(
-        select(Unit.id, Station.id, func.ST_X(Station.geom), func.ST_Y(Station.geom), UnitType.speed_factor)
-        .join(Station, Unit.station_id == Station.id).join(UnitType)
-        .where(Unit.unit_type_code == unit_type).order_by(Unit.id)
-    ).all()
-    if not rows:
-        return [], np.empty((0, engine.graph.n_nodes))
-    stations = sorted({r[1]: (r[2], r[3]) for r in rows}.items())
-    index = {sid: i for i, (sid, _) in enumerate(stations)}
-    lons, lats = zip(*(xy for _, xy in stations))
-    times = np.atleast_2d(engine.travel_times_from(np.array(lons), np.array(lats), factor=rows[0][4]))
-    return [r[0] for r in rows], times[[index[r[1]] for r in rows]]
+def _desa_weights(session: Session, codes: list[str]) -> tuple[npt.NDArray[np.float64], bool]:
+    """Population per desa when every desa has one, else area; and whether it is population."""
+    rows = {r.code: (r.population, r.area_km2)
+            for r in session.execute(select(Desa.code, Desa.population, Desa.area_km2).where(Desa.code.in_(codes)))}
+    by_population = all(rows[c][0] is not None for c in codes)
+    return np.array([float(rows[c][0 if by_population else 1]) for c in codes]), by_population
 
 
 def _replace_previous(session: Session) -> int:
@@ -250,15 +229,13 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
     shares = np.array([mix[c] for c in codes])
     category = rng.choice(len(codes), size=n, p=shares / shares.sum())
 
-    desa = _served_desa(session)
-    node_desa = road_nodes_by_desa([to_shape(d.geom) for d in desa], engine.node_lon, engine.node_lat)
-    by_population = all(d.population for d in desa)
-    weight = np.array([float(d.population if by_population else d.area_km2) for d in desa])
-    nodes_in = np.bincount(node_desa[node_desa >= 0], minlength=len(desa))
+    desa = desa_index(session, engine)
+    weight, by_population = _desa_weights(session, desa.codes)
+    nodes_in = desa.node_counts
     weight[nodes_in == 0] = 0.0
-    where = rng.choice(len(desa), size=n, p=weight / weight.sum())
-    order = np.argsort(node_desa, kind="stable")
-    first = np.searchsorted(node_desa[order], np.arange(len(desa)))
+    where = rng.choice(len(desa.codes), size=n, p=weight / weight.sum())
+    order = np.argsort(desa.node_desa, kind="stable")
+    first = np.searchsorted(desa.node_desa[order], np.arange(len(desa.codes)))
     node = order[first[where] + (rng.random(n) * nodes_in[where]).astype(np.int_)]
 
     days = (end - start).days
@@ -273,7 +250,8 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
         needs.setdefault(req.category_code, []).append((req.unit_type_code, req.count))
     assignments: list[dict[str, Any]] = []  # incident index, unit, ETA, phase offsets
     for unit_type in sorted({t for c in codes for t, _ in needs.get(c, [])}):
-        units, times = _fleet_times(session, engine, unit_type)
+        fleet = sources(session, unit_type, "stations")
+        units, times = fleet.unit_id.tolist(), times_from(engine, fleet.lon, fleet.lat, fleet.factor)
         for i in np.flatnonzero([any(t == unit_type for t, _ in needs.get(codes[c], [])) for c in category]):
             count = dict(needs[codes[category[i]]])[unit_type]
             eta = times[:, node[i]]
@@ -305,8 +283,8 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
         "category_code": codes[category[i]], "priority": int(priority[i]),
         "description": f"synthetic history (seed {seed})",
         "geom": f"SRID=4326;POINT({lon[i]} {lat[i]})", "road_geom": f"SRID=4326;POINT({lon[i]} {lat[i]})",
-        "road_distance_m": 0.0, "location_match": "inside", "desa_code": desa[where[i]].code,
-        "kecamatan_code": desa[where[i]].kecamatan_code, "jurisdiction_code": desa[where[i]].jurisdiction_code,
+        "road_distance_m": 0.0, "location_match": "inside", "desa_code": desa.codes[where[i]],
+        "kecamatan_code": desa.kecamatan_codes[where[i]], "jurisdiction_code": desa.regency_code,
         "status": "closed", "received_at": at(offset[i]), "dispatched_at": at(dispatch[i]) if sent[i] else None,
         "en_route_at": at(en_route[i]), "on_scene_at": at(on_scene[i]), "cleared_at": at(cleared[i]),
         "closed_at": at(closed[i]), "disposition": "handled" if sent[i] else "no_action_needed",
@@ -324,7 +302,7 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
         weight_basis="desa population" if by_population
         else "desa area (population per desa is not loaded yet)",
         categories={c: int((category == k).sum()) for k, c in enumerate(codes)}, assignments=m, replaced=replaced,
-        desa_without_roads=[d.code for d, k in zip(desa, nodes_in) if k == 0],
+        desa_without_roads=[c for c, k in zip(desa.codes, nodes_in) if k == 0],
         implied_incidents_per_year=round(per_year, 1),
     )
     audit.record(session, SYNTHETIC_ACTOR, "history.generated", "incident_history", f"seed={seed}",

@@ -67,9 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     maps.init_app(app)
     app.register_blueprint(console.bp)
     app.register_blueprint(planner.bp)
-    from web import coverage
+    from web import analytics, coverage
 
     app.register_blueprint(coverage.bp)
+    app.register_blueprint(analytics.bp)
     from web import config_api, incidents, openapi, responder, units
 
     for dispatch_bp in (incidents.bp, units.bp, config_api.bp, responder.bp, openapi.bp):

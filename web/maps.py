@@ -45,6 +45,7 @@ MAPS: dict[str, tuple[Overlay, ...]] = {
     "planner": (*_BOUNDARIES, Overlay("coverage", "layer_coverage"), Overlay("stations", "layer_stations")),
     "responder": (*_BOUNDARIES, Overlay("route", "layer_route"), Overlay("incident", "layer_incident"),
                   Overlay("unit", "layer_unit")),
+    "analytics": (*_BOUNDARIES, Overlay("heat", "layer_heat")),
 }
 # Panes keep the stacking stable however layers are toggled: boundaries under analyses under markers.
 PANES = (("boundaries", 350), ("analysis", 390))
@@ -114,7 +115,7 @@ def map_script(fmap: folium.Map) -> str:
     return root.script.render()
 
 
-@bp.get("/maps/<any(console, planner, responder):name>.js")
+@bp.get("/maps/<any(console, planner, responder, analytics):name>.js")
 def script(name: str) -> Response:
     """The map script of a page, in the request's language."""
     body = map_script(build_map(name, translate, current_app.config.get("GEO112_TILE_URL")))

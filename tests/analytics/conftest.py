@@ -16,7 +16,7 @@ N, SEED, START, END = 2000, 112, date(2025, 1, 1), date(2026, 1, 1)
 
 
 @pytest.fixture(scope="session")
-def history(demo: str, engine, settings: Settings) -> HistoryReport:  # noqa: ANN001, F811
+def history(demo: str, engine, settings: Settings) -> HistoryReport:  # noqa: F811
     """Generate and commit the synthetic history (seed 112) once for the test session."""
     with session_factory(demo).begin() as session:
         return generate_history(session, engine, N, SEED, START, END, settings.data_dir)

@@ -12,13 +12,21 @@ from sqlalchemy.orm import Session
 
 from geo112 import schemas
 from geo112.errors import InvalidInput
-from geo112.history import (SYNTHETIC_ACTOR, benchmark_mix, fires_per_year, generate_history, hourly_profile,
-                            CALL_CENTRE, INCIDENT_STATS)
+from geo112.history import (
+    CALL_CENTRE,
+    INCIDENT_STATS,
+    SYNTHETIC_ACTOR,
+    benchmark_mix,
+    fires_per_year,
+    generate_history,
+    hourly_profile,
+)
 from geo112.incidents import create_incident
 from geo112.models import Assignment, Event, Incident, Station, Unit
+from geo112.population_load import desa_index, store_population
 from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import read_rows
-from tests.analytics.conftest import END, N, SEED, START
+from tests.analytics.conftest import END, SEED, START, N
 
 _ROWS = text("""
     SELECT i.category_code, i.desa_code, i.received_at, i.dispatched_at, i.on_scene_at, i.closed_at,
@@ -33,12 +41,12 @@ def _rows(session: Session) -> list[tuple]:
 
 
 @pytest.fixture
-def db(history, session: Session) -> Session:  # noqa: ANN001
+def db(history, session: Session) -> Session:
     """A rolled-back session on the database holding the committed history."""
     return session
 
 
-def test_same_seed_same_history_other_seed_another(db: Session, engine, settings) -> None:  # noqa: ANN001
+def test_same_seed_same_history_other_seed_another(db: Session, engine, settings) -> None:
     committed = _rows(db)
     assert len(committed) == N
     report = generate_history(db, engine, N, SEED, START, END, settings.data_dir)
@@ -50,7 +58,7 @@ def test_same_seed_same_history_other_seed_another(db: Session, engine, settings
     assert sum(a[:2] == b[:2] for a, b in zip(other, committed)) < N / 10
 
 
-def test_every_row_is_synthetic_and_labelled(db: Session, history) -> None:  # noqa: ANN001
+def test_every_row_is_synthetic_and_labelled(db: Session, history) -> None:
     rows = db.execute(select(Incident.synthetic, Incident.created_by, Incident.status, Incident.caller_name,
                              Incident.caller_phone, Incident.description).where(Incident.created_by == SYNTHETIC_ACTOR)).all()
     assert len(rows) == N
@@ -63,7 +71,7 @@ def test_every_row_is_synthetic_and_labelled(db: Session, history) -> None:  # n
     assert run.actor == SYNTHETIC_ACTOR and run.after["seed"] == SEED and run.after["n"] == N
 
 
-def test_real_incidents_are_never_touched(db: Session, engine, settings) -> None:  # noqa: ANN001
+def test_real_incidents_are_never_touched(db: Session, engine, settings) -> None:
     real = create_incident(db, schemas.IncidentCreate(category="medis", lon=112.56, lat=-7.518,
                                                       caller_name="Siti", caller_phone="081234567890"), "tester")
     before = (real.id, real.received_at, real.status, real.category_code)
@@ -74,7 +82,7 @@ def test_real_incidents_are_never_touched(db: Session, engine, settings) -> None
     assert db.scalar(select(func.count()).where(Incident.synthetic)) == 50
 
 
-def test_categories_follow_the_published_mix(db: Session, history, settings) -> None:  # noqa: ANN001
+def test_categories_follow_the_published_mix(db: Session, history, settings) -> None:
     mix = benchmark_mix(read_rows(verified_path(settings.data_dir, CALL_CENTRE)))
     assert math.isclose(sum(mix.values()), 1.0) and math.isclose(mix["kebakaran"], 8.92 / 99.0)  # the shares sum to 99 %
     counted = Counter(db.scalars(select(Incident.category_code).where(Incident.synthetic)))
@@ -84,8 +92,13 @@ def test_categories_follow_the_published_mix(db: Session, history, settings) -> 
         assert abs(counted[category] - N * share) < 4 * sd, (category, counted[category], N * share)
 
 
-def test_places_follow_the_weights_and_lie_in_their_desa(db: Session, history) -> None:  # noqa: ANN001
-    weight = "population" if history.weight_basis == "desa population" else "area_km2"
+@pytest.mark.parametrize("basis", ["area", "population"])
+def test_places_follow_the_weights_and_lie_in_their_desa(db: Session, engine, settings, basis: str) -> None:
+    if basis == "population":  # as `geo112 data load` stores it; the session fixture left it unloaded
+        store_population(db, desa_index(db, engine))
+    report = generate_history(db, engine, N, SEED, START, END, settings.data_dir)
+    weight = "population" if basis == "population" else "area_km2"
+    assert report.weight_basis.startswith(f"desa {basis}")
     rows = db.execute(text(f"""
         SELECT k.code, sum(d.{weight}) AS weight, (SELECT count(*) FROM incident i
             WHERE i.synthetic AND i.kecamatan_code = k.code) AS n
@@ -109,7 +122,7 @@ def test_time_of_day_follows_the_profile(db: Session) -> None:
     assert counted[10:16].sum() > 2.5 * counted[[0, 1, 2, 3, 4, 23]].sum()
 
 
-def test_phases_in_order_and_units_from_the_nearest_station(db: Session, engine) -> None:  # noqa: ANN001
+def test_phases_in_order_and_units_from_the_nearest_station(db: Session, engine) -> None:
     disorder = db.scalar(text("""SELECT count(*) FROM incident WHERE synthetic AND NOT (
         received_at <= coalesce(dispatched_at, received_at) AND dispatched_at <= en_route_at
         AND en_route_at <= on_scene_at AND on_scene_at <= cleared_at AND cleared_at <= closed_at)
@@ -133,7 +146,7 @@ def test_phases_in_order_and_units_from_the_nearest_station(db: Session, engine)
         assert f.eta == pytest.approx(times[nearest, node], abs=0.1)
 
 
-def test_calibration_from_the_facts(settings) -> None:  # noqa: ANN001
+def test_calibration_from_the_facts(settings) -> None:
     fires = fires_per_year(read_rows(verified_path(settings.data_dir, INCIDENT_STATS)))
     assert fires == pytest.approx(157 * 365.25 / 365)  # the full-year 2018 BPBD count is the longest
     profile = hourly_profile()
@@ -141,6 +154,6 @@ def test_calibration_from_the_facts(settings) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("n", "start", "end"), [(0, START, END), (10, END, START), (10, START, START)])
-def test_refuses_bad_arguments(db: Session, engine, settings, n, start, end) -> None:  # noqa: ANN001
+def test_refuses_bad_arguments(db: Session, engine, settings, n, start, end) -> None:
     with pytest.raises(InvalidInput):
         generate_history(db, engine, n, SEED, start, end, settings.data_dir)
