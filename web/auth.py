@@ -81,6 +81,11 @@ def _login_key() -> str:
     return f"{get_remote_address()}|{str(username or '')[:100].lower()}"
 
 
+# Shared by the form and the JSON login, so that the two do not make two budgets.
+_account_limit = limiter.shared_limit(LOGIN_LIMIT, scope="login-account", key_func=_login_key, methods=["POST"])
+_address_limit = limiter.shared_limit(LOGIN_ADDRESS_LIMIT, scope="login-address", methods=["POST"])
+
+
 def _login(username: str, password: str) -> User | None:
     user = authenticate(get_session(), username, password)
     if user is not None:
@@ -98,8 +103,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_login_key)
-@limiter.limit(LOGIN_ADDRESS_LIMIT, methods=["POST"])
+@_account_limit
+@_address_limit
 def login() -> ResponseReturnValue:
     """The login form."""
     error = None
@@ -124,8 +129,8 @@ def csrf_token() -> ResponseReturnValue:
 
 
 @bp.post("/api/v1/auth/login")
-@limiter.limit(LOGIN_LIMIT, key_func=_login_key)
-@limiter.limit(LOGIN_ADDRESS_LIMIT)
+@_account_limit
+@_address_limit
 def api_login() -> ResponseReturnValue:
     """Log in with JSON ``{"username", "password"}``; answers the user and a fresh CSRF token."""
     body = request.get_json(silent=True)

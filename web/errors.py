@@ -39,7 +39,7 @@ def database_error(exc: DBAPIError) -> ResponseReturnValue:
     if isinstance(exc, OperationalError) or exc.connection_invalidated or "connection" in str(exc.orig).lower():
         return error_response(503, "service_unavailable", "the database is unavailable; nothing was saved, retry shortly")
     if isinstance(exc, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold
-        return error_response(400, "bad_request", "a value cannot be stored (invalid characters or out of range)")
+        return error_response(400, "bad_request", "a value is out of range or holds characters the database cannot hold")
     raise exc
 
 

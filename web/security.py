@@ -24,7 +24,9 @@ def _headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Set cookie flags and add the headers."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", os.environ.get("GEO112_SECURE_COOKIES", "") == "1")
+    # Flask's defaults are present keys (SameSite None, Secure off): set them unless a config chose otherwise.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = (app.config.get("SESSION_COOKIE_SECURE")
+                                           or os.environ.get("GEO112_SECURE_COOKIES", "") == "1")
     app.after_request(_headers)

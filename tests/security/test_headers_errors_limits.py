@@ -1,0 +1,103 @@
+"""Security headers on every kind of answer, error answers without stack trace or SQL, login rate limits."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import PASSWORD
+from web.auth import LOGIN_LIMIT
+
+from .conftest import API
+
+LIMIT = int(LOGIN_LIMIT.split()[0])
+
+
+def _csp(headers) -> dict[str, str]:  # noqa: ANN001
+    policy = headers["Content-Security-Policy"]
+    return {d.split()[0]: d.partition(" ")[2] for d in (p.strip() for p in policy.split(";")) if d}
+
+
+@pytest.mark.parametrize("path", ["/login", f"{API}/openapi.json", f"{API}/incidents", "/nowhere",
+                                  "/static/css/app.css", "/maps/console.js", "/r/forged-token", "/healthz"])
+def test_every_answer_carries_the_security_headers(client, path: str) -> None:
+    headers = client.get(path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    csp = _csp(headers)
+    assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert csp["script-src"] == "'self'"  # no inline script, no eval, nothing from elsewhere
+    assert csp["default-src"] == "'self'" and csp["base-uri"] == "'self'"
+
+
+def test_the_session_cookie_is_httponly_and_samesite(client, login) -> None:
+    login("planner")
+    cookie = client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+@pytest.fixture
+def failing_app(app):  # noqa: ANN001, ANN201
+    """The app with routes that fail as a bug would: SQL that errors, a Python exception."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production instead of raising into the test
+
+    @app.get("/boom/sql")
+    def sql_error():  # noqa: ANN202
+        from web.db import get_session
+
+        get_session().execute(text("SELECT caller_phone FROM no_such_table WHERE secret = 'hunter2'"))
+
+    @app.get("/boom/python")
+    def python_error():  # noqa: ANN202
+        raise RuntimeError("internal state: password=hunter2")
+
+    return app
+
+
+@pytest.mark.parametrize("path", ["/boom/sql", "/boom/python"])
+def test_a_failure_answers_json_500_without_trace_or_sql(failing_app, path: str, caplog) -> None:
+    answer = failing_app.test_client().get(path)
+    assert answer.status_code == 500
+    body = answer.get_data(as_text=True)
+    assert answer.get_json() == {"error": "internal_server_error", "detail": "the server failed; nothing was saved"}
+    for leak in ("Traceback", "SELECT", "no_such_table", "hunter2", ".py"):
+        assert leak not in body
+    assert answer.headers["X-Request-ID"] and answer.headers["X-Content-Type-Options"] == "nosniff"
+    # The cause is in the log, under the same request id.
+    logged = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert logged and logged[-1].exc_info is not None
+
+
+def test_a_database_error_from_a_refused_value_says_nothing_of_sql(client, login) -> None:
+    headers = login("dispatcher")
+    huge = client.get(f"{API}/incidents/{2**40}")  # past the id column's integer
+    assert huge.status_code == 400 and "SELECT" not in huge.get_data(as_text=True)
+    stored = client.post(f"{API}/incidents", headers=headers,
+                         json={"category": "medis", "lon": 112.56, "lat": -7.52, "address": "a\x00b"})
+    assert stored.status_code == 400 and "INSERT" not in stored.get_data(as_text=True)
+
+
+def _api_login(client, username: str, password: str):  # noqa: ANN001, ANN202
+    token = client.get(f"{API}/auth/csrf").get_json()["csrf_token"]
+    return client.post(f"{API}/auth/login", json={"username": username, "password": password},
+                       headers={"X-CSRFToken": token})
+
+
+def test_login_attempts_are_rate_limited_per_account_and_address(client, users) -> None:
+    for _ in range(LIMIT):
+        assert _api_login(client, users["planner"], "wrong-password-1").status_code == 401
+    blocked = _api_login(client, users["planner"], PASSWORD)  # even the right password, for now
+    assert blocked.status_code == 429 and blocked.get_json()["error"] == "too_many_requests"
+    # A colleague behind the same address still logs in.
+    assert _api_login(client, users["dispatcher"], PASSWORD).status_code == 200
+    # The form login counts too.
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = client.post("/login", data={"username": users["planner"], "password": PASSWORD, "csrf_token": token})
+    assert form.status_code == 429
+
+
+def test_trying_many_accounts_from_one_address_is_limited(client) -> None:
+    answers = [_api_login(client, f"nobody-{i}", "guess-guess-1").status_code for i in range(61)]
+    assert answers[:60] == [401] * 60 and answers[60] == 429
