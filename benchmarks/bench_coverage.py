@@ -190,7 +190,7 @@ def bench_mojokerto(p: int) -> None:
         print(f"  the same through the service (units and populations read from PostGIS, kecamatan tables): "
               f"{whole * 1e3:.1f} ms")
         for method in ("mclp", "p_median"):
-            _, result = best_of(lambda: siting_service.site(session, fleet, SitingRequest(method=method, p=p)), 1)
+            _, result = best_of(lambda m=method: siting_service.site(session, fleet, SitingRequest(method=m, p=p)), 1)
             n = sum(v for k, v in result["candidates"].items() if k != "fixed")
             print(f"  {method}, fire_truck 15 min, {n} candidates ({result['candidates']}), p={p} new + "
                   f"{len(result['fixed'])} fixed: {result['runtime_s']:.2f} s incl. the candidates' searches; "

@@ -5,7 +5,6 @@ The page is a shell; its ES modules (``static/js/console.js``) fill it from the 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from typing import Any
@@ -16,11 +15,11 @@ import qrcode.image.svg
 import shapely
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from geo112.errors import InvalidInput, NotFound, ServiceUnavailable
+from geo112 import coverage_service
+from geo112.errors import InvalidInput, ServiceUnavailable
 from geo112.geography import locate
-from geo112.models import Unit, UnitType
 from geo112.validate import lon_lat
 from web.auth import require_role
 from web.db import get_session, settings
@@ -119,8 +118,8 @@ def streets() -> ResponseReturnValue:
     return jsonify({"query": query, "results": results})
 
 
-def gap_roads(engine: Any, lons: np.ndarray, lats: np.ndarray, minutes: float, factor: float) -> dict[str, Any]:
-    """The roads farther than ``minutes`` from every one of the given units.
+def gap_roads(engine: Any, reached: np.ndarray) -> dict[str, Any]:
+    """The roads whose two ends are both beyond T from every unit.
 
     A road counts as reached when either of its ends is reached in time, so the gap errs on the side of
     fewer roads.
@@ -129,12 +128,8 @@ def gap_roads(engine: Any, lons: np.ndarray, lats: np.ndarray, minutes: float, f
     ----------
     engine
         A :class:`routing.Engine`.
-    lons, lats
-        The units' positions (may be empty: then every road is in the gap).
-    minutes
-        The threshold T.
-    factor
-        The unit type's speed factor.
+    reached
+        Per node: reached within T by an available unit (from the coverage service).
 
     Returns
     -------
@@ -143,10 +138,6 @@ def gap_roads(engine: Any, lons: np.ndarray, lats: np.ndarray, minutes: float, f
         and ``gap_share``.
     """
     g = engine.graph
-    if len(lons):
-        reached = engine.travel_times_from(lons, lats, min_only=True, limit_s=minutes * 60.0, factor=factor) <= minutes * 60.0
-    else:
-        reached = np.zeros(g.n_nodes, dtype=bool)
     # A two-way road is two directed edges: keep one edge per pair of nodes.
     pair = np.minimum(g.edge_u, g.edge_v).astype(np.int64) * g.n_nodes + np.maximum(g.edge_u, g.edge_v)
     once = np.unique(pair, return_index=True)[1]
@@ -169,25 +160,18 @@ def gap() -> ResponseReturnValue:
     """The coverage gap of ``?unit_type=`` for ``?minutes=`` as a GeoJSON Feature: the roads beyond T minutes
     from every available unit of the type.
 
-    The ETag names the inputs (type, T, speed, the available units' positions), so the page's live refresh
-    gets a 304 until one of them changes; the road geometry goes out as shapely writes it.
+    The times come from the coverage service (live basis), whose fingerprint of the inputs (type, T, the
+    units' positions and availability) is the ETag, so the page's live refresh gets a 304 until one of them
+    changes; the road geometry goes out as shapely writes it.
     """
     session = get_session()
-    unit_type = session.get(UnitType, request.args.get("unit_type", ""))
-    if unit_type is None:
-        raise NotFound(f"no unit type {request.args.get('unit_type', '')[:40]!r}")
     minutes = int_arg("minutes", 10, 1, 120)
-    rows = session.execute(select(func.ST_X(Unit.geom), func.ST_Y(Unit.geom)).where(
-        Unit.unit_type_code == unit_type.code, Unit.status == "available", Unit.geom.is_not(None))).all()
-    positions = sorted((round(x, 5), round(y, 5)) for x, y in rows)
-    engine = fleet().engine
-    etag = hashlib.sha256(repr((unit_type.code, minutes, unit_type.speed_factor, positions,
-                                engine.graph.meta.get("source_key"), engine.graph.meta.get("profile"))).encode()).hexdigest()[:32]
+    cov = coverage_service.coverage_of(session, fleet(), request.args.get("unit_type", ""), minutes, "live")
+    etag = cov.key
     if etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    lons, lats = np.array([p[0] for p in positions], dtype=float), np.array([p[1] for p in positions], dtype=float)
-    result = gap_roads(engine, lons, lats, minutes, unit_type.speed_factor)
-    properties = {"unit_type": unit_type.code, "minutes": minutes, "units": len(rows),
+    result = gap_roads(fleet().engine, cov.summary.nearest_s <= minutes * 60.0)
+    properties = {"unit_type": cov.unit_type, "minutes": minutes, "units": int(cov.sources.available.sum()),
                   **{k: v for k, v in result.items() if k != "geometry"}}
     # Splice shapely's own GeoJSON in: parsing it back only to dump it again would take most of the time.
     body = f'{{"type": "Feature", "properties": {json.dumps(properties)}, "geometry": {shapely.to_geojson(result["geometry"])}}}'
