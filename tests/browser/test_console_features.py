@@ -33,13 +33,15 @@ def test_console_speaks_english(open_session) -> None:
     expect(page.locator(".leaflet-control-layers-overlays")).to_contain_text("Open incidents")
 
 
-def test_coverage_gap_layer_shows_roads_beyond_t(open_session) -> None:
+def test_coverage_gap_layer_shows_roads_and_area_beyond_t(open_session) -> None:
     session = open_session("dispatcher")
     page = open_console(session)
     page.select_option("#gap-type", "fire_truck")
     page.fill("#gap-minutes", "5")
     page.click("#gap-form button")
-    expect(page.locator(".leaflet-analysis-pane path")).to_have_count(1, timeout=15_000)
+    # One path for the roads beyond T, one filled path for the area beyond T (service-area complement).
+    expect(page.locator(".leaflet-analysis-pane path")).to_have_count(2, timeout=15_000)
+    expect(page.locator(".leaflet-analysis-pane path[fill='#dc2626']")).to_have_count(1)
     expect(page.locator("#gap-status")).to_contain_text("km")
     screenshot(page, "console-gap")
     session.watch.assert_clean()

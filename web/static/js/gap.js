@@ -1,4 +1,5 @@
-// The coverage gap of a unit type: the roads farther than T minutes from every available unit of that type.
+// The coverage gap of a unit type: the roads farther than T minutes from every available unit of that type,
+// over the area beyond T (the service-area complement within the kabupaten, from the coverage API).
 // Reloaded on every change; the server answers 304 (same ETag) until the available units move or change.
 import { byId, el, replace } from "./dom.js";
 import { layers, map } from "./geomap.js";
@@ -15,17 +16,29 @@ function summary(p) {
     .replace("{pct}", (100 * p.gap_share).toFixed(0)).replace("{n}", p.units);
 }
 
-async function reloadGap() {
-  if (!chosen) return;
-  const response = await fetch(`/api/v1/console/gap${query(chosen)}`, { headers: { Accept: "application/geo+json" } });
+async function geojson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/geo+json" } });
   const body = await response.json();
   if (!response.ok) throw new Error(body.detail || body.error);
-  const tag = `${JSON.stringify(chosen)} ${response.headers.get("ETag")}`;
+  return { body, etag: response.headers.get("ETag") };
+}
+
+async function reloadGap() {
+  if (!chosen) return;
+  const [roads, area] = await Promise.all([
+    geojson(`/api/v1/console/gap${query(chosen)}`),
+    geojson(`/api/v1/coverage/gaps.geojson${query({ ...chosen, mode: "live" })}`),
+  ]);
+  const tag = `${JSON.stringify(chosen)} ${roads.etag} ${area.etag}`;
   if (tag === drawnTag) return;
   drawnTag = tag;
   drawn?.remove();
-  drawn = L.geoJSON(body, { pane: "analysis", interactive: false, style: { color: "#dc2626", weight: 2.5, opacity: 0.75 } })
-    .addTo(layers.gap);
+  drawn = L.featureGroup([
+    L.geoJSON(area.body, { pane: "analysis", interactive: false,
+      style: { stroke: false, fillColor: "#dc2626", fillOpacity: 0.12 } }),
+    L.geoJSON(roads.body, { pane: "analysis", interactive: false, style: { color: "#dc2626", weight: 2.5, opacity: 0.75 } }),
+  ]).addTo(layers.gap);
+  const body = roads.body;
   if (!map.hasLayer(layers.gap)) layers.gap.addTo(map);
   byId("gap-status").textContent = summary(body.properties);
 }
