@@ -8,9 +8,9 @@ server accepts. Response models describe what the endpoints answer; the tests va
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo112.errors import InvalidInput, Unprocessable
 
@@ -33,6 +33,19 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class _Changes(_Request):
+    """Changes to a row: omitted fields stay; only the fields in ``clearable`` may be sent as null."""
+
+    clearable: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _no_null_where_a_value_is_needed(self) -> Self:
+        nulls = sorted(f for f in self.model_fields_set if getattr(self, f) is None and f not in self.clearable)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+        return self
+
+
 class IncidentCreate(_Request):
     """A new incident, as the dispatcher places it on the map."""
 
@@ -46,8 +59,10 @@ class IncidentCreate(_Request):
     address: Annotated[str, Field(max_length=500)] | None = None
 
 
-class IncidentUpdate(_Request):
+class IncidentUpdate(_Changes):
     """Changes to an open incident; omitted fields stay. Moving it (lon and lat together) re-locates it."""
+
+    clearable = ("caller_name", "caller_phone", "description", "address")
 
     category: Code | None = None
     priority: Priority | None = None
@@ -106,8 +121,10 @@ class UnitTypeCreate(_Request):
     description: Text | None = None
 
 
-class UnitTypeUpdate(_Request):
+class UnitTypeUpdate(_Changes):
     """Changes to a unit type."""
+
+    clearable = ("description",)
 
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     speed_factor: Annotated[float, Field(gt=0, le=3)] | None = None
