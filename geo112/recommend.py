@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from geo112.errors import Unprocessable
 from geo112.incidents import get_incident
-from geo112.models import Assignment, CategoryRequirement, Unit, UnitType
+from geo112.models import Assignment, CategoryRequirement, Incident, Unit, UnitType
 from geo112.units import is_stale, lon_lat
 
 DEFAULT_K = 3
@@ -187,19 +187,56 @@ def recommend(session: Session, fleet: RoutedFleet, incident_id: int, k: int = D
     """
     incident = get_incident(session, incident_id)
     point = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
-    if unit_types is None:
-        requirements = session.scalars(
-            select(CategoryRequirement).where(CategoryRequirement.category_code == incident.category_code)
-            .order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)).all()
-    else:
-        known = set(session.scalars(select(UnitType.code).where(UnitType.code.in_(unit_types))))
-        if unknown := [t for t in unit_types if t not in known]:
-            raise Unprocessable(f"unknown unit type(s): {', '.join(unknown)}")
-        requirements = [CategoryRequirement(unit_type_code=t, count=1, optional=False) for t in unit_types]
+    requirements = _requirements(session, incident.category_code, unit_types)
     fleet.sync(session)
-    return {"incident_id": incident.id, "handoff": incident.handoff,
+    return {"incident_id": incident.id, "handoff": incident.handoff, "method": "road",
             "requirements": [recommend_type(session, fleet, incident.id, point, r, k, stale_after_s)
                              for r in requirements]}
+
+
+def _requirements(session: Session, category: str, unit_types: list[str] | None) -> list[CategoryRequirement]:
+    """The unit types to propose: the category's row of the matrix, or the types asked for (count 1 each)."""
+    if unit_types is None:
+        return list(session.scalars(
+            select(CategoryRequirement).where(CategoryRequirement.category_code == category)
+            .order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)))
+    known = set(session.scalars(select(UnitType.code).where(UnitType.code.in_(unit_types))))
+    if unknown := [t for t in unit_types if t not in known]:
+        raise Unprocessable(f"unknown unit type(s): {', '.join(unknown)}")
+    return [CategoryRequirement(unit_type_code=t, count=1, optional=False) for t in unit_types]
+
+
+def straight_line(session: Session, incident_id: int, k: int = DEFAULT_K, stale_after_s: float = 600.0,
+                  unit_types: list[str] | None = None) -> dict[str, Any]:
+    """Propose the nearest available units *by straight-line distance*, for when the road network is down.
+
+    Marked ``method = "straight_line"``, with no ETA: a river or a missing bridge can put the nearest unit
+    by air far away by road, so the dispatcher must see that this is not the usual ranking. Units that are
+    busy, out of service or whose AVL position is stale are left out.
+
+    Returns
+    -------
+    dict
+        Shaped like :func:`recommend` (``not_proposed`` empty); ``distance_m`` is the great-circle distance.
+    """
+    incident = get_incident(session, incident_id)
+    now = session.scalar(select(func.now()))
+    target = select(Incident.geom).where(Incident.id == incident_id).scalar_subquery()
+    distance = func.ST_DistanceSphere(Unit.geom, target)
+    result = []
+    for requirement in _requirements(session, incident.category_code, unit_types):
+        rows = session.execute(select(Unit, distance).where(
+            Unit.unit_type_code == requirement.unit_type_code, Unit.status == "available", Unit.geom.is_not(None))
+            .order_by(distance)).all()
+        fresh = [(u, d) for u, d in rows if not is_stale(u, now, stale_after_s)][:max(k, requirement.count)]
+        assigned = session.scalars(select(Assignment.unit_id).join(Unit).where(
+            Assignment.incident_id == incident_id, Assignment.ended_at.is_(None),
+            Unit.unit_type_code == requirement.unit_type_code)).all()
+        result.append({"unit_type": requirement.unit_type_code, "count": requirement.count,
+                       "optional": requirement.optional, "assigned": sorted(assigned),
+                       "proposed": [_candidate(u, None, d, None) for u, d in fresh], "not_proposed": []})
+    return {"incident_id": incident.id, "handoff": incident.handoff, "method": "straight_line",
+            "requirements": result}
 
 
 def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int) -> tuple[float, float] | None:

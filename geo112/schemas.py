@@ -275,6 +275,8 @@ class Recommendation(BaseModel):
 
     incident_id: int
     handoff: str | None
+    method: Literal["road", "straight_line"] = Field(
+        "road", description="road: ranked by road ETA; straight_line: the road network is down, by distance only")
     requirements: list[TypeRecommendation]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from pydantic import BaseModel
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from geo112.errors import InvalidInput
 from geo112.schemas import parse
@@ -23,7 +24,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def body(model: type[M]) -> M:
-    """Validate the JSON body against a schema (400 when not JSON, 422 when invalid)."""
+    """Validate the JSON body against a schema (400 when not JSON, 413 when too large, 422 when invalid)."""
+    # A body without Content-Length (chunked) is cut at MAX_CONTENT_LENGTH by werkzeug without a word, and
+    # would then read as "not JSON": say what happened instead.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit is not None and len(request.get_data(cache=True)) >= limit:
+        raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
     return parse(model, request.get_json(silent=True))
 
 

@@ -36,6 +36,8 @@ def database_error(exc: DBAPIError) -> ResponseReturnValue:
     Any other database error is re-raised and answered as a 500, whose body names neither the SQL nor
     the values.
     """
+    # The log names the error's class only: its message may quote values (hide_parameters covers SQLAlchemy's).
+    current_app.logger.warning("database error: %s", type(exc.orig).__name__)
     if isinstance(exc, OperationalError) or exc.connection_invalidated or "connection" in str(exc.orig).lower():
         return error_response(503, "service_unavailable", "the database is unavailable; nothing was saved, retry shortly")
     if isinstance(exc, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold

@@ -13,6 +13,7 @@ from geo112.incidents import Snapper
 from web.api import DISPATCH, READ, actor, blueprint, body, flag_arg, page, paginated
 from web.auth import current_user, require_role
 from web.db import get_session, settings
+from web.errors import error_response
 from web.engine import fleet
 from web.geography import int_arg
 
@@ -112,14 +113,22 @@ def timeline(incident_id: int) -> ResponseReturnValue:
 @bp.get("/incidents/<int:incident_id>/recommendations")
 @require_role(*DISPATCH)
 def recommendations(incident_id: int) -> ResponseReturnValue:
-    """Nearest available units per required type (``?k=``, ``?types=a,b`` to ask for other types)."""
+    """Nearest available units per required type (``?k=``, ``?types=a,b`` to ask for other types).
+
+    Without the road network: 503 naming the cause, with ``fallback`` ranked by straight-line distance.
+    """
     types = request.args.get("types")
     unit_types = [t.strip() for t in types.split(",") if t.strip()] if types else None
     session = get_session()
     incidents.get_incident(session, incident_id)  # 404 before 503
-    result = recommend.recommend(session, fleet(), incident_id, int_arg("k", recommend.DEFAULT_K, 1, 20),
-                                 settings().avl_stale_s, unit_types)
-    return jsonify(result)
+    k = int_arg("k", recommend.DEFAULT_K, 1, 20)
+    try:
+        routed = fleet()
+    except ServiceUnavailable as exc:
+        # Still useful, never mistaken for the usual answer: a 503 naming the cause, and units by distance.
+        fallback = recommend.straight_line(session, incident_id, k, settings().avl_stale_s, unit_types)
+        return error_response(exc.status, exc.error, exc.detail, fallback=fallback)
+    return jsonify(recommend.recommend(session, routed, incident_id, k, settings().avl_stale_s, unit_types))
 
 
 def assignment_with_link(assignment) -> dict:  # noqa: ANN001 - geo112.models.Assignment
