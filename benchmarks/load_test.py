@@ -121,7 +121,8 @@ class Tally:
     holders: dict[int, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def call(self, name: str, session: requests.Session, method: str, url: str, **kwargs: object) -> requests.Response | None:
+    def call(self, name: str, session: requests.Session, method: str, url: str,
+             **kwargs: object) -> requests.Response | None:
         """Send one request, time it and count it as an error unless its status is expected."""
         started = time.perf_counter()
         try:

@@ -13,8 +13,8 @@ from geo112.incidents import Snapper
 from web.api import DISPATCH, READ, actor, blueprint, body, flag_arg, page, paginated
 from web.auth import current_user, require_role
 from web.db import get_session, settings
-from web.errors import error_response
 from web.engine import fleet
+from web.errors import error_response
 from web.geography import int_arg
 
 bp = blueprint("incidents")

@@ -65,8 +65,8 @@ def test_a_dump_restores_every_incident_and_event(served_database: str, served: 
                                json={"category": "banjir", "lon": 112.5, "lat": -7.45}).status_code == 201
     dump = tmp_path / "geo112.dump"
     # The commands of docs/operations.md.
-    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", f"--dbname={_libpq(served_database)}"],
-                   check=True, timeout=300)
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}",
+                    f"--dbname={_libpq(served_database)}"], check=True, timeout=300)
     restored = make_url(served_database).set(database=f"{make_url(served_database).database}_restored")
     restored_url = restored.render_as_string(hide_password=False)
     recreate_database(restored_url)

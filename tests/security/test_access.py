@@ -124,4 +124,5 @@ def test_a_responder_token_acts_only_on_its_own_unit_and_incident(app, client, l
     assert crew.post(f"/r/{token}/status", json={"action": "en_route"}).status_code == 200
     assert crew.post(f"/r/{token}/status", json={"action": "cleared"}).status_code == 200
     ended = crew.post(f"/r/{token}/status", json={"action": "en_route"})
-    assert ended.status_code == 409 and client.get(f"{API}/units/{targets['unit_id']}").get_json()["status"] == "returning"
+    assert ended.status_code == 409
+    assert client.get(f"{API}/units/{targets['unit_id']}").get_json()["status"] == "returning"
