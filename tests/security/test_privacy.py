@@ -44,6 +44,16 @@ def test_planners_see_the_caller_masked(client, login, call) -> None:
     assert created["after"]["caller_phone"] == "•••90"
 
 
+def test_planner_exports_hold_no_caller(client, login, call) -> None:
+    from web.analytics import API as ANALYTICS, TABLES
+
+    login("planner")
+    for table in TABLES:
+        export = client.get(f"{ANALYTICS}/export.csv", query_string={"table": table})
+        assert export.status_code == 200, table
+        assert NAME not in export.get_data(as_text=True) and "3456" not in export.get_data(as_text=True)
+
+
 def test_the_responder_link_shows_no_caller(app, client, login, call, api_unit) -> None:
     headers = login("dispatcher")
     link = client.post(f"{API}/incidents/{call['id']}/assignments", json={"unit_id": api_unit},
