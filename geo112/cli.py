@@ -75,7 +75,6 @@ def data_load(ctx: click.Context) -> None:
     from geo112.db import session_scope
     from geo112.demo import load_demo
     from geo112.loading import load_geography
-
     from geo112.population_load import load_planning_data
 
     settings = _settings(ctx)
@@ -83,7 +82,7 @@ def data_load(ctx: click.Context) -> None:
     with session_scope(settings.database_url) as session:
         report = load_geography(session, settings.data_dir)
         demo = load_demo(session, settings.data_dir)
-        planning = load_planning_data(session, engine)
+        planning = load_planning_data(session, engine, settings.data_dir)
     _echo_json({"loaded": {**report.counts, "station": demo.stations}, "demo_fleet": demo.units,
                 "skipped_facilities": demo.skipped, "datasets": report.datasets, "planning": planning})
 

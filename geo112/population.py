@@ -54,6 +54,7 @@ def spread_population(
     desa_weight: npt.ArrayLike,
     desa_population: npt.ArrayLike | None = None,
     weight_name: str = "weight",
+    kecamatan_hint: npt.ArrayLike | None = None,
 ) -> PopulationSpread:
     """
     Spread kecamatan and kabupaten population totals over desa by weight.
@@ -81,6 +82,12 @@ def spread_population(
         Published population per desa, ``NaN`` where unknown; ``None`` if none.
     weight_name
         What the weight is, for the method text (e.g. ``"settlement road nodes"``).
+    kecamatan_hint
+        Unofficial figures per kecamatan (``NaN`` where none), e.g. undated encyclopaedia figures. When
+        given, the remainder is first split among the unpublished kecamatan in proportion to their hint
+        (a kecamatan without one gets its weight times the persons per weight of the hinted ones), and each
+        kecamatan's part is then spread over its desa by weight. Without hints a kecamatan's share of the
+        remainder follows its weight alone, which over-counts large rural kecamatan with many roads.
 
     Returns
     -------
@@ -108,8 +115,16 @@ def spread_population(
 
     # Pools 0..n_kec-1 are the published kecamatan; pool n_kec is the remainder.
     published_kec = np.isfinite(kec_pop)
+    remainder = kabupaten_total - kec_pop[published_kec].sum()
+    kec_target = np.where(published_kec, kec_pop, 0.0)
+    if kecamatan_hint is not None:
+        kec_target = np.where(published_kec, kec_pop, _split_by_hint(
+            remainder, np.asarray(kecamatan_hint, float), ~published_kec, np.bincount(kec, weights=weight, minlength=n_kec)))
+        published_kec = np.ones(n_kec, dtype=bool)  # every kecamatan now has its own target
+        remainder = 0.0
+    from_remainder = ~np.isfinite(kec_pop)
     pool = np.where(published_kec[kec], kec, n_kec)
-    target = np.append(np.where(published_kec, kec_pop, 0.0), kabupaten_total - kec_pop[published_kec].sum())
+    target = np.append(kec_target, remainder)
     known = np.isfinite(desa_pop)
     left = target - np.bincount(pool[known], weights=desa_pop[known], minlength=n_kec + 1)
     estimated = ~known
@@ -124,9 +139,12 @@ def spread_population(
         share = np.where(by_weight, weight / pool_weight[pool], 1.0 / pool_size[pool])
     population = np.where(known, desa_pop, left[pool] * share)
 
-    in_remainder = pool == n_kec
+    in_remainder = from_remainder[kec]
     basis = np.where(known, BASIS_DESA, np.where(in_remainder, BASIS_REMAINDER, BASIS_KECAMATAN))
     spread = np.where(by_weight, f"in proportion to {weight_name}", f"equally (no {weight_name})")
+    if kecamatan_hint is not None:
+        spread = np.char.add(f"split among those kecamatan by their unofficial figures (else {weight_name} density), "
+                             "then over desa ", spread)
     method = np.where(
         known,
         "published desa figure",
@@ -144,6 +162,16 @@ def spread_population(
         ),
     )
     return PopulationSpread(population=population, basis=basis, method=method)
+
+
+def _split_by_hint(total: float, hint: FloatArray, unpublished: npt.NDArray[np.bool_],
+                   kec_weight: FloatArray) -> FloatArray:
+    """Split ``total`` among the unpublished kecamatan by hint, or by weight at the hinted persons per weight."""
+    hinted = unpublished & np.isfinite(hint)
+    hinted_weight = kec_weight[hinted].sum()
+    density = hint[hinted].sum() / hinted_weight if hinted_weight > 0 else 1.0
+    raw = np.where(unpublished, np.where(hinted, hint, kec_weight * density), 0.0)
+    return total * raw / raw.sum() if raw.sum() > 0 else np.where(unpublished, total / max(unpublished.sum(), 1), 0.0)
 
 
 def round_within_groups(values: npt.ArrayLike, group: npt.ArrayLike) -> npt.NDArray[np.int64]:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,14 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo112.population import BASIS_DESA, BASIS_REMAINDER, round_within_groups, spread_population
+from geo112.population import (
+    BASIS_DESA,
+    BASIS_REMAINDER,
+    round_within_groups,
+    spread_population,
+)
+from geodata.kab_mojokerto import verified_path
+from geodata.kab_mojokerto.facts import unofficial_figures
 
 #: What the spread weight is, for the method text stored beside each estimate.
 WEIGHT_NAME = "its road nodes in the routing graph"
@@ -163,7 +172,8 @@ _UPDATE = text("""
 _MARK_PUBLISHED = text("UPDATE desa SET population_basis = :basis WHERE code = :code")
 
 
-def store_population(session: Session, index: DesaIndex) -> PopulationReport:
+def store_population(session: Session, index: DesaIndex,
+                     kecamatan_hint: Mapping[str, float] | None = None) -> PopulationReport:
     """Estimate the population of every desa without a published figure and store it with its method.
 
     The kecamatan and kabupaten figures are those :func:`geo112.loading.load_geography` stored (census
@@ -179,6 +189,9 @@ def store_population(session: Session, index: DesaIndex) -> PopulationReport:
         An open session; the caller commits.
     index
         The desa index of the engine (:func:`desa_index`).
+    kecamatan_hint
+        Unofficial figures by kecamatan code, which split the kabupaten remainder among the kecamatan
+        without a census figure (see :func:`geo112.population.spread_population`).
 
     Returns
     -------
@@ -199,14 +212,18 @@ def store_population(session: Session, index: DesaIndex) -> PopulationReport:
         and figures[k].population_year == year else np.nan for k in kecamatan], dtype=float)
     published = dict(session.execute(_PUBLISHED_DESA, {"published": PUBLISHED}).all())
     desa_pop = np.array([published.get(code, np.nan) for code in index.codes], dtype=float)
+    hint = None if kecamatan_hint is None else np.array([kecamatan_hint.get(k, np.nan) for k in kecamatan], dtype=float)
     spread = spread_population(kec_of_desa, kec_pop, float(total), index.node_counts.astype(float), desa_pop,
-                               weight_name=WEIGHT_NAME)
-    # Round per pool (each published kecamatan, the remainder, each published desa on its own).
+                               weight_name=WEIGHT_NAME, kecamatan_hint=hint)
+    # Round per pool (each published kecamatan, the remainder or, with hints, each of its kecamatan, each
+    # published desa on its own).
     n_kec = len(kecamatan)
-    pool = np.where(spread.basis == BASIS_REMAINDER, n_kec, kec_of_desa)
+    pool = kec_of_desa if hint is not None else np.where(spread.basis == BASIS_REMAINDER, n_kec, kec_of_desa)
     pool = np.where(spread.basis == BASIS_DESA, n_kec + 1 + np.arange(len(index.codes)), pool)
     persons = round_within_groups(spread.population, pool)
     remainder_source = f"{total_source} (kabupaten total, less the published kecamatan figures)"
+    if kecamatan_hint is not None:
+        remainder_source += "; split by unofficial kecamatan figures (facts/population_kecamatan.csv, pop_other)"
     rows = [{"population": int(persons[i]), "year": year, "method": str(spread.method[i]), "basis": str(basis),
              "code": code, "source": remainder_source if basis == BASIS_REMAINDER
              else figures[kecamatan[kec_of_desa[i]]].population_source}
@@ -220,7 +237,7 @@ def store_population(session: Session, index: DesaIndex) -> PopulationReport:
                             year=int(year))
 
 
-def load_planning_data(session: Session, engine: Any) -> dict[str, Any]:
+def load_planning_data(session: Session, engine: Any, data_dir: Path | None = None) -> dict[str, Any]:
     """Seed the coverage thresholds and store the desa population estimates (``geo112 data load``).
 
     Parameters
@@ -230,6 +247,8 @@ def load_planning_data(session: Session, engine: Any) -> dict[str, Any]:
     engine
         The routing engine whose road nodes weight the spread, or None when it cannot be loaded (the
         population is then left as published, and the message says so).
+    data_dir
+        The data directory; when given, the unofficial kecamatan figures in its facts split the remainder.
 
     Returns
     -------
@@ -242,7 +261,11 @@ def load_planning_data(session: Session, engine: Any) -> dict[str, Any]:
     if engine is None:
         out["population"] = "skipped: the road network could not be loaded (see `geo112 graph build`)"
         return out
-    report = store_population(session, desa_index(session, engine))
+    hint = None
+    if data_dir is not None:
+        path = verified_path(data_dir, "kab_mojokerto/facts/population_kecamatan.csv")
+        hint = {code: figure.value for code, figure in unofficial_figures(path).items()}
+    report = store_population(session, desa_index(session, engine), hint)
     out["population"] = {"year": report.year, "desa_by_basis": report.desa_by_basis,
                          "kabupaten_total": report.kabupaten_total, "stored_total": report.stored_total}
     return out

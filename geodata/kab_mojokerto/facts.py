@@ -56,3 +56,21 @@ def desa_population(path: Path) -> dict[str, Figure]:
         for row in read_rows(path)
         if row["measure"] == "population"
     }
+
+
+def unofficial_figures(path: Path, measure: str = "pop_other") -> dict[str, Figure]:
+    """Return the newest unofficial population figure per kecamatan (``pop_other`` rows).
+
+    These are undated or odd figures (an encyclopaedia infobox, an old profile). They are not counts to
+    store, but they tell how the kecamatan without a census figure compare with each other. A year such as
+    ``"2024?"`` counts as 2024; a row without a year counts as older than any dated one.
+    """
+    newest: dict[str, tuple[int, Figure]] = {}
+    for row in read_rows(path):
+        if row["measure"] != measure or row["kode"].count(".") != 2:
+            continue
+        digits = "".join(ch for ch in row["year"] if ch.isdigit())[:4]
+        year = int(digits) if len(digits) == 4 else 0
+        if row["kode"] not in newest or year > newest[row["kode"]][0]:
+            newest[row["kode"]] = (year, Figure(float(row["value"]), year or None, row["source"]))
+    return {code: figure for code, (_, figure) in newest.items()}

@@ -80,3 +80,25 @@ def test_rounding_keeps_group_totals(args) -> None:
 
 def test_rounding_gives_the_missing_persons_to_the_largest_fractions() -> None:
     assert round_within_groups([0.4, 0.6, 1.5, 1.5], [0, 0, 1, 1]).tolist() == [0, 1, 2, 1]
+
+
+def test_hints_split_the_remainder_among_unpublished_kecamatan() -> None:
+    # Kecamatan 1 (weight 4) has an unofficial figure, kecamatan 2 (weight 2) none: kecamatan 2 counts at
+    # kecamatan 1's persons per weight, so the 3000 split 2:1 exactly as by weight alone.
+    weight = np.array([1.0, 3.0, 2.0, 2.0, 2.0])
+    plain = spread_population(KEC, KEC_POP, 4000, weight)
+    hinted = spread_population(KEC, KEC_POP, 4000, weight, kecamatan_hint=np.array([np.nan, 1000.0, np.nan]))
+    np.testing.assert_allclose(hinted.population, plain.population)
+    # Hints 2000:500 split the 3000 4:1 although the weights say 2:1.
+    skewed = spread_population(KEC, KEC_POP, 4000, weight, kecamatan_hint=np.array([np.nan, 2000.0, 500.0]))
+    np.testing.assert_allclose(skewed.population[2:], [1200, 1200, 600])
+    assert skewed.basis.tolist()[2:] == ["kabupaten_remainder"] * 3
+    assert all("unofficial" in m for m in skewed.method[2:])
+    assert skewed.population.sum() == pytest.approx(4000)
+
+
+def test_hints_keep_published_desa_inside_an_unpublished_kecamatan() -> None:
+    desa = np.array([np.nan, np.nan, 300.0, np.nan, np.nan])
+    out = spread_population(KEC, KEC_POP, 4000, WEIGHT, desa_population=desa, kecamatan_hint=np.array([np.nan, 2000.0, 1000.0]))
+    np.testing.assert_allclose(out.population[2:], [300, 1700, 1000])
+    assert out.basis.tolist()[2] == "published"

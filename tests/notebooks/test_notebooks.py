@@ -26,10 +26,10 @@ TIMEOUT_S = 120
 
 
 @pytest.fixture(scope="session")
-def planning_database(demo: str, engine) -> str:  # noqa: F811
+def planning_database(demo: str, engine, settings) -> str:  # noqa: F811
     """The test database as `geo112 data load` leaves it: geography, stations, demo fleet, population per desa."""
     with session_factory(demo).begin() as session:
-        load_planning_data(session, engine)
+        load_planning_data(session, engine, settings.data_dir)
     return demo
 
 

@@ -13,10 +13,10 @@ __all__ = ["committed_unit"]
 
 
 @pytest.fixture(scope="session")
-def planning(demo: str, engine) -> str:  # noqa: ANN001, F811 - routing.Engine
+def planning(demo: str, engine, settings) -> str:  # noqa: ANN001, F811 - routing.Engine
     """The test database with the demo fleet, seeded thresholds and desa population estimates (committed)."""
     with session_factory(demo).begin() as session:
-        load_planning_data(session, engine)
+        load_planning_data(session, engine, settings.data_dir)
     return demo
 
 

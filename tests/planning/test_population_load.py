@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo112.population_load import desa_index, store_population
+from geo112.population_load import desa_index, load_planning_data, store_population
 from geo112.threshold_config import configured_thresholds, seed_thresholds
 from geo112.thresholds import DEFAULT_THRESHOLDS
 
@@ -47,10 +48,19 @@ def test_basis_method_and_source_are_stored_and_published_desa_kept(db: Session)
     assert all("less published desa" in r.population_method for r in mojosari)
 
 
-def test_storing_again_changes_nothing(db: Session, engine) -> None:  # noqa: ANN001
+def test_storing_again_changes_nothing(db: Session, engine, settings) -> None:  # noqa: ANN001
     before = _rows(db)
-    store_population(db, desa_index(db, engine))
+    load_planning_data(db, engine, settings.data_dir)
     assert _rows(db) == before
+
+
+def test_unofficial_figures_split_the_remainder_among_unpublished_kecamatan(db: Session) -> None:
+    totals = dict(db.execute(text(
+        "SELECT kecamatan_code, sum(population) FROM desa WHERE kecamatan_code LIKE '35.16.%' GROUP BY 1")).all())
+    # Trowulan 77,559 and Sooko 75,354 (facts, pop_other): their parts of the remainder keep that ratio.
+    assert totals["35.16.12"] / totals["35.16.13"] == pytest.approx(77_559 / 75_354, rel=1e-4)
+    assert totals["35.16.17"] < totals["35.16.16"]  # Dawarblandong 49,222 < Jetis 69,974, whatever the roads say
+    assert sum(totals.values()) == 1_119_209
 
 
 def test_a_new_published_desa_figure_replaces_its_estimate_and_rebalances(db: Session, engine) -> None:  # noqa: ANN001
