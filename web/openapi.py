@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the dispatch API, made from the pydantic schemas that validate requests."""
+"""The OpenAPI 3.1 document of the REST API, made from the pydantic schemas that validate requests."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from geo112 import planning_schemas as pl
+from geo112.analytics import MAX_CELL_M, MIN_CELL_M
 from geo112 import schemas as s
 from web.api import ADMIN, DISPATCH, MAX_PAGE, PLAN, READ
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 _PARAM = re.compile(r"{(\w+)}")
 PAGED = ("limit", "offset")
+
+PUBLIC: tuple[str, ...] = ()
+COVERAGE = ("type", "minutes", "mode", "busy", "simplify")
+ANALYTICS = ("start", "end", "category", "include_synthetic")
 
 #: (method, path, summary, roles, request schema, response schema, success status, query parameters)
 OPERATIONS: list[tuple[str, str, str, tuple[str, ...], type[BaseModel] | None, type[BaseModel] | None, int,
@@ -51,6 +57,31 @@ OPERATIONS: list[tuple[str, str, str, tuple[str, ...], type[BaseModel] | None, t
     ("get", "/category-matrix", "Categories and the unit types they need", READ, None, None, 200, ()),
     ("put", "/category-matrix/{category}", "Set the unit types a category needs", ADMIN, s.CategoryRequirements,
      None, 200, ()),
+    ("get", "/locate", "Desa, kecamatan and jurisdiction of a point", PUBLIC, None, None, 200, ("lat", "lon")),
+    ("get", "/desa", "Desa whose name matches, tolerant of spelling variants", PUBLIC, None, None, 200, ("q", "limit")),
+    *[("get", f"/{name}.geojson", f"The {name} polygons as GeoJSON", PUBLIC, None, None, 200,
+       ("simplify", *PAGED)) for name in ("desa", "kecamatan", "jurisdiction")],
+    *[("get", f"/coverage{path}", summary, roles, None, None, 200, COVERAGE) for path, summary, roles in (
+        ("/summary", "Coverage of a unit type at T, by kecamatan", PLAN),
+        ("/desa.geojson", "Desa choropleth of coverage (dispatchers: live only)", READ),
+        ("/gaps.geojson", "The area beyond T from every available unit (dispatchers: live only)", READ))],
+    ("post", "/coverage/whatif", "Coverage before and after hypothetical changes", PLAN, pl.WhatIfRequest, None, 200,
+     ()),
+    ("post", "/coverage/siting", "Best new posts by MCLP or p-median", PLAN, pl.SitingRequest, None, 200, ()),
+    *[("get", f"/coverage/export.{fmt}", f"Coverage by desa and kecamatan as {fmt}", PLAN, None, None, 200, COVERAGE)
+      for fmt in ("csv", "geojson", "gpkg")],
+    ("get", "/coverage/thresholds", "Coverage thresholds per unit type", READ, None, None, 200, ()),
+    ("put", "/coverage/thresholds/{code}", "Set a unit type's thresholds", ADMIN, pl.ThresholdUpdate, None, 200, ()),
+    ("get", "/analytics/summary", "Incidents the filters select", PLAN, None, None, 200, ANALYTICS),
+    ("get", "/analytics/counts", "Incident counts by desa, kecamatan or category", PLAN, None, None, 200,
+     (*ANALYTICS, "by")),
+    ("get", "/analytics/intervals", "Response intervals: median and 90th percentile", PLAN, None, None, 200,
+     (*ANALYTICS, "by")),
+    ("get", "/analytics/compliance", "Share of incidents reached within each threshold", PLAN, None, None, 200,
+     ANALYTICS),
+    ("get", "/analytics/heatmap", "Incidents on a grid", PLAN, None, None, 200, (*ANALYTICS, "cell_m")),
+    ("get", "/analytics/export.csv", "An analytics table as CSV (no caller data)", PLAN, None, None, 200,
+     (*ANALYTICS, "table")),
 ]
 #: Schemas of the query parameters (any other is a string), so clients and fuzzers know what is accepted.
 QUERY: dict[str, dict[str, Any]] = {
@@ -63,6 +94,17 @@ QUERY: dict[str, dict[str, Any]] = {
     "since": {"type": "string", "format": "date-time"},
     "until": {"type": "string", "format": "date-time"},
     "types": {"type": "string", "description": "unit type codes separated by commas"},
+    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+    "simplify": {"type": "number", "minimum": 0, "maximum": 500, "description": "metres (geography: up to 5000)"},
+    "minutes": {"type": "number", "minimum": 0.5, "maximum": 120},
+    "mode": {"type": "string", "enum": ["live", "stations"]},
+    "busy": {"type": "number", "minimum": 0, "maximum": 0.99},
+    "type": {"type": "string", "description": "unit type code, e.g. fire_truck"},
+    "start": {"type": "string", "format": "date"},
+    "end": {"type": "string", "format": "date"},
+    "include_synthetic": {"type": "boolean"},
+    "cell_m": {"type": "number", "minimum": MIN_CELL_M, "maximum": MAX_CELL_M},
 }
 PATH: dict[str, dict[str, Any]] = {"code": {"type": "string"}, "category": {"type": "string"}}
 ERRORS = {"400": "malformed request", "401": "not logged in", "403": "role not allowed", "404": "not found",
@@ -85,7 +127,8 @@ def _operation(summary: str, roles: tuple[str, ...], request: type[BaseModel] | 
               for p in _PARAM.findall(path)]
     params += [{"name": q, "in": "query", "required": False, "schema": QUERY.get(q, {"type": "string"})} for q in query]
     op: dict[str, Any] = {
-        "summary": summary, "description": f"Roles: {', '.join((*roles, 'admin'))}.", "parameters": params,
+        "summary": summary, "parameters": params,
+        "description": f"Roles: {', '.join((*roles, 'admin'))}." if roles else "Public: no login.",
         "responses": {str(status): {"description": "success", **(_json(_ref(response)) if response else {})},
                       **{code: {"description": text, **_json(_ref(s.Error))} for code, text in ERRORS.items()}},
     }
@@ -96,13 +139,14 @@ def _operation(summary: str, roles: tuple[str, ...], request: type[BaseModel] | 
 
 def document() -> dict[str, Any]:
     """Return the OpenAPI document; schemas come from :mod:`geo112.schemas` via ``model_json_schema``."""
-    _, top = models_json_schema([(m, "validation") for m in s.REQUESTS] + [(m, "serialization") for m in s.RESPONSES],
+    requests = (*s.REQUESTS, pl.WhatIfRequest, pl.SitingRequest, pl.ThresholdUpdate)
+    _, top = models_json_schema([(m, "validation") for m in requests] + [(m, "serialization") for m in s.RESPONSES],
                                 ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
     for method, path, summary, roles, request, response, status, query in OPERATIONS:
         paths.setdefault(path, {})[method] = _operation(summary, roles, request, response, status, query, path)
     return {"openapi": "3.1.0",
-            "info": {"title": "geo112 dispatch API", "version": "1",
+            "info": {"title": "geo112 API", "version": "1",
                      "description": "Call Center 112 Kabupaten Mojokerto. Errors are {error, detail}."},
             "servers": [{"url": "/api/v1"}], "paths": paths, "components": {"schemas": top["$defs"]}}
 

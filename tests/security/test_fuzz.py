@@ -20,6 +20,8 @@ from web.openapi import document
 from .conftest import API
 
 EXAMPLES = 25
+#: Operations that solve an optimisation or recompute coverage per request get fewer examples.
+FEWER = {"POST /coverage/siting": 3, "POST /coverage/whatif": 6}
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
                     lambda inner: st.lists(inner, max_size=4)
                     | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
@@ -64,7 +66,8 @@ def test_no_request_from_the_openapi_document_fails_the_server(api_schema, admin
     strategy = api_schema.find_operation_by_label(operation).as_strategy()
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=FEWER.get(operation, EXAMPLES), deadline=None, suppress_health_check=list(HealthCheck),
+              database=None)
     def fuzz(case) -> None:  # noqa: ANN001
         response = case.call(**admin)
         case.validate_response(response, checks=[not_a_server_error])
