@@ -154,5 +154,8 @@ def me() -> ResponseReturnValue:
 def init_app(app: Any) -> None:
     """Register CSRF protection, the login rate limit and the blueprint."""
     csrf.init_app(app)
+    # The limiter is one object per process and takes its on/off switch from the newest app, defaulting to
+    # the previous app's: say it explicitly, so an app that disabled it (a test's) does not disable the next.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     app.register_blueprint(bp)
