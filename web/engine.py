@@ -21,7 +21,7 @@ RETRY_AFTER_S = 60.0
 _lock = threading.Lock()
 _engines: dict[tuple[str, str], object] = {}
 _fleets: dict[tuple[str, str, str], RoutedFleet] = {}
-_failures: dict[tuple[str, str], tuple[float, str]] = {}
+_failures: dict[tuple[str, str], tuple[float, str, str]] = {}  # (when, message, exception type)
 
 
 def _load(key: tuple[str, str]) -> object:
@@ -29,14 +29,14 @@ def _load(key: tuple[str, str]) -> object:
 
     failed = _failures.get(key)
     if failed and time.monotonic() - failed[0] < RETRY_AFTER_S:
-        raise ServiceUnavailable(f"the road network is unavailable: {failed[1]}")
+        raise ServiceUnavailable(f"the road network is unavailable: {failed[1]}", cause=failed[2])
     try:
         engine = load_engine(Path(key[0]), Path(key[1]))
     except Exception as exc:  # noqa: BLE001 - any failure to build or read the graph means no routing
         cause = f"{type(exc).__name__}: {exc}"
-        _failures[key] = (time.monotonic(), cause)
+        _failures[key] = (time.monotonic(), cause, type(exc).__name__)
         current_app.logger.error("road network failed to load: %s", cause)
-        raise ServiceUnavailable(f"the road network is unavailable: {cause}") from None
+        raise ServiceUnavailable(f"the road network is unavailable: {cause}", cause=type(exc).__name__) from None
     _failures.pop(key, None)
     return engine
 

@@ -38,7 +38,8 @@ def _routing() -> str:
     try:
         fleet()
     except ServiceUnavailable as exc:
-        return exc.detail
+        # Public probe: the kind of failure, not the message (which may name files on the server).
+        return f"the road network is unavailable ({exc.extra.get('cause', 'error')})"
     return "ok"
 
 

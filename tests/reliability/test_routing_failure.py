@@ -30,7 +30,8 @@ def test_without_the_road_network_everything_says_so(broken_app, client, login, 
     assert client.get("/healthz").status_code == 200  # the process is up,
     ready = client.get("/readyz")  # but not ready, and says why
     assert ready.status_code == 503 and ready.get_json()["checks"]["database"] == "ok"
-    assert "road network is unavailable" in ready.get_json()["checks"]["routing"]
+    assert ready.get_json()["checks"]["routing"] == "the road network is unavailable (FileNotFoundError)"
+    assert "gone.osm" not in ready.get_data(as_text=True)  # a public probe names no server paths
 
     unit = committed_unit(demo, "K16", "NOROAD")
     headers = login("dispatcher")
