@@ -155,6 +155,7 @@ def bench_mojokerto(p: int) -> None:
     """
     from geo112 import coverage_service as cs
     from geo112 import siting_service
+    from geo112.busy import DEFAULT_BUSY_FRACTION
     from geo112.config import get_settings
     from geo112.db import session_factory
     from geo112.network import load_engine
@@ -175,7 +176,7 @@ def bench_mojokerto(p: int) -> None:
         n_units = sum(len(s) for s in srcs.values())
         arrays, out = best_of(lambda: coverage.summarize_unit_types(
             rows, thresholds, need, {t: s.available for t, s in srcs.items()},
-            {t: cs.DEFAULT_BUSY_FRACTION for t in srcs}), 7)
+            {t: DEFAULT_BUSY_FRACTION for t in srcs}), 7)
         print(f"Mojokerto ({engine.graph.n_nodes} nodes, {len(index.codes)} desa): all {len(out)} (unit type, "
               f"threshold) summaries of the demo fleet ({n_units} units) from the maintained rows: "
               f"{arrays * 1e3:.1f} ms (budget 100 ms)")

@@ -15,19 +15,15 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo112.coverage_service import Coverage, desa_rows, kecamatan_rows
+from geo112.coverage_service import Coverage, desa_rows, kecamatan_rows, parameters
 
 _KECAMATAN_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM kecamatan WHERE code = ANY(:codes)")
 _DESA_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM desa WHERE code = ANY(:codes)")
 
 
-def _header(cov: Coverage) -> dict[str, object]:
-    return {"unit_type": cov.unit_type, "minutes": cov.minutes, "mode": cov.mode, "busy": cov.busy_fraction}
-
-
 def to_csv(cov: Coverage) -> str:
     """One CSV row per kecamatan with the analysis parameters in the first columns."""
-    rows = [_header(cov) | row for row in kecamatan_rows(cov)]
+    rows = [parameters(cov) | row for row in kecamatan_rows(cov)]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
@@ -43,7 +39,7 @@ def _frame(session: Session, query: text, rows: list[dict], header: dict) -> gpd
 
 def to_geopackage(session: Session, cov: Coverage) -> bytes:
     """A GeoPackage with the layers ``desa`` and ``kecamatan`` (polygons with their coverage figures)."""
-    header = _header(cov)
+    header = parameters(cov)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "coverage.gpkg"
         _frame(session, _DESA_SHAPES, desa_rows(cov), header).to_file(path, layer="desa", driver="GPKG")

@@ -7,9 +7,10 @@ Two views of the same measure (docs/coverage.md):
 - **stations**: every unit of the type at its home station, all available: the planners' baseline, which
   a what-if scenario edits.
 
-Results are cached per process by a fingerprint of what they depend on (unit positions and availability,
-threshold, busy fraction, populations, road graph), so the dispatcher's live gap layer is recomputed only
-when a unit changes.
+Expected coverage uses the busy fraction measured from the incident history (:mod:`geo112.busy`) unless
+the caller gives one. Results are cached per process by a fingerprint of what they depend on (unit
+positions and availability, threshold, busy fraction and its basis, populations, road graph), so the
+dispatcher's live gap layer is recomputed only when a unit changes or an assignment ends.
 """
 
 from __future__ import annotations
@@ -28,13 +29,12 @@ from sqlalchemy import func, literal, select, text
 from sqlalchemy.orm import Session
 
 from geo112 import coverage
+from geo112.busy import BusyFraction, given, measure
 from geo112.errors import InvalidInput, NotFound
 from geo112.models import Station, Unit, UnitType
 from geo112.population_load import DesaIndex, desa_index
 
 MODES = ("live", "stations")
-#: Busy fraction q of MEXCLP when none is given: an assumption until it is measured from status history.
-DEFAULT_BUSY_FRACTION = 0.2
 _MEASURES = ("share", "share_double", "share_expected")
 
 K = TypeVar("K")
@@ -104,7 +104,7 @@ class Coverage:
     unit_type: str
     minutes: float
     mode: str
-    busy_fraction: float
+    busy: BusyFraction
     sources: Sources
     summary: coverage.CoverageSummary
     index: DesaIndex
@@ -174,15 +174,8 @@ def check_minutes(minutes: float) -> float:
     return float(minutes)
 
 
-def check_busy(busy: float) -> float:
-    """Validate a busy fraction: a number in ``[0, 1)``."""
-    if not (isinstance(busy, (int, float)) and 0 <= busy < 1):
-        raise InvalidInput(f"busy must be a number in [0, 1), got {busy!r}")
-    return float(busy)
-
-
 def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: str,
-             busy: float = DEFAULT_BUSY_FRACTION, times: np.ndarray | None = None) -> Coverage:
+             busy: BusyFraction, times: np.ndarray | None = None) -> Coverage:
     """Coverage of given sources (cached by fingerprint unless ``times`` are given).
 
     Parameters
@@ -198,7 +191,7 @@ def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: s
     mode
         ``live`` or ``stations`` (which rows to use for real units).
     busy
-        MEXCLP busy fraction of every unit.
+        MEXCLP busy fraction of every unit, with its basis (part of the fingerprint, as answers state it).
     times
         Travel-time rows of the sources, when the caller has them.
 
@@ -206,7 +199,7 @@ def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: s
     -------
     Coverage
     """
-    minutes, busy = check_minutes(minutes), check_busy(busy)
+    minutes = check_minutes(minutes)
     index = desa_index(session, fleet.engine)
     need = demand(session, index)
     meta = fleet.engine.graph.meta
@@ -215,19 +208,33 @@ def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: s
 
     def compute() -> Coverage:
         rows = source_times(fleet, src, mode) if times is None else times
-        summary = coverage.summarize(rows, minutes * 60.0, need, src.available, busy)
+        summary = coverage.summarize(rows, minutes * 60.0, need, src.available, busy.value)
         return Coverage(src.unit_type, minutes, mode, busy, src, summary, index, key)
 
     return compute() if times is not None else _results.get(key, compute)
 
 
+def busy_of(session: Session, code: str, busy: float | None = None) -> BusyFraction:
+    """The busy fraction ``busy`` when given, else the one measured for the unit type (:mod:`geo112.busy`)."""
+    return measure(session, code) if busy is None else given(busy)
+
+
 def coverage_of(session: Session, fleet: Any, code: str, minutes: float, mode: str = "live",
-                busy: float = DEFAULT_BUSY_FRACTION) -> Coverage:
-    """Coverage of a unit type at a threshold, live or from stations (see :func:`evaluate`)."""
+                busy: float | None = None) -> Coverage:
+    """Coverage of a unit type at a threshold, live or from stations (see :func:`evaluate`).
+
+    ``busy`` overrides the busy fraction measured from the incident history (:func:`busy_of`).
+    """
     src = sources(session, code, mode)
     if mode == "live":
         fleet.sync(session)  # the maintained rows must match the positions just read
-    return evaluate(session, fleet, src, minutes, mode, busy)
+    return evaluate(session, fleet, src, minutes, mode, busy_of(session, code, busy))
+
+
+def parameters(cov: Coverage) -> dict[str, Any]:
+    """What the coverage was computed with, flat (for answers and export columns): type, T, mode, busy and basis."""
+    return {"unit_type": cov.unit_type, "minutes": cov.minutes, "mode": cov.mode, "busy": cov.busy.value,
+            "busy_basis": cov.busy.basis}
 
 
 def _figures(population: np.ndarray, covered: dict[str, np.ndarray]) -> dict[str, float | None]:

@@ -47,7 +47,7 @@ class WhatIfRequest(_Request):
     unit_type: Code
     minutes: Minutes
     mode: Literal["live", "stations"] = "stations"
-    busy: Busy = 0.2
+    busy: Busy | None = Field(None, description="default: measured from the incident history (geo112.busy)")
     changes: Annotated[list[Change], Field(min_length=1, max_length=20)]
 
 

@@ -16,9 +16,11 @@ from geo112 import coverage
 from geo112.coverage_service import (
     Coverage,
     Sources,
+    busy_of,
     desa_rows,
     evaluate,
     kecamatan_rows,
+    parameters,
     source_times,
     sources,
     times_from,
@@ -111,13 +113,14 @@ def whatif(session: Session, fleet: Any, request: WhatIfRequest) -> tuple[dict[s
     if request.mode == "live":
         fleet.sync(session)
     times = source_times(fleet, src, request.mode)
-    before = evaluate(session, fleet, src, request.minutes, request.mode, request.busy, times)
+    busy = busy_of(session, request.unit_type, request.busy)
+    before = evaluate(session, fleet, src, request.minutes, request.mode, busy, times)
     after_src, after_times = apply_changes(fleet.engine, src, times, request.changes)
-    after = evaluate(session, fleet, after_src, request.minutes, request.mode, request.busy, after_times)
+    after = evaluate(session, fleet, after_src, request.minutes, request.mode, busy, after_times)
     diff = coverage.whatif(before.summary, after.summary)
     b, a = totals(before), totals(after)
     report = {
-        "unit_type": request.unit_type, "minutes": request.minutes, "mode": request.mode, "busy": request.busy,
+        **parameters(before), "busy_detail": busy.as_dict(),
         "before": _side(before), "after": _side(after),
         "delta": {"covered_population": a["covered_population"] - b["covered_population"],
                   "double_population": a["double_population"] - b["double_population"],

@@ -44,7 +44,8 @@ def _float_arg(name: str, default: float | None, lo: float, hi: float) -> float 
 def _coverage() -> Coverage:
     """The coverage the query string asks for: ``type`` (or ``unit_type``), ``minutes``, ``mode``, ``busy``.
 
-    ``minutes`` defaults to the type's first configured threshold; a dispatcher may ask for ``live`` only.
+    ``minutes`` defaults to the type's first configured threshold, ``busy`` to the busy fraction measured from
+    the incident history; a dispatcher may ask for ``live`` only.
     """
     session = get_session()
     code = request.args.get("type") or request.args.get("unit_type") or ""
@@ -55,12 +56,8 @@ def _coverage() -> Coverage:
         raise Forbidden("dispatchers see live coverage only (mode=live)")
     configured = threshold_config.configured_thresholds(session).get(kind.code, ())
     minutes = _float_arg("minutes", configured[0].minutes if configured else 15.0, 0.5, 120)
-    busy = _float_arg("busy", coverage_service.DEFAULT_BUSY_FRACTION, 0, 0.99)
+    busy = _float_arg("busy", None, 0, 0.99)
     return coverage_service.coverage_of(session, fleet(), kind.code, minutes, mode, busy)
-
-
-def _params(cov: Coverage) -> dict[str, Any]:
-    return {"unit_type": cov.unit_type, "minutes": cov.minutes, "mode": cov.mode, "busy": cov.busy_fraction}
 
 
 def _geojson(body: str, etag: str | None = None, filename: str | None = None) -> Response:
@@ -81,9 +78,10 @@ def _not_modified(key: str) -> Response | None:
 @require_role(*PLAN)
 def summary() -> ResponseReturnValue:
     """Coverage of a unit type at T: kabupaten totals and a row per kecamatan (population uncovered, % covered,
-    double and expected coverage)."""
+    double and expected coverage), with the busy fraction used and where it comes from (``busy_detail``)."""
     cov = _coverage()
-    return jsonify({**_params(cov), "fingerprint": cov.key, "totals": coverage_service.totals(cov),
+    return jsonify({**coverage_service.parameters(cov), "busy_detail": cov.busy.as_dict(), "fingerprint": cov.key,
+                    "totals": coverage_service.totals(cov),
                     "kecamatan": coverage_service.kecamatan_rows(cov)})
 
 
@@ -109,7 +107,7 @@ def gaps_geojson() -> ResponseReturnValue:
         return cached
     gap = coverage_service.gaps(cov, fleet().engine)
     share = gap.area / cov.index.regency.area if cov.index.regency.area else 0.0
-    properties = {**_params(cov), "available_units": int(cov.sources.available.sum()), "area_share": round(share, 4)}
+    properties = {**coverage_service.parameters(cov), "available_units": int(cov.sources.available.sum()), "area_share": round(share, 4)}
     return _geojson(f'{{"type":"Feature","properties":{json.dumps(properties)},'
                     f'"geometry":{shapely.to_geojson(shapely.set_precision(gap, 1e-5))}}}', cov.key)
 
@@ -145,7 +143,7 @@ def export(fmt: str) -> ResponseReturnValue:
         return Response(coverage_export.to_csv(cov), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "geojson":
-        rows = [_params(cov) | r for r in coverage_service.desa_rows(cov)]
+        rows = [coverage_service.parameters(cov) | r for r in coverage_service.desa_rows(cov)]
         return _geojson(coverage_service.desa_features(get_session(), rows, cov.index, 0.0), filename=f"{name}.geojson")
     return Response(coverage_export.to_geopackage(get_session(), cov), mimetype="application/geopackage+sqlite3",
                     headers={"Content-Disposition": f'attachment; filename="{name}.gpkg"'})

@@ -10,6 +10,7 @@ import geopandas as gpd
 import pytest
 from sqlalchemy import select, update
 
+from geo112 import busy
 from geo112.db import session_factory
 from geo112.models import Station, Unit
 
@@ -46,6 +47,22 @@ def test_summary_by_kecamatan_with_default_threshold(api) -> None:  # noqa: ANN0
     assert {"covered", "double", "expected", "uncovered_population"} <= set(body["kecamatan"][0])
     # The planner page's skeleton asks /api/v1/coverage?unit_type=
     assert client.get("/api/v1/coverage?unit_type=ambulance&minutes=8").get_json()["totals"] == body["totals"]
+
+
+def test_summary_states_the_busy_fraction_and_its_basis(api, planning) -> None:  # noqa: ANN001
+    client, _ = api
+    body = client.get(SUMMARY).get_json()
+    with session_factory(planning).begin() as s:
+        expected = busy.measure(s, "fire_truck")
+    assert (body["busy"], body["busy_basis"], body["busy_detail"]) == (expected.value, expected.basis,
+                                                                       expected.as_dict())
+    given = client.get(SUMMARY + "&busy=0.6").get_json()  # ?busy= overrides the measured fraction
+    assert (given["busy"], given["busy_basis"], given["busy_detail"]["note"]) == (0.6, "given", "set by the request")
+    assert given["fingerprint"] != body["fingerprint"]
+    assert given["totals"]["covered"] == body["totals"]["covered"]
+    assert given["totals"]["expected"] < body["totals"]["expected"]
+    gaps = client.get("/api/v1/coverage/gaps.geojson?type=fire_truck&minutes=15&busy=0.6").get_json()
+    assert (gaps["properties"]["busy"], gaps["properties"]["busy_basis"]) == (0.6, "given")
 
 
 @pytest.mark.parametrize(("query", "status"), [
