@@ -15,13 +15,7 @@ import shapely
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from geo112 import (
-    coverage_export,
-    coverage_service,
-    scenario,
-    siting_service,
-    threshold_config,
-)
+from geo112 import coverage_export, coverage_service, scenario, siting_service, threshold_config
 from geo112.coverage_service import Coverage
 from geo112.errors import Forbidden, InvalidInput
 from geo112.planning_schemas import SitingRequest, ThresholdUpdate, WhatIfRequest
