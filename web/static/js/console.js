@@ -9,7 +9,7 @@ import { loadBoundaries, map } from "./geomap.js";
 import { initIncidents, loadIncidents, select } from "./incidents.js";
 import { initIntake } from "./intake.js";
 import { onChange, refresh, startLive } from "./live.js";
-import { showRecommendations } from "./recommend.js";
+import { reloadRecommendations, showRecommendations } from "./recommend.js";
 import { initTabs } from "./tabs.js";
 
 function fillCategories(categories) {
@@ -44,6 +44,7 @@ initIncidents();
 initFleet(select);
 onChange(loadIncidents);
 onChange(loadUnits);
+onChange(reloadRecommendations);
 const catalog = loadCatalog().then(({ categories, unitTypes }) => {
   fillCategories(categories);
   initGap(unitTypes);

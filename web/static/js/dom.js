@@ -36,6 +36,14 @@ export function replace(node, ...children) {
   return node;
 }
 
+/**
+ * An inline error message near the control it is about, its text set as text. `announce` gives it
+ * `role="alert"`, so screen readers read it out once when it appears; a redraw showing it again leaves it out.
+ */
+export function errorNote(text, { announce = false, id } = {}) {
+  return el("p", { class: "error", text, id, attrs: announce ? { role: "alert" } : {} });
+}
+
 export function byId(id) {
   return document.getElementById(id);
 }

@@ -1,15 +1,18 @@
 // Units: markers on the map (a shape and label per type, a colour per status) and the unit board
 // (status, time in status, current incident, status change; filters by agency and type).
 import { api } from "./api.js";
-import { byId, el, fmtAge, fmtTime, redrawWhenIdle, replace } from "./dom.js";
+import { byId, el, errorNote, fmtAge, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { layers } from "./geomap.js";
-import { t } from "./i18n.js";
+import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
 
 const TYPE_LABEL = { ambulance: "AMB", fire_truck: "PMK", rescue: "SAR", satpol_pp_patrol: "SPP", police_patrol: "POL" };
 const markers = new Map(); // unit id → Leaflet marker
 let units = [];
 let onSelectIncident = () => {};
+// Unit id → {text, announce}: why its last status change failed, shown under its control until the next try.
+const refusals = new Map();
+let drawnBoard = null; // the rows the board shows (see rowView)
 
 export function typeLabel(type) {
   return TYPE_LABEL[type] || type.slice(0, 3).toUpperCase();
@@ -59,23 +62,39 @@ async function changeStatus(unit, status) {
   refresh();
 }
 
+/** Why a status change failed: on a 409, the status the unit is in now (someone else changed it meanwhile). */
+function refusal(error, unit, status) {
+  const current = error.body?.unit_status;
+  return current
+    ? format("status_refused", { unit: unit.call_sign, status: t(`status_${current}`), new: t(`status_${status}`) })
+    : format("status_failed", { unit: unit.call_sign, detail: error.message });
+}
+
 function statusControl(unit) {
-  const select = el("select", { attrs: { "aria-label": `${t("change_status")} ${unit.call_sign}` } },
+  const noteId = `status-note-${unit.id}`;
+  const refused = refusals.get(unit.id);
+  const note = errorNote(refused?.text ?? "", { id: noteId, announce: refused?.announce });
+  if (refused) refused.announce = false; // read out once; later redraws show it quietly
+  const select = el("select", { attrs: { "aria-label": `${t("change_status")} ${unit.call_sign}`, "aria-describedby": noteId } },
     el("option", { value: "", text: `${t("change_status")}…` }),
     unit.allowed.map((status) => el("option", { value: status, text: t(`status_${status}`) })));
   select.addEventListener("change", async () => {
-    if (!select.value) return;
+    const status = select.value;
+    if (!status) return;
     select.disabled = true;
+    refusals.delete(unit.id);
+    note.textContent = "";
     try {
-      await changeStatus(unit, select.value);
+      await changeStatus(unit, status);
     } catch (error) {
-      alert(error.message);
+      refusals.set(unit.id, { text: refusal(error, unit, status), announce: true });
     } finally {
       select.disabled = false;
       select.blur(); // done here: let the live refresh redraw the board
+      drawBoard();
     }
   });
-  return select;
+  return [select, note];
 }
 
 function filtered() {
@@ -96,9 +115,21 @@ function boardRow(unit) {
     el("td", {}, statusControl(unit)));
 }
 
+// What a row shows: an AVL fix alone does not redraw the board (nor read a refusal out again).
+function rowView(unit) {
+  return [unit.id, unit.call_sign, unit.unit_type, unit.agency, unit.status, unit.status_at, unit.incident_id, unit.allowed,
+    refusals.get(unit.id)?.text];
+}
+
 function drawBoard() {
   const board = byId("unit-board");
-  redrawWhenIdle(board, () => replace(board, filtered().map(boardRow)));
+  redrawWhenIdle(board, () => {
+    const shown = filtered();
+    const view = JSON.stringify(shown.map(rowView));
+    if (view === drawnBoard) return;
+    drawnBoard = view;
+    replace(board, shown.map(boardRow));
+  });
 }
 
 function fillFilter(select, values, label) {

@@ -3,7 +3,7 @@
 // Reloaded on every change; the server answers 304 (same ETag) until the available units move or change.
 import { byId, el, replace } from "./dom.js";
 import { layers, map } from "./geomap.js";
-import { t } from "./i18n.js";
+import { format } from "./i18n.js";
 import { onChange } from "./live.js";
 import { query } from "./api.js";
 
@@ -12,8 +12,7 @@ let drawnTag = null;
 let drawn = null;
 
 function summary(p) {
-  return t("gap_summary").replace("{km}", (p.gap_length_m / 1000).toFixed(0))
-    .replace("{pct}", (100 * p.gap_share).toFixed(0)).replace("{n}", p.units);
+  return format("gap_summary", { km: (p.gap_length_m / 1000).toFixed(0), pct: (100 * p.gap_share).toFixed(0), n: p.units });
 }
 
 async function geojson(url) {

@@ -5,3 +5,8 @@ const TEXT = JSON.parse(document.getElementById("ui-text")?.textContent || "{}")
 export function t(key, fallback) {
   return TEXT[key] ?? fallback ?? key;
 }
+
+/** The text for `key` with its `{name}` placeholders filled from `values`. */
+export function format(key, values) {
+  return t(key).replace(/\{(\w+)\}/g, (placeholder, name) => (name in values ? String(values[name]) : placeholder));
+}
