@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from geo112 import analytics
 from geo112.errors import InvalidInput
 from geo112.history import WIB
-from web.api import PLAN, flag_arg
+from web.api import PLAN
 from web.auth import require_role
 from web.db import get_session
+from web.params import flag_arg, float_arg
 
 bp = Blueprint("analytics", __name__)
 API = "/api/v1/analytics"
@@ -92,24 +93,16 @@ def compliance() -> ResponseReturnValue:
     return _answer(filters, rows=analytics.compliance(get_session(), filters))
 
 
-def _cell_m() -> float:
-    raw = request.args.get("cell_m", "1000")
-    try:
-        return float(raw)
-    except ValueError:
-        raise InvalidInput(f"cell_m must be a number of metres, got {raw[:40]!r}") from None
-
-
 @bp.get(f"{API}/heatmap")
 @require_role(*PLAN)
 def heatmap() -> ResponseReturnValue:
     """Incident counts on a square grid of ``?cell_m=`` metres (default 1000)."""
     filters = _filters()
-    return _answer(filters, **analytics.heatmap(get_session(), filters, _cell_m()))
+    return _answer(filters, **analytics.heatmap(get_session(), filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)))
 
 
 def _heatmap_rows(session: Session, filters: analytics.Filters) -> list[dict[str, Any]]:
-    cells = analytics.heatmap(session, filters, _cell_m())["cells"]
+    cells = analytics.heatmap(session, filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M))["cells"]
     return [dict(zip(("south", "west", "north", "east"), c["bounds"]), count=c["count"]) for c in cells]
 
 

@@ -8,10 +8,9 @@ from flask import Blueprint, current_app, request
 from pydantic import BaseModel
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geo112.errors import InvalidInput
 from geo112.schemas import parse
 from web.auth import current_user
-from web.geography import int_arg
+from web.params import int_arg
 
 #: Who may do what (admins may do everything: see :func:`web.auth.require_role`).
 DISPATCH = ("dispatcher",)
@@ -47,16 +46,6 @@ def page() -> tuple[int, int]:
 def paginated(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
     """Wrap one page of items with the total and the paging parameters."""
     return {"items": items, "total": total, "limit": limit, "offset": offset}
-
-
-def flag_arg(name: str) -> bool | None:
-    """Read an optional boolean query parameter (``true``/``false``)."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if raw.lower() not in ("true", "false", "1", "0"):
-        raise InvalidInput(f"{name} must be true or false, got {raw[:20]!r}")
-    return raw.lower() in ("true", "1")
 
 
 def blueprint(name: str, url_prefix: str = "/api/v1") -> Blueprint:

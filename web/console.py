@@ -24,7 +24,7 @@ from geo112.validate import lon_lat
 from web.auth import require_role
 from web.db import get_session, settings
 from web.engine import fleet
-from web.geography import int_arg
+from web.params import int_arg
 
 bp = Blueprint("console", __name__)
 

@@ -8,7 +8,6 @@ polls gets 304 until a unit changes.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import shapely
@@ -17,28 +16,16 @@ from flask.typing import ResponseReturnValue
 
 from geo112 import coverage_export, coverage_service, scenario, siting_service, threshold_config
 from geo112.coverage_service import Coverage
-from geo112.errors import Forbidden, InvalidInput
+from geo112.errors import Forbidden
 from geo112.planning_schemas import SitingRequest, ThresholdUpdate, WhatIfRequest
 from web.api import ADMIN, PLAN, READ, actor, blueprint, body
 from web.auth import current_user, require_role
 from web.db import get_session
 from web.engine import fleet
+from web.params import float_arg
 
 bp = blueprint("coverage", "/api/v1/coverage")
 GEOJSON = "application/geo+json"
-
-
-def _float_arg(name: str, default: float | None, lo: float, hi: float) -> float | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a number, got {raw[:40]!r}") from None
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise InvalidInput(f"{name} must be within [{lo:g}, {hi:g}], got {raw[:40]!r}")
-    return value
 
 
 def _coverage() -> Coverage:
@@ -55,8 +42,8 @@ def _coverage() -> Coverage:
     if mode != "live" and user is not None and user.role == "dispatcher":
         raise Forbidden("dispatchers see live coverage only (mode=live)")
     configured = threshold_config.configured_thresholds(session).get(kind.code, ())
-    minutes = _float_arg("minutes", configured[0].minutes if configured else 15.0, 0.5, 120)
-    busy = _float_arg("busy", None, 0, 0.99)
+    minutes = float_arg("minutes", configured[0].minutes if configured else 15.0, 0.5, 120)
+    busy = float_arg("busy", None, 0, 0.99)
     return coverage_service.coverage_of(session, fleet(), kind.code, minutes, mode, busy)
 
 
@@ -90,7 +77,7 @@ def summary() -> ResponseReturnValue:
 def desa_geojson() -> ResponseReturnValue:
     """The desa choropleth: each desa polygon with its covered, double and expected shares."""
     cov = _coverage()
-    simplify = _float_arg("simplify", 20.0, 0, 500)
+    simplify = float_arg("simplify", 20.0, 0, 500)
     key = f"{cov.key}-{simplify:g}"
     if (cached := _not_modified(key)) is not None:
         return cached

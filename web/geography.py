@@ -10,22 +10,9 @@ from geo112.features import MAX_LIMIT, PROVIDERS
 from geo112.geography import locate, search_desa
 from geo112.validate import lon_lat
 from web.db import get_session, settings
+from web.params import float_arg, int_arg
 
 bp = Blueprint("geography", __name__, url_prefix="/api/v1")
-
-
-def int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    """Read an integer query parameter within ``[lo, hi]``."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an integer, got {raw[:40]!r}") from None
-    if not lo <= value <= hi:
-        raise InvalidInput(f"{name} must be within [{lo}, {hi}], got {value}")
-    return value
 
 
 @bp.get("/locate")
@@ -49,12 +36,7 @@ def desa_search() -> ResponseReturnValue:
 @bp.get("/<any(desa, kecamatan, jurisdiction):collection>.geojson")
 def collection_geojson(collection: str) -> ResponseReturnValue:
     """All features of a collection; ``?simplify=<metres>`` simplifies geometry for maps."""
-    try:
-        simplify = float(request.args.get("simplify", 0))
-    except ValueError:
-        raise InvalidInput("simplify must be a number of metres") from None
-    if not 0 <= simplify <= 5000:
-        raise InvalidInput("simplify must be within [0, 5000] metres")
+    simplify = float_arg("simplify", 0.0, 0, 5000)
     limit, offset = int_arg("limit", MAX_LIMIT, 1, MAX_LIMIT), int_arg("offset", 0, 0, 10**6)
     body = PROVIDERS[collection].items(get_session(), simplify_m=simplify, limit=limit, offset=offset)
     response = jsonify(body)

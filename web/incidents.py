@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 from geo112 import audit, dispatch, incidents, recommend, responder, schemas
 from geo112.errors import InvalidInput, ServiceUnavailable
 from geo112.incidents import Snapper
-from web.api import DISPATCH, READ, actor, blueprint, body, flag_arg, page, paginated
+from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import current_user, require_role
 from web.db import get_session, settings
 from web.engine import fleet
 from web.errors import error_response
-from web.geography import int_arg
+from web.params import flag_arg, int_arg
 
 bp = blueprint("incidents")
 

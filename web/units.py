@@ -13,7 +13,7 @@ from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import require_role
 from web.db import get_session, settings
 from web.engine import loaded_fleet
-from web.geography import int_arg
+from web.params import int_arg
 from web.incidents import assignment_with_link
 
 bp = blueprint("units")

@@ -1,0 +1,47 @@
+"""Query-string parameters, parsed and range-checked in one place (a bad one is a 400 naming it)."""
+
+from __future__ import annotations
+
+import math
+
+from flask import request
+
+from geo112.errors import InvalidInput
+
+
+def int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    """Read an integer query parameter within ``[lo, hi]``."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an integer, got {raw[:40]!r}") from None
+    if not lo <= value <= hi:
+        raise InvalidInput(f"{name} must be within [{lo}, {hi}], got {value}")
+    return value
+
+
+def float_arg(name: str, default: float | None, lo: float, hi: float) -> float | None:
+    """Read a finite number query parameter within ``[lo, hi]``; absent or empty gives ``default``."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number, got {raw[:40]!r}") from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise InvalidInput(f"{name} must be within [{lo:g}, {hi:g}], got {raw[:40]!r}")
+    return value
+
+
+def flag_arg(name: str) -> bool | None:
+    """Read an optional boolean query parameter (``true``/``false``, ``1``/``0``)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw.lower() not in ("true", "false", "1", "0"):
+        raise InvalidInput(f"{name} must be true or false, got {raw[:20]!r}")
+    return raw.lower() in ("true", "1")
