@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo112.loading import POPULATION_KECAMATAN
 from geo112.population import (
     BASIS_DESA,
     BASIS_REMAINDER,
@@ -263,7 +264,7 @@ def load_planning_data(session: Session, engine: Any, data_dir: Path | None = No
         return out
     hint = None
     if data_dir is not None:
-        path = verified_path(data_dir, "kab_mojokerto/facts/population_kecamatan.csv")
+        path = verified_path(data_dir, POPULATION_KECAMATAN)
         hint = {code: figure.value for code, figure in unofficial_figures(path).items()}
     report = store_population(session, desa_index(session, engine), hint)
     out["population"] = {"year": report.year, "desa_by_basis": report.desa_by_basis,
