@@ -19,8 +19,9 @@ import numpy as np
 import pulp
 from spopt.locate import MCLP, PMedian
 
-from geo112 import coverage, siting
-from geo112.thresholds import resolve_thresholds
+from geo112.planning.coverage import model as coverage
+from geo112.planning.siting import model as siting
+from geo112.planning.thresholds import resolve_thresholds
 
 UNITS = {"ambulance": 38, "fire_truck": 6, "rescue": 6, "satpol_pp_patrol": 5, "police_patrol": 5}
 SPEED_KMH = 40.0
@@ -153,15 +154,15 @@ def bench_mojokerto(p: int) -> None:
 
     The database is ``GEO112_DATABASE_URL`` after ``geo112 data load`` (demo fleet, desa population).
     """
-    from geo112 import coverage_service as cs
-    from geo112 import siting_service
-    from geo112.busy import DEFAULT_BUSY_FRACTION
+    from geo112.planning.coverage import service as cs
+    from geo112.planning.siting import service as siting_service
+    from geo112.planning.busy import DEFAULT_BUSY_FRACTION
     from geo112.config import get_settings
-    from geo112.db import session_factory
+    from geo112.store.db import session_factory
     from geo112.network import load_engine
-    from geo112.planning_schemas import SitingRequest
-    from geo112.recommend import RoutedFleet
-    from geo112.threshold_config import configured_thresholds
+    from geo112.planning.schemas import SitingRequest
+    from geo112.network import RoutedFleet
+    from geo112.planning.thresholds import configured_thresholds
 
     settings = get_settings()
     engine = load_engine(settings.osm_path, settings.cache_dir)

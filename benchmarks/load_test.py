@@ -38,7 +38,7 @@ import requests
 from sqlalchemy import text
 
 from geo112.config import get_settings
-from geo112.db import session_factory
+from geo112.store.db import session_factory
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "load-test-112"
@@ -256,7 +256,7 @@ def run(base: str, database_url: str, dispatchers: int, seconds: float, avl_peri
 
 def add_dispatchers(database_url: str, count: int) -> None:
     """Create users ``load-dispatcher-0 … count`` (one more for the AVL feed), password :data:`PASSWORD`."""
-    from geo112.users import create_user
+    from geo112.accounts.users import create_user
 
     with session_factory(database_url).begin() as s:
         for i in range(count + 1):

@@ -32,9 +32,9 @@ def locate(lon: float, lat: float, session: Session | None = None, settings: Set
     -------
     dict
     """
-    from geo112.geography import locate as _locate
-    from geo112.db import session_scope
-    from geo112.validate import lon_lat
+    from geo112.geography.areas import locate as _locate
+    from geo112.store.db import session_scope
+    from geo112.geography.coordinates import lon_lat
 
     lon, lat = lon_lat(lon, lat)
     settings = settings or get_settings()

@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from geo112 import migrate
+from geo112.store import migrate
 from geo112.config import Settings, get_settings
-from geo112.db import get_engine, session_factory
-from geo112.loading import load_geography
+from geo112.store.db import get_engine, session_factory
+from geo112.ingest.boundaries import load_geography
 
 TEST_DATABASE_URL = os.environ.get("GEO112_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/geo112_test")
 
@@ -36,8 +36,8 @@ def loaded_database(suffix: str, data_dir: Path) -> str:
     It holds the geography, the stations, the demo fleet and one user per role (``test-<role>``,
     :data:`PASSWORD`), for tests that commit changes other tests must not see (fuzzing, load).
     """
-    from geo112.demo import load_demo
-    from geo112.users import create_user
+    from geo112.ingest.stations import load_demo
+    from geo112.accounts.users import create_user
 
     url = make_url(TEST_DATABASE_URL)
     url = url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
@@ -102,7 +102,7 @@ ROLES = ("dispatcher", "planner", "admin")
 @pytest.fixture(scope="session")
 def users(database: str) -> dict[str, str]:
     """One user per role (``test-dispatcher`` …), all with :data:`PASSWORD`; returns role → username."""
-    from geo112.users import create_user
+    from geo112.accounts.users import create_user
 
     with session_factory(database).begin() as db_session:
         for role in ROLES:

@@ -17,9 +17,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from geo112 import analytics
+from geo112.analytics import figures as analytics
 from geo112.errors import InvalidInput
-from geo112.history import WIB
+from geo112.analytics.history import WIB
 from web.api import PLAN
 from web.auth import require_role
 from web.db import get_session

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 from pydantic import BaseModel
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geo112.schemas import parse
+from geo112.dispatch.schemas import parse
 from web.auth import current_user
 from web.params import int_arg
 

@@ -17,8 +17,8 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from geo112.errors import Forbidden, Geo112Error, InvalidInput
-from geo112.models import User
-from geo112.users import authenticate
+from geo112.store.models import User
+from geo112.accounts.users import authenticate
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)

@@ -6,8 +6,9 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from geo112 import configuration, schemas
-from geo112.models import Agency
+from geo112.dispatch import configuration
+from geo112.dispatch import schemas
+from geo112.store.models import Agency
 from web.api import ADMIN, PLAN, READ, actor, blueprint, body, page, paginated
 from web.auth import require_role
 from web.db import get_session, settings

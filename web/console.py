@@ -17,10 +17,10 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from geo112 import coverage_service
+from geo112.planning.coverage import service as coverage_service
 from geo112.errors import InvalidInput, ServiceUnavailable
-from geo112.geography import locate
-from geo112.validate import lon_lat
+from geo112.geography.areas import locate
+from geo112.geography.coordinates import lon_lat
 from web.auth import require_role
 from web.db import get_session, settings
 from web.engine import fleet

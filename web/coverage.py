@@ -14,10 +14,14 @@ import shapely
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from geo112 import coverage_export, coverage_service, scenario, siting_service, threshold_config
-from geo112.coverage_service import Coverage
+from geo112.planning.coverage import export as coverage_export
+from geo112.planning.coverage import service as coverage_service
+from geo112.planning import scenario
+from geo112.planning.siting import service as siting_service
+from geo112.planning import thresholds as threshold_config
+from geo112.planning.coverage.service import Coverage
 from geo112.errors import Forbidden
-from geo112.planning_schemas import SitingRequest, ThresholdUpdate, WhatIfRequest
+from geo112.planning.schemas import SitingRequest, ThresholdUpdate, WhatIfRequest
 from web.api import ADMIN, PLAN, READ, actor, blueprint, body
 from web.auth import current_user, require_role
 from web.db import get_session

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from geo112.config import Settings
-from geo112.db import session_factory
+from geo112.store.db import session_factory
 from web.errors import database_error
 
 

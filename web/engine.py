@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app
 
 from geo112.errors import ServiceUnavailable
-from geo112.recommend import RoutedFleet
+from geo112.network import RoutedFleet
 from web.db import settings
 
 RETRY_AFTER_S = 60.0

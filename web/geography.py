@@ -6,9 +6,9 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from geo112.errors import InvalidInput
-from geo112.features import MAX_LIMIT, PROVIDERS
-from geo112.geography import locate, search_desa
-from geo112.validate import lon_lat
+from geo112.store.features import MAX_LIMIT, PROVIDERS
+from geo112.geography.areas import locate, search_desa
+from geo112.geography.coordinates import lon_lat
 from web.db import get_session, settings
 from web.params import float_arg, int_arg
 

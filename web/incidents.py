@@ -7,9 +7,14 @@ from datetime import datetime
 from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from geo112 import audit, dispatch, incidents, recommend, responder, schemas
+from geo112.store import audit
+from geo112.dispatch import assignments as dispatch
+from geo112.dispatch import incidents
+from geo112.dispatch import recommend
+from geo112.dispatch import responder
+from geo112.dispatch import schemas
 from geo112.errors import InvalidInput, ServiceUnavailable
-from geo112.incidents import Snapper
+from geo112.dispatch.incidents import Snapper
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import current_user, require_role
 from web.db import get_session, settings

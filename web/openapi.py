@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from geo112 import planning_schemas as pl
-from geo112.analytics import MAX_CELL_M, MIN_CELL_M
-from geo112 import schemas as s
+from geo112.planning import schemas as pl
+from geo112.analytics.figures import MAX_CELL_M, MIN_CELL_M
+from geo112.dispatch import schemas as s
 from web.api import ADMIN, DISPATCH, MAX_PAGE, PLAN, READ
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")

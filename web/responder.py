@@ -12,11 +12,11 @@ from typing import Any
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from geo112 import responder
+from geo112.dispatch import responder
 from geo112.errors import ServiceUnavailable
-from geo112.models import Assignment, UnitType
-from geo112.schemas import ResponderStatus
-from geo112.units import lon_lat
+from geo112.store.models import Assignment, UnitType
+from geo112.dispatch.schemas import ResponderStatus
+from geo112.dispatch.units import lon_lat
 from web.api import blueprint, body
 from web.auth import csrf
 from web.db import get_session

@@ -6,9 +6,11 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from geo112 import dispatch, schemas, units
+from geo112.dispatch import assignments as dispatch
+from geo112.dispatch import schemas
+from geo112.dispatch import units
 from geo112.errors import NotFound
-from geo112.models import Assignment
+from geo112.store.models import Assignment
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import require_role
 from web.db import get_session, settings

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from geo112.config import Settings
-from geo112.db import session_factory
-from geo112.history import HistoryReport, generate_history
+from geo112.store.db import session_factory
+from geo112.analytics.history import HistoryReport, generate_history
 from tests.dispatch.conftest import demo, engine  # noqa: F401 - fixtures shared with the dispatch tests
 
 #: The history every analytics test reads: the CLI's defaults, so `geo112 history generate` reproduces it.

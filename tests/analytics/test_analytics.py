@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geo112 import analytics
-from geo112.analytics import Filters
+from geo112.analytics import figures as analytics
+from geo112.analytics.figures import Filters
 from geo112.errors import InvalidInput, Unprocessable
-from geo112.history import WIB
-from geo112.models import Assignment, Incident, Unit
-from geo112.thresholds import Threshold
+from geo112.analytics.history import WIB
+from geo112.store.models import Assignment, Incident, Unit
+from geo112.planning.thresholds import Threshold
 from tests.analytics.conftest import END, START, N
 
 #: The synthetic history's period: incidents recorded by other tests (now, or in 2030) fall outside it.

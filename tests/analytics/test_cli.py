@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from geo112.cli import main
-from geo112.db import session_factory
-from geo112.models import Incident
+from geo112.store.db import session_factory
+from geo112.store.models import Incident
 from tests.analytics.conftest import SEED, N
 
 

@@ -10,20 +10,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo112 import schemas
+from geo112.dispatch import schemas
 from geo112.errors import InvalidInput
-from geo112.history import (
-    CALL_CENTRE,
-    INCIDENT_STATS,
-    SYNTHETIC_ACTOR,
-    benchmark_mix,
-    fires_per_year,
-    generate_history,
-    hourly_profile,
-)
-from geo112.incidents import create_incident
-from geo112.models import Assignment, Event, Incident, Station, Unit
-from geo112.population_load import desa_index, store_population
+from geo112.analytics.history import CALL_CENTRE, INCIDENT_STATS, SYNTHETIC_ACTOR, benchmark_mix, fires_per_year, generate_history, hourly_profile
+from geo112.dispatch.incidents import create_incident
+from geo112.store.models import Assignment, Event, Incident, Station, Unit
+from geo112.planning.desa_index import desa_index
+from geo112.ingest.population import store_population
 from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import read_rows
 from tests.analytics.conftest import END, SEED, START, N

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from geo112 import migrate
+from geo112.store import migrate
 from geo112.config import Settings
-from geo112.db import session_factory
-from geo112.demo import load_demo
-from geo112.loading import load_geography
-from geo112.users import create_user
+from geo112.store.db import session_factory
+from geo112.ingest.stations import load_demo
+from geo112.ingest.boundaries import load_geography
+from geo112.accounts.users import create_user
 from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
 
 pytest.importorskip("playwright")

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geo112 import coverage
-from geo112.thresholds import resolve_thresholds
+from geo112.planning.coverage import model as coverage
+from geo112.planning.thresholds import resolve_thresholds
 
 # Eleven nodes 1 km apart on a road driven at 1 km/min; stations at km 0 and km 10.
 NODES_KM = np.arange(11.0)

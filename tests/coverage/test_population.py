@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geo112.population import round_within_groups, spread_population
+from geo112.planning.population import round_within_groups, spread_population
 
 # Kecamatan 0 published (1000); kecamatan 1 and 2 unpublished; kabupaten 4000.
 KEC = np.array([0, 0, 1, 1, 2])

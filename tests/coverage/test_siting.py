@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geo112 import siting
+from geo112.planning.siting import model as siting
 
 # Greedy trap: A covers the most on its own, but B + C together cover everything.
 #               A  B  C

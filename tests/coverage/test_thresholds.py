@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo112.thresholds import DEFAULT_THRESHOLDS, UNIT_TYPES, resolve_thresholds
+from geo112.planning.thresholds import DEFAULT_THRESHOLDS, UNIT_TYPES, resolve_thresholds
 
 
 def test_defaults_cover_every_unit_type_with_a_source() -> None:

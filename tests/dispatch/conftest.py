@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo112 import schemas
+from geo112.dispatch import schemas
 from geo112.config import Settings
-from geo112.db import session_factory
-from geo112.demo import load_demo
-from geo112.incidents import create_incident
-from geo112.models import Incident, Station, Unit
+from geo112.store.db import session_factory
+from geo112.ingest.stations import load_demo
+from geo112.dispatch.incidents import create_incident
+from geo112.store.models import Incident, Station, Unit
 
 #: Points for incidents: inside the regency (Mojosari, Pacet), in the Kota enclave, and outside both.
 MOJOSARI = (112.5600, -7.5180)
@@ -76,7 +76,7 @@ def engine(settings: Settings):  # noqa: ANN201 - routing.Engine
 @pytest.fixture(scope="session")
 def fleet(engine):  # noqa: ANN001, ANN201 - geo112.recommend.RoutedFleet
     """One routed fleet for the session, as one web worker holds it (synchronised per recommendation)."""
-    from geo112.recommend import RoutedFleet
+    from geo112.network import RoutedFleet
 
     return RoutedFleet(engine)
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from geo112 import responder, schemas
-from geo112.db import session_factory
-from geo112.models import Assignment, Event
+from geo112.dispatch import responder
+from geo112.dispatch import schemas
+from geo112.store.db import session_factory
+from geo112.store.models import Assignment, Event
 from web.openapi import OPERATIONS
 
 from .conftest import MOJOSARI, PACET, committed_unit

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from geo112 import schemas
-from geo112.db import session_factory
-from geo112.dispatch import assign, change_status
+from geo112.dispatch import schemas
+from geo112.store.db import session_factory
+from geo112.dispatch.assignments import assign, change_status
 from geo112.errors import Conflict
-from geo112.incidents import create_incident
-from geo112.models import Assignment, Unit
+from geo112.dispatch.incidents import create_incident
+from geo112.store.models import Assignment, Unit
 
 from .conftest import MOJOSARI, committed_unit
 

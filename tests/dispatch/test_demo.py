@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from geo112.demo import load_demo
-from geo112.models import Station, Unit
+from geo112.ingest.stations import load_demo
+from geo112.store.models import Station, Unit
 
 
 def _count(db, *where) -> int:

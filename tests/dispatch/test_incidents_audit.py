@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from geo112 import schemas
-from geo112.audit import timeline
-from geo112.dispatch import assign, change_status
+from geo112.dispatch import schemas
+from geo112.store.audit import timeline
+from geo112.dispatch.assignments import assign, change_status
 from geo112.errors import Conflict, Unprocessable
-from geo112.incidents import close_incident, list_incidents, update_incident
+from geo112.dispatch.incidents import close_incident, list_incidents, update_incident
 
 from .conftest import KOTA, MOJOSARI, OUTSIDE, PACET
 

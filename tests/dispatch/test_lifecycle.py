@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from geo112 import schemas
-from geo112.dispatch import assign, change_status
+from geo112.dispatch import schemas
+from geo112.dispatch.assignments import assign, change_status
 from geo112.errors import Conflict, NotFound, Unprocessable
-from geo112.incidents import close_incident, intervals
-from geo112.models import Assignment
-from geo112.units import TRANSITIONS, check_transition
+from geo112.dispatch.incidents import close_incident, intervals
+from geo112.store.models import Assignment
+from geo112.dispatch.units import TRANSITIONS, check_transition
 
 from .conftest import KOTA
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from geo112.dispatch import assign, change_status
+from geo112.dispatch.assignments import assign, change_status
 from geo112.errors import Unprocessable
-from geo112.models import Unit, UnitType
-from geo112.recommend import recommend
-from geo112.units import is_stale, lon_lat, move
+from geo112.store.models import Unit, UnitType
+from geo112.dispatch.recommend import recommend
+from geo112.dispatch.units import is_stale, lon_lat, move
 
 from .conftest import KOTA, PACET
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from geo112 import responder
-from geo112.dispatch import assign
+from geo112.dispatch import responder
+from geo112.dispatch.assignments import assign
 from geo112.errors import Conflict, Forbidden, Gone
 
 SECRET = "test-secret"

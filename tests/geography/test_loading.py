@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo112.loading import load_geography
-from geo112.models import Dataset, Desa, Jurisdiction, Kecamatan
+from geo112.ingest.boundaries import load_geography
+from geo112.store.models import Dataset, Desa, Jurisdiction, Kecamatan
 from geodata.kab_mojokerto import ManifestError, load_manifest
 
 BPS_AREA_KM2 = 969.36  # facts/population_kecamatan.csv, sum of the 18 kecamatan

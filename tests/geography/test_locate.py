@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import geo112
-from geo112.geography import locate, search_desa
+from geo112.geography.areas import locate, search_desa
 
 
 def test_every_desa_interior_point_locates_to_that_desa(session: Session) -> None:

@@ -17,8 +17,8 @@ import pytest
 from nbclient import NotebookClient
 
 from geo112.config import REPO_ROOT, Settings
-from geo112.db import session_factory
-from geo112.population_load import load_planning_data
+from geo112.store.db import session_factory
+from geo112.ingest.population import load_planning_data
 from tests.dispatch.conftest import demo, engine  # noqa: F401 - fixtures shared with the dispatch tests
 
 NOTEBOOKS = REPO_ROOT / "notebooks"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from geo112.db import session_factory
-from geo112.population_load import load_planning_data
+from geo112.store.db import session_factory
+from geo112.ingest.population import load_planning_data
 from tests.dispatch.conftest import committed_unit, demo, engine, fleet, make_unit  # noqa: F401 - shared fixtures
 
 __all__ = ["committed_unit"]

@@ -10,9 +10,9 @@ import geopandas as gpd
 import pytest
 from sqlalchemy import select, update
 
-from geo112 import busy
-from geo112.db import session_factory
-from geo112.models import Station, Unit
+from geo112.planning import busy
+from geo112.store.db import session_factory
+from geo112.store.models import Station, Unit
 
 SUMMARY = "/api/v1/coverage/summary?type=fire_truck&minutes=15"
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from geo112 import busy
-from geo112 import coverage_service as cs
-from geo112.models import Assignment, Incident, Unit, UnitType
+from geo112.planning import busy
+from geo112.planning.coverage import service as cs
+from geo112.store.models import Assignment, Incident, Unit, UnitType
 
 #: End of the hand-made history: the last assignment ends here.
 STOP = datetime(2024, 6, 30, 12, tzinfo=UTC)

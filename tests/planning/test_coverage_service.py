@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from geo112 import coverage_service as cs
-from geo112 import scenario, siting_service
+from geo112.planning.coverage import service as cs
+from geo112.planning import scenario
+from geo112.planning.siting import service as siting_service
 from geo112.errors import InvalidInput, NotFound, Unprocessable
-from geo112.models import Station, Unit
-from geo112.planning_schemas import SitingRequest, WhatIfRequest
+from geo112.store.models import Station, Unit
+from geo112.planning.schemas import SitingRequest, WhatIfRequest
 
 MEASURES = ("covered_population", "double_population", "expected_population")
 

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo112.population_load import desa_index, load_planning_data, store_population
-from geo112.threshold_config import configured_thresholds, seed_thresholds
-from geo112.thresholds import DEFAULT_THRESHOLDS
+from geo112.planning.desa_index import desa_index
+from geo112.ingest.population import load_planning_data, store_population
+from geo112.planning.thresholds import configured_thresholds, seed_thresholds
+from geo112.planning.thresholds import DEFAULT_THRESHOLDS
 
 _DESA = text("""
     SELECT d.code, d.kecamatan_code, d.population, d.population_year, d.population_source, d.population_method,

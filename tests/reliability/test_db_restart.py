@@ -20,8 +20,8 @@ import requests
 from sqlalchemy import select
 
 from benchmarks.load_test import login
-from geo112.db import session_factory
-from geo112.models import Event, Incident
+from geo112.store.db import session_factory
+from geo112.store.models import Event, Incident
 
 from .conftest import DISPATCHERS
 

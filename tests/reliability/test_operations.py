@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.load_test import login
-from geo112.db import session_factory
-from geo112.models import Event, Incident
+from geo112.store.db import session_factory
+from geo112.store.models import Event, Incident
 from tests.conftest import recreate_database
 
 

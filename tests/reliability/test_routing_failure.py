@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geo112 import schemas
+from geo112.dispatch import schemas
 from tests.dispatch.conftest import MOJOSARI, committed_unit, demo  # noqa: F401 - demo is a fixture
 
 API = "/api/v1"

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from geo112.cli_network import graph, route
+from geo112.cli.network import graph, route
 from geo112.network import load_engine
 
 

@@ -8,9 +8,9 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from geo112 import responder
-from geo112.db import session_factory
-from geo112.models import Event
+from geo112.dispatch import responder
+from geo112.store.db import session_factory
+from geo112.store.models import Event
 from web.openapi import OPERATIONS
 
 from .conftest import API

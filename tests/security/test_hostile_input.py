@@ -11,8 +11,8 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from geo112.db import session_factory
-from geo112.models import Incident
+from geo112.store.db import session_factory
+from geo112.store.models import Incident
 
 from .conftest import API, MOJOSARI
 

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from geo112.db import session_factory
-from geo112.models import Event
+from geo112.store.db import session_factory
+from geo112.store.models import Event
 from tests.dispatch.conftest import engine  # noqa: F401 - the routing engine fixture, built once
 from web.console import gap_roads, street_matches
 from web.i18n import TEXT

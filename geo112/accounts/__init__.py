@@ -1,0 +1,1 @@
+"""The people who log in: users, roles and password checks."""

@@ -1,0 +1,279 @@
+"""Incidents: create, edit, close and list them; phases and response intervals.
+
+An incident is located with :func:`geo112.geography.locate` (desa, kecamatan, jurisdiction) and snapped to
+the road network when a snapper is given. One in Kota Mojokerto or outside the regency is recorded all the
+same and carries ``handoff``: the call centre it must be handed to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo112.store import audit
+from geo112.dispatch import schemas
+from geo112.errors import Conflict, NotFound, Unprocessable
+from geo112.geography.areas import locate
+from geo112.store.models import Assignment, Incident, IncidentCategory, Unit
+from geo112.dispatch.units import point_geojson
+
+#: ``snap(lon, lat)`` → (road lon, road lat, metres to the road), or None when no road is near.
+Snapper = Callable[[float, float], "tuple[float, float, float] | None"]
+
+PHASES = ("received", "dispatched", "en_route", "on_scene", "cleared", "closed")
+#: Response intervals (name, from phase, to phase), the measures emergency services report.
+INTERVALS = (
+    ("call_to_dispatch", "received", "dispatched"),
+    ("turnout", "dispatched", "en_route"),
+    ("travel", "en_route", "on_scene"),
+    ("response", "received", "on_scene"),
+    ("on_scene", "on_scene", "cleared"),
+    ("total", "received", "closed"),
+)
+_EDITABLE = ("category_code", "priority", "caller_name", "caller_phone", "description", "address")
+_LOCATION = ("geom", "road_geom", "road_distance_m", "location_match", "desa_code", "kecamatan_code",
+             "jurisdiction_code", "handoff")
+_CLOSING = ("status", "closed_at", "disposition", "disposition_note")
+#: What identifies a caller: shown to dispatchers (and admins) only, masked for everyone else.
+CALLER_FIELDS = ("caller_name", "caller_phone")
+MASK = "•••"
+
+
+def get_incident(session: Session, incident_id: int, lock: bool = False) -> Incident:
+    """Return an incident, optionally locking its row.
+
+    Raises
+    ------
+    NotFound
+    """
+    incident = session.get(Incident, incident_id, with_for_update=lock, populate_existing=lock)
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}")
+    return incident
+
+
+def _category(session: Session, code: str) -> IncidentCategory:
+    category = session.get(IncidentCategory, code)
+    if category is None:
+        known = session.scalars(select(IncidentCategory.code).order_by(IncidentCategory.sort_order)).all()
+        raise Unprocessable(f"unknown category {code!r}; categories are {', '.join(known)}")
+    return category
+
+
+def _place(session: Session, incident: Incident, lon: float, lat: float, snap: Snapper | None,
+           sliver_tolerance_m: float) -> None:
+    """Set the point, its road point and its desa/kecamatan/jurisdiction."""
+    where = locate(session, lon, lat, sliver_tolerance_m)
+    road = snap(lon, lat) if snap is not None else None
+    incident.geom = f"SRID=4326;POINT({lon} {lat})"
+    incident.road_geom = f"SRID=4326;POINT({road[0]} {road[1]})" if road else None
+    incident.road_distance_m = round(road[2], 1) if road else None
+    incident.location_match = where["match"]
+    incident.desa_code = where["desa"]["code"] if where["desa"] else None
+    incident.kecamatan_code = where["kecamatan"]["code"] if where["kecamatan"] else None
+    incident.jurisdiction_code = where["jurisdiction"]["code"]
+    incident.handoff = where["handoff"]
+
+
+def _refreshed(session: Session, incident: Incident, fields: tuple[str, ...]) -> dict[str, Any]:
+    session.flush()
+    session.refresh(incident)
+    return audit.snapshot(incident, fields)
+
+
+def create_incident(session: Session, data: schemas.IncidentCreate, actor: str, snap: Snapper | None = None,
+                    sliver_tolerance_m: float = 150.0) -> Incident:
+    """Record a new incident and its ``incident.created`` event.
+
+    Parameters
+    ----------
+    session
+        Session on the database; the caller commits.
+    data
+        The validated request.
+    actor
+        Who took the call.
+    snap
+        Road snapper; None records the incident without a road point (the call is never lost because the
+        road network is unavailable).
+    sliver_tolerance_m
+        See :func:`geo112.geography.locate`.
+
+    Returns
+    -------
+    Incident
+
+    Raises
+    ------
+    Unprocessable
+        For an unknown category.
+    """
+    category = _category(session, data.category)
+    incident = Incident(category_code=category.code, priority=data.priority or category.default_priority,
+                        caller_name=data.caller_name, caller_phone=data.caller_phone,
+                        description=data.description, address=data.address, created_by=actor, status="open")
+    _place(session, incident, data.lon, data.lat, snap, sliver_tolerance_m)
+    session.add(incident)
+    after = _refreshed(session, incident, ("received_at", *_EDITABLE, *_LOCATION))
+    audit.record(session, actor, "incident.created", "incident", incident.id, None, after, incident_id=incident.id)
+    return incident
+
+
+def _open(session: Session, incident_id: int) -> Incident:
+    incident = get_incident(session, incident_id, lock=True)
+    if incident.status == "closed":
+        raise Conflict(f"incident {incident_id} is closed", closed_at=audit.jsonable(incident.closed_at))
+    return incident
+
+
+def update_incident(session: Session, incident_id: int, data: schemas.IncidentUpdate, actor: str,
+                    snap: Snapper | None = None, sliver_tolerance_m: float = 150.0) -> Incident:
+    """Edit an open incident; moving it locates and snaps it again. Records ``incident.updated``.
+
+    Raises
+    ------
+    NotFound
+    Conflict
+        When the incident is closed.
+    Unprocessable
+        For an unknown category, or only one of lon/lat.
+    """
+    changes = data.model_dump(exclude_unset=True)
+    if ("lon" in changes) != ("lat" in changes):
+        raise Unprocessable("send lon and lat together to move an incident")
+    incident = _open(session, incident_id)
+    fields = tuple(f for f in _EDITABLE if f.removesuffix("_code") in changes)
+    fields += _LOCATION if "lon" in changes else ()
+    if not fields:
+        return incident
+    before = audit.snapshot(incident, fields)
+    if "category" in changes:
+        incident.category_code = _category(session, changes.pop("category")).code
+    for name in ("priority", "caller_name", "caller_phone", "description", "address"):
+        if name in changes:
+            setattr(incident, name, changes[name])
+    if "lon" in changes:
+        _place(session, incident, changes["lon"], changes["lat"], snap, sliver_tolerance_m)
+    after = _refreshed(session, incident, fields)
+    audit.record(session, actor, "incident.updated", "incident", incident.id, before, after, incident_id=incident.id)
+    return incident
+
+
+def close_incident(session: Session, incident_id: int, data: schemas.IncidentClose, actor: str) -> Incident:
+    """Close an incident with its disposition. Records ``incident.closed``.
+
+    Raises
+    ------
+    NotFound
+    Conflict
+        When it is closed already, or units still work on it (``units`` names them).
+    """
+    incident = _open(session, incident_id)
+    busy = session.execute(
+        select(Unit.id, Unit.call_sign).join(Assignment, Assignment.unit_id == Unit.id)
+        .where(Assignment.incident_id == incident_id, Assignment.ended_at.is_(None))
+    ).all()
+    if busy:
+        raise Conflict(f"units still assigned to incident {incident_id}: {', '.join(c for _, c in busy)}; "
+                       "clear or stand them down first", units=[{"id": i, "call_sign": c} for i, c in busy])
+    before = audit.snapshot(incident, _CLOSING)
+    incident.status, incident.closed_at = "closed", func.now()
+    incident.disposition, incident.disposition_note = data.disposition, data.note
+    after = _refreshed(session, incident, _CLOSING)
+    audit.record(session, actor, "incident.closed", "incident", incident.id, before, after, incident_id=incident.id)
+    return incident
+
+
+def intervals(incident: Incident) -> dict[str, float | None]:
+    """Return the response intervals in seconds (None while a phase has not happened)."""
+    at = {p: getattr(incident, f"{p}_at") for p in PHASES}
+    return {name: (at[b] - at[a]).total_seconds() if at[a] and at[b] else None for name, a, b in INTERVALS}
+
+
+def _area(row: Any) -> dict[str, Any] | None:
+    return None if row is None else {"code": row.code, "name": row.name}
+
+
+def incident_dict(incident: Incident) -> dict[str, Any]:
+    """Return an incident as the API shows it (see :class:`geo112.schemas.Incident`)."""
+    jurisdiction = incident.jurisdiction
+    return {
+        "id": incident.id, "category": incident.category_code, "priority": incident.priority,
+        "status": incident.status, "caller_name": incident.caller_name, "caller_phone": incident.caller_phone,
+        "description": incident.description, "address": incident.address,
+        "location": point_geojson(incident.geom), "road_point": point_geojson(incident.road_geom),
+        "road_distance_m": incident.road_distance_m, "location_match": incident.location_match,
+        "desa": _area(incident.desa), "kecamatan": _area(incident.kecamatan),
+        "jurisdiction": None if jurisdiction is None else {**_area(jurisdiction), "served": jurisdiction.served},
+        "handoff": incident.handoff,
+        "phases": {p: audit.jsonable(getattr(incident, f"{p}_at")) for p in PHASES},
+        "intervals_s": intervals(incident), "disposition": incident.disposition,
+        "disposition_note": incident.disposition_note, "created_by": incident.created_by,
+    }
+
+
+def mask_caller(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return ``values`` (an incident or an event's before/after) with the caller's name and phone masked.
+
+    A masked name is :data:`MASK`; a masked phone keeps its last two digits, enough to tell repeated callers
+    apart in statistics. Absent values stay None, so a reader still sees whether the caller gave them.
+    """
+    if values is None:
+        return None
+    masked = dict(values)
+    if masked.get("caller_name"):
+        masked["caller_name"] = MASK
+    if phone := masked.get("caller_phone"):
+        masked["caller_phone"] = MASK + "".join(c for c in phone if c.isdigit())[-2:]
+    return masked
+
+
+def list_incidents(
+    session: Session,
+    status: str | None = None,
+    category: str | None = None,
+    priority: int | None = None,
+    kecamatan: str | None = None,
+    handoff: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Incident], int]:
+    """Return one page of incidents, newest first, and the total matching the filters.
+
+    Parameters
+    ----------
+    session
+        Session on the database.
+    status, category, priority, kecamatan
+        Equality filters (``kecamatan`` is a code); None keeps all.
+    handoff
+        True: only incidents for another call centre; False: only this one's.
+    since, until
+        Received at or after / before these times.
+    limit, offset
+        The page.
+
+    Returns
+    -------
+    (list of Incident, int)
+    """
+    query = select(Incident)
+    for column, value in ((Incident.status, status), (Incident.category_code, category),
+                          (Incident.priority, priority), (Incident.kecamatan_code, kecamatan)):
+        if value is not None:
+            query = query.where(column == value)
+    if handoff is not None:
+        query = query.where(Incident.handoff.is_not(None) if handoff else Incident.handoff.is_(None))
+    if since is not None:
+        query = query.where(Incident.received_at >= since)
+    if until is not None:
+        query = query.where(Incident.received_at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = session.scalars(query.order_by(Incident.received_at.desc(), Incident.id.desc()).limit(limit).offset(offset))
+    return list(page), total or 0

@@ -1,0 +1,163 @@
+"""Responder links: a signed, expiring token per assignment, opened without logging in (``/r/<token>``).
+
+The token carries the assignment, unit and incident ids and its expiry, signed with the app's secret
+(itsdangerous, HMAC-SHA1 over a salt of its own). A tampered token is refused (403), an expired one is gone
+(410), and a token only ever acts on the unit and incident it names.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
+
+from geo112.dispatch import assignments as dispatch
+from geo112.errors import Conflict, Forbidden, Gone, Unprocessable
+from geo112.dispatch.incidents import get_incident
+from geo112.store.models import Assignment, IncidentCategory
+from geo112.dispatch.units import TRANSITIONS, lon_lat
+
+SALT = "geo112.responder-link"
+#: Responder buttons → the unit status they set (``acknowledged`` only stamps the assignment).
+ACTIONS = {"acknowledged": None, "en_route": "en_route", "on_scene": "on_scene", "transporting": "transporting",
+           "cleared": "returning"}
+
+
+def issue(secret: str, assignment: Assignment, ttl_s: float, now: float | None = None) -> tuple[str, datetime]:
+    """Sign a link token for an assignment.
+
+    Parameters
+    ----------
+    secret
+        The app's secret key.
+    assignment
+        The assignment (its id, unit and incident go into the token).
+    ttl_s
+        Seconds the link stays valid.
+    now
+        The issuing time as a Unix timestamp (tests pass their own clock); default the current time.
+
+    Returns
+    -------
+    (str, datetime)
+        The token and when it expires (UTC).
+    """
+    expires = int((time.time() if now is None else now) + ttl_s)
+    token = URLSafeSerializer(secret, salt=SALT).dumps(
+        {"a": assignment.id, "u": assignment.unit_id, "i": assignment.incident_id, "exp": expires})
+    return token, datetime.fromtimestamp(expires, UTC)
+
+
+def verify(secret: str, token: str, now: float | None = None) -> dict[str, int]:
+    """Check a token's signature, then its expiry.
+
+    Raises
+    ------
+    Forbidden
+        (403) When the token was altered or signed with another key.
+    Gone
+        (410) When it has expired.
+    """
+    try:
+        claims = URLSafeSerializer(secret, salt=SALT).loads(token)
+    except BadSignature:
+        raise Forbidden("this responder link is not valid") from None
+    if not isinstance(claims, dict) or not {"a", "u", "i", "exp"} <= claims.keys():
+        raise Forbidden("this responder link is not valid")
+    if (time.time() if now is None else now) >= claims["exp"]:
+        raise Gone("this responder link has expired; ask the dispatcher for a new one",
+                   expired_at=datetime.fromtimestamp(claims["exp"], UTC).isoformat())
+    return claims
+
+
+def resolve(session: Session, secret: str, token: str, now: float | None = None) -> Assignment:
+    """Return the assignment a valid token names, checking it still belongs to the same unit and incident.
+
+    Raises
+    ------
+    Forbidden, Gone
+        See :func:`verify`; Forbidden also when the assignment does not match the token.
+    """
+    claims = verify(secret, token, now)
+    assignment = session.get(Assignment, claims["a"])
+    if assignment is None or (assignment.unit_id, assignment.incident_id) != (claims["u"], claims["i"]):
+        raise Forbidden("this responder link does not match an assignment")
+    return assignment
+
+
+def navigation_links(lon: float, lat: float, origin: tuple[float, float] | None = None) -> dict[str, str]:
+    """Return hand-offs to navigation apps for driving to ``(lon, lat)``."""
+    osm = "https://www.openstreetmap.org/directions?engine=fossgis_osrm_car&route="
+    osm += quote(f"{origin[1]:.6f},{origin[0]:.6f};" if origin else ";", safe="") + quote(f"{lat:.6f},{lon:.6f}", safe="")
+    return {
+        "google_maps": f"https://www.google.com/maps/dir/?api=1&destination={lat:.6f},{lon:.6f}&travelmode=driving",
+        "openstreetmap": osm,
+        "geo": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}",
+    }
+
+
+def allowed_actions(assignment: Assignment) -> list[str]:
+    """Return the buttons a responder may press now."""
+    if assignment.ended_at is not None:
+        return []
+    status = assignment.unit.status
+    buttons = [a for a, s in ACTIONS.items() if s is not None and s in TRANSITIONS[status]]
+    return (["acknowledged"] if assignment.acknowledged_at is None else []) + buttons
+
+
+def view(session: Session, assignment: Assignment, route: dict[str, Any] | None) -> dict[str, Any]:
+    """Return what the responder page shows: the incident, the unit, the route and the navigation links.
+
+    Parameters
+    ----------
+    session
+        Session on the database.
+    assignment
+        The resolved assignment.
+    route
+        The route as GeoJSON Feature (:meth:`routing.Route.to_geojson`), or None when it is unavailable.
+    """
+    incident, unit = get_incident(session, assignment.incident_id), assignment.unit
+    target = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
+    category = session.get(IncidentCategory, incident.category_code)
+    return {
+        "assignment": dispatch.assignment_dict(assignment),
+        "unit": {"id": unit.id, "call_sign": unit.call_sign, "unit_type": unit.unit_type_code, "status": unit.status},
+        "incident": {"id": incident.id, "category": incident.category_code, "category_name": category.name,
+                     "priority": incident.priority, "description": incident.description,
+                     "address": incident.address, "status": incident.status,
+                     "desa": incident.desa.name if incident.desa else None,
+                     "kecamatan": incident.kecamatan.name if incident.kecamatan else None,
+                     "location": {"type": "Point", "coordinates": list(target)}},
+        "route": route,
+        "eta_s": route["properties"]["eta_s"] if route else assignment.eta_s,
+        "distance_m": route["properties"]["distance_m"] if route else assignment.distance_m,
+        "navigation": navigation_links(*target, origin=lon_lat(unit.geom)),
+        "actions": allowed_actions(assignment),
+    }
+
+
+def act(session: Session, assignment: Assignment, action: str) -> Assignment:
+    """Apply a responder's button press to the assignment's unit (the actor is the unit's call sign).
+
+    Raises
+    ------
+    Unprocessable
+        For an unknown action.
+    Conflict
+        When the assignment has ended or the unit's status does not allow it (``allowed`` lists the options).
+    """
+    if action not in ACTIONS:
+        raise Unprocessable(f"unknown action {action!r}; actions are {', '.join(ACTIONS)}")
+    actor = f"responder:{assignment.unit.call_sign}"
+    if ACTIONS[action] is None:
+        return dispatch.acknowledge(session, assignment.id, actor)
+    if assignment.ended_at is not None:
+        raise Conflict(f"assignment {assignment.id} has ended ({assignment.end_reason})", allowed=[])
+    dispatch.change_status(session, assignment.unit_id, ACTIONS[action], actor)
+    session.refresh(assignment)
+    return assignment

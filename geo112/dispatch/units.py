@@ -1,0 +1,203 @@
+"""Units: the status state machine, their positions (AVL) and how they are listed.
+
+The state machine::
+
+    available → dispatched → en_route → on_scene → (transporting) → returning → available
+    out_of_service ⇄ available, returning → out_of_service
+    dispatched → available and en_route → returning when a unit is stood down
+
+``dispatched`` is entered only by an assignment (:func:`geo112.dispatch.assign`), which also names the
+incident; every other transition goes through :func:`geo112.dispatch.change_status`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo112.store import audit
+from geo112.errors import Conflict, NotFound, Unprocessable
+from geo112.store.models import Assignment, Unit, UnitType
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "available": ("dispatched", "out_of_service"),
+    "dispatched": ("en_route", "available"),
+    "en_route": ("on_scene", "returning"),
+    "on_scene": ("transporting", "returning"),
+    "transporting": ("returning",),
+    "returning": ("available", "out_of_service"),
+    "out_of_service": ("available",),
+}
+STATUSES = tuple(TRANSITIONS)
+# Statuses in which a unit works for an incident: it holds an active assignment.
+ASSIGNED = ("dispatched", "en_route", "on_scene", "transporting")
+# Allowed clock skew of an AVL device: a fix from further in the future is refused.
+MAX_FUTURE_S = 60.0
+_POSITION_FIELDS = ("geom", "position_at", "position_source")
+
+
+def check_transition(unit: Unit, new: str) -> None:
+    """Refuse a status change that the state machine does not allow.
+
+    Raises
+    ------
+    Unprocessable
+        For an unknown status, or ``dispatched`` (only an assignment dispatches).
+    Conflict
+        When the transition is not allowed; ``allowed`` lists the statuses the unit may go to.
+    """
+    if new not in TRANSITIONS:
+        raise Unprocessable(f"unknown status {new!r}; statuses are {', '.join(STATUSES)}")
+    if new == "dispatched":
+        raise Unprocessable("a unit is dispatched by assigning it to an incident: POST /api/v1/incidents/<id>/assignments")
+    allowed = TRANSITIONS[unit.status]
+    if new not in allowed:
+        raise Conflict(f"unit {unit.call_sign} is {unit.status} and cannot become {new}",
+                       unit_status=unit.status, allowed=[s for s in allowed if s != "dispatched"])
+
+
+def get_unit(session: Session, unit_id: int, lock: bool = False) -> Unit:
+    """Return a unit, optionally locking its row until the transaction ends.
+
+    Raises
+    ------
+    NotFound
+    """
+    unit = session.get(Unit, unit_id, with_for_update=lock, populate_existing=lock)
+    if unit is None:
+        raise NotFound(f"no unit {unit_id}")
+    return unit
+
+
+def is_stale(unit: Unit, now: datetime, stale_after_s: float) -> bool:
+    """True when the unit's AVL position is older than ``stale_after_s``.
+
+    A position taken from the home station (a unit without AVL, standing by) does not age: it is where the
+    unit is while available.
+    """
+    if unit.position_at is None or unit.position_source != "avl":
+        return False
+    return now - unit.position_at > timedelta(seconds=stale_after_s)
+
+
+def active_assignment(session: Session, unit_id: int) -> Assignment | None:
+    """Return the unit's active assignment (at most one: a partial unique index guarantees it)."""
+    return session.scalar(select(Assignment).where(Assignment.unit_id == unit_id, Assignment.ended_at.is_(None)))
+
+
+def lon_lat(geom: Any) -> tuple[float, float] | None:
+    """Return ``(lon, lat)`` of a point column value, or None."""
+    if geom is None:
+        return None
+    point = to_shape(geom)
+    return point.x, point.y
+
+
+def point_geojson(geom: Any) -> dict[str, Any] | None:
+    """Return a point column value as a GeoJSON geometry, or None."""
+    xy = lon_lat(geom)
+    return None if xy is None else {"type": "Point", "coordinates": [round(xy[0], 7), round(xy[1], 7)]}
+
+
+def unit_dict(unit: Unit, now: datetime, stale_after_s: float, assignment: Assignment | None = None) -> dict[str, Any]:
+    """Return a unit as the API shows it, with its ``stale`` flag and the transitions it may take."""
+    return {
+        "id": unit.id, "call_sign": unit.call_sign, "unit_type": unit.unit_type_code, "agency": unit.agency_code,
+        "station_id": unit.station_id, "status": unit.status, "status_at": audit.jsonable(unit.status_at),
+        "allowed": [s for s in TRANSITIONS[unit.status] if s != "dispatched"],
+        "position": point_geojson(unit.geom), "position_at": audit.jsonable(unit.position_at),
+        "position_source": unit.position_source, "stale": is_stale(unit, now, stale_after_s),
+        "incident_id": assignment.incident_id if assignment else None,
+        "assignment_id": assignment.id if assignment else None, "demo": unit.demo, "note": unit.note,
+    }
+
+
+def list_units(
+    session: Session,
+    unit_type: str | None = None,
+    status: str | None = None,
+    agency: str | None = None,
+    station_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[tuple[Unit, Assignment | None]], int]:
+    """Return one page of units (by call sign) with their active assignments, and the total matching.
+
+    Parameters
+    ----------
+    session
+        Session on the database.
+    unit_type, status, agency, station_id
+        Filters; None keeps all.
+    limit, offset
+        The page.
+
+    Returns
+    -------
+    (list of (Unit, Assignment or None), int)
+    """
+    query = select(Unit)
+    for column, value in ((Unit.unit_type_code, unit_type), (Unit.status, status), (Unit.agency_code, agency),
+                          (Unit.station_id, station_id)):
+        if value is not None:
+            query = query.where(column == value)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = session.scalars(query.order_by(Unit.call_sign).limit(limit).offset(offset)).all()
+    active = {a.unit_id: a for a in session.scalars(
+        select(Assignment).where(Assignment.unit_id.in_([u.id for u in page]), Assignment.ended_at.is_(None)))}
+    return [(u, active.get(u.id)) for u in page], total or 0
+
+
+def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | None, actor: str) -> Unit:
+    """Record an AVL position of a unit.
+
+    Parameters
+    ----------
+    session
+        Session on the database; the caller commits.
+    unit_id
+        The unit.
+    lon, lat
+        The fix, WGS84 (validated).
+    at
+        When the device took the fix (timezone-aware); None for the database's now.
+    actor
+        Who reported it.
+
+    Returns
+    -------
+    Unit
+
+    Raises
+    ------
+    NotFound
+    Unprocessable
+        For a fix from the future (beyond the clock skew allowed).
+    Conflict
+        For a fix older than the unit's current position: a late packet must not move the unit back.
+    """
+    unit = get_unit(session, unit_id, lock=True)
+    now = session.scalar(select(func.now()))
+    at = at or now
+    if at > now + timedelta(seconds=MAX_FUTURE_S):
+        raise Unprocessable(f"position time {at.isoformat()} is in the future (server time {now.isoformat()})")
+    if unit.position_at is not None and at < unit.position_at:
+        raise Conflict(f"position time {at.isoformat()} is older than the unit's position of "
+                       f"{unit.position_at.isoformat()}", position_at=unit.position_at.isoformat())
+    before = audit.snapshot(unit, _POSITION_FIELDS)
+    unit.geom = f"SRID=4326;POINT({lon} {lat})"
+    unit.position_at, unit.position_source = at, "avl"
+    session.flush()
+    session.refresh(unit)
+    audit.record(session, actor, "unit.position", "unit", unit.id, before, audit.snapshot(unit, _POSITION_FIELDS),
+                 unit_id=unit.id)
+    return unit
+
+
+def speed_factors(session: Session) -> dict[str, float]:
+    """Return ``{unit type: speed factor}`` for routing."""
+    return dict(session.execute(select(UnitType.code, UnitType.speed_factor)).tuples().all())

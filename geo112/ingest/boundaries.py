@@ -1,0 +1,128 @@
+"""``geo112 data load``: put Kabupaten Mojokerto's administrative geography into PostGIS.
+
+Desa/kelurahan polygons come from the cahyadsn dumps; kecamatan and jurisdiction polygons are dissolved
+from them (the coarse outlines in the same repository are used only for names). Every input is verified
+against the manifest first, so a missing or altered file stops the load before anything is written.
+Loading is an upsert in one transaction: running it twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import shapely
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from geo112.store.models import KABUPATEN_CODE, KOTA_CODE, SRID, Dataset, Desa, Jurisdiction, Kecamatan
+from geo112.geography.names import name_key
+from geodata.kab_mojokerto import load_manifest, verified_path
+from geodata.kab_mojokerto.boundaries import Area, read_areas, read_names, repair
+from geodata.kab_mojokerto.facts import Figure, desa_population, population_figures
+
+RAW = "kab_mojokerto/raw/"
+FACTS = "kab_mojokerto/facts/"
+DESA_FILES = {KABUPATEN_CODE: RAW + "wilayah_boundaries_kel_35.16.sql", KOTA_CODE: RAW + "wilayah_boundaries_kel_35.76.sql"}
+KECAMATAN_NAMES = RAW + "wilayah_boundaries_kec_35.sql"
+JURISDICTION_NAMES = RAW + "wilayah_boundaries_kab_35.sql"
+POPULATION_KECAMATAN = FACTS + "population_kecamatan.csv"
+POPULATION_DESA = FACTS + "population_desa.csv"
+CENSUS_YEAR = 2020
+
+
+@dataclass
+class LoadReport:
+    """What a load wrote, for the CLI to print."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    datasets: list[str] = field(default_factory=list)
+
+
+def _dissolve(areas: list[Area], key_len: int) -> dict[str, MultiPolygon]:
+    groups: dict[str, list[MultiPolygon]] = defaultdict(list)
+    for area in areas:
+        groups[area.code[:key_len]].append(area.geom)
+    return {code: repair(shapely.union_all(geoms)) for code, geoms in groups.items()}
+
+
+def _geom(geom: MultiPolygon):  # noqa: ANN202 - GeoAlchemy2's element type
+    return from_shape(geom, srid=SRID)
+
+
+def _upsert(session: Session, model: type, rows: list[dict]) -> None:
+    stmt = insert(model).values(rows)
+    key = [c.name for c in model.__table__.primary_key.columns]
+    session.execute(stmt.on_conflict_do_update(index_elements=key, set_={c: stmt.excluded[c] for c in rows[0] if c not in key}))
+
+
+def record_datasets(session: Session, names: list[str]) -> None:
+    """Record provenance rows for loaded input files (name, sha256, licence, origin, now)."""
+    manifest = load_manifest()
+    rows = [
+        {"name": n, "sha256": manifest[n].sha256, "licence": manifest[n].licence, "origin": manifest[n].origin, "loaded_at": text("now()")}
+        for n in names
+    ]
+    _upsert(session, Dataset, rows)
+
+
+def _population(figure: Figure | None) -> dict:
+    if figure is None:
+        return {"population": None, "population_year": None, "population_source": None}
+    return {"population": int(figure.value), "population_year": figure.year, "population_source": figure.source}
+
+
+def load_geography(session: Session, data_dir: Path) -> LoadReport:
+    """Load jurisdictions, kecamatan and desa with their published population.
+
+    Parameters
+    ----------
+    session
+        An open session; the caller commits.
+    data_dir
+        The data directory holding ``kab_mojokerto/``.
+
+    Returns
+    -------
+    LoadReport
+
+    Raises
+    ------
+    geodata.kab_mojokerto.ManifestError
+        When an input is missing or differs from the manifest (nothing is written).
+    """
+    names = [*DESA_FILES.values(), KECAMATAN_NAMES, JURISDICTION_NAMES, POPULATION_KECAMATAN, POPULATION_DESA]
+    paths = {n: verified_path(data_dir, n) for n in names}
+    desa = [a for code, n in DESA_FILES.items() for a in read_areas(paths[n], code + ".")]
+    kecamatan_names = read_names(paths[KECAMATAN_NAMES], "35.")
+    jurisdiction_names = read_names(paths[JURISDICTION_NAMES], "35.")
+    census = population_figures(paths[POPULATION_KECAMATAN], "pop_census", CENSUS_YEAR)
+    desa_figures = desa_population(paths[POPULATION_DESA])
+
+    jurisdictions = _dissolve(desa, 5)
+    _upsert(session, Jurisdiction, [
+        {"code": code, "name": jurisdiction_names[code], "kind": "kota" if code == KOTA_CODE else "kabupaten",
+         "served": code == KABUPATEN_CODE, "geom": _geom(g), "area_km2": 0.0, **_population(census.get(code))}
+        for code, g in jurisdictions.items()
+    ])
+    kecamatan = _dissolve(desa, 8)
+    _upsert(session, Kecamatan, [
+        {"code": code, "name": kecamatan_names[code], "name_key": name_key(kecamatan_names[code]),
+         "jurisdiction_code": code[:5], "geom": _geom(g), "area_km2": 0.0, **_population(census.get(code))}
+        for code, g in kecamatan.items()
+    ])
+    _upsert(session, Desa, [
+        {"code": a.code, "name": a.name, "name_key": name_key(a.name), "kind": "kelurahan" if a.code[9] == "1" else "desa",
+         "kecamatan_code": a.code[:8], "geom": _geom(a.geom), "area_km2": 0.0,
+         **_population(desa_figures.get(a.code)),
+         "population_method": "published" if a.code in desa_figures else None}
+        for a in desa
+    ])
+    for table in ("jurisdiction", "kecamatan", "desa"):
+        session.execute(text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))
+    record_datasets(session, names)
+    return LoadReport({"jurisdiction": len(jurisdictions), "kecamatan": len(kecamatan), "desa": len(desa)}, names)

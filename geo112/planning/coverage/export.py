@@ -1,0 +1,48 @@
+"""Coverage exports: CSV (a row per kecamatan), GeoJSON (desa polygons) and GeoPackage (desa and kecamatan).
+
+Exports hold coverage figures and boundaries only: nothing from incidents or callers goes in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo112.planning.coverage.service import Coverage, desa_rows, kecamatan_rows, parameters
+
+_KECAMATAN_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM kecamatan WHERE code = ANY(:codes)")
+_DESA_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM desa WHERE code = ANY(:codes)")
+
+
+def to_csv(cov: Coverage) -> str:
+    """One CSV row per kecamatan with the analysis parameters in the first columns."""
+    rows = [parameters(cov) | row for row in kecamatan_rows(cov)]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _frame(session: Session, query: text, rows: list[dict], header: dict) -> gpd.GeoDataFrame:
+    shapes = dict(session.execute(query, {"codes": [r["code"] for r in rows]}).all())
+    geometry = shapely.from_wkb([shapes[r["code"]] for r in rows])
+    return gpd.GeoDataFrame([header | r for r in rows], geometry=geometry, crs="EPSG:4326")
+
+
+def to_geopackage(session: Session, cov: Coverage) -> bytes:
+    """A GeoPackage with the layers ``desa`` and ``kecamatan`` (polygons with their coverage figures)."""
+    header = parameters(cov)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "coverage.gpkg"
+        _frame(session, _DESA_SHAPES, desa_rows(cov), header).to_file(path, layer="desa", driver="GPKG")
+        _frame(session, _KECAMATAN_SHAPES, kecamatan_rows(cov), header).to_file(
+            path, layer="kecamatan", driver="GPKG", mode="a")
+        return path.read_bytes()

@@ -1,0 +1,519 @@
+"""Coverage of road nodes and desa by emergency units, computed on arrays.
+
+The routing engine gives travel times as a matrix ``times[n_sources, n_nodes]``
+in seconds, ``np.inf`` where a node is unreachable; a source is a live unit or
+a station. Everything here is a pure function of such arrays, so it serves
+both live dispatch (available units only) and planning (stations), and it
+never touches the database. Methods and references: docs/coverage.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from geo112.planning.thresholds import Threshold
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int_]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def _available_mask(times: FloatArray, available: npt.ArrayLike | None) -> BoolArray:
+    """Check the matrix shape and return the source mask (all sources by default)."""
+    if times.ndim != 2:
+        msg = f"times must be a [n_sources, n_nodes] matrix, got shape {times.shape}"
+        raise ValueError(msg)
+    if available is None:
+        return np.ones(times.shape[0], dtype=bool)
+    mask = np.asarray(available, dtype=bool)
+    if mask.shape != (times.shape[0],):
+        msg = f"available must have one flag per source ({times.shape[0]}), got {mask.shape}"
+        raise ValueError(msg)
+    return mask
+
+
+def nearest_times(times: FloatArray, available: npt.ArrayLike | None = None) -> FloatArray:
+    """
+    Travel time from the nearest available source to every node.
+
+    This is the map layer "how long until help arrives here": the minimum
+    over sources, skipping units that are busy or off duty.
+
+    Parameters
+    ----------
+    times
+        Seconds from each source to each node, shape ``(n_sources, n_nodes)``,
+        ``np.inf`` where unreachable.
+    available
+        One boolean per source; ``None`` means all sources are available.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds per node, ``np.inf`` where no available source reaches it.
+    """
+    times = np.asarray(times, dtype=float)
+    mask = _available_mask(times, available)
+    return np.min(times, axis=0, initial=np.inf, where=mask[:, None])
+
+
+def nearest_source(times: FloatArray, available: npt.ArrayLike | None = None) -> IntArray:
+    """
+    Index of the nearest available source for every node.
+
+    Dispatch and the "who covers what" map need the source, not only the time.
+
+    Parameters
+    ----------
+    times
+        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
+    available
+        One boolean per source; ``None`` means all sources are available.
+
+    Returns
+    -------
+    numpy.ndarray
+        Source row index per node; ``-1`` where no available source reaches
+        the node. Ties go to the lower index.
+    """
+    times = np.asarray(times, dtype=float)
+    mask = _available_mask(times, available)
+    masked = np.where(mask[:, None], times, np.inf)
+    best = masked.argmin(axis=0)
+    return np.where(np.isfinite(masked[best, np.arange(times.shape[1])]), best, -1)
+
+
+def within_threshold(
+    times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None
+) -> BoolArray:
+    """
+    Which available sources reach which nodes within the threshold.
+
+    The boolean matrix is the coverage relation a_ij of the covering models
+    (MCLP, MEXCLP); unavailable sources get an all-False row so that row
+    indices keep matching the caller's unit list.
+
+    Parameters
+    ----------
+    times
+        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
+    threshold_s
+        Largest travel time in seconds that counts as covered (inclusive).
+    available
+        One boolean per source; ``None`` means all sources are available.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean matrix of shape ``(n_sources, n_nodes)``.
+    """
+    times = np.asarray(times, dtype=float)
+    mask = _available_mask(times, available)
+    return (times <= threshold_s) & mask[:, None]
+
+
+def coverage_counts(
+    times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None
+) -> IntArray:
+    """
+    How many available sources reach each node within the threshold.
+
+    ``counts >= 1`` is coverage and ``counts >= 2`` is double coverage, the
+    backup that matters when the nearest unit is already out on a call.
+
+    Parameters
+    ----------
+    times
+        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
+    threshold_s
+        Largest travel time in seconds that counts as covered (inclusive).
+    available
+        One boolean per source; ``None`` means all sources are available.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer count per node.
+    """
+    return within_threshold(times, threshold_s, available).sum(axis=0, dtype=np.int32)
+
+
+def expected_coverage(
+    times: FloatArray,
+    threshold_s: float,
+    busy_fraction: float | npt.ArrayLike,
+    available: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """
+    Probability that at least one covering unit is free (MEXCLP).
+
+    Daskin's (1983) maximum expected covering location problem treats every
+    unit as busy with the same probability q, independently, so a node
+    covered by k units is served within the threshold with probability
+    ``1 - q**k``. Per-unit busy fractions generalise this under the same
+    independence assumption to ``1 - prod(q_i)`` over the covering units.
+
+    Parameters
+    ----------
+    times
+        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
+    threshold_s
+        Largest travel time in seconds that counts as covered (inclusive).
+    busy_fraction
+        Share of time a unit is busy, in ``[0, 1]``: one number for all
+        units (Daskin), or one per source.
+    available
+        One boolean per source; ``None`` means all sources are available.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probability per node in ``[0, 1]``.
+    """
+    return _expected_from_within(within_threshold(times, threshold_s, available), busy_fraction)
+
+
+def _expected_from_within(within: BoolArray, busy_fraction: float | npt.ArrayLike) -> FloatArray:
+    """`expected_coverage` from the coverage relation, so callers can share it."""
+    q = np.asarray(busy_fraction, dtype=float)
+    if np.any((q < 0) | (q > 1)):
+        raise ValueError("busy fractions must lie in [0, 1]")
+    if q.ndim == 0:
+        return 1.0 - q ** within.sum(axis=0)
+    if q.shape != (within.shape[0],):
+        msg = f"busy_fraction must be a scalar or one per source ({within.shape[0]}), got {q.shape}"
+        raise ValueError(msg)
+    # A product of many q_i is a sum of logs: one matrix-vector product (BLAS
+    # wants floats, not booleans). A unit that is never busy (q_i = 0) has log
+    # -inf, so it is handled apart.
+    always_free = q == 0
+    all_busy = np.exp(np.log(np.where(always_free, 1.0, q)) @ within.astype(float))
+    all_busy[within[always_free].any(axis=0)] = 0.0
+    return 1.0 - all_busy
+
+
+@dataclass(frozen=True)
+class Demand:
+    """
+    Where demand sits: road nodes grouped into desa, with weights.
+
+    A desa's coverage is the weighted share of its nodes that are covered;
+    with uniform weights that is the share of its road nodes, with settlement
+    weights (e.g. nodes inside built-up land) it follows where people live.
+
+    Attributes
+    ----------
+    node_desa
+        Desa index per node, ``-1`` for nodes outside every desa.
+    node_weight
+        Non-negative weight per node.
+    desa_population
+        Population per desa (see `geo112.population.spread_population`).
+    """
+
+    node_desa: IntArray
+    node_weight: FloatArray
+    desa_population: FloatArray
+
+    def __post_init__(self) -> None:
+        """Freeze the arrays and check that they fit together."""
+        node_desa = np.asarray(self.node_desa, dtype=np.int64)
+        node_weight = np.asarray(self.node_weight, dtype=float)
+        population = np.asarray(self.desa_population, dtype=float)
+        if node_desa.ndim != 1 or node_desa.shape != node_weight.shape:
+            raise ValueError("node_desa and node_weight must be 1-d arrays of equal length")
+        if np.any(node_weight < 0) or np.any(population < 0):
+            raise ValueError("weights and populations must be non-negative")
+        if node_desa.size and node_desa.max() >= population.size:
+            raise ValueError("node_desa refers to a desa beyond desa_population")
+        for name, value in (
+            ("node_desa", node_desa),
+            ("node_weight", node_weight),
+            ("desa_population", population),
+        ):
+            value.flags.writeable = False
+            object.__setattr__(self, name, value)
+
+    @property
+    def n_desa(self) -> int:
+        """Number of desa."""
+        return int(self.desa_population.size)
+
+    def desa_share(self, node_value: npt.ArrayLike) -> FloatArray:
+        """
+        Weighted mean of a per-node value within each desa.
+
+        Parameters
+        ----------
+        node_value
+            Per-node value: a boolean (covered or not) or a probability.
+
+        Returns
+        -------
+        numpy.ndarray
+            Value per desa; ``NaN`` for a desa with no weighted node.
+        """
+        inside = self.node_desa >= 0
+        desa = self.node_desa[inside]
+        weight = self.node_weight[inside]
+        value = np.asarray(node_value, dtype=float)[inside]
+        total = np.bincount(desa, weights=weight, minlength=self.n_desa)
+        hit = np.bincount(desa, weights=weight * value, minlength=self.n_desa)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return hit / total
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    """
+    Coverage of one set of sources at one threshold, per node and per desa.
+
+    Attributes
+    ----------
+    threshold_s
+        The threshold in seconds.
+    nearest_s
+        Seconds from the nearest available source, per node.
+    counts
+        Number of available sources within the threshold, per node.
+    share
+        Weighted share of each desa covered at least once.
+    share_double
+        Weighted share of each desa covered at least twice.
+    share_expected
+        MEXCLP expected share of each desa, or ``None`` without busy fractions.
+    desa_population
+        Population per desa.
+    """
+
+    threshold_s: float
+    nearest_s: FloatArray
+    counts: IntArray
+    share: FloatArray
+    share_double: FloatArray
+    share_expected: FloatArray | None
+    desa_population: FloatArray
+
+    def population_covered(self, share: FloatArray | None = None) -> FloatArray:
+        """
+        Population per desa inside the covered share.
+
+        A desa without road nodes (share ``NaN``) cannot be reached and
+        counts as uncovered, which errs on the side of showing a gap.
+
+        Parameters
+        ----------
+        share
+            A per-desa share (default: `share`, single coverage); pass
+            `share_double` or `share_expected` for the other measures.
+
+        Returns
+        -------
+        numpy.ndarray
+            Persons per desa.
+        """
+        share = self.share if share is None else share
+        return np.nan_to_num(share, nan=0.0) * self.desa_population
+
+    def population_share(self, share: FloatArray | None = None) -> float:
+        """
+        Share of the kabupaten population that is covered.
+
+        Parameters
+        ----------
+        share
+            A per-desa share, as in `population_covered`.
+
+        Returns
+        -------
+        float
+            Fraction in ``[0, 1]``; ``NaN`` if the total population is zero.
+        """
+        total = self.desa_population.sum()
+        return float(self.population_covered(share).sum() / total) if total else float("nan")
+
+
+def summarize(
+    times: FloatArray,
+    threshold_s: float,
+    demand: Demand,
+    available: npt.ArrayLike | None = None,
+    busy_fraction: float | npt.ArrayLike | None = None,
+) -> CoverageSummary:
+    """
+    Coverage, double coverage and expected coverage of sources over demand.
+
+    One call gives every figure the coverage map and planning tables show for
+    one unit type at one threshold.
+
+    Parameters
+    ----------
+    times
+        Seconds from each source to each node, shape ``(n_sources, n_nodes)``,
+        ``np.inf`` where unreachable.
+    threshold_s
+        Largest travel time in seconds that counts as covered (inclusive).
+    demand
+        Nodes grouped into desa, with weights and desa populations.
+    available
+        One boolean per source; ``None`` means all sources are available.
+    busy_fraction
+        Busy fraction for `expected_coverage` (scalar or per source);
+        ``None`` skips the expected coverage.
+
+    Returns
+    -------
+    CoverageSummary
+    """
+    times = np.asarray(times, dtype=float)
+    if times.shape[1] != demand.node_desa.size:
+        raise ValueError("times and demand cover different numbers of nodes")
+    within = within_threshold(times, threshold_s, available)
+    counts = within.sum(axis=0, dtype=np.int32)
+    expected = (
+        None
+        if busy_fraction is None
+        else demand.desa_share(_expected_from_within(within, busy_fraction))
+    )
+    return CoverageSummary(
+        threshold_s=float(threshold_s),
+        nearest_s=nearest_times(times, available),
+        counts=counts,
+        share=demand.desa_share(counts >= 1),
+        share_double=demand.desa_share(counts >= 2),
+        share_expected=expected,
+        desa_population=demand.desa_population,
+    )
+
+
+def summarize_unit_types(
+    times_by_type: Mapping[str, FloatArray],
+    thresholds: Mapping[str, Sequence[Threshold]],
+    demand: Demand,
+    available_by_type: Mapping[str, npt.ArrayLike] | None = None,
+    busy_by_type: Mapping[str, float | npt.ArrayLike] | None = None,
+) -> dict[tuple[str, float], CoverageSummary]:
+    """
+    Coverage summaries for every unit type at each of its thresholds.
+
+    This is the periodic "recompute everything" of the coverage dashboard:
+    one travel-time matrix per unit type, one summary per (type, threshold).
+
+    Parameters
+    ----------
+    times_by_type
+        Unit type code -> seconds matrix ``(n_units_of_type, n_nodes)``.
+    thresholds
+        Unit type code -> thresholds, e.g. from
+        `geo112.thresholds.resolve_thresholds`.
+    demand
+        Nodes grouped into desa, with weights and desa populations.
+    available_by_type
+        Unit type code -> availability mask; missing types are all available.
+    busy_by_type
+        Unit type code -> busy fraction; missing types skip expected coverage.
+
+    Returns
+    -------
+    dict
+        ``(unit type, threshold minutes)`` -> `CoverageSummary`.
+
+    Raises
+    ------
+    KeyError
+        If a unit type in `times_by_type` has no thresholds.
+    """
+    available_by_type = available_by_type or {}
+    busy_by_type = busy_by_type or {}
+    return {
+        (unit_type, t.minutes): summarize(
+            times,
+            t.seconds,
+            demand,
+            available_by_type.get(unit_type),
+            busy_by_type.get(unit_type),
+        )
+        for unit_type, times in times_by_type.items()
+        for t in thresholds[unit_type]
+    }
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """
+    Coverage before and after a hypothetical change, with the differences.
+
+    Attributes
+    ----------
+    before, after
+        The two summaries being compared.
+    """
+
+    before: CoverageSummary
+    after: CoverageSummary
+
+    @property
+    def nodes_gained(self) -> BoolArray:
+        """Nodes covered after the change but not before."""
+        return (self.after.counts >= 1) & (self.before.counts == 0)
+
+    @property
+    def nodes_lost(self) -> BoolArray:
+        """Nodes covered before the change but not after."""
+        return (self.before.counts >= 1) & (self.after.counts == 0)
+
+    @property
+    def delta_nearest_s(self) -> FloatArray:
+        """Change in seconds to the nearest source per node (negative = faster).
+
+        Nodes unreachable both before and after get 0; a node that becomes
+        reachable gets ``-inf``, one that becomes unreachable ``+inf``.
+        """
+        before, after = self.before.nearest_s, self.after.nearest_s
+        with np.errstate(invalid="ignore"):
+            return np.where(before == after, 0.0, after - before)
+
+    @property
+    def delta_share(self) -> FloatArray:
+        """Change in the covered share of each desa."""
+        return self.after.share - self.before.share
+
+    @property
+    def delta_population(self) -> FloatArray:
+        """Change in covered persons per desa."""
+        return self.after.population_covered() - self.before.population_covered()
+
+
+def whatif(before: CoverageSummary, after: CoverageSummary) -> WhatIf:
+    """
+    Compare coverage before and after adding, moving or removing a source.
+
+    The change itself is an edit of the travel-time matrix the caller makes
+    before summarising: adding a station stacks its row from the routing
+    engine (``np.vstack``), removing one drops its row or clears it in
+    ``available``, moving one replaces its row. Keeping the comparison apart
+    from the edit lets any two scenarios be compared.
+
+    Parameters
+    ----------
+    before, after
+        Summaries at the same threshold over the same demand.
+
+    Returns
+    -------
+    WhatIf
+
+    Raises
+    ------
+    ValueError
+        If the two summaries are not comparable.
+    """
+    if before.threshold_s != after.threshold_s or before.counts.shape != after.counts.shape:
+        raise ValueError("before and after must share the threshold and the nodes")
+    if not np.array_equal(before.desa_population, after.desa_population):
+        raise ValueError("before and after must share the desa populations")
+    return WhatIf(before, after)

@@ -1,0 +1,320 @@
+"""Coverage of the kabupaten by unit type, from the database and the routing engine.
+
+Two views of the same measure (docs/coverage.md):
+
+- **live**: every positioned unit of the type where it is now, covering only when ``available``; the
+  travel times are the rows the routed fleet maintains for dispatch, so nothing is searched again.
+- **stations**: every unit of the type at its home station, all available: the planners' baseline, which
+  a what-if scenario edits.
+
+Expected coverage uses the busy fraction measured from the incident history (:mod:`geo112.busy`) unless
+the caller gives one. Results are cached per process by a fingerprint of what they depend on (unit
+positions and availability, threshold, busy fraction and its basis, populations, road graph), so the
+dispatcher's live gap layer is recomputed only when a unit changes or an assignment ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import numpy as np
+import shapely
+from sqlalchemy import func, literal, select, text
+from sqlalchemy.orm import Session
+
+from geo112.planning.coverage import model as coverage
+from geo112.planning.busy import BusyFraction, given, measure
+from geo112.errors import InvalidInput, NotFound
+from geo112.store.models import Station, Unit, UnitType
+from geo112.planning.desa_index import DesaIndex, desa_index
+
+MODES = ("live", "stations")
+_MEASURES = ("share", "share_double", "share_expected")
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_results = _Lru(64)
+_station_times = _Lru(16)
+_gaps = _Lru(32)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The sources of one unit type: one row per unit, hypothetical ones with ``unit_id = -1``."""
+
+    unit_type: str
+    factor: float
+    lon: np.ndarray
+    lat: np.ndarray
+    unit_id: np.ndarray
+    station_id: np.ndarray
+    available: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.lon.size)
+
+    def take(self, rows: np.ndarray) -> Sources:
+        """The sources at ``rows`` (indices or a mask)."""
+        return replace(self, **{f: getattr(self, f)[rows] for f in ("lon", "lat", "unit_id", "station_id", "available")})
+
+    def fingerprint(self) -> tuple:
+        """What the coverage of these sources depends on, rounded to ~0.1 m."""
+        return (self.unit_type, round(self.factor, 6),
+                tuple(zip(self.unit_id.tolist(), self.station_id.tolist(), np.round(self.lon, 6).tolist(),
+                          np.round(self.lat, 6).tolist(), self.available.tolist())))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage of one unit type at one threshold, with what it was computed from."""
+
+    unit_type: str
+    minutes: float
+    mode: str
+    busy: BusyFraction
+    sources: Sources
+    summary: coverage.CoverageSummary
+    index: DesaIndex
+    key: str
+
+
+def unit_type(session: Session, code: str) -> UnitType:
+    """Return a unit type, or raise :class:`NotFound`."""
+    row = session.get(UnitType, code) if code else None
+    if row is None:
+        raise NotFound(f"no unit type {code[:40]!r}")
+    return row
+
+
+def sources(session: Session, code: str, mode: str) -> Sources:
+    """The units of a type as sources: where they are now (live) or at their stations (stations)."""
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}, got {mode[:20]!r}")
+    kind = unit_type(session, code)
+    if mode == "live":
+        query = select(Unit.id, Unit.station_id, Unit.status == "available", func.ST_X(Unit.geom),
+                       func.ST_Y(Unit.geom)).where(Unit.geom.is_not(None))
+    else:
+        query = select(Unit.id, Unit.station_id, literal(True), func.ST_X(Station.geom),
+                       func.ST_Y(Station.geom)).join(Station, Station.id == Unit.station_id)
+    rows = session.execute(query.where(Unit.unit_type_code == code).order_by(Unit.id)).all()
+    columns = list(zip(*rows)) or [()] * 5
+    return Sources(code, float(kind.speed_factor), np.array(columns[3], dtype=float), np.array(columns[4], dtype=float),
+                   np.array(columns[0], dtype=np.int64), np.array([s or -1 for s in columns[1]], dtype=np.int64),
+                   np.array(columns[2], dtype=bool))
+
+
+def times_from(engine: Any, lon: np.ndarray, lat: np.ndarray, factor: float) -> np.ndarray:
+    """Seconds from each point to every node, one search per distinct position (cached per position set)."""
+    n = engine.graph.n_nodes
+    if lon.size == 0:
+        return np.empty((0, n))
+    points, row = np.unique(np.column_stack([np.round(lon, 7), np.round(lat, 7)]), axis=0, return_inverse=True)
+    key = (id(engine), round(factor, 6), points.tobytes())
+    unique = _station_times.get(key, lambda: engine.travel_times_from(points[:, 0], points[:, 1], factor=factor))
+    return unique.reshape(len(points), n)[row.ravel()]
+
+
+def source_times(fleet: Any, src: Sources, mode: str) -> np.ndarray:
+    """The travel-time rows of the sources: the fleet's maintained rows (live) or fresh searches."""
+    if mode == "live" and np.all(src.unit_id >= 0):
+        return fleet.unit_times(src.unit_id.tolist())
+    return times_from(fleet.engine, src.lon, src.lat, src.factor)
+
+
+def demand(session: Session, index: DesaIndex) -> coverage.Demand:
+    """Road nodes by desa (uniform weights) and the stored population of each desa."""
+    stored = dict(session.execute(text("SELECT code, population FROM desa WHERE code = ANY(:codes)"),
+                                  {"codes": index.codes}).all())
+    population = np.array([stored.get(c) or 0 for c in index.codes], dtype=float)
+    return coverage.Demand(index.node_desa, np.ones(index.node_desa.size), population)
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def check_minutes(minutes: float) -> float:
+    """Validate a threshold in minutes: a finite number in ``(0, 120]``."""
+    if not (isinstance(minutes, (int, float)) and 0 < minutes <= 120):
+        raise InvalidInput(f"minutes must be a number in (0, 120], got {minutes!r}")
+    return float(minutes)
+
+
+def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: str,
+             busy: BusyFraction, times: np.ndarray | None = None) -> Coverage:
+    """Coverage of given sources (cached by fingerprint unless ``times`` are given).
+
+    Parameters
+    ----------
+    session
+        Session on the database (desa and their population).
+    fleet
+        The process's :class:`geo112.recommend.RoutedFleet` (engine and maintained unit rows).
+    src
+        The sources, e.g. from :func:`sources` or a what-if edit.
+    minutes
+        Threshold T.
+    mode
+        ``live`` or ``stations`` (which rows to use for real units).
+    busy
+        MEXCLP busy fraction of every unit, with its basis (part of the fingerprint, as answers state it).
+    times
+        Travel-time rows of the sources, when the caller has them.
+
+    Returns
+    -------
+    Coverage
+    """
+    minutes = check_minutes(minutes)
+    index = desa_index(session, fleet.engine)
+    need = demand(session, index)
+    meta = fleet.engine.graph.meta
+    key = _key(mode, minutes, busy, src.fingerprint(), need.desa_population.tobytes(), meta.get("source_key"),
+               meta.get("profile"))
+
+    def compute() -> Coverage:
+        rows = source_times(fleet, src, mode) if times is None else times
+        summary = coverage.summarize(rows, minutes * 60.0, need, src.available, busy.value)
+        return Coverage(src.unit_type, minutes, mode, busy, src, summary, index, key)
+
+    return compute() if times is not None else _results.get(key, compute)
+
+
+def busy_of(session: Session, code: str, busy: float | None = None) -> BusyFraction:
+    """The busy fraction ``busy`` when given, else the one measured for the unit type (:mod:`geo112.busy`)."""
+    return measure(session, code) if busy is None else given(busy)
+
+
+def coverage_of(session: Session, fleet: Any, code: str, minutes: float, mode: str = "live",
+                busy: float | None = None) -> Coverage:
+    """Coverage of a unit type at a threshold, live or from stations (see :func:`evaluate`).
+
+    ``busy`` overrides the busy fraction measured from the incident history (:func:`busy_of`).
+    """
+    src = sources(session, code, mode)
+    if mode == "live":
+        fleet.sync(session)  # the maintained rows must match the positions just read
+    return evaluate(session, fleet, src, minutes, mode, busy_of(session, code, busy))
+
+
+def parameters(cov: Coverage) -> dict[str, Any]:
+    """What the coverage was computed with, flat (for answers and export columns): type, T, mode, busy and basis."""
+    return {"unit_type": cov.unit_type, "minutes": cov.minutes, "mode": cov.mode, "busy": cov.busy.value,
+            "busy_basis": cov.busy.basis}
+
+
+def _figures(population: np.ndarray, covered: dict[str, np.ndarray]) -> dict[str, float | None]:
+    total = float(population.sum())
+    out: dict[str, float | None] = {"population": round(total)}
+    for name, persons in covered.items():
+        out[f"{name}_population"] = round(float(persons.sum()))
+        out[name] = round(float(persons.sum()) / total, 4) if total else None
+    out["uncovered_population"] = out["population"] - out["covered_population"]  # type: ignore[operator]
+    return out
+
+
+def _covered(cov: Coverage) -> dict[str, np.ndarray]:
+    s = cov.summary
+    names = {"share": "covered", "share_double": "double", "share_expected": "expected"}
+    return {names[m]: s.population_covered(getattr(s, m)) for m in _MEASURES}
+
+
+def totals(cov: Coverage) -> dict[str, Any]:
+    """Kabupaten figures: population, covered (at least once), double and expected, persons and shares."""
+    return {**_figures(cov.summary.desa_population, _covered(cov)), "sources": len(cov.sources),
+            "available": int(cov.sources.available.sum())}
+
+
+def kecamatan_rows(cov: Coverage) -> list[dict[str, Any]]:
+    """One row per kecamatan: population, covered, uncovered, double and expected coverage."""
+    codes, kec = cov.index.kecamatan_of_desa
+    names = dict(zip(cov.index.kecamatan_codes, cov.index.kecamatan_names))
+    covered = _covered(cov)
+    population = cov.summary.desa_population
+    rows = []
+    for k, code in enumerate(codes):
+        mine = kec == k
+        rows.append({"code": code, "name": names[code], "desa": int(mine.sum()),
+                     **_figures(population[mine], {n: v[mine] for n, v in covered.items()})})
+    return rows
+
+
+def desa_rows(cov: Coverage) -> list[dict[str, Any]]:
+    """One row per desa: its shares and covered persons (share ``None`` for a desa without roads)."""
+    s, idx = cov.summary, cov.index
+    covered = _covered(cov)
+    shares = {m: np.round(getattr(s, m), 4) for m in _MEASURES}
+    return [{"code": code, "name": idx.names[i], "kecamatan": idx.kecamatan_names[i],
+             "population": round(float(s.desa_population[i])),
+             **{m: (None if np.isnan(shares[m][i]) else float(shares[m][i])) for m in _MEASURES},
+             **{f"{n}_population": round(float(v[i])) for n, v in covered.items()}}
+            for i, code in enumerate(idx.codes)]
+
+
+_DESA_SHAPES = text("""
+    SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tol), 6) FROM desa WHERE code = ANY(:codes)
+""")
+METRES_PER_DEGREE = 111_320.0
+
+
+def desa_geometries(session: Session, index: DesaIndex, simplify_m: float = 20.0) -> dict[str, str]:
+    """GeoJSON geometry text of every desa of the index, simplified for maps."""
+    return dict(session.execute(_DESA_SHAPES, {"codes": index.codes, "tol": simplify_m / METRES_PER_DEGREE}).all())
+
+
+def desa_features(session: Session, rows: list[dict[str, Any]], index: DesaIndex, simplify_m: float = 20.0) -> str:
+    """A GeoJSON FeatureCollection (as text) of desa polygons with the given rows as properties."""
+    shapes = desa_geometries(session, index, simplify_m)
+    features = ",".join(f'{{"type":"Feature","id":{json.dumps(r["code"])},"properties":{json.dumps(r)},'
+                        f'"geometry":{shapes[r["code"]]}}}' for r in rows)
+    return f'{{"type":"FeatureCollection","features":[{features}]}}'
+
+
+def gaps(cov: Coverage, engine: Any) -> shapely.Geometry:
+    """The part of the kabupaten farther than T from every available source (service-area complement).
+
+    Cached with the coverage: the dispatcher's map polls it, and it changes only when a unit does.
+    """
+
+    def compute() -> shapely.Geometry:
+        src = cov.sources.take(cov.sources.available)
+        if len(src) == 0:
+            return cov.index.regency
+        area = engine.service_area(src.lon, src.lat, cov.minutes, src.factor)
+        return shapely.make_valid(shapely.difference(cov.index.regency, area, grid_size=1e-6))
+
+    return _gaps.get(cov.key, compute)

@@ -1,0 +1,20 @@
+"""Alembic environment: runs migrations online against the URL that :mod:`geo112.migrate` passes in."""
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from geo112.store.models import Base
+
+config = context.config
+
+
+def run_migrations_online() -> None:
+    """Apply migrations in one transaction per run."""
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
