@@ -70,30 +70,28 @@ def naive_counts(times: np.ndarray, threshold_s: float) -> list[int]:
 
 def bench_coverage(xy: np.ndarray, demand: coverage.Demand, rng: np.random.Generator) -> None:
     """All unit types at all thresholds vs a pure-Python loop for one of them."""
-    times_by_type = {
-        t: travel_times(xy[rng.choice(xy.shape[0], n, replace=False)], xy, rng)
-        for t, n in UNITS.items()
-    }
+    times_by_type = {t: travel_times(xy[rng.choice(xy.shape[0], n, replace=False)], xy, rng) for t, n in UNITS.items()}
     available = {t: rng.random(n) < 0.8 for t, n in UNITS.items()}
     busy = {"ambulance": rng.uniform(0.1, 0.4, UNITS["ambulance"]), "fire_truck": 0.05}
     thresholds = resolve_thresholds()
-    ours, out = best_of(
-        lambda: coverage.summarize_unit_types(times_by_type, thresholds, demand, available, busy), 7
-    )
+    ours, out = best_of(lambda: coverage.summarize_unit_types(times_by_type, thresholds, demand, available, busy), 7)
     n_units = sum(UNITS.values())
-    print(f"coverage, all {len(out)} (unit type, threshold) summaries, {n_units} units "
-          f"x {xy.shape[0]} nodes: {ours * 1e3:.1f} ms (budget 100 ms)")
+    print(
+        f"coverage, all {len(out)} (unit type, threshold) summaries, {n_units} units "
+        f"x {xy.shape[0]} nodes: {ours * 1e3:.1f} ms (budget 100 ms)"
+    )
 
     amb = times_by_type["ambulance"]
     one, counts = best_of(lambda: coverage.coverage_counts(amb, 480), 7)
     peer, peer_counts = best_of(lambda: naive_counts(amb, 480), 1)
     assert counts.tolist() == peer_counts
-    print(f"coverage_counts, ambulance 8 min ({amb.shape[0]} units): {one * 1e3:.2f} ms; "
-          f"pure-Python loop {peer * 1e3:.0f} ms; ratio {peer / one:.0f}x")
+    print(
+        f"coverage_counts, ambulance 8 min ({amb.shape[0]} units): {one * 1e3:.2f} ms; "
+        f"pure-Python loop {peer * 1e3:.0f} ms; ratio {peer / one:.0f}x"
+    )
 
 
-def bench_siting(xy: np.ndarray, demand: coverage.Demand, rng: np.random.Generator,
-                 n_candidates: int, p: int) -> None:
+def bench_siting(xy: np.ndarray, demand: coverage.Demand, rng: np.random.Generator, n_candidates: int, p: int) -> None:
     """MCLP (nodes in 1 km cells) and p-median (desa) vs spopt on the same instance."""
     candidates = xy[rng.choice(xy.shape[0], n_candidates, replace=False)]
     times = travel_times(candidates, xy, rng)  # (candidates, nodes)
@@ -109,24 +107,29 @@ def bench_siting(xy: np.ndarray, demand: coverage.Demand, rng: np.random.Generat
 
     ours, (result, cell_cover, cell_weight) = best_of(ours_mclp, 3)
     node_share = w[cover[:, result.open_sites].any(axis=1)].sum() / w.sum()
-    print(f"MCLP, {n_candidates} candidates x {xy.shape[0]} nodes in {cell_weight.size} 1-km "
-          f"cells, p={p} new + {len(fixed)} fixed: {ours:.2f} s (budget 5 s); covers "
-          f"{node_share:.2%} of node weight")
+    print(
+        f"MCLP, {n_candidates} candidates x {xy.shape[0]} nodes in {cell_weight.size} 1-km "
+        f"cells, p={p} new + {len(fixed)} fixed: {ours:.2f} s (budget 5 s); covers "
+        f"{node_share:.2%} of node weight"
+    )
 
     predefined = np.isin(np.arange(n_candidates), fixed).astype(int)
     solver = pulp.HiGHS(msg=False)
 
     def spopt_mclp() -> MCLP:
-        model = MCLP.from_cost_matrix(np.where(cell_cover, 0.0, 1.0), cell_weight, 0.5,
-                                      p + len(fixed), predefined_facilities_arr=predefined)
+        model = MCLP.from_cost_matrix(
+            np.where(cell_cover, 0.0, 1.0), cell_weight, 0.5, p + len(fixed), predefined_facilities_arr=predefined
+        )
         return model.solve(solver, results=False)
 
     peer, model = best_of(spopt_mclp, 1)
     peer_obj = pulp.value(model.problem.objective)
     assert abs(peer_obj - result.covered_weight) <= 1e-3 * result.total_weight
-    print(f"  spopt MCLP (PuLP + HiGHS, same cells, full model): {peer:.2f} s; "
-          f"ratio {peer / ours:.1f}x; "
-          f"same covered weight {peer_obj:.0f} vs {result.covered_weight:.0f}")
+    print(
+        f"  spopt MCLP (PuLP + HiGHS, same cells, full model): {peer:.2f} s; "
+        f"ratio {peer / ours:.1f}x; "
+        f"same covered weight {peer_obj:.0f} vs {result.covered_weight:.0f}"
+    )
 
     # p-median on desa centres: demand aggregated to desa, time from the desa's first node.
     first_node = np.unique(demand.node_desa, return_index=True)[1]
@@ -134,19 +137,22 @@ def bench_siting(xy: np.ndarray, demand: coverage.Demand, rng: np.random.Generat
     cost[~np.isfinite(cost)] = 4 * 3600  # spopt needs finite costs; same for both
     pop = demand.desa_population
     ours, result = best_of(lambda: siting.p_median(cost, pop, p, fixed), 3)
-    print(f"p-median, {n_candidates} candidates x {cost.shape[0]} desa, p={p} new + "
-          f"{len(fixed)} fixed: {ours:.2f} s; mean {result.mean_cost / 60:.1f} min")
+    print(
+        f"p-median, {n_candidates} candidates x {cost.shape[0]} desa, p={p} new + "
+        f"{len(fixed)} fixed: {ours:.2f} s; mean {result.mean_cost / 60:.1f} min"
+    )
 
     def spopt_pmedian() -> PMedian:
-        model = PMedian.from_cost_matrix(cost, pop, p + len(fixed),
-                                         predefined_facilities_arr=predefined)
+        model = PMedian.from_cost_matrix(cost, pop, p + len(fixed), predefined_facilities_arr=predefined)
         return model.solve(solver, results=False)
 
     peer, model = best_of(spopt_pmedian, 1)
     peer_obj = pulp.value(model.problem.objective)
     assert abs(peer_obj - result.total_cost) <= 1e-3 * result.total_cost
-    print(f"  spopt PMedian (PuLP + HiGHS, full model): {peer:.2f} s; ratio {peer / ours:.1f}x; "
-          f"same total {peer_obj:.4g} vs {result.total_cost:.4g}")
+    print(
+        f"  spopt PMedian (PuLP + HiGHS, full model): {peer:.2f} s; ratio {peer / ours:.1f}x; "
+        f"same total {peer_obj:.4g} vs {result.total_cost:.4g}"
+    )
 
 
 def bench_mojokerto(p: int) -> None:
@@ -154,50 +160,63 @@ def bench_mojokerto(p: int) -> None:
 
     The database is ``GEO112_DATABASE_URL`` after ``geo112 data load`` (demo fleet, desa population).
     """
-    from geo112.planning.coverage import service as cs
-    from geo112.planning.siting import service as siting_service
-    from geo112.planning.busy import DEFAULT_BUSY_FRACTION
     from geo112.config import get_settings
-    from geo112.store.db import session_factory
-    from geo112.network import load_engine
+    from geo112.network import RoutedFleet, load_network
+    from geo112.planning.busy import DEFAULT_BUSY_FRACTION
+    from geo112.planning.coverage import service as cs
+    from geo112.planning.desa_index import desa_index
     from geo112.planning.schemas import SitingRequest
-    from geo112.network import RoutedFleet
+    from geo112.planning.siting.service import site
     from geo112.planning.thresholds import configured_thresholds
+    from geo112.store.db import session_factory
 
     settings = get_settings()
-    engine = load_engine(settings.osm_path, settings.cache_dir)
-    fleet = RoutedFleet(engine)
+    network = load_network(settings.osm_path, settings.cache_dir)
+    fleet = RoutedFleet(network)
     with session_factory(settings.database_url)() as session:
         fleet.sync(session)
         thresholds = configured_thresholds(session)
-        index = cs.desa_index(session, engine)
+        index = desa_index(session, network)
         need = cs.demand(session, index)
         srcs = {t: cs.sources(session, t, "live") for t in thresholds}
         rows = {t: fleet.unit_times(s.unit_id.tolist()) for t, s in srcs.items()}
         n_units = sum(len(s) for s in srcs.values())
-        arrays, out = best_of(lambda: coverage.summarize_unit_types(
-            rows, thresholds, need, {t: s.available for t, s in srcs.items()},
-            {t: DEFAULT_BUSY_FRACTION for t in srcs}), 7)
-        print(f"Mojokerto ({engine.graph.n_nodes} nodes, {len(index.codes)} desa): all {len(out)} (unit type, "
-              f"threshold) summaries of the demo fleet ({n_units} units) from the maintained rows: "
-              f"{arrays * 1e3:.1f} ms (budget 100 ms)")
+        arrays, out = best_of(
+            lambda: coverage.summarize_unit_types(
+                rows,
+                thresholds,
+                need,
+                {t: s.available for t, s in srcs.items()},
+                dict.fromkeys(srcs, DEFAULT_BUSY_FRACTION),
+            ),
+            7,
+        )
+        print(
+            f"Mojokerto ({network.n_nodes} nodes, {len(index.codes)} desa): all {len(out)} (unit type, "
+            f"threshold) summaries of the demo fleet ({n_units} units) from the maintained rows: "
+            f"{arrays * 1e3:.1f} ms (budget 100 ms)"
+        )
 
         def service() -> None:
-            cs._results.clear()  # noqa: SLF001 - time the recomputation, not the cache
+            cs._results.clear()
             for t, ths in thresholds.items():
                 for th in ths:
                     cs.kecamatan_rows(cs.coverage_of(session, fleet, t, th.minutes, "live"))
 
         whole, _ = best_of(service, 5)
-        print(f"  the same through the service (units and populations read from PostGIS, kecamatan tables): "
-              f"{whole * 1e3:.1f} ms")
+        print(
+            f"  the same through the service (units and populations read from PostGIS, kecamatan tables): "
+            f"{whole * 1e3:.1f} ms"
+        )
         for method in ("mclp", "p_median"):
-            _, result = best_of(lambda m=method: siting_service.site(session, fleet, SitingRequest(method=m, p=p)), 1)
+            _, result = best_of(lambda m=method: site(session, network, SitingRequest(method=m, p=p)), 1)
             n = sum(v for k, v in result["candidates"].items() if k != "fixed")
-            print(f"  {method}, fire_truck 15 min, {n} candidates ({result['candidates']}), p={p} new + "
-                  f"{len(result['fixed'])} fixed: {result['runtime_s']:.2f} s incl. the candidates' searches; "
-                  f"covered {result['before']['share']:.1%} -> {result['after']['share']:.1%}, mean to desa "
-                  f"{result['before']['mean_minutes_to_desa']} -> {result['after']['mean_minutes_to_desa']} min")
+            print(
+                f"  {method}, fire_truck 15 min, {n} candidates ({result['candidates']}), p={p} new + "
+                f"{len(result['fixed'])} fixed: {result['runtime_s']:.2f} s incl. the candidates' searches; "
+                f"covered {result['before']['share']:.1%} -> {result['after']['share']:.1%}, mean to desa "
+                f"{result['before']['mean_minutes_to_desa']} -> {result['after']['mean_minutes_to_desa']} min"
+            )
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ import routing
 from routing.graph import graph_from_file, prepare_graph
 
 REPO = Path(__file__).resolve().parents[1]
+AMBULANCE = 1.25  # the ambulance speed factor of the unit_type table (migration 0003)
 DATA_DIR = Path(os.environ.get("GEO112_DATA_DIR", REPO.parent / "shared" / "geodata"))
 OSM = DATA_DIR / "kab_mojokerto" / "osm" / "kab_mojokerto_synthetic.osm.bz2"
 DOCS = REPO / "docs" / "performance.md"
@@ -93,8 +94,14 @@ def tile(G: nx.MultiDiGraph, nx_: int = 2, ny_: int = 2, links: int = 12) -> nx.
                 far = side[np.linspace(0, len(side) - 1, links).astype(int)]
                 _, near = cKDTree(xy + shift).query(xy[far])
                 for a, b in zip(nodes[far], nodes[near]):
-                    length = float(ox.distance.great_circle(H.nodes[a + a_base]["y"], H.nodes[a + a_base]["x"],
-                                                            H.nodes[b + b_base]["y"], H.nodes[b + b_base]["x"]))
+                    length = float(
+                        ox.distance.great_circle(
+                            H.nodes[a + a_base]["y"],
+                            H.nodes[a + a_base]["x"],
+                            H.nodes[b + b_base]["y"],
+                            H.nodes[b + b_base]["x"],
+                        )
+                    )
                     road = {"highway": "primary", "length": length, "speed_kph": 45.0, "travel_time": length / 12.5}
                     H.add_edge(a + a_base, b + b_base, **road)
                     H.add_edge(b + b_base, a + a_base, **road)
@@ -120,7 +127,12 @@ class Pg:
         self.conn.execute(f"CREATE TABLE {table} (id bigint PRIMARY KEY, source bigint, target bigint, cost float8)")
         e = graph.csr_edge
         buf = io.StringIO()
-        np.savetxt(buf, np.column_stack([e, graph.edge_u[e], graph.edge_v[e], graph.edge_tt[e]]), fmt=["%d", "%d", "%d", "%.6f"], delimiter="\t")
+        np.savetxt(
+            buf,
+            np.column_stack([e, graph.edge_u[e], graph.edge_v[e], graph.edge_tt[e]]),
+            fmt=["%d", "%d", "%d", "%.6f"],
+            delimiter="\t",
+        )
         with self.conn.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN") as copy:
             copy.write(buf.getvalue())
         self.conn.execute(f"ANALYZE {table}")
@@ -134,7 +146,9 @@ class Pg:
         return {int(s): float(c) for s, c in rows}
 
 
-def bench_graph(label: str, G: nx.MultiDiGraph, engine: routing.Engine, pg: Pg | None, rng: np.random.Generator, quick: bool) -> dict[str, Any]:
+def bench_graph(
+    label: str, G: nx.MultiDiGraph, engine: routing.Engine, pg: Pg | None, rng: np.random.Generator, quick: bool
+) -> dict[str, Any]:
     """Measure ours and the peers on one graph; return the figures."""
     g = engine.graph
     out: dict[str, Any] = {"graph": label, "nodes": g.n_nodes, "edges": g.n_edges}
@@ -142,28 +156,42 @@ def bench_graph(label: str, G: nx.MultiDiGraph, engine: routing.Engine, pg: Pg |
     incidents = rng.choice(np.setdiff1d(np.arange(g.n_nodes), unit_nodes), 200, replace=False)
     table = engine.unit_table()
     ids = list(range(N_UNITS))
+
     def refresh() -> None:
-        table.upsert_many(ids, g.node_lon[unit_nodes], g.node_lat[unit_nodes], ["ambulance"] * N_UNITS)
+        table.upsert_many(
+            ids, g.node_lon[unit_nodes], g.node_lat[unit_nodes], ["ambulance"] * N_UNITS, True, [AMBULANCE] * N_UNITS
+        )
 
     def nearest_next() -> None:
         n = next(it)
         table.nearest(g.node_lon[n], g.node_lat[n])
 
     out["refresh_all_ms"] = median_ms(refresh, 3)
-    out["move_one_ms"] = median_ms(lambda: table.upsert(7, g.node_lon[unit_nodes[7]], g.node_lat[unit_nodes[7]], "ambulance"), 10)
+    out["move_one_ms"] = median_ms(
+        lambda: table.upsert(
+            7, g.node_lon[unit_nodes[7]], g.node_lat[unit_nodes[7]], "ambulance", speed_factor=AMBULANCE
+        ),
+        10,
+    )
     out["table_mb"] = table.nbytes / 1e6
     it = iter(np.tile(incidents, 5))
     out["nearest_ms"] = median_ms(nearest_next, 1000)
     # the same ranking without tables: one reverse search per incident
-    out["reverse_search_ms"] = median_ms(lambda: engine.travel_times_to(g.node_lon[incidents[0]], g.node_lat[incidents[0]]), 20)
+    out["reverse_search_ms"] = median_ms(
+        lambda: engine.travel_times_to(g.node_lon[incidents[0]], g.node_lat[incidents[0]]), 20
+    )
     pairs = rng.choice(g.n_nodes, (60, 2))
     pit = iter(pairs)
     out["route_ms"] = median_ms(lambda: engine.route(*[(g.node_lon[n] + 2e-4, g.node_lat[n]) for n in next(pit)]), 60)
-    pts = np.column_stack([rng.uniform(g.node_lon.min(), g.node_lon.max(), 20000), rng.uniform(g.node_lat.min(), g.node_lat.max(), 20000)])
+    pts = np.column_stack(
+        [rng.uniform(g.node_lon.min(), g.node_lon.max(), 20000), rng.uniform(g.node_lat.min(), g.node_lat.max(), 20000)]
+    )
     out["snap_batch_us"] = median_ms(lambda: engine.snap(pts[:, 0], pts[:, 1]), 5) * 1e3 / len(pts)
     sit = iter(pts)
     out["snap_single_us"] = median_ms(lambda: engine.snap(*next(sit)), 2000) * 1e3
-    out["service_area_ms"] = median_ms(lambda: engine.service_area(g.node_lon[unit_nodes[:3]], g.node_lat[unit_nodes[:3]], 10), 3)
+    out["service_area_ms"] = median_ms(
+        lambda: engine.service_area(g.node_lon[unit_nodes[:3]], g.node_lat[unit_nodes[:3]], 10), 3
+    )
 
     # peers, on node ids of the osmnx graph; answers checked against ours
     osm_units = g.node_osmid[unit_nodes].tolist()
@@ -172,7 +200,10 @@ def bench_graph(label: str, G: nx.MultiDiGraph, engine: routing.Engine, pg: Pg |
 
     def ox_rank(inc: int) -> dict[int, float]:
         paths = ox.routing.shortest_path(G, osm_units, [inc] * N_UNITS, weight="travel_time")
-        return {u: sum(min(d["travel_time"] for d in G[a][b].values()) for a, b in itertools.pairwise(p)) for u, p in zip(osm_units, paths)}
+        return {
+            u: sum(min(d["travel_time"] for d in G[a][b].values()) for a, b in itertools.pairwise(p))
+            for u, p in zip(osm_units, paths)
+        }
 
     def nx_rank(inc: int) -> dict[int, float]:
         lengths = nx.single_source_dijkstra_path_length(G.reverse(copy=False), inc, weight="travel_time")
@@ -181,12 +212,14 @@ def bench_graph(label: str, G: nx.MultiDiGraph, engine: routing.Engine, pg: Pg |
     ours = {}
     for inc in incidents[:rounds]:
         ranked = table.nearest(g.node_lon[inc], g.node_lat[inc])
-        ours[int(g.node_osmid[inc])] = {osm_units[r.unit_id]: r.eta_s * routing.speed_factor("ambulance") for r in ranked}
+        ours[int(g.node_osmid[inc])] = {osm_units[r.unit_id]: r.eta_s * AMBULANCE for r in ranked}
     osm_incs = list(ours)
     it_ox, it_nx = iter(osm_incs * 2), iter(osm_incs * 2)
     out["osmnx_per_unit_ms"] = median_ms(lambda: checks.append(("osmnx", ox_rank(next(it_ox)))), rounds)
     out["nx_reverse_ms"] = median_ms(lambda: checks.append(("networkx", nx_rank(next(it_nx)))), rounds)
-    out["nx_multisource_ms"] = median_ms(lambda: nx.multi_source_dijkstra_path_length(G, set(osm_units), weight="travel_time"), rounds)
+    out["nx_multisource_ms"] = median_ms(
+        lambda: nx.multi_source_dijkstra_path_length(G, set(osm_units), weight="travel_time"), rounds
+    )
     if pg is not None:
         name = f"bench_{label.split()[0].lower()}"
         start = time.perf_counter()
@@ -194,7 +227,16 @@ def bench_graph(label: str, G: nx.MultiDiGraph, engine: routing.Engine, pg: Pg |
         out["pg_load_s"] = time.perf_counter() - start
         it_pg = iter(incidents[:rounds].tolist() * 3)
         out["pgrouting_ms"] = median_ms(
-            lambda: checks.append(("pgrouting", {osm_units[unit_nodes.tolist().index(u)]: c for u, c in pg.rank(name, unit_nodes, next(it_pg)).items()})), rounds * 3
+            lambda: checks.append(
+                (
+                    "pgrouting",
+                    {
+                        osm_units[unit_nodes.tolist().index(u)]: c
+                        for u, c in pg.rank(name, unit_nodes, next(it_pg)).items()
+                    },
+                )
+            ),
+            rounds * 3,
         )
     # every peer's ranking of the first incidents equals ours (node-to-node ETAs)
     for k, (peer, answer) in enumerate(checks):
@@ -217,24 +259,41 @@ def report(results: list[dict[str, Any]], load: dict[str, float]) -> str:
             f"({', '.join(results[0]['agree'])})."
         ),
         "",
-        "| | " + " | ".join(f"{r['graph']} ({r['nodes']:,} nodes, {r['edges']:,} edges)" for r in results) + " | target |",
+        "| | "
+        + " | ".join(f"{r['graph']} ({r['nodes']:,} nodes, {r['edges']:,} edges)" for r in results)
+        + " | target |",
         "|---|" + "---|" * len(results) + "---|",
     ]
 
     def row(name: str, key: str, fmt: str, target: str = "") -> None:
-        lines.append(f"| {name} | " + " | ".join(format(r[key], fmt) if key in r else "n/a" for r in results) + f" | {target} |")
+        lines.append(
+            f"| {name} | " + " | ".join(format(r[key], fmt) if key in r else "n/a" for r in results) + f" | {target} |"
+        )
 
     row("nearest of 60 available units, maintained tables (ms)", "nearest_ms", ".3f", "<= 1 ms")
     row("(1) osmnx/networkx shortest path per unit (ms)", "osmnx_per_unit_ms", ".0f")
-    lines.append("| ratio (1) / ours | " + " | ".join(f"{r['osmnx_per_unit_ms'] / r['nearest_ms']:,.0f}x" for r in results) + " | >= 100x |")
+    lines.append(
+        "| ratio (1) / ours | "
+        + " | ".join(f"{r['osmnx_per_unit_ms'] / r['nearest_ms']:,.0f}x" for r in results)
+        + " | >= 100x |"
+    )
     row("(2a) networkx multi-source Dijkstra from the units, nearest only (ms)", "nx_multisource_ms", ".0f")
     row("(2b) networkx Dijkstra from the incident on the reversed graph, full ranking (ms)", "nx_reverse_ms", ".0f")
-    lines.append("| ratio (2b) / ours | " + " | ".join(f"{r['nx_reverse_ms'] / r['nearest_ms']:,.0f}x" for r in results) + " | |")
+    lines.append(
+        "| ratio (2b) / ours | " + " | ".join(f"{r['nx_reverse_ms'] / r['nearest_ms']:,.0f}x" for r in results) + " | |"
+    )
     row("(3) pgRouting pgr_dijkstraCost, 60 units -> incident (ms)", "pgrouting_ms", ".0f")
-    lines.append("| ratio (3) / ours | " + " | ".join(
-        f"{r['pgrouting_ms'] / r['nearest_ms']:,.0f}x" if "pgrouting_ms" in r else "n/a" for r in results) + " | |")
+    lines.append(
+        "| ratio (3) / ours | "
+        + " | ".join(f"{r['pgrouting_ms'] / r['nearest_ms']:,.0f}x" if "pgrouting_ms" in r else "n/a" for r in results)
+        + " | |"
+    )
     row("ours without tables: one reverse scipy search per incident (ms)", "reverse_search_ms", ".1f")
-    lines.append("| ratio (2b) / ours without tables | " + " | ".join(f"{r['nx_reverse_ms'] / r['reverse_search_ms']:,.0f}x" for r in results) + " | |")
+    lines.append(
+        "| ratio (2b) / ours without tables | "
+        + " | ".join(f"{r['nx_reverse_ms'] / r['reverse_search_ms']:,.0f}x" for r in results)
+        + " | |"
+    )
     row("route with geometry and steps (ms)", "route_ms", ".1f", "<= 10 ms")
     row("refresh all 60 units' tables (ms)", "refresh_all_ms", ".0f", "<= 1000 ms")
     row("move one unit (its row only) (ms)", "move_one_ms", ".1f")
@@ -245,9 +304,10 @@ def report(results: list[dict[str, Any]], load: dict[str, float]) -> str:
     lines += [
         "",
         (
-            f"Mojokerto engine: build from OSM {load['build_s']:.1f} s (once, then cached); cached load {load['load_ms']:.0f} ms "
-            f"(target < 1 s); engine arrays and indexes {load['engine_mb']:.1f} MB, process RSS growth on load "
-            f"{load['rss_mb']:.1f} MB, with the 60-unit tables {load['engine_mb'] + results[0]['table_mb']:.1f} MB (target <= 200 MB)."
+            f"Mojokerto engine: build from OSM {load['build_s']:.1f} s (once, then cached); cached load "
+            f"{load['load_ms']:.0f} ms (target < 1 s); engine arrays and indexes {load['engine_mb']:.1f} MB, process "
+            f"RSS growth on load {load['rss_mb']:.1f} MB, with the 60-unit tables "
+            f"{load['engine_mb'] + results[0]['table_mb']:.1f} MB (target <= 200 MB)."
         ),
         "",
     ]
@@ -266,7 +326,7 @@ def update_docs(markdown: str) -> None:
     section = f"{BEGIN}\n{markdown}\n{END}"
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Performance\n"
     if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     DOCS.parent.mkdir(exist_ok=True)

@@ -54,8 +54,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, cache_dir: Path, workers: int = 2, threads: int = 8,
-          log: Path | None = None) -> Iterator[str]:
+def serve(
+    database_url: str, cache_dir: Path, workers: int = 2, threads: int = 8, log: Path | None = None
+) -> Iterator[str]:
     """Run the app under gunicorn (gthread workers) on a free port of 127.0.0.1; yield its base URL.
 
     Returns once ``/readyz`` answers 200 (database up, routing engine loaded) several times in a row, so
@@ -73,13 +74,35 @@ def serve(database_url: str, cache_dir: Path, workers: int = 2, threads: int = 8
         File for gunicorn's and the app's output (the structured logs); default discarded.
     """
     port = free_port()
-    env = {**os.environ, "GEO112_DATABASE_URL": database_url, "GEO112_CACHE_DIR": str(cache_dir),
-           "GEO112_SECRET_KEY": "load-test-secret"}
+    env = {
+        **os.environ,
+        "GEO112_DATABASE_URL": database_url,
+        "GEO112_CACHE_DIR": str(cache_dir),
+        "GEO112_SECRET_KEY": "load-test-secret",
+    }
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--worker-class", "gthread", "--timeout", "180", "web:create_app()"],
-        cwd=REPO, env=env, stdout=out, stderr=out)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "180",
+            "web:create_app()",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=out,
+        stderr=out,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         ready, deadline = 0, time.monotonic() + 240
@@ -102,8 +125,12 @@ def login(base: str, username: str, password: str) -> requests.Session:
     """A session logged in through the JSON API, with the CSRF header set."""
     session = requests.Session()
     token = session.get(f"{base}/api/v1/auth/csrf", timeout=30).json()["csrf_token"]
-    answer = session.post(f"{base}/api/v1/auth/login", json={"username": username, "password": password},
-                          headers={"X-CSRFToken": token}, timeout=30)
+    answer = session.post(
+        f"{base}/api/v1/auth/login",
+        json={"username": username, "password": password},
+        headers={"X-CSRFToken": token},
+        timeout=30,
+    )
     answer.raise_for_status()
     session.headers["X-CSRFToken"] = answer.json()["csrf_token"]
     return session
@@ -121,8 +148,9 @@ class Tally:
     holders: dict[int, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def call(self, name: str, session: requests.Session, method: str, url: str,
-             **kwargs: object) -> requests.Response | None:
+    def call(
+        self, name: str, session: requests.Session, method: str, url: str, **kwargs: object
+    ) -> requests.Response | None:
         """Send one request, time it and count it as an error unless its status is expected."""
         started = time.perf_counter()
         try:
@@ -155,16 +183,27 @@ class Tally:
                 self.holders[unit_id] = "releasing"
 
 
-def dispatcher(base: str, session: requests.Session, stations: list[tuple[float, float]], until: float,
-               tally: Tally, seed: int) -> None:
+def dispatcher(
+    base: str, session: requests.Session, stations: list[tuple[float, float]], until: float, tally: Tally, seed: int
+) -> None:
     """One dispatcher's loop: record, recommend, assign, stand down, close, until ``until``."""
     rng = random.Random(seed)
     api = f"{base}/api/v1"
     while time.monotonic() < until:
         lon, lat = rng.choice(stations)
-        created = tally.call("create", session, "POST", f"{api}/incidents", json={
-            "category": "medis", "lon": lon + rng.uniform(-0.01, 0.01), "lat": lat + rng.uniform(-0.01, 0.01),
-            "caller_phone": "0812 0000 0000", "description": "load test"})
+        created = tally.call(
+            "create",
+            session,
+            "POST",
+            f"{api}/incidents",
+            json={
+                "category": "medis",
+                "lon": lon + rng.uniform(-0.01, 0.01),
+                "lat": lat + rng.uniform(-0.01, 0.01),
+                "caller_phone": "0812 0000 0000",
+                "description": "load test",
+            },
+        )
         if created is None or created.status_code != 201:
             continue
         incident = created.json()["id"]
@@ -172,8 +211,9 @@ def dispatcher(base: str, session: requests.Session, stations: list[tuple[float,
         proposed = rec.json()["requirements"][0]["proposed"] if rec is not None and rec.status_code == 200 else []
         for candidate in proposed[:2]:
             unit = candidate["unit_id"]
-            answer = tally.call("assign", session, "POST", f"{api}/incidents/{incident}/assignments",
-                                json={"unit_id": unit})
+            answer = tally.call(
+                "assign", session, "POST", f"{api}/incidents/{incident}/assignments", json={"unit_id": unit}
+            )
             if answer is None or answer.status_code != 201:
                 with tally.lock:
                     tally.conflicts += answer is not None and answer.status_code == 409
@@ -186,15 +226,26 @@ def dispatcher(base: str, session: requests.Session, stations: list[tuple[float,
         tally.call("close", session, "POST", f"{api}/incidents/{incident}/close", json={"disposition": "handled"})
 
 
-def avl(base: str, session: requests.Session, units: list[tuple[int, float, float]], until: float, period: float,
-        tally: Tally) -> None:
+def avl(
+    base: str,
+    session: requests.Session,
+    units: list[tuple[int, float, float]],
+    until: float,
+    period: float,
+    tally: Tally,
+) -> None:
     """Report a position for every unit every ``period`` seconds, near its station."""
     rng = random.Random(112)
     while time.monotonic() < until:
         started = time.monotonic()
         for unit_id, lon, lat in units:
-            tally.call("avl", session, "POST", f"{base}/api/v1/units/{unit_id}/position",
-                       json={"lon": lon + rng.uniform(-0.003, 0.003), "lat": lat + rng.uniform(-0.003, 0.003)})
+            tally.call(
+                "avl",
+                session,
+                "POST",
+                f"{base}/api/v1/units/{unit_id}/position",
+                json={"lon": lon + rng.uniform(-0.003, 0.003), "lat": lat + rng.uniform(-0.003, 0.003)},
+            )
             if time.monotonic() >= until:
                 return
         time.sleep(max(0.0, period - (time.monotonic() - started)))
@@ -225,15 +276,22 @@ def run(base: str, database_url: str, dispatchers: int, seconds: float, avl_peri
         again before its status history made it available).
     """
     sessions = [login(base, f"load-dispatcher-{i}", PASSWORD) for i in range(dispatchers + 1)]
-    stations = [tuple(s["location"]["coordinates"]) for s in
-                sessions[0].get(f"{base}/api/v1/stations?limit=500", timeout=30).json()["items"]]
-    units = [(u["id"], *u["position"]["coordinates"]) for u in
-             sessions[0].get(f"{base}/api/v1/units?limit=500", timeout=30).json()["items"] if u["position"]]
+    stations = [
+        tuple(s["location"]["coordinates"])
+        for s in sessions[0].get(f"{base}/api/v1/stations?limit=500", timeout=30).json()["items"]
+    ]
+    units = [
+        (u["id"], *u["position"]["coordinates"])
+        for u in sessions[0].get(f"{base}/api/v1/units?limit=500", timeout=30).json()["items"]
+        if u["position"]
+    ]
     tally = Tally()
     started = time.monotonic()
     until = started + seconds
-    threads = [threading.Thread(target=dispatcher, args=(base, sessions[i], stations, until, tally, i))
-               for i in range(dispatchers)]
+    threads = [
+        threading.Thread(target=dispatcher, args=(base, sessions[i], stations, until, tally, i))
+        for i in range(dispatchers)
+    ]
     threads.append(threading.Thread(target=avl, args=(base, sessions[-1], units, until, avl_period, tally)))
     for t in threads:
         t.start()
@@ -248,10 +306,17 @@ def run(base: str, database_url: str, dispatchers: int, seconds: float, avl_peri
         p50, p95, p99 = np.percentile(np.array(values) * 1000, [50, 95, 99]) if values else (np.nan,) * 3
         return {"count": len(values), "p50": round(p50, 1), "p95": round(p95, 1), "p99": round(p99, 1)}
 
-    return {"requests": len(every), "seconds": round(elapsed, 1), "throughput": round(len(every) / elapsed, 1),
-            "latency_ms": {**{k: stats(v) for k, v in sorted(tally.latencies.items())}, "all": stats(every)},
-            "errors": tally.errors, "conflicts": tally.conflicts, "assigned": tally.assigned,
-            "double_assignments": len(tally.doubles), "double_dispatches_in_database": doubles_in_database}
+    return {
+        "requests": len(every),
+        "seconds": round(elapsed, 1),
+        "throughput": round(len(every) / elapsed, 1),
+        "latency_ms": {**{k: stats(v) for k, v in sorted(tally.latencies.items())}, "all": stats(every)},
+        "errors": tally.errors,
+        "conflicts": tally.conflicts,
+        "assigned": tally.assigned,
+        "double_assignments": len(tally.doubles),
+        "double_dispatches_in_database": doubles_in_database,
+    }
 
 
 def add_dispatchers(database_url: str, count: int) -> None:
@@ -269,10 +334,12 @@ def report(result: dict[str, object]) -> str:
     for name, s in result["latency_ms"].items():
         lines.append(f"| {name} | {s['count']} | {s['p50']} | {s['p95']} | {s['p99']} |")
     lines.append("")
-    lines.append(f"{result['requests']} requests in {result['seconds']} s = **{result['throughput']} requests/s**; "
-                 f"errors {len(result['errors'])}; assignments {result['assigned']}, lost races (409) "
-                 f"{result['conflicts']}; double assignments: {result['double_assignments']} seen by clients, "
-                 f"{result['double_dispatches_in_database']} in the database.")
+    lines.append(
+        f"{result['requests']} requests in {result['seconds']} s = **{result['throughput']} requests/s**; "
+        f"errors {len(result['errors'])}; assignments {result['assigned']}, lost races (409) "
+        f"{result['conflicts']}; double assignments: {result['double_assignments']} seen by clients, "
+        f"{result['double_dispatches_in_database']} in the database."
+    )
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ class Geo112Error(Exception):
         self.extra = extra
 
 
-class InvalidInput(Geo112Error, ValueError):
+class InvalidInput(Geo112Error):
     """The input is malformed: missing, not a number, out of range."""
 
 
@@ -37,6 +37,12 @@ class Gone(Geo112Error):
 
 class Unprocessable(Geo112Error):
     status, error = 422, "unprocessable"
+
+
+class NoRoute(Unprocessable):
+    """No road path joins two points."""
+
+    error = "no_route"
 
 
 class ServiceUnavailable(Geo112Error):

@@ -1,30 +1,170 @@
-"""The one seam between geo112 and the ``routing`` package: the road engine and the routed fleet.
+"""The one seam between geo112 and the ``routing`` package: the road network and the routed fleet.
 
-No other module of geo112 imports ``routing``. :func:`load_engine` builds or loads the engine;
-:class:`RoutedFleet` keeps the engine's unit table in step with the database: before each recommendation it
-re-reads the positions and upserts the units that moved since this process last looked, so several web
-workers, each with its own engine, stay correct whichever of them received the AVL update.
+No other module of geo112 imports ``routing``; they ask a :class:`Network` (the questions geo112 asks of
+the road graph, in geo112's terms) or a :class:`RoutedFleet` (the network plus the travel-time rows of the
+units, kept in step with the database). :func:`fleet_for` keeps one of each per process and settings, and
+turns a network that cannot be loaded into a 503 that names the cause.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
+import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import routing
+from geo112.config import Settings
+from geo112.errors import NoRoute, ServiceUnavailable
 from geo112.store.models import Unit, UnitType
 
+FloatArray = npt.NDArray[np.float64]
+#: What geo112 code annotates with, without importing routing itself.
+Route = routing.Route
+RankedUnit = routing.RankedUnit
+Street = routing.Street
+RoadGap = routing.RoadGap
+DEFAULT_PLACE = routing.settings.DEFAULT_PLACE
+PROFILE_VERSION = routing.PROFILE_VERSION
+#: A network that failed to load is not tried again for this long: a broken file answers 503 at once.
+RETRY_AFTER_S = 60.0
 
-def load_engine(osm_path: Path, cache_dir: Path, online: bool = False, progress: bool = False) -> routing.Engine:
-    """Return the routing engine for an OSM extract, from the cache when possible.
+log = logging.getLogger(__name__)
 
-    Why: the first call builds and caches the compiled graph (~15 s for
-    Mojokerto); later calls load it in well under a second.
+
+class RoadPoint(NamedTuple):
+    """The nearest point on a road to a place, and how far the place is from it."""
+
+    lon: float
+    lat: float
+    distance_m: float
+
+
+class Network:
+    """The road network as geo112 uses it, over one :class:`routing.Engine`.
+
+    Parameters
+    ----------
+    engine
+        The routing engine of one compiled graph.
+    """
+
+    def __init__(self, engine: routing.Engine) -> None:
+        self._engine = engine
+
+    @property
+    def n_nodes(self) -> int:
+        """Road nodes; node ``i`` is column ``i`` of every travel-time row."""
+        return self._engine.graph.n_nodes
+
+    @property
+    def node_lon(self) -> FloatArray:
+        """Node longitudes."""
+        return self._engine.node_lon
+
+    @property
+    def node_lat(self) -> FloatArray:
+        """Node latitudes."""
+        return self._engine.node_lat
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the engine's arrays and indexes, in bytes."""
+        return self._engine.nbytes
+
+    @property
+    def fingerprint(self) -> tuple[str, str]:
+        """What the graph was compiled from (source digest, profile version), for cache keys."""
+        meta = self._engine.graph.meta
+        return str(meta.get("source_key")), str(meta.get("profile"))
+
+    @property
+    def build_report(self) -> dict[str, object]:
+        """What the build kept and dropped (:class:`routing.graph.BuildReport` as a dict)."""
+        return dict(self._engine.graph.meta.get("report", {}))
+
+    def to_xy(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Project lon/lat to the network's local metric plane (metres)."""
+        return self._engine.projection.to_xy(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+
+    def snap_point(self, lon: float, lat: float) -> RoadPoint | None:
+        """Return the nearest road point of a place, or None when no road is near enough to route from."""
+        snap = self._engine.snap(lon, lat)
+        if bool(snap.too_far[0]):
+            return None
+        return RoadPoint(float(snap.lon[0]), float(snap.lat[0]), float(snap.distance_m[0]))
+
+    def snap_distances(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[list[float], list[bool]]:
+        """Metres from each point to its nearest road, and whether that is too far to route from."""
+        snap = self._engine.snap(lons, lats)
+        return snap.distance_m.tolist(), snap.too_far.tolist()
+
+    def times_from(
+        self, lons: npt.ArrayLike, lats: npt.ArrayLike, factor: float = 1.0, min_only: bool = False
+    ) -> FloatArray:
+        """Seconds from each point to every node for a unit with this speed factor, shape (points, nodes).
+
+        With ``min_only``, the seconds from the nearest of the points, shape (nodes,).
+        """
+        times = self._engine.travel_times_from(
+            np.atleast_1d(lons), np.atleast_1d(lats), min_only=min_only, factor=factor
+        )
+        return np.asarray(times, dtype=float)
+
+    def route(self, origin: tuple[float, float], destination: tuple[float, float], factor: float) -> Route:
+        """The fastest route between two (lon, lat) points for a unit with this speed factor.
+
+        Raises
+        ------
+        NoRoute
+            When no road path joins them.
+        """
+        try:
+            return self._engine.route(origin, destination, factor)
+        except routing.UnreachableError as exc:
+            raise NoRoute(str(exc)) from None
+
+    def service_area(self, lons: npt.ArrayLike, lats: npt.ArrayLike, minutes: float, factor: float) -> shapely.Geometry:
+        """The area reachable from any of the points within ``minutes``."""
+        return self._engine.service_area(lons, lats, minutes, factor)
+
+    def streets(self, query: str, limit: int) -> list[Street]:
+        """Streets whose name contains the query (with or without "Jalan"/"Jl."), with a point on each."""
+        return routing.find_streets(self._engine.graph, query, limit)
+
+    def gap_roads(self, reached: npt.NDArray[np.bool_]) -> RoadGap:
+        """The roads whose two ends are both unreached (``reached`` is one flag per node)."""
+        return routing.unreached_roads(self._engine.graph, reached)
+
+    def unit_table(self) -> routing.UnitTable:
+        """An empty table of units' travel-time rows over this network."""
+        return self._engine.unit_table()
+
+
+def cache_file(osm_path: Path | None, cache_dir: Path, place: str | None = None) -> Path:
+    """Where the compiled graph of an OSM file (or of an online place) is cached."""
+    return routing.cache_path(cache_dir, routing.source_key(osm_path, place))
+
+
+def load_network(
+    osm_path: Path | None,
+    cache_dir: Path,
+    online: bool = False,
+    place: str = DEFAULT_PLACE,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> Network:
+    """Build or load the road network of an OSM extract (or of a place, online).
+
+    Why: the first call builds and caches the compiled graph (~15 s for Mojokerto); later calls load it in
+    well under a second.
 
     Parameters
     ----------
@@ -33,29 +173,34 @@ def load_engine(osm_path: Path, cache_dir: Path, online: bool = False, progress:
     cache_dir
         Where compiled graphs are cached (keyed by file sha256 and profile version).
     online
-        Fetch the regency from OpenStreetMap instead (needs internet).
+        Fetch ``place`` from OpenStreetMap instead (needs internet).
+    place
+        The online query.
+    rebuild
+        Build even if the cache holds the graph.
     progress
         Show progress bars while building.
 
     Returns
     -------
-    routing.Engine
+    Network
     """
-    return routing.load_engine(osm_path, cache_dir, online=online, progress=progress)
+    engine = routing.load_engine(osm_path, cache_dir, online=online, place=place, rebuild=rebuild, progress=progress)
+    return Network(engine)
 
 
 class RoutedFleet:
-    """A routing engine and its unit table, synchronised from the database (one per process).
+    """The road network and the travel-time rows of every positioned unit, synchronised from the database.
 
     Parameters
     ----------
-    engine
-        A :class:`routing.Engine`.
+    network
+        The road network the rows are computed on.
     """
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self.table = engine.unit_table()
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.table = network.unit_table()
         self._synced: dict[int, tuple[float, float, str, float]] = {}
         self.off_road: set[int] = set()
         # The table's arrays are reallocated by upserts: reads and writes must not interleave across threads.
@@ -71,7 +216,8 @@ class RoutedFleet:
         """
         rows = session.execute(
             select(Unit.id, func.ST_X(Unit.geom), func.ST_Y(Unit.geom), Unit.unit_type_code, UnitType.speed_factor)
-            .join(UnitType).where(Unit.geom.is_not(None))
+            .join(UnitType)
+            .where(Unit.geom.is_not(None))
         ).all()
         current = {r[0]: (float(r[1]), float(r[2]), r[3], float(r[4])) for r in rows}
         with self._lock:
@@ -82,30 +228,72 @@ class RoutedFleet:
             changed = [u for u, value in current.items() if self._synced.get(u) != value]
             if changed:
                 values = [current[u] for u in changed]
-                snap = self.table.upsert_many(changed, [v[0] for v in values], [v[1] for v in values],
-                                              [v[2] for v in values], True, [v[3] for v in values])
+                lons, lats, types, factors = (list(column) for column in zip(*values))
+                snap = self.table.upsert_many(changed, lons, lats, types, True, factors)
                 for unit_id, too_far in zip(changed, snap.too_far.tolist()):
                     (self.off_road.add if too_far else self.off_road.discard)(unit_id)
                 self._synced.update(zip(changed, values))
         return len(changed)
 
-    def rank(self, lon: float, lat: float, unit_type: str) -> list[Any]:
-        """Return every known unit of a type that can reach the point, fastest first (:class:`routing.RankedUnit`)."""
+    def rank(self, lon: float, lat: float, unit_type: str) -> list[RankedUnit]:
+        """Every known unit of a type that can reach the point, fastest first."""
         with self._lock:
             return self.table.nearest(lon, lat, [unit_type], None)
 
-    def unit_times(self, unit_ids: list[int]) -> np.ndarray:
-        """Return the units' seconds to every node (with their speed factors), one row per unit, for coverage."""
+    def unit_times(self, unit_ids: list[int]) -> FloatArray:
+        """The units' seconds to every node (with their speed factors), one row per unit, for coverage."""
         with self._lock:
-            return np.array([self.table.times(u) for u in unit_ids], dtype=float).reshape(len(unit_ids), self.engine.graph.n_nodes)
+            rows = [self.table.times(u) for u in unit_ids]
+        return np.array(rows, dtype=float).reshape(len(unit_ids), self.network.n_nodes)
 
-    def snap_point(self, lon: float, lat: float) -> tuple[float, float, float] | None:
-        """Return the nearest road point ``(lon, lat, metres away)``, or None when no road is near enough."""
-        snap = self.engine.snap(lon, lat)
-        if bool(snap.too_far[0]):
-            return None
-        return float(snap.lon[0]), float(snap.lat[0]), float(snap.distance_m[0])
 
-    def route(self, origin: tuple[float, float], destination: tuple[float, float], speed_factor: float) -> Any:
-        """Return the fastest :class:`routing.Route` for a unit with this speed factor."""
-        return self.engine.route(origin, destination, speed_factor)
+# One network per (OSM file, cache) and one fleet per (network, database) in each process.
+_lock = threading.Lock()
+_networks: dict[tuple[str, str], Network] = {}
+_fleets: dict[tuple[str, str, str], RoutedFleet] = {}
+_failures: dict[tuple[str, str], tuple[float, str, str]] = {}  # (when, message, exception type)
+
+
+def _network(key: tuple[str, str]) -> Network:
+    if key in _networks:
+        return _networks[key]
+    failed = _failures.get(key)
+    if failed and time.monotonic() - failed[0] < RETRY_AFTER_S:
+        raise ServiceUnavailable(f"the road network is unavailable: {failed[1]}", cause=failed[2])
+    try:
+        network = load_network(Path(key[0]), Path(key[1]))
+    except Exception as exc:
+        cause = f"{type(exc).__name__}: {exc}"
+        _failures[key] = (time.monotonic(), cause, type(exc).__name__)
+        log.error("road network failed to load: %s", cause)
+        raise ServiceUnavailable(f"the road network is unavailable: {cause}", cause=type(exc).__name__) from None
+    _failures.pop(key, None)
+    _networks[key] = network
+    return network
+
+
+def network_for(settings: Settings) -> Network:
+    """This process's road network for the settings' OSM file, loaded (or built) on first use.
+
+    Raises
+    ------
+    ServiceUnavailable
+        (503) When the network cannot be loaded; the message names the cause.
+    """
+    with _lock:
+        return _network((str(settings.osm_path), str(settings.cache_dir)))
+
+
+def fleet_for(settings: Settings) -> RoutedFleet:
+    """This process's routed fleet for the settings' network and database (see :func:`network_for`)."""
+    key = (str(settings.osm_path), str(settings.cache_dir))
+    with _lock:
+        fleet_key = (*key, settings.database_url)
+        if fleet_key not in _fleets:
+            _fleets[fleet_key] = RoutedFleet(_network(key))
+        return _fleets[fleet_key]
+
+
+def loaded_fleet(settings: Settings) -> RoutedFleet | None:
+    """The routed fleet if its network is loaded already, without loading it (for best-effort refreshes)."""
+    return _fleets.get((str(settings.osm_path), str(settings.cache_dir), settings.database_url))

@@ -5,6 +5,8 @@ positions and returns ETAs (seconds), distances (metres), paths and polygons
 (EPSG:4326).  Build or load with :func:`load_engine`; see ``docs/routing.md``.
 """
 
+from ._errors import GraphSourceError, RoutingError, SpeedFactorError, UnreachableError
+from ._validate import speed_factor
 from .compiled import CompiledGraph, compile_graph
 from .distance import Snap
 from .engine import Engine, Route, Step
@@ -16,26 +18,35 @@ from .io import (
     save_compiled,
     source_key,
 )
-from .settings import PROFILE_VERSION, SPEED_PROFILE, UNIT_SPEED_FACTORS, speed_factor
+from .service_area import RoadGap, unreached_roads
+from .settings import PROFILE_VERSION, SPEED_PROFILE
+from .streets import Street, find_streets
 from .units import RankedUnit, UnitTable
 
 __all__ = [
     "PROFILE_VERSION",
     "SPEED_PROFILE",
-    "UNIT_SPEED_FACTORS",
     "CompiledGraph",
     "Engine",
+    "GraphSourceError",
     "RankedUnit",
+    "RoadGap",
     "Route",
+    "RoutingError",
     "Snap",
+    "SpeedFactorError",
     "Step",
+    "Street",
     "UnitTable",
+    "UnreachableError",
     "build_compiled",
     "cache_path",
     "compile_graph",
+    "find_streets",
     "load_compiled",
     "load_engine",
     "save_compiled",
     "source_key",
     "speed_factor",
+    "unreached_roads",
 ]

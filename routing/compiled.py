@@ -208,7 +208,9 @@ def compile_graph(G: nx.MultiDiGraph, meta: dict[str, Any] | None = None, progre
         label = label[0] if isinstance(label, list) else label
         name.append(names.setdefault(label if isinstance(label, str) else "", len(names)))
         geom = d.get("geometry")
-        coords.append(np.asarray(geom.coords) if geom is not None else np.array([[lon[ia], lat[ia]], [lon[ib], lat[ib]]]))
+        coords.append(
+            np.asarray(geom.coords) if geom is not None else np.array([[lon[ia], lat[ia]], [lon[ib], lat[ib]]])
+        )
     u_arr, v_arr, tt_arr = np.array(u, dtype=np.int32), np.array(v, dtype=np.int32), np.array(tt)
     # sorted by (u, v, time): the first edge of each (u, v) is the fastest
     order = np.lexsort((tt_arr, v_arr, u_arr))

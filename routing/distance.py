@@ -132,7 +132,9 @@ class Snap:
 
     def concat(self, other: Snap) -> Snap:
         """Return these rows followed by those of ``other``."""
-        return Snap(**{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in self.__dataclass_fields__})
+        return Snap(
+            **{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in self.__dataclass_fields__}
+        )
 
     def put(self, rows: np.ndarray, other: Snap) -> None:
         """Overwrite the given rows with the rows of ``other``, in place."""
@@ -238,7 +240,9 @@ class Snapper:
         fraction = np.clip((self._offset[piece] + tt * self._len[piece]) / self._road_proj_len[road], 0.0, 1.0)
         fraction = np.where(fraction * length < settings.AT_NODE_M, 0.0, fraction)
         fraction = np.where((1.0 - fraction) * length < settings.AT_NODE_M, 1.0, fraction)
-        lon, lat = self.projection.to_lonlat(self._ax[piece] + tt * self._dx[piece], self._ay[piece] + tt * self._dy[piece])
+        lon, lat = self.projection.to_lonlat(
+            self._ax[piece] + tt * self._dx[piece], self._ay[piece] + tt * self._dy[piece]
+        )
         return Snap(
             road=road,
             edge=self.roads.fwd[road],

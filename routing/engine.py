@@ -8,17 +8,22 @@ distances are metres; coordinates are EPSG:4326 lon/lat.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from shapely.geometry import LineString, mapping
 
 from . import settings
+from ._errors import UnreachableError
 from ._projection import LocalProjection
+from ._validate import speed_factor
 from .compiled import CompiledGraph, concat_ranges
 from .distance import Roads, Snap, Snapper
 from .routing import direct_costs, end_costs, virtual_search
+
+if TYPE_CHECKING:
+    from .units import UnitTable
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,7 @@ class Engine:
 
     def _times(self, lons: Any, lats: Any, leaving: bool, min_only: bool, limit_s: float, factor: float) -> np.ndarray:
         """Shared body of :meth:`travel_times_from` and :meth:`travel_times_to`."""
+        factor = speed_factor(factor)
         snap = self.snap(lons, lats)
         nodes, costs = end_costs(snap, self.roads, self.graph.edge_tt, leaving=leaving)
         base = self.forward if leaving else self.reverse
@@ -160,7 +166,7 @@ class Engine:
         limit_s
             Do not search beyond this many seconds (nodes past it are inf).
         factor
-            Speed factor (see :func:`routing.settings.speed_factor`).
+            Speed factor of the unit (see :func:`routing.speed_factor`).
 
         Returns
         -------
@@ -235,9 +241,10 @@ class Engine:
 
         Raises
         ------
-        ValueError
+        UnreachableError
             If the destination cannot be reached (not with a strongly connected graph).
         """
+        factor = speed_factor(factor)
         g, tt = self.graph, self.graph.edge_tt
         both = self.snap([origin[0], destination[0]], [origin[1], destination[1]])
         src, dst = both.take([0]), both.take([1])
@@ -251,7 +258,7 @@ class Engine:
         if np.isfinite(direct) and direct <= arrive[j]:
             return self._assemble([], [self._leg(r_src, f_src, f_dst)], factor)
         if not np.isfinite(arrive[j]):
-            raise ValueError("destination unreachable")
+            raise UnreachableError("no road path from the origin to the destination")
         path = [int(in_nodes[0, j])]
         while pred[0, path[-1]] < g.n_nodes:
             path.append(int(pred[0, path[-1]]))
@@ -275,7 +282,12 @@ class Engine:
         seconds = 0.0
         if share > 0:
             seconds = share * g.edge_tt[edge if f1 >= f0 else self.roads.bwd[road]]
-        return self.edge_piece(edge, f0, f1), g.edge_name[[edge]], np.array([seconds]), np.array([share * g.edge_len[edge]])
+        return (
+            self.edge_piece(edge, f0, f1),
+            g.edge_name[[edge]],
+            np.array([seconds]),
+            np.array([share * g.edge_len[edge]]),
+        )
 
     def _assemble(self, path: list[int], legs: list[tuple[np.ndarray, ...]], factor: float) -> Route:
         """Join legs into a Route: one LineString, totals, steps merged by street name."""
@@ -311,7 +323,7 @@ class Engine:
 
         return service_area(self, lons, lats, minutes, factor)
 
-    def unit_table(self) -> Any:
+    def unit_table(self) -> UnitTable:
         """Return an empty :class:`routing.units.UnitTable` bound to this engine."""
         from .units import UnitTable
 

@@ -17,6 +17,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import settings
+from ._errors import GraphSourceError
 from .compiled import CompiledGraph, compile_graph
 from .engine import Engine
 
@@ -99,7 +100,7 @@ def build_compiled(osm_path: Path | None = None, place: str | None = None, progr
     from . import graph as graph_mod
 
     if osm_path is None and place is None:
-        raise ValueError("give an OSM file or a place to fetch online")
+        raise GraphSourceError("give an OSM file or a place to fetch online")
     bar = tqdm(total=3, desc="build road graph", disable=not progress)
     bar.set_postfix_str("reading OSM")
     raw = graph_mod.graph_from_file(osm_path) if osm_path is not None else graph_mod.graph_from_place(place)

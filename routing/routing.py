@@ -122,7 +122,11 @@ def virtual_search(
         shape=(n + m, n + m),
     )
     out = dijkstra(
-        graph, directed=True, indices=np.arange(n, n + m), limit=limit, min_only=min_only,
+        graph,
+        directed=True,
+        indices=np.arange(n, n + m),
+        limit=limit,
+        min_only=min_only,
         return_predecessors=predecessors,
     )
     if not predecessors:

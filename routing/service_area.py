@@ -7,26 +7,34 @@ local metric projection, widened by the band, and the raster's boundary is
 polygonized: GEOS unions of thousands of buffered lines took seconds.  Roads,
 not convex hulls: a hull would claim rice fields and the far bank of the
 Brantas that no unit can reach in time.
+
+:func:`unreached_roads` is the other side of the same question: the roads no source reaches in time.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from scipy import ndimage
 
 from . import settings
 from ._geometry import cut_segments, raster_polygons
-from .compiled import concat_ranges
+from ._validate import speed_factor
+from .compiled import CompiledGraph, concat_ranges
 from .routing import end_costs
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 
 def service_area(
-    engine: Any,
-    lons: Any,
-    lats: Any,
+    engine: Engine,
+    lons: npt.ArrayLike,
+    lats: npt.ArrayLike,
     minutes: float,
     factor: float = 1.0,
     buffer_m: float = settings.SERVICE_AREA_BUFFER_M,
@@ -54,11 +62,14 @@ def service_area(
     shapely.Polygon or shapely.MultiPolygon
         Valid geometry in lon/lat; empty when the budget is zero.
     """
+    factor = speed_factor(factor)
     g = engine.graph
     budget = float(minutes) * 60.0 * factor  # in profile seconds
     if budget <= 0:
         return shapely.Polygon()
-    times = engine.travel_times_from(np.atleast_1d(lons), np.atleast_1d(lats), min_only=True, limit_s=minutes * 60.0, factor=factor)
+    times = engine.travel_times_from(
+        np.atleast_1d(lons), np.atleast_1d(lats), min_only=True, limit_s=minutes * 60.0, factor=factor
+    )
     times = times * factor
     t_tail = times[g.edge_u]
     reach = np.clip((budget - t_tail) / g.edge_tt, 0.0, 1.0)
@@ -99,3 +110,62 @@ def service_area(
     area = shapely.simplify(raster_polygons(mask, x0, y0, cell), cell / 2.0)
     area = shapely.transform(area, engine.projection.coords_to_lonlat)
     return area if area.is_valid else shapely.make_valid(area)
+
+
+@dataclass(frozen=True)
+class RoadGap:
+    """The roads beyond reach, and how much of the network they are.
+
+    Attributes
+    ----------
+    geometry : shapely.Geometry
+        The unreached roads, lon/lat rounded to 1e-5 degrees (line-merged).
+    gap_length_m, network_length_m : float
+        Length of the unreached roads and of the whole network, each road counted once.
+    gap_share : float
+        ``gap_length_m / network_length_m``.
+    """
+
+    geometry: shapely.Geometry
+    gap_length_m: float
+    network_length_m: float
+    gap_share: float
+
+
+def unreached_roads(graph: CompiledGraph, reached: npt.NDArray[np.bool_]) -> RoadGap:
+    """Return the roads whose two ends are both unreached.
+
+    Why: the dispatcher's gap layer draws the roads no available unit reaches within T. A road counts as
+    reached when either end is, so the gap errs on the side of fewer roads.
+
+    Parameters
+    ----------
+    graph
+        The compiled graph.
+    reached
+        One flag per node: reached in time (e.g. ``nearest seconds <= T``).
+
+    Returns
+    -------
+    RoadGap
+    """
+    g = graph
+    # A two-way road is two directed edges: keep one edge per pair of nodes.
+    pair = np.minimum(g.edge_u, g.edge_v).astype(np.int64) * g.n_nodes + np.maximum(g.edge_u, g.edge_v)
+    once = np.unique(pair, return_index=True)[1]
+    gap = once[~reached[g.edge_u[once]] & ~reached[g.edge_v[once]]]
+    in_gap = np.zeros(g.n_edges, dtype=bool)
+    in_gap[gap] = True
+    owner = np.repeat(np.arange(g.n_edges), np.diff(g.geom_ptr))  # the edge of every geometry vertex
+    keep = in_gap[owner]
+    lines = (
+        shapely.linestrings(
+            np.column_stack([g.geom_lon[keep], g.geom_lat[keep]]),
+            indices=np.unique(owner[keep], return_inverse=True)[1],
+        )
+        if len(gap)
+        else []
+    )
+    total, length = float(g.edge_len[once].sum()), float(g.edge_len[gap].sum())
+    merged = shapely.line_merge(shapely.multilinestrings(lines))
+    return RoadGap(shapely.set_precision(merged, 1e-5), length, total, length / total if total else 0.0)

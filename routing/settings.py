@@ -1,4 +1,4 @@
-"""All routing settings in one place: speed profile, unit speed factors, limits.
+"""All routing settings in one place: speed profile, limits, street-name prefixes.
 
 The speed profile is part of the cache key (see :data:`PROFILE_VERSION`): a graph
 compiled with other speeds must never be served from the cache, so the version
@@ -52,16 +52,6 @@ EXCLUDED_SERVICE: frozenset[str] = frozenset({"parking", "parking_aisle", "drive
 #: ``access=*`` values that close a way to motor traffic.
 EXCLUDED_ACCESS: frozenset[str] = frozenset({"no", "private"})
 
-#: Speed multipliers per named unit type.  The DB owns the unit-type table and may
-#: pass its own float instead; unknown names fall back to 1.0.
-UNIT_SPEED_FACTORS: dict[str, tuple[float, str]] = {
-    "default": (1.0, "the profile as is"),
-    "ambulance": (1.25, "under siren: traffic yields, but lanes are narrow and congested"),
-    "police": (1.25, "under siren, light vehicle"),
-    "rescue": (1.1, "BPBD rescue pickup under siren"),
-    "fire_truck": (0.85, "heavy Damkar truck: slow acceleration, cannot squeeze past traffic"),
-}
-
 #: Points farther than this from every road are flagged ``too_far`` by snapping.
 DEFAULT_MAX_SNAP_M: float = 2000.0
 
@@ -78,6 +68,9 @@ MIN_EDGE_SECONDS: float = 1e-3
 #: A snapped point closer than this (m) to an edge end is at that node, so it
 #: may leave or be reached through the node whatever the edge direction.
 AT_NODE_M: float = 0.01
+
+#: Road kinds that start Indonesian street names and that callers leave out or abbreviate ("Jl. Raya Gedeg").
+STREET_PREFIXES: tuple[str, ...] = ("jalan ", "jl ", "jln ", "gang ", "gg ")
 
 #: Default place for the opt-in online build.
 DEFAULT_PLACE: str = "Kabupaten Mojokerto, Jawa Timur, Indonesia"
@@ -97,28 +90,3 @@ def _profile_version() -> str:
 
 #: Cache key part for the profile: changes whenever a value above does.
 PROFILE_VERSION: str = _profile_version()
-
-
-def speed_factor(unit_type: str | float | None) -> float:
-    """Return the speed multiplier for a unit type name or an explicit factor.
-
-    Why: callers hold unit types from the database; routing only needs a number.
-
-    Parameters
-    ----------
-    unit_type
-        A float (used as is), a name in :data:`UNIT_SPEED_FACTORS`, or None.
-
-    Returns
-    -------
-    float
-        The factor by which speeds are multiplied (travel times divided); 1.0 for
-        None or unknown names.
-    """
-    if unit_type is None:
-        return 1.0
-    if isinstance(unit_type, (int, float)):
-        if unit_type <= 0:
-            raise ValueError(f"speed factor must be positive, got {unit_type}")
-        return float(unit_type)
-    return UNIT_SPEED_FACTORS.get(unit_type, UNIT_SPEED_FACTORS["default"])[0]

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import settings
+from ._validate import speed_factor
 from .distance import Snap
 from .routing import direct_costs, end_costs, tree_lengths, virtual_search
 
@@ -113,11 +113,11 @@ class UnitTable:
         lons, lats
             Positions, degrees.
         unit_types
-            Type names; they select a speed factor unless one is given.
+            Type names, to filter rankings by (:meth:`nearest`).
         available
             Bool or one bool per unit.
         speed_factors
-            Explicit factors overriding the type's.
+            One factor per unit (None: 1.0); the caller owns the unit types and their factors.
 
         Returns
         -------
@@ -126,7 +126,8 @@ class UnitTable:
         """
         m = len(unit_ids)
         types = list(unit_types) if unit_types is not None else [None] * m
-        factors = list(speed_factors) if speed_factors is not None else [None] * m
+        # checked before anything changes, so a bad factor leaves the table as it was
+        factors = [speed_factor(f) for f in (speed_factors if speed_factors is not None else [None] * m)]
         avail = np.broadcast_to(np.asarray(available, dtype=bool), (m,))
         snap = self.engine.snap(lons, lats)
         if m == 0:
@@ -146,7 +147,7 @@ class UnitTable:
         for i, s in enumerate(slots.tolist()):
             self._ids[s] = unit_ids[i]
             self._types[s] = types[i]
-            self._factor[s] = settings.speed_factor(factors[i] if factors[i] is not None else types[i])
+            self._factor[s] = factors[i]
         self._available[slots] = avail
         self._used[slots] = True
         self._snap.put(slots, snap)
@@ -181,9 +182,7 @@ class UnitTable:
         slot = self._slot[unit_id]
         return self._times[slot] / self._factor[slot]
 
-    def nearest(
-        self, lon: float, lat: float, types: list[str] | None = None, k: int | None = None
-    ) -> list[RankedUnit]:
+    def nearest(self, lon: float, lat: float, types: list[str] | None = None, k: int | None = None) -> list[RankedUnit]:
         """Rank available units by ETA to an incident.
 
         Why: the dispatcher's first question; answered from the maintained
@@ -230,4 +229,3 @@ class UnitTable:
             RankedUnit(self._ids[s], self._types[s], float(eta[i]), float(dist[i]))
             for i, s in zip(order.tolist(), cand[order].tolist())
         ]
-

@@ -11,12 +11,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from geo112.store import migrate
 from geo112.config import Settings, get_settings
-from geo112.store.db import get_engine, session_factory
 from geo112.ingest.boundaries import load_geography
+from geo112.ingest.fleet import load_demo
+from geo112.network import Network, RoutedFleet, load_network
+from geo112.store import migrate
+from geo112.store.db import get_engine, session_factory
 
-TEST_DATABASE_URL = os.environ.get("GEO112_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/geo112_test")
+TEST_DATABASE_URL = os.environ.get(
+    "GEO112_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/geo112_test"
+)
 
 
 def recreate_database(url: str) -> None:
@@ -24,7 +28,12 @@ def recreate_database(url: str) -> None:
     name = make_url(url).database
     admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
     migrate.create_database(url)
@@ -36,7 +45,6 @@ def loaded_database(suffix: str, data_dir: Path) -> str:
     It holds the geography, the stations, the demo fleet and one user per role (``test-<role>``,
     :data:`PASSWORD`), for tests that commit changes other tests must not see (fuzzing, load).
     """
-    from geo112.ingest.stations import load_demo
     from geo112.accounts.users import create_user
 
     url = make_url(TEST_DATABASE_URL)
@@ -54,7 +62,10 @@ def loaded_database(suffix: str, data_dir: Path) -> str:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings pointing at the test database and a per-session cache directory."""
-    return get_settings(database_url=TEST_DATABASE_URL, cache_dir=Path(os.environ.get("GEO112_TEST_CACHE_DIR", tmp_path_factory.mktemp("cache"))))
+    return get_settings(
+        database_url=TEST_DATABASE_URL,
+        cache_dir=Path(os.environ.get("GEO112_TEST_CACHE_DIR", tmp_path_factory.mktemp("cache"))),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +93,7 @@ def session(database: str) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(database: str, settings: Settings):  # noqa: ANN201 - flask.Flask
+def app(database: str, settings: Settings):
     """The web app on the test database."""
     from web import create_app
 
@@ -90,7 +101,7 @@ def app(database: str, settings: Settings):  # noqa: ANN201 - flask.Flask
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     """A test client of the web app."""
     return app.test_client()
 
@@ -111,13 +122,36 @@ def users(database: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def login(client, users: dict[str, str]):  # noqa: ANN001, ANN201
+def login(client, users: dict[str, str]):
     """Log the test client in as a role; returns the headers (CSRF token) for state-changing requests."""
 
     def _login(role: str) -> dict[str, str]:
-        response = client.post("/api/v1/auth/login", json={"username": users[role], "password": PASSWORD},
-                               headers={"X-CSRFToken": client.get("/api/v1/auth/csrf").get_json()["csrf_token"]})
+        response = client.post(
+            "/api/v1/auth/login",
+            json={"username": users[role], "password": PASSWORD},
+            headers={"X-CSRFToken": client.get("/api/v1/auth/csrf").get_json()["csrf_token"]},
+        )
         assert response.status_code == 200, response.get_json()
         return {"X-CSRFToken": response.get_json()["csrf_token"]}
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def network(settings: Settings) -> Network:
+    """The road network of the synthetic Mojokerto extract, built into the session's cache once."""
+    return load_network(settings.osm_path, settings.cache_dir)
+
+
+@pytest.fixture(scope="session")
+def fleet(network: Network) -> RoutedFleet:
+    """One routed fleet for the session, as one web worker holds it (synchronised per recommendation)."""
+    return RoutedFleet(network)
+
+
+@pytest.fixture(scope="session")
+def demo(database: str, settings: Settings) -> str:
+    """The test database with the stations and the demo fleet loaded (committed, once)."""
+    with session_factory(database).begin() as session:
+        load_demo(session, settings.data_dir)
+    return database

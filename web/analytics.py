@@ -18,8 +18,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from geo112.analytics import figures as analytics
-from geo112.errors import InvalidInput
 from geo112.analytics.history import WIB
+from geo112.errors import InvalidInput
 from web.api import PLAN
 from web.auth import require_role
 from web.db import get_session
@@ -98,11 +98,18 @@ def compliance() -> ResponseReturnValue:
 def heatmap() -> ResponseReturnValue:
     """Incident counts on a square grid of ``?cell_m=`` metres (default 1000)."""
     filters = _filters()
-    return _answer(filters, **analytics.heatmap(get_session(), filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)))
+    return _answer(
+        filters,
+        **analytics.heatmap(
+            get_session(), filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)
+        ),
+    )
 
 
 def _heatmap_rows(session: Session, filters: analytics.Filters) -> list[dict[str, Any]]:
-    cells = analytics.heatmap(session, filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M))["cells"]
+    cells = analytics.heatmap(
+        session, filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)
+    )["cells"]
     return [dict(zip(("south", "west", "north", "east"), c["bounds"]), count=c["count"]) for c in cells]
 
 
@@ -140,5 +147,6 @@ def export() -> ResponseReturnValue:
     for row in rows:
         writer.writerow({k: _cell(v) for k, v in row.items()} | {"includes_synthetic": included})
     name = f"geo112-{table}{'-synthetic' if included else ''}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

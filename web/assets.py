@@ -37,5 +37,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint; say so at start-up when ``npm ci`` has not been run."""
     missing = [name for name, folder in VENDOR.items() if not (vendor_dir(app) / folder).is_dir()]
     if missing:
-        app.logger.warning("web assets missing (%s): run `npm ci` in web/ (scripts/install.sh does)", ", ".join(missing))
+        app.logger.warning(
+            "web assets missing (%s): run `npm ci` in web/ (scripts/install.sh does)", ", ".join(missing)
+        )
     app.register_blueprint(bp)

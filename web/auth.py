@@ -16,9 +16,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
+from geo112.accounts.users import active_user, authenticate
 from geo112.errors import Forbidden, Geo112Error, InvalidInput
 from geo112.store.models import User
-from geo112.accounts.users import authenticate
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)
@@ -42,9 +42,7 @@ def current_user() -> User | None:
     """The logged-in user of this request, or None."""
     if "user" not in g:
         user_id = session.get("user_id")
-        g.user = get_session().get(User, user_id) if user_id is not None else None
-        if g.user is not None and not g.user.active:
-            g.user = None
+        g.user = active_user(get_session(), user_id) if user_id is not None else None
     return g.user
 
 
@@ -134,7 +132,11 @@ def csrf_token() -> ResponseReturnValue:
 def api_login() -> ResponseReturnValue:
     """Log in with JSON ``{"username", "password"}``; answers the user and a fresh CSRF token."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("username"), str)
+        or not isinstance(body.get("password"), str)
+    ):
         raise InvalidInput('send JSON {"username": "...", "password": "..."}')
     user = _login(body["username"], body["password"])
     if user is None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from geo112.dispatch import configuration
-from geo112.dispatch import schemas
-from geo112.store.models import Agency
+from geo112.dispatch import configuration, schemas
 from web.api import ADMIN, PLAN, READ, actor, blueprint, body, page, paginated
 from web.auth import require_role
 from web.db import get_session, settings
@@ -21,8 +18,9 @@ bp = blueprint("config_api")
 def stations() -> ResponseReturnValue:
     """Stations by code; filters ``agency``, ``kind``; paged."""
     limit, offset = page()
-    rows, total = configuration.list_stations(get_session(), request.args.get("agency"), request.args.get("kind"),
-                                              limit, offset)
+    rows, total = configuration.list_stations(
+        get_session(), request.args.get("agency"), request.args.get("kind"), limit, offset
+    )
     return jsonify(paginated([configuration.station_dict(s) for s in rows], total, limit, offset))
 
 
@@ -46,8 +44,7 @@ def station_position(station_id: int) -> ResponseReturnValue:
 @require_role(*READ)
 def agencies() -> ResponseReturnValue:
     """Every agency."""
-    rows = get_session().scalars(select(Agency).order_by(Agency.code))
-    return jsonify({"items": [{"code": a.code, "name": a.name} for a in rows]})
+    return jsonify({"items": configuration.list_agencies(get_session())})
 
 
 @bp.get("/unit-types")
@@ -84,5 +81,4 @@ def category_matrix() -> ResponseReturnValue:
 @require_role(*ADMIN)
 def set_category(category: str) -> ResponseReturnValue:
     """Replace the unit types one category needs (admin)."""
-    return jsonify(configuration.set_requirements(get_session(), category, body(schemas.CategoryRequirements),
-                                                  actor()))
+    return jsonify(configuration.set_requirements(get_session(), category, body(schemas.CategoryRequirements), actor()))

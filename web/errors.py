@@ -39,11 +39,13 @@ def database_error(exc: DBAPIError) -> ResponseReturnValue:
     # The log names the error's class only: its message may quote values (hide_parameters covers SQLAlchemy's).
     current_app.logger.warning("database error: %s", type(exc.orig).__name__)
     if isinstance(exc, OperationalError) or exc.connection_invalidated or "connection" in str(exc.orig).lower():
-        return error_response(503, "service_unavailable",
-                              "the database is unavailable; nothing was saved, retry shortly")
+        return error_response(
+            503, "service_unavailable", "the database is unavailable; nothing was saved, retry shortly"
+        )
     if isinstance(exc, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold
-        return error_response(400, "bad_request",
-                              "a value is out of range or holds characters the database cannot hold")
+        return error_response(
+            400, "bad_request", "a value is out of range or holds characters the database cannot hold"
+        )
     raise exc
 
 

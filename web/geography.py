@@ -6,9 +6,10 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from geo112.errors import InvalidInput
+from geo112.geography.coordinates import parse_lon_lat
+from geo112.geography.locate import locate
+from geo112.geography.search import search_desa
 from geo112.store.features import MAX_LIMIT, PROVIDERS
-from geo112.geography.areas import locate, search_desa
-from geo112.geography.coordinates import lon_lat
 from web.db import get_session, settings
 from web.params import float_arg, int_arg
 
@@ -18,7 +19,7 @@ bp = Blueprint("geography", __name__, url_prefix="/api/v1")
 @bp.get("/locate")
 def locate_point() -> ResponseReturnValue:
     """Desa, kecamatan and jurisdiction of ``?lat=&lon=``."""
-    lon, lat = lon_lat(request.args.get("lon"), request.args.get("lat"))
+    lon, lat = parse_lon_lat(request.args.get("lon"), request.args.get("lat"))
     return jsonify(locate(get_session(), lon, lat, settings().sliver_tolerance_m))
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from geo112.errors import ServiceUnavailable
+from geo112.store.db import ping
 from web.db import get_session
 from web.engine import fleet
 
@@ -28,7 +28,7 @@ def healthz() -> ResponseReturnValue:
 
 def _database() -> str:
     try:
-        get_session().execute(text("SELECT 1"))
+        ping(get_session())
     except DBAPIError as exc:
         return f"unavailable ({type(exc.orig).__name__})"
     return "ok"

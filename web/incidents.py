@@ -7,14 +7,10 @@ from datetime import datetime
 from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from geo112.store import audit
-from geo112.dispatch import assignments as dispatch
-from geo112.dispatch import incidents
-from geo112.dispatch import recommend
-from geo112.dispatch import responder
-from geo112.dispatch import schemas
-from geo112.errors import InvalidInput, ServiceUnavailable
+from geo112.dispatch import assignments, incidents, recommend, responder, schemas
 from geo112.dispatch.incidents import Snapper
+from geo112.errors import InvalidInput, ServiceUnavailable
+from geo112.store import audit
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import current_user, require_role
 from web.db import get_session, settings
@@ -28,7 +24,7 @@ bp = blueprint("incidents")
 def _snapper() -> Snapper | None:
     """The road snapper, or None while the network is unavailable: a call is recorded regardless."""
     try:
-        return fleet().snap_point
+        return fleet().network.snap_point
     except ServiceUnavailable as exc:
         current_app.logger.warning("incident recorded without a road point: %s", exc.detail)
         return None
@@ -73,9 +69,17 @@ def list_() -> ResponseReturnValue:
         raise InvalidInput("status must be open or closed")
     priority = int_arg("priority", 0, 1, 3) if "priority" in request.args else None
     rows, total = incidents.list_incidents(
-        get_session(), status=status, category=request.args.get("category"), priority=priority,
-        kecamatan=request.args.get("kecamatan"), handoff=flag_arg("handoff"), since=_time_arg("since"),
-        until=_time_arg("until"), limit=limit, offset=offset)
+        get_session(),
+        status=status,
+        category=request.args.get("category"),
+        priority=priority,
+        kecamatan=request.args.get("kecamatan"),
+        handoff=flag_arg("handoff"),
+        since=_time_arg("since"),
+        until=_time_arg("until"),
+        limit=limit,
+        offset=offset,
+    )
     return jsonify(paginated([_shown(incidents.incident_dict(i)) for i in rows], total, limit, offset))
 
 
@@ -92,8 +96,7 @@ def update(incident_id: int) -> ResponseReturnValue:
     """Edit an open incident (409 when closed)."""
     data = body(schemas.IncidentUpdate)
     snap = _snapper() if data.lon is not None else None
-    incident = incidents.update_incident(get_session(), incident_id, data, actor(), snap,
-                                         settings().sliver_tolerance_m)
+    incident = incidents.update_incident(get_session(), incident_id, data, actor(), snap, settings().sliver_tolerance_m)
     return jsonify(incidents.incident_dict(incident))
 
 
@@ -110,8 +113,10 @@ def close(incident_id: int) -> ResponseReturnValue:
 def timeline(incident_id: int) -> ResponseReturnValue:
     """Every audit event of the incident, in order."""
     incidents.get_incident(get_session(), incident_id)
-    events = [e | {"before": _shown(e["before"]), "after": _shown(e["after"])}
-              for e in audit.timeline(get_session(), incident_id)]
+    events = [
+        e | {"before": _shown(e["before"]), "after": _shown(e["after"])}
+        for e in audit.timeline(get_session(), incident_id)
+    ]
     return jsonify({"incident_id": incident_id, "events": events})
 
 
@@ -139,17 +144,19 @@ def recommendations(incident_id: int) -> ResponseReturnValue:
 def assignment_with_link(assignment) -> dict:  # noqa: ANN001 - geo112.models.Assignment
     """An assignment with a freshly signed responder link."""
     token, expires = responder.issue(current_app.config["SECRET_KEY"], assignment, settings().responder_link_ttl_s)
-    return {**dispatch.assignment_dict(assignment), "responder_url": url_for("responder.page", token=token,
-                                                                              _external=True),
-            "responder_expires_at": expires.isoformat()}
+    return {
+        **assignments.assignment_dict(assignment),
+        "responder_url": url_for("responder.page", token=token, _external=True),
+        "responder_expires_at": expires.isoformat(),
+    }
 
 
 @bp.get("/incidents/<int:incident_id>/assignments")
 @require_role(*READ)
-def assignments(incident_id: int) -> ResponseReturnValue:
+def list_assignments(incident_id: int) -> ResponseReturnValue:
     """The incident's assignments, oldest first."""
-    rows = dispatch.incident_assignments(get_session(), incident_id)
-    return jsonify({"items": [dispatch.assignment_dict(a) for a in rows]})
+    rows = assignments.incident_assignments(get_session(), incident_id)
+    return jsonify({"items": [assignments.assignment_dict(a) for a in rows]})
 
 
 @bp.post("/incidents/<int:incident_id>/assignments")
@@ -162,6 +169,7 @@ def assign(incident_id: int) -> ResponseReturnValue:
         eta = recommend.eta_of(session, fleet(), incident_id, data.unit_id)
     except ServiceUnavailable:
         eta = None  # assigning never waits for the road network; the ETA is then unknown
-    assignment = dispatch.assign(session, incident_id, data.unit_id, actor(), *(eta or (None, None)),
-                                 mutual_aid=data.mutual_aid)
+    assignment = assignments.assign(
+        session, incident_id, data.unit_id, actor(), *(eta or (None, None)), mutual_aid=data.mutual_aid
+    )
     return jsonify(assignment_with_link(assignment)), 201

@@ -30,7 +30,9 @@ class JsonFormatter(logging.Formatter):
         """Return the record as a JSON line."""
         entry: dict[str, object] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
         }
         if has_request_context() and "request_id" in g:
             entry["request_id"] = g.request_id
@@ -56,8 +58,15 @@ def _log_request(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
-    current_app.logger.info("request", extra={
-        "method": request.method, "path": log_path(), "status": response.status_code, "duration_ms": duration_ms})
+    current_app.logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": log_path(),
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+        },
+    )
     return response
 
 

@@ -37,14 +37,26 @@ class Overlay:
     shown: bool = True
 
 
-_BOUNDARIES = (Overlay("desa", "layer_desa"), Overlay("kecamatan", "layer_kecamatan"),
-               Overlay("enclave", "layer_enclave"))
+_BOUNDARIES = (
+    Overlay("desa", "layer_desa"),
+    Overlay("kecamatan", "layer_kecamatan"),
+    Overlay("enclave", "layer_enclave"),
+)
 MAPS: dict[str, tuple[Overlay, ...]] = {
-    "console": (*_BOUNDARIES, Overlay("gap", "layer_gap", shown=False), Overlay("incidents", "layer_incidents"),
-                Overlay("units", "layer_units"), Overlay("intake", "layer_intake")),
+    "console": (
+        *_BOUNDARIES,
+        Overlay("gap", "layer_gap", shown=False),
+        Overlay("incidents", "layer_incidents"),
+        Overlay("units", "layer_units"),
+        Overlay("intake", "layer_intake"),
+    ),
     "planner": (*_BOUNDARIES, Overlay("coverage", "layer_coverage"), Overlay("stations", "layer_stations")),
-    "responder": (*_BOUNDARIES, Overlay("route", "layer_route"), Overlay("incident", "layer_incident"),
-                  Overlay("unit", "layer_unit")),
+    "responder": (
+        *_BOUNDARIES,
+        Overlay("route", "layer_route"),
+        Overlay("incident", "layer_incident"),
+        Overlay("unit", "layer_unit"),
+    ),
     "analytics": (*_BOUNDARIES, Overlay("heat", "layer_heat")),
 }
 # Panes keep the stacking stable however layers are toggled: boundaries under analyses under markers.

@@ -10,9 +10,11 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from geo112.planning import schemas as pl
 from geo112.analytics.figures import MAX_CELL_M, MIN_CELL_M
 from geo112.dispatch import schemas as s
+from geo112.geography.coordinates import LAT_LIMIT, LON_LIMIT
+from geo112.planning import schemas as pl
+from geo112.planning.thresholds import MAX_MINUTES, MIN_MINUTES
 from web.api import ADMIN, DISPATCH, MAX_PAGE, PLAN, READ
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -24,64 +26,160 @@ COVERAGE = ("type", "minutes", "mode", "busy", "simplify")
 ANALYTICS = ("start", "end", "category", "include_synthetic")
 
 #: (method, path, summary, roles, request schema, response schema, success status, query parameters)
-OPERATIONS: list[tuple[str, str, str, tuple[str, ...], type[BaseModel] | None, type[BaseModel] | None, int,
-                       tuple[str, ...]]] = [
+OPERATIONS: list[
+    tuple[str, str, str, tuple[str, ...], type[BaseModel] | None, type[BaseModel] | None, int, tuple[str, ...]]
+] = [
     ("post", "/incidents", "Record an incident", DISPATCH, s.IncidentCreate, s.Incident, 201, ()),
-    ("get", "/incidents", "List incidents, newest first", READ, None, None, 200,
-     ("status", "category", "priority", "kecamatan", "handoff", "since", "until", *PAGED)),
+    (
+        "get",
+        "/incidents",
+        "List incidents, newest first",
+        READ,
+        None,
+        None,
+        200,
+        ("status", "category", "priority", "kecamatan", "handoff", "since", "until", *PAGED),
+    ),
     ("get", "/incidents/{incident_id}", "Read an incident", READ, None, s.Incident, 200, ()),
     ("patch", "/incidents/{incident_id}", "Edit an open incident", DISPATCH, s.IncidentUpdate, s.Incident, 200, ()),
-    ("post", "/incidents/{incident_id}/close", "Close with a disposition", DISPATCH, s.IncidentClose, s.Incident,
-     200, ()),
+    (
+        "post",
+        "/incidents/{incident_id}/close",
+        "Close with a disposition",
+        DISPATCH,
+        s.IncidentClose,
+        s.Incident,
+        200,
+        (),
+    ),
     ("get", "/incidents/{incident_id}/timeline", "The incident's audit events", READ, None, None, 200, ()),
-    ("get", "/incidents/{incident_id}/recommendations", "Nearest available units per required type", DISPATCH,
-     None, s.Recommendation, 200, ("k", "types")),
+    (
+        "get",
+        "/incidents/{incident_id}/recommendations",
+        "Nearest available units per required type",
+        DISPATCH,
+        None,
+        s.Recommendation,
+        200,
+        ("k", "types"),
+    ),
     ("get", "/incidents/{incident_id}/assignments", "The incident's assignments", READ, None, None, 200, ()),
-    ("post", "/incidents/{incident_id}/assignments", "Assign a unit (409 names the holding incident)", DISPATCH,
-     s.AssignmentCreate, s.Assignment, 201, ()),
+    (
+        "post",
+        "/incidents/{incident_id}/assignments",
+        "Assign a unit (409 names the holding incident)",
+        DISPATCH,
+        s.AssignmentCreate,
+        s.Assignment,
+        201,
+        (),
+    ),
     ("get", "/assignments/{assignment_id}", "Read an assignment", READ, None, s.Assignment, 200, ()),
-    ("post", "/assignments/{assignment_id}/link", "Issue a new responder link", DISPATCH, None, s.Assignment, 200,
-     ()),
+    ("post", "/assignments/{assignment_id}/link", "Issue a new responder link", DISPATCH, None, s.Assignment, 200, ()),
     ("get", "/units", "List units", READ, None, None, 200, ("type", "status", "agency", "station", *PAGED)),
     ("get", "/units/{unit_id}", "Read a unit", READ, None, s.Unit, 200, ()),
     ("post", "/units/{unit_id}/status", "Change a unit's status", DISPATCH, s.UnitStatusChange, s.Unit, 200, ()),
     ("post", "/units/{unit_id}/position", "Record an AVL position", DISPATCH, s.UnitPosition, s.Unit, 200, ()),
     ("get", "/stations", "List stations", READ, None, None, 200, ("agency", "kind", *PAGED)),
     ("get", "/stations/{station_id}", "Read a station", READ, None, s.Station, 200, ()),
-    ("put", "/stations/{station_id}/position", "Correct a station's position", PLAN, s.StationPosition, s.Station,
-     200, ()),
+    (
+        "put",
+        "/stations/{station_id}/position",
+        "Correct a station's position",
+        PLAN,
+        s.StationPosition,
+        s.Station,
+        200,
+        (),
+    ),
     ("get", "/agencies", "List agencies", READ, None, None, 200, ()),
     ("get", "/unit-types", "List unit types", READ, None, None, 200, ()),
     ("post", "/unit-types", "Add a unit type", ADMIN, s.UnitTypeCreate, None, 201, ()),
     ("patch", "/unit-types/{code}", "Change a unit type", ADMIN, s.UnitTypeUpdate, None, 200, ()),
     ("get", "/category-matrix", "Categories and the unit types they need", READ, None, None, 200, ()),
-    ("put", "/category-matrix/{category}", "Set the unit types a category needs", ADMIN, s.CategoryRequirements,
-     None, 200, ()),
+    (
+        "put",
+        "/category-matrix/{category}",
+        "Set the unit types a category needs",
+        ADMIN,
+        s.CategoryRequirements,
+        None,
+        200,
+        (),
+    ),
     ("get", "/locate", "Desa, kecamatan and jurisdiction of a point", PUBLIC, None, None, 200, ("lat", "lon")),
     ("get", "/desa", "Desa whose name matches, tolerant of spelling variants", PUBLIC, None, None, 200, ("q", "limit")),
-    *[("get", f"/{name}.geojson", f"The {name} polygons as GeoJSON", PUBLIC, None, None, 200,
-       ("simplify", *PAGED)) for name in ("desa", "kecamatan", "jurisdiction")],
-    *[("get", f"/coverage{path}", summary, roles, None, None, 200, COVERAGE) for path, summary, roles in (
-        ("/summary", "Coverage of a unit type at T, by kecamatan", PLAN),
-        ("/desa.geojson", "Desa choropleth of coverage (dispatchers: live only)", READ),
-        ("/gaps.geojson", "The area beyond T from every available unit (dispatchers: live only)", READ))],
-    ("post", "/coverage/whatif", "Coverage before and after hypothetical changes", PLAN, pl.WhatIfRequest, None, 200,
-     ()),
+    *[
+        ("get", f"/{name}.geojson", f"The {name} polygons as GeoJSON", PUBLIC, None, None, 200, ("simplify", *PAGED))
+        for name in ("desa", "kecamatan", "jurisdiction")
+    ],
+    *[
+        ("get", f"/coverage{path}", summary, roles, None, None, 200, COVERAGE)
+        for path, summary, roles in (
+            ("/summary", "Coverage of a unit type at T, by kecamatan", PLAN),
+            ("/desa.geojson", "Desa choropleth of coverage (dispatchers: live only)", READ),
+            ("/gaps.geojson", "The area beyond T from every available unit (dispatchers: live only)", READ),
+        )
+    ],
+    (
+        "post",
+        "/coverage/whatif",
+        "Coverage before and after hypothetical changes",
+        PLAN,
+        pl.WhatIfRequest,
+        None,
+        200,
+        (),
+    ),
     ("post", "/coverage/siting", "Best new posts by MCLP or p-median", PLAN, pl.SitingRequest, None, 200, ()),
-    *[("get", f"/coverage/export.{fmt}", f"Coverage by desa and kecamatan as {fmt}", PLAN, None, None, 200, COVERAGE)
-      for fmt in ("csv", "geojson", "gpkg")],
+    *[
+        ("get", f"/coverage/export.{fmt}", f"Coverage by desa and kecamatan as {fmt}", PLAN, None, None, 200, COVERAGE)
+        for fmt in ("csv", "geojson", "gpkg")
+    ],
     ("get", "/coverage/thresholds", "Coverage thresholds per unit type", READ, None, None, 200, ()),
     ("put", "/coverage/thresholds/{code}", "Set a unit type's thresholds", ADMIN, pl.ThresholdUpdate, None, 200, ()),
     ("get", "/analytics/summary", "Incidents the filters select", PLAN, None, None, 200, ANALYTICS),
-    ("get", "/analytics/counts", "Incident counts by desa, kecamatan or category", PLAN, None, None, 200,
-     (*ANALYTICS, "by")),
-    ("get", "/analytics/intervals", "Response intervals: median and 90th percentile", PLAN, None, None, 200,
-     (*ANALYTICS, "by")),
-    ("get", "/analytics/compliance", "Share of incidents reached within each threshold", PLAN, None, None, 200,
-     ANALYTICS),
+    (
+        "get",
+        "/analytics/counts",
+        "Incident counts by desa, kecamatan or category",
+        PLAN,
+        None,
+        None,
+        200,
+        (*ANALYTICS, "by"),
+    ),
+    (
+        "get",
+        "/analytics/intervals",
+        "Response intervals: median and 90th percentile",
+        PLAN,
+        None,
+        None,
+        200,
+        (*ANALYTICS, "by"),
+    ),
+    (
+        "get",
+        "/analytics/compliance",
+        "Share of incidents reached within each threshold",
+        PLAN,
+        None,
+        None,
+        200,
+        ANALYTICS,
+    ),
     ("get", "/analytics/heatmap", "Incidents on a grid", PLAN, None, None, 200, (*ANALYTICS, "cell_m")),
-    ("get", "/analytics/export.csv", "An analytics table as CSV (no caller data)", PLAN, None, None, 200,
-     (*ANALYTICS, "table")),
+    (
+        "get",
+        "/analytics/export.csv",
+        "An analytics table as CSV (no caller data)",
+        PLAN,
+        None,
+        None,
+        200,
+        (*ANALYTICS, "table"),
+    ),
 ]
 #: Schemas of the query parameters (any other is a string), so clients and fuzzers know what is accepted.
 QUERY: dict[str, dict[str, Any]] = {
@@ -94,13 +192,17 @@ QUERY: dict[str, dict[str, Any]] = {
     "since": {"type": "string", "format": "date-time"},
     "until": {"type": "string", "format": "date-time"},
     "types": {"type": "string", "description": "unit type codes separated by commas"},
-    "lat": {"type": "number", "minimum": -90, "maximum": 90},
-    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+    "lat": {"type": "number", "minimum": -LAT_LIMIT, "maximum": LAT_LIMIT},
+    "lon": {"type": "number", "minimum": -LON_LIMIT, "maximum": LON_LIMIT},
     "simplify": {"type": "number", "minimum": 0, "maximum": 500, "description": "metres (geography: up to 5000)"},
-    "minutes": {"type": "number", "minimum": 0.5, "maximum": 120},
+    "minutes": {"type": "number", "minimum": MIN_MINUTES, "maximum": MAX_MINUTES},
     "mode": {"type": "string", "enum": ["live", "stations"]},
-    "busy": {"type": "number", "minimum": 0, "maximum": 0.99,
-             "description": "busy fraction for MEXCLP; default measured from the incident history, else 0.2"},
+    "busy": {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 0.99,
+        "description": "busy fraction for MEXCLP; default measured from the incident history, else 0.2",
+    },
     "type": {"type": "string", "description": "unit type code, e.g. fire_truck"},
     "start": {"type": "string", "format": "date"},
     "end": {"type": "string", "format": "date"},
@@ -108,9 +210,17 @@ QUERY: dict[str, dict[str, Any]] = {
     "cell_m": {"type": "number", "minimum": MIN_CELL_M, "maximum": MAX_CELL_M},
 }
 PATH: dict[str, dict[str, Any]] = {"code": {"type": "string"}, "category": {"type": "string"}}
-ERRORS = {"400": "malformed request", "401": "not logged in", "403": "role not allowed", "404": "not found",
-          "409": "conflict with the current state", "413": "request body over 1 MiB", "422": "invalid fields",
-          "429": "too many requests", "503": "road network or database unavailable"}
+ERRORS = {
+    "400": "malformed request",
+    "401": "not logged in",
+    "403": "role not allowed",
+    "404": "not found",
+    "409": "conflict with the current state",
+    "413": "request body over 1 MiB",
+    "422": "invalid fields",
+    "429": "too many requests",
+    "503": "road network or database unavailable",
+}
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -121,17 +231,33 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def _operation(summary: str, roles: tuple[str, ...], request: type[BaseModel] | None,
-               response: type[BaseModel] | None, status: int, query: tuple[str, ...], path: str) -> dict[str, Any]:
-    params = [{"name": p, "in": "path", "required": True,
-               "schema": PATH.get(p, {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})}
-              for p in _PARAM.findall(path)]
+def _operation(
+    summary: str,
+    roles: tuple[str, ...],
+    request: type[BaseModel] | None,
+    response: type[BaseModel] | None,
+    status: int,
+    query: tuple[str, ...],
+    path: str,
+) -> dict[str, Any]:
+    params = [
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": PATH.get(p, {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}),
+        }
+        for p in _PARAM.findall(path)
+    ]
     params += [{"name": q, "in": "query", "required": False, "schema": QUERY.get(q, {"type": "string"})} for q in query]
     op: dict[str, Any] = {
-        "summary": summary, "parameters": params,
+        "summary": summary,
+        "parameters": params,
         "description": f"Roles: {', '.join((*roles, 'admin'))}." if roles else "Public: no login.",
-        "responses": {str(status): {"description": "success", **(_json(_ref(response)) if response else {})},
-                      **{code: {"description": text, **_json(_ref(s.Error))} for code, text in ERRORS.items()}},
+        "responses": {
+            str(status): {"description": "success", **(_json(_ref(response)) if response else {})},
+            **{code: {"description": text, **_json(_ref(s.Error))} for code, text in ERRORS.items()},
+        },
     }
     if request is not None:
         op["requestBody"] = {"required": True, **_json(_ref(request))}
@@ -141,15 +267,24 @@ def _operation(summary: str, roles: tuple[str, ...], request: type[BaseModel] | 
 def document() -> dict[str, Any]:
     """Return the OpenAPI document; schemas come from :mod:`geo112.schemas` via ``model_json_schema``."""
     requests = (*s.REQUESTS, pl.WhatIfRequest, pl.SitingRequest, pl.ThresholdUpdate)
-    _, top = models_json_schema([(m, "validation") for m in requests] + [(m, "serialization") for m in s.RESPONSES],
-                                ref_template="#/components/schemas/{model}")
+    _, top = models_json_schema(
+        [(m, "validation") for m in requests] + [(m, "serialization") for m in s.RESPONSES],
+        ref_template="#/components/schemas/{model}",
+    )
     paths: dict[str, dict[str, Any]] = {}
     for method, path, summary, roles, request, response, status, query in OPERATIONS:
         paths.setdefault(path, {})[method] = _operation(summary, roles, request, response, status, query, path)
-    return {"openapi": "3.1.0",
-            "info": {"title": "geo112 API", "version": "1",
-                     "description": "Call Center 112 Kabupaten Mojokerto. Errors are {error, detail}."},
-            "servers": [{"url": "/api/v1"}], "paths": paths, "components": {"schemas": top["$defs"]}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "geo112 API",
+            "version": "1",
+            "description": "Call Center 112 Kabupaten Mojokerto. Errors are {error, detail}.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {"schemas": top["$defs"]},
+    }
 
 
 @bp.get("/openapi.json")

@@ -13,10 +13,9 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 from flask.typing import ResponseReturnValue
 
 from geo112.dispatch import responder
-from geo112.errors import ServiceUnavailable
-from geo112.store.models import Assignment, UnitType
 from geo112.dispatch.schemas import ResponderStatus
-from geo112.dispatch.units import lon_lat
+from geo112.errors import ServiceUnavailable
+from geo112.store.models import Assignment
 from web.api import blueprint, body
 from web.auth import csrf
 from web.db import get_session
@@ -28,18 +27,12 @@ csrf.exempt(bp)
 
 def _route(assignment: Assignment) -> dict[str, Any] | None:
     """The route from the unit to the incident as GeoJSON, or None when it cannot be had now."""
-    session = get_session()
-    origin = lon_lat(assignment.unit.geom)
-    incident = assignment.incident
-    target = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
-    if origin is None:
-        return None
     try:
-        factor = session.get(UnitType, assignment.unit.unit_type_code).speed_factor
-        return fleet().route(origin, target, factor).to_geojson()
-    except (ServiceUnavailable, ValueError) as exc:
-        current_app.logger.warning("no route for assignment %s: %s", assignment.id, exc)
+        network = fleet().network
+    except ServiceUnavailable as exc:
+        current_app.logger.warning("no route for assignment %s: %s", assignment.id, exc.detail)
         return None
+    return responder.route(assignment, network)
 
 
 def _wants_json() -> bool:
@@ -68,4 +61,3 @@ def press(token: str) -> ResponseReturnValue:
     if from_form:
         return redirect(url_for(".page", token=token), 303)
     return jsonify(responder.view(session, assignment, None))
-

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     # Flask's defaults are present keys (SameSite None, Secure off): set them unless a config chose otherwise.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = (app.config.get("SESSION_COOKIE_SECURE")
-                                           or os.environ.get("GEO112_SECURE_COOKIES", "") == "1")
+    app.config["SESSION_COOKIE_SECURE"] = (
+        app.config.get("SESSION_COOKIE_SECURE") or os.environ.get("GEO112_SECURE_COOKIES", "") == "1"
+    )
     app.after_request(_headers)

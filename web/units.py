@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
-from geo112.dispatch import assignments as dispatch
-from geo112.dispatch import schemas
-from geo112.dispatch import units
-from geo112.errors import NotFound
-from geo112.store.models import Assignment
+from geo112.dispatch import assignments, schemas, units
+from geo112.store.db import database_now
+from geo112.store.models import Unit
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import require_role
 from web.db import get_session, settings
 from web.engine import loaded_fleet
-from web.params import int_arg
 from web.incidents import assignment_with_link
+from web.params import int_arg
 
 bp = blueprint("units")
 
 
-def _unit_json(unit) -> dict:  # noqa: ANN001 - geo112.models.Unit
+def _unit_json(unit: Unit) -> dict:
     session = get_session()
-    now = session.scalar(select(func.now()))
+    now = database_now(session)
     return units.unit_dict(unit, now, settings().avl_stale_s, units.active_assignment(session, unit.id))
 
 
@@ -34,9 +31,16 @@ def list_() -> ResponseReturnValue:
     limit, offset = page()
     station = int_arg("station", 0, 1, 10**9) if "station" in request.args else None
     session = get_session()
-    rows, total = units.list_units(session, request.args.get("type"), request.args.get("status"),
-                                   request.args.get("agency"), station, limit, offset)
-    now = session.scalar(select(func.now()))
+    rows, total = units.list_units(
+        session,
+        request.args.get("type"),
+        request.args.get("status"),
+        request.args.get("agency"),
+        station,
+        limit,
+        offset,
+    )
+    now = database_now(session)
     items = [units.unit_dict(u, now, settings().avl_stale_s, a) for u, a in rows]
     return jsonify(paginated(items, total, limit, offset))
 
@@ -53,7 +57,7 @@ def read(unit_id: int) -> ResponseReturnValue:
 def status(unit_id: int) -> ResponseReturnValue:
     """Move a unit through the state machine (409 with ``allowed`` when the transition is not)."""
     data = body(schemas.UnitStatusChange)
-    return jsonify(_unit_json(dispatch.change_status(get_session(), unit_id, data.status, actor(), data.note)))
+    return jsonify(_unit_json(assignments.change_status(get_session(), unit_id, data.status, actor(), data.note)))
 
 
 @bp.post("/units/<int:unit_id>/position")
@@ -69,22 +73,15 @@ def position(unit_id: int) -> ResponseReturnValue:
     return jsonify(_unit_json(unit))
 
 
-def _assignment(assignment_id: int) -> Assignment:
-    assignment = get_session().get(Assignment, assignment_id)
-    if assignment is None:
-        raise NotFound(f"no assignment {assignment_id}")
-    return assignment
-
-
 @bp.get("/assignments/<int:assignment_id>")
 @require_role(*READ)
 def assignment(assignment_id: int) -> ResponseReturnValue:
     """One assignment."""
-    return jsonify(dispatch.assignment_dict(_assignment(assignment_id)))
+    return jsonify(assignments.assignment_dict(assignments.get_assignment(get_session(), assignment_id)))
 
 
 @bp.post("/assignments/<int:assignment_id>/link")
 @require_role(*DISPATCH)
 def link(assignment_id: int) -> ResponseReturnValue:
     """A new responder link for an assignment (e.g. when the first one expired)."""
-    return jsonify(assignment_with_link(_assignment(assignment_id)))
+    return jsonify(assignment_with_link(assignments.get_assignment(get_session(), assignment_id)))

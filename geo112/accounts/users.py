@@ -37,7 +37,12 @@ def create_user(session: Session, username: str, password: str, role: str, displ
         raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} exists already")
-    user = User(username=username, display_name=display_name or username, password_hash=generate_password_hash(password), role=role)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=generate_password_hash(password),
+        role=role,
+    )
     session.add(user)
     session.flush()
     return user
@@ -59,3 +64,9 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def active_user(session: Session, user_id: int) -> User | None:
+    """The user with this id, or None when there is none or the account is disabled."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None

@@ -18,12 +18,11 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from geo112.store.audit import jsonable
-from geo112.errors import InvalidInput, Unprocessable
 from geo112.dispatch.incidents import INTERVALS as PHASE_INTERVALS
+from geo112.errors import InvalidInput, Unprocessable
+from geo112.planning.thresholds import Threshold, configured_thresholds
+from geo112.store.audit import jsonable
 from geo112.store.models import Assignment, Desa, Incident, IncidentCategory, Kecamatan, Unit
-from geo112.planning.thresholds import configured_thresholds
-from geo112.planning.thresholds import Threshold
 
 #: Intervals reported (name, from phase, to phase): the dispatch record's, plus dispatched → on scene.
 INTERVALS = (*PHASE_INTERVALS[:3], ("dispatch_to_scene", "dispatched", "on_scene"), *PHASE_INTERVALS[3:])
@@ -96,21 +95,35 @@ def summary(session: Session, filters: Filters) -> dict[str, Any]:
     """
     selected = and_(true(), *filters.clauses())
     row = session.execute(
-        select(func.count().filter(selected), func.count().filter(Incident.synthetic),
-               func.min(Incident.received_at).filter(selected), func.max(Incident.received_at).filter(selected))
-        .where(*replace(filters, include_synthetic=True).clauses())
+        select(
+            func.count().filter(selected),
+            func.count().filter(Incident.synthetic),
+            func.min(Incident.received_at).filter(selected),
+            func.max(Incident.received_at).filter(selected),
+        ).where(*replace(filters, include_synthetic=True).clauses())
     ).one()
     incidents, synthetic_available, first, last = row
     synthetic = synthetic_available if filters.include_synthetic else 0
-    return {"incidents": incidents, "synthetic": synthetic, "real": incidents - synthetic,
-            "synthetic_available": synthetic_available, "synthetic_included": synthetic > 0,
-            "first_received_at": jsonable(first), "last_received_at": jsonable(last), "filters": filter_dict(filters)}
+    return {
+        "incidents": incidents,
+        "synthetic": synthetic,
+        "real": incidents - synthetic,
+        "synthetic_available": synthetic_available,
+        "synthetic_included": synthetic > 0,
+        "first_received_at": jsonable(first),
+        "last_received_at": jsonable(last),
+        "filters": filter_dict(filters),
+    }
 
 
 def filter_dict(filters: Filters) -> dict[str, Any]:
     """The filters as JSON-safe data, echoed in every answer."""
-    return {"since": jsonable(filters.since), "until": jsonable(filters.until), "category": filters.category,
-            "include_synthetic": filters.include_synthetic}
+    return {
+        "since": jsonable(filters.since),
+        "until": jsonable(filters.until),
+        "category": filters.category,
+        "include_synthetic": filters.include_synthetic,
+    }
 
 
 def counts(session: Session, by: str, filters: Filters) -> list[dict[str, Any]]:
@@ -140,8 +153,11 @@ def counts(session: Session, by: str, filters: Filters) -> list[dict[str, Any]]:
         raise InvalidInput(f"by must be one of {', '.join(COUNT_BY)}, got {by[:40]!r}")
     if by == "desa":
         keys = (Incident.desa_code, Desa.name, Kecamatan.name)
-        query = select(*keys).outerjoin(Desa, Desa.code == Incident.desa_code).outerjoin(
-            Kecamatan, Kecamatan.code == Desa.kecamatan_code)
+        query = (
+            select(*keys)
+            .outerjoin(Desa, Desa.code == Incident.desa_code)
+            .outerjoin(Kecamatan, Kecamatan.code == Desa.kecamatan_code)
+        )
     elif by == "kecamatan":
         keys = (Incident.kecamatan_code, Kecamatan.name)
         query = select(*keys).outerjoin(Kecamatan, Kecamatan.code == Incident.kecamatan_code)
@@ -150,8 +166,10 @@ def counts(session: Session, by: str, filters: Filters) -> list[dict[str, Any]]:
         query = select(*keys).join(IncidentCategory)
     n = func.count().label("n")
     rows = session.execute(
-        query.add_columns(n, func.count().filter(Incident.synthetic)).where(*filters.clauses())
-        .group_by(*keys).order_by(n.desc(), keys[0])
+        query.add_columns(n, func.count().filter(Incident.synthetic))
+        .where(*filters.clauses())
+        .group_by(*keys)
+        .order_by(n.desc(), keys[0])
     ).all()
     out = []
     for row in rows:
@@ -167,8 +185,7 @@ def _group_column(by: str | None) -> ColumnElement[Any]:
         return literal("all")
     if by not in INTERVAL_BY:
         raise InvalidInput(f"by must be one of {', '.join(INTERVAL_BY)}, got {by[:40]!r}")
-    return {"category": Incident.category_code, "kecamatan": Incident.kecamatan_code,
-            "priority": Incident.priority}[by]
+    return {"category": Incident.category_code, "kecamatan": Incident.kecamatan_code, "priority": Incident.priority}[by]
 
 
 def intervals(session: Session, filters: Filters, by: str | None = None) -> list[dict[str, Any]]:
@@ -195,22 +212,34 @@ def intervals(session: Session, filters: Filters, by: str | None = None) -> list
     columns = []
     for name, a, b in INTERVALS:
         x = _seconds(getattr(Incident, f"{b}_at"), getattr(Incident, f"{a}_at"))
-        columns += [func.count(x).label(f"{name}_n"),
-                    func.percentile_cont(0.5).within_group(x).label(f"{name}_median"),
-                    func.percentile_cont(0.9).within_group(x).label(f"{name}_p90"),
-                    func.avg(x).label(f"{name}_mean")]
+        columns += [
+            func.count(x).label(f"{name}_n"),
+            func.percentile_cont(0.5).within_group(x).label(f"{name}_median"),
+            func.percentile_cont(0.9).within_group(x).label(f"{name}_p90"),
+            func.avg(x).label(f"{name}_mean"),
+        ]
     rows = session.execute(select(group, *columns).where(*filters.clauses()).group_by(group).order_by(group)).all()
-    return [{"interval": name, "from": a, "to": b, "group": row.group, "n": row._mapping[f"{name}_n"],
-             **{f"{s}_s": _num(row._mapping[f"{name}_{s}"]) for s in ("median", "p90", "mean")}}
-            for row in rows for name, a, b in INTERVALS]
+    return [
+        {
+            "interval": name,
+            "from": a,
+            "to": b,
+            "group": row.group,
+            "n": row._mapping[f"{name}_n"],
+            **{f"{s}_s": _num(row._mapping[f"{name}_{s}"]) for s in ("median", "p90", "mean")},
+        }
+        for row in rows
+        for name, a, b in INTERVALS
+    ]
 
 
 def _num(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def compliance(session: Session, filters: Filters,
-               by_type: Mapping[str, tuple[Threshold, ...]] | None = None) -> list[dict[str, Any]]:
+def compliance(
+    session: Session, filters: Filters, by_type: Mapping[str, tuple[Threshold, ...]] | None = None
+) -> list[dict[str, Any]]:
     """Return, per unit type and threshold T, the share of incidents whose first unit of the type arrived in T.
 
     For each incident, the first unit of a type to reach the scene is its first arrival; it is measured
@@ -237,28 +266,51 @@ def compliance(session: Session, filters: Filters,
     if not listed:
         return []
     first = (
-        select(Unit.unit_type_code.label("unit_type"), Assignment.incident_id,
-               func.min(Assignment.on_scene_at).label("on_scene_at"),
-               _seconds(func.min(Assignment.on_scene_at), Incident.received_at).label("response_s"),
-               func.array_agg(aggregate_order_by(
-                   _seconds(Assignment.on_scene_at, func.coalesce(Assignment.en_route_at, Assignment.assigned_at)),
-                   Assignment.on_scene_at))[1].label("travel_s"))
-        .join(Unit, Unit.id == Assignment.unit_id).join(Incident, Incident.id == Assignment.incident_id)
+        select(
+            Unit.unit_type_code.label("unit_type"),
+            Assignment.incident_id,
+            func.min(Assignment.on_scene_at).label("on_scene_at"),
+            _seconds(func.min(Assignment.on_scene_at), Incident.received_at).label("response_s"),
+            func.array_agg(
+                aggregate_order_by(
+                    _seconds(Assignment.on_scene_at, func.coalesce(Assignment.en_route_at, Assignment.assigned_at)),
+                    Assignment.on_scene_at,
+                )
+            )[1].label("travel_s"),
+        )
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .join(Incident, Incident.id == Assignment.incident_id)
         .where(Assignment.on_scene_at.is_not(None), *filters.clauses())
         .group_by(Unit.unit_type_code, Assignment.incident_id, Incident.received_at)
     ).subquery()
-    th = values(column("unit_type", String), column("minutes", Float), column("label", String),
-                name="th").data(listed)
+    th = values(column("unit_type", String), column("minutes", Float), column("label", String), name="th").data(listed)
     limit = th.c.minutes * 60
     rows = session.execute(
-        select(th.c.unit_type, th.c.minutes, th.c.label, func.count(first.c.incident_id),
-               func.count().filter(first.c.travel_s <= limit), func.count().filter(first.c.response_s <= limit))
+        select(
+            th.c.unit_type,
+            th.c.minutes,
+            th.c.label,
+            func.count(first.c.incident_id),
+            func.count().filter(first.c.travel_s <= limit),
+            func.count().filter(first.c.response_s <= limit),
+        )
         .select_from(th.outerjoin(first, first.c.unit_type == th.c.unit_type))
-        .group_by(th.c.unit_type, th.c.minutes, th.c.label).order_by(th.c.unit_type, th.c.minutes)
+        .group_by(th.c.unit_type, th.c.minutes, th.c.label)
+        .order_by(th.c.unit_type, th.c.minutes)
     ).all()
-    return [{"unit_type": t, "minutes": m, "label": label, "n": n, "travel_within": tw,
-             "travel_share": tw / n if n else None, "response_within": rw, "response_share": rw / n if n else None}
-            for t, m, label, n, tw, rw in rows]
+    return [
+        {
+            "unit_type": t,
+            "minutes": m,
+            "label": label,
+            "n": n,
+            "travel_within": tw,
+            "travel_share": tw / n if n else None,
+            "response_within": rw,
+            "response_share": rw / n if n else None,
+        }
+        for t, m, label, n, tw, rw in rows
+    ]
 
 
 def heatmap(session: Session, filters: Filters, cell_m: float = 1000.0) -> dict[str, Any]:
@@ -284,9 +336,9 @@ def heatmap(session: Session, filters: Filters, cell_m: float = 1000.0) -> dict[
     grid = select(cell, func.count().label("n")).where(*filters.clauses()).group_by(cell).subquery()
     box = func.ST_Transform(func.ST_Expand(grid.c.cell, cell_m / 2), 4326)
     rows = session.execute(
-        select(func.ST_YMin(box), func.ST_XMin(box), func.ST_YMax(box), func.ST_XMax(box), grid.c.n)
-        .order_by(grid.c.n.desc(), func.ST_X(grid.c.cell), func.ST_Y(grid.c.cell))
+        select(func.ST_YMin(box), func.ST_XMin(box), func.ST_YMax(box), func.ST_XMax(box), grid.c.n).order_by(
+            grid.c.n.desc(), func.ST_X(grid.c.cell), func.ST_Y(grid.c.cell)
+        )
     ).all()
     cells = [{"bounds": [round(v, 6) for v in row[:4]], "count": row[4]} for row in rows]
     return {"cell_m": cell_m, "max": max((c["count"] for c in cells), default=0), "cells": cells}
-

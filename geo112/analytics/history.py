@@ -30,11 +30,13 @@ import numpy.typing as npt
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from geo112.store import audit
-from geo112.planning.coverage.service import sources, times_from
 from geo112.errors import Conflict, InvalidInput
-from geo112.store.models import Assignment, CategoryRequirement, Desa, Event, Incident, IncidentCategory
+from geo112.network import Network
+from geo112.planning.coverage.service import sources, times_from
 from geo112.planning.desa_index import desa_index
+from geo112.store import audit
+from geo112.store.geometry import point
+from geo112.store.models import Assignment, CategoryRequirement, Desa, Event, Incident, IncidentCategory
 from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import read_rows
 
@@ -158,8 +160,10 @@ def _lognormal(rng: np.random.Generator, median: npt.ArrayLike, sigma: float, si
 
 def _desa_weights(session: Session, codes: list[str]) -> tuple[npt.NDArray[np.float64], bool]:
     """Population per desa when every desa has one, else area; and whether it is population."""
-    rows = {r.code: (r.population, r.area_km2)
-            for r in session.execute(select(Desa.code, Desa.population, Desa.area_km2).where(Desa.code.in_(codes)))}
+    rows = {
+        r.code: (r.population, r.area_km2)
+        for r in session.execute(select(Desa.code, Desa.population, Desa.area_km2).where(Desa.code.in_(codes)))
+    }
     by_population = all(rows[c][0] is not None for c in codes)
     return np.array([float(rows[c][0 if by_population else 1]) for c in codes]), by_population
 
@@ -173,8 +177,16 @@ def _replace_previous(session: Session) -> int:
     return session.execute(delete(Incident).where(Incident.synthetic)).rowcount
 
 
-def generate_history(session: Session, engine: Any, n: int, seed: int, start: date, end: date,
-                     data_dir: Path, delays: Delays | None = None) -> HistoryReport:
+def generate_history(
+    session: Session,
+    network: Network,
+    n: int,
+    seed: int,
+    start: date,
+    end: date,
+    data_dir: Path,
+    delays: Delays | None = None,
+) -> HistoryReport:
     """Replace the synthetic incident history with ``n`` incidents drawn from ``seed``.
 
     The same seed, period and data give the same incidents (categories, places, times, units); real
@@ -184,8 +196,8 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
     ----------
     session
         Session on the database with geography, stations and fleet loaded; the caller commits.
-    engine
-        The routing engine (:func:`geo112.network.load_engine`) of the road network.
+    network
+        The road network (:func:`geo112.network.network_for`).
     n
         Number of incidents.
     seed
@@ -222,7 +234,7 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
     shares = np.array([mix[c] for c in codes])
     category = rng.choice(len(codes), size=n, p=shares / shares.sum())
 
-    desa = desa_index(session, engine)
+    desa = desa_index(session, network)
     weight, by_population = _desa_weights(session, desa.codes)
     nodes_in = desa.node_counts
     weight[nodes_in == 0] = 0.0
@@ -232,19 +244,19 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
     node = order[first[where] + (rng.random(n) * nodes_in[where]).astype(np.int_)]
 
     days = (end - start).days
-    offset = (rng.integers(0, days, n) * 86400 + rng.choice(24, size=n, p=hourly_profile()) * 3600
-              + rng.random(n) * 3600)
+    offset = rng.integers(0, days, n) * 86400 + rng.choice(24, size=n, p=hourly_profile()) * 3600 + rng.random(n) * 3600
     priority = np.array([categories[codes[c]].default_priority for c in category])
     dispatch = offset + _lognormal(rng, [delays.call_to_dispatch_s[p] for p in priority], delays.sigma, n)
 
     needs: dict[str, list[tuple[str, int]]] = {}
-    for req in session.scalars(select(CategoryRequirement).where(~CategoryRequirement.optional)
-                               .order_by(CategoryRequirement.unit_type_code)):
+    for req in session.scalars(
+        select(CategoryRequirement).where(~CategoryRequirement.optional).order_by(CategoryRequirement.unit_type_code)
+    ):
         needs.setdefault(req.category_code, []).append((req.unit_type_code, req.count))
     assignments: list[dict[str, Any]] = []  # incident index, unit, ETA, phase offsets
     for unit_type in sorted({t for c in codes for t, _ in needs.get(c, [])}):
         fleet = sources(session, unit_type, "stations")
-        units, times = fleet.unit_id.tolist(), times_from(engine, fleet.lon, fleet.lat, fleet.factor)
+        units, times = fleet.unit_id.tolist(), times_from(network, fleet.lon, fleet.lat, fleet.factor)
         for i in np.flatnonzero([any(t == unit_type for t, _ in needs.get(codes[c], [])) for c in category]):
             count = dict(needs[codes[category[i]]])[unit_type]
             eta = times[:, node[i]]
@@ -271,33 +283,64 @@ def generate_history(session: Session, engine: Any, n: int, seed: int, start: da
         return None if np.isnan(seconds) else origin + timedelta(seconds=round(float(seconds)))
 
     replaced = _replace_previous(session)
-    lon, lat = engine.node_lon[node], engine.node_lat[node]
-    rows = [{
-        "category_code": codes[category[i]], "priority": int(priority[i]),
-        "description": f"synthetic history (seed {seed})",
-        "geom": f"SRID=4326;POINT({lon[i]} {lat[i]})", "road_geom": f"SRID=4326;POINT({lon[i]} {lat[i]})",
-        "road_distance_m": 0.0, "location_match": "inside", "desa_code": desa.codes[where[i]],
-        "kecamatan_code": desa.kecamatan_codes[where[i]], "jurisdiction_code": desa.regency_code,
-        "status": "closed", "received_at": at(offset[i]), "dispatched_at": at(dispatch[i]) if sent[i] else None,
-        "en_route_at": at(en_route[i]), "on_scene_at": at(on_scene[i]), "cleared_at": at(cleared[i]),
-        "closed_at": at(closed[i]), "disposition": "handled" if sent[i] else "no_action_needed",
-        "created_by": SYNTHETIC_ACTOR, "synthetic": True,
-    } for i in range(n)]
+    lon, lat = network.node_lon[node], network.node_lat[node]
+    rows = [
+        {
+            "category_code": codes[category[i]],
+            "priority": int(priority[i]),
+            "description": f"synthetic history (seed {seed})",
+            "geom": point(lon[i], lat[i]),
+            "road_geom": point(lon[i], lat[i]),
+            "road_distance_m": 0.0,
+            "location_match": "inside",
+            "desa_code": desa.codes[where[i]],
+            "kecamatan_code": desa.kecamatan_codes[where[i]],
+            "jurisdiction_code": desa.regency_code,
+            "status": "closed",
+            "received_at": at(offset[i]),
+            "dispatched_at": at(dispatch[i]) if sent[i] else None,
+            "en_route_at": at(en_route[i]),
+            "on_scene_at": at(on_scene[i]),
+            "cleared_at": at(cleared[i]),
+            "closed_at": at(closed[i]),
+            "disposition": "handled" if sent[i] else "no_action_needed",
+            "created_by": SYNTHETIC_ACTOR,
+            "synthetic": True,
+        }
+        for i in range(n)
+    ]
     ids = session.scalars(insert(Incident).returning(Incident.id, sort_by_parameter_order=True), rows).all()
     if assignments:
-        session.execute(insert(Assignment), [{
-            "incident_id": ids[a["i"]], "unit_id": a["unit_id"], "assigned_by": SYNTHETIC_ACTOR,
-            "assigned_at": at(dispatch[a["i"]]), "eta_s": round(a["eta_s"], 1), "en_route_at": at(a["en_route"]),
-            "on_scene_at": at(a["on_scene"]), "ended_at": at(cleared[a["i"]]), "end_reason": "cleared",
-        } for a in assignments])
+        session.execute(
+            insert(Assignment),
+            [
+                {
+                    "incident_id": ids[a["i"]],
+                    "unit_id": a["unit_id"],
+                    "assigned_by": SYNTHETIC_ACTOR,
+                    "assigned_at": at(dispatch[a["i"]]),
+                    "eta_s": round(a["eta_s"], 1),
+                    "en_route_at": at(a["en_route"]),
+                    "on_scene_at": at(a["on_scene"]),
+                    "ended_at": at(cleared[a["i"]]),
+                    "end_reason": "cleared",
+                }
+                for a in assignments
+            ],
+        )
     report = HistoryReport(
-        n=n, seed=seed, start=start, end=end,
-        weight_basis="desa population" if by_population
-        else "desa area (population per desa is not loaded yet)",
-        categories={c: int((category == k).sum()) for k, c in enumerate(codes)}, assignments=m, replaced=replaced,
+        n=n,
+        seed=seed,
+        start=start,
+        end=end,
+        weight_basis="desa population" if by_population else "desa area (population per desa is not loaded yet)",
+        categories={c: int((category == k).sum()) for k, c in enumerate(codes)},
+        assignments=m,
+        replaced=replaced,
         desa_without_roads=[c for c, k in zip(desa.codes, nodes_in) if k == 0],
         implied_incidents_per_year=round(per_year, 1),
     )
-    audit.record(session, SYNTHETIC_ACTOR, "history.generated", "incident_history", f"seed={seed}",
-                 None, report.as_dict())
+    audit.record(
+        session, SYNTHETIC_ACTOR, "history.generated", "incident_history", f"seed={seed}", None, report.as_dict()
+    )
     return report

@@ -1,14 +1,15 @@
-"""The ``geo112 history`` commands: the synthetic incident history the demo analyses.
-
-The main ``geo112`` group registers them and fills ``ctx.obj["settings"]``.
-"""
+"""``geo112 history``: the synthetic incident history the demo analyses."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 import click
+
+from geo112 import network
+from geo112.analytics.history import generate_history
+from geo112.cli._context import echo_json, settings_of
+from geo112.store.db import session_scope
 
 #: The default period: one calendar year, about 1.15 years of the volume the facts imply (docs/analytics.md).
 DEFAULT_START, DEFAULT_END = "2025-01-01", "2026-01-01"
@@ -34,14 +35,9 @@ def history() -> None:
 @click.pass_context
 def generate(ctx: click.Context, n: int, seed: int, start: date, end: date) -> None:
     """Replace the synthetic history with N incidents drawn from SEED, and print what was written as JSON."""
-    from geo112.store.db import session_scope
-    from geo112.analytics.history import generate_history
-    from geo112.network import load_engine
-
-    settings = ctx.obj["settings"]
+    settings = settings_of(ctx)
     began = datetime.now()
-    engine = load_engine(settings.osm_path, settings.cache_dir)
+    roads = network.network_for(settings)
     with session_scope(settings.database_url) as session:
-        report = generate_history(session, engine, n, seed, start, end, settings.data_dir)
-    body = {**report.as_dict(), "seconds": round((datetime.now() - began).total_seconds(), 1)}
-    click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        report = generate_history(session, roads, n, seed, start, end, settings.data_dir)
+    echo_json({**report.as_dict(), "seconds": round((datetime.now() - began).total_seconds(), 1)})

@@ -1,28 +1,37 @@
-"""Road graph commands: ``graph build`` and ``route``.
+"""``geo112 graph build`` and ``geo112 route``: the road graph, through :mod:`geo112.network`.
 
-The main ``geo112`` group registers them.  Paths come from the options or, when
-absent, from ``ctx.obj["settings"]`` (any object with ``osm_path`` and
-``cache_dir``), which the main group fills from the configuration.
+Paths come from the options or, when absent, from the main group's settings (``osm_path``, ``cache_dir``).
+``route --unit-type`` reads the type's speed factor from the database, where unit types live.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-import routing
-from routing import settings as routing_settings
+from geo112 import network
+from geo112.cli._context import echo_json
+from geo112.dispatch.configuration import get_unit_type
+from geo112.errors import InvalidInput
+from geo112.geography.coordinates import parse_lat_lon_text
+from geo112.store.db import session_scope
 
 _PATH = click.Path(path_type=Path)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(ctx: click.Context) -> Any:
+    return (ctx.obj or {}).get("settings") if isinstance(ctx.obj, dict) else None
 
 
 def _resolve(ctx: click.Context, osm: Path | None, cache_dir: Path | None, online: bool) -> tuple[Path | None, Path]:
     """Return (osm path, cache dir) from the options, else from the main group's settings."""
-    config = (ctx.obj or {}).get("settings") if isinstance(ctx.obj, dict) else None
+    config = _settings(ctx)
     osm = osm or getattr(config, "osm_path", None)
     cache_dir = cache_dir or getattr(config, "cache_dir", None)
     if cache_dir is None:
@@ -35,18 +44,15 @@ def _resolve(ctx: click.Context, osm: Path | None, cache_dir: Path | None, onlin
 def _lat_lon(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[float, float]:
     """Parse "LAT,LON" into (lon, lat), the order routing uses."""
     try:
-        lat, lon = (float(part) for part in value.split(","))
-    except ValueError:
-        raise click.BadParameter("expected LAT,LON, e.g. -7.47,112.43") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise click.BadParameter("latitude or longitude out of range")
-    return lon, lat
+        return parse_lat_lon_text(value)
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.detail) from None
 
 
-def _source_options(fn: Any) -> Any:
+def _source_options(fn: F) -> F:
     """The options shared by both commands: where the graph comes from and is cached."""
     fn = click.option("--cache-dir", type=_PATH, help="Cache directory for compiled graphs.")(fn)
-    fn = click.option("--place", default=routing_settings.DEFAULT_PLACE, show_default=True, help="Online query.")(fn)
+    fn = click.option("--place", default=network.DEFAULT_PLACE, show_default=True, help="Online query.")(fn)
     fn = click.option("--online", is_flag=True, help="Fetch the drive network from OpenStreetMap (needs internet).")(fn)
     return click.option("--osm", type=_PATH, help="OSM file (.osm or .osm.bz2).")(fn)
 
@@ -65,27 +71,38 @@ def build(ctx: click.Context, osm: Path | None, online: bool, place: str, cache_
     if osm and online:
         raise click.UsageError("--osm and --online are exclusive")
     osm, cache_dir = _resolve(ctx, osm, cache_dir, online)
-    key = routing.source_key(None if online else osm, place if online else None)
-    path = routing.cache_path(cache_dir, key)
+    path = network.cache_file(None if online else osm, cache_dir, place if online else None)
     cached = path.exists() and not force
     start = time.perf_counter()
-    engine = routing.load_engine(osm, cache_dir, online=online, place=place, rebuild=force, progress=True)
-    report = dict(engine.graph.meta.get("report", {}))
-    report.update(
-        cache=str(path),
-        cached=cached,
-        profile=routing_settings.PROFILE_VERSION,
-        seconds=round(time.perf_counter() - start, 2),
-        memory_mb=round(engine.nbytes / 1e6, 1),
+    roads = network.load_network(osm, cache_dir, online=online, place=place, rebuild=force, progress=True)
+    echo_json(
+        {
+            **roads.build_report,
+            "cache": str(path),
+            "cached": cached,
+            "profile": network.PROFILE_VERSION,
+            "seconds": round(time.perf_counter() - start, 2),
+            "memory_mb": round(roads.nbytes / 1e6, 1),
+        }
     )
-    click.echo(json.dumps(report, indent=2))
+
+
+def _speed_factor(ctx: click.Context, unit_type: str | None) -> float:
+    """The speed factor of a unit type from the database (1.0 without a type)."""
+    if unit_type is None:
+        return 1.0
+    config = _settings(ctx)
+    if getattr(config, "database_url", None) is None:
+        raise click.UsageError("--unit-type needs the database (--database-url), where unit types live")
+    with session_scope(config.database_url) as session:
+        return get_unit_type(session, unit_type).speed_factor
 
 
 @click.command("route")
 @click.option("--from", "origin", required=True, callback=_lat_lon, metavar="LAT,LON", help="Start point.")
 @click.option("--to", "destination", required=True, callback=_lat_lon, metavar="LAT,LON", help="End point.")
 @_source_options
-@click.option("--unit-type", default=None, help="Named speed profile, e.g. ambulance, fire_truck.")
+@click.option("--unit-type", default=None, help="A unit type of the database, e.g. ambulance, fire_truck.")
 @click.pass_context
 def route(
     ctx: click.Context,
@@ -99,9 +116,9 @@ def route(
 ) -> None:
     """Print the fastest route as a GeoJSON Feature (distance, ETA, steps)."""
     osm, cache_dir = _resolve(ctx, osm, cache_dir, online)
-    engine = routing.load_engine(osm, cache_dir, online=online, place=place, progress=True)
-    snap = engine.snap([origin[0], destination[0]], [origin[1], destination[1]])
-    feature = engine.route(origin, destination, factor=routing.speed_factor(unit_type)).to_geojson()
-    feature["properties"]["snap_distance_m"] = snap.distance_m.tolist()
-    feature["properties"]["too_far"] = snap.too_far.tolist()
+    factor = _speed_factor(ctx, unit_type)
+    roads = network.load_network(osm, cache_dir, online=online, place=place, progress=True)
+    feature = roads.route(origin, destination, factor).to_geojson()
+    distances, too_far = roads.snap_distances([origin[0], destination[0]], [origin[1], destination[1]])
+    feature["properties"] |= {"snap_distance_m": distances, "too_far": too_far, "speed_factor": factor}
     click.echo(json.dumps(feature))

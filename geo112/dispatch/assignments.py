@@ -15,11 +15,12 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from geo112.store import audit
-from geo112.errors import Conflict, NotFound
 from geo112.dispatch.incidents import get_incident
-from geo112.store.models import Assignment, Incident, Unit
 from geo112.dispatch.units import active_assignment, check_transition, get_unit
+from geo112.errors import Conflict
+from geo112.store import audit
+from geo112.store.db import get_or_not_found
+from geo112.store.models import Assignment, Incident, Unit
 
 _UNIT_STATUS = ("status", "status_at")
 _ASSIGNMENT_FIELDS = ("id", "incident_id", "unit_id", "assigned_by", "assigned_at", "eta_s", "distance_m")
@@ -27,15 +28,26 @@ _ASSIGNMENT_FIELDS = ("id", "incident_id", "unit_id", "assigned_by", "assigned_a
 _PHASE_OF_STATUS = {"en_route": "en_route_at", "on_scene": "on_scene_at"}
 
 
+def get_assignment(session: Session, assignment_id: int, lock: bool = False) -> Assignment:
+    """Return an assignment, optionally locking its row.
+
+    Raises
+    ------
+    NotFound
+    """
+    return get_or_not_found(session, Assignment, assignment_id, "assignment", lock=lock)
+
+
 def _holder(session: Session, unit_id: int) -> Conflict:
     """Explain why a unit could not be assigned: who holds it, or which status it is in."""
-    unit = session.get(Unit, unit_id, populate_existing=True)
-    if unit is None:
-        raise NotFound(f"no unit {unit_id}")
+    unit = get_or_not_found(session, Unit, unit_id, "unit", fresh=True)
     held = active_assignment(session, unit_id)
     if held is not None:
-        return Conflict(f"unit {unit.call_sign} is already assigned to incident {held.incident_id}",
-                        incident_id=held.incident_id, unit_status=unit.status)
+        return Conflict(
+            f"unit {unit.call_sign} is already assigned to incident {held.incident_id}",
+            incident_id=held.incident_id,
+            unit_status=unit.status,
+        )
     return Conflict(f"unit {unit.call_sign} is {unit.status}, not available", incident_id=None, unit_status=unit.status)
 
 
@@ -43,12 +55,22 @@ def _check_open(incident: Incident, mutual_aid: bool) -> None:
     if incident.status != "open":
         raise Conflict(f"incident {incident.id} is closed")
     if incident.handoff and not mutual_aid:
-        raise Conflict(f"incident {incident.id} belongs to {incident.handoff}: hand it off, or send mutual aid "
-                       "with mutual_aid = true", handoff=incident.handoff)
+        raise Conflict(
+            f"incident {incident.id} belongs to {incident.handoff}: hand it off, or send mutual aid "
+            "with mutual_aid = true",
+            handoff=incident.handoff,
+        )
 
 
-def assign(session: Session, incident_id: int, unit_id: int, actor: str, eta_s: float | None = None,
-           distance_m: float | None = None, mutual_aid: bool = False) -> Assignment:
+def assign(
+    session: Session,
+    incident_id: int,
+    unit_id: int,
+    actor: str,
+    eta_s: float | None = None,
+    distance_m: float | None = None,
+    mutual_aid: bool = False,
+) -> Assignment:
     """Assign an available unit to an open incident, atomically.
 
     Parameters
@@ -81,26 +103,47 @@ def assign(session: Session, incident_id: int, unit_id: int, actor: str, eta_s: 
         # A savepoint: a refusal after the unit row was taken leaves nothing written, whatever the caller does.
         with session.begin_nested():
             taken = session.execute(
-                update(Unit).where(Unit.id == unit_id, Unit.status == "available")
-                .values(status="dispatched", status_at=func.now()).returning(Unit.id)
+                update(Unit)
+                .where(Unit.id == unit_id, Unit.status == "available")
+                .values(status="dispatched", status_at=func.now())
+                .returning(Unit.id)
             ).first()
             if taken is None:
                 raise _holder(session, unit_id)
             # Locks are taken unit first, then incident, everywhere: no deadlock with change_status.
             incident = get_incident(session, incident_id, lock=True)
             _check_open(incident, mutual_aid)
-            assignment = Assignment(incident_id=incident_id, unit_id=unit_id, assigned_by=actor, eta_s=eta_s,
-                                    distance_m=distance_m)
+            assignment = Assignment(
+                incident_id=incident_id, unit_id=unit_id, assigned_by=actor, eta_s=eta_s, distance_m=distance_m
+            )
             session.add(assignment)
             incident.dispatched_at = incident.dispatched_at or func.now()
             session.flush()
     except IntegrityError:  # the partial unique index: only reachable if the status and assignments disagree
         raise _holder(session, unit_id) from None
     session.refresh(assignment)
-    audit.record(session, actor, "assignment.created", "assignment", assignment.id, None,
-                 audit.snapshot(assignment, _ASSIGNMENT_FIELDS), incident_id=incident_id, unit_id=unit_id)
-    audit.record(session, actor, "unit.status", "unit", unit_id, {"status": "available"},
-                 {"status": "dispatched"}, incident_id=incident_id, unit_id=unit_id)
+    audit.record(
+        session,
+        actor,
+        "assignment.created",
+        "assignment",
+        assignment.id,
+        None,
+        audit.snapshot(assignment, _ASSIGNMENT_FIELDS),
+        incident_id=incident_id,
+        unit_id=unit_id,
+    )
+    audit.record(
+        session,
+        actor,
+        "unit.status",
+        "unit",
+        unit_id,
+        {"status": "available"},
+        {"status": "dispatched"},
+        incident_id=incident_id,
+        unit_id=unit_id,
+    )
     return assignment
 
 
@@ -115,8 +158,9 @@ def _advance_assignment(session: Session, assignment: Assignment, status: str) -
         assignment.ended_at = func.now()
         assignment.end_reason = "cleared" if assignment.on_scene_at is not None else "stood_down"
         session.flush()
-        others = session.scalar(select(exists().where(Assignment.incident_id == incident.id,
-                                                      Assignment.ended_at.is_(None))))
+        others = session.scalar(
+            select(exists().where(Assignment.incident_id == incident.id, Assignment.ended_at.is_(None)))
+        )
         if not others and incident.on_scene_at is not None and incident.cleared_at is None:
             incident.cleared_at = func.now()
 
@@ -163,8 +207,17 @@ def change_status(session: Session, unit_id: int, status: str, actor: str, note:
         unit.position_at = func.now()
     session.flush()
     session.refresh(unit)
-    audit.record(session, actor, "unit.status", "unit", unit.id, before, audit.snapshot(unit, _UNIT_STATUS),
-                 incident_id=assignment.incident_id if assignment else None, unit_id=unit.id)
+    audit.record(
+        session,
+        actor,
+        "unit.status",
+        "unit",
+        unit.id,
+        before,
+        audit.snapshot(unit, _UNIT_STATUS),
+        incident_id=assignment.incident_id if assignment else None,
+        unit_id=unit.id,
+    )
     return unit
 
 
@@ -177,30 +230,50 @@ def acknowledge(session: Session, assignment_id: int, actor: str) -> Assignment:
     Conflict
         When the assignment has ended.
     """
-    assignment = session.get(Assignment, assignment_id, with_for_update=True, populate_existing=True)
-    if assignment is None:
-        raise NotFound(f"no assignment {assignment_id}")
+    assignment = get_assignment(session, assignment_id, lock=True)
     if assignment.ended_at is not None:
         raise Conflict(f"assignment {assignment_id} has ended")
     if assignment.acknowledged_at is None:
         assignment.acknowledged_at = func.now()
         session.flush()
         session.refresh(assignment)
-        audit.record(session, actor, "assignment.acknowledged", "assignment", assignment.id, None,
-                     {"acknowledged_at": audit.jsonable(assignment.acknowledged_at)},
-                     incident_id=assignment.incident_id, unit_id=assignment.unit_id)
+        audit.record(
+            session,
+            actor,
+            "assignment.acknowledged",
+            "assignment",
+            assignment.id,
+            None,
+            {"acknowledged_at": audit.jsonable(assignment.acknowledged_at)},
+            incident_id=assignment.incident_id,
+            unit_id=assignment.unit_id,
+        )
     return assignment
 
 
 def assignment_dict(assignment: Assignment) -> dict:
     """Return an assignment as the API shows it (see :class:`geo112.schemas.Assignment`)."""
-    fields = ("id", "incident_id", "unit_id", "assigned_by", "assigned_at", "eta_s", "distance_m",
-              "acknowledged_at", "en_route_at", "on_scene_at", "transporting_at", "ended_at", "end_reason")
+    fields = (
+        "id",
+        "incident_id",
+        "unit_id",
+        "assigned_by",
+        "assigned_at",
+        "eta_s",
+        "distance_m",
+        "acknowledged_at",
+        "en_route_at",
+        "on_scene_at",
+        "transporting_at",
+        "ended_at",
+        "end_reason",
+    )
     return {**audit.snapshot(assignment, fields), "call_sign": assignment.unit.call_sign}
 
 
 def incident_assignments(session: Session, incident_id: int) -> list[Assignment]:
     """Return an incident's assignments, oldest first."""
     get_incident(session, incident_id)
-    return list(session.scalars(select(Assignment).where(Assignment.incident_id == incident_id)
-                                .order_by(Assignment.id)))
+    return list(
+        session.scalars(select(Assignment).where(Assignment.incident_id == incident_id).order_by(Assignment.id))
+    )

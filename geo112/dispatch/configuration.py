@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from geo112.store import audit
 from geo112.dispatch import schemas
-from geo112.errors import Conflict, NotFound, Unprocessable
-from geo112.geography.areas import locate
-from geo112.store.models import CategoryRequirement, IncidentCategory, Station, Unit, UnitType
-from geo112.dispatch.units import point_geojson
+from geo112.errors import Conflict, Unprocessable
+from geo112.geography.locate import locate
+from geo112.store import audit
+from geo112.store.db import get_or_not_found
+from geo112.store.geometry import point, point_geojson
+from geo112.store.models import Agency, CategoryRequirement, IncidentCategory, Station, Unit, UnitType
 
 _UNIT_TYPE_FIELDS = ("code", "name", "speed_factor", "description")
 _STATION_POSITION = ("geom", "precision", "desa_code", "kecamatan_code", "note")
@@ -23,6 +24,16 @@ _STATION_POSITION = ("geom", "precision", "desa_code", "kecamatan_code", "note")
 def unit_type_dict(unit_type: UnitType) -> dict[str, Any]:
     """Return a unit type as the API shows it."""
     return audit.snapshot(unit_type, _UNIT_TYPE_FIELDS)
+
+
+def get_unit_type(session: Session, code: str, lock: bool = False) -> UnitType:
+    """Return a unit type.
+
+    Raises
+    ------
+    NotFound
+    """
+    return get_or_not_found(session, UnitType, code, "unit type", lock=lock)
 
 
 def list_unit_types(session: Session) -> list[UnitType]:
@@ -43,8 +54,9 @@ def create_unit_type(session: Session, data: schemas.UnitTypeCreate, actor: str)
     unit_type = UnitType(**data.model_dump())
     session.add(unit_type)
     session.flush()
-    audit.record(session, actor, "config.unit_type.created", "unit_type", unit_type.code, None,
-                 unit_type_dict(unit_type))
+    audit.record(
+        session, actor, "config.unit_type.created", "unit_type", unit_type.code, None, unit_type_dict(unit_type)
+    )
     return unit_type
 
 
@@ -55,9 +67,7 @@ def update_unit_type(session: Session, code: str, data: schemas.UnitTypeUpdate, 
     ------
     NotFound
     """
-    unit_type = session.get(UnitType, code, with_for_update=True)
-    if unit_type is None:
-        raise NotFound(f"no unit type {code!r}")
+    unit_type = get_unit_type(session, code, lock=True)
     before = unit_type_dict(unit_type)
     for name, value in data.model_dump(exclude_unset=True).items():
         setattr(unit_type, name, value)
@@ -69,13 +79,22 @@ def update_unit_type(session: Session, code: str, data: schemas.UnitTypeUpdate, 
 def matrix(session: Session) -> list[dict[str, Any]]:
     """Return every category with its default priority and the unit types it needs."""
     needs: dict[str, list[dict[str, Any]]] = {}
-    for r in session.scalars(select(CategoryRequirement).order_by(CategoryRequirement.optional,
-                                                                  CategoryRequirement.unit_type_code)):
+    for r in session.scalars(
+        select(CategoryRequirement).order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)
+    ):
         needs.setdefault(r.category_code, []).append(
-            {"unit_type": r.unit_type_code, "count": r.count, "optional": r.optional})
+            {"unit_type": r.unit_type_code, "count": r.count, "optional": r.optional}
+        )
     categories = session.scalars(select(IncidentCategory).order_by(IncidentCategory.sort_order))
-    return [{"category": c.code, "name": c.name, "default_priority": c.default_priority,
-             "requirements": needs.get(c.code, [])} for c in categories]
+    return [
+        {
+            "category": c.code,
+            "name": c.name,
+            "default_priority": c.default_priority,
+            "requirements": needs.get(c.code, []),
+        }
+        for c in categories
+    ]
 
 
 def set_requirements(session: Session, category: str, data: schemas.CategoryRequirements, actor: str) -> dict:
@@ -88,8 +107,7 @@ def set_requirements(session: Session, category: str, data: schemas.CategoryRequ
     Unprocessable
         For an unknown unit type or one listed twice.
     """
-    if session.get(IncidentCategory, category, with_for_update=True) is None:
-        raise NotFound(f"no category {category!r}")
+    get_or_not_found(session, IncidentCategory, category, "category", lock=True)
     types = [r.unit_type for r in data.requirements]
     if len(set(types)) != len(types):
         raise Unprocessable("each unit type may appear once per category")
@@ -98,19 +116,47 @@ def set_requirements(session: Session, category: str, data: schemas.CategoryRequ
         raise Unprocessable(f"unknown unit type(s): {', '.join(unknown)}")
     before = next(row for row in matrix(session) if row["category"] == category)["requirements"]
     session.execute(delete(CategoryRequirement).where(CategoryRequirement.category_code == category))
-    session.add_all([CategoryRequirement(category_code=category, unit_type_code=r.unit_type, count=r.count,
-                                         optional=r.optional) for r in data.requirements])
+    session.add_all(
+        [
+            CategoryRequirement(category_code=category, unit_type_code=r.unit_type, count=r.count, optional=r.optional)
+            for r in data.requirements
+        ]
+    )
     session.flush()
     after = next(row for row in matrix(session) if row["category"] == category)
-    audit.record(session, actor, "config.matrix.updated", "category", category, {"requirements": before},
-                 {"requirements": after["requirements"]})
+    audit.record(
+        session,
+        actor,
+        "config.matrix.updated",
+        "category",
+        category,
+        {"requirements": before},
+        {"requirements": after["requirements"]},
+    )
     return after
+
+
+def list_agencies(session: Session) -> list[dict[str, str]]:
+    """Every agency (code and name), by code."""
+    return [{"code": a.code, "name": a.name} for a in session.scalars(select(Agency).order_by(Agency.code))]
 
 
 def station_dict(station: Station) -> dict[str, Any]:
     """Return a station as the API shows it (see :class:`geo112.schemas.Station`)."""
-    fields = ("id", "code", "name", "kind", "status", "address", "phone", "desa_code", "kecamatan_code",
-              "precision", "source", "note")
+    fields = (
+        "id",
+        "code",
+        "name",
+        "kind",
+        "status",
+        "address",
+        "phone",
+        "desa_code",
+        "kecamatan_code",
+        "precision",
+        "source",
+        "note",
+    )
     return {**audit.snapshot(station, fields), "agency": station.agency_code, "location": point_geojson(station.geom)}
 
 
@@ -121,14 +167,12 @@ def get_station(session: Session, station_id: int) -> Station:
     ------
     NotFound
     """
-    station = session.get(Station, station_id)
-    if station is None:
-        raise NotFound(f"no station {station_id}")
-    return station
+    return get_or_not_found(session, Station, station_id, "station")
 
 
-def list_stations(session: Session, agency: str | None = None, kind: str | None = None, limit: int = 100,
-                  offset: int = 0) -> tuple[list[Station], int]:
+def list_stations(
+    session: Session, agency: str | None = None, kind: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[Station], int]:
     """Return one page of stations by code, and the total matching the filters."""
     query = select(Station)
     if agency is not None:
@@ -139,8 +183,9 @@ def list_stations(session: Session, agency: str | None = None, kind: str | None 
     return list(session.scalars(query.order_by(Station.code).limit(limit).offset(offset))), total or 0
 
 
-def correct_station(session: Session, station_id: int, data: schemas.StationPosition, actor: str,
-                    sliver_tolerance_m: float = 150.0) -> Station:
+def correct_station(
+    session: Session, station_id: int, data: schemas.StationPosition, actor: str, sliver_tolerance_m: float = 150.0
+) -> Station:
     """Move a station to a corrected position and record its precision (``config.station.position``).
 
     Units standing by at the station without AVL move with it.
@@ -149,21 +194,29 @@ def correct_station(session: Session, station_id: int, data: schemas.StationPosi
     ------
     NotFound
     """
-    station = session.get(Station, station_id, with_for_update=True)
-    if station is None:
-        raise NotFound(f"no station {station_id}")
+    station = get_or_not_found(session, Station, station_id, "station", lock=True)
     before = audit.snapshot(station, _STATION_POSITION)
     where = locate(session, data.lon, data.lat, sliver_tolerance_m)
-    station.geom = f"SRID=4326;POINT({data.lon} {data.lat})"
+    station.geom = point(data.lon, data.lat)
     station.precision, station.updated_at = data.precision, func.now()
     station.desa_code = where["desa"]["code"] if where["desa"] else None
     station.kecamatan_code = where["kecamatan"]["code"] if where["kecamatan"] else None
     if data.note is not None:
         station.note = data.note
     session.flush()
-    session.execute(update(Unit).where(Unit.station_id == station_id, Unit.position_source == "station")
-                    .values(geom=f"SRID=4326;POINT({data.lon} {data.lat})", position_at=func.now()))
+    session.execute(
+        update(Unit)
+        .where(Unit.station_id == station_id, Unit.position_source == "station")
+        .values(geom=point(data.lon, data.lat), position_at=func.now())
+    )
     session.refresh(station)
-    audit.record(session, actor, "config.station.position", "station", station_id, before,
-                 audit.snapshot(station, _STATION_POSITION))
+    audit.record(
+        session,
+        actor,
+        "config.station.position",
+        "station",
+        station_id,
+        before,
+        audit.snapshot(station, _STATION_POSITION),
+    )
     return station

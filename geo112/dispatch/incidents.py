@@ -14,15 +14,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo112.store import audit
 from geo112.dispatch import schemas
-from geo112.errors import Conflict, NotFound, Unprocessable
-from geo112.geography.areas import locate
+from geo112.errors import Conflict, Unprocessable
+from geo112.geography.locate import locate
+from geo112.network import RoadPoint
+from geo112.store import audit
+from geo112.store.db import get_or_not_found
+from geo112.store.geometry import lon_lat_of, point, point_geojson
 from geo112.store.models import Assignment, Incident, IncidentCategory, Unit
-from geo112.dispatch.units import point_geojson
 
-#: ``snap(lon, lat)`` → (road lon, road lat, metres to the road), or None when no road is near.
-Snapper = Callable[[float, float], "tuple[float, float, float] | None"]
+#: ``snap(lon, lat)`` → the nearest road point, or None when no road is near (:meth:`Network.snap_point`).
+Snapper = Callable[[float, float], RoadPoint | None]
 
 PHASES = ("received", "dispatched", "en_route", "on_scene", "cleared", "closed")
 #: Response intervals (name, from phase, to phase), the measures emergency services report.
@@ -35,8 +37,16 @@ INTERVALS = (
     ("total", "received", "closed"),
 )
 _EDITABLE = ("category_code", "priority", "caller_name", "caller_phone", "description", "address")
-_LOCATION = ("geom", "road_geom", "road_distance_m", "location_match", "desa_code", "kecamatan_code",
-             "jurisdiction_code", "handoff")
+_LOCATION = (
+    "geom",
+    "road_geom",
+    "road_distance_m",
+    "location_match",
+    "desa_code",
+    "kecamatan_code",
+    "jurisdiction_code",
+    "handoff",
+)
 _CLOSING = ("status", "closed_at", "disposition", "disposition_note")
 #: What identifies a caller: shown to dispatchers (and admins) only, masked for everyone else.
 CALLER_FIELDS = ("caller_name", "caller_phone")
@@ -50,10 +60,14 @@ def get_incident(session: Session, incident_id: int, lock: bool = False) -> Inci
     ------
     NotFound
     """
-    incident = session.get(Incident, incident_id, with_for_update=lock, populate_existing=lock)
-    if incident is None:
-        raise NotFound(f"no incident {incident_id}")
-    return incident
+    return get_or_not_found(session, Incident, incident_id, "incident", lock=lock)
+
+
+def destination(incident: Incident) -> tuple[float, float]:
+    """Where units drive to: the incident's point on the road, else the point itself (no road was near)."""
+    point = lon_lat_of(incident.road_geom if incident.road_geom is not None else incident.geom)
+    assert point is not None  # the geometry column is NOT NULL
+    return point
 
 
 def _category(session: Session, code: str) -> IncidentCategory:
@@ -64,14 +78,15 @@ def _category(session: Session, code: str) -> IncidentCategory:
     return category
 
 
-def _place(session: Session, incident: Incident, lon: float, lat: float, snap: Snapper | None,
-           sliver_tolerance_m: float) -> None:
+def _place(
+    session: Session, incident: Incident, lon: float, lat: float, snap: Snapper | None, sliver_tolerance_m: float
+) -> None:
     """Set the point, its road point and its desa/kecamatan/jurisdiction."""
     where = locate(session, lon, lat, sliver_tolerance_m)
     road = snap(lon, lat) if snap is not None else None
-    incident.geom = f"SRID=4326;POINT({lon} {lat})"
-    incident.road_geom = f"SRID=4326;POINT({road[0]} {road[1]})" if road else None
-    incident.road_distance_m = round(road[2], 1) if road else None
+    incident.geom = point(lon, lat)
+    incident.road_geom = point(road.lon, road.lat) if road else None
+    incident.road_distance_m = round(road.distance_m, 1) if road else None
     incident.location_match = where["match"]
     incident.desa_code = where["desa"]["code"] if where["desa"] else None
     incident.kecamatan_code = where["kecamatan"]["code"] if where["kecamatan"] else None
@@ -85,8 +100,13 @@ def _refreshed(session: Session, incident: Incident, fields: tuple[str, ...]) ->
     return audit.snapshot(incident, fields)
 
 
-def create_incident(session: Session, data: schemas.IncidentCreate, actor: str, snap: Snapper | None = None,
-                    sliver_tolerance_m: float = 150.0) -> Incident:
+def create_incident(
+    session: Session,
+    data: schemas.IncidentCreate,
+    actor: str,
+    snap: Snapper | None = None,
+    sliver_tolerance_m: float = 150.0,
+) -> Incident:
     """Record a new incident and its ``incident.created`` event.
 
     Parameters
@@ -113,9 +133,16 @@ def create_incident(session: Session, data: schemas.IncidentCreate, actor: str, 
         For an unknown category.
     """
     category = _category(session, data.category)
-    incident = Incident(category_code=category.code, priority=data.priority or category.default_priority,
-                        caller_name=data.caller_name, caller_phone=data.caller_phone,
-                        description=data.description, address=data.address, created_by=actor, status="open")
+    incident = Incident(
+        category_code=category.code,
+        priority=data.priority or category.default_priority,
+        caller_name=data.caller_name,
+        caller_phone=data.caller_phone,
+        description=data.description,
+        address=data.address,
+        created_by=actor,
+        status="open",
+    )
     _place(session, incident, data.lon, data.lat, snap, sliver_tolerance_m)
     session.add(incident)
     after = _refreshed(session, incident, ("received_at", *_EDITABLE, *_LOCATION))
@@ -130,8 +157,14 @@ def _open(session: Session, incident_id: int) -> Incident:
     return incident
 
 
-def update_incident(session: Session, incident_id: int, data: schemas.IncidentUpdate, actor: str,
-                    snap: Snapper | None = None, sliver_tolerance_m: float = 150.0) -> Incident:
+def update_incident(
+    session: Session,
+    incident_id: int,
+    data: schemas.IncidentUpdate,
+    actor: str,
+    snap: Snapper | None = None,
+    sliver_tolerance_m: float = 150.0,
+) -> Incident:
     """Edit an open incident; moving it locates and snaps it again. Records ``incident.updated``.
 
     Raises
@@ -174,12 +207,16 @@ def close_incident(session: Session, incident_id: int, data: schemas.IncidentClo
     """
     incident = _open(session, incident_id)
     busy = session.execute(
-        select(Unit.id, Unit.call_sign).join(Assignment, Assignment.unit_id == Unit.id)
+        select(Unit.id, Unit.call_sign)
+        .join(Assignment, Assignment.unit_id == Unit.id)
         .where(Assignment.incident_id == incident_id, Assignment.ended_at.is_(None))
     ).all()
     if busy:
-        raise Conflict(f"units still assigned to incident {incident_id}: {', '.join(c for _, c in busy)}; "
-                       "clear or stand them down first", units=[{"id": i, "call_sign": c} for i, c in busy])
+        raise Conflict(
+            f"units still assigned to incident {incident_id}: {', '.join(c for _, c in busy)}; "
+            "clear or stand them down first",
+            units=[{"id": i, "call_sign": c} for i, c in busy],
+        )
     before = audit.snapshot(incident, _CLOSING)
     incident.status, incident.closed_at = "closed", func.now()
     incident.disposition, incident.disposition_note = data.disposition, data.note
@@ -202,17 +239,27 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
     """Return an incident as the API shows it (see :class:`geo112.schemas.Incident`)."""
     jurisdiction = incident.jurisdiction
     return {
-        "id": incident.id, "category": incident.category_code, "priority": incident.priority,
-        "status": incident.status, "caller_name": incident.caller_name, "caller_phone": incident.caller_phone,
-        "description": incident.description, "address": incident.address,
-        "location": point_geojson(incident.geom), "road_point": point_geojson(incident.road_geom),
-        "road_distance_m": incident.road_distance_m, "location_match": incident.location_match,
-        "desa": _area(incident.desa), "kecamatan": _area(incident.kecamatan),
+        "id": incident.id,
+        "category": incident.category_code,
+        "priority": incident.priority,
+        "status": incident.status,
+        "caller_name": incident.caller_name,
+        "caller_phone": incident.caller_phone,
+        "description": incident.description,
+        "address": incident.address,
+        "location": point_geojson(incident.geom),
+        "road_point": point_geojson(incident.road_geom),
+        "road_distance_m": incident.road_distance_m,
+        "location_match": incident.location_match,
+        "desa": _area(incident.desa),
+        "kecamatan": _area(incident.kecamatan),
         "jurisdiction": None if jurisdiction is None else {**_area(jurisdiction), "served": jurisdiction.served},
         "handoff": incident.handoff,
         "phases": {p: audit.jsonable(getattr(incident, f"{p}_at")) for p in PHASES},
-        "intervals_s": intervals(incident), "disposition": incident.disposition,
-        "disposition_note": incident.disposition_note, "created_by": incident.created_by,
+        "intervals_s": intervals(incident),
+        "disposition": incident.disposition,
+        "disposition_note": incident.disposition_note,
+        "created_by": incident.created_by,
     }
 
 
@@ -264,8 +311,12 @@ def list_incidents(
     (list of Incident, int)
     """
     query = select(Incident)
-    for column, value in ((Incident.status, status), (Incident.category_code, category),
-                          (Incident.priority, priority), (Incident.kecamatan_code, kecamatan)):
+    for column, value in (
+        (Incident.status, status),
+        (Incident.category_code, category),
+        (Incident.priority, priority),
+        (Incident.kecamatan_code, kecamatan),
+    ):
         if value is not None:
             query = query.where(column == value)
     if handoff is not None:

@@ -7,6 +7,7 @@ The token carries the assignment, unit and incident ids and its expiry, signed w
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -15,16 +16,24 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from geo112.dispatch import assignments as dispatch
-from geo112.errors import Conflict, Forbidden, Gone, Unprocessable
-from geo112.dispatch.incidents import get_incident
+from geo112.dispatch import assignments
+from geo112.dispatch.incidents import destination, get_incident
+from geo112.dispatch.units import TRANSITIONS
+from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
+from geo112.network import Network
+from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Assignment, IncidentCategory
-from geo112.dispatch.units import TRANSITIONS, lon_lat
 
 SALT = "geo112.responder-link"
+log = logging.getLogger(__name__)
 #: Responder buttons → the unit status they set (``acknowledged`` only stamps the assignment).
-ACTIONS = {"acknowledged": None, "en_route": "en_route", "on_scene": "on_scene", "transporting": "transporting",
-           "cleared": "returning"}
+ACTIONS = {
+    "acknowledged": None,
+    "en_route": "en_route",
+    "on_scene": "on_scene",
+    "transporting": "transporting",
+    "cleared": "returning",
+}
 
 
 def issue(secret: str, assignment: Assignment, ttl_s: float, now: float | None = None) -> tuple[str, datetime]:
@@ -48,7 +57,8 @@ def issue(secret: str, assignment: Assignment, ttl_s: float, now: float | None =
     """
     expires = int((time.time() if now is None else now) + ttl_s)
     token = URLSafeSerializer(secret, salt=SALT).dumps(
-        {"a": assignment.id, "u": assignment.unit_id, "i": assignment.incident_id, "exp": expires})
+        {"a": assignment.id, "u": assignment.unit_id, "i": assignment.incident_id, "exp": expires}
+    )
     return token, datetime.fromtimestamp(expires, UTC)
 
 
@@ -69,8 +79,10 @@ def verify(secret: str, token: str, now: float | None = None) -> dict[str, int]:
     if not isinstance(claims, dict) or not {"a", "u", "i", "exp"} <= claims.keys():
         raise Forbidden("this responder link is not valid")
     if (time.time() if now is None else now) >= claims["exp"]:
-        raise Gone("this responder link has expired; ask the dispatcher for a new one",
-                   expired_at=datetime.fromtimestamp(claims["exp"], UTC).isoformat())
+        raise Gone(
+            "this responder link has expired; ask the dispatcher for a new one",
+            expired_at=datetime.fromtimestamp(claims["exp"], UTC).isoformat(),
+        )
     return claims
 
 
@@ -92,7 +104,9 @@ def resolve(session: Session, secret: str, token: str, now: float | None = None)
 def navigation_links(lon: float, lat: float, origin: tuple[float, float] | None = None) -> dict[str, str]:
     """Return hand-offs to navigation apps for driving to ``(lon, lat)``."""
     osm = "https://www.openstreetmap.org/directions?engine=fossgis_osrm_car&route="
-    osm += quote(f"{origin[1]:.6f},{origin[0]:.6f};" if origin else ";", safe="") + quote(f"{lat:.6f},{lon:.6f}", safe="")
+    osm += quote(f"{origin[1]:.6f},{origin[0]:.6f};" if origin else ";", safe="") + quote(
+        f"{lat:.6f},{lon:.6f}", safe=""
+    )
     return {
         "google_maps": f"https://www.google.com/maps/dir/?api=1&destination={lat:.6f},{lon:.6f}&travelmode=driving",
         "openstreetmap": osm,
@@ -109,6 +123,22 @@ def allowed_actions(assignment: Assignment) -> list[str]:
     return (["acknowledged"] if assignment.acknowledged_at is None else []) + buttons
 
 
+def route(assignment: Assignment, network: Network) -> dict[str, Any] | None:
+    """The route from the assignment's unit to its incident as a GeoJSON Feature, with the unit's speed.
+
+    Returns None when the unit has no position or no road path joins them: the page still shows the incident.
+    """
+    origin = lon_lat_of(assignment.unit.geom)
+    if origin is None:
+        return None
+    try:
+        found = network.route(origin, destination(assignment.incident), assignment.unit.unit_type.speed_factor)
+    except NoRoute as exc:
+        log.warning("no route for assignment %s: %s", assignment.id, exc.detail)
+        return None
+    return found.to_geojson()
+
+
 def view(session: Session, assignment: Assignment, route: dict[str, Any] | None) -> dict[str, Any]:
     """Return what the responder page shows: the incident, the unit, the route and the navigation links.
 
@@ -122,21 +152,27 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
         The route as GeoJSON Feature (:meth:`routing.Route.to_geojson`), or None when it is unavailable.
     """
     incident, unit = get_incident(session, assignment.incident_id), assignment.unit
-    target = lon_lat(incident.road_geom if incident.road_geom is not None else incident.geom)
+    target = destination(incident)
     category = session.get(IncidentCategory, incident.category_code)
     return {
-        "assignment": dispatch.assignment_dict(assignment),
+        "assignment": assignments.assignment_dict(assignment),
         "unit": {"id": unit.id, "call_sign": unit.call_sign, "unit_type": unit.unit_type_code, "status": unit.status},
-        "incident": {"id": incident.id, "category": incident.category_code, "category_name": category.name,
-                     "priority": incident.priority, "description": incident.description,
-                     "address": incident.address, "status": incident.status,
-                     "desa": incident.desa.name if incident.desa else None,
-                     "kecamatan": incident.kecamatan.name if incident.kecamatan else None,
-                     "location": {"type": "Point", "coordinates": list(target)}},
+        "incident": {
+            "id": incident.id,
+            "category": incident.category_code,
+            "category_name": category.name,
+            "priority": incident.priority,
+            "description": incident.description,
+            "address": incident.address,
+            "status": incident.status,
+            "desa": incident.desa.name if incident.desa else None,
+            "kecamatan": incident.kecamatan.name if incident.kecamatan else None,
+            "location": {"type": "Point", "coordinates": list(target)},
+        },
         "route": route,
         "eta_s": route["properties"]["eta_s"] if route else assignment.eta_s,
         "distance_m": route["properties"]["distance_m"] if route else assignment.distance_m,
-        "navigation": navigation_links(*target, origin=lon_lat(unit.geom)),
+        "navigation": navigation_links(*target, origin=lon_lat_of(unit.geom)),
         "actions": allowed_actions(assignment),
     }
 
@@ -155,9 +191,9 @@ def act(session: Session, assignment: Assignment, action: str) -> Assignment:
         raise Unprocessable(f"unknown action {action!r}; actions are {', '.join(ACTIONS)}")
     actor = f"responder:{assignment.unit.call_sign}"
     if ACTIONS[action] is None:
-        return dispatch.acknowledge(session, assignment.id, actor)
+        return assignments.acknowledge(session, assignment.id, actor)
     if assignment.ended_at is not None:
         raise Conflict(f"assignment {assignment.id} has ended ({assignment.end_reason})", allowed=[])
-    dispatch.change_status(session, assignment.unit_id, ACTIONS[action], actor)
+    assignments.change_status(session, assignment.unit_id, ACTIONS[action], actor)
     session.refresh(assignment)
     return assignment

@@ -13,16 +13,30 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo112.errors import InvalidInput, Unprocessable
+from geo112.geography.coordinates import LAT_LIMIT, LON_LIMIT
 
-Lon = Annotated[float, Field(strict=True, ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")]
-Lat = Annotated[float, Field(strict=True, ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")]
+Lon = Annotated[
+    float, Field(strict=True, ge=-LON_LIMIT, le=LON_LIMIT, allow_inf_nan=False, description="WGS84 longitude")
+]
+Lat = Annotated[
+    float, Field(strict=True, ge=-LAT_LIMIT, le=LAT_LIMIT, allow_inf_nan=False, description="WGS84 latitude")
+]
 Priority = Annotated[int, Field(strict=True, ge=1, le=3, description="1 = life at risk, 2 = urgent, 3 = not urgent")]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$", description="lower-case code, e.g. fire_truck")]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()\-]{2,30}$", description="digits, spaces, (), -, leading +")]
 Text = Annotated[str, Field(max_length=4000)]
 UnitStatus = Literal["available", "dispatched", "en_route", "on_scene", "transporting", "returning", "out_of_service"]
-Disposition = Literal["handled", "transported", "no_action_needed", "false_alarm", "prank", "ghost_call", "duplicate",
-                      "handed_off", "cancelled"]
+Disposition = Literal[
+    "handled",
+    "transported",
+    "no_action_needed",
+    "false_alarm",
+    "prank",
+    "ghost_call",
+    "duplicate",
+    "handed_off",
+    "cancelled",
+]
 Precision = Literal["surveyed", "desa", "kecamatan", "jurisdiction"]
 ResponderAction = Literal["acknowledged", "en_route", "on_scene", "transporting", "cleared"]
 
@@ -153,6 +167,7 @@ class ResponderStatus(_Request):
 
 # --- responses ---------------------------------------------------------------------------------------------
 
+
 class PointGeometry(BaseModel):
     """A GeoJSON point."""
 
@@ -276,7 +291,8 @@ class Recommendation(BaseModel):
     incident_id: int
     handoff: str | None
     method: Literal["road", "straight_line"] = Field(
-        "road", description="road: ranked by road ETA; straight_line: the road network is down, by distance only")
+        "road", description="road: ranked by road ETA; straight_line: the road network is down, by distance only"
+    )
     requirements: list[TypeRecommendation]
 
 
@@ -303,8 +319,17 @@ class Error(BaseModel):
 
 
 REQUESTS: tuple[type[BaseModel], ...] = (
-    IncidentCreate, IncidentUpdate, IncidentClose, AssignmentCreate, UnitStatusChange, UnitPosition,
-    StationPosition, UnitTypeCreate, UnitTypeUpdate, CategoryRequirements, ResponderStatus,
+    IncidentCreate,
+    IncidentUpdate,
+    IncidentClose,
+    AssignmentCreate,
+    UnitStatusChange,
+    UnitPosition,
+    StationPosition,
+    UnitTypeCreate,
+    UnitTypeUpdate,
+    CategoryRequirements,
+    ResponderStatus,
 )
 RESPONSES: tuple[type[BaseModel], ...] = (Incident, Unit, Station, Assignment, Recommendation, Event, Error)
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo112.errors import Conflict, Unprocessable
 from geo112.store import audit
-from geo112.errors import Conflict, NotFound, Unprocessable
+from geo112.store.db import database_now, get_or_not_found
+from geo112.store.geometry import point, point_geojson
 from geo112.store.models import Assignment, Unit, UnitType
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -53,11 +54,16 @@ def check_transition(unit: Unit, new: str) -> None:
     if new not in TRANSITIONS:
         raise Unprocessable(f"unknown status {new!r}; statuses are {', '.join(STATUSES)}")
     if new == "dispatched":
-        raise Unprocessable("a unit is dispatched by assigning it to an incident: POST /api/v1/incidents/<id>/assignments")
+        raise Unprocessable(
+            "a unit is dispatched by assigning it to an incident: POST /api/v1/incidents/<id>/assignments"
+        )
     allowed = TRANSITIONS[unit.status]
     if new not in allowed:
-        raise Conflict(f"unit {unit.call_sign} is {unit.status} and cannot become {new}",
-                       unit_status=unit.status, allowed=[s for s in allowed if s != "dispatched"])
+        raise Conflict(
+            f"unit {unit.call_sign} is {unit.status} and cannot become {new}",
+            unit_status=unit.status,
+            allowed=[s for s in allowed if s != "dispatched"],
+        )
 
 
 def get_unit(session: Session, unit_id: int, lock: bool = False) -> Unit:
@@ -67,10 +73,7 @@ def get_unit(session: Session, unit_id: int, lock: bool = False) -> Unit:
     ------
     NotFound
     """
-    unit = session.get(Unit, unit_id, with_for_update=lock, populate_existing=lock)
-    if unit is None:
-        raise NotFound(f"no unit {unit_id}")
-    return unit
+    return get_or_not_found(session, Unit, unit_id, "unit", lock=lock)
 
 
 def is_stale(unit: Unit, now: datetime, stale_after_s: float) -> bool:
@@ -89,30 +92,25 @@ def active_assignment(session: Session, unit_id: int) -> Assignment | None:
     return session.scalar(select(Assignment).where(Assignment.unit_id == unit_id, Assignment.ended_at.is_(None)))
 
 
-def lon_lat(geom: Any) -> tuple[float, float] | None:
-    """Return ``(lon, lat)`` of a point column value, or None."""
-    if geom is None:
-        return None
-    point = to_shape(geom)
-    return point.x, point.y
-
-
-def point_geojson(geom: Any) -> dict[str, Any] | None:
-    """Return a point column value as a GeoJSON geometry, or None."""
-    xy = lon_lat(geom)
-    return None if xy is None else {"type": "Point", "coordinates": [round(xy[0], 7), round(xy[1], 7)]}
-
-
 def unit_dict(unit: Unit, now: datetime, stale_after_s: float, assignment: Assignment | None = None) -> dict[str, Any]:
     """Return a unit as the API shows it, with its ``stale`` flag and the transitions it may take."""
     return {
-        "id": unit.id, "call_sign": unit.call_sign, "unit_type": unit.unit_type_code, "agency": unit.agency_code,
-        "station_id": unit.station_id, "status": unit.status, "status_at": audit.jsonable(unit.status_at),
+        "id": unit.id,
+        "call_sign": unit.call_sign,
+        "unit_type": unit.unit_type_code,
+        "agency": unit.agency_code,
+        "station_id": unit.station_id,
+        "status": unit.status,
+        "status_at": audit.jsonable(unit.status_at),
         "allowed": [s for s in TRANSITIONS[unit.status] if s != "dispatched"],
-        "position": point_geojson(unit.geom), "position_at": audit.jsonable(unit.position_at),
-        "position_source": unit.position_source, "stale": is_stale(unit, now, stale_after_s),
+        "position": point_geojson(unit.geom),
+        "position_at": audit.jsonable(unit.position_at),
+        "position_source": unit.position_source,
+        "stale": is_stale(unit, now, stale_after_s),
         "incident_id": assignment.incident_id if assignment else None,
-        "assignment_id": assignment.id if assignment else None, "demo": unit.demo, "note": unit.note,
+        "assignment_id": assignment.id if assignment else None,
+        "demo": unit.demo,
+        "note": unit.note,
     }
 
 
@@ -141,14 +139,22 @@ def list_units(
     (list of (Unit, Assignment or None), int)
     """
     query = select(Unit)
-    for column, value in ((Unit.unit_type_code, unit_type), (Unit.status, status), (Unit.agency_code, agency),
-                          (Unit.station_id, station_id)):
+    for column, value in (
+        (Unit.unit_type_code, unit_type),
+        (Unit.status, status),
+        (Unit.agency_code, agency),
+        (Unit.station_id, station_id),
+    ):
         if value is not None:
             query = query.where(column == value)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     page = session.scalars(query.order_by(Unit.call_sign).limit(limit).offset(offset)).all()
-    active = {a.unit_id: a for a in session.scalars(
-        select(Assignment).where(Assignment.unit_id.in_([u.id for u in page]), Assignment.ended_at.is_(None)))}
+    active = {
+        a.unit_id: a
+        for a in session.scalars(
+            select(Assignment).where(Assignment.unit_id.in_([u.id for u in page]), Assignment.ended_at.is_(None))
+        )
+    }
     return [(u, active.get(u.id)) for u in page], total or 0
 
 
@@ -181,20 +187,30 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
         For a fix older than the unit's current position: a late packet must not move the unit back.
     """
     unit = get_unit(session, unit_id, lock=True)
-    now = session.scalar(select(func.now()))
+    now = database_now(session)
     at = at or now
     if at > now + timedelta(seconds=MAX_FUTURE_S):
         raise Unprocessable(f"position time {at.isoformat()} is in the future (server time {now.isoformat()})")
     if unit.position_at is not None and at < unit.position_at:
-        raise Conflict(f"position time {at.isoformat()} is older than the unit's position of "
-                       f"{unit.position_at.isoformat()}", position_at=unit.position_at.isoformat())
+        raise Conflict(
+            f"position time {at.isoformat()} is older than the unit's position of {unit.position_at.isoformat()}",
+            position_at=unit.position_at.isoformat(),
+        )
     before = audit.snapshot(unit, _POSITION_FIELDS)
-    unit.geom = f"SRID=4326;POINT({lon} {lat})"
+    unit.geom = point(lon, lat)
     unit.position_at, unit.position_source = at, "avl"
     session.flush()
     session.refresh(unit)
-    audit.record(session, actor, "unit.position", "unit", unit.id, before, audit.snapshot(unit, _POSITION_FIELDS),
-                 unit_id=unit.id)
+    audit.record(
+        session,
+        actor,
+        "unit.position",
+        "unit",
+        unit.id,
+        before,
+        audit.snapshot(unit, _POSITION_FIELDS),
+        unit_id=unit.id,
+    )
     return unit
 
 

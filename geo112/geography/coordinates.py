@@ -1,10 +1,16 @@
-"""Validation of values that arrive as text (query strings, CLI options, JSON)."""
+"""WGS84 coordinates as they arrive (query strings, CLI options, JSON): the one place they are checked.
+
+The request schemas (:mod:`geo112.dispatch.schemas`) take their bounds from here too.
+"""
 
 from __future__ import annotations
 
 import math
 
 from geo112.errors import InvalidInput
+
+LON_LIMIT = 180.0
+LAT_LIMIT = 90.0
 
 
 def coordinate(value: object, name: str, limit: float) -> float:
@@ -43,6 +49,21 @@ def coordinate(value: object, name: str, limit: float) -> float:
     return number
 
 
-def lon_lat(lon: object, lat: object) -> tuple[float, float]:
+def parse_lon_lat(lon: object, lat: object) -> tuple[float, float]:
     """Parse a longitude/latitude pair; see :func:`coordinate`."""
-    return coordinate(lon, "lon", 180.0), coordinate(lat, "lat", 90.0)
+    return coordinate(lon, "lon", LON_LIMIT), coordinate(lat, "lat", LAT_LIMIT)
+
+
+def parse_lat_lon_text(text: str) -> tuple[float, float]:
+    """Parse ``"LAT,LON"`` (the order maps and phones show, e.g. ``"-7.4722, 112.4336"``) into ``(lon, lat)``.
+
+    Raises
+    ------
+    InvalidInput
+        When it is not two numbers separated by a comma, or one is out of range.
+    """
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise InvalidInput(f"expected LAT,LON, e.g. -7.47,112.43; got {text[:40]!r}")
+    lat, lon = parts
+    return parse_lon_lat(lon, lat)

@@ -11,7 +11,16 @@ import re
 import unicodedata
 
 _PREFIX = re.compile(r"^(?:desa|ds|kelurahan|kel|kecamatan|kec|dusun|dsn|kabupaten|kab|kota)\b\.?\s*")
-_OLD_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("nj", "ny"), ("sj", "sy"), ("ch", "kh"), ("dh", "d"), ("th", "t"))
+_OLD_SPELLING = (
+    ("oe", "u"),
+    ("dj", "j"),
+    ("tj", "c"),
+    ("nj", "ny"),
+    ("sj", "sy"),
+    ("ch", "kh"),
+    ("dh", "d"),
+    ("th", "t"),
+)
 _WORD_END_K = re.compile(r"k\b")
 
 

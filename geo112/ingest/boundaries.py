@@ -16,18 +16,21 @@ import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from geo112.store.models import KABUPATEN_CODE, KOTA_CODE, SRID, Dataset, Desa, Jurisdiction, Kecamatan
 from geo112.geography.names import name_key
-from geodata.kab_mojokerto import load_manifest, verified_path
+from geo112.ingest.datasets import record_datasets, upsert, verified_inputs
+from geo112.store.geometry import SRID
+from geo112.store.models import KABUPATEN_CODE, KOTA_CODE, Desa, Jurisdiction, Kecamatan
 from geodata.kab_mojokerto.boundaries import Area, read_areas, read_names, repair
 from geodata.kab_mojokerto.facts import Figure, desa_population, population_figures
 
 RAW = "kab_mojokerto/raw/"
 FACTS = "kab_mojokerto/facts/"
-DESA_FILES = {KABUPATEN_CODE: RAW + "wilayah_boundaries_kel_35.16.sql", KOTA_CODE: RAW + "wilayah_boundaries_kel_35.76.sql"}
+DESA_FILES = {
+    KABUPATEN_CODE: RAW + "wilayah_boundaries_kel_35.16.sql",
+    KOTA_CODE: RAW + "wilayah_boundaries_kel_35.76.sql",
+}
 KECAMATAN_NAMES = RAW + "wilayah_boundaries_kec_35.sql"
 JURISDICTION_NAMES = RAW + "wilayah_boundaries_kab_35.sql"
 POPULATION_KECAMATAN = FACTS + "population_kecamatan.csv"
@@ -54,22 +57,6 @@ def _geom(geom: MultiPolygon):  # noqa: ANN202 - GeoAlchemy2's element type
     return from_shape(geom, srid=SRID)
 
 
-def _upsert(session: Session, model: type, rows: list[dict]) -> None:
-    stmt = insert(model).values(rows)
-    key = [c.name for c in model.__table__.primary_key.columns]
-    session.execute(stmt.on_conflict_do_update(index_elements=key, set_={c: stmt.excluded[c] for c in rows[0] if c not in key}))
-
-
-def record_datasets(session: Session, names: list[str]) -> None:
-    """Record provenance rows for loaded input files (name, sha256, licence, origin, now)."""
-    manifest = load_manifest()
-    rows = [
-        {"name": n, "sha256": manifest[n].sha256, "licence": manifest[n].licence, "origin": manifest[n].origin, "loaded_at": text("now()")}
-        for n in names
-    ]
-    _upsert(session, Dataset, rows)
-
-
 def _population(figure: Figure | None) -> dict:
     if figure is None:
         return {"population": None, "population_year": None, "population_source": None}
@@ -77,26 +64,13 @@ def _population(figure: Figure | None) -> dict:
 
 
 def load_geography(session: Session, data_dir: Path) -> LoadReport:
-    """Load jurisdictions, kecamatan and desa with their published population.
+    """Load jurisdictions, kecamatan and desa with their published population into the session.
 
-    Parameters
-    ----------
-    session
-        An open session; the caller commits.
-    data_dir
-        The data directory holding ``kab_mojokerto/``.
-
-    Returns
-    -------
-    LoadReport
-
-    Raises
-    ------
-    geodata.kab_mojokerto.ManifestError
-        When an input is missing or differs from the manifest (nothing is written).
+    The inputs under ``data_dir`` are verified first (:func:`geo112.ingest.datasets.verified_inputs`), so a
+    missing or altered file writes nothing; the caller commits.
     """
     names = [*DESA_FILES.values(), KECAMATAN_NAMES, JURISDICTION_NAMES, POPULATION_KECAMATAN, POPULATION_DESA]
-    paths = {n: verified_path(data_dir, n) for n in names}
+    paths = verified_inputs(data_dir, names)
     desa = [a for code, n in DESA_FILES.items() for a in read_areas(paths[n], code + ".")]
     kecamatan_names = read_names(paths[KECAMATAN_NAMES], "35.")
     jurisdiction_names = read_names(paths[JURISDICTION_NAMES], "35.")
@@ -104,24 +78,57 @@ def load_geography(session: Session, data_dir: Path) -> LoadReport:
     desa_figures = desa_population(paths[POPULATION_DESA])
 
     jurisdictions = _dissolve(desa, 5)
-    _upsert(session, Jurisdiction, [
-        {"code": code, "name": jurisdiction_names[code], "kind": "kota" if code == KOTA_CODE else "kabupaten",
-         "served": code == KABUPATEN_CODE, "geom": _geom(g), "area_km2": 0.0, **_population(census.get(code))}
-        for code, g in jurisdictions.items()
-    ])
+    upsert(
+        session,
+        Jurisdiction,
+        [
+            {
+                "code": code,
+                "name": jurisdiction_names[code],
+                "kind": "kota" if code == KOTA_CODE else "kabupaten",
+                "served": code == KABUPATEN_CODE,
+                "geom": _geom(g),
+                "area_km2": 0.0,
+                **_population(census.get(code)),
+            }
+            for code, g in jurisdictions.items()
+        ],
+    )
     kecamatan = _dissolve(desa, 8)
-    _upsert(session, Kecamatan, [
-        {"code": code, "name": kecamatan_names[code], "name_key": name_key(kecamatan_names[code]),
-         "jurisdiction_code": code[:5], "geom": _geom(g), "area_km2": 0.0, **_population(census.get(code))}
-        for code, g in kecamatan.items()
-    ])
-    _upsert(session, Desa, [
-        {"code": a.code, "name": a.name, "name_key": name_key(a.name), "kind": "kelurahan" if a.code[9] == "1" else "desa",
-         "kecamatan_code": a.code[:8], "geom": _geom(a.geom), "area_km2": 0.0,
-         **_population(desa_figures.get(a.code)),
-         "population_method": "published" if a.code in desa_figures else None}
-        for a in desa
-    ])
+    upsert(
+        session,
+        Kecamatan,
+        [
+            {
+                "code": code,
+                "name": kecamatan_names[code],
+                "name_key": name_key(kecamatan_names[code]),
+                "jurisdiction_code": code[:5],
+                "geom": _geom(g),
+                "area_km2": 0.0,
+                **_population(census.get(code)),
+            }
+            for code, g in kecamatan.items()
+        ],
+    )
+    upsert(
+        session,
+        Desa,
+        [
+            {
+                "code": a.code,
+                "name": a.name,
+                "name_key": name_key(a.name),
+                "kind": "kelurahan" if a.code[9] == "1" else "desa",
+                "kecamatan_code": a.code[:8],
+                "geom": _geom(a.geom),
+                "area_km2": 0.0,
+                **_population(desa_figures.get(a.code)),
+                "population_method": "published" if a.code in desa_figures else None,
+            }
+            for a in desa
+        ],
+    )
     for table in ("jurisdiction", "kecamatan", "desa"):
         session.execute(text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))
     record_datasets(session, names)

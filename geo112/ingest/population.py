@@ -7,22 +7,20 @@ docs/coverage.md, "Population per desa").
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
-from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo112.ingest.boundaries import POPULATION_KECAMATAN
+from geo112.network import Network
 from geo112.planning.desa_index import DesaIndex, desa_index
 from geo112.planning.population import BASIS_DESA, BASIS_REMAINDER, round_within_groups, spread_population
+from geo112.planning.thresholds import seed_thresholds
 from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import unofficial_figures
 
@@ -30,6 +28,7 @@ from geodata.kab_mojokerto.facts import unofficial_figures
 WEIGHT_NAME = "its road nodes in the routing graph"
 #: The method loading.py stores beside a published desa figure.
 PUBLISHED = "published"
+
 
 @dataclass(frozen=True)
 class PopulationReport:
@@ -45,7 +44,9 @@ _KECAMATAN = text("""
     SELECT code, population, population_year, population_source FROM kecamatan WHERE jurisdiction_code = :j
 """)
 _KABUPATEN = text("SELECT population, population_year, population_source FROM jurisdiction WHERE code = :j")
-_PUBLISHED_DESA = text("SELECT code, population FROM desa WHERE population_method = :published AND population IS NOT NULL")
+_PUBLISHED_DESA = text(
+    "SELECT code, population FROM desa WHERE population_method = :published AND population IS NOT NULL"
+)
 _UPDATE = text("""
     UPDATE desa SET population = :population, population_year = :year, population_source = :source,
                     population_method = :method, population_basis = :basis
@@ -54,8 +55,9 @@ _UPDATE = text("""
 _MARK_PUBLISHED = text("UPDATE desa SET population_basis = :basis WHERE code = :code")
 
 
-def store_population(session: Session, index: DesaIndex,
-                     kecamatan_hint: Mapping[str, float] | None = None) -> PopulationReport:
+def store_population(
+    session: Session, index: DesaIndex, kecamatan_hint: Mapping[str, float] | None = None
+) -> PopulationReport:
     """Estimate the population of every desa without a published figure and store it with its method.
 
     The kecamatan and kabupaten figures are those :func:`geo112.loading.load_geography` stored (census
@@ -89,14 +91,27 @@ def store_population(session: Session, index: DesaIndex,
         raise LookupError(f"jurisdiction {index.regency_code} has no population figure")
     kecamatan, kec_of_desa = index.kecamatan_of_desa
     figures = {r.code: r for r in session.execute(_KECAMATAN, {"j": index.regency_code})}
-    kec_pop = np.array([
-        figures[k].population if k in figures and figures[k].population is not None
-        and figures[k].population_year == year else np.nan for k in kecamatan], dtype=float)
+    kec_pop = np.array(
+        [
+            figures[k].population
+            if k in figures and figures[k].population is not None and figures[k].population_year == year
+            else np.nan
+            for k in kecamatan
+        ],
+        dtype=float,
+    )
     published = dict(session.execute(_PUBLISHED_DESA, {"published": PUBLISHED}).all())
     desa_pop = np.array([published.get(code, np.nan) for code in index.codes], dtype=float)
     hint = None if kecamatan_hint is None else np.array([kecamatan_hint.get(k, np.nan) for k in kecamatan], dtype=float)
-    spread = spread_population(kec_of_desa, kec_pop, float(total), index.node_counts.astype(float), desa_pop,
-                               weight_name=WEIGHT_NAME, kecamatan_hint=hint)
+    spread = spread_population(
+        kec_of_desa,
+        kec_pop,
+        float(total),
+        index.node_counts.astype(float),
+        desa_pop,
+        weight_name=WEIGHT_NAME,
+        kecamatan_hint=hint,
+    )
     # Round per pool (each published kecamatan, the remainder or, with hints, each of its kecamatan, each
     # published desa on its own).
     n_kec = len(kecamatan)
@@ -106,28 +121,42 @@ def store_population(session: Session, index: DesaIndex,
     remainder_source = f"{total_source} (kabupaten total, less the published kecamatan figures)"
     if kecamatan_hint is not None:
         remainder_source += "; split by unofficial kecamatan figures (facts/population_kecamatan.csv, pop_other)"
-    rows = [{"population": int(persons[i]), "year": year, "method": str(spread.method[i]), "basis": str(basis),
-             "code": code, "source": remainder_source if basis == BASIS_REMAINDER
-             else figures[kecamatan[kec_of_desa[i]]].population_source}
-            for i, (code, basis) in enumerate(zip(index.codes, spread.basis)) if basis != BASIS_DESA]
+    rows = [
+        {
+            "population": int(persons[i]),
+            "year": year,
+            "method": str(spread.method[i]),
+            "basis": str(basis),
+            "code": code,
+            "source": remainder_source
+            if basis == BASIS_REMAINDER
+            else figures[kecamatan[kec_of_desa[i]]].population_source,
+        }
+        for i, (code, basis) in enumerate(zip(index.codes, spread.basis))
+        if basis != BASIS_DESA
+    ]
     marked = [{"basis": BASIS_DESA, "code": c} for c, b in zip(index.codes, spread.basis) if b == BASIS_DESA]
     for statement, params in ((_UPDATE, rows), (_MARK_PUBLISHED, marked)):
         if params:
             session.execute(statement, params)
     basis, counts = np.unique(spread.basis, return_counts=True)
-    return PopulationReport(desa_by_basis=dict(zip(basis.tolist(), counts.tolist())), kabupaten_total=int(total), stored_total=int(persons.sum()),
-                            year=int(year))
+    return PopulationReport(
+        desa_by_basis=dict(zip(basis.tolist(), counts.tolist())),
+        kabupaten_total=int(total),
+        stored_total=int(persons.sum()),
+        year=int(year),
+    )
 
 
-def load_planning_data(session: Session, engine: Any, data_dir: Path | None = None) -> dict[str, Any]:
+def load_planning_data(session: Session, network: Network | None, data_dir: Path | None = None) -> dict[str, Any]:
     """Seed the coverage thresholds and store the desa population estimates (``geo112 data load``).
 
     Parameters
     ----------
     session
         An open session on a database with the geography and unit types; the caller commits.
-    engine
-        The routing engine whose road nodes weight the spread, or None when it cannot be loaded (the
+    network
+        The road network whose road nodes weight the spread, or None when it cannot be loaded (the
         population is then left as published, and the message says so).
     data_dir
         The data directory; when given, the unofficial kecamatan figures in its facts split the remainder.
@@ -137,17 +166,19 @@ def load_planning_data(session: Session, engine: Any, data_dir: Path | None = No
     dict
         What was written, for the command to print.
     """
-    from geo112.planning.thresholds import seed_thresholds
-
     out: dict[str, Any] = {"coverage_thresholds_seeded": seed_thresholds(session)}
-    if engine is None:
+    if network is None:
         out["population"] = "skipped: the road network could not be loaded (see `geo112 graph build`)"
         return out
     hint = None
     if data_dir is not None:
         path = verified_path(data_dir, POPULATION_KECAMATAN)
         hint = {code: figure.value for code, figure in unofficial_figures(path).items()}
-    report = store_population(session, desa_index(session, engine), hint)
-    out["population"] = {"year": report.year, "desa_by_basis": report.desa_by_basis,
-                         "kabupaten_total": report.kabupaten_total, "stored_total": report.stored_total}
+    report = store_population(session, desa_index(session, network), hint)
+    out["population"] = {
+        "year": report.year,
+        "desa_by_basis": report.desa_by_basis,
+        "kabupaten_total": report.kabupaten_total,
+        "stored_total": report.stored_total,
+    }
     return out

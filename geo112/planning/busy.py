@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo112.store import audit
 from geo112.errors import InvalidInput
+from geo112.store import audit
 from geo112.store.models import Assignment, Incident, Unit
 
 #: Busy fraction used when the history cannot measure one (Daskin's examples use values of this order).
@@ -80,8 +80,7 @@ _BUSY_TIME = text("""
 """)
 
 
-def measure(session: Session, unit_type: str, days: float = WINDOW_DAYS,
-            synthetic: bool | None = None) -> BusyFraction:
+def measure(session: Session, unit_type: str, days: float = WINDOW_DAYS, synthetic: bool | None = None) -> BusyFraction:
     """Estimate the busy fraction of a unit type from the assignments of the incident history.
 
     Parameters
@@ -105,8 +104,11 @@ def measure(session: Session, unit_type: str, days: float = WINDOW_DAYS,
     """
     if not days > 0:
         raise InvalidInput(f"days must be positive, got {days!r}")
-    ended = (select(func.min(Assignment.assigned_at), func.max(Assignment.ended_at))
-             .join(Incident, Incident.id == Assignment.incident_id).where(Assignment.ended_at.is_not(None)))
+    ended = (
+        select(func.min(Assignment.assigned_at), func.max(Assignment.ended_at))
+        .join(Incident, Incident.id == Assignment.incident_id)
+        .where(Assignment.ended_at.is_not(None))
+    )
     chosen = synthetic
     if synthetic is None:
         synthetic = session.execute(ended.where(~Incident.synthetic)).one()[1] is None
@@ -116,8 +118,9 @@ def measure(session: Session, unit_type: str, days: float = WINDOW_DAYS,
     if stop is None or stop <= first:
         return _default(f"no {'' if chosen is None else kind + ' '}incident history", units=units, synthetic=synthetic)
     start = max(first, stop - timedelta(days=days))
-    incidents, assignments, seconds = session.execute(_BUSY_TIME, {
-        "type": unit_type, "synthetic": synthetic, "start": start, "stop": stop}).one()
+    incidents, assignments, seconds = session.execute(
+        _BUSY_TIME, {"type": unit_type, "synthetic": synthetic, "start": start, "stop": stop}
+    ).one()
     window = {"units": units, "window_start": start, "window_end": stop, "synthetic": synthetic}
     if not units:
         return _default(f"no unit of type {unit_type}", **window)
@@ -125,7 +128,8 @@ def measure(session: Session, unit_type: str, days: float = WINDOW_DAYS,
         return _default(f"no {kind} assignment of a {unit_type} from {start:%Y-%m-%d} to {stop:%Y-%m-%d}", **window)
     span = (stop - start).total_seconds()
     value = min(max(float(seconds) / (units * span), 0.0), MAX_BUSY_FRACTION)
-    note = (f"measured from {incidents} {kind} incidents ({assignments} assignments) of {units} units, "
-            f"{start:%Y-%m-%d} to {stop:%Y-%m-%d} ({span / 86400:.0f} days)")
+    note = (
+        f"measured from {incidents} {kind} incidents ({assignments} assignments) of {units} units, "
+        f"{start:%Y-%m-%d} to {stop:%Y-%m-%d} ({span / 86400:.0f} days)"
+    )
     return BusyFraction(round(value, 4), "measured", note, incidents, assignments, **window)
-

@@ -1,7 +1,7 @@
 """Road nodes by desa: which road node of the routing engine lies in which desa of the served kabupaten.
 
 Coverage is measured on the road nodes of the routing engine, grouped by the desa they lie in; the grouping
-is a point-in-polygon of every node against the desa, done once per engine and database and cached for the
+is a point-in-polygon of every node against the desa, done once per network and database and cached for the
 process (:func:`desa_index`). The population spread (:mod:`geo112.ingest.population`) weights desa by the
 same grouping.
 """
@@ -11,13 +11,14 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from geo112.network import Network
 
 _DESA = text("""
     SELECT d.code, d.name, d.kecamatan_code, k.name AS kecamatan_name, ST_AsBinary(d.geom) AS wkb,
@@ -59,7 +60,7 @@ class DesaIndex:
     centre_lat: np.ndarray
     node_desa: np.ndarray
     centre_node: np.ndarray
-    regency: Any
+    regency: shapely.Geometry
     regency_code: str
 
     @property
@@ -76,18 +77,18 @@ class DesaIndex:
 
 
 _lock = threading.Lock()
-_indexes: weakref.WeakKeyDictionary[Any, dict[str, DesaIndex]] = weakref.WeakKeyDictionary()
+_indexes: weakref.WeakKeyDictionary[Network, dict[str, DesaIndex]] = weakref.WeakKeyDictionary()
 
 
-def build_desa_index(session: Session, engine: Any) -> DesaIndex:
-    """Assign every road node of an engine to its desa (point in polygon), uncached.
+def build_desa_index(session: Session, network: Network) -> DesaIndex:
+    """Assign every road node of a network to its desa (point in polygon), uncached.
 
     Parameters
     ----------
     session
         Session on a database with the geography loaded.
-    engine
-        A :class:`routing.Engine`.
+    network
+        The road network.
 
     Returns
     -------
@@ -98,7 +99,7 @@ def build_desa_index(session: Session, engine: Any) -> DesaIndex:
     if not rows or regency is None:
         raise LookupError("no desa of a served jurisdiction: run `geo112 data load` first")
     polygons = shapely.from_wkb([r.wkb for r in rows])
-    nodes = shapely.points(engine.node_lon, engine.node_lat)
+    nodes = shapely.points(network.node_lon, network.node_lat)
     node_idx, desa_idx = shapely.STRtree(polygons).query(nodes, predicate="intersects")
     # A node on a shared border belongs to the first desa found, so every node counts once.
     first = np.unique(node_idx, return_index=True)[1]
@@ -106,26 +107,32 @@ def build_desa_index(session: Session, engine: Any) -> DesaIndex:
     node_desa[node_idx[first]] = desa_idx[first]
     lon = np.array([r.lon for r in rows])
     lat = np.array([r.lat for r in rows])
-    x, y = engine.projection.to_xy(engine.node_lon, engine.node_lat)
-    cx, cy = engine.projection.to_xy(lon, lat)
+    x, y = network.to_xy(network.node_lon, network.node_lat)
+    cx, cy = network.to_xy(lon, lat)
     centre_node = cKDTree(np.column_stack([x, y])).query(np.column_stack([cx, cy]))[1]
     return DesaIndex(
-        codes=[r.code for r in rows], names=[r.name for r in rows],
-        kecamatan_codes=[r.kecamatan_code for r in rows], kecamatan_names=[r.kecamatan_name for r in rows],
-        centre_lon=lon, centre_lat=lat, node_desa=node_desa, centre_node=np.asarray(centre_node, dtype=np.int64),
-        regency=shapely.from_wkb(regency[1]), regency_code=regency[0],
+        codes=[r.code for r in rows],
+        names=[r.name for r in rows],
+        kecamatan_codes=[r.kecamatan_code for r in rows],
+        kecamatan_names=[r.kecamatan_name for r in rows],
+        centre_lon=lon,
+        centre_lat=lat,
+        node_desa=node_desa,
+        centre_node=np.asarray(centre_node, dtype=np.int64),
+        regency=shapely.from_wkb(regency[1]),
+        regency_code=regency[0],
     )
 
 
-def desa_index(session: Session, engine: Any) -> DesaIndex:
-    """Return the desa index of an engine and the session's database, built once per process.
+def desa_index(session: Session, network: Network) -> DesaIndex:
+    """Return the desa index of a network and the session's database, built once per process.
 
-    Boundaries change only with a data load, which a restart follows; the index is cached per engine
-    (weakly, so a dropped engine takes its index along) and per database URL.
+    Boundaries change only with a data load, which a restart follows; the index is cached per network
+    (weakly, so a dropped network takes its index along) and per database URL.
     """
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     with _lock:
-        per_engine = _indexes.setdefault(engine, {})
-        if url not in per_engine:
-            per_engine[url] = build_desa_index(session, engine)
-        return per_engine[url]
+        per_network = _indexes.setdefault(network, {})
+        if url not in per_network:
+            per_network[url] = build_desa_index(session, network)
+        return per_network[url]

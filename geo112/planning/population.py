@@ -102,9 +102,7 @@ def spread_population(
     kec = np.asarray(kecamatan_of_desa, dtype=np.int64)
     kec_pop = np.asarray(kecamatan_population, dtype=float)
     weight = np.asarray(desa_weight, dtype=float)
-    desa_pop = (
-        np.full(kec.shape, np.nan) if desa_population is None else np.asarray(desa_population, float)
-    )
+    desa_pop = np.full(kec.shape, np.nan) if desa_population is None else np.asarray(desa_population, float)
     n_kec = kec_pop.size
     if not kec.shape == weight.shape == desa_pop.shape or kec.ndim != 1:
         raise ValueError("kecamatan_of_desa, desa_weight and desa_population must align")
@@ -118,8 +116,16 @@ def spread_population(
     remainder = kabupaten_total - kec_pop[published_kec].sum()
     kec_target = np.where(published_kec, kec_pop, 0.0)
     if kecamatan_hint is not None:
-        kec_target = np.where(published_kec, kec_pop, _split_by_hint(
-            remainder, np.asarray(kecamatan_hint, float), ~published_kec, np.bincount(kec, weights=weight, minlength=n_kec)))
+        kec_target = np.where(
+            published_kec,
+            kec_pop,
+            _split_by_hint(
+                remainder,
+                np.asarray(kecamatan_hint, float),
+                ~published_kec,
+                np.bincount(kec, weights=weight, minlength=n_kec),
+            ),
+        )
         published_kec = np.ones(n_kec, dtype=bool)  # every kecamatan now has its own target
         remainder = 0.0
     from_remainder = ~np.isfinite(kec_pop)
@@ -143,8 +149,10 @@ def spread_population(
     basis = np.where(known, BASIS_DESA, np.where(in_remainder, BASIS_REMAINDER, BASIS_KECAMATAN))
     spread = np.where(by_weight, f"in proportion to {weight_name}", f"equally (no {weight_name})")
     if kecamatan_hint is not None:
-        spread = np.char.add(f"split among those kecamatan by their unofficial figures (else {weight_name} density), "
-                             "then over desa ", spread)
+        spread = np.char.add(
+            f"split among those kecamatan by their unofficial figures (else {weight_name} density), then over desa ",
+            spread,
+        )
     method = np.where(
         known,
         "published desa figure",
@@ -164,8 +172,9 @@ def spread_population(
     return PopulationSpread(population=population, basis=basis, method=method)
 
 
-def _split_by_hint(total: float, hint: FloatArray, unpublished: npt.NDArray[np.bool_],
-                   kec_weight: FloatArray) -> FloatArray:
+def _split_by_hint(
+    total: float, hint: FloatArray, unpublished: npt.NDArray[np.bool_], kec_weight: FloatArray
+) -> FloatArray:
     """Split ``total`` among the unpublished kecamatan by hint, or by weight at the hinted persons per weight."""
     hinted = unpublished & np.isfinite(hint)
     hinted_weight = kec_weight[hinted].sum()
@@ -203,9 +212,7 @@ def round_within_groups(values: npt.ArrayLike, group: npt.ArrayLike) -> npt.NDAr
         raise ValueError("values must be finite and non-negative")
     floor = np.floor(x)
     n_groups = int(g.max()) + 1 if g.size else 0
-    missing = np.rint(np.bincount(g, weights=x, minlength=n_groups)) - np.bincount(
-        g, weights=floor, minlength=n_groups
-    )
+    missing = np.rint(np.bincount(g, weights=x, minlength=n_groups)) - np.bincount(g, weights=floor, minlength=n_groups)
     # Rank values within their group by fractional part, largest first.
     order = np.lexsort((-(x - floor), g))
     start = np.searchsorted(g[order], np.arange(n_groups))

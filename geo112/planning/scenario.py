@@ -7,14 +7,29 @@ change are searched; the others are reused (:func:`geo112.coverage.whatif` compa
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from geo112.planning.coverage import model as coverage
-from geo112.planning.coverage.service import Coverage, Sources, busy_of, desa_rows, evaluate, kecamatan_rows, parameters, source_times, sources, times_from, totals
 from geo112.errors import Unprocessable
+from geo112.network import Network, RoutedFleet
+from geo112.planning.coverage import model as coverage
+from geo112.planning.coverage.service import (
+    Coverage,
+    Sources,
+    busy_of,
+    desa_features,
+    desa_rows,
+    evaluate,
+    kecamatan_rows,
+    parameters,
+    source_times,
+    sources,
+    times_from,
+    totals,
+)
 from geo112.planning.schemas import Change, WhatIfRequest
 
 
@@ -31,17 +46,19 @@ def _rows_of(src: Sources, change: Change) -> np.ndarray:
     return rows
 
 
-def apply_changes(engine: Any, src: Sources, times: np.ndarray, changes: list[Change]) -> tuple[Sources, np.ndarray]:
+def apply_changes(
+    network: Network, src: Sources, times: np.ndarray, changes: list[Change]
+) -> tuple[Sources, np.ndarray]:
     """Apply a scenario's changes in order to sources and their travel-time rows.
 
     Parameters
     ----------
-    engine
-        A :class:`routing.Engine` (searches for added and moved rows).
+    network
+        The road network (searches for added and moved rows).
     src, times
         The sources and their rows before the changes.
     changes
-        Validated changes (:class:`geo112.planning_schemas.Change`).
+        Validated changes (:class:`geo112.planning.schemas.Change`).
 
     Returns
     -------
@@ -56,11 +73,24 @@ def apply_changes(engine: Any, src: Sources, times: np.ndarray, changes: list[Ch
     for change in changes:
         if change.action == "add":
             n = change.count
-            added = Sources(src.unit_type, src.factor, np.full(n, change.lon), np.full(n, change.lat),
-                            np.full(n, -1), np.full(n, -1), np.ones(n, dtype=bool))
-            row = times_from(engine, added.lon[:1], added.lat[:1], src.factor)
-            src = Sources(src.unit_type, src.factor, *(np.concatenate([getattr(src, f), getattr(added, f)])
-                                                      for f in ("lon", "lat", "unit_id", "station_id", "available")))
+            added = Sources(
+                src.unit_type,
+                src.factor,
+                np.full(n, change.lon),
+                np.full(n, change.lat),
+                np.full(n, -1),
+                np.full(n, -1),
+                np.ones(n, dtype=bool),
+            )
+            row = times_from(network, added.lon[:1], added.lat[:1], src.factor)
+            src = Sources(
+                src.unit_type,
+                src.factor,
+                *(
+                    np.concatenate([getattr(src, f), getattr(added, f)])
+                    for f in ("lon", "lat", "unit_id", "station_id", "available")
+                ),
+            )
             times = np.vstack([times, np.repeat(row, n, axis=0)])
             continue
         rows = _rows_of(src, change)
@@ -71,7 +101,7 @@ def apply_changes(engine: Any, src: Sources, times: np.ndarray, changes: list[Ch
             lon[rows], lat[rows] = change.lon, change.lat
             src = Sources(src.unit_type, src.factor, lon, lat, src.unit_id, src.station_id, src.available)
             times = times.copy()
-            times[rows] = times_from(engine, lon[rows][:1], lat[rows][:1], src.factor)
+            times[rows] = times_from(network, lon[rows][:1], lat[rows][:1], src.factor)
     return src, times
 
 
@@ -79,7 +109,7 @@ def _side(cov: Coverage) -> dict[str, Any]:
     return {"totals": totals(cov), "kecamatan": kecamatan_rows(cov)}
 
 
-def whatif(session: Session, fleet: Any, request: WhatIfRequest) -> tuple[dict[str, Any], list[dict[str, Any]], Coverage]:
+def whatif(session: Session, fleet: RoutedFleet, request: WhatIfRequest) -> dict[str, Any]:
     """Coverage before and after a scenario.
 
     Parameters
@@ -87,15 +117,15 @@ def whatif(session: Session, fleet: Any, request: WhatIfRequest) -> tuple[dict[s
     session
         Session on the database.
     fleet
-        The process's :class:`geo112.recommend.RoutedFleet`.
+        The process's routed fleet.
     request
         The validated scenario.
 
     Returns
     -------
-    tuple
-        The report (``before``, ``after`` and ``delta`` figures, the sources after), one row per desa
-        with its shares before and after (for the map), and the coverage after.
+    dict
+        ``before``, ``after`` and ``delta`` figures, the sources after, and ``desa``: a GeoJSON
+        FeatureCollection of the desa with their shares before and after (for the map).
     """
     src = sources(session, request.unit_type, request.mode)
     if request.mode == "live":
@@ -103,22 +133,38 @@ def whatif(session: Session, fleet: Any, request: WhatIfRequest) -> tuple[dict[s
     times = source_times(fleet, src, request.mode)
     busy = busy_of(session, request.unit_type, request.busy)
     before = evaluate(session, fleet, src, request.minutes, request.mode, busy, times)
-    after_src, after_times = apply_changes(fleet.engine, src, times, request.changes)
+    after_src, after_times = apply_changes(fleet.network, src, times, request.changes)
     after = evaluate(session, fleet, after_src, request.minutes, request.mode, busy, after_times)
     diff = coverage.whatif(before.summary, after.summary)
     b, a = totals(before), totals(after)
     report = {
-        **parameters(before), "busy_detail": busy.as_dict(),
-        "before": _side(before), "after": _side(after),
-        "delta": {"covered_population": a["covered_population"] - b["covered_population"],
-                  "double_population": a["double_population"] - b["double_population"],
-                  "expected_population": a["expected_population"] - b["expected_population"],
-                  "nodes_gained": int(diff.nodes_gained.sum()), "nodes_lost": int(diff.nodes_lost.sum())},
-        "sources": [{"unit_id": int(u) if u >= 0 else None, "station_id": int(s) if s >= 0 else None,
-                     "lon": float(x), "lat": float(y), "available": bool(av), "hypothetical": bool(u < 0)}
-                    for u, s, x, y, av in zip(after_src.unit_id, after_src.station_id, after_src.lon, after_src.lat,
-                                              after_src.available)],
+        **parameters(before),
+        "busy_detail": busy.as_dict(),
+        "before": _side(before),
+        "after": _side(after),
+        "delta": {
+            "covered_population": a["covered_population"] - b["covered_population"],
+            "double_population": a["double_population"] - b["double_population"],
+            "expected_population": a["expected_population"] - b["expected_population"],
+            "nodes_gained": int(diff.nodes_gained.sum()),
+            "nodes_lost": int(diff.nodes_lost.sum()),
+        },
+        "sources": [
+            {
+                "unit_id": int(u) if u >= 0 else None,
+                "station_id": int(s) if s >= 0 else None,
+                "lon": float(x),
+                "lat": float(y),
+                "available": bool(av),
+                "hypothetical": bool(u < 0),
+            }
+            for u, s, x, y, av in zip(
+                after_src.unit_id, after_src.station_id, after_src.lon, after_src.lat, after_src.available
+            )
+        ],
     }
-    rows = [{**r, "share_before": rb["share"], "delta_population": r["covered_population"] - rb["covered_population"]}
-            for r, rb in zip(desa_rows(after), desa_rows(before))]
-    return report, rows, after
+    rows = [
+        {**r, "share_before": rb["share"], "delta_population": r["covered_population"] - rb["covered_population"]}
+        for r, rb in zip(desa_rows(after), desa_rows(before))
+    ]
+    return report | {"desa": json.loads(desa_features(session, rows, after.index))}

@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from geo112.dispatch.schemas import Code, Lat, Lon
+from geo112.planning.thresholds import MAX_MINUTES, MIN_MINUTES
 
-Minutes = Annotated[float, Field(gt=0, le=120, allow_inf_nan=False, description="threshold T in minutes")]
+Minutes = Annotated[
+    float, Field(ge=MIN_MINUTES, le=MAX_MINUTES, allow_inf_nan=False, description="threshold T in minutes")
+]
 Busy = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False, description="MEXCLP busy fraction of each unit")]
 Id = Annotated[int, Field(strict=True, ge=1)]
 
@@ -59,7 +62,10 @@ class SitingRequest(_Request):
     method: Literal["mclp", "p_median"] = "mclp"
     p: Annotated[int, Field(strict=True, ge=1, le=10)] = 3
     candidates: Annotated[list[Literal["existing", "planned", "desa"]], Field(min_length=1, max_length=3)] = [
-        "existing", "planned", "desa"]
+        "existing",
+        "planned",
+        "desa",
+    ]
 
 
 class ThresholdUpdate(_Request):

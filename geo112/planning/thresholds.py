@@ -7,7 +7,6 @@ Reading falls back to the defaults for a type with no rows, so coverage works on
 seeded. See docs/coverage.md.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -17,8 +16,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from geo112.dispatch.configuration import get_unit_type
+from geo112.errors import InvalidInput, Unprocessable
 from geo112.store.audit import record
-from geo112.errors import NotFound, Unprocessable
 from geo112.store.models import CoverageThreshold, UnitType
 
 UNIT_TYPES: tuple[str, ...] = (
@@ -61,8 +61,7 @@ DEFAULT_THRESHOLDS: Mapping[str, tuple[Threshold, ...]] = {
         Threshold(
             8,
             "ALS urban 8 min",
-            "NFPA 1710: ALS unit travel time of 480 s or less for 90% of EMS "
-            "incidents (career departments, urban)",
+            "NFPA 1710: ALS unit travel time of 480 s or less for 90% of EMS incidents (career departments, urban)",
         ),
         Threshold(
             15,
@@ -76,8 +75,7 @@ DEFAULT_THRESHOLDS: Mapping[str, tuple[Threshold, ...]] = {
         Threshold(
             15,
             "rescue 15 min",
-            "geo112 project default: BPBD rescue shares posts and the 15-minute "
-            "rule with Damkar (" + _FIRE_RULE + ")",
+            "geo112 project default: BPBD rescue shares posts and the 15-minute rule with Damkar (" + _FIRE_RULE + ")",
         ),
     ),
     "satpol_pp_patrol": (Threshold(15, "patrol 15 min", _PROJECT_PATROL),),
@@ -118,14 +116,26 @@ def resolve_thresholds(
         if not values or not all(0 < m < float("inf") for m in values):
             msg = f"thresholds of {unit_type!r} must be positive minutes, got {minutes!r}"
             raise ValueError(msg)
-        resolved[unit_type] = tuple(
-            Threshold(m, f"{unit_type} {m:g} min", "configured override") for m in values
-        )
+        resolved[unit_type] = tuple(Threshold(m, f"{unit_type} {m:g} min", "configured override") for m in values)
     return {k: tuple(sorted(v, key=lambda t: t.minutes)) for k, v in resolved.items()}
 
 
-#: The longest threshold (minutes) a planner may set or ask for.
+#: The range of a threshold (minutes) a planner may set or ask for: below half a minute is noise, beyond two
+#: hours no emergency service is measured.
+MIN_MINUTES = 0.5
 MAX_MINUTES = 120.0
+
+
+def check_minutes(minutes: float) -> float:
+    """Validate a threshold in minutes: a number in ``[MIN_MINUTES, MAX_MINUTES]``.
+
+    Raises
+    ------
+    InvalidInput
+    """
+    if isinstance(minutes, bool) or not (isinstance(minutes, (int, float)) and MIN_MINUTES <= minutes <= MAX_MINUTES):
+        raise InvalidInput(f"minutes must be a number in [{MIN_MINUTES:g}, {MAX_MINUTES:g}], got {minutes!r}")
+    return float(minutes)
 
 
 def seed_thresholds(session: Session) -> int:
@@ -140,8 +150,12 @@ def seed_thresholds(session: Session) -> int:
     """
     types = set(session.scalars(select(UnitType.code)))
     configured = set(session.scalars(select(CoverageThreshold.unit_type_code).distinct()))
-    rows = [{"unit_type_code": code, "minutes": t.minutes, "label": t.label, "source": t.source}
-            for code, thresholds in DEFAULT_THRESHOLDS.items() if code in types - configured for t in thresholds]
+    rows = [
+        {"unit_type_code": code, "minutes": t.minutes, "label": t.label, "source": t.source}
+        for code, thresholds in DEFAULT_THRESHOLDS.items()
+        if code in types - configured
+        for t in thresholds
+    ]
     if rows:
         session.execute(insert(CoverageThreshold).values(rows).on_conflict_do_nothing())
     return len(rows)
@@ -166,19 +180,38 @@ def set_thresholds(session: Session, unit_type: str, minutes: Sequence[float], a
     NotFound
         For an unknown unit type.
     Unprocessable
-        For minutes outside ``(0, 120]`` or an empty or repeated list.
+        For an empty or repeated list.
+    InvalidInput
+        For minutes outside ``[MIN_MINUTES, MAX_MINUTES]``.
     """
-    if session.get(UnitType, unit_type) is None:
-        raise NotFound(f"no unit type {unit_type!r}")
-    values = sorted(float(m) for m in minutes)
-    if not values or len(set(values)) != len(values) or not all(0 < m <= MAX_MINUTES for m in values):
-        raise Unprocessable(f"minutes must be distinct numbers in (0, {MAX_MINUTES:g}], got {list(minutes)!r}")
+    get_unit_type(session, unit_type)
+    values = sorted(check_minutes(m) for m in minutes)
+    if not values or len(set(values)) != len(values):
+        raise Unprocessable(f"minutes must be one or more distinct numbers, got {list(minutes)!r}")
     before = [t.minutes for t in configured_thresholds(session).get(unit_type, ())]
     defaults = {t.minutes: t for t in DEFAULT_THRESHOLDS.get(unit_type, ())}
     new = tuple(defaults.get(t.minutes, t) for t in resolve_thresholds({unit_type: values})[unit_type])
     session.execute(delete(CoverageThreshold).where(CoverageThreshold.unit_type_code == unit_type))
-    session.add_all([CoverageThreshold(unit_type_code=unit_type, minutes=t.minutes, label=t.label, source=t.source)
-                     for t in new])
-    record(session, actor, "coverage_threshold.set", "coverage_threshold", unit_type,
-           before={"minutes": before}, after={"minutes": values})
+    session.add_all(
+        [CoverageThreshold(unit_type_code=unit_type, minutes=t.minutes, label=t.label, source=t.source) for t in new]
+    )
+    record(
+        session,
+        actor,
+        "coverage_threshold.set",
+        "coverage_threshold",
+        unit_type,
+        before={"minutes": before},
+        after={"minutes": values},
+    )
     return new
+
+
+def threshold_items(session: Session, unit_type: str | None = None) -> list[dict[str, object]]:
+    """The thresholds of every unit type (or of one) as the API lists them: type, minutes, label, source."""
+    return [
+        {"unit_type": code, "minutes": t.minutes, "label": t.label, "source": t.source}
+        for code, ts in configured_thresholds(session).items()
+        if unit_type in (None, code)
+        for t in ts
+    ]

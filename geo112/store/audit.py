@@ -13,7 +13,7 @@ from typing import Any
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo112.store.models import Event
@@ -67,8 +67,16 @@ def record(
     -------
     Event
     """
-    event = Event(actor=actor, action=action, entity=entity, entity_id=str(entity_id),
-                  before=before, after=after, incident_id=incident_id, unit_id=unit_id)
+    event = Event(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        incident_id=incident_id,
+        unit_id=unit_id,
+    )
     session.add(event)
     session.flush()
     return event
@@ -76,12 +84,41 @@ def record(
 
 def event_dict(event: Event) -> dict[str, Any]:
     """Return an event as the API shows it."""
-    return {"id": event.id, "at": jsonable(event.at), "actor": event.actor, "action": event.action,
-            "entity": event.entity, "entity_id": event.entity_id, "incident_id": event.incident_id,
-            "unit_id": event.unit_id, "before": event.before, "after": event.after}
+    return {
+        "id": event.id,
+        "at": jsonable(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "incident_id": event.incident_id,
+        "unit_id": event.unit_id,
+        "before": event.before,
+        "after": event.after,
+    }
 
 
 def timeline(session: Session, incident_id: int) -> list[dict[str, Any]]:
     """Return every event of an incident in the order it happened (the database clock, then insertion)."""
     events = session.scalars(select(Event).where(Event.incident_id == incident_id).order_by(Event.at, Event.id))
     return [event_dict(e) for e in events]
+
+
+# Event ids come from a sequence, taken at insert and visible at commit: a transaction that began earlier
+# can commit a smaller id after a larger one was read. Counting the newest ids as well as taking the largest
+# catches such a late commit, as long as it lands within this many ids of the newest.
+LATE_COMMIT_WINDOW = 256
+_CURSOR = text("""
+    WITH newest AS (SELECT coalesce(max(id), 0) AS id FROM event)
+    SELECT newest.id, (SELECT count(*) FROM event WHERE event.id > newest.id - :window) FROM newest
+""")
+
+
+def change_cursor(session: Session) -> str:
+    """A cursor over the audit trail that changes whenever anything is recorded (``"<newest id>.<count>"``).
+
+    Every change to incidents, assignments and units (AVL fixes and responder links included) appends an
+    event, so pages poll this small answer and reload their layers when it differs from the one they hold.
+    """
+    newest, recent = session.execute(_CURSOR, {"window": LATE_COMMIT_WINDOW}).one()
+    return f"{newest}.{recent}"

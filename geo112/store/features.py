@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo112.errors import InvalidInput, NotFound
+from geo112.store.geometry import METRES_PER_DEGREE
 
-METRES_PER_DEGREE = 111_320.0
 MAX_LIMIT = 1000
 
 
@@ -26,8 +26,15 @@ class FeatureProvider(ABC):
     title: str
 
     @abstractmethod
-    def items(self, session: Session, *, simplify_m: float = 0.0, limit: int = MAX_LIMIT, offset: int = 0,
-              bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    def items(
+        self,
+        session: Session,
+        *,
+        simplify_m: float = 0.0,
+        limit: int = MAX_LIMIT,
+        offset: int = 0,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> dict[str, Any]:
         """Return a GeoJSON FeatureCollection with ``numberMatched`` and ``numberReturned``."""
 
     @abstractmethod
@@ -55,24 +62,45 @@ class PostgisTableProvider(FeatureProvider):
 
     def _feature(self, row: Any) -> dict[str, Any]:
         m = row._mapping
-        return {"type": "Feature", "id": m["id"], "geometry": json.loads(m["geometry"]),
-                "properties": {p: m[p] for p in self.properties}}
+        return {
+            "type": "Feature",
+            "id": m["id"],
+            "geometry": json.loads(m["geometry"]),
+            "properties": {p: m[p] for p in self.properties},
+        }
 
-    def items(self, session: Session, *, simplify_m: float = 0.0, limit: int = MAX_LIMIT, offset: int = 0,
-              bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    def items(
+        self,
+        session: Session,
+        *,
+        simplify_m: float = 0.0,
+        limit: int = MAX_LIMIT,
+        offset: int = 0,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> dict[str, Any]:
         if not 1 <= limit <= MAX_LIMIT or offset < 0 or simplify_m < 0:
             raise InvalidInput(f"limit must be 1..{MAX_LIMIT}, offset and simplify non-negative")
         where = f"{self.geom_column} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)" if bbox else "TRUE"
         params = {"tol": simplify_m / METRES_PER_DEGREE, "limit": limit, "offset": offset}
         if bbox:
             params |= dict(zip(("x0", "y0", "x1", "y1"), bbox))
-        rows = session.execute(text(self._select(where, f"ORDER BY {self.id_column} LIMIT :limit OFFSET :offset")), params)
+        rows = session.execute(
+            text(self._select(where, f"ORDER BY {self.id_column} LIMIT :limit OFFSET :offset")), params
+        )
         features = [self._feature(r) for r in rows]
         matched = session.scalar(text(f"SELECT count(*) FROM {self.table} WHERE {where}"), params)
-        return {"type": "FeatureCollection", "features": features, "numberMatched": matched, "numberReturned": len(features)}
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "numberMatched": matched,
+            "numberReturned": len(features),
+        }
 
     def item(self, session: Session, identifier: str, *, simplify_m: float = 0.0) -> dict[str, Any]:
-        row = session.execute(text(self._select(f"{self.id_column} = :ident")), {"ident": identifier, "tol": simplify_m / METRES_PER_DEGREE}).first()
+        row = session.execute(
+            text(self._select(f"{self.id_column} = :ident")),
+            {"ident": identifier, "tol": simplify_m / METRES_PER_DEGREE},
+        ).first()
         if row is None:
             raise NotFound(f"no {self.title} with id {identifier!r}")
         return self._feature(row)
@@ -84,10 +112,22 @@ PROVIDERS: dict[str, FeatureProvider] = {
         "(SELECT d.*, k.name AS kecamatan_name, k.jurisdiction_code FROM desa d"
         " JOIN kecamatan k ON k.code = d.kecamatan_code) AS desa",
         "code",
-        ("name", "kind", "kecamatan_code", "kecamatan_name", "jurisdiction_code", "area_km2",
-         "population", "population_source", "population_method")),
+        (
+            "name",
+            "kind",
+            "kecamatan_code",
+            "kecamatan_name",
+            "jurisdiction_code",
+            "area_km2",
+            "population",
+            "population_source",
+            "population_method",
+        ),
+    ),
     "kecamatan": PostgisTableProvider(
-        "kecamatan", "kecamatan", "code", ("name", "jurisdiction_code", "area_km2", "population", "population_source")),
+        "kecamatan", "kecamatan", "code", ("name", "jurisdiction_code", "area_km2", "population", "population_source")
+    ),
     "jurisdiction": PostgisTableProvider(
-        "jurisdiction", "jurisdiction", "code", ("name", "kind", "served", "area_km2", "population")),
+        "jurisdiction", "jurisdiction", "code", ("name", "kind", "served", "area_km2", "population")
+    ),
 }

@@ -13,7 +13,8 @@ from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SRID = 4326
+from geo112.store.geometry import SRID
+
 KABUPATEN_CODE = "35.16"
 KOTA_CODE = "35.76"
 

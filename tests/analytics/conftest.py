@@ -1,4 +1,4 @@
-"""Analytics fixtures: the demo stations and fleet, the routing engine and a committed synthetic history."""
+"""Analytics fixtures: the demo stations and fleet, the road network and a committed synthetic history."""
 
 from __future__ import annotations
 
@@ -6,17 +6,16 @@ from datetime import date
 
 import pytest
 
+from geo112.analytics.history import HistoryReport, generate_history
 from geo112.config import Settings
 from geo112.store.db import session_factory
-from geo112.analytics.history import HistoryReport, generate_history
-from tests.dispatch.conftest import demo, engine  # noqa: F401 - fixtures shared with the dispatch tests
 
 #: The history every analytics test reads: the CLI's defaults, so `geo112 history generate` reproduces it.
 N, SEED, START, END = 2000, 112, date(2025, 1, 1), date(2026, 1, 1)
 
 
 @pytest.fixture(scope="session")
-def history(demo: str, engine, settings: Settings) -> HistoryReport:  # noqa: F811
+def history(demo: str, network, settings: Settings) -> HistoryReport:
     """Generate and commit the synthetic history (seed 112) once for the test session."""
     with session_factory(demo).begin() as session:
-        return generate_history(session, engine, N, SEED, START, END, settings.data_dir)
+        return generate_history(session, network, N, SEED, START, END, settings.data_dir)

@@ -31,17 +31,20 @@ def test_roles(client, login, history, endpoint) -> None:
     assert client.get(f"{API}/{endpoint}").status_code == 200
 
 
-@pytest.mark.parametrize(("query", "status", "words"), [
-    ("counts?by=weather", 400, "by must be one of"),
-    ("intervals?by=weather", 400, "by must be one of"),
-    ("summary?category=meteor", 422, "unknown category"),
-    ("summary?start=2025-13-01", 400, "start must be a date"),
-    ("summary?start=2025-06-01&end=2025-05-01", 400, "empty"),
-    ("summary?include_synthetic=maybe", 400, "include_synthetic must be true or false"),
-    ("heatmap?cell_m=5", 400, "cell_m must be within"),
-    ("heatmap?cell_m=wide", 400, "cell_m must be a number"),
-    ("export.csv?table=callers", 400, "table must be one of"),
-])
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("counts?by=weather", 400, "by must be one of"),
+        ("intervals?by=weather", 400, "by must be one of"),
+        ("summary?category=meteor", 422, "unknown category"),
+        ("summary?start=2025-13-01", 400, "start must be a date"),
+        ("summary?start=2025-06-01&end=2025-05-01", 400, "empty"),
+        ("summary?include_synthetic=maybe", 400, "include_synthetic must be true or false"),
+        ("heatmap?cell_m=5", 400, "cell_m must be within"),
+        ("heatmap?cell_m=wide", 400, "cell_m must be a number"),
+        ("export.csv?table=callers", 400, "table must be one of"),
+    ],
+)
 def test_bad_parameters_are_refused_with_a_message(planner, query: str, status: int, words: str) -> None:
     response = planner.get(f"{API}/{query}")
     assert response.status_code == status and words in response.get_json()["detail"]
@@ -54,7 +57,10 @@ def test_answers_say_whether_they_include_synthetic_history(planner) -> None:
     assert hidden["incidents"] == 0 and hidden["synthetic_available"] == N and not hidden["synthetic_included"]
     counts = planner.get(f"{API}/counts?by=category&{HISTORY}").get_json()
     assert counts["synthetic_included"] and sum(r["count"] for r in counts["rows"]) == N
-    assert counts["filters"]["since"] == "2025-01-01T00:00:00+07:00" and counts["filters"]["until"] == "2026-01-01T00:00:00+07:00"
+    assert (
+        counts["filters"]["since"] == "2025-01-01T00:00:00+07:00"
+        and counts["filters"]["until"] == "2026-01-01T00:00:00+07:00"
+    )
     medis = planner.get(f"{API}/intervals?category=medis&by=priority&{HISTORY}").get_json()
     assert {r["group"] for r in medis["rows"]} == {1}
     heat = planner.get(f"{API}/heatmap?cell_m=1500&{HISTORY}").get_json()
@@ -63,8 +69,14 @@ def test_answers_say_whether_they_include_synthetic_history(planner) -> None:
 
 def test_export_is_csv_of_the_tables_and_never_holds_callers(planner, client, login) -> None:
     headers = login("dispatcher")
-    call = {"category": "medis", "lon": 112.56, "lat": -7.518, "caller_name": "Rahasia Pelapor",
-            "caller_phone": "081299887766", "description": "=HYPERLINK(\"x\")"}
+    call = {
+        "category": "medis",
+        "lon": 112.56,
+        "lat": -7.518,
+        "caller_name": "Rahasia Pelapor",
+        "caller_phone": "081299887766",
+        "description": '=HYPERLINK("x")',
+    }
     assert client.post("/api/v1/incidents", json=call, headers=headers).status_code == 201
     login("planner")
     for table in ("counts_desa", "counts_kecamatan", "counts_category", "intervals", "compliance", "heatmap"):
@@ -75,8 +87,11 @@ def test_export_is_csv_of_the_tables_and_never_holds_callers(planner, client, lo
         assert "Rahasia" not in body and "081299887766" not in body and "HYPERLINK" not in body
         rows = list(csv.DictReader(io.StringIO(body)))
         assert rows and all(r["includes_synthetic"] == "True" for r in rows)
-    kecamatan = list(csv.DictReader(io.StringIO(
-        planner.get(f"{API}/export.csv?table=counts_kecamatan&{HISTORY}").get_data(as_text=True))))
+    kecamatan = list(
+        csv.DictReader(
+            io.StringIO(planner.get(f"{API}/export.csv?table=counts_kecamatan&{HISTORY}").get_data(as_text=True))
+        )
+    )
     assert sum(int(r["count"]) for r in kecamatan) == N and {"code", "name", "count", "synthetic"} <= set(kecamatan[0])
     real = planner.get(f"{API}/export.csv?table=counts_category").get_data(as_text=True)
     assert "False" in real and "medis" in real

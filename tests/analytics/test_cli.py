@@ -16,8 +16,11 @@ from tests.analytics.conftest import SEED, N
 def _counts(url: str) -> tuple[int, int, list]:
     with session_factory(url)() as session:
         real = session.scalar(select(func.count()).where(~Incident.synthetic))
-        synthetic = session.execute(select(Incident.category_code, Incident.desa_code, Incident.received_at)
-                                    .where(Incident.synthetic).order_by(Incident.received_at, Incident.desa_code)).all()
+        synthetic = session.execute(
+            select(Incident.category_code, Incident.desa_code, Incident.received_at)
+            .where(Incident.synthetic)
+            .order_by(Incident.received_at, Incident.desa_code)
+        ).all()
     return real, len(synthetic), synthetic
 
 

@@ -2,9 +2,10 @@
 
 The browser tests commit incidents and assignments through the UI, so they get a database of their own (the
 test database's name + ``_browser``), with the geography, the demo fleet and one user per role; other tests
-never see their changes. No browser is downloaded: Playwright launches ``/usr/bin/chromium``. Every page a test opens records the
-requests that leave the app (they are aborted, so a test never waits on the internet) and the console errors
-(a CSP violation is one), and the tests assert both are empty. Screenshots go to ``test-artifacts/``.
+never see their changes. No browser is downloaded: Playwright launches ``/usr/bin/chromium``. Every page a
+test opens records the requests that leave the app (they are aborted, so a test never waits on the internet)
+and the console errors (a CSP violation is one), and the tests assert both are empty. Screenshots go to
+``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -18,20 +19,26 @@ import pytest
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from geo112.store import migrate
-from geo112.config import Settings
-from geo112.store.db import session_factory
-from geo112.ingest.stations import load_demo
-from geo112.ingest.boundaries import load_geography
 from geo112.accounts.users import create_user
+from geo112.config import Settings
+from geo112.ingest.boundaries import load_geography
+from geo112.ingest.fleet import load_demo
+from geo112.store import migrate
+from geo112.store.db import session_factory
 from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1600, "height": 950}}
@@ -74,8 +81,14 @@ def live_server(browser_database: str, settings: Settings) -> Iterator[str]:
     from web import create_app
     from web.engine import fleet
 
-    app = create_app({"TESTING": True, "GEO112_DATABASE_URL": browser_database,
-                      "GEO112_CACHE_DIR": str(settings.cache_dir), "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "GEO112_DATABASE_URL": browser_database,
+            "GEO112_CACHE_DIR": str(settings.cache_dir),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         fleet()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -131,8 +144,14 @@ class Session:
         page = self.context.new_page()
         # Chrome logs each error answer as "Failed to load resource" without its URL: record the answers.
         page.on("response", lambda r: r.status >= 400 and self.watch.failed.append(f"{r.status} {r.url}"))
-        page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-                and self.watch.errors.append(msg.text))
+        page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error"
+                and not msg.text.startswith("Failed to load resource")
+                and self.watch.errors.append(msg.text)
+            ),
+        )
         page.on("pageerror", lambda exc: self.watch.errors.append(str(exc)))
         return page
 
@@ -147,7 +166,7 @@ def open_session(browser: Browser, live_server: str, users: dict[str, str]) -> I
         contexts.append(context)
         watch = Watch()
 
-        def guard(route, request) -> None:  # noqa: ANN001 - playwright Route/Request
+        def guard(route, request) -> None:
             if request.url.startswith(live_server) or request.url.startswith(("data:", "blob:")):
                 route.continue_()
             else:
@@ -157,8 +176,11 @@ def open_session(browser: Browser, live_server: str, users: dict[str, str]) -> I
         context.route("**/*", guard)
         session = Session(context, watch, live_server)
         if role is not None:
-            response = context.request.post("/api/v1/auth/login", data={"username": users[role], "password": PASSWORD},
-                                            headers={"X-CSRFToken": csrf(context)})
+            response = context.request.post(
+                "/api/v1/auth/login",
+                data={"username": users[role], "password": PASSWORD},
+                headers={"X-CSRFToken": csrf(context)},
+            )
             assert response.ok, response.text()
         return session
 

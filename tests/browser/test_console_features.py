@@ -58,16 +58,21 @@ def test_board_status_change_and_avl_fix_show_live(open_session) -> None:
     row = rows.filter(has=page.locator(".status-available")).first
     call_sign = row.get_attribute("data-unit")
     row.locator("select").select_option("out_of_service")
-    expect(page.locator(f"#unit-board tr[data-unit='{call_sign}']")).to_have_attribute("data-status", "out_of_service",
-                                                                                       timeout=LIVE_MS)
+    expect(page.locator(f"#unit-board tr[data-unit='{call_sign}']")).to_have_attribute(
+        "data-status", "out_of_service", timeout=LIVE_MS
+    )
     # Another dispatcher's AVL fix moves the unit on this screen without a reload.
     api = other.context.request
     unit = next(u for u in api.get("/api/v1/units?limit=500").json()["items"] if u["call_sign"] == call_sign)
-    fix = api.post(f"/api/v1/units/{unit['id']}/position", data={"lon": 112.45, "lat": -7.65},
-                   headers={"X-CSRFToken": csrf(other.context)})
+    fix = api.post(
+        f"/api/v1/units/{unit['id']}/position",
+        data={"lon": 112.45, "lat": -7.65},
+        headers={"X-CSRFToken": csrf(other.context)},
+    )
     assert fix.ok, fix.text()
     moved = f"""() => {{ let at = null; geo112Map.layers.units.eachLayer(m => {{
-        if (m.options.title === {call_sign!r}) at = m.getLatLng(); }}); return at && Math.abs(at.lng - 112.45) < 1e-6; }}"""
+        if (m.options.title === {call_sign!r}) at = m.getLatLng(); }});
+        return at && Math.abs(at.lng - 112.45) < 1e-6; }}"""
     page.wait_for_function(moved, timeout=LIVE_MS)
     dispatcher.watch.assert_clean()
 
@@ -90,8 +95,11 @@ def test_planner_page_has_its_map_and_says_when_coverage_is_missing(open_session
 def test_close_an_incident_from_its_detail(open_session) -> None:
     session = open_session("dispatcher")
     headers = {"X-CSRFToken": csrf(session.context)}
-    incident = session.context.request.post("/api/v1/incidents", headers=headers, data={
-        "category": "lainnya", "lon": 112.52, "lat": -7.56, "description": "prank"}).json()
+    incident = session.context.request.post(
+        "/api/v1/incidents",
+        headers=headers,
+        data={"category": "lainnya", "lon": 112.52, "lat": -7.56, "description": "prank"},
+    ).json()
     page = open_console(session)
     page.click("[data-tab=incidents]")
     page.locator(f"#incident-list button[data-incident='{incident['id']}']").click()

@@ -32,8 +32,9 @@ class Other:
 
     def unit_id(self, call_sign: str) -> int:
         """The id of the unit with ``call_sign``."""
-        return next(u["id"] for u in self.request.get("/api/v1/units?limit=500").json()["items"]
-                    if u["call_sign"] == call_sign)
+        return next(
+            u["id"] for u in self.request.get("/api/v1/units?limit=500").json()["items"] if u["call_sign"] == call_sign
+        )
 
     def medical_call(self, lat: float, lon: float) -> int:
         """Record a medical incident (it needs an ambulance) and return its id."""
@@ -68,7 +69,8 @@ def test_open_recommendations_follow_assignments_made_elsewhere(open_session) ->
     taken.append(other.unit_id(second))
     other.post(f"/incidents/{elsewhere}/assignments", {"unit_id": taken[-1]})
     expect(page.locator(f".leaflet-marker-pane [data-unit='{second}']")).to_have_attribute(
-        "data-status", "dispatched", timeout=LIVE_MS)
+        "data-status", "dispatched", timeout=LIVE_MS
+    )
     page.wait_for_timeout(500)  # the panel's reload for the same change has come back by now
     expect(candidates.first).to_have_attribute("data-unit", second)
     candidates.first.locator("button[data-assign]").click()
@@ -103,7 +105,8 @@ def test_refused_status_change_is_said_inline_not_in_a_dialog(open_session) -> N
     unit_id = other.unit_id(call_sign)
     other.post(f"/units/{unit_id}/status", {"status": "out_of_service"})
     expect(page.locator(f".leaflet-marker-pane [data-unit='{call_sign}']")).to_have_attribute(
-        "data-status", "out_of_service", timeout=LIVE_MS)
+        "data-status", "out_of_service", timeout=LIVE_MS
+    )
     row.locator("select").select_option("out_of_service")
     message = f"{call_sign} berstatus Tidak beroperasi, tidak bisa menjadi Tidak beroperasi."
     note = row.locator(".error")

@@ -18,16 +18,19 @@ LIVE_MS = 5_000  # the promise: a change anywhere shows within 5 s
 
 def click_map_at(page: Page, lat: float, lon: float) -> None:
     """Click the map where ``lat, lon`` is drawn (as a dispatcher does)."""
-    x, y = page.evaluate("([lat, lon]) => { const p = geo112Map.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
-                         [lat, lon])
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = geo112Map.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lat, lon]
+    )
     box = page.get_by_test_id("map").bounding_box()
-    target = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-marker-icon') === null",
-                           [box["x"] + x, box["y"] + y])
+    target = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-marker-icon') === null",
+        [box["x"] + x, box["y"] + y],
+    )
     assert target, f"a marker covers {lat}, {lon}: clicking would open it instead of placing the call"
     page.mouse.click(box["x"] + x, box["y"] + y)
 
 
-def open_console(session) -> Page:  # noqa: ANN001 - conftest.Session
+def open_console(session) -> Page:
     page = session.new_page()
     page.goto("/console")
     expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
@@ -67,7 +70,9 @@ def test_place_recommend_assign_and_respond(open_session) -> None:
     page.click("[data-tab=units]")
     row = page.locator(f"#unit-board tr[data-unit='{call_sign}']")
     expect(row).to_have_attribute("data-status", "dispatched", timeout=LIVE_MS)
-    expect(page.locator(f".leaflet-marker-pane [data-unit='{call_sign}']")).to_have_attribute("data-status", "dispatched")
+    expect(page.locator(f".leaflet-marker-pane [data-unit='{call_sign}']")).to_have_attribute(
+        "data-status", "dispatched"
+    )
 
     # The crew opens the link on a phone (no login) and reports.
     crew = open_session(role=None, device=PHONE)
@@ -111,8 +116,11 @@ def test_caller_text_is_escaped_everywhere(open_session) -> None:
     expect(page.locator("#incident-detail .notes")).to_have_text(HOSTILE)
     incident_id = item.get_attribute("data-incident")
     # The map popup: open it from the marker.
-    page.evaluate("""id => { geo112Map.layers.incidents.eachLayer(m => { if (m.options.title === `#${id}`) m.openPopup(); }); }""",
-                  incident_id)
+    page.evaluate(
+        """id => { geo112Map.layers.incidents.eachLayer(m => {
+            if (m.options.title === `#${id}`) m.openPopup(); }); }""",
+        incident_id,
+    )
     popup = page.locator(".leaflet-popup-content")
     expect(popup.locator(".notes")).to_have_text(HOSTILE)
     expect(popup).to_contain_text('<img src=x onerror="window.__pwned=1">')

@@ -12,11 +12,13 @@ RESOURCES = """() => [...document.querySelectorAll('script[src], link[href], img
     .map(e => e.src || e.href).filter(u => !u.startsWith('data:'))"""
 
 
-def responder_url(session) -> str:  # noqa: ANN001 - conftest.Session
+def responder_url(session) -> str:
     """Make an incident and assign the first proposed ambulance through the API; return the link."""
     headers = {"X-CSRFToken": csrf(session.context)}
     api = session.context.request
-    incident = api.post("/api/v1/incidents", data={"category": "medis", "lon": 112.43, "lat": -7.60}, headers=headers).json()
+    incident = api.post(
+        "/api/v1/incidents", data={"category": "medis", "lon": 112.43, "lat": -7.60}, headers=headers
+    ).json()
     rec = api.get(f"/api/v1/incidents/{incident['id']}/recommendations").json()
     unit = rec["requirements"][0]["proposed"][0]["unit_id"]
     assignment = api.post(f"/api/v1/incidents/{incident['id']}/assignments", data={"unit_id": unit}, headers=headers)
@@ -26,8 +28,13 @@ def responder_url(session) -> str:  # noqa: ANN001 - conftest.Session
 
 def test_pages_load_nothing_from_outside_the_app(open_session) -> None:
     anonymous, dispatcher, planner = open_session(None), open_session("dispatcher"), open_session("planner")
-    pages = [(anonymous, "/login", None), (dispatcher, "/", None), (dispatcher, "/console", "map"),
-             (planner, "/planner", "map"), (open_session(None, device=PHONE), responder_url(dispatcher), "map")]
+    pages = [
+        (anonymous, "/login", None),
+        (dispatcher, "/", None),
+        (dispatcher, "/console", "map"),
+        (planner, "/planner", "map"),
+        (open_session(None, device=PHONE), responder_url(dispatcher), "map"),
+    ]
     for session, path, ready in pages:
         page = session.new_page()
         page.goto(path)

@@ -28,12 +28,8 @@ def test_two_stations_on_a_line_who_covers_what() -> None:
     np.testing.assert_array_equal(counts, [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1])
     counts5 = coverage.coverage_counts(LINE_TIMES, 5 * 60)
     assert counts5[5] == 2  # the midpoint is reached by both at exactly 5 minutes
-    np.testing.assert_array_equal(
-        coverage.nearest_source(LINE_TIMES), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
-    )
-    np.testing.assert_allclose(
-        coverage.nearest_times(LINE_TIMES), 60 * np.minimum(NODES_KM, 10 - NODES_KM)
-    )
+    np.testing.assert_array_equal(coverage.nearest_source(LINE_TIMES), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    np.testing.assert_allclose(coverage.nearest_times(LINE_TIMES), 60 * np.minimum(NODES_KM, 10 - NODES_KM))
 
 
 def test_unavailable_unit_is_skipped_and_unreachable_is_marked() -> None:

@@ -50,11 +50,15 @@ def test_inconsistent_figures_are_rejected() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 30).flatmap(lambda n: st.tuples(
-    hnp.arrays(int, n, elements=st.integers(0, 3)),
-    hnp.arrays(float, 4, elements=st.one_of(st.just(np.nan), st.floats(0, 1e5))),
-    hnp.arrays(float, n, elements=st.floats(0, 100)),
-)))
+@given(
+    st.integers(1, 30).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(int, n, elements=st.integers(0, 3)),
+            hnp.arrays(float, 4, elements=st.one_of(st.just(np.nan), st.floats(0, 1e5))),
+            hnp.arrays(float, n, elements=st.floats(0, 100)),
+        )
+    )
+)
 def test_control_totals_are_kept(args) -> None:
     kec, kec_pop, weight = args
     published = np.isfinite(kec_pop)
@@ -68,8 +72,13 @@ def test_control_totals_are_kept(args) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
-    hnp.arrays(float, n, elements=st.floats(0, 1e5)), hnp.arrays(int, n, elements=st.integers(0, 4)))))
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(float, n, elements=st.floats(0, 1e5)), hnp.arrays(int, n, elements=st.integers(0, 4))
+        )
+    )
+)
 def test_rounding_keeps_group_totals(args) -> None:
     values, group = args
     rounded = round_within_groups(values, group)
@@ -99,6 +108,8 @@ def test_hints_split_the_remainder_among_unpublished_kecamatan() -> None:
 
 def test_hints_keep_published_desa_inside_an_unpublished_kecamatan() -> None:
     desa = np.array([np.nan, np.nan, 300.0, np.nan, np.nan])
-    out = spread_population(KEC, KEC_POP, 4000, WEIGHT, desa_population=desa, kecamatan_hint=np.array([np.nan, 2000.0, 1000.0]))
+    out = spread_population(
+        KEC, KEC_POP, 4000, WEIGHT, desa_population=desa, kecamatan_hint=np.array([np.nan, 2000.0, 1000.0])
+    )
     np.testing.assert_allclose(out.population[2:], [300, 1700, 1000])
     assert out.basis.tolist()[2] == "published"

@@ -97,9 +97,7 @@ def test_mclp_matches_brute_force(instance, radius) -> None:
     p = min(p, cost.shape[1] - len(fixed))
     cover = cost <= radius
     result = siting.mclp(cover, weights, p, fixed)
-    best = _brute_force(
-        lambda sites: weights[cover[:, sites].any(axis=1)].sum(), cost.shape[1], p, fixed, max
-    )
+    best = _brute_force(lambda sites: weights[cover[:, sites].any(axis=1)].sum(), cost.shape[1], p, fixed, max)
     assert result.covered_weight == pytest.approx(best)
     assert set(fixed) <= set(result.open_sites.tolist())
     assert len(result.open_sites) == len(fixed) + p
@@ -111,9 +109,7 @@ def test_p_median_matches_brute_force(instance) -> None:
     cost, weights, p, fixed = instance
     p = min(p, cost.shape[1] - len(fixed)) or int(not fixed)  # at least one open site
     result = siting.p_median(cost, weights, p, fixed)
-    best = _brute_force(
-        lambda sites: (weights * cost[:, sites].min(axis=1)).sum(), cost.shape[1], p, fixed, min
-    )
+    best = _brute_force(lambda sites: (weights * cost[:, sites].min(axis=1)).sum(), cost.shape[1], p, fixed, min)
     assert result.total_cost == pytest.approx(best, rel=1e-4, abs=1e-6)
     assert set(fixed) <= set(result.open_sites.tolist())
 

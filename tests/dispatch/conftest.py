@@ -10,10 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
-from geo112.config import Settings
-from geo112.store.db import session_factory
-from geo112.ingest.stations import load_demo
 from geo112.dispatch.incidents import create_incident
+from geo112.store.db import session_factory
 from geo112.store.models import Incident, Station, Unit
 
 #: Points for incidents: inside the regency (Mojosari, Pacet), in the Kota enclave, and outside both.
@@ -22,14 +20,6 @@ PACET = (112.5339, -7.6965)
 KOTA = (112.4340, -7.4720)
 OUTSIDE = (111.9000, -7.0000)
 _serial = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def demo(database: str, settings: Settings) -> str:
-    """The test database with the stations and the demo fleet loaded (committed, once)."""
-    with session_factory(database).begin() as session:
-        load_demo(session, settings.data_dir)
-    return database
 
 
 @pytest.fixture
@@ -56,8 +46,14 @@ def make_unit(db: Session) -> Callable[..., Unit]:
     def make(unit_type: str = "ambulance", station: str = "K16", status: str = "available", **fields: object) -> Unit:
         home = db.scalar(select(Station).where(Station.code == station))
         values = {"geom": home.geom, "position_at": func.now(), "position_source": "station", **fields}
-        unit = Unit(call_sign=f"TEST-{unit_type}-{next(_serial)}", unit_type_code=unit_type,
-                    agency_code=home.agency_code, station_id=home.id, status=status, **values)
+        unit = Unit(
+            call_sign=f"TEST-{unit_type}-{next(_serial)}",
+            unit_type_code=unit_type,
+            agency_code=home.agency_code,
+            station_id=home.id,
+            status=status,
+            **values,
+        )
         db.add(unit)
         db.flush()
         return unit
@@ -65,29 +61,19 @@ def make_unit(db: Session) -> Callable[..., Unit]:
     return make
 
 
-@pytest.fixture(scope="session")
-def engine(settings: Settings):  # noqa: ANN201 - routing.Engine
-    """The routing engine of the synthetic Mojokerto network, built into the session's cache once."""
-    from routing import load_engine
-
-    return load_engine(settings.osm_path, settings.cache_dir)
-
-
-@pytest.fixture(scope="session")
-def fleet(engine):  # noqa: ANN001, ANN201 - geo112.recommend.RoutedFleet
-    """One routed fleet for the session, as one web worker holds it (synchronised per recommendation)."""
-    from geo112.network import RoutedFleet
-
-    return RoutedFleet(engine)
-
-
 def committed_unit(database: str, station: str, prefix: str, unit_type: str = "ambulance") -> int:
     """Create and commit an available unit of its own at a station (for tests that use several connections)."""
     with session_factory(database).begin() as s:
         home = s.scalar(select(Station).where(Station.code == station))
-        unit = Unit(call_sign=f"{prefix}-{s.scalar(select(func.gen_random_uuid()))}"[:40], unit_type_code=unit_type,
-                    agency_code=home.agency_code, station_id=home.id, geom=home.geom, position_at=func.now(),
-                    position_source="station")
+        unit = Unit(
+            call_sign=f"{prefix}-{s.scalar(select(func.gen_random_uuid()))}"[:40],
+            unit_type_code=unit_type,
+            agency_code=home.agency_code,
+            station_id=home.id,
+            geom=home.geom,
+            position_at=func.now(),
+            position_source="station",
+        )
         s.add(unit)
         s.flush()
         return unit.id

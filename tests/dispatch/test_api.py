@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from geo112.dispatch import responder
-from geo112.dispatch import schemas
+from geo112.dispatch import responder, schemas
 from geo112.store.db import session_factory
 from geo112.store.models import Assignment, Event
 from web.openapi import OPERATIONS
@@ -22,8 +21,9 @@ API = "/api/v1"
 
 
 def _incident(client, headers, point=PACET, category="medis", **extra) -> dict:
-    response = client.post(f"{API}/incidents", json={"category": category, "lon": point[0], "lat": point[1], **extra},
-                           headers=headers)
+    response = client.post(
+        f"{API}/incidents", json={"category": category, "lon": point[0], "lat": point[1], **extra}, headers=headers
+    )
     assert response.status_code == 201, response.get_json()
     return schemas.Incident.model_validate(response.get_json()).model_dump(mode="json")
 
@@ -39,8 +39,11 @@ def _expanded(rule: str) -> list[str]:
     choice = re.search(r"<any\(([^)]*)\):\w+>", rule)
     if choice is None:
         return [re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)]
-    return [path for option in choice.group(1).split(",")
-            for path in _expanded(rule[:choice.start()] + option.strip() + rule[choice.end():])]
+    return [
+        path
+        for option in choice.group(1).split(",")
+        for path in _expanded(rule[: choice.start()] + option.strip() + rule[choice.end() :])
+    ]
 
 
 def test_openapi_is_made_from_the_request_schemas_and_matches_the_routes(app, client) -> None:
@@ -48,7 +51,8 @@ def test_openapi_is_made_from_the_request_schemas_and_matches_the_routes(app, cl
     created = doc["components"]["schemas"]["IncidentCreate"]
     assert created["properties"] == schemas.IncidentCreate.model_json_schema()["properties"]
     assert doc["paths"]["/incidents"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/IncidentCreate"}
+        "$ref": "#/components/schemas/IncidentCreate"
+    }
     routes = {(m.lower(), path) for r in app.url_map.iter_rules() for m in r.methods for path in _expanded(r.rule)}
     assert {(method, API + path) for method, path, *_ in OPERATIONS} <= routes
 
@@ -57,15 +61,21 @@ def test_roles(client, login) -> None:
     assert client.get(f"{API}/incidents").status_code == 401
     planner = login("planner")
     assert client.get(f"{API}/incidents").status_code == 200
-    assert client.post(f"{API}/incidents", json={"category": "medis", "lon": 112.5, "lat": -7.5},
-                       headers=planner).status_code == 403
+    assert (
+        client.post(
+            f"{API}/incidents", json={"category": "medis", "lon": 112.5, "lat": -7.5}, headers=planner
+        ).status_code
+        == 403
+    )
     assert client.put(f"{API}/category-matrix/medis", json={"requirements": []}, headers=planner).status_code == 403
     dispatcher = login("dispatcher")
-    assert client.put(f"{API}/stations/1/position", json={"lon": 112.5, "lat": -7.5},
-                      headers=dispatcher).status_code == 403
+    assert (
+        client.put(f"{API}/stations/1/position", json={"lon": 112.5, "lat": -7.5}, headers=dispatcher).status_code
+        == 403
+    )
 
 
-def test_a_whole_response_through_the_api_and_the_responder_link(app, client, login, engine, api_unit) -> None:
+def test_a_whole_response_through_the_api_and_the_responder_link(app, client, login, network, api_unit) -> None:
     headers = login("dispatcher")
     incident = _incident(client, headers, description="pingsan di pasar")
     assert incident["road_point"] is not None and incident["kecamatan"]["name"] == "Pacet"
@@ -73,8 +83,7 @@ def test_a_whole_response_through_the_api_and_the_responder_link(app, client, lo
     assert rec.status_code == 200
     proposed = schemas.Recommendation.model_validate(rec.get_json()).requirements[0].proposed
     mine = next(p for p in proposed if p.unit_id == api_unit)
-    created = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit},
-                          headers=headers)
+    created = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=headers)
     assert created.status_code == 201
     assignment = schemas.Assignment.model_validate(created.get_json())
     assert assignment.eta_s == pytest.approx(mine.eta_s, abs=0.1)
@@ -98,7 +107,10 @@ def test_a_whole_response_through_the_api_and_the_responder_link(app, client, lo
 
     events = client.get(f"{API}/incidents/{incident['id']}/timeline").get_json()["events"]
     assert [schemas.Event.model_validate(e).action for e in events][:3] == [
-        "incident.created", "assignment.created", "unit.status"]
+        "incident.created",
+        "assignment.created",
+        "unit.status",
+    ]
     assert any(e["actor"].startswith("responder:API-") for e in events)
     closed = client.post(f"{API}/incidents/{incident['id']}/close", json={"disposition": "handled"}, headers=headers)
     assert closed.status_code == 200
@@ -113,19 +125,20 @@ def test_every_error_status(app, client, login, api_unit) -> None:
     assert client.post(f"{API}/incidents", data="not json", headers=headers).status_code == 400
     bad = client.post(f"{API}/incidents", json={"category": "medis", "lon": 112.5, "lat": 200}, headers=headers)
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "lat"
-    extra = client.post(f"{API}/incidents", json={"category": "medis", "lon": 112.5, "lat": -7.5, "x": 1},
-                        headers=headers)
+    extra = client.post(
+        f"{API}/incidents", json={"category": "medis", "lon": 112.5, "lat": -7.5, "x": 1}, headers=headers
+    )
     assert extra.status_code == 422
     assert client.get(f"{API}/incidents/999999").status_code == 404
     refused = client.post(f"{API}/units/{api_unit}/status", json={"status": "on_scene"}, headers=headers)
     assert refused.status_code == 409 and refused.get_json()["allowed"] == ["out_of_service"]
     assert client.get("/r/not-a-token", headers={"Accept": "application/json"}).status_code == 403
     incident = _incident(client, headers, point=MOJOSARI)
-    assigned = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit},
-                           headers=headers)
+    assigned = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=headers)
     with session_factory(app.config["GEO112_DATABASE_URL"])() as s:
-        old, _ = responder.issue(app.config["SECRET_KEY"], s.get(Assignment, assigned.get_json()["id"]), 60,
-                                 now=time.time() - 3600)
+        old, _ = responder.issue(
+            app.config["SECRET_KEY"], s.get(Assignment, assigned.get_json()["id"]), 60, now=time.time() - 3600
+        )
     gone = client.get(f"/r/{old}", headers={"Accept": "application/json"})
     assert gone.status_code == 410 and set(gone.get_json()) >= {"error", "detail"}
     client.post(f"{API}/units/{api_unit}/status", json={"status": "available"}, headers=headers)
@@ -147,27 +160,41 @@ def test_avl_positions(client, login, api_unit) -> None:
     moved = client.post(f"{API}/units/{api_unit}/position", json={"lon": 112.55, "lat": -7.6}, headers=headers)
     body = schemas.Unit.model_validate(moved.get_json())
     assert body.position.coordinates == [112.55, -7.6] and body.position_source == "avl" and not body.stale
-    future = client.post(f"{API}/units/{api_unit}/position",
-                         json={"lon": 112.55, "lat": -7.6, "at": "2099-01-01T00:00:00+07:00"}, headers=headers)
+    future = client.post(
+        f"{API}/units/{api_unit}/position",
+        json={"lon": 112.55, "lat": -7.6, "at": "2099-01-01T00:00:00+07:00"},
+        headers=headers,
+    )
     assert future.status_code == 422
-    late = client.post(f"{API}/units/{api_unit}/position",
-                       json={"lon": 112.5, "lat": -7.6, "at": "2020-01-01T00:00:00+07:00"}, headers=headers)
+    late = client.post(
+        f"{API}/units/{api_unit}/position",
+        json={"lon": 112.5, "lat": -7.6, "at": "2020-01-01T00:00:00+07:00"},
+        headers=headers,
+    )
     assert late.status_code == 409
-    naive = client.post(f"{API}/units/{api_unit}/position", json={"lon": 112.5, "lat": -7.6, "at": "2020-01-01T00:00"},
-                        headers=headers)
+    naive = client.post(
+        f"{API}/units/{api_unit}/position", json={"lon": 112.5, "lat": -7.6, "at": "2020-01-01T00:00"}, headers=headers
+    )
     assert naive.status_code == 422
 
 
 def test_matrix_unit_types_and_stations_are_configurable(app, client, login) -> None:
     admin = login("admin")
-    original = next(c for c in client.get(f"{API}/category-matrix").get_json()["items"]
-                    if c["category"] == "pohon_tumbang")["requirements"]
+    original = next(
+        c for c in client.get(f"{API}/category-matrix").get_json()["items"] if c["category"] == "pohon_tumbang"
+    )["requirements"]
     try:
-        changed = client.put(f"{API}/category-matrix/pohon_tumbang", headers=admin, json={"requirements": [
-            {"unit_type": "rescue", "count": 2}, {"unit_type": "police_patrol", "optional": True}]})
+        changed = client.put(
+            f"{API}/category-matrix/pohon_tumbang",
+            headers=admin,
+            json={
+                "requirements": [{"unit_type": "rescue", "count": 2}, {"unit_type": "police_patrol", "optional": True}]
+            },
+        )
         assert changed.status_code == 200 and len(changed.get_json()["requirements"]) == 2
-        unknown = client.put(f"{API}/category-matrix/pohon_tumbang", headers=admin,
-                             json={"requirements": [{"unit_type": "helicopter"}]})
+        unknown = client.put(
+            f"{API}/category-matrix/pohon_tumbang", headers=admin, json={"requirements": [{"unit_type": "helicopter"}]}
+        )
         assert unknown.status_code == 422
         assert client.put(f"{API}/category-matrix/gempa", headers=admin, json={"requirements": []}).status_code == 404
     finally:
@@ -177,13 +204,19 @@ def test_matrix_unit_types_and_stations_are_configurable(app, client, login) -> 
     assert client.post(f"{API}/unit-types", headers=admin, json={"code": code, "name": "Drone"}).status_code == 409
     planner = login("planner")
     station = client.get(f"{API}/stations?kind=police&limit=1").get_json()["items"][0]
-    fixed = client.put(f"{API}/stations/{station['id']}/position", headers=planner,
-                       json={"lon": station["location"]["coordinates"][0], "lat": station["location"]["coordinates"][1]})
+    fixed = client.put(
+        f"{API}/stations/{station['id']}/position",
+        headers=planner,
+        json={"lon": station["location"]["coordinates"][0], "lat": station["location"]["coordinates"][1]},
+    )
     assert schemas.Station.model_validate(fixed.get_json()).precision == "surveyed"
     with session_factory(app.config["GEO112_DATABASE_URL"])() as s:
         audited = {(e.action, e.actor) for e in s.scalars(select(Event).where(Event.action.like("config.%")))}
-    assert {("config.matrix.updated", "test-admin"), ("config.unit_type.created", "test-admin"),
-            ("config.station.position", "test-planner")} <= audited
+    assert {
+        ("config.matrix.updated", "test-admin"),
+        ("config.unit_type.created", "test-admin"),
+        ("config.station.position", "test-planner"),
+    } <= audited
 
 
 def test_lists_are_paged(client, login) -> None:
@@ -203,4 +236,3 @@ def test_without_the_road_network_calls_are_still_recorded_and_routing_answers_5
     assert incident["road_point"] is None
     answer = client.get(f"{API}/incidents/{incident['id']}/recommendations")
     assert answer.status_code == 503 and "road network" in answer.get_json()["detail"]
-

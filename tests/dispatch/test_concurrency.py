@@ -10,10 +10,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from geo112.dispatch import schemas
-from geo112.store.db import session_factory
 from geo112.dispatch.assignments import assign, change_status
-from geo112.errors import Conflict
 from geo112.dispatch.incidents import create_incident
+from geo112.errors import Conflict
+from geo112.store.db import session_factory
 from geo112.store.models import Assignment, Unit
 
 from .conftest import MOJOSARI, committed_unit
@@ -22,11 +22,15 @@ DISPATCHERS = 24
 
 
 @pytest.fixture
-def contested(demo: str):  # noqa: ANN201 - (unit id, incident ids), committed
+def contested(demo: str):
     unit_id = committed_unit(demo, "K16", "RACE")
     with session_factory(demo).begin() as s:
-        incidents = [create_incident(s, schemas.IncidentCreate(category="medis", lon=MOJOSARI[0], lat=MOJOSARI[1]),
-                                     f"dispatcher{i}") for i in range(DISPATCHERS)]
+        incidents = [
+            create_incident(
+                s, schemas.IncidentCreate(category="medis", lon=MOJOSARI[0], lat=MOJOSARI[1]), f"dispatcher{i}"
+            )
+            for i in range(DISPATCHERS)
+        ]
         s.flush()
         ids = unit_id, [i.id for i in incidents]
     yield ids
@@ -65,7 +69,8 @@ def test_exactly_one_of_many_simultaneous_assignments_wins(demo: str, contested)
 def test_the_schema_itself_refuses_a_second_active_assignment(db, make_incident, make_unit) -> None:
     unit, first, second = make_unit(), make_incident(), make_incident()
     assign(db, first.id, unit.id, "alice")
-    with pytest.raises(IntegrityError, match="ux_assignment_active_unit"):
-        with db.begin_nested():
-            db.execute(text("INSERT INTO assignment (incident_id, unit_id, assigned_by) VALUES (:i, :u, 'x')"),
-                       {"i": second.id, "u": unit.id})
+    with pytest.raises(IntegrityError, match="ux_assignment_active_unit"), db.begin_nested():
+        db.execute(
+            text("INSERT INTO assignment (incident_id, unit_id, assigned_by) VALUES (:i, :u, 'x')"),
+            {"i": second.id, "u": unit.id},
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from geo112.ingest.stations import load_demo
+from geo112.ingest.fleet import load_demo
 from geo112.store.models import Station, Unit
 
 
@@ -13,13 +13,22 @@ def _count(db, *where) -> int:
 
 
 def test_fleet_is_sized_from_the_published_counts(db) -> None:
-    trucks = dict(db.execute(select(Station.code, func.count()).join(Unit, Unit.station_id == Station.id)
-                             .where(Unit.unit_type_code == "fire_truck", Unit.demo).group_by(Station.code)).all())
+    trucks = dict(
+        db.execute(
+            select(Station.code, func.count())
+            .join(Unit, Unit.station_id == Station.id)
+            .where(Unit.unit_type_code == "fire_truck", Unit.demo)
+            .group_by(Station.code)
+        ).all()
+    )
     assert trucks == {"F01": 3, "F02": 3}  # 6 trucks at the two Damkar posts (emergency_fleet.csv, 2020)
     puskesmas = db.scalar(select(func.count()).select_from(Station).where(Station.kind == "puskesmas"))
     assert puskesmas == 27
-    with_ambulance = db.scalar(select(func.count(func.distinct(Unit.station_id))).join(Station)
-                               .where(Unit.unit_type_code == "ambulance", Station.kind == "puskesmas", Unit.demo))
+    with_ambulance = db.scalar(
+        select(func.count(func.distinct(Unit.station_id)))
+        .join(Station)
+        .where(Unit.unit_type_code == "ambulance", Station.kind == "puskesmas", Unit.demo)
+    )
     assert with_ambulance == 27
     assert _count(db, Unit.demo, Unit.unit_type_code == "police_patrol") == 20
     assert _count(db, Unit.demo, Unit.unit_type_code == "rescue") >= 1

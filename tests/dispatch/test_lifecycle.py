@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from geo112.dispatch import schemas
 from geo112.dispatch.assignments import assign, change_status
-from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.dispatch.incidents import close_incident, intervals
-from geo112.store.models import Assignment
 from geo112.dispatch.units import TRANSITIONS, check_transition
+from geo112.errors import Conflict, NotFound, Unprocessable
+from geo112.store.models import Assignment
 
 from .conftest import KOTA
 

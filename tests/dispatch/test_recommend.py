@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from geo112.dispatch.assignments import assign, change_status
-from geo112.errors import Unprocessable
-from geo112.store.models import Unit, UnitType
 from geo112.dispatch.recommend import recommend
-from geo112.dispatch.units import is_stale, lon_lat, move
+from geo112.dispatch.units import is_stale, move
+from geo112.errors import Unprocessable
+from geo112.store.geometry import lon_lat_of
+from geo112.store.models import Unit, UnitType
 
 from .conftest import KOTA, PACET
 
 
 def _eligible(db, unit_type: str) -> list[Unit]:
     now = db.scalar(select(func.now()))
-    units = db.scalars(select(Unit).where(Unit.unit_type_code == unit_type, Unit.status == "available",
-                                          Unit.geom.is_not(None))).all()
+    units = db.scalars(
+        select(Unit).where(Unit.unit_type_code == unit_type, Unit.status == "available", Unit.geom.is_not(None))
+    ).all()
     return [u for u in units if not is_stale(u, now, 600)]
 
 
@@ -27,24 +30,29 @@ def _by_type(result: dict, unit_type: str) -> dict:
     return next(r for r in result["requirements"] if r["unit_type"] == unit_type)
 
 
-def test_proposals_equal_the_routing_answer_for_the_same_units(db, engine, fleet, make_incident) -> None:
+def test_proposals_equal_the_routing_answer_for_the_same_units(db, network, fleet, make_incident) -> None:
     incident = make_incident("kecelakaan_lalu_lintas", point=PACET)
     result = recommend(db, fleet, incident.id, k=5)
     assert [r["unit_type"] for r in result["requirements"]] == ["ambulance", "police_patrol"]
-    point = lon_lat(incident.geom)
+    point = lon_lat_of(incident.geom)
     for unit_type in ("ambulance", "police_patrol"):
-        reference = engine.unit_table()
+        reference = network.unit_table()
         units = _eligible(db, unit_type)
         factor = db.get(UnitType, unit_type).speed_factor
-        reference.upsert_many([u.id for u in units], [lon_lat(u.geom)[0] for u in units],
-                              [lon_lat(u.geom)[1] for u in units], [unit_type] * len(units), True,
-                              [factor] * len(units))
+        reference.upsert_many(
+            [u.id for u in units],
+            [lon_lat_of(u.geom)[0] for u in units],
+            [lon_lat_of(u.geom)[1] for u in units],
+            [unit_type] * len(units),
+            True,
+            [factor] * len(units),
+        )
         expected = reference.nearest(*point, [unit_type], 5)
         proposed = _by_type(result, unit_type)["proposed"]
         assert [p["unit_id"] for p in proposed] == [r.unit_id for r in expected]
         assert [p["eta_s"] for p in proposed] == pytest.approx([r.eta_s for r in expected], abs=0.1)
         assert [p["distance_m"] for p in proposed] == pytest.approx([r.distance_m for r in expected], abs=0.1)
-        assert all(a["eta_s"] <= b["eta_s"] for a, b in zip(proposed, proposed[1:]))
+        assert all(a["eta_s"] <= b["eta_s"] for a, b in itertools.pairwise(proposed))
 
 
 def test_a_nearer_busy_unit_is_named_with_its_incident(db, fleet, make_incident) -> None:

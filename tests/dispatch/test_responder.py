@@ -21,7 +21,7 @@ def _other_payload(token: str) -> str:
 
 
 @pytest.fixture
-def assignment(db, make_incident, make_unit):  # noqa: ANN201
+def assignment(db, make_incident, make_unit):
     return assign(db, make_incident().id, make_unit().id, "alice")
 
 
@@ -31,12 +31,15 @@ def test_a_valid_token_resolves_to_its_assignment(db, assignment) -> None:
     assert expires.timestamp() == pytest.approx(time.time() + 3600, abs=5)
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-2] + ("AA" if t[-2:] != "AA" else "BB"),  # the signature
-    lambda t: "x" + t[1:],                                   # the payload
-    lambda t: _other_payload(t),                            # another assignment, the old signature
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("AA" if t[-2:] != "AA" else "BB"),  # the signature
+        lambda t: "x" + t[1:],  # the payload
+        lambda t: _other_payload(t),  # another assignment, the old signature
+        lambda t: "",
+    ],
+)
 def test_a_tampered_token_is_forbidden(db, assignment, tamper) -> None:
     token, _ = responder.issue(SECRET, assignment, 3600)
     with pytest.raises(Forbidden):
@@ -60,7 +63,8 @@ def test_an_expired_token_is_gone(db, assignment) -> None:
 def test_a_token_only_works_for_its_own_unit_and_incident(db, assignment, make_unit) -> None:
     other = make_unit()
     forged = URLSafeSerializer(SECRET, salt=responder.SALT).dumps(
-        {"a": assignment.id, "u": other.id, "i": assignment.incident_id, "exp": time.time() + 60})
+        {"a": assignment.id, "u": other.id, "i": assignment.incident_id, "exp": time.time() + 60}
+    )
     with pytest.raises(Forbidden):
         responder.resolve(db, SECRET, forged)
 
@@ -81,7 +85,8 @@ def test_buttons_follow_the_state_machine(db, assignment) -> None:
 
 def test_navigation_links() -> None:
     links = responder.navigation_links(112.56, -7.52, origin=(112.5, -7.5))
-    assert links["google_maps"] == ("https://www.google.com/maps/dir/?api=1&destination=-7.520000,112.560000"
-                                    "&travelmode=driving")
+    assert links["google_maps"] == (
+        "https://www.google.com/maps/dir/?api=1&destination=-7.520000,112.560000&travelmode=driving"
+    )
     assert links["geo"] == "geo:-7.520000,112.560000?q=-7.520000,112.560000"
     assert "route=-7.500000%2C112.500000%3B-7.520000%2C112.560000" in links["openstreetmap"]

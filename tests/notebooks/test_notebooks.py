@@ -17,19 +17,18 @@ import pytest
 from nbclient import NotebookClient
 
 from geo112.config import REPO_ROOT, Settings
-from geo112.store.db import session_factory
 from geo112.ingest.population import load_planning_data
-from tests.dispatch.conftest import demo, engine  # noqa: F401 - fixtures shared with the dispatch tests
+from geo112.store.db import session_factory
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 TIMEOUT_S = 120
 
 
 @pytest.fixture(scope="session")
-def planning_database(demo: str, engine, settings) -> str:  # noqa: F811
+def planning_database(demo: str, network, settings) -> str:
     """The test database as `geo112 data load` leaves it: geography, stations, demo fleet, population per desa."""
     with session_factory(demo).begin() as session:
-        load_planning_data(session, engine, settings.data_dir)
+        load_planning_data(session, network, settings.data_dir)
     return demo
 
 
@@ -37,14 +36,17 @@ def _run(name: str, settings: Settings, database: str, monkeypatch: pytest.Monke
     """Execute a notebook in the venv's ``python3`` kernel; return the JSON its last cell prints."""
     path = NOTEBOOKS / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), \
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), (
         f"{path.name} is committed with outputs: strip them"
+    )
     monkeypatch.setenv("GEO112_DATABASE_URL", database)
     monkeypatch.setenv("GEO112_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("GEO112_CACHE_DIR", str(settings.cache_dir))
     # The kernelspec starts "python": make it this interpreter, whatever PATH the tests were started with.
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    NotebookClient(nb, kernel_name="python3", timeout=TIMEOUT_S, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    NotebookClient(
+        nb, kernel_name="python3", timeout=TIMEOUT_S, resources={"metadata": {"path": str(NOTEBOOKS)}}
+    ).execute()
     last = nb.cells[-1]
     text = "".join(o["text"] for o in last.outputs if o.output_type == "stream" and o["name"] == "stdout")
     return json.loads(text.strip().splitlines()[-1])

@@ -1,22 +1,22 @@
-"""Planning fixtures: the demo data, the real Mojokerto engine (built once) and the planning data loaded."""
+"""Planning fixtures: the demo data, the real Mojokerto road network (built once) and the planning data loaded."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
 
-from geo112.store.db import session_factory
 from geo112.ingest.population import load_planning_data
-from tests.dispatch.conftest import committed_unit, demo, engine, fleet, make_unit  # noqa: F401 - shared fixtures
+from geo112.store.db import session_factory
+from tests.dispatch.conftest import committed_unit, make_unit  # noqa: F401 - shared fixtures
 
 __all__ = ["committed_unit"]
 
 
 @pytest.fixture(scope="session")
-def planning(demo: str, engine, settings) -> str:  # noqa: ANN001, F811 - routing.Engine
+def planning(demo: str, network, settings) -> str:
     """The test database with the demo fleet, seeded thresholds and desa population estimates (committed)."""
     with session_factory(demo).begin() as session:
-        load_planning_data(session, engine, settings.data_dir)
+        load_planning_data(session, network, settings.data_dir)
     return demo
 
 

@@ -18,28 +18,31 @@ SUMMARY = "/api/v1/coverage/summary?type=fire_truck&minutes=15"
 
 
 @pytest.fixture
-def api(client, login, planning):  # noqa: ANN001, ANN201
+def api(client, login, planning):
     """The test client, logged in as a planner; returns (client, headers)."""
     return client, login("planner")
 
 
-@pytest.mark.parametrize(("role", "path", "status"), [
-    (None, SUMMARY, 401),
-    ("dispatcher", SUMMARY, 403),
-    ("dispatcher", "/api/v1/coverage/gaps.geojson?type=fire_truck&minutes=15", 200),
-    ("dispatcher", "/api/v1/coverage/desa.geojson?type=ambulance&minutes=8", 200),
-    ("dispatcher", "/api/v1/coverage/gaps.geojson?type=fire_truck&minutes=15&mode=stations", 403),
-    ("dispatcher", "/api/v1/coverage/export.csv?type=fire_truck", 403),
-    ("planner", SUMMARY + "&mode=stations", 200),
-    ("admin", SUMMARY, 200),
-])
-def test_roles(client, login, planning, role, path, status) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        (None, SUMMARY, 401),
+        ("dispatcher", SUMMARY, 403),
+        ("dispatcher", "/api/v1/coverage/gaps.geojson?type=fire_truck&minutes=15", 200),
+        ("dispatcher", "/api/v1/coverage/desa.geojson?type=ambulance&minutes=8", 200),
+        ("dispatcher", "/api/v1/coverage/gaps.geojson?type=fire_truck&minutes=15&mode=stations", 403),
+        ("dispatcher", "/api/v1/coverage/export.csv?type=fire_truck", 403),
+        ("planner", SUMMARY + "&mode=stations", 200),
+        ("admin", SUMMARY, 200),
+    ],
+)
+def test_roles(client, login, planning, role, path, status) -> None:
     if role:
         login(role)
     assert client.get(path).status_code == status
 
 
-def test_summary_by_kecamatan_with_default_threshold(api) -> None:  # noqa: ANN001
+def test_summary_by_kecamatan_with_default_threshold(api) -> None:
     client, _ = api
     body = client.get("/api/v1/coverage/summary?type=ambulance").get_json()
     assert body["minutes"] == 8 and body["mode"] == "live"  # the type's first configured threshold
@@ -49,13 +52,16 @@ def test_summary_by_kecamatan_with_default_threshold(api) -> None:  # noqa: ANN0
     assert client.get("/api/v1/coverage?unit_type=ambulance&minutes=8").get_json()["totals"] == body["totals"]
 
 
-def test_summary_states_the_busy_fraction_and_its_basis(api, planning) -> None:  # noqa: ANN001
+def test_summary_states_the_busy_fraction_and_its_basis(api, planning) -> None:
     client, _ = api
     body = client.get(SUMMARY).get_json()
     with session_factory(planning).begin() as s:
         expected = busy.measure(s, "fire_truck")
-    assert (body["busy"], body["busy_basis"], body["busy_detail"]) == (expected.value, expected.basis,
-                                                                       expected.as_dict())
+    assert (body["busy"], body["busy_basis"], body["busy_detail"]) == (
+        expected.value,
+        expected.basis,
+        expected.as_dict(),
+    )
     given = client.get(SUMMARY + "&busy=0.6").get_json()  # ?busy= overrides the measured fraction
     assert (given["busy"], given["busy_basis"], given["busy_detail"]["note"]) == (0.6, "given", "set by the request")
     assert given["fingerprint"] != body["fingerprint"]
@@ -65,18 +71,26 @@ def test_summary_states_the_busy_fraction_and_its_basis(api, planning) -> None: 
     assert (gaps["properties"]["busy"], gaps["properties"]["busy_basis"]) == (0.6, "given")
 
 
-@pytest.mark.parametrize(("query", "status"), [
-    ("type=boat", 404), ("", 404), ("type=ambulance&minutes=abc", 400), ("type=ambulance&minutes=0", 400),
-    ("type=ambulance&minutes=nan", 400), ("type=ambulance&minutes=500", 400), ("type=ambulance&mode=x", 400),
-    ("type=ambulance&busy=1", 400),
-])
-def test_bad_queries(api, query, status) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("type=boat", 404),
+        ("", 404),
+        ("type=ambulance&minutes=abc", 400),
+        ("type=ambulance&minutes=0", 400),
+        ("type=ambulance&minutes=nan", 400),
+        ("type=ambulance&minutes=500", 400),
+        ("type=ambulance&mode=x", 400),
+        ("type=ambulance&busy=1", 400),
+    ],
+)
+def test_bad_queries(api, query, status) -> None:
     client, _ = api
     response = client.get(f"/api/v1/coverage/summary?{query}")
     assert response.status_code == status and response.get_json()["detail"]
 
 
-def test_gap_layer_is_cached_until_a_unit_changes(api, planning) -> None:  # noqa: ANN001
+def test_gap_layer_is_cached_until_a_unit_changes(api, planning) -> None:
     client, _ = api
     path = "/api/v1/coverage/gaps.geojson?type=fire_truck&minutes=15"
     first = client.get(path)
@@ -86,8 +100,11 @@ def test_gap_layer_is_cached_until_a_unit_changes(api, planning) -> None:  # noq
     assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     with session_factory(planning).begin() as s:
         post = s.scalars(select(Unit.station_id).where(Unit.unit_type_code == "fire_truck")).first()
-        s.execute(update(Unit).where(Unit.station_id == post, Unit.unit_type_code == "fire_truck")
-                  .values(status="out_of_service"))
+        s.execute(
+            update(Unit)
+            .where(Unit.station_id == post, Unit.unit_type_code == "fire_truck")
+            .values(status="out_of_service")
+        )
     try:
         changed = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert changed.status_code == 200
@@ -95,11 +112,14 @@ def test_gap_layer_is_cached_until_a_unit_changes(api, planning) -> None:  # noq
         assert changed.get_json()["properties"]["available_units"] < feature["properties"]["available_units"]
     finally:
         with session_factory(planning).begin() as s:
-            s.execute(update(Unit).where(Unit.station_id == post, Unit.unit_type_code == "fire_truck")
-                      .values(status="available"))
+            s.execute(
+                update(Unit)
+                .where(Unit.station_id == post, Unit.unit_type_code == "fire_truck")
+                .values(status="available")
+            )
 
 
-def test_desa_choropleth(api) -> None:  # noqa: ANN001
+def test_desa_choropleth(api) -> None:
     client, _ = api
     body = client.get("/api/v1/coverage/desa.geojson?type=fire_truck&minutes=15&mode=stations").get_json()
     assert len(body["features"]) == 304
@@ -107,7 +127,7 @@ def test_desa_choropleth(api) -> None:  # noqa: ANN001
     assert {"code", "name", "kecamatan", "population", "share", "share_double", "share_expected"} <= set(props)
 
 
-def test_exports_parse(api, tmp_path) -> None:  # noqa: ANN001
+def test_exports_parse(api, tmp_path) -> None:
     client, _ = api
     query = "?type=ambulance&minutes=15&mode=stations"
     rows = list(csv.DictReader(io.StringIO(client.get(f"/api/v1/coverage/export.csv{query}").get_data(as_text=True))))
@@ -130,7 +150,7 @@ def _station_id(planning: str, code: str) -> int:
         return s.scalar(select(Station.id).where(Station.code == code))
 
 
-def test_whatif_and_siting_through_the_api(api, planning) -> None:  # noqa: ANN001
+def test_whatif_and_siting_through_the_api(api, planning) -> None:
     client, headers = api
     scenario = {"unit_type": "fire_truck", "minutes": 15, "changes": [{"action": "add", "lon": 112.36, "lat": -7.45}]}
     body = client.post("/api/v1/coverage/whatif", json=scenario, headers=headers).get_json()
@@ -141,29 +161,53 @@ def test_whatif_and_siting_through_the_api(api, planning) -> None:  # noqa: ANN0
     assert result["after"]["covered_population"] >= result["before"]["covered_population"]
 
 
-@pytest.mark.parametrize(("path", "payload", "status"), [
-    ("whatif", None, 400),
-    ("whatif", {"unit_type": "fire_truck", "minutes": 15}, 422),
-    ("whatif", {"unit_type": "fire_truck", "minutes": 15, "changes": [{"action": "remove", "lon": 1, "lat": 1}]}, 422),
-    ("whatif", {"unit_type": "fire_truck", "minutes": 15, "changes": [{"action": "add", "lon": 400, "lat": 0}]}, 422),
-    ("whatif", {"unit_type": "fire_truck", "minutes": 15, "changes": [{"action": "remove", "unit_id": 10**8}]}, 422),
-    ("whatif", {"unit_type": "boat", "minutes": 15, "changes": [{"action": "add", "lon": 112.4, "lat": -7.5}]}, 404),
-    ("siting", {"p": 0}, 422),
-    ("siting", {"method": "annealing"}, 422),
-    ("siting", {"candidates": []}, 422),
-])
-def test_bad_bodies(api, path, payload, status) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("path", "payload", "status"),
+    [
+        ("whatif", None, 400),
+        ("whatif", {"unit_type": "fire_truck", "minutes": 15}, 422),
+        (
+            "whatif",
+            {"unit_type": "fire_truck", "minutes": 15, "changes": [{"action": "remove", "lon": 1, "lat": 1}]},
+            422,
+        ),
+        (
+            "whatif",
+            {"unit_type": "fire_truck", "minutes": 15, "changes": [{"action": "add", "lon": 400, "lat": 0}]},
+            422,
+        ),
+        (
+            "whatif",
+            {"unit_type": "fire_truck", "minutes": 15, "changes": [{"action": "remove", "unit_id": 10**8}]},
+            422,
+        ),
+        (
+            "whatif",
+            {"unit_type": "boat", "minutes": 15, "changes": [{"action": "add", "lon": 112.4, "lat": -7.5}]},
+            404,
+        ),
+        ("siting", {"p": 0}, 422),
+        ("siting", {"method": "annealing"}, 422),
+        ("siting", {"candidates": []}, 422),
+    ],
+)
+def test_bad_bodies(api, path, payload, status) -> None:
     client, headers = api
-    response = client.post(f"/api/v1/coverage/{path}", json=payload, headers=headers) if payload is not None else \
-        client.post(f"/api/v1/coverage/{path}", data="x", headers=headers)
+    response = (
+        client.post(f"/api/v1/coverage/{path}", json=payload, headers=headers)
+        if payload is not None
+        else client.post(f"/api/v1/coverage/{path}", data="x", headers=headers)
+    )
     assert response.status_code == status, response.get_json()
 
 
-def test_thresholds_are_configuration_for_admins(client, login, planning) -> None:  # noqa: ANN001
+def test_thresholds_are_configuration_for_admins(client, login, planning) -> None:
     headers = login("planner")
     listed = client.get("/api/v1/coverage/thresholds").get_json()["items"]
     assert {(t["unit_type"], t["minutes"]) for t in listed} >= {("ambulance", 8), ("ambulance", 15), ("fire_truck", 15)}
-    assert client.put("/api/v1/coverage/thresholds/ambulance", json={"minutes": [10]}, headers=headers).status_code == 403
+    assert (
+        client.put("/api/v1/coverage/thresholds/ambulance", json={"minutes": [10]}, headers=headers).status_code == 403
+    )
     headers = login("admin")
     try:
         changed = client.put("/api/v1/coverage/thresholds/ambulance", json={"minutes": [10, 20]}, headers=headers)

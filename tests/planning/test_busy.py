@@ -22,15 +22,30 @@ def history(db: Session) -> Callable[..., None]:
     """An empty history (rolled back) and a function adding an assignment of a new incident or a given one."""
     db.execute(delete(Assignment))  # other tests' committed assignments would move the window
 
-    def assign(unit: Unit, start: datetime, end: datetime | None, incident: Incident | None = None,
-               synthetic: bool = False) -> Incident:
+    def assign(
+        unit: Unit, start: datetime, end: datetime | None, incident: Incident | None = None, synthetic: bool = False
+    ) -> Incident:
         if incident is None:
-            incident = Incident(category_code="medis", priority=1, geom="SRID=4326;POINT(112.56 -7.518)",
-                                location_match="inside", created_by="tester", synthetic=synthetic)
+            incident = Incident(
+                category_code="medis",
+                priority=1,
+                geom="SRID=4326;POINT(112.56 -7.518)",
+                location_match="inside",
+                created_by="tester",
+                synthetic=synthetic,
+            )
             db.add(incident)
             db.flush()
-        db.add(Assignment(incident_id=incident.id, unit_id=unit.id, assigned_by="tester", assigned_at=start,
-                          ended_at=end, end_reason=end and "cleared"))
+        db.add(
+            Assignment(
+                incident_id=incident.id,
+                unit_id=unit.id,
+                assigned_by="tester",
+                assigned_at=start,
+                ended_at=end,
+                end_reason=end and "cleared",
+            )
+        )
         db.flush()
         return incident
 

@@ -9,13 +9,12 @@ import pytest
 
 from benchmarks.load_test import add_dispatchers, serve
 from tests.conftest import loaded_database
-from tests.dispatch.conftest import engine  # noqa: F401 - a fixture: builds the road graph into the cache
 
 DISPATCHERS = 6
 
 
 @pytest.fixture(scope="session")
-def served_database(settings) -> str:  # noqa: ANN001
+def served_database(settings) -> str:
     """A database of its own with the demo data and dispatchers ``load-dispatcher-<i>``."""
     url = loaded_database("served", settings.data_dir)
     add_dispatchers(url, DISPATCHERS)
@@ -29,7 +28,7 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def served(served_database: str, settings, engine, server_log: Path) -> Iterator[str]:  # noqa: ANN001, F811
+def served(served_database: str, settings, network, server_log: Path) -> Iterator[str]:
     """The app under gunicorn (2 workers) on 127.0.0.1; yields its base URL."""
     with serve(served_database, settings.cache_dir, workers=2, threads=4, log=server_log) as base:
         yield base

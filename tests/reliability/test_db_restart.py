@@ -31,8 +31,12 @@ CLUSTER = ("15", "main")
 def _pg_ctl(action: str) -> subprocess.CompletedProcess:
     done = subprocess.run(["pg_ctlcluster", *CLUSTER, action], capture_output=True, text=True, timeout=120)
     if done.returncode != 0 and "systemctl" in done.stderr + done.stdout:
-        done = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", *CLUSTER, action],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", *CLUSTER, action],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     return done
 
 
@@ -57,9 +61,17 @@ def test_a_database_restart_in_a_stream_of_incidents_loses_nothing(served: str, 
         while not stop.is_set():
             while True:  # one call, retried until it is recorded
                 try:
-                    answer = session.post(f"{served}/api/v1/incidents", timeout=60, json={
-                        "category": "kebakaran", "lon": 112.56, "lat": -7.52, "description": tag,
-                        "caller_phone": "0812 112 112"})
+                    answer = session.post(
+                        f"{served}/api/v1/incidents",
+                        timeout=60,
+                        json={
+                            "category": "kebakaran",
+                            "lon": 112.56,
+                            "lat": -7.52,
+                            "description": tag,
+                            "caller_phone": "0812 112 112",
+                        },
+                    )
                 except requests.ConnectionError as exc:
                     with lock:
                         refusals.append(("connection", str(exc)[:100]))
@@ -89,8 +101,9 @@ def test_a_database_restart_in_a_stream_of_incidents_loses_nothing(served: str, 
         assert status == 503 and "database is unavailable" in body and "retry" in body, (status, body)
     with session_factory(served_database)() as s:
         stored = set(s.scalars(select(Incident.id).where(Incident.description == tag)))
-        events = s.scalars(select(Event.incident_id).where(Event.action == "incident.created",
-                                                           Event.incident_id.in_(stored))).all()
+        events = s.scalars(
+            select(Event.incident_id).where(Event.action == "incident.created", Event.incident_id.in_(stored))
+        ).all()
     assert set(created) <= stored  # every 201 was committed
     assert len(created) == len(set(created))
     assert sorted(events) == sorted(stored)  # no incident without its event: nothing half-written

@@ -11,7 +11,8 @@ from .conftest import DISPATCHERS
 
 
 def test_many_dispatchers_and_avl_under_gunicorn_make_no_error_and_no_double_assignment(
-        served: str, served_database: str) -> None:
+    served: str, served_database: str
+) -> None:
     result = run(served, served_database, DISPATCHERS, seconds=12, avl_period=2)
     assert result["errors"] == []
     assert result["double_assignments"] == 0 and result["double_dispatches_in_database"] == 0

@@ -12,21 +12,22 @@ from pathlib import Path
 import pytest
 
 from geo112.dispatch import schemas
-from tests.dispatch.conftest import MOJOSARI, committed_unit, demo  # noqa: F401 - demo is a fixture
+from tests.dispatch.conftest import MOJOSARI, committed_unit
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def broken_app(app, tmp_path: Path):  # noqa: ANN001, ANN201
+def broken_app(app, tmp_path: Path):
     """The app with its road network file gone and an empty cache."""
     settings = app.config["GEO112_SETTINGS"]
-    app.config["GEO112_SETTINGS"] = dataclasses.replace(settings, osm_file=tmp_path / "gone.osm.bz2",
-                                                        cache_dir=tmp_path / "empty-cache")
+    app.config["GEO112_SETTINGS"] = dataclasses.replace(
+        settings, osm_file=tmp_path / "gone.osm.bz2", cache_dir=tmp_path / "empty-cache"
+    )
     return app
 
 
-def test_without_the_road_network_everything_says_so(broken_app, client, login, demo) -> None:  # noqa: F811
+def test_without_the_road_network_everything_says_so(broken_app, client, login, demo) -> None:
     assert client.get("/healthz").status_code == 200  # the process is up,
     ready = client.get("/readyz")  # but not ready, and says why
     assert ready.status_code == 503 and ready.get_json()["checks"]["database"] == "ok"
@@ -35,8 +36,9 @@ def test_without_the_road_network_everything_says_so(broken_app, client, login, 
 
     unit = committed_unit(demo, "K16", "NOROAD")
     headers = login("dispatcher")
-    created = client.post(f"{API}/incidents", headers=headers,
-                          json={"category": "medis", "lon": MOJOSARI[0], "lat": MOJOSARI[1]})
+    created = client.post(
+        f"{API}/incidents", headers=headers, json={"category": "medis", "lon": MOJOSARI[0], "lat": MOJOSARI[1]}
+    )
     assert created.status_code == 201 and created.get_json()["road_point"] is None  # the call is recorded
     incident = created.get_json()["id"]
 

@@ -37,7 +37,8 @@ TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
   <node id="5" lat="0.0" lon="0.02"/>
   <node id="6" lat="0.0" lon="-0.005"/>
   <way id="10"><nd ref="1"/><nd ref="2"/>
-    <tag k="highway" v="residential"/><tag k="oneway" v="yes"/><tag k="maxspeed" v="18"/><tag k="name" v="Jalan Satu Arah"/></way>
+    <tag k="highway" v="residential"/><tag k="oneway" v="yes"/><tag k="maxspeed" v="18"/>
+    <tag k="name" v="Jalan Satu Arah"/></way>
   <way id="11"><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
     <tag k="highway" v="residential"/><tag k="maxspeed" v="18"/><tag k="name" v="Jalan Lingkar"/></way>
   <way id="12"><nd ref="2"/><nd ref="5"/>

@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from geo112.cli.network import graph, route
-from geo112.network import load_engine
+from geo112.network import load_network
+from geo112.store.db import session_factory
+from geo112.store.models import UnitType
 
 
 def test_graph_build_then_cached(tiny_osm: Path, tmp_path: Path) -> None:
@@ -33,6 +35,20 @@ def test_route_prints_geojson(tiny_osm: Path, tmp_path: Path) -> None:
     assert feature["properties"]["too_far"] == [False, False]
 
 
+def test_unit_type_speed_comes_from_the_database(tiny_osm: Path, tmp_path: Path, database: str) -> None:
+    """``--unit-type`` takes the factor of the unit_type table (the one the web app routes with)."""
+    obj = {"settings": SimpleNamespace(osm_path=tiny_osm, cache_dir=tmp_path, database_url=database)}
+    args = ["--from", "0.004,0.0", "--to", "0.0001,0.002"]
+    plain = json.loads(CliRunner().invoke(route, args, obj=obj).stdout)["properties"]
+    ambulance = CliRunner().invoke(route, [*args, "--unit-type", "ambulance"], obj=obj)
+    assert ambulance.exit_code == 0, ambulance.output
+    with session_factory(database)() as session:
+        factor = session.get(UnitType, "ambulance").speed_factor
+    assert json.loads(ambulance.stdout)["properties"]["eta_s"] == pytest.approx(plain["eta_s"] / factor)
+    unknown = CliRunner().invoke(route, [*args, "--unit-type", "hovercraft"], obj=obj)
+    assert unknown.exit_code != 0 and "hovercraft" in str(unknown.exception)
+
+
 def test_paths_from_main_group_settings(tiny_osm: Path, tmp_path: Path) -> None:
     obj = {"settings": SimpleNamespace(osm_path=tiny_osm, cache_dir=tmp_path)}
     result = CliRunner().invoke(route, ["--from", "0.004,0.0", "--to", "0.0001,0.002"], obj=obj)
@@ -41,7 +57,11 @@ def test_paths_from_main_group_settings(tiny_osm: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["build", "--online", "--osm", "x.osm"], ["build", "--osm", "/nonexistent.osm", "--cache-dir", "/tmp"], ["build", "--osm", "x.osm"]],
+    [
+        ["build", "--online", "--osm", "x.osm"],
+        ["build", "--osm", "/nonexistent.osm", "--cache-dir", "/tmp"],
+        ["build", "--osm", "x.osm"],
+    ],
 )
 def test_build_argument_errors(args: list[str]) -> None:
     result = CliRunner().invoke(graph, args)
@@ -49,7 +69,9 @@ def test_build_argument_errors(args: list[str]) -> None:
 
 
 def test_route_rejects_bad_coordinates(tiny_osm: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(route, ["--from", "0.004", "--to", "0,0", "--osm", str(tiny_osm), "--cache-dir", str(tmp_path)])
+    result = CliRunner().invoke(
+        route, ["--from", "0.004", "--to", "0,0", "--osm", str(tiny_osm), "--cache-dir", str(tmp_path)]
+    )
     assert result.exit_code == 2 and "LAT,LON" in result.output
 
 
@@ -65,5 +87,5 @@ def test_online_uses_osmnx_place_query(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(osmnx, "graph_from_place", fake)
     with pytest.raises(ConnectionError):
-        load_engine(Path("unused"), tmp_path, online=True)
+        load_network(Path("unused"), tmp_path, online=True)
     assert calls[0][0].startswith("Kabupaten Mojokerto") and calls[0][1]["network_type"] == "drive"

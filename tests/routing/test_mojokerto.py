@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from routing import Engine, cache_path, load_engine, source_key
+from routing import Engine, RoadGap, cache_path, find_streets, load_engine, source_key, unreached_roads
 
 from .conftest import MOJOKERTO_OSM
 
@@ -43,7 +43,7 @@ def test_snap_flags_points_off_the_network(mojokerto: Engine) -> None:
 def test_route_agrees_with_unit_table(mojokerto: Engine) -> None:
     route = mojokerto.route(PACET, MOJOSARI, factor=1.25)
     table = mojokerto.unit_table()
-    table.upsert("amb", *PACET, unit_type="ambulance")
+    table.upsert("amb", *PACET, unit_type="ambulance", speed_factor=1.25)
     (ranked,) = table.nearest(*MOJOSARI)
     assert route.eta_s == pytest.approx(ranked.eta_s, rel=1e-5)
     assert route.distance_m == pytest.approx(ranked.distance_m, rel=1e-4)
@@ -81,3 +81,32 @@ def test_service_areas_grow_and_are_valid(mojokerto: Engine) -> None:
     assert shapely.difference(small, large).area < 1e-2 * small.area  # simplification moves edges <= 15 m
     on_road = mojokerto.snap(*PACET)
     assert large.contains(shapely.Point(on_road.lon[0], on_road.lat[0]))
+
+
+def _gap(engine: Engine, lons: list[float], lats: list[float], minutes: float, factor: float) -> RoadGap:
+    """The roads beyond T of units at these points."""
+    reached = np.zeros(engine.graph.n_nodes, dtype=bool)
+    if lons:
+        reached = engine.travel_times_from(np.array(lons), np.array(lats), min_only=True, factor=factor) <= minutes * 60
+    return unreached_roads(engine.graph, reached)
+
+
+def test_gap_shrinks_as_units_are_added_and_t_grows(mojokerto: Engine) -> None:
+    none = _gap(mojokerto, [], [], 10, 1.0)
+    assert none.gap_share == 1.0 and none.gap_length_m == none.network_length_m > 0
+    one = _gap(mojokerto, [112.56], [-7.52], 10, 1.0)
+    longer = _gap(mojokerto, [112.56], [-7.52], 20, 1.0)
+    two = _gap(mojokerto, [112.56, 112.43], [-7.52, -7.65], 10, 1.0)
+    slower = _gap(mojokerto, [112.56], [-7.52], 10, 0.5)
+    assert 0 < longer.gap_length_m < one.gap_length_m < none.gap_length_m
+    assert two.gap_length_m < one.gap_length_m < slower.gap_length_m
+    # The geometry is the gap itself: its length (in degrees, near the equator ~111 km each) matches.
+    assert one.geometry.length * 111_000 == pytest.approx(one.gap_length_m, rel=0.05)
+
+
+def test_street_search_finds_names_without_the_road_kind(mojokerto: Engine) -> None:
+    found = find_streets(mojokerto.graph, "Jl. Raya Gedeg", 5)
+    assert found and found[0].name.startswith("Jalan Raya Gedeg")
+    assert mojokerto.snap(found[0].lon, found[0].lat).distance_m[0] < 1.0  # the point lies on that street
+    assert find_streets(mojokerto.graph, "jalan raya gedeg", 5)[0] == found[0]
+    assert find_streets(mojokerto.graph, "j", 5) == []

@@ -85,7 +85,15 @@ def test_snapping_is_exact(oakland: tuple[nx.MultiDiGraph, Engine]) -> None:
 
 @pytest.mark.parametrize(
     ("tag", "kph"),
-    [("50", 50.0), ("30 mph", 48.28), ("ID:urban", 50.0), ("40;60", 40.0), (["60", "30"], 30.0), ("none", None), (None, None)],
+    [
+        ("50", 50.0),
+        ("30 mph", 48.28),
+        ("ID:urban", 50.0),
+        ("40;60", 40.0),
+        (["60", "30"], 30.0),
+        ("none", None),
+        (None, None),
+    ],
 )
 def test_parse_maxspeed(tag: object, kph: float | None) -> None:
     assert parse_maxspeed(tag) == (pytest.approx(kph, abs=0.01) if kph else None)

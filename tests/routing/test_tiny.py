@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from routing import Engine
-from routing.settings import speed_factor
+from routing import Engine, SpeedFactorError
 
 from .conftest import MILLIDEGREE_M as D
 from .conftest import TINY_SPEED_MS as V
@@ -21,6 +20,7 @@ INCIDENT = (0.002, 0.0001)  # 11 m north of the one-way street, 222 m east of W
 UNIT_A = (0.004, 0.0)  # on the one-way street: nearest by air, farthest by road
 UNIT_B = (0.0, 0.004)  # on the loop, 444 m north of W
 UNIT_C = (0.01, 0.003)  # on the loop, 333 m north of E
+AMBULANCE = 1.25  # an ambulance's speed factor (geo112 keeps them in its unit_type table)
 
 
 def test_pipeline_filters_and_reports(tiny: Engine) -> None:
@@ -41,14 +41,23 @@ def test_parallel_edges_keep_the_fastest_in_the_csr(tiny: Engine) -> None:
 def test_nearest_by_air_is_farthest_by_road(tiny: Engine) -> None:
     table = tiny.unit_table()
     for uid, (lon, lat) in zip("ABC", (UNIT_A, UNIT_B, UNIT_C)):
-        table.upsert(uid, lon, lat, "ambulance")
+        table.upsert(uid, lon, lat, "ambulance", speed_factor=AMBULANCE)
     ranked = table.nearest(*INCIDENT)
     assert [r.unit_id for r in ranked] == ["B", "C", "A"]
-    factor = speed_factor("ambulance")
     for r, metres in zip(ranked, (6 * D, 19 * D, 28 * D)):
         assert r.distance_m == pytest.approx(metres, rel=1e-6)
-        assert r.eta_s == pytest.approx(metres / V / factor, rel=1e-6)
+        assert r.eta_s == pytest.approx(metres / V / AMBULANCE, rel=1e-6)
         assert r.unit_type == "ambulance"
+
+
+def test_speed_factor_must_be_positive_and_finite(tiny: Engine) -> None:
+    table = tiny.unit_table()
+    for bad in (0.0, -1.0, float("inf"), float("nan")):
+        with pytest.raises(SpeedFactorError):
+            table.upsert("A", *UNIT_A, speed_factor=bad)
+    with pytest.raises(SpeedFactorError):
+        tiny.travel_times_from(*UNIT_A, factor=0.0)
+    assert "A" not in table
 
 
 def test_same_road_direct_and_against_one_way(tiny: Engine) -> None:
@@ -122,7 +131,11 @@ def test_unit_table_recomputes_only_the_moved_row(tiny: Engine, monkeypatch: pyt
     b_before = table.times("B").copy()
     sizes = []
     search = routing.units.virtual_search
-    monkeypatch.setattr(routing.units, "virtual_search", lambda base, nodes, *a, **k: sizes.append(len(nodes)) or search(base, nodes, *a, **k))
+    monkeypatch.setattr(
+        routing.units,
+        "virtual_search",
+        lambda base, nodes, *a, **k: sizes.append(len(nodes)) or search(base, nodes, *a, **k),
+    )
     table.upsert("A", *UNIT_C, "ambulance")
     assert sizes == [1]
     np.testing.assert_array_equal(table.times("B"), b_before)

@@ -16,33 +16,52 @@ from web.openapi import OPERATIONS
 from .conftest import API
 
 #: Endpoints anyone may call: logging in, the API description, public boundary data, probes.
-PUBLIC = {"/api/v1/auth/csrf", "/api/v1/auth/login", "/api/v1/openapi.json", "/api/v1/locate", "/api/v1/desa",
-          "/api/v1/<any(desa, kecamatan, jurisdiction):collection>.geojson"}
+PUBLIC = {
+    "/api/v1/auth/csrf",
+    "/api/v1/auth/login",
+    "/api/v1/openapi.json",
+    "/api/v1/locate",
+    "/api/v1/desa",
+    "/api/v1/<any(desa, kecamatan, jurisdiction):collection>.geojson",
+}
 #: Endpoints outside the OpenAPI document, with the roles they admit (admins always).
-CONSOLE = [("get", "/api/v1/console/place?lon=112.56&lat=-7.52", ("dispatcher",)),
-           ("get", "/api/v1/console/streets?q=raya", ("dispatcher",)),
-           ("get", "/api/v1/console/gap?unit_type=ambulance", ("dispatcher", "planner")),
-           ("get", "/api/v1/console/changes", ("dispatcher", "planner")),
-           ("get", "/console/qr.svg?text=x", ("dispatcher",)),
-           ("get", "/console", ("dispatcher",)), ("get", "/planner", ("planner",)),
-           ("get", "/", ("dispatcher", "planner"))]
+CONSOLE = [
+    ("get", "/api/v1/console/place?lon=112.56&lat=-7.52", ("dispatcher",)),
+    ("get", "/api/v1/console/streets?q=raya", ("dispatcher",)),
+    ("get", "/api/v1/console/gap?unit_type=ambulance", ("dispatcher", "planner")),
+    ("get", "/api/v1/console/changes", ("dispatcher", "planner")),
+    ("get", "/console/qr.svg?text=x", ("dispatcher",)),
+    ("get", "/console", ("dispatcher",)),
+    ("get", "/planner", ("planner",)),
+    ("get", "/", ("dispatcher", "planner")),
+]
 
 
 @pytest.fixture
-def targets(new_incident, api_unit, client, login) -> dict[str, object]:  # noqa: ANN001
+def targets(new_incident, api_unit, client, login) -> dict[str, object]:
     """Path parameters that name real rows: an incident with an assignment, a unit, a station."""
     incident = new_incident()
     headers = login("dispatcher")
-    assignment = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit},
-                             headers=headers).get_json()
+    assignment = client.post(
+        f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=headers
+    ).get_json()
     assert client.post("/logout", headers=headers).status_code == 302
-    return {"incident_id": incident["id"], "unit_id": api_unit, "assignment_id": assignment["id"],
-            "station_id": 1, "code": "ambulance", "category": "medis"}
+    return {
+        "incident_id": incident["id"],
+        "unit_id": api_unit,
+        "assignment_id": assignment["id"],
+        "station_id": 1,
+        "code": "ambulance",
+        "category": "medis",
+    }
 
 
 def _calls(targets: dict[str, object]) -> list[tuple[str, str, tuple[str, ...]]]:
-    documented = [(method, API + re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), path), roles)
-                  for method, path, _, roles, *_ in OPERATIONS if roles]  # no roles: public
+    documented = [
+        (method, API + re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), path), roles)
+        for method, path, _, roles, *_ in OPERATIONS
+        if roles
+    ]  # no roles: public
     return documented + CONSOLE
 
 
@@ -85,40 +104,47 @@ def test_writes_need_the_csrf_token(app, client, login, targets) -> None:
         assert s.scalar(select(func.count()).select_from(Event)) == before
 
 
-def _forged(app, claims: dict[str, int]) -> str:  # noqa: ANN001
+def _forged(app, claims: dict[str, int]) -> str:
     return URLSafeSerializer(app.config["SECRET_KEY"], salt=responder.SALT).dumps(claims)
 
 
-def test_a_responder_token_acts_only_on_its_own_unit_and_incident(app, client, login, targets, new_incident,
-                                                                   demo) -> None:
+def test_a_responder_token_acts_only_on_its_own_unit_and_incident(
+    app, client, login, targets, new_incident, demo
+) -> None:
     from tests.dispatch.conftest import committed_unit
 
     other_incident = new_incident()
     headers = login("dispatcher")
     other_unit = committed_unit(demo, "K16", "SEC")
-    other = client.post(f"{API}/incidents/{other_incident['id']}/assignments", json={"unit_id": other_unit},
-                        headers=headers).get_json()
+    other = client.post(
+        f"{API}/incidents/{other_incident['id']}/assignments", json={"unit_id": other_unit}, headers=headers
+    ).get_json()
     mine = client.post(f"{API}/assignments/{targets['assignment_id']}/link", headers=headers).get_json()
     token = mine["responder_url"].rsplit("/", 1)[1]
     crew = app.test_client()
     assert crew.get(f"/r/{token}?format=json").get_json()["unit"]["id"] == targets["unit_id"]
     # A token naming another assignment, unit or incident than its own is refused, even correctly signed.
     exp = 2**40
-    for claims in ({"a": other["id"], "u": targets["unit_id"], "i": targets["incident_id"], "exp": exp},
-                   {"a": targets["assignment_id"], "u": other_unit, "i": targets["incident_id"], "exp": exp},
-                   {"a": targets["assignment_id"], "u": targets["unit_id"], "i": other["incident_id"], "exp": exp}):
+    for claims in (
+        {"a": other["id"], "u": targets["unit_id"], "i": targets["incident_id"], "exp": exp},
+        {"a": targets["assignment_id"], "u": other_unit, "i": targets["incident_id"], "exp": exp},
+        {"a": targets["assignment_id"], "u": targets["unit_id"], "i": other["incident_id"], "exp": exp},
+    ):
         forged = _forged(app, claims)
         assert crew.get(f"/r/{forged}?format=json").status_code == 403
         assert crew.post(f"/r/{forged}/status", json={"action": "en_route"}).status_code == 403
     # Swapping the payload of a real token for another assignment's breaks the signature.
-    payload, signature = token.rsplit(".", 1)
+    signature = token.rsplit(".", 1)[1]
     other_payload = _forged(app, {"a": other["id"], "u": other_unit, "i": other["incident_id"], "exp": exp})
-    assert crew.post(f"/r/{other_payload.rsplit('.', 1)[0]}.{signature}/status",
-                     json={"action": "en_route"}).status_code == 403
+    assert (
+        crew.post(f"/r/{other_payload.rsplit('.', 1)[0]}.{signature}/status", json={"action": "en_route"}).status_code
+        == 403
+    )
     assert client.get(f"{API}/units/{other_unit}").get_json()["status"] == "dispatched"
     # Signed with another key (another installation's link): refused.
     foreign = URLSafeSerializer("another-secret", salt=responder.SALT).dumps(
-        {"a": targets["assignment_id"], "u": targets["unit_id"], "i": targets["incident_id"], "exp": exp})
+        {"a": targets["assignment_id"], "u": targets["unit_id"], "i": targets["incident_id"], "exp": exp}
+    )
     assert crew.get(f"/r/{foreign}?format=json").status_code == 403
     # Once the assignment ended, the link shows the end but moves the unit no more.
     assert crew.post(f"/r/{token}/status", json={"action": "en_route"}).status_code == 200

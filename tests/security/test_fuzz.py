@@ -22,39 +22,49 @@ from .conftest import API
 EXAMPLES = 25
 #: Operations that solve an optimisation or recompute coverage per request get fewer examples.
 FEWER = {"POST /coverage/siting": 3, "POST /coverage/whatif": 6}
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
-                    lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(settings):  # noqa: ANN001, ANN201 - flask.Flask
+def fuzz_app(settings):
     """The app on a database of its own (logins are not rate-limited: the fuzzer logs in once anyway)."""
     from web import create_app
 
-    return create_app({"TESTING": True, "GEO112_DATABASE_URL": loaded_database("fuzz", settings.data_dir),
-                       "GEO112_CACHE_DIR": str(settings.cache_dir)})
+    return create_app(
+        {
+            "TESTING": True,
+            "GEO112_DATABASE_URL": loaded_database("fuzz", settings.data_dir),
+            "GEO112_CACHE_DIR": str(settings.cache_dir),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
-def admin(fuzz_app) -> dict[str, dict[str, str]]:  # noqa: ANN001
+def admin(fuzz_app) -> dict[str, dict[str, str]]:
     """An admin's session cookie and CSRF header."""
     client = fuzz_app.test_client()
     token = client.get(f"{API}/auth/csrf").get_json()["csrf_token"]
-    answer = client.post(f"{API}/auth/login", json={"username": "test-admin", "password": PASSWORD},
-                         headers={"X-CSRFToken": token})
+    answer = client.post(
+        f"{API}/auth/login", json={"username": "test-admin", "password": PASSWORD}, headers={"X-CSRFToken": token}
+    )
     assert answer.status_code == 200
-    return {"headers": {"X-CSRFToken": answer.get_json()["csrf_token"]},
-            "cookies": {"session": client.get_cookie("session").value}}
+    return {
+        "headers": {"X-CSRFToken": answer.get_json()["csrf_token"]},
+        "cookies": {"session": client.get_cookie("session").value},
+    }
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzz_app):  # noqa: ANN001, ANN201
+def api_schema(fuzz_app):
     """The OpenAPI document as the app serves it."""
     return schemathesis.openapi.from_wsgi(f"{API}/openapi.json", fuzz_app)
 
 
-def _refused_with_a_message(response) -> None:  # noqa: ANN001
+def _refused_with_a_message(response) -> None:
     if response.status_code >= 400:
         body = response.json()
         assert isinstance(body, dict) and body.get("error") and body.get("detail"), response.text[:300]
@@ -66,9 +76,13 @@ def test_no_request_from_the_openapi_document_fails_the_server(api_schema, admin
     strategy = api_schema.find_operation_by_label(operation).as_strategy()
 
     @given(case=strategy)
-    @settings(max_examples=FEWER.get(operation, EXAMPLES), deadline=None, suppress_health_check=list(HealthCheck),
-              database=None)
-    def fuzz(case) -> None:  # noqa: ANN001
+    @settings(
+        max_examples=FEWER.get(operation, EXAMPLES),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def fuzz(case) -> None:
         response = case.call(**admin)
         case.validate_response(response, checks=[not_a_server_error])
         _refused_with_a_message(response)
@@ -76,8 +90,26 @@ def test_no_request_from_the_openapi_document_fails_the_server(api_schema, admin
     fuzz()
 
 
-@given(body=st.dictionaries(st.sampled_from(["category", "lon", "lat", "priority", "caller_name", "caller_phone",
-                                             "description", "address", "type", "coordinates"]), JSON, max_size=8))
+@given(
+    body=st.dictionaries(
+        st.sampled_from(
+            [
+                "category",
+                "lon",
+                "lat",
+                "priority",
+                "caller_name",
+                "caller_phone",
+                "description",
+                "address",
+                "type",
+                "coordinates",
+            ]
+        ),
+        JSON,
+        max_size=8,
+    )
+)
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 def test_any_json_at_the_intake_is_recorded_or_refused_with_a_message(fuzz_app, admin, body: dict) -> None:
     client = fuzz_app.test_client()

@@ -13,13 +13,24 @@ from .conftest import API
 LIMIT = int(LOGIN_LIMIT.split()[0])
 
 
-def _csp(headers) -> dict[str, str]:  # noqa: ANN001
+def _csp(headers) -> dict[str, str]:
     policy = headers["Content-Security-Policy"]
     return {d.split()[0]: d.partition(" ")[2] for d in (p.strip() for p in policy.split(";")) if d}
 
 
-@pytest.mark.parametrize("path", ["/login", f"{API}/openapi.json", f"{API}/incidents", "/nowhere",
-                                  "/static/css/app.css", "/maps/console.js", "/r/forged-token", "/healthz"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/login",
+        f"{API}/openapi.json",
+        f"{API}/incidents",
+        "/nowhere",
+        "/static/css/app.css",
+        "/maps/console.js",
+        "/r/forged-token",
+        "/healthz",
+    ],
+)
 def test_every_answer_carries_the_security_headers(client, path: str) -> None:
     headers = client.get(path).headers
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -38,18 +49,18 @@ def test_the_session_cookie_is_httponly_and_samesite(client, login) -> None:
 
 
 @pytest.fixture
-def failing_app(app):  # noqa: ANN001, ANN201
+def failing_app(app):
     """The app with routes that fail as a bug would: SQL that errors, a Python exception."""
     app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production instead of raising into the test
 
     @app.get("/boom/sql")
-    def sql_error():  # noqa: ANN202
+    def sql_error():
         from web.db import get_session
 
         get_session().execute(text("SELECT caller_phone FROM no_such_table WHERE secret = 'hunter2'"))
 
     @app.get("/boom/python")
-    def python_error():  # noqa: ANN202
+    def python_error():
         raise RuntimeError("internal state: password=hunter2")
 
     return app
@@ -73,15 +84,19 @@ def test_a_database_error_from_a_refused_value_says_nothing_of_sql(client, login
     headers = login("dispatcher")
     huge = client.get(f"{API}/incidents/{2**40}")  # past the id column's integer
     assert huge.status_code == 400 and "SELECT" not in huge.get_data(as_text=True)
-    stored = client.post(f"{API}/incidents", headers=headers,
-                         json={"category": "medis", "lon": 112.56, "lat": -7.52, "address": "a\x00b"})
+    stored = client.post(
+        f"{API}/incidents",
+        headers=headers,
+        json={"category": "medis", "lon": 112.56, "lat": -7.52, "address": "a\x00b"},
+    )
     assert stored.status_code == 400 and "INSERT" not in stored.get_data(as_text=True)
 
 
-def _api_login(client, username: str, password: str):  # noqa: ANN001, ANN202
+def _api_login(client, username: str, password: str):
     token = client.get(f"{API}/auth/csrf").get_json()["csrf_token"]
-    return client.post(f"{API}/auth/login", json={"username": username, "password": password},
-                       headers={"X-CSRFToken": token})
+    return client.post(
+        f"{API}/auth/login", json={"username": username, "password": password}, headers={"X-CSRFToken": token}
+    )
 
 
 def test_login_attempts_are_rate_limited_per_account_and_address(client, users) -> None:

@@ -16,20 +16,30 @@ from geo112.store.models import Incident
 
 from .conftest import API, MOJOSARI
 
-SQL = ["' OR '1'='1", "1; DROP TABLE incident; --", "\\'; SELECT pg_sleep(10); --", "%' OR 1=1 --",
-       "$$; DELETE FROM event; $$", "x' UNION SELECT username, password_hash FROM app_user --"]
+SQL = [
+    "' OR '1'='1",
+    "1; DROP TABLE incident; --",
+    "\\'; SELECT pg_sleep(10); --",
+    "%' OR 1=1 --",
+    "$$; DELETE FROM event; $$",
+    "x' UNION SELECT username, password_hash FROM app_user --",
+]
 HTML = '<script>alert("112")</script><img src=x onerror="alert(1)">'
 TEXT_FIELDS = ("caller_name", "description", "address")
 #: Query parameters of every list and search endpoint (numbers included: they must be refused cleanly).
-QUERIES = {f"{API}/incidents": ("status", "category", "priority", "kecamatan", "handoff", "since", "until", "limit",
-                                "offset"),
-           f"{API}/units": ("type", "status", "agency", "station", "limit", "offset"),
-           f"{API}/stations": ("agency", "kind", "limit", "offset"),
-           f"{API}/desa": ("q", "limit"), f"{API}/locate": ("lon", "lat"), f"{API}/console/streets": ("q",),
-           f"{API}/console/gap": ("unit_type", "minutes"), f"{API}/console/place": ("lon", "lat")}
+QUERIES = {
+    f"{API}/incidents": ("status", "category", "priority", "kecamatan", "handoff", "since", "until", "limit", "offset"),
+    f"{API}/units": ("type", "status", "agency", "station", "limit", "offset"),
+    f"{API}/stations": ("agency", "kind", "limit", "offset"),
+    f"{API}/desa": ("q", "limit"),
+    f"{API}/locate": ("lon", "lat"),
+    f"{API}/console/streets": ("q",),
+    f"{API}/console/gap": ("unit_type", "minutes"),
+    f"{API}/console/place": ("lon", "lat"),
+}
 
 
-def _assert_refused(answer, *statuses: int) -> None:  # noqa: ANN001
+def _assert_refused(answer, *statuses: int) -> None:
     assert answer.status_code in statuses, (answer.status_code, answer.get_data(as_text=True)[:300])
     body = answer.get_json()
     assert body["error"] and body["detail"], body
@@ -39,16 +49,24 @@ def _assert_refused(answer, *statuses: int) -> None:  # noqa: ANN001
 def test_sql_in_every_text_field_is_stored_as_typed(client, login, payload: str) -> None:
     headers = login("dispatcher")
     fields = dict.fromkeys(TEXT_FIELDS, payload)
-    created = client.post(f"{API}/incidents", headers=headers,
-                          json={"category": "medis", "lon": MOJOSARI[0], "lat": MOJOSARI[1], **fields})
+    created = client.post(
+        f"{API}/incidents",
+        headers=headers,
+        json={"category": "medis", "lon": MOJOSARI[0], "lat": MOJOSARI[1], **fields},
+    )
     assert created.status_code == 201
     read = client.get(f"{API}/incidents/{created.get_json()['id']}").get_json()
     assert {f: read[f] for f in TEXT_FIELDS} == {f: payload.strip() for f in TEXT_FIELDS}
     edited = client.patch(f"{API}/incidents/{read['id']}", headers=headers, json={"description": payload + "2"})
     assert edited.get_json()["description"] == payload + "2"
     for path in (f"{API}/unit-types/{payload}", f"{API}/category-matrix/{payload}"):
-        _assert_refused(client.get(path) if "unit-types" not in path else
-                        client.patch(path, headers=login("admin"), json={"name": "x"}), 404, 405)
+        _assert_refused(
+            client.get(path)
+            if "unit-types" not in path
+            else client.patch(path, headers=login("admin"), json={"name": "x"}),
+            404,
+            405,
+        )
 
 
 @pytest.mark.parametrize("payload", [*SQL, "\x00", "😀" * 50, "a" * 5000])
@@ -76,8 +94,13 @@ def test_html_in_caller_text_is_escaped_where_a_page_shows_it(app, client, login
     answer = client.get(f"{API}/incidents/{incident['id']}")
     assert answer.get_json()["description"] == HTML and answer.mimetype == "application/json"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
-    link = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit},
-                       headers=login("dispatcher")).get_json()["responder_url"].replace("http://localhost", "")
+    link = (
+        client.post(
+            f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=login("dispatcher")
+        )
+        .get_json()["responder_url"]
+        .replace("http://localhost", "")
+    )
     page = app.test_client().get(link).get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert page.count("&lt;script&gt;alert(&#34;112&#34;)&lt;/script&gt;") == 2  # description and address
@@ -91,24 +114,27 @@ def test_an_oversized_body_is_refused_with_413(client, login) -> None:
     # A chunked body (no Content-Length) is cut at the limit by the real server: tests/reliability/test_server.py.
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ('{"category": "medis", "lon": 112.56, "lat": ', 400),  # truncated JSON
-    ("[112.56, -7.52]", 400),  # not an object
-    ('{"type": "Point", "coordinates": [112.56, -7.52]}', 422),  # a GeoJSON point instead of the fields
-    ('{"type": "Feature", "geometry": {"type": "Point", "coordinates": ["a", null]}, "properties": {}}', 422),
-    ('{"category": "medis", "geometry": {"type": "Polygon", "coordinates": [[[1, 2]]]}}', 422),
-    ('{"category": "medis", "lon": "112.56", "lat": "-7.52"}', 422),  # coordinates as strings
-    ('{"category": "medis", "lon": NaN, "lat": -7.52}', 422),
-    ('{"category": "medis", "lon": Infinity, "lat": -7.52}', 422),
-    ('{"category": "medis", "lon": 1e308, "lat": -7.52}', 422),
-    ('{"category": "medis", "lon": 1e309, "lat": -7.52}', 422),
-    ('{"category": "medis", "lon": true, "lat": -7.52}', 422),
-    ('{"category": "medis", "lon": [112.56], "lat": -7.52}', 422),
-    ('{"category": "medis", "lon": 112.56, "lat": -7.52, "priority": 1e3}', 422),
-    ('{"category": {"$ne": null}, "lon": 112.56, "lat": -7.52}', 422),
-    ('{"category": "medis", "lon": 112.56, "lat": -7.52, "description": "\\u0000"}', 400),  # NUL: not storable
-    ('{"category": "medis", "lon": 112.56, "lat": -7.52, "description": "\\ud800"}', 422),  # lone surrogate
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ('{"category": "medis", "lon": 112.56, "lat": ', 400),  # truncated JSON
+        ("[112.56, -7.52]", 400),  # not an object
+        ('{"type": "Point", "coordinates": [112.56, -7.52]}', 422),  # a GeoJSON point instead of the fields
+        ('{"type": "Feature", "geometry": {"type": "Point", "coordinates": ["a", null]}, "properties": {}}', 422),
+        ('{"category": "medis", "geometry": {"type": "Polygon", "coordinates": [[[1, 2]]]}}', 422),
+        ('{"category": "medis", "lon": "112.56", "lat": "-7.52"}', 422),  # coordinates as strings
+        ('{"category": "medis", "lon": NaN, "lat": -7.52}', 422),
+        ('{"category": "medis", "lon": Infinity, "lat": -7.52}', 422),
+        ('{"category": "medis", "lon": 1e308, "lat": -7.52}', 422),
+        ('{"category": "medis", "lon": 1e309, "lat": -7.52}', 422),
+        ('{"category": "medis", "lon": true, "lat": -7.52}', 422),
+        ('{"category": "medis", "lon": [112.56], "lat": -7.52}', 422),
+        ('{"category": "medis", "lon": 112.56, "lat": -7.52, "priority": 1e3}', 422),
+        ('{"category": {"$ne": null}, "lon": 112.56, "lat": -7.52}', 422),
+        ('{"category": "medis", "lon": 112.56, "lat": -7.52, "description": "\\u0000"}', 400),  # NUL: not storable
+        ('{"category": "medis", "lon": 112.56, "lat": -7.52, "description": "\\ud800"}', 422),  # lone surrogate
+    ],
+)
 def test_malformed_bodies_are_refused_with_a_message(app, client, login, body: str, status: int) -> None:
     headers = {**login("dispatcher"), "Content-Type": "application/json"}
     with session_factory(app.config["GEO112_DATABASE_URL"])() as s:

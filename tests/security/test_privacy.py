@@ -20,12 +20,12 @@ def _shows_caller(text: str) -> bool:
 
 
 @pytest.fixture
-def call(new_incident) -> dict:  # noqa: ANN001
+def call(new_incident) -> dict:
     """An incident whose caller gave a name and a phone number."""
     return new_incident(caller_name=NAME, caller_phone=PHONE, description="sesak napas")
 
 
-def _views(client, incident_id: int) -> list[str]:  # noqa: ANN001
+def _views(client, incident_id: int) -> list[str]:
     paths = (f"{API}/incidents/{incident_id}", f"{API}/incidents?limit=500", f"{API}/incidents/{incident_id}/timeline")
     return [client.get(p).get_data(as_text=True) for p in paths]
 
@@ -50,7 +50,8 @@ def test_planners_see_the_caller_masked(client, login, call) -> None:
 
 
 def test_planner_exports_hold_no_caller(client, login, call) -> None:
-    from web.analytics import API as ANALYTICS, TABLES
+    from web.analytics import API as ANALYTICS
+    from web.analytics import TABLES
 
     login("planner")
     for table in TABLES:
@@ -61,8 +62,11 @@ def test_planner_exports_hold_no_caller(client, login, call) -> None:
 
 def test_the_responder_link_shows_no_caller(app, client, login, call, api_unit) -> None:
     headers = login("dispatcher")
-    link = client.post(f"{API}/incidents/{call['id']}/assignments", json={"unit_id": api_unit},
-                       headers=headers).get_json()["responder_url"].replace("http://localhost", "")
+    link = (
+        client.post(f"{API}/incidents/{call['id']}/assignments", json={"unit_id": api_unit}, headers=headers)
+        .get_json()["responder_url"]
+        .replace("http://localhost", "")
+    )
     crew = app.test_client()
     data = crew.get(f"{link}?format=json").get_json()
     assert data["incident"]["description"] == "sesak napas" and data["navigation"]["geo"].startswith("geo:")
@@ -74,13 +78,19 @@ def test_callers_are_never_written_to_the_logs(app, client, login, caplog) -> No
     caplog.set_level(logging.DEBUG)  # everything any logger writes,
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # SQL included, as when debugging the database
     headers = login("dispatcher")
-    created = client.post(f"{API}/incidents", headers=headers, json={
-        "category": "medis", "lon": 112.56, "lat": -7.52, "caller_name": NAME, "caller_phone": PHONE})
+    created = client.post(
+        f"{API}/incidents",
+        headers=headers,
+        json={"category": "medis", "lon": 112.56, "lat": -7.52, "caller_name": NAME, "caller_phone": PHONE},
+    )
     assert created.status_code == 201
     incident_id = created.get_json()["id"]
     client.patch(f"{API}/incidents/{incident_id}", headers=headers, json={"caller_name": NAME + " Putri"})
-    refused = client.post(f"{API}/incidents", headers=headers, json={
-        "category": "nope", "lon": 112.56, "lat": -7.52, "caller_name": NAME, "caller_phone": PHONE})
+    refused = client.post(
+        f"{API}/incidents",
+        headers=headers,
+        json={"category": "nope", "lon": 112.56, "lat": -7.52, "caller_name": NAME, "caller_phone": PHONE},
+    )
     assert refused.status_code == 422
     client.get(f"{API}/incidents/{incident_id}")
     lines = [JsonFormatter().format(r) for r in caplog.records]

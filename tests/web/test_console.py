@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 
 from geo112.store.db import session_factory
 from geo112.store.models import Event
-from tests.dispatch.conftest import engine  # noqa: F401 - the routing engine fixture, built once
-from web.console import gap_roads, street_matches
 from web.i18n import TEXT
 from web.maps import MAPS
 
 
-@pytest.mark.parametrize(("role", "path", "status"), [
-    ("dispatcher", "/console", 200), ("planner", "/console", 403), ("admin", "/console", 200),
-    ("planner", "/planner", 200), ("dispatcher", "/planner", 403),
-])
-def test_pages_by_role(client, login, role, path, status) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        ("dispatcher", "/console", 200),
+        ("planner", "/console", 403),
+        ("admin", "/console", 200),
+        ("planner", "/planner", 200),
+        ("dispatcher", "/planner", 403),
+    ],
+)
+def test_pages_by_role(client, login, role, path, status) -> None:
     login(role)
     assert client.get(path).status_code == status
 
 
-def test_console_page_has_no_inline_script_and_only_local_assets(client, login) -> None:  # noqa: ANN001
+def test_console_page_has_no_inline_script_and_only_local_assets(client, login) -> None:
     login("dispatcher")
     html = client.get("/console").get_data(as_text=True)
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
@@ -35,7 +38,7 @@ def test_console_page_has_no_inline_script_and_only_local_assets(client, login) 
 
 
 @pytest.mark.parametrize("name", sorted(MAPS))
-def test_map_script_registers_every_layer_and_links_no_cdn(client, name) -> None:  # noqa: ANN001
+def test_map_script_registers_every_layer_and_links_no_cdn(client, name) -> None:
     response = client.get(f"/maps/{name}.js")
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     script = response.get_data(as_text=True)
@@ -46,7 +49,7 @@ def test_map_script_registers_every_layer_and_links_no_cdn(client, name) -> None
     assert TEXT["layer_route"]["en"] in client.get("/maps/responder.js?lang=en").get_data(as_text=True)
 
 
-def test_vendored_leaflet_is_served_and_confined(client) -> None:  # noqa: ANN001
+def test_vendored_leaflet_is_served_and_confined(client) -> None:
     js = client.get("/assets/leaflet/leaflet.js")
     assert js.status_code == 200 and b"Leaflet" in js.data[:200]
     assert client.get("/assets/leaflet/images/marker-icon.png").mimetype == "image/png"
@@ -58,7 +61,7 @@ def test_every_text_has_both_languages() -> None:
     assert all(set(entry) == {"id", "en"} and all(entry.values()) for entry in TEXT.values())
 
 
-def test_change_cursor_moves_when_an_event_is_recorded(client, login, database) -> None:  # noqa: ANN001
+def test_change_cursor_moves_when_an_event_is_recorded(client, login, database) -> None:
     login("dispatcher")
     before = client.get("/api/v1/console/changes").get_json()["cursor"]
     assert client.get("/api/v1/console/changes").get_json()["cursor"] == before
@@ -67,48 +70,19 @@ def test_change_cursor_moves_when_an_event_is_recorded(client, login, database) 
     assert client.get("/api/v1/console/changes").get_json()["cursor"] != before
 
 
-def test_changes_need_login(client) -> None:  # noqa: ANN001
+def test_changes_need_login(client) -> None:
     assert client.get("/api/v1/console/changes").status_code == 401
 
 
-def test_place_tells_desa_kecamatan_and_jurisdiction(client, login) -> None:  # noqa: ANN001
+def test_place_tells_desa_kecamatan_and_jurisdiction(client, login) -> None:
     login("dispatcher")
     place = client.get("/api/v1/console/place?lat=-7.5196&lon=112.5603").get_json()
     assert place["jurisdiction"]["code"] and place["kecamatan"]["name"] and "road" in place
     assert client.get("/api/v1/console/place?lat=abc&lon=112.5").status_code == 400
 
 
-def test_qr_code_is_an_svg_of_bounded_input(client, login) -> None:  # noqa: ANN001
+def test_qr_code_is_an_svg_of_bounded_input(client, login) -> None:
     login("dispatcher")
     svg = client.get("/console/qr.svg?text=http://127.0.0.1/r/abc")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<path" in svg.data
     assert client.get("/console/qr.svg?text=" + "x" * 1001).status_code == 400
-
-
-def _gap(engine, lons: list[float], lats: list[float], minutes: float, factor: float) -> dict:  # noqa: ANN001
-    """The gap of units at these points (the coverage service gives ``reached`` in the app)."""
-    reached = np.zeros(engine.graph.n_nodes, dtype=bool)
-    if lons:
-        reached = engine.travel_times_from(np.array(lons), np.array(lats), min_only=True, factor=factor) <= minutes * 60
-    return gap_roads(engine, reached)
-
-
-def test_gap_shrinks_as_units_are_added_and_t_grows(engine) -> None:  # noqa: ANN001
-    none = _gap(engine, [], [], 10, 1.0)
-    assert none["gap_share"] == 1.0 and none["gap_length_m"] == none["network_length_m"] > 0
-    one = _gap(engine, [112.56], [-7.52], 10, 1.0)
-    longer = _gap(engine, [112.56], [-7.52], 20, 1.0)
-    two = _gap(engine, [112.56, 112.43], [-7.52, -7.65], 10, 1.0)
-    slower = _gap(engine, [112.56], [-7.52], 10, 0.5)
-    assert 0 < longer["gap_length_m"] < one["gap_length_m"] < none["gap_length_m"]
-    assert two["gap_length_m"] < one["gap_length_m"] < slower["gap_length_m"]
-    # The geometry is the gap itself: its length (in degrees, near the equator ~111 km each) matches.
-    assert one["geometry"].length * 111_000 == pytest.approx(one["gap_length_m"], rel=0.05)
-
-
-def test_street_search_finds_names_without_the_road_kind(engine) -> None:  # noqa: ANN001
-    found = street_matches(engine.graph, "Jl. Raya Gedeg", 5)
-    assert found and found[0][0].startswith("Jalan Raya Gedeg")
-    lon, lat = found[0][1:]
-    assert engine.snap(lon, lat).distance_m[0] < 1.0  # the point lies on that street
-    assert street_matches(engine.graph, "j", 5) == []

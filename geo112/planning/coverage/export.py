@@ -15,7 +15,8 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo112.planning.coverage.service import Coverage, desa_rows, kecamatan_rows, parameters
+from geo112.errors import InvalidInput
+from geo112.planning.coverage.service import Coverage, desa_features, desa_rows, kecamatan_rows, parameters
 
 _KECAMATAN_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM kecamatan WHERE code = ANY(:codes)")
 _DESA_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM desa WHERE code = ANY(:codes)")
@@ -44,5 +45,32 @@ def to_geopackage(session: Session, cov: Coverage) -> bytes:
         path = Path(tmp) / "coverage.gpkg"
         _frame(session, _DESA_SHAPES, desa_rows(cov), header).to_file(path, layer="desa", driver="GPKG")
         _frame(session, _KECAMATAN_SHAPES, kecamatan_rows(cov), header).to_file(
-            path, layer="kecamatan", driver="GPKG", mode="a")
+            path, layer="kecamatan", driver="GPKG", mode="a"
+        )
         return path.read_bytes()
+
+
+def to_geojson(session: Session, cov: Coverage) -> str:
+    """A GeoJSON FeatureCollection (text) of desa polygons, unsimplified, with the parameters on every feature."""
+    rows = [parameters(cov) | row for row in desa_rows(cov)]
+    return desa_features(session, rows, cov.index, 0.0)
+
+
+FORMATS = {"csv": "text/csv", "geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3"}
+
+
+def as_file(session: Session, cov: Coverage, fmt: str) -> tuple[str | bytes, str]:
+    """The coverage in one of :data:`FORMATS`, with its media type.
+
+    Raises
+    ------
+    InvalidInput
+        For a format that is not one of them.
+    """
+    if fmt == "csv":
+        return to_csv(cov), FORMATS[fmt]
+    if fmt == "geojson":
+        return to_geojson(session, cov), FORMATS[fmt]
+    if fmt == "gpkg":
+        return to_geopackage(session, cov), FORMATS[fmt]
+    raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt[:10]!r}")

@@ -87,9 +87,7 @@ def nearest_source(times: FloatArray, available: npt.ArrayLike | None = None) ->
     return np.where(np.isfinite(masked[best, np.arange(times.shape[1])]), best, -1)
 
 
-def within_threshold(
-    times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None
-) -> BoolArray:
+def within_threshold(times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None) -> BoolArray:
     """
     Which available sources reach which nodes within the threshold.
 
@@ -116,9 +114,7 @@ def within_threshold(
     return (times <= threshold_s) & mask[:, None]
 
 
-def coverage_counts(
-    times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None
-) -> IntArray:
+def coverage_counts(times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None) -> IntArray:
     """
     How many available sources reach each node within the threshold.
 
@@ -374,11 +370,7 @@ def summarize(
         raise ValueError("times and demand cover different numbers of nodes")
     within = within_threshold(times, threshold_s, available)
     counts = within.sum(axis=0, dtype=np.int32)
-    expected = (
-        None
-        if busy_fraction is None
-        else demand.desa_share(_expected_from_within(within, busy_fraction))
-    )
+    expected = None if busy_fraction is None else demand.desa_share(_expected_from_within(within, busy_fraction))
     return CoverageSummary(
         threshold_s=float(threshold_s),
         nearest_s=nearest_times(times, available),

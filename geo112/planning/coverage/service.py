@@ -1,4 +1,4 @@
-"""Coverage of the kabupaten by unit type, from the database and the routing engine.
+"""Coverage of the kabupaten by unit type, assembled from the database and the routed fleet.
 
 Two views of the same measure (docs/coverage.md):
 
@@ -7,68 +7,40 @@ Two views of the same measure (docs/coverage.md):
 - **stations**: every unit of the type at its home station, all available: the planners' baseline, which
   a what-if scenario edits.
 
-Expected coverage uses the busy fraction measured from the incident history (:mod:`geo112.busy`) unless
+Expected coverage uses the busy fraction measured from the incident history (:mod:`geo112.planning.busy`) unless
 the caller gives one. Results are cached per process by a fingerprint of what they depend on (unit
 positions and availability, threshold, busy fraction and its basis, populations, road graph), so the
-dispatcher's live gap layer is recomputed only when a unit changes or an assignment ends.
+dispatcher's live gap layer (:mod:`geo112.planning.coverage.gaps`) is recomputed only when a unit changes or
+an assignment ends.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-import shapely
 from sqlalchemy import func, literal, select, text
 from sqlalchemy.orm import Session
 
-from geo112.planning.coverage import model as coverage
+from geo112.dispatch.configuration import get_unit_type
+from geo112.errors import InvalidInput
+from geo112.network import Network, RoutedFleet
 from geo112.planning.busy import BusyFraction, given, measure
-from geo112.errors import InvalidInput, NotFound
-from geo112.store.models import Station, Unit, UnitType
+from geo112.planning.coverage import model as coverage
+from geo112.planning.coverage.cache import Lru
 from geo112.planning.desa_index import DesaIndex, desa_index
+from geo112.planning.thresholds import check_minutes
+from geo112.store.geometry import METRES_PER_DEGREE
+from geo112.store.models import Station, Unit
 
 MODES = ("live", "stations")
 _MEASURES = ("share", "share_double", "share_expected")
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Lru:
-    """A small thread-safe least-recently-used cache."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_results = _Lru(64)
-_station_times = _Lru(16)
-_gaps = _Lru(32)
+_results: Lru[Coverage] = Lru(64)
+_station_times: Lru[np.ndarray] = Lru(16)
 
 
 @dataclass(frozen=True)
@@ -88,13 +60,25 @@ class Sources:
 
     def take(self, rows: np.ndarray) -> Sources:
         """The sources at ``rows`` (indices or a mask)."""
-        return replace(self, **{f: getattr(self, f)[rows] for f in ("lon", "lat", "unit_id", "station_id", "available")})
+        return replace(
+            self, **{f: getattr(self, f)[rows] for f in ("lon", "lat", "unit_id", "station_id", "available")}
+        )
 
     def fingerprint(self) -> tuple:
         """What the coverage of these sources depends on, rounded to ~0.1 m."""
-        return (self.unit_type, round(self.factor, 6),
-                tuple(zip(self.unit_id.tolist(), self.station_id.tolist(), np.round(self.lon, 6).tolist(),
-                          np.round(self.lat, 6).tolist(), self.available.tolist())))
+        return (
+            self.unit_type,
+            round(self.factor, 6),
+            tuple(
+                zip(
+                    self.unit_id.tolist(),
+                    self.station_id.tolist(),
+                    np.round(self.lon, 6).tolist(),
+                    np.round(self.lat, 6).tolist(),
+                    self.available.tolist(),
+                )
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -111,54 +95,57 @@ class Coverage:
     key: str
 
 
-def unit_type(session: Session, code: str) -> UnitType:
-    """Return a unit type, or raise :class:`NotFound`."""
-    row = session.get(UnitType, code) if code else None
-    if row is None:
-        raise NotFound(f"no unit type {code[:40]!r}")
-    return row
-
-
 def sources(session: Session, code: str, mode: str) -> Sources:
     """The units of a type as sources: where they are now (live) or at their stations (stations)."""
     if mode not in MODES:
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}, got {mode[:20]!r}")
-    kind = unit_type(session, code)
+    kind = get_unit_type(session, code)
     if mode == "live":
-        query = select(Unit.id, Unit.station_id, Unit.status == "available", func.ST_X(Unit.geom),
-                       func.ST_Y(Unit.geom)).where(Unit.geom.is_not(None))
+        query = select(
+            Unit.id, Unit.station_id, Unit.status == "available", func.ST_X(Unit.geom), func.ST_Y(Unit.geom)
+        ).where(Unit.geom.is_not(None))
     else:
-        query = select(Unit.id, Unit.station_id, literal(True), func.ST_X(Station.geom),
-                       func.ST_Y(Station.geom)).join(Station, Station.id == Unit.station_id)
+        query = select(Unit.id, Unit.station_id, literal(True), func.ST_X(Station.geom), func.ST_Y(Station.geom)).join(
+            Station, Station.id == Unit.station_id
+        )
     rows = session.execute(query.where(Unit.unit_type_code == code).order_by(Unit.id)).all()
     columns = list(zip(*rows)) or [()] * 5
-    return Sources(code, float(kind.speed_factor), np.array(columns[3], dtype=float), np.array(columns[4], dtype=float),
-                   np.array(columns[0], dtype=np.int64), np.array([s or -1 for s in columns[1]], dtype=np.int64),
-                   np.array(columns[2], dtype=bool))
+    return Sources(
+        code,
+        float(kind.speed_factor),
+        np.array(columns[3], dtype=float),
+        np.array(columns[4], dtype=float),
+        np.array(columns[0], dtype=np.int64),
+        np.array([s or -1 for s in columns[1]], dtype=np.int64),
+        np.array(columns[2], dtype=bool),
+    )
 
 
-def times_from(engine: Any, lon: np.ndarray, lat: np.ndarray, factor: float) -> np.ndarray:
+def times_from(network: Network, lon: np.ndarray, lat: np.ndarray, factor: float) -> np.ndarray:
     """Seconds from each point to every node, one search per distinct position (cached per position set)."""
-    n = engine.graph.n_nodes
+    n = network.n_nodes
     if lon.size == 0:
         return np.empty((0, n))
     points, row = np.unique(np.column_stack([np.round(lon, 7), np.round(lat, 7)]), axis=0, return_inverse=True)
-    key = (id(engine), round(factor, 6), points.tobytes())
-    unique = _station_times.get(key, lambda: engine.travel_times_from(points[:, 0], points[:, 1], factor=factor))
+    key = (id(network), round(factor, 6), points.tobytes())
+    unique = _station_times.get(key, lambda: network.times_from(points[:, 0], points[:, 1], factor))
     return unique.reshape(len(points), n)[row.ravel()]
 
 
-def source_times(fleet: Any, src: Sources, mode: str) -> np.ndarray:
+def source_times(fleet: RoutedFleet, src: Sources, mode: str) -> np.ndarray:
     """The travel-time rows of the sources: the fleet's maintained rows (live) or fresh searches."""
     if mode == "live" and np.all(src.unit_id >= 0):
         return fleet.unit_times(src.unit_id.tolist())
-    return times_from(fleet.engine, src.lon, src.lat, src.factor)
+    return times_from(fleet.network, src.lon, src.lat, src.factor)
 
 
 def demand(session: Session, index: DesaIndex) -> coverage.Demand:
     """Road nodes by desa (uniform weights) and the stored population of each desa."""
-    stored = dict(session.execute(text("SELECT code, population FROM desa WHERE code = ANY(:codes)"),
-                                  {"codes": index.codes}).all())
+    stored = dict(
+        session.execute(
+            text("SELECT code, population FROM desa WHERE code = ANY(:codes)"), {"codes": index.codes}
+        ).all()
+    )
     population = np.array([stored.get(c) or 0 for c in index.codes], dtype=float)
     return coverage.Demand(index.node_desa, np.ones(index.node_desa.size), population)
 
@@ -167,15 +154,15 @@ def _key(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def check_minutes(minutes: float) -> float:
-    """Validate a threshold in minutes: a finite number in ``(0, 120]``."""
-    if not (isinstance(minutes, (int, float)) and 0 < minutes <= 120):
-        raise InvalidInput(f"minutes must be a number in (0, 120], got {minutes!r}")
-    return float(minutes)
-
-
-def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: str,
-             busy: BusyFraction, times: np.ndarray | None = None) -> Coverage:
+def evaluate(
+    session: Session,
+    fleet: RoutedFleet,
+    src: Sources,
+    minutes: float,
+    mode: str,
+    busy: BusyFraction,
+    times: np.ndarray | None = None,
+) -> Coverage:
     """Coverage of given sources (cached by fingerprint unless ``times`` are given).
 
     Parameters
@@ -183,7 +170,7 @@ def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: s
     session
         Session on the database (desa and their population).
     fleet
-        The process's :class:`geo112.recommend.RoutedFleet` (engine and maintained unit rows).
+        The process's routed fleet (network and maintained unit rows).
     src
         The sources, e.g. from :func:`sources` or a what-if edit.
     minutes
@@ -200,11 +187,9 @@ def evaluate(session: Session, fleet: Any, src: Sources, minutes: float, mode: s
     Coverage
     """
     minutes = check_minutes(minutes)
-    index = desa_index(session, fleet.engine)
+    index = desa_index(session, fleet.network)
     need = demand(session, index)
-    meta = fleet.engine.graph.meta
-    key = _key(mode, minutes, busy, src.fingerprint(), need.desa_population.tobytes(), meta.get("source_key"),
-               meta.get("profile"))
+    key = _key(mode, minutes, busy, src.fingerprint(), need.desa_population.tobytes(), fleet.network.fingerprint)
 
     def compute() -> Coverage:
         rows = source_times(fleet, src, mode) if times is None else times
@@ -219,8 +204,9 @@ def busy_of(session: Session, code: str, busy: float | None = None) -> BusyFract
     return measure(session, code) if busy is None else given(busy)
 
 
-def coverage_of(session: Session, fleet: Any, code: str, minutes: float, mode: str = "live",
-                busy: float | None = None) -> Coverage:
+def coverage_of(
+    session: Session, fleet: RoutedFleet, code: str, minutes: float, mode: str = "live", busy: float | None = None
+) -> Coverage:
     """Coverage of a unit type at a threshold, live or from stations (see :func:`evaluate`).
 
     ``busy`` overrides the busy fraction measured from the incident history (:func:`busy_of`).
@@ -233,8 +219,13 @@ def coverage_of(session: Session, fleet: Any, code: str, minutes: float, mode: s
 
 def parameters(cov: Coverage) -> dict[str, Any]:
     """What the coverage was computed with, flat (for answers and export columns): type, T, mode, busy and basis."""
-    return {"unit_type": cov.unit_type, "minutes": cov.minutes, "mode": cov.mode, "busy": cov.busy.value,
-            "busy_basis": cov.busy.basis}
+    return {
+        "unit_type": cov.unit_type,
+        "minutes": cov.minutes,
+        "mode": cov.mode,
+        "busy": cov.busy.value,
+        "busy_basis": cov.busy.basis,
+    }
 
 
 def _figures(population: np.ndarray, covered: dict[str, np.ndarray]) -> dict[str, float | None]:
@@ -255,8 +246,11 @@ def _covered(cov: Coverage) -> dict[str, np.ndarray]:
 
 def totals(cov: Coverage) -> dict[str, Any]:
     """Kabupaten figures: population, covered (at least once), double and expected, persons and shares."""
-    return {**_figures(cov.summary.desa_population, _covered(cov)), "sources": len(cov.sources),
-            "available": int(cov.sources.available.sum())}
+    return {
+        **_figures(cov.summary.desa_population, _covered(cov)),
+        "sources": len(cov.sources),
+        "available": int(cov.sources.available.sum()),
+    }
 
 
 def kecamatan_rows(cov: Coverage) -> list[dict[str, Any]]:
@@ -268,8 +262,14 @@ def kecamatan_rows(cov: Coverage) -> list[dict[str, Any]]:
     rows = []
     for k, code in enumerate(codes):
         mine = kec == k
-        rows.append({"code": code, "name": names[code], "desa": int(mine.sum()),
-                     **_figures(population[mine], {n: v[mine] for n, v in covered.items()})})
+        rows.append(
+            {
+                "code": code,
+                "name": names[code],
+                "desa": int(mine.sum()),
+                **_figures(population[mine], {n: v[mine] for n, v in covered.items()}),
+            }
+        )
     return rows
 
 
@@ -278,17 +278,22 @@ def desa_rows(cov: Coverage) -> list[dict[str, Any]]:
     s, idx = cov.summary, cov.index
     covered = _covered(cov)
     shares = {m: np.round(getattr(s, m), 4) for m in _MEASURES}
-    return [{"code": code, "name": idx.names[i], "kecamatan": idx.kecamatan_names[i],
-             "population": round(float(s.desa_population[i])),
-             **{m: (None if np.isnan(shares[m][i]) else float(shares[m][i])) for m in _MEASURES},
-             **{f"{n}_population": round(float(v[i])) for n, v in covered.items()}}
-            for i, code in enumerate(idx.codes)]
+    return [
+        {
+            "code": code,
+            "name": idx.names[i],
+            "kecamatan": idx.kecamatan_names[i],
+            "population": round(float(s.desa_population[i])),
+            **{m: (None if np.isnan(shares[m][i]) else float(shares[m][i])) for m in _MEASURES},
+            **{f"{n}_population": round(float(v[i])) for n, v in covered.items()},
+        }
+        for i, code in enumerate(idx.codes)
+    ]
 
 
 _DESA_SHAPES = text("""
     SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tol), 6) FROM desa WHERE code = ANY(:codes)
 """)
-METRES_PER_DEGREE = 111_320.0
 
 
 def desa_geometries(session: Session, index: DesaIndex, simplify_m: float = 20.0) -> dict[str, str]:
@@ -299,22 +304,8 @@ def desa_geometries(session: Session, index: DesaIndex, simplify_m: float = 20.0
 def desa_features(session: Session, rows: list[dict[str, Any]], index: DesaIndex, simplify_m: float = 20.0) -> str:
     """A GeoJSON FeatureCollection (as text) of desa polygons with the given rows as properties."""
     shapes = desa_geometries(session, index, simplify_m)
-    features = ",".join(f'{{"type":"Feature","id":{json.dumps(r["code"])},"properties":{json.dumps(r)},'
-                        f'"geometry":{shapes[r["code"]]}}}' for r in rows)
+    features = ",".join(
+        f'{{"type":"Feature","id":{json.dumps(r["code"])},"properties":{json.dumps(r)},"geometry":{shapes[r["code"]]}}}'
+        for r in rows
+    )
     return f'{{"type":"FeatureCollection","features":[{features}]}}'
-
-
-def gaps(cov: Coverage, engine: Any) -> shapely.Geometry:
-    """The part of the kabupaten farther than T from every available source (service-area complement).
-
-    Cached with the coverage: the dispatcher's map polls it, and it changes only when a unit does.
-    """
-
-    def compute() -> shapely.Geometry:
-        src = cov.sources.take(cov.sources.available)
-        if len(src) == 0:
-            return cov.index.regency
-        area = engine.service_area(src.lon, src.lat, cov.minutes, src.factor)
-        return shapely.make_valid(shapely.difference(cov.index.regency, area, grid_size=1e-6))
-
-    return _gaps.get(cov.key, compute)

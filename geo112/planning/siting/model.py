@@ -204,9 +204,7 @@ def mclp(
     a_free = a[:, free_idx].toarray()
     open_demand = ~covered_fixed & (w > 0) & a_free.any(axis=1)
     # Demand points with identical covering sets are one constraint with summed weight.
-    patterns, inverse = np.unique(
-        np.packbits(a_free[open_demand], axis=1), axis=0, return_inverse=True
-    )
+    patterns, inverse = np.unique(np.packbits(a_free[open_demand], axis=1), axis=0, return_inverse=True)
     pattern_weight = np.bincount(inverse.ravel(), weights=w[open_demand])
     pattern_sites = np.unpackbits(patterns, axis=1, count=free_idx.size).astype(bool)
 
@@ -294,9 +292,9 @@ def p_median(
         # z_fixed[i] = 1 keeps demand i at its nearest fixed site.
         fixed_ok = np.isfinite(fixed_cost) & (w > 0)
         z_fixed = {int(i): model.add_variable(f"f_{i}", 0, 1) for i in np.flatnonzero(fixed_ok)}
-        model += pulp.lpSum(
-            w[i] * c_free[i, j] * zij for i, j, zij in zip(demand_rows, site_cols, z)
-        ) + pulp.lpSum(w[i] * fixed_cost[i] * zi for i, zi in z_fixed.items())
+        model += pulp.lpSum(w[i] * c_free[i, j] * zij for i, j, zij in zip(demand_rows, site_cols, z)) + pulp.lpSum(
+            w[i] * fixed_cost[i] * zi for i, zi in z_fixed.items()
+        )
         assign: dict[int, list[pulp.LpVariable]] = {i: [zi] for i, zi in z_fixed.items()}
         for i, j, zij in zip(demand_rows, site_cols, z):
             assign.setdefault(int(i), []).append(zij)

@@ -18,11 +18,13 @@ import pulp
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo112.planning.siting import model as siting
-from geo112.planning.coverage.service import demand, unit_type
+from geo112.dispatch.configuration import get_unit_type
 from geo112.errors import Unprocessable
-from geo112.planning.schemas import SitingRequest
+from geo112.network import Network
+from geo112.planning.coverage.service import demand
 from geo112.planning.desa_index import DesaIndex, desa_index
+from geo112.planning.schemas import SitingRequest
+from geo112.planning.siting import model as siting
 
 PLANNED = "planned_not_confirmed_built"
 #: The solver stops here and reports the best sites found so far (the request says so).
@@ -55,34 +57,42 @@ def candidates(session: Session, index: DesaIndex, code: str, kinds: list[str]) 
     """Fixed stations of the unit type, then the candidate kinds asked for (existing, planned, desa)."""
     rows = session.execute(_STATIONS, {"unit_type": code, "regency": index.regency_code}).all()
     fixed = [r for r in rows if r.hosts]
-    picked = [(("planned" if r.status == PLANNED else "existing"), r.code, r.name, r.kecamatan, r.lon, r.lat)
-              for r in fixed]
+    picked = [
+        (("planned" if r.status == PLANNED else "existing"), r.code, r.name, r.kecamatan, r.lon, r.lat) for r in fixed
+    ]
     for r in rows:
         kind = "planned" if r.status == PLANNED else "existing"
         if not r.hosts and kind in kinds:
             picked.append((kind, r.code, r.name, r.kecamatan, r.lon, r.lat))
     if "desa" in kinds:
-        picked += [("desa", c, f"Desa {n}", k, x, y) for c, n, k, x, y in zip(
-            index.codes, index.names, index.kecamatan_names, index.centre_lon, index.centre_lat)]
+        picked += [
+            ("desa", c, f"Desa {n}", k, x, y)
+            for c, n, k, x, y in zip(
+                index.codes, index.names, index.kecamatan_names, index.centre_lon, index.centre_lat
+            )
+        ]
     kind, ref, name, kecamatan, lon, lat = (list(col) for col in zip(*picked)) if picked else ([],) * 6
     return Candidates(kind, ref, name, kecamatan, np.array(lon, dtype=float), np.array(lat, dtype=float), len(fixed))
 
 
 def _figures(covered: np.ndarray, weight: np.ndarray, mean_s: float) -> dict[str, Any]:
     persons = float(weight[covered].sum())
-    return {"covered_population": round(persons), "share": round(persons / float(weight.sum()), 4) if weight.sum() else None,
-            "mean_minutes_to_desa": None if not np.isfinite(mean_s) else round(mean_s / 60.0, 2)}
+    return {
+        "covered_population": round(persons),
+        "share": round(persons / float(weight.sum()), 4) if weight.sum() else None,
+        "mean_minutes_to_desa": None if not np.isfinite(mean_s) else round(mean_s / 60.0, 2),
+    }
 
 
-def site(session: Session, fleet: Any, request: SitingRequest) -> dict[str, Any]:
+def site(session: Session, network: Network, request: SitingRequest) -> dict[str, Any]:
     """Choose ``request.p`` new sites and report coverage before (fixed only) and after.
 
     Parameters
     ----------
     session
         Session on the database.
-    fleet
-        The process's :class:`geo112.recommend.RoutedFleet` (its engine searches from the candidates).
+    network
+        The road network (it searches from the candidates).
     request
         Unit type, threshold, method, p and candidate kinds.
 
@@ -91,12 +101,11 @@ def site(session: Session, fleet: Any, request: SitingRequest) -> dict[str, Any]
     dict
         ``fixed`` and ``new_sites`` (kind, reference, name, kecamatan, lon, lat, population only it covers),
         ``before`` / ``after`` (population within T, mean minutes to desa centres), runtime and whether the
-        solver hit its time limit.
+        solver hit its time limit, and ``geojson``: the fixed and new sites as points.
     """
     started = time.perf_counter()
-    kind = unit_type(session, request.unit_type)
-    engine = fleet.engine
-    index = desa_index(session, engine)
+    kind = get_unit_type(session, request.unit_type)
+    index = desa_index(session, network)
     cand = candidates(session, index, kind.code, request.candidates)
     if len(cand.kind) - cand.n_fixed < request.p:
         raise Unprocessable(f"only {len(cand.kind) - cand.n_fixed} candidate sites for {request.p} new posts")
@@ -105,13 +114,13 @@ def site(session: Session, fleet: Any, request: SitingRequest) -> dict[str, Any]
     node_desa = index.node_desa[inside]
     counts = np.maximum(index.node_counts, 1)
     node_pop = need.desa_population[node_desa] / counts[node_desa]
-    times = engine.travel_times_from(cand.lon, cand.lat, factor=kind.speed_factor)  # (candidates, nodes)
+    times = network.times_from(cand.lon, cand.lat, kind.speed_factor)  # (candidates, nodes)
     cover = (times[:, inside] <= request.minutes * 60.0).T  # (demand nodes, candidates)
     cost = times[:, index.centre_node].T  # (desa, candidates)
     fixed = list(range(cand.n_fixed))
     solver = pulp.HiGHS(msg=False, timeLimit=TIME_LIMIT_S)
     if request.method == "mclp":
-        x, y = engine.projection.to_xy(engine.node_lon[inside], engine.node_lat[inside])
+        x, y = network.to_xy(network.node_lon[inside], network.node_lat[inside])
         cell = np.unique(np.floor(np.column_stack([x, y]) / CELL_M), axis=0, return_inverse=True)[1].ravel()
         cell_cover, cell_weight = siting.aggregate_cover(cover, cell, node_pop)
         new = siting.mclp(cell_cover, cell_weight, request.p, fixed, solver).new_sites
@@ -123,24 +132,45 @@ def site(session: Session, fleet: Any, request: SitingRequest) -> dict[str, Any]
     def mean_cost(sites: np.ndarray) -> float:
         nearest = cost[:, sites].min(axis=1, initial=np.inf)
         ok = np.isfinite(nearest)
-        return float((nearest[ok] * need.desa_population[ok]).sum() / need.desa_population[ok].sum()) if ok.any() else np.inf
+        return (
+            float((nearest[ok] * need.desa_population[ok]).sum() / need.desa_population[ok].sum())
+            if ok.any()
+            else np.inf
+        )
 
     before = cover[:, fixed].any(axis=1)
     after = cover[:, opened].any(axis=1)
 
     def describe(j: int, role: str) -> dict[str, Any]:
         alone = cover[:, j] & ~cover[:, np.setdiff1d(opened, [j])].any(axis=1)
-        return {"role": role, "kind": cand.kind[j], "ref": cand.ref[j], "name": cand.name[j],
-                "kecamatan": cand.kecamatan[j], "lon": float(cand.lon[j]), "lat": float(cand.lat[j]),
-                "population_only_here": round(float(node_pop[alone].sum()))}
+        return {
+            "role": role,
+            "kind": cand.kind[j],
+            "ref": cand.ref[j],
+            "name": cand.name[j],
+            "kecamatan": cand.kecamatan[j],
+            "lon": float(cand.lon[j]),
+            "lat": float(cand.lat[j]),
+            "population_only_here": round(float(node_pop[alone].sum())),
+        }
 
+    sites = [describe(j, "fixed") for j in fixed] + [describe(int(j), "new") for j in new]
     return {
-        "unit_type": kind.code, "minutes": request.minutes, "method": request.method, "p": request.p,
+        "unit_type": kind.code,
+        "minutes": request.minutes,
+        "method": request.method,
+        "p": request.p,
         "candidates": {k: cand.kind.count(k) for k in ("existing", "planned", "desa")} | {"fixed": cand.n_fixed},
-        "fixed": [describe(j, "fixed") for j in fixed],
-        "new_sites": [describe(int(j), "new") for j in new],
+        "fixed": sites[: len(fixed)],
+        "new_sites": sites[len(fixed) :],
         "before": _figures(before, node_pop, mean_cost(np.array(fixed, dtype=np.int64))),
         "after": _figures(after, node_pop, mean_cost(opened)),
         "runtime_s": round(time.perf_counter() - started, 2),
         "time_limited": solve_s >= TIME_LIMIT_S,
+        "geojson": {"type": "FeatureCollection", "features": [_point_feature(s) for s in sites]},
     }
+
+
+def _point_feature(properties: dict[str, Any]) -> dict[str, Any]:
+    point = {"type": "Point", "coordinates": [properties["lon"], properties["lat"]]}
+    return {"type": "Feature", "geometry": point, "properties": properties}

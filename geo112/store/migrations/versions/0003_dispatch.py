@@ -17,8 +17,17 @@ branch_labels = None
 depends_on = None
 
 UNIT_STATUSES = ("available", "dispatched", "en_route", "on_scene", "transporting", "returning", "out_of_service")
-DISPOSITIONS = ("handled", "transported", "no_action_needed", "false_alarm", "prank", "ghost_call", "duplicate",
-                "handed_off", "cancelled")
+DISPOSITIONS = (
+    "handled",
+    "transported",
+    "no_action_needed",
+    "false_alarm",
+    "prank",
+    "ghost_call",
+    "duplicate",
+    "handed_off",
+    "cancelled",
+)
 
 
 # Seed configuration: real agencies and a starting matrix that an admin edits through the API.
@@ -63,17 +72,26 @@ CATEGORIES = [
 
 def _seed() -> None:
     meta = sa.MetaData()
-    tables = {name: sa.Table(name, meta, autoload_with=op.get_bind())
-              for name in ("agency", "unit_type", "incident_category", "category_requirement")}
+    tables = {
+        name: sa.Table(name, meta, autoload_with=op.get_bind())
+        for name in ("agency", "unit_type", "incident_category", "category_requirement")
+    }
     op.bulk_insert(tables["agency"], [{"code": c, "name": n} for c, n in AGENCIES])
-    op.bulk_insert(tables["unit_type"], [{"code": c, "name": n, "speed_factor": f, "description": d}
-                                         for c, n, f, d in UNIT_TYPES])
-    op.bulk_insert(tables["incident_category"], [{"code": c, "name": n, "default_priority": p, "sort_order": i}
-                                                 for i, (c, n, p, _) in enumerate(CATEGORIES)])
-    op.bulk_insert(tables["category_requirement"], [
-        {"category_code": c, "unit_type_code": t, "count": k, "optional": o}
-        for c, _, _, needs in CATEGORIES for t, k, o in needs
-    ])
+    op.bulk_insert(
+        tables["unit_type"], [{"code": c, "name": n, "speed_factor": f, "description": d} for c, n, f, d in UNIT_TYPES]
+    )
+    op.bulk_insert(
+        tables["incident_category"],
+        [{"code": c, "name": n, "default_priority": p, "sort_order": i} for i, (c, n, p, _) in enumerate(CATEGORIES)],
+    )
+    op.bulk_insert(
+        tables["category_requirement"],
+        [
+            {"category_code": c, "unit_type_code": t, "count": k, "optional": o}
+            for c, _, _, needs in CATEGORIES
+            for t, k, o in needs
+        ],
+    )
 
 
 def _point() -> Geometry:
@@ -111,7 +129,9 @@ def upgrade() -> None:
         sa.Column("source", sa.Text),
         sa.Column("note", sa.Text),
         _ts("updated_at", nullable=False, now=True),
-        sa.CheckConstraint(_in("precision", ("surveyed", "desa", "kecamatan", "jurisdiction")), name="station_precision"),
+        sa.CheckConstraint(
+            _in("precision", ("surveyed", "desa", "kecamatan", "jurisdiction")), name="station_precision"
+        ),
     )
     op.create_table(
         "unit_type",
@@ -184,8 +204,10 @@ def upgrade() -> None:
         sa.CheckConstraint(_in("status", ("open", "closed")), name="incident_status"),
         sa.CheckConstraint(_in("location_match", ("inside", "nearest", "outside")), name="incident_location_match"),
         sa.CheckConstraint(_in("disposition", DISPOSITIONS), name="incident_disposition"),
-        sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL AND disposition IS NOT NULL)",
-                           name="incident_closed_has_disposition"),
+        sa.CheckConstraint(
+            "(status = 'closed') = (closed_at IS NOT NULL AND disposition IS NOT NULL)",
+            name="incident_closed_has_disposition",
+        ),
     )
     op.create_index("ix_incident_status_received", "incident", ["status", "received_at"])
     op.execute("CREATE INDEX ix_incident_geom ON incident USING gist (geom)")
@@ -229,16 +251,28 @@ def upgrade() -> None:
                 USING ERRCODE = 'insufficient_privilege';
         END $$
     """)
-    op.execute("CREATE TRIGGER event_no_update_delete BEFORE UPDATE OR DELETE ON event "
-               "FOR EACH ROW EXECUTE FUNCTION event_append_only()")
-    op.execute("CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON event "
-               "FOR EACH STATEMENT EXECUTE FUNCTION event_append_only()")
+    op.execute(
+        "CREATE TRIGGER event_no_update_delete BEFORE UPDATE OR DELETE ON event "
+        "FOR EACH ROW EXECUTE FUNCTION event_append_only()"
+    )
+    op.execute(
+        "CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION event_append_only()"
+    )
     _seed()
 
 
 def downgrade() -> None:
     op.execute("DROP TABLE event")  # DROP is allowed: the triggers guard rows, not the schema
     op.execute("DROP FUNCTION event_append_only()")
-    for table in ("assignment", "incident", "category_requirement", "incident_category", "unit", "unit_type",
-                  "station", "agency"):
+    for table in (
+        "assignment",
+        "incident",
+        "category_requirement",
+        "incident_category",
+        "unit",
+        "unit_type",
+        "station",
+        "agency",
+    ):
         op.drop_table(table)

@@ -17,7 +17,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "coverage_threshold",
-        sa.Column("unit_type_code", sa.String(30), sa.ForeignKey("unit_type.code", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "unit_type_code", sa.String(30), sa.ForeignKey("unit_type.code", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("minutes", sa.Float, primary_key=True),
         sa.Column("label", sa.Text, nullable=False),
         sa.Column("source", sa.Text, nullable=False),

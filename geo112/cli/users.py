@@ -1,0 +1,40 @@
+"""``geo112 users``: the people who log in."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+
+from geo112.accounts.users import ROLES, create_user, ensure_user
+from geo112.cli._context import settings_of
+from geo112.store.db import session_scope
+
+
+@click.group()
+def users() -> None:
+    """Manage the people who log in."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--display-name", default=None)
+@click.password_option(envvar="GEO112_NEW_PASSWORD", help="Password (prompted when not given).")
+@click.pass_context
+def add(ctx: click.Context, username: str, role: str, display_name: str | None, password: str) -> None:
+    """Create a user with a role."""
+    with session_scope(settings_of(ctx).database_url) as session:
+        user = create_user(session, username, password, role, display_name)
+        click.echo(f"created {user.role} {user.username}")
+
+
+@users.command("demo")
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Create (or reset) a demo user per role with a fresh random password, and print the credentials."""
+    with session_scope(settings_of(ctx).database_url) as session:
+        for role in ROLES:
+            password = secrets.token_urlsafe(9)
+            ensure_user(session, f"demo-{role}", password, role)
+            click.echo(f"  {role:<10}  user: demo-{role:<11} password: {password}")
