@@ -10,14 +10,7 @@ from ._validate import speed_factor
 from .compiled import CompiledGraph, compile_graph
 from .distance import Snap
 from .engine import Engine, Route, Step
-from .io import (
-    build_compiled,
-    cache_path,
-    load_compiled,
-    load_engine,
-    save_compiled,
-    source_key,
-)
+from .io import build_compiled, cache_path, load_compiled, load_engine, save_compiled, source_key
 from .service_area import RoadGap, unreached_roads
 from .settings import PROFILE_VERSION, SPEED_PROFILE
 from .streets import Street, find_streets

@@ -168,7 +168,7 @@ def _csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 
 
-def compile_graph(G: nx.MultiDiGraph, meta: dict[str, Any] | None = None, progress: bool = False) -> CompiledGraph:
+def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, progress: bool = False) -> CompiledGraph:
     """Compile a timed osmnx graph into a :class:`CompiledGraph`.
 
     Why: the CSR keeps only the fastest of parallel edges (the one any shortest

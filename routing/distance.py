@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from . import settings
@@ -73,13 +74,7 @@ class Roads:
         up_edge[road_of[up]] = np.flatnonzero(up)
         down_edge[road_of[~up]] = np.flatnonzero(~up)
         fwd = np.where(up_edge >= 0, up_edge, down_edge)
-        return cls(
-            fwd=fwd,
-            bwd=np.where(up_edge >= 0, down_edge, -1),
-            u=u[fwd],
-            v=v[fwd],
-            length_m=graph.edge_len[fwd],
-        )
+        return cls(fwd=fwd, bwd=np.where(up_edge >= 0, down_edge, -1), u=u[fwd], v=v[fwd], length_m=graph.edge_len[fwd])
 
     @property
     def nbytes(self) -> int:
@@ -126,9 +121,10 @@ class Snap:
     def __len__(self) -> int:
         return len(self.road)
 
-    def take(self, rows: np.ndarray) -> Snap:
-        """Return the given rows."""
-        return Snap(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+    def take(self, rows: npt.ArrayLike) -> Snap:
+        """Return the given rows (indices or a mask)."""
+        index = np.asarray(rows)
+        return Snap(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
 
     def concat(self, other: Snap) -> Snap:
         """Return these rows followed by those of ``other``."""
@@ -194,7 +190,7 @@ class Snapper:
     def nbytes(self) -> int:
         """Approximate memory of the index (pieces and tree), in bytes."""
         pieces = sum(a.nbytes for a in (self._ax, self._ay, self._dx, self._dy, self._len, self._offset, self._road))
-        return pieces + self.tree.data.nbytes + self.tree.indices.nbytes
+        return int(pieces + self.tree.data.nbytes + self.tree.indices.nbytes)
 
     def _distances(self, px: np.ndarray, py: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return distance and clamped parameter t of points to candidate pieces (broadcast)."""
@@ -203,7 +199,7 @@ class Snapper:
         t = np.clip((rx * dx + ry * dy) / np.maximum(dx * dx + dy * dy, 1e-18), 0.0, 1.0)
         return np.hypot(rx - t * dx, ry - t * dy), t
 
-    def snap(self, lons: np.ndarray, lats: np.ndarray) -> Snap:
+    def snap(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> Snap:
         """Snap points to their nearest road.
 
         Why: incidents and units are points; routing needs an edge and a position
@@ -229,7 +225,8 @@ class Snapper:
         piece, d, tt = cand[rows, best], dist[rows, best], t[rows, best]
         # a piece outside the k nearest midpoints is at least (k-th midpoint
         # distance - half a piece) away; widen the search where that could win
-        unsure = np.flatnonzero(d > knn_dist.reshape(len(px), k)[:, -1] - self._half) if k < len(self._road) else []
+        kth = np.asarray(knn_dist).reshape(len(px), k)[:, -1]
+        unsure = np.flatnonzero(d > kth - self._half) if k < len(self._road) else np.empty(0, dtype=np.int64)
         for i in unsure:
             near = np.array(self.tree.query_ball_point([px[i], py[i]], d[i] + self._half))
             di, ti = self._distances(px[i], py[i], near)

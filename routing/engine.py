@@ -20,7 +20,7 @@ from ._projection import LocalProjection
 from ._validate import speed_factor
 from .compiled import CompiledGraph, concat_ranges
 from .distance import Roads, Snap, Snapper
-from .routing import direct_costs, end_costs, virtual_search
+from .routing import direct_costs, end_costs, virtual_search, virtual_tree
 
 if TYPE_CHECKING:
     from .units import UnitTable
@@ -145,7 +145,7 @@ class Engine:
         snap = self.snap(lons, lats)
         nodes, costs = end_costs(snap, self.roads, self.graph.edge_tt, leaving=leaving)
         base = self.forward if leaving else self.reverse
-        dist, _ = virtual_search(base, nodes, costs, limit=limit_s * factor, min_only=min_only)
+        dist = virtual_search(base, nodes, costs, limit=limit_s * factor, min_only=min_only)
         dist = dist / factor
         return dist[0] if np.ndim(lons) == 0 and not min_only else dist
 
@@ -250,7 +250,7 @@ class Engine:
         src, dst = both.take([0]), both.take([1])
         out_nodes, out_costs = end_costs(src, self.roads, tt, leaving=True)
         in_nodes, in_costs = end_costs(dst, self.roads, tt, leaving=False)
-        dist, pred = virtual_search(self.forward, out_nodes, out_costs, predecessors=True)
+        dist, pred = virtual_tree(self.forward, out_nodes, out_costs)
         arrive = dist[0, in_nodes[0]] + in_costs[0]
         j = int(np.argmin(arrive))
         direct = float(direct_costs(src, dst, self.roads, tt)[0])

@@ -58,7 +58,7 @@ class BuildReport:
         return asdict(self)
 
 
-def graph_from_file(path: Path) -> nx.MultiDiGraph:
+def graph_from_file(path: Path) -> nx.MultiDiGraph[Any]:
     """Read an OSM XML file (.osm or .osm.bz2) as an unsimplified osmnx graph.
 
     Why: simplification must come after the drive filter, or footways and roads
@@ -77,7 +77,7 @@ def graph_from_file(path: Path) -> nx.MultiDiGraph:
     return ox.graph_from_xml(Path(path), simplify=False, retain_all=True)
 
 
-def graph_from_place(place: str = settings.DEFAULT_PLACE) -> nx.MultiDiGraph:
+def graph_from_place(place: str = settings.DEFAULT_PLACE) -> nx.MultiDiGraph[Any]:
     """Download the drive network of a place from OpenStreetMap (needs internet).
 
     Why: the opt-in online build; the result goes through the same pipeline.
@@ -163,7 +163,7 @@ def edge_speed_kph(data: dict[str, Any]) -> float | None:
     return class_speed if legal is None else min(class_speed, legal)
 
 
-def prepare_graph(G: nx.MultiDiGraph, source: str) -> tuple[nx.MultiDiGraph, BuildReport]:
+def prepare_graph(G: nx.MultiDiGraph[Any], source: str) -> tuple[nx.MultiDiGraph[Any], BuildReport]:
     """Filter, simplify, keep the largest SCC and time an unsimplified osmnx graph.
 
     Why: every source goes through the same steps, so file and online graphs get
@@ -197,6 +197,7 @@ def prepare_graph(G: nx.MultiDiGraph, source: str) -> tuple[nx.MultiDiGraph, Bui
     G = G.subgraph(keep).copy()
     for _u, _v, data in G.edges(data=True):
         speed = edge_speed_kph(data)
+        assert speed is not None  # undrivable edges were removed above
         data["speed_kph"] = speed
         data["travel_time"] = max(float(data["length"]) / (speed / 3.6), settings.MIN_EDGE_SECONDS)
     report = BuildReport(

@@ -63,7 +63,8 @@ def save_compiled(graph: CompiledGraph, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **graph.arrays())  # uncompressed: loading is then a plain read
+            # uncompressed: loading is then a plain read (numpy's stub fears a key named allow_pickle)
+            np.savez(fh, **graph.arrays())  # type: ignore[arg-type]
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -103,7 +104,7 @@ def build_compiled(osm_path: Path | None = None, place: str | None = None, progr
         raise GraphSourceError("give an OSM file or a place to fetch online")
     bar = tqdm(total=3, desc="build road graph", disable=not progress)
     bar.set_postfix_str("reading OSM")
-    raw = graph_mod.graph_from_file(osm_path) if osm_path is not None else graph_mod.graph_from_place(place)
+    raw = graph_mod.graph_from_file(osm_path) if osm_path is not None else graph_mod.graph_from_place(str(place))
     bar.update()
     bar.set_postfix_str("filter, simplify, largest SCC, speeds")
     G, report = graph_mod.prepare_graph(raw, source=str(osm_path) if osm_path is not None else f"online:{place}")
@@ -150,7 +151,9 @@ def load_engine(
     -------
     Engine
     """
-    source = None if online else Path(osm_path)
+    if not online and osm_path is None:
+        raise GraphSourceError("give an OSM file, or online=True with a place")
+    source = None if online or osm_path is None else Path(osm_path)
     query = place if online else None
     path = cache_path(cache_dir, source_key(source, query))
     if rebuild or not path.exists():

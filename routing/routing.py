@@ -82,14 +82,20 @@ def direct_costs(src: Snap, dst: Snap, roads: Roads, weights: np.ndarray) -> np.
     return np.where(src.road == dst.road, cost, np.inf)
 
 
+def _with_virtual_nodes(base: sp.csr_matrix, nodes: np.ndarray, costs: np.ndarray) -> sp.csr_matrix:
+    """Return ``base`` with one virtual node per row of (nodes, costs) appended, edges to those nodes only."""
+    n, m = base.shape[0], len(nodes)
+    finite = np.isfinite(costs)
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(finite.sum(axis=1))])
+    return sp.csr_matrix(
+        (np.concatenate([base.data, costs[finite]]), np.concatenate([base.indices, nodes[finite]]), indptr),
+        shape=(n + m, n + m),
+    )
+
+
 def virtual_search(
-    base: sp.csr_matrix,
-    nodes: np.ndarray,
-    costs: np.ndarray,
-    limit: float = np.inf,
-    min_only: bool = False,
-    predecessors: bool = False,
-) -> tuple[np.ndarray, np.ndarray | None]:
+    base: sp.csr_matrix, nodes: np.ndarray, costs: np.ndarray, limit: float = np.inf, min_only: bool = False
+) -> np.ndarray:
     """Run Dijkstra from virtual nodes attached to ``base`` by (node, cost) pairs.
 
     Why: one C-level call serves many points (units, stations) at once.
@@ -104,34 +110,33 @@ def virtual_search(
         Stop searching beyond this cost (nodes past it are inf).
     min_only
         Return the cost from the nearest virtual node only.
-    predecessors
-        Also return predecessor indices (virtual nodes are >= N).
+
+    Returns
+    -------
+    ndarray
+        Costs, shape (m, N), or (N,) with ``min_only``.
+    """
+    n, m = base.shape[0], len(nodes)
+    graph, sources = _with_virtual_nodes(base, nodes, costs), np.arange(n, n + m)
+    if min_only:
+        return dijkstra(graph, directed=True, indices=sources, limit=limit, min_only=True)[..., :n]
+    return dijkstra(graph, directed=True, indices=sources, limit=limit)[..., :n]
+
+
+def virtual_tree(base: sp.csr_matrix, nodes: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run Dijkstra from virtual nodes (see :func:`virtual_search`), keeping the shortest-path trees.
 
     Returns
     -------
     dist : ndarray
-        Shape (m, N), or (N,) with ``min_only``.
-    pred : ndarray or None
-        Same shape as ``dist``, int32, -9999 where unreached.
+        Shape (m, N).
+    pred : ndarray
+        Same shape, int32: each node's predecessor (virtual nodes are >= N), -9999 where unreached.
     """
     n, m = base.shape[0], len(nodes)
-    finite = np.isfinite(costs)
-    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(finite.sum(axis=1))])
-    graph = sp.csr_matrix(
-        (np.concatenate([base.data, costs[finite]]), np.concatenate([base.indices, nodes[finite]]), indptr),
-        shape=(n + m, n + m),
-    )
-    out = dijkstra(
-        graph,
-        directed=True,
-        indices=np.arange(n, n + m),
-        limit=limit,
-        min_only=min_only,
-        return_predecessors=predecessors,
-    )
-    if not predecessors:
-        return out[..., :n], None
-    return out[0][..., :n], out[1][..., :n]
+    graph = _with_virtual_nodes(base, nodes, costs)
+    dist, pred = dijkstra(graph, directed=True, indices=np.arange(n, n + m), return_predecessors=True)
+    return dist[..., :n], pred[..., :n]
 
 
 def tree_lengths(graph: CompiledGraph, pred: np.ndarray, nodes: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -147,7 +152,7 @@ def tree_lengths(graph: CompiledGraph, pred: np.ndarray, nodes: np.ndarray, firs
     graph
         The compiled graph.
     pred
-        Predecessors from :func:`virtual_search`, shape (m, N).
+        Predecessors from :func:`virtual_tree`, shape (m, N).
     nodes, first
         Per source (m, 2): its road-end nodes and the length from the source
         point to each (from :func:`end_costs` with lengths).

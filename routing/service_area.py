@@ -109,7 +109,7 @@ def service_area(
     mask = ndimage.binary_dilation(mask, structure=disk)
     area = shapely.simplify(raster_polygons(mask, x0, y0, cell), cell / 2.0)
     area = shapely.transform(area, engine.projection.coords_to_lonlat)
-    return area if area.is_valid else shapely.make_valid(area)
+    return area if shapely.is_valid(area) else shapely.make_valid(area)
 
 
 @dataclass(frozen=True)
@@ -158,14 +158,14 @@ def unreached_roads(graph: CompiledGraph, reached: npt.NDArray[np.bool_]) -> Roa
     in_gap[gap] = True
     owner = np.repeat(np.arange(g.n_edges), np.diff(g.geom_ptr))  # the edge of every geometry vertex
     keep = in_gap[owner]
-    lines = (
+    total, length = float(g.edge_len[once].sum()), float(g.edge_len[gap].sum())
+    if not len(gap):
+        return RoadGap(shapely.MultiLineString(), 0.0, total, 0.0)
+    lines: npt.NDArray[np.object_] = np.asarray(
         shapely.linestrings(
             np.column_stack([g.geom_lon[keep], g.geom_lat[keep]]),
             indices=np.unique(owner[keep], return_inverse=True)[1],
         )
-        if len(gap)
-        else []
     )
-    total, length = float(g.edge_len[once].sum()), float(g.edge_len[gap].sum())
-    merged = shapely.line_merge(shapely.multilinestrings(lines))
+    merged = shapely.line_merge(shapely.multilinestrings(lines.tolist()))
     return RoadGap(shapely.set_precision(merged, 1e-5), length, total, length / total if total else 0.0)

@@ -10,13 +10,16 @@ the memory of the table.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from ._validate import speed_factor
 from .distance import Snap
-from .routing import direct_costs, end_costs, tree_lengths, virtual_search
+from .routing import direct_costs, end_costs, tree_lengths, virtual_tree
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 
 class RankedUnit(NamedTuple):
@@ -49,7 +52,7 @@ class UnitTable:
         A :class:`routing.engine.Engine`.
     """
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._slot: dict[Any, int] = {}
         self._free: list[int] = []
@@ -61,7 +64,9 @@ class UnitTable:
         self._factor = np.empty(0)
         self._available = np.empty(0, dtype=bool)
         self._used = np.empty(0, dtype=bool)
-        self._snap: Snap | None = None
+        # where each slot's unit was snapped; placeholder rows (node 0) until a unit takes the slot
+        self._blank = engine.snap(engine.node_lon[:1], engine.node_lat[:1])
+        self._snap = self._blank.take(np.empty(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -87,9 +92,7 @@ class UnitTable:
         self._factor = np.concatenate([self._factor, np.ones(pad)])
         self._available = np.concatenate([self._available, np.zeros(pad, dtype=bool)])
         self._used = np.concatenate([self._used, np.zeros(pad, dtype=bool)])
-        # placeholder rows (node 0) until a unit takes the slot
-        blank = self.engine.snap(self.engine.node_lon[:1], self.engine.node_lat[:1]).take(np.zeros(pad, dtype=np.int64))
-        self._snap = blank if self._snap is None else self._snap.concat(blank)
+        self._snap = self._snap.concat(self._blank.take(np.zeros(pad, dtype=np.int64)))
         self._free += list(range(new - 1, old - 1, -1))
 
     def upsert_many(
@@ -134,7 +137,7 @@ class UnitTable:
             return snap
         nodes, costs = end_costs(snap, self.engine.roads, self.engine.graph.edge_tt, leaving=True)
         _, first = end_costs(snap, self.engine.roads, self.engine.graph.edge_len, leaving=True)
-        times, pred = virtual_search(self.engine.forward, nodes, costs, predecessors=True)
+        times, pred = virtual_tree(self.engine.forward, nodes, costs)
         dists = tree_lengths(self.engine.graph, pred, nodes, first)
         new = [u for u in dict.fromkeys(unit_ids) if u not in self._slot]
         if len(new) > len(self._free):
@@ -173,14 +176,10 @@ class UnitTable:
         self._ids[slot] = None
         self._free.append(slot)
 
-    def set_available(self, unit_id: Any, available: bool) -> None:
-        """Mark a unit available or busy without touching its row."""
-        self._available[self._slot[unit_id]] = bool(available)
-
     def times(self, unit_id: Any) -> np.ndarray:
         """Return the unit's seconds to every node (with its speed factor), shape (N,)."""
         slot = self._slot[unit_id]
-        return self._times[slot] / self._factor[slot]
+        return np.asarray(self._times[slot] / self._factor[slot], dtype=np.float64)
 
     def nearest(self, lon: float, lat: float, types: list[str] | None = None, k: int | None = None) -> list[RankedUnit]:
         """Rank available units by ETA to an incident.

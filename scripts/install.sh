@@ -2,7 +2,7 @@
 # Install what geo112 needs on a fresh Debian machine, idempotently; sourced by demo.sh and test.sh.
 #   - Debian packages: PostGIS and pgRouting for PostgreSQL 15, Chromium for the browser tests
 #   - PostgreSQL started when it is not running
-#   - a Python virtual environment in .venv with geo112 and its test/notebook extras
+#   - a Python virtual environment in .venv with geo112 and the exact versions of requirements.lock
 #   - the web app's JavaScript/CSS assets, served locally (no CDN at run time)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,10 +37,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 stamp="$VENV/.geo112-installed"
-if [ ! -f "$stamp" ] || [ "$ROOT/setup.cfg" -nt "$stamp" ]; then
-  log "installing geo112 and its dependencies"
-  "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q -e "$ROOT[dev]"
+if [ ! -f "$stamp" ] || [ "$ROOT/requirements.lock" -nt "$stamp" ] || [ "$ROOT/setup.cfg" -nt "$stamp" ]; then
+  log "installing geo112 and the exact versions of requirements.lock"
+  "$VENV/bin/pip" install -q -r "$ROOT/requirements.lock"
+  # setup.cfg declares the template, static and migration folders as package data; what setuptools still
+  # prints for an editable flat layout is an information note about import precedence, not about this project.
+  PYTHONWARNINGS='ignore:Editable installation' "$VENV/bin/pip" install -q --no-deps -e "$ROOT"
   touch "$stamp"
 fi
 

@@ -43,7 +43,8 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         g.user = active_user(get_session(), user_id) if user_id is not None else None
-    return g.user
+    user: User | None = g.user
+    return user
 
 
 def _wants_json() -> bool:

@@ -19,14 +19,16 @@ from web.errors import database_error
 
 def settings() -> Settings:
     """The resolved geo112 settings of the current app."""
-    return current_app.config["GEO112_SETTINGS"]
+    resolved: Settings = current_app.config["GEO112_SETTINGS"]
+    return resolved
 
 
 def get_session() -> Session:
     """Return the request's session, opening it on first use."""
     if "db_session" not in g:
         g.db_session = session_factory(settings().database_url)()
-    return g.db_session
+    session: Session = g.db_session
+    return session
 
 
 def _finish(response: Response) -> Response:

@@ -9,7 +9,7 @@ from geo112.errors import InvalidInput
 from geo112.geography.coordinates import parse_lon_lat
 from geo112.geography.locate import locate
 from geo112.geography.search import search_desa
-from geo112.store.features import MAX_LIMIT, PROVIDERS
+from geo112.store.features import MAX_LIMIT, PROVIDERS, ItemsQuery
 from web.db import get_session, settings
 from web.params import float_arg, int_arg
 
@@ -39,7 +39,7 @@ def collection_geojson(collection: str) -> ResponseReturnValue:
     """All features of a collection; ``?simplify=<metres>`` simplifies geometry for maps."""
     simplify = float_arg("simplify", 0.0, 0, 5000)
     limit, offset = int_arg("limit", MAX_LIMIT, 1, MAX_LIMIT), int_arg("offset", 0, 0, 10**6)
-    body = PROVIDERS[collection].items(get_session(), simplify_m=simplify, limit=limit, offset=offset)
+    body = PROVIDERS[collection].items(get_session(), ItemsQuery(simplify, limit, offset))
     response = jsonify(body)
     response.mimetype = "application/geo+json"
     return response

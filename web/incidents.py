@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,6 +12,7 @@ from geo112.dispatch import assignments, incidents, recommend, responder, schema
 from geo112.dispatch.incidents import Snapper
 from geo112.errors import InvalidInput, ServiceUnavailable
 from geo112.store import audit
+from geo112.store.models import Assignment
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import current_user, require_role
 from web.db import get_session, settings
@@ -30,7 +32,7 @@ def _snapper() -> Snapper | None:
         return None
 
 
-def _shown(values: dict | None) -> dict | None:
+def _shown(values: dict[str, Any] | None) -> dict[str, Any] | None:
     """An incident or event as the current user may see it: callers' details only for dispatchers."""
     user = current_user()
     return values if user is not None and user.role in (*DISPATCH, "admin") else incidents.mask_caller(values)
@@ -141,7 +143,7 @@ def recommendations(incident_id: int) -> ResponseReturnValue:
     return jsonify(recommend.recommend(session, routed, incident_id, k, settings().avl_stale_s, unit_types))
 
 
-def assignment_with_link(assignment) -> dict:  # noqa: ANN001 - geo112.models.Assignment
+def assignment_with_link(assignment: Assignment) -> dict[str, Any]:
     """An assignment with a freshly signed responder link."""
     token, expires = responder.issue(current_app.config["SECRET_KEY"], assignment, settings().responder_link_ttl_s)
     return {
@@ -169,7 +171,8 @@ def assign(incident_id: int) -> ResponseReturnValue:
         eta = recommend.eta_of(session, fleet(), incident_id, data.unit_id)
     except ServiceUnavailable:
         eta = None  # assigning never waits for the road network; the ETA is then unknown
+    eta_s, distance_m = eta or (None, None)
     assignment = assignments.assign(
-        session, incident_id, data.unit_id, actor(), *(eta or (None, None)), mutual_aid=data.mutual_aid
+        session, incident_id, data.unit_id, actor(), eta_s, distance_m, mutual_aid=data.mutual_aid
     )
     return jsonify(assignment_with_link(assignment)), 201

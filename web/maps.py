@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from flask import Blueprint, Flask, Response, current_app, url_for
 from jinja2 import Template
 
@@ -78,7 +78,7 @@ class _Registry(MacroElement):
     )
 
     def __init__(self, groups: list[tuple[str, folium.FeatureGroup]]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement has no annotations
         self._name = "Geo112Registry"
         self.groups = groups
 
@@ -114,7 +114,8 @@ def build_map(name: str, label: Callable[[str], str], tile_url: str | None = Non
     for overlay in MAPS[name]:
         group = folium.FeatureGroup(name=label(overlay.label), show=overlay.shown)
         group._id = overlay.key
-        groups.append((overlay.key, group.add_to(fmap)))
+        group.add_to(fmap)
+        groups.append((overlay.key, group))
     folium.LayerControl(collapsed=True).add_to(fmap)
     _Registry(groups).add_to(fmap)
     return fmap
@@ -123,8 +124,9 @@ def build_map(name: str, label: Callable[[str], str], tile_url: str | None = Non
 def map_script(fmap: folium.Map) -> str:
     """The JavaScript Folium generates for ``fmap``, without the HTML around it."""
     root = fmap.get_root()
+    assert isinstance(root, Figure)
     root.render()
-    return root.script.render()
+    return str(root.script.render())
 
 
 @bp.get("/maps/<any(console, planner, responder, analytics):name>.js")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
@@ -266,11 +266,11 @@ def _operation(
 
 def document() -> dict[str, Any]:
     """Return the OpenAPI document; schemas come from :mod:`geo112.schemas` via ``model_json_schema``."""
-    requests = (*s.REQUESTS, pl.WhatIfRequest, pl.SitingRequest, pl.ThresholdUpdate)
-    _, top = models_json_schema(
-        [(m, "validation") for m in requests] + [(m, "serialization") for m in s.RESPONSES],
-        ref_template="#/components/schemas/{model}",
-    )
+    requests: tuple[type[BaseModel], ...] = (*s.REQUESTS, pl.WhatIfRequest, pl.SitingRequest, pl.ThresholdUpdate)
+    validation: Literal["validation", "serialization"] = "validation"
+    serialization: Literal["validation", "serialization"] = "serialization"
+    modes = [(m, validation) for m in requests] + [(m, serialization) for m in s.RESPONSES]
+    _, top = models_json_schema(modes, ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
     for method, path, summary, roles, request, response, status, query in OPERATIONS:
         paths.setdefault(path, {})[method] = _operation(summary, roles, request, response, status, query, path)

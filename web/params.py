@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import overload
 
 from flask import request
 
@@ -23,6 +24,10 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
+@overload
+def float_arg(name: str, default: float, lo: float, hi: float) -> float: ...
+@overload
+def float_arg(name: str, default: None, lo: float, hi: float) -> float | None: ...
 def float_arg(name: str, default: float | None, lo: float, hi: float) -> float | None:
     """Read a finite number query parameter within ``[lo, hi]``; absent or empty gives ``default``."""
     raw = request.args.get(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -18,7 +20,7 @@ from web.params import int_arg
 bp = blueprint("units")
 
 
-def _unit_json(unit: Unit) -> dict:
+def _unit_json(unit: Unit) -> dict[str, Any]:
     session = get_session()
     now = database_now(session)
     return units.unit_dict(unit, now, settings().avl_stale_s, units.active_assignment(session, unit.id))

@@ -83,7 +83,7 @@ class Filters:
         return self
 
 
-def _seconds(later: Any, earlier: Any) -> ColumnElement[float]:
+def _seconds(later: Any, earlier: Any) -> ColumnElement[Any]:
     return func.extract("epoch", later - earlier)
 
 
@@ -152,7 +152,7 @@ def counts(session: Session, by: str, filters: Filters) -> list[dict[str, Any]]:
     if by not in COUNT_BY:
         raise InvalidInput(f"by must be one of {', '.join(COUNT_BY)}, got {by[:40]!r}")
     if by == "desa":
-        keys = (Incident.desa_code, Desa.name, Kecamatan.name)
+        keys: tuple[Any, ...] = (Incident.desa_code, Desa.name, Kecamatan.name)
         query = (
             select(*keys)
             .outerjoin(Desa, Desa.code == Incident.desa_code)
@@ -185,7 +185,13 @@ def _group_column(by: str | None) -> ColumnElement[Any]:
         return literal("all")
     if by not in INTERVAL_BY:
         raise InvalidInput(f"by must be one of {', '.join(INTERVAL_BY)}, got {by[:40]!r}")
-    return {"category": Incident.category_code, "kecamatan": Incident.kecamatan_code, "priority": Incident.priority}[by]
+    columns: dict[str, Any] = {
+        "category": Incident.category_code,
+        "kecamatan": Incident.kecamatan_code,
+        "priority": Incident.priority,
+    }
+    column: ColumnElement[Any] = columns[by]
+    return column
 
 
 def intervals(session: Session, filters: Filters, by: str | None = None) -> list[dict[str, Any]]:
@@ -196,10 +202,8 @@ def intervals(session: Session, filters: Filters, by: str | None = None) -> list
 
     Parameters
     ----------
-    session
-        Session on the database.
-    filters
-        Which incidents.
+    session, filters
+        The database, and which incidents (:class:`Filters`).
     by
         None for one row per interval, else one per interval and ``category``, ``kecamatan`` or ``priority``.
 
@@ -248,12 +252,10 @@ def compliance(
 
     Parameters
     ----------
-    session
-        Session on the database.
-    filters
-        Which incidents.
+    session, filters
+        The database, and which incidents (:class:`Filters`).
     by_type
-        Thresholds per unit type; default those configured (:func:`geo112.threshold_config.configured_thresholds`).
+        Thresholds per unit type; default those configured (:func:`geo112.planning.thresholds.configured_thresholds`).
 
     Returns
     -------
@@ -318,10 +320,8 @@ def heatmap(session: Session, filters: Filters, cell_m: float = 1000.0) -> dict[
 
     Parameters
     ----------
-    session
-        Session on the database.
-    filters
-        Which incidents.
+    session, filters
+        The database, and which incidents (:class:`Filters`).
     cell_m
         Side of a grid cell in metres.
 

@@ -151,7 +151,7 @@ def hourly_profile(amplitude: float = 0.6, peak_hour: float = 14.0) -> npt.NDArr
     """
     hours = np.arange(24) + 0.5
     weight = 1.0 + amplitude * np.cos(2 * np.pi * (hours - peak_hour) / 24.0)
-    return weight / weight.sum()
+    return np.asarray(weight / weight.sum(), dtype=np.float64)
 
 
 def _lognormal(rng: np.random.Generator, median: npt.ArrayLike, sigma: float, size: int) -> npt.NDArray[np.float64]:
@@ -174,7 +174,7 @@ def _replace_previous(session: Session) -> int:
     if audited:
         raise Conflict(f"{audited} audit events refer to synthetic incidents, which therefore cannot be replaced")
     session.execute(delete(Assignment).where(Assignment.incident_id.in_(synthetic)))
-    return session.execute(delete(Incident).where(Incident.synthetic)).rowcount
+    return int(session.execute(delete(Incident).where(Incident.synthetic)).rowcount)  # type: ignore[attr-defined]
 
 
 def generate_history(

@@ -15,7 +15,8 @@ from geodata.kab_mojokerto import ManifestError
 
 def settings_of(ctx: click.Context) -> Settings:
     """The settings the main group resolved from its options and the environment."""
-    return ctx.ensure_object(dict)["settings"]
+    settings: Settings = ctx.ensure_object(dict)["settings"]
+    return settings
 
 
 def echo_json(data: Any) -> None:

@@ -11,7 +11,9 @@ the incident's ``en_route_at`` / ``on_scene_at``; when the last unit clears, the
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select, update
+from typing import Any
+
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -149,7 +151,7 @@ def assign(
 
 def _advance_assignment(session: Session, assignment: Assignment, status: str) -> None:
     """Stamp the assignment and its incident for a unit's new status; end it when the unit leaves."""
-    incident = session.get(Incident, assignment.incident_id, with_for_update=True, populate_existing=True)
+    incident = get_or_not_found(session, Incident, assignment.incident_id, "incident", lock=True)
     if status in ("en_route", "on_scene", "transporting"):
         setattr(assignment, f"{status}_at", func.now())
     if status in _PHASE_OF_STATUS and getattr(incident, _PHASE_OF_STATUS[status]) is None:
@@ -159,9 +161,9 @@ def _advance_assignment(session: Session, assignment: Assignment, status: str) -
         assignment.end_reason = "cleared" if assignment.on_scene_at is not None else "stood_down"
         session.flush()
         others = session.scalar(
-            select(exists().where(Assignment.incident_id == incident.id, Assignment.ended_at.is_(None)))
+            select(Assignment.id).where(Assignment.incident_id == incident.id, Assignment.ended_at.is_(None)).limit(1)
         )
-        if not others and incident.on_scene_at is not None and incident.cleared_at is None:
+        if others is None and incident.on_scene_at is not None and incident.cleared_at is None:
             incident.cleared_at = func.now()
 
 
@@ -251,7 +253,7 @@ def acknowledge(session: Session, assignment_id: int, actor: str) -> Assignment:
     return assignment
 
 
-def assignment_dict(assignment: Assignment) -> dict:
+def assignment_dict(assignment: Assignment) -> dict[str, Any]:
     """Return an assignment as the API shows it (see :class:`geo112.schemas.Assignment`)."""
     fields = (
         "id",

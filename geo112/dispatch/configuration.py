@@ -97,7 +97,7 @@ def matrix(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def set_requirements(session: Session, category: str, data: schemas.CategoryRequirements, actor: str) -> dict:
+def set_requirements(session: Session, category: str, data: schemas.CategoryRequirements, actor: str) -> dict[str, Any]:
     """Replace the unit types one category needs (``config.matrix.updated``).
 
     Raises

@@ -48,8 +48,6 @@ _LOCATION = (
     "handoff",
 )
 _CLOSING = ("status", "closed_at", "disposition", "disposition_note")
-#: What identifies a caller: shown to dispatchers (and admins) only, masked for everyone else.
-CALLER_FIELDS = ("caller_name", "caller_phone")
 MASK = "•••"
 
 
@@ -253,7 +251,9 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         "location_match": incident.location_match,
         "desa": _area(incident.desa),
         "kecamatan": _area(incident.kecamatan),
-        "jurisdiction": None if jurisdiction is None else {**_area(jurisdiction), "served": jurisdiction.served},
+        "jurisdiction": None
+        if jurisdiction is None
+        else {"code": jurisdiction.code, "name": jurisdiction.name, "served": jurisdiction.served},
         "handoff": incident.handoff,
         "phases": {p: audit.jsonable(getattr(incident, f"{p}_at")) for p in PHASES},
         "intervals_s": intervals(incident),

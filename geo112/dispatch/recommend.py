@@ -41,14 +41,16 @@ def _reason(
     if unit.geom is None:
         return "no_position", "no position known"
     if is_stale(unit, now, stale_after_s):
-        age = (now - unit.position_at).total_seconds()
+        age = (now - unit.position_at).total_seconds() if unit.position_at else 0.0
         return "stale_position", f"last AVL fix {age / 60:.0f} min ago"
     if unit.id in off_road:
         return "off_road", "position too far from any road to route from"
     return None
 
 
-def _candidate(unit: Unit, eta_s: float | None, distance_m: float | None, why: tuple[str, str] | None) -> dict:
+def _candidate(
+    unit: Unit, eta_s: float | None, distance_m: float | None, why: tuple[str, str] | None
+) -> dict[str, Any]:
     return {
         "unit_id": unit.id,
         "call_sign": unit.call_sign,
@@ -80,8 +82,8 @@ def recommend_type(
         for a in session.scalars(select(Assignment).where(Assignment.unit_id.in_(units), Assignment.ended_at.is_(None)))
     }
     need = max(k, requirement.count)
-    proposed: list[dict] = []
-    not_proposed: list[dict] = []
+    proposed: list[dict[str, Any]] = []
+    not_proposed: list[dict[str, Any]] = []
     ranked = [r for r in fleet.rank(*point, requirement.unit_type_code) if r.unit_id in units]
     for r in ranked:
         unit = units[r.unit_id]

@@ -22,7 +22,7 @@ from geo112.dispatch.units import TRANSITIONS
 from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
 from geo112.network import Network
 from geo112.store.geometry import lon_lat_of
-from geo112.store.models import Assignment, IncidentCategory
+from geo112.store.models import Assignment
 
 SALT = "geo112.responder-link"
 log = logging.getLogger(__name__)
@@ -153,14 +153,13 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
     """
     incident, unit = get_incident(session, assignment.incident_id), assignment.unit
     target = destination(incident)
-    category = session.get(IncidentCategory, incident.category_code)
     return {
         "assignment": assignments.assignment_dict(assignment),
         "unit": {"id": unit.id, "call_sign": unit.call_sign, "unit_type": unit.unit_type_code, "status": unit.status},
         "incident": {
             "id": incident.id,
             "category": incident.category_code,
-            "category_name": category.name,
+            "category_name": incident.category.name,
             "priority": incident.priority,
             "description": incident.description,
             "address": incident.address,
@@ -190,10 +189,11 @@ def act(session: Session, assignment: Assignment, action: str) -> Assignment:
     if action not in ACTIONS:
         raise Unprocessable(f"unknown action {action!r}; actions are {', '.join(ACTIONS)}")
     actor = f"responder:{assignment.unit.call_sign}"
-    if ACTIONS[action] is None:
+    status = ACTIONS[action]
+    if status is None:
         return assignments.acknowledge(session, assignment.id, actor)
     if assignment.ended_at is not None:
         raise Conflict(f"assignment {assignment.id} has ended ({assignment.end_reason})", allowed=[])
-    assignments.change_status(session, assignment.unit_id, ACTIONS[action], actor)
+    assignments.change_status(session, assignment.unit_id, status, actor)
     session.refresh(assignment)
     return assignment

@@ -34,8 +34,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "out_of_service": ("available",),
 }
 STATUSES = tuple(TRANSITIONS)
-# Statuses in which a unit works for an incident: it holds an active assignment.
-ASSIGNED = ("dispatched", "en_route", "on_scene", "transporting")
 # Allowed clock skew of an AVL device: a fix from further in the future is refused.
 MAX_FUTURE_S = 60.0
 _POSITION_FIELDS = ("geom", "position_at", "position_source")

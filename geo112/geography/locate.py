@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo112.errors import ServiceUnavailable
 from geo112.geography._areas import DESA_COLUMNS, JOIN, area, jurisdiction
 
 _INSIDE = text(f"""
@@ -57,6 +58,8 @@ def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float =
             "handoff": None if row.served else f"Call Center 112 {row.jurisdiction_name}",
         }
     row = session.execute(_NEAREST, params).first()
+    if row is None:
+        raise ServiceUnavailable("no desa are loaded: run `geo112 data load`")
     nearest = {
         **area(row)["desa"],
         "kecamatan": row.kecamatan_name,

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import shapely
+from geoalchemy2 import WKBElement
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy import text
@@ -53,11 +55,11 @@ def _dissolve(areas: list[Area], key_len: int) -> dict[str, MultiPolygon]:
     return {code: repair(shapely.union_all(geoms)) for code, geoms in groups.items()}
 
 
-def _geom(geom: MultiPolygon):  # noqa: ANN202 - GeoAlchemy2's element type
+def _geom(geom: MultiPolygon) -> WKBElement:
     return from_shape(geom, srid=SRID)
 
 
-def _population(figure: Figure | None) -> dict:
+def _population(figure: Figure | None) -> dict[str, Any]:
     if figure is None:
         return {"population": None, "population_year": None, "population_source": None}
     return {"population": int(figure.value), "population_year": figure.year, "population_source": figure.source}

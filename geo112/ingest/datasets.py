@@ -28,7 +28,7 @@ def verified_inputs(data_dir: Path, names: Sequence[str]) -> dict[str, Path]:
 def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     """Insert rows, or update the columns they give where the primary key exists already."""
     stmt = insert(model).values(rows)
-    key = [c.name for c in model.__table__.primary_key.columns]
+    key = [c.name for c in model.__table__.primary_key]
     update = {c: stmt.excluded[c] for c in rows[0] if c not in key}
     session.execute(stmt.on_conflict_do_update(index_elements=key, set_=update))
 

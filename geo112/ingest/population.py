@@ -100,8 +100,8 @@ def store_population(
         ],
         dtype=float,
     )
-    published = dict(session.execute(_PUBLISHED_DESA, {"published": PUBLISHED}).all())
-    desa_pop = np.array([published.get(code, np.nan) for code in index.codes], dtype=float)
+    published: dict[str, int] = {c: p for c, p in session.execute(_PUBLISHED_DESA, {"published": PUBLISHED})}
+    desa_pop = np.array([published.get(code, np.nan) for code in index.codes], dtype=np.float64)
     hint = None if kecamatan_hint is None else np.array([kecamatan_hint.get(k, np.nan) for k in kecamatan], dtype=float)
     spread = spread_population(
         kec_of_desa,

@@ -57,8 +57,8 @@ def _placement(session: Session, row: dict[str, str]) -> dict[str, str | None] |
     jurisdiction = JURISDICTION_OF.get(row["kab_kota"].lower())
     if jurisdiction is None:
         return None
-    if seat := JURISDICTION_SEAT.get(jurisdiction):
-        hit = session.execute(_SEAT, {"kecamatan": seat}).first()
+    seat = JURISDICTION_SEAT.get(jurisdiction)
+    if seat and (hit := session.execute(_SEAT, {"kecamatan": seat}).first()):
         return {**hit._asdict(), "precision": "jurisdiction", "point": _POINT_IN_DESA}
     return {
         "desa_code": None,

@@ -132,4 +132,4 @@ def measure(session: Session, unit_type: str, days: float = WINDOW_DAYS, synthet
         f"measured from {incidents} {kind} incidents ({assignments} assignments) of {units} units, "
         f"{start:%Y-%m-%d} to {stop:%Y-%m-%d} ({span / 86400:.0f} days)"
     )
-    return BusyFraction(round(value, 4), "measured", note, incidents, assignments, **window)
+    return BusyFraction(round(value, 4), "measured", note, incidents, assignments, units, start, stop, bool(synthetic))

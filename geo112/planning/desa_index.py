@@ -103,7 +103,7 @@ def build_desa_index(session: Session, network: Network) -> DesaIndex:
     node_idx, desa_idx = shapely.STRtree(polygons).query(nodes, predicate="intersects")
     # A node on a shared border belongs to the first desa found, so every node counts once.
     first = np.unique(node_idx, return_index=True)[1]
-    node_desa = np.full(len(nodes), -1, dtype=np.int64)
+    node_desa = np.full(network.n_nodes, -1, dtype=np.int64)
     node_desa[node_idx[first]] = desa_idx[first]
     lon = np.array([r.lon for r in rows])
     lat = np.array([r.lat for r in rows])
@@ -119,7 +119,7 @@ def build_desa_index(session: Session, network: Network) -> DesaIndex:
         centre_lat=lat,
         node_desa=node_desa,
         centre_node=np.asarray(centre_node, dtype=np.int64),
-        regency=shapely.from_wkb(regency[1]),
+        regency=shapely.from_wkb(bytes(regency[1])),
         regency_code=regency[0],
     )
 

@@ -123,7 +123,7 @@ def spread_population(
                 remainder,
                 np.asarray(kecamatan_hint, float),
                 ~published_kec,
-                np.bincount(kec, weights=weight, minlength=n_kec),
+                np.bincount(kec, weights=weight, minlength=n_kec).astype(np.float64),
             ),
         )
         published_kec = np.ones(n_kec, dtype=bool)  # every kecamatan now has its own target
@@ -163,10 +163,7 @@ def spread_population(
                 "the desa of unpublished kecamatan ",
                 spread,
             ),
-            np.char.add(
-                "kecamatan figure less published desa figures, spread over its other desa ",
-                spread,
-            ),
+            np.char.add("kecamatan figure less published desa figures, spread over its other desa ", spread),
         ),
     )
     return PopulationSpread(population=population, basis=basis, method=method)
@@ -218,4 +215,4 @@ def round_within_groups(values: npt.ArrayLike, group: npt.ArrayLike) -> npt.NDAr
     start = np.searchsorted(g[order], np.arange(n_groups))
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size) - start[g[order]]
-    return (floor + (rank < missing[g])).astype(np.int64)
+    return np.asarray(floor + (rank < missing[g]), dtype=np.int64)

@@ -43,7 +43,7 @@ def _rows_of(src: Sources, change: Change) -> np.ndarray:
         what = f"unit {change.unit_id}"
     if not rows.any():
         raise Unprocessable(f"{what} has no {src.unit_type} unit in this scenario")
-    return rows
+    return np.asarray(rows, dtype=bool)
 
 
 def apply_changes(
@@ -164,7 +164,7 @@ def whatif(session: Session, fleet: RoutedFleet, request: WhatIfRequest) -> dict
         ],
     }
     rows = [
-        {**r, "share_before": rb["share"], "delta_population": r["covered_population"] - rb["covered_population"]}
-        for r, rb in zip(desa_rows(after), desa_rows(before))
+        {**r, "share_before": rb["share"], "delta_population": round(float(gained))}
+        for r, rb, gained in zip(desa_rows(after), desa_rows(before), diff.delta_population)
     ]
     return report | {"desa": json.loads(desa_features(session, rows, after.index))}

@@ -21,13 +21,7 @@ from geo112.errors import InvalidInput, Unprocessable
 from geo112.store.audit import record
 from geo112.store.models import CoverageThreshold, UnitType
 
-UNIT_TYPES: tuple[str, ...] = (
-    "ambulance",
-    "fire_truck",
-    "rescue",
-    "satpol_pp_patrol",
-    "police_patrol",
-)
+UNIT_TYPES: tuple[str, ...] = ("ambulance", "fire_truck", "rescue", "satpol_pp_patrol", "police_patrol")
 
 
 @dataclass(frozen=True)
@@ -83,9 +77,7 @@ DEFAULT_THRESHOLDS: Mapping[str, tuple[Threshold, ...]] = {
 }
 
 
-def resolve_thresholds(
-    overrides: Mapping[str, Sequence[float]] | None = None,
-) -> dict[str, tuple[Threshold, ...]]:
+def resolve_thresholds(overrides: Mapping[str, Sequence[float]] | None = None) -> dict[str, tuple[Threshold, ...]]:
     """
     Merge configured threshold minutes over the documented defaults.
 

@@ -75,6 +75,6 @@ def ping(session: Session) -> None:
 
 def database_now(session: Session) -> datetime:
     """The database's clock (the start of the transaction), which every timestamp of the schema uses."""
-    value = session.scalar(select(func.now()))
+    value: datetime | None = session.scalar(select(func.now()))
     assert value is not None
     return value

@@ -20,21 +20,34 @@ from geo112.store.geometry import METRES_PER_DEGREE
 MAX_LIMIT = 1000
 
 
+@dataclass(frozen=True)
+class ItemsQuery:
+    """Which features of a collection to list: a page, an optional bbox, and the simplification for maps.
+
+    Raises
+    ------
+    InvalidInput
+        For a limit outside ``1..MAX_LIMIT`` or a negative offset or simplification.
+    """
+
+    simplify_m: float = 0.0
+    limit: int = MAX_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+
+    def __post_init__(self) -> None:
+        """Check the page and the tolerance."""
+        if not 1 <= self.limit <= MAX_LIMIT or self.offset < 0 or self.simplify_m < 0:
+            raise InvalidInput(f"limit must be 1..{MAX_LIMIT}, offset and simplify non-negative")
+
+
 class FeatureProvider(ABC):
     """A collection of features that the web layer can list and fetch."""
 
     title: str
 
     @abstractmethod
-    def items(
-        self,
-        session: Session,
-        *,
-        simplify_m: float = 0.0,
-        limit: int = MAX_LIMIT,
-        offset: int = 0,
-        bbox: tuple[float, float, float, float] | None = None,
-    ) -> dict[str, Any]:
+    def items(self, session: Session, query: ItemsQuery) -> dict[str, Any]:
         """Return a GeoJSON FeatureCollection with ``numberMatched`` and ``numberReturned``."""
 
     @abstractmethod
@@ -69,19 +82,15 @@ class PostgisTableProvider(FeatureProvider):
             "properties": {p: m[p] for p in self.properties},
         }
 
-    def items(
-        self,
-        session: Session,
-        *,
-        simplify_m: float = 0.0,
-        limit: int = MAX_LIMIT,
-        offset: int = 0,
-        bbox: tuple[float, float, float, float] | None = None,
-    ) -> dict[str, Any]:
-        if not 1 <= limit <= MAX_LIMIT or offset < 0 or simplify_m < 0:
-            raise InvalidInput(f"limit must be 1..{MAX_LIMIT}, offset and simplify non-negative")
+    def items(self, session: Session, query: ItemsQuery) -> dict[str, Any]:
+        """Return one page of the collection as a GeoJSON FeatureCollection (see :class:`FeatureProvider`)."""
+        bbox = query.bbox
         where = f"{self.geom_column} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)" if bbox else "TRUE"
-        params = {"tol": simplify_m / METRES_PER_DEGREE, "limit": limit, "offset": offset}
+        params: dict[str, Any] = {
+            "tol": query.simplify_m / METRES_PER_DEGREE,
+            "limit": query.limit,
+            "offset": query.offset,
+        }
         if bbox:
             params |= dict(zip(("x0", "y0", "x1", "y1"), bbox))
         rows = session.execute(
@@ -97,6 +106,7 @@ class PostgisTableProvider(FeatureProvider):
         }
 
     def item(self, session: Session, identifier: str, *, simplify_m: float = 0.0) -> dict[str, Any]:
+        """Return one feature (see :class:`FeatureProvider`)."""
         row = session.execute(
             text(self._select(f"{self.id_column} = :ident")),
             {"ident": identifier, "tol": simplify_m / METRES_PER_DEGREE},

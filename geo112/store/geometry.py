@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from geoalchemy2.elements import WKBElement
-from geoalchemy2.shape import to_shape
+from geoalchemy2.shape import from_shape, to_shape
+from shapely import Point
 
 SRID = 4326
 #: Metres per degree of latitude (and of longitude at the equator): turns metre tolerances into degrees.
 METRES_PER_DEGREE = 111_320.0
 
 
-def point(lon: float, lat: float) -> str:
-    """A point as extended WKT for a geometry column (``SRID=4326;POINT(lon lat)``)."""
-    return f"SRID={SRID};POINT({float(lon)!r} {float(lat)!r})"
+def point(lon: float, lat: float) -> WKBElement:
+    """A point for a geometry column (SRID 4326)."""
+    return from_shape(Point(float(lon), float(lat)), srid=SRID)
 
 
 def lon_lat_of(geom: WKBElement | None) -> tuple[float, float] | None:
@@ -22,6 +23,7 @@ def lon_lat_of(geom: WKBElement | None) -> tuple[float, float] | None:
     if geom is None:
         return None
     shape = to_shape(geom)
+    assert isinstance(shape, Point), f"a point column holds a {shape.geom_type}"
     return shape.x, shape.y
 
 

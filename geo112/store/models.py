@@ -7,6 +7,7 @@ queries. Geometry is stored in SRID 4326 (WGS84 lon/lat) with GiST indexes.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, func
@@ -236,6 +237,7 @@ class Incident(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history, never a real call
 
+    category: Mapped[IncidentCategory] = relationship()
     desa: Mapped[Desa | None] = relationship(lazy="selectin")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="selectin")
     jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="selectin")
@@ -277,8 +279,8 @@ class Event(Base):
     entity_id: Mapped[str] = mapped_column(String(60))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    before: Mapped[dict | None] = mapped_column(JSONB)
-    after: Mapped[dict | None] = mapped_column(JSONB)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class CoverageThreshold(Base):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
@@ -34,7 +35,7 @@ def _ring(points: list[list[float]]) -> list[tuple[float, float]]:
     return [(lng, lat) for lat, lng in points]
 
 
-def _to_multipolygon(path: list) -> MultiPolygon:
+def _to_multipolygon(path: list[Any]) -> MultiPolygon:
     """Build a lon/lat MultiPolygon from a ``[lat, lng]`` nested path."""
     polygons = [path] if isinstance(path[0][0][0], (int, float)) else path
     return MultiPolygon([Polygon(_ring(p[0]), [_ring(h) for h in p[1:]]) for p in polygons])

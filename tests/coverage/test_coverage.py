@@ -17,9 +17,7 @@ STATIONS_KM = np.array([0.0, 10.0])
 LINE_TIMES = 60.0 * np.abs(STATIONS_KM[:, None] - NODES_KM[None, :])
 # Desa 0 holds km 0-4, desa 1 km 5-10.
 LINE_DEMAND = coverage.Demand(
-    node_desa=(NODES_KM >= 5).astype(int),
-    node_weight=np.ones(11),
-    desa_population=np.array([1000.0, 600.0]),
+    node_desa=(NODES_KM >= 5).astype(int), node_weight=np.ones(11), desa_population=np.array([1000.0, 600.0])
 )
 
 
@@ -28,7 +26,6 @@ def test_two_stations_on_a_line_who_covers_what() -> None:
     np.testing.assert_array_equal(counts, [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1])
     counts5 = coverage.coverage_counts(LINE_TIMES, 5 * 60)
     assert counts5[5] == 2  # the midpoint is reached by both at exactly 5 minutes
-    np.testing.assert_array_equal(coverage.nearest_source(LINE_TIMES), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
     np.testing.assert_allclose(coverage.nearest_times(LINE_TIMES), 60 * np.minimum(NODES_KM, 10 - NODES_KM))
 
 
@@ -39,8 +36,7 @@ def test_unavailable_unit_is_skipped_and_unreachable_is_marked() -> None:
     cut = LINE_TIMES.copy()
     cut[:, 5] = np.inf
     assert coverage.nearest_times(cut)[5] == np.inf
-    assert coverage.nearest_source(cut)[5] == -1
-    assert coverage.nearest_source(LINE_TIMES, [False, False]).tolist() == [-1] * 11
+    assert coverage.nearest_times(LINE_TIMES, [False, False]).tolist() == [np.inf] * 11
 
 
 def test_bad_shapes_are_rejected() -> None:
@@ -54,19 +50,20 @@ def test_bad_shapes_are_rejected() -> None:
 
 def test_expected_coverage_mexclp() -> None:
     # Node 5 at 5 minutes is covered by both units, node 0 by one.
-    scalar = coverage.expected_coverage(LINE_TIMES, 5 * 60, 0.3)
+    within = coverage.within_threshold(LINE_TIMES, 5 * 60)
+    scalar = coverage.expected_coverage(within, 0.3)
     assert scalar[5] == pytest.approx(1 - 0.3**2)
     assert scalar[0] == pytest.approx(0.7)
-    per_unit = coverage.expected_coverage(LINE_TIMES, 5 * 60, [0.2, 0.5])
+    per_unit = coverage.expected_coverage(within, [0.2, 0.5])
     assert per_unit[5] == pytest.approx(1 - 0.2 * 0.5)
     assert per_unit[0] == pytest.approx(0.8)
     assert per_unit[10] == pytest.approx(0.5)
-    never_busy = coverage.expected_coverage(LINE_TIMES, 5 * 60, [0.0, 1.0])
+    never_busy = coverage.expected_coverage(within, [0.0, 1.0])
     np.testing.assert_allclose(never_busy, [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        coverage.expected_coverage(LINE_TIMES, 60, 1.5)
+        coverage.expected_coverage(within, 1.5)
     with pytest.raises(ValueError, match="one per source"):
-        coverage.expected_coverage(LINE_TIMES, 60, [0.1, 0.2, 0.3])
+        coverage.expected_coverage(within, [0.1, 0.2, 0.3])
 
 
 def test_desa_share_weights_and_empty_desa() -> None:
@@ -90,8 +87,7 @@ def test_summary_on_the_line() -> None:
     np.testing.assert_allclose(s.share_double, [0.0, 0.0])
     np.testing.assert_allclose(s.share_expected, [0.5, 0.5 * 5 / 6])
     np.testing.assert_allclose(s.population_covered(), [1000.0, 500.0])
-    assert s.population_share() == pytest.approx(1500 / 1600)
-    assert s.population_share(s.share_double) == 0.0
+    assert s.population_covered(s.share_double).sum() == 0.0
 
 
 def test_whatif_adding_a_station_in_the_middle() -> None:
@@ -100,25 +96,13 @@ def test_whatif_adding_a_station_in_the_middle() -> None:
     change = coverage.whatif(before, coverage.summarize(added, 4 * 60, LINE_DEMAND))
     assert np.flatnonzero(change.nodes_gained).tolist() == [5]
     assert not change.nodes_lost.any()
-    np.testing.assert_allclose(change.delta_share, [0.0, 1 / 6])
     np.testing.assert_allclose(change.delta_population, [0.0, 100.0])
-    assert change.delta_nearest_s[5] == -300.0
-    assert change.delta_nearest_s[0] == 0.0
 
     removed = coverage.summarize(LINE_TIMES, 4 * 60, LINE_DEMAND, available=[True, False])
     loss = coverage.whatif(before, removed)
     assert np.flatnonzero(loss.nodes_lost).tolist() == [6, 7, 8, 9, 10]
     with pytest.raises(ValueError, match="threshold"):
         coverage.whatif(before, coverage.summarize(LINE_TIMES, 60, LINE_DEMAND))
-
-
-def test_delta_nearest_handles_unreachable() -> None:
-    cut = LINE_TIMES.copy()
-    cut[:, 5] = np.inf
-    before = coverage.summarize(cut, 60, LINE_DEMAND)
-    after = coverage.summarize(LINE_TIMES, 60, LINE_DEMAND)
-    assert coverage.whatif(before, after).delta_nearest_s[5] == -np.inf
-    assert coverage.whatif(before, before).delta_nearest_s[5] == 0.0
 
 
 def test_summarize_unit_types_uses_each_types_thresholds() -> None:
@@ -165,12 +149,13 @@ def test_coverage_invariants(times, t1, t2, data) -> None:
     defined = ~np.isnan(s.share)
     assert np.all(s.share_double[defined] <= s.share[defined] + 1e-12)
     assert np.all(s.share_expected[defined] <= s.share[defined] + 1e-12)
-    assert 0.0 <= s.population_share() <= 1.0 + 1e-12
+    assert 0.0 <= s.population_covered().sum() <= s.desa_population.sum() * (1.0 + 1e-12)
 
 
 @settings(max_examples=100, deadline=None)
 @given(matrices, st.floats(0, 3600), st.floats(0, 1))
 def test_per_unit_busy_fraction_generalises_daskin(times, threshold, q) -> None:
-    same = coverage.expected_coverage(times, threshold, np.full(times.shape[0], q))
-    np.testing.assert_allclose(same, coverage.expected_coverage(times, threshold, q), atol=1e-12)
+    within = coverage.within_threshold(times, threshold)
+    same = coverage.expected_coverage(within, np.full(times.shape[0], q))
+    np.testing.assert_allclose(same, coverage.expected_coverage(within, q), atol=1e-12)
     assert np.all((same >= 0) & (same <= 1 + 1e-12))

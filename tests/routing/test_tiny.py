@@ -130,19 +130,19 @@ def test_unit_table_recomputes_only_the_moved_row(tiny: Engine, monkeypatch: pyt
     table.upsert_many(["A", "B"], [UNIT_A[0], UNIT_B[0]], [UNIT_A[1], UNIT_B[1]], ["ambulance", "fire_truck"])
     b_before = table.times("B").copy()
     sizes = []
-    search = routing.units.virtual_search
+    search = routing.units.virtual_tree
     monkeypatch.setattr(
         routing.units,
-        "virtual_search",
+        "virtual_tree",
         lambda base, nodes, *a, **k: sizes.append(len(nodes)) or search(base, nodes, *a, **k),
     )
     table.upsert("A", *UNIT_C, "ambulance")
     assert sizes == [1]
     np.testing.assert_array_equal(table.times("B"), b_before)
     assert [r.unit_id for r in table.nearest(*INCIDENT, types=["ambulance"])] == ["A"]
-    table.set_available("B", False)
+    table.upsert("B", *UNIT_B, "fire_truck", available=False)  # a busy unit is kept but not ranked
     assert [r.unit_id for r in table.nearest(*INCIDENT)] == ["A"]
-    table.set_available("B", True)
+    table.upsert("B", *UNIT_B, "fire_truck")
     assert len(table.nearest(*INCIDENT, k=1)) == 1
     table.remove("A")
     assert "A" not in table and len(table) == 1

@@ -9,10 +9,11 @@ import csv
 import io
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import shapely
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from geo112.errors import InvalidInput
@@ -32,8 +33,8 @@ def to_csv(cov: Coverage) -> str:
     return out.getvalue()
 
 
-def _frame(session: Session, query: text, rows: list[dict], header: dict) -> gpd.GeoDataFrame:
-    shapes = dict(session.execute(query, {"codes": [r["code"] for r in rows]}).all())
+def _frame(session: Session, query: TextClause, rows: list[dict[str, Any]], header: dict[str, Any]) -> gpd.GeoDataFrame:
+    shapes: dict[str, bytes] = {code: wkb for code, wkb in session.execute(query, {"codes": [r["code"] for r in rows]})}
     geometry = shapely.from_wkb([shapes[r["code"]] for r in rows])
     return gpd.GeoDataFrame([header | r for r in rows], geometry=geometry, crs="EPSG:4326")
 

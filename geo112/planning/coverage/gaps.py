@@ -40,11 +40,11 @@ def _feature(properties: dict[str, object], geometry: shapely.Geometry) -> str:
 def gap_area_feature(cov: Coverage, network: Network) -> str:
     """The gap area as a GeoJSON Feature (text), with the coverage parameters and its share of the kabupaten."""
     area = gap_area(cov, network)
-    regency = cov.index.regency.area
+    regency = float(shapely.area(cov.index.regency))
     properties = {
         **parameters(cov),
         "available_units": int(cov.sources.available.sum()),
-        "area_share": round(area.area / regency, 4) if regency else 0.0,
+        "area_share": round(float(shapely.area(area)) / regency, 4) if regency else 0.0,
     }
     return _feature(properties, shapely.set_precision(area, PRECISION_DEG))
 

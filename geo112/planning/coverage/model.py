@@ -58,33 +58,7 @@ def nearest_times(times: FloatArray, available: npt.ArrayLike | None = None) -> 
     """
     times = np.asarray(times, dtype=float)
     mask = _available_mask(times, available)
-    return np.min(times, axis=0, initial=np.inf, where=mask[:, None])
-
-
-def nearest_source(times: FloatArray, available: npt.ArrayLike | None = None) -> IntArray:
-    """
-    Index of the nearest available source for every node.
-
-    Dispatch and the "who covers what" map need the source, not only the time.
-
-    Parameters
-    ----------
-    times
-        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
-    available
-        One boolean per source; ``None`` means all sources are available.
-
-    Returns
-    -------
-    numpy.ndarray
-        Source row index per node; ``-1`` where no available source reaches
-        the node. Ties go to the lower index.
-    """
-    times = np.asarray(times, dtype=float)
-    mask = _available_mask(times, available)
-    masked = np.where(mask[:, None], times, np.inf)
-    best = masked.argmin(axis=0)
-    return np.where(np.isfinite(masked[best, np.arange(times.shape[1])]), best, -1)
+    return np.asarray(np.min(times, axis=0, initial=np.inf, where=mask[:, None]), dtype=np.float64)
 
 
 def within_threshold(times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None) -> BoolArray:
@@ -123,27 +97,18 @@ def coverage_counts(times: FloatArray, threshold_s: float, available: npt.ArrayL
 
     Parameters
     ----------
-    times
-        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
-    threshold_s
-        Largest travel time in seconds that counts as covered (inclusive).
-    available
-        One boolean per source; ``None`` means all sources are available.
+    times, threshold_s, available
+        As in :func:`within_threshold`.
 
     Returns
     -------
     numpy.ndarray
         Integer count per node.
     """
-    return within_threshold(times, threshold_s, available).sum(axis=0, dtype=np.int32)
+    return np.asarray(within_threshold(times, threshold_s, available).sum(axis=0, dtype=np.int32))
 
 
-def expected_coverage(
-    times: FloatArray,
-    threshold_s: float,
-    busy_fraction: float | npt.ArrayLike,
-    available: npt.ArrayLike | None = None,
-) -> FloatArray:
+def expected_coverage(within: BoolArray, busy_fraction: float | npt.ArrayLike) -> FloatArray:
     """
     Probability that at least one covering unit is free (MEXCLP).
 
@@ -155,31 +120,23 @@ def expected_coverage(
 
     Parameters
     ----------
-    times
-        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
-    threshold_s
-        Largest travel time in seconds that counts as covered (inclusive).
+    within
+        The coverage relation, shape ``(n_sources, n_nodes)``
+        (:func:`within_threshold`).
     busy_fraction
         Share of time a unit is busy, in ``[0, 1]``: one number for all
         units (Daskin), or one per source.
-    available
-        One boolean per source; ``None`` means all sources are available.
 
     Returns
     -------
     numpy.ndarray
         Probability per node in ``[0, 1]``.
     """
-    return _expected_from_within(within_threshold(times, threshold_s, available), busy_fraction)
-
-
-def _expected_from_within(within: BoolArray, busy_fraction: float | npt.ArrayLike) -> FloatArray:
-    """`expected_coverage` from the coverage relation, so callers can share it."""
     q = np.asarray(busy_fraction, dtype=float)
     if np.any((q < 0) | (q > 1)):
         raise ValueError("busy fractions must lie in [0, 1]")
     if q.ndim == 0:
-        return 1.0 - q ** within.sum(axis=0)
+        return np.asarray(1.0 - q ** within.sum(axis=0), dtype=np.float64)
     if q.shape != (within.shape[0],):
         msg = f"busy_fraction must be a scalar or one per source ({within.shape[0]}), got {q.shape}"
         raise ValueError(msg)
@@ -189,7 +146,7 @@ def _expected_from_within(within: BoolArray, busy_fraction: float | npt.ArrayLik
     always_free = q == 0
     all_busy = np.exp(np.log(np.where(always_free, 1.0, q)) @ within.astype(float))
     all_busy[within[always_free].any(axis=0)] = 0.0
-    return 1.0 - all_busy
+    return np.asarray(1.0 - all_busy, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -226,11 +183,7 @@ class Demand:
             raise ValueError("weights and populations must be non-negative")
         if node_desa.size and node_desa.max() >= population.size:
             raise ValueError("node_desa refers to a desa beyond desa_population")
-        for name, value in (
-            ("node_desa", node_desa),
-            ("node_weight", node_weight),
-            ("desa_population", population),
-        ):
+        for name, value in (("node_desa", node_desa), ("node_weight", node_weight), ("desa_population", population)):
             value.flags.writeable = False
             object.__setattr__(self, name, value)
 
@@ -315,23 +268,6 @@ class CoverageSummary:
         share = self.share if share is None else share
         return np.nan_to_num(share, nan=0.0) * self.desa_population
 
-    def population_share(self, share: FloatArray | None = None) -> float:
-        """
-        Share of the kabupaten population that is covered.
-
-        Parameters
-        ----------
-        share
-            A per-desa share, as in `population_covered`.
-
-        Returns
-        -------
-        float
-            Fraction in ``[0, 1]``; ``NaN`` if the total population is zero.
-        """
-        total = self.desa_population.sum()
-        return float(self.population_covered(share).sum() / total) if total else float("nan")
-
 
 def summarize(
     times: FloatArray,
@@ -370,7 +306,7 @@ def summarize(
         raise ValueError("times and demand cover different numbers of nodes")
     within = within_threshold(times, threshold_s, available)
     counts = within.sum(axis=0, dtype=np.int32)
-    expected = None if busy_fraction is None else demand.desa_share(_expected_from_within(within, busy_fraction))
+    expected = None if busy_fraction is None else demand.desa_share(expected_coverage(within, busy_fraction))
     return CoverageSummary(
         threshold_s=float(threshold_s),
         nearest_s=nearest_times(times, available),
@@ -423,11 +359,7 @@ def summarize_unit_types(
     busy_by_type = busy_by_type or {}
     return {
         (unit_type, t.minutes): summarize(
-            times,
-            t.seconds,
-            demand,
-            available_by_type.get(unit_type),
-            busy_by_type.get(unit_type),
+            times, t.seconds, demand, available_by_type.get(unit_type), busy_by_type.get(unit_type)
         )
         for unit_type, times in times_by_type.items()
         for t in thresholds[unit_type]
@@ -451,28 +383,12 @@ class WhatIf:
     @property
     def nodes_gained(self) -> BoolArray:
         """Nodes covered after the change but not before."""
-        return (self.after.counts >= 1) & (self.before.counts == 0)
+        return np.asarray((self.after.counts >= 1) & (self.before.counts == 0))
 
     @property
     def nodes_lost(self) -> BoolArray:
         """Nodes covered before the change but not after."""
-        return (self.before.counts >= 1) & (self.after.counts == 0)
-
-    @property
-    def delta_nearest_s(self) -> FloatArray:
-        """Change in seconds to the nearest source per node (negative = faster).
-
-        Nodes unreachable both before and after get 0; a node that becomes
-        reachable gets ``-inf``, one that becomes unreachable ``+inf``.
-        """
-        before, after = self.before.nearest_s, self.after.nearest_s
-        with np.errstate(invalid="ignore"):
-            return np.where(before == after, 0.0, after - before)
-
-    @property
-    def delta_share(self) -> FloatArray:
-        """Change in the covered share of each desa."""
-        return self.after.share - self.before.share
+        return np.asarray((self.before.counts >= 1) & (self.after.counts == 0))
 
     @property
     def delta_population(self) -> FloatArray:

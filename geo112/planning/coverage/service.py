@@ -64,7 +64,7 @@ class Sources:
             self, **{f: getattr(self, f)[rows] for f in ("lon", "lat", "unit_id", "station_id", "available")}
         )
 
-    def fingerprint(self) -> tuple:
+    def fingerprint(self) -> tuple[object, ...]:
         """What the coverage of these sources depends on, rounded to ~0.1 m."""
         return (
             self.unit_type,
@@ -141,12 +141,9 @@ def source_times(fleet: RoutedFleet, src: Sources, mode: str) -> np.ndarray:
 
 def demand(session: Session, index: DesaIndex) -> coverage.Demand:
     """Road nodes by desa (uniform weights) and the stored population of each desa."""
-    stored = dict(
-        session.execute(
-            text("SELECT code, population FROM desa WHERE code = ANY(:codes)"), {"codes": index.codes}
-        ).all()
-    )
-    population = np.array([stored.get(c) or 0 for c in index.codes], dtype=float)
+    query = text("SELECT code, population FROM desa WHERE code = ANY(:codes)")
+    stored: dict[str, int | None] = {code: n for code, n in session.execute(query, {"codes": index.codes})}
+    population = np.array([stored.get(c) or 0 for c in index.codes], dtype=np.float64)
     return coverage.Demand(index.node_desa, np.ones(index.node_desa.size), population)
 
 

@@ -26,9 +26,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
-class MclpResult:
+class SitingResult:
     """
-    Solution of a maximal covering problem.
+    The sites a siting model opens.
 
     Attributes
     ----------
@@ -36,6 +36,19 @@ class MclpResult:
         Candidate indices chosen by the model, sorted.
     open_sites
         Fixed and new candidate indices, sorted.
+    """
+
+    new_sites: IntArray
+    open_sites: IntArray
+
+
+@dataclass(frozen=True)
+class MclpResult(SitingResult):
+    """
+    Solution of a maximal covering problem (:class:`SitingResult` and the coverage).
+
+    Attributes
+    ----------
     covered
         Per demand point: covered by at least one open site.
     covered_weight
@@ -44,24 +57,18 @@ class MclpResult:
         Total weight of all demand points.
     """
 
-    new_sites: IntArray
-    open_sites: IntArray
     covered: BoolArray
     covered_weight: float
     total_weight: float
 
 
 @dataclass(frozen=True)
-class PMedianResult:
+class PMedianResult(SitingResult):
     """
-    Solution of a p-median problem.
+    Solution of a p-median problem (:class:`SitingResult` and the assignment).
 
     Attributes
     ----------
-    new_sites
-        Candidate indices chosen by the model, sorted.
-    open_sites
-        Fixed and new candidate indices, sorted.
     assignment
         Per demand point: the nearest open candidate, ``-1`` if none reaches it.
     total_cost
@@ -70,11 +77,15 @@ class PMedianResult:
         `total_cost` divided by the weight of the reachable demand.
     """
 
-    new_sites: IntArray
-    open_sites: IntArray
     assignment: IntArray
     total_cost: float
     mean_cost: float
+
+
+def _sparse(cover: npt.ArrayLike | sp.sparray) -> sp.csc_array:
+    """A coverage relation (dense or sparse) as a boolean sparse matrix, columns by candidate."""
+    matrix = cover if sp.issparse(cover) else np.asarray(cover)
+    return sp.csc_array(matrix, dtype=bool)
 
 
 def _check_sites(
@@ -94,10 +105,7 @@ def _check_sites(
 
 
 def _solve_sites(
-    model: pulp.LpProblem,
-    x: dict[int, pulp.LpVariable],
-    p: int,
-    solver: pulp.LpSolver | None,
+    model: pulp.LpProblem, x: dict[int, pulp.LpVariable], p: int, solver: pulp.LpSolver | None
 ) -> IntArray:
     """Open exactly `p` of the site variables `x`, solve, and return the chosen indices."""
     model += pulp.lpSum(x.values()) == p, "open_p_sites"
@@ -113,10 +121,7 @@ def _site_variables(model: pulp.LpProblem, free_idx: IntArray) -> dict[int, pulp
 
 
 def aggregate_cover(
-    cover: npt.ArrayLike | sp.sparray,
-    group: npt.ArrayLike,
-    weights: npt.ArrayLike,
-    min_share: float = 0.5,
+    cover: npt.ArrayLike | sp.sparray, group: npt.ArrayLike, weights: npt.ArrayLike, min_share: float = 0.5
 ) -> tuple[BoolArray, FloatArray]:
     """
     Merge demand points into groups for a covering model.
@@ -148,10 +153,10 @@ def aggregate_cover(
     w = np.asarray(weights, dtype=float)
     n_groups = int(g.max()) + 1 if g.size else 0
     membership = sp.csr_array((w, (g, np.arange(g.size))), shape=(n_groups, g.size))
-    group_weight = np.bincount(g, weights=w, minlength=n_groups)
-    reached = (membership @ sp.csc_array(cover, dtype=float)).toarray()
+    group_weight = np.bincount(g, weights=w, minlength=n_groups).astype(np.float64)
+    reached = (membership @ _sparse(cover).astype(np.float64)).toarray()
     with np.errstate(invalid="ignore", divide="ignore"):
-        return reached >= min_share * group_weight[:, None], group_weight
+        return np.asarray(reached >= min_share * group_weight[:, None], dtype=bool), group_weight
 
 
 def mclp(
@@ -197,7 +202,7 @@ def mclp(
     RuntimeError
         If the solver does not reach an optimal solution.
     """
-    a = sp.csc_array(cover, dtype=bool)
+    a = _sparse(cover)
     n_demand, n_candidates = a.shape
     w, fixed_idx, free_idx = _check_sites(n_candidates, weights, n_demand, p, fixed)
     covered_fixed = a[:, fixed_idx].sum(axis=1) > 0
@@ -229,11 +234,7 @@ def mclp(
 
 
 def p_median(
-    cost: npt.ArrayLike,
-    weights: npt.ArrayLike,
-    p: int,
-    fixed: Sequence[int] = (),
-    solver: pulp.LpSolver | None = None,
+    cost: npt.ArrayLike, weights: npt.ArrayLike, p: int, fixed: Sequence[int] = (), solver: pulp.LpSolver | None = None
 ) -> PMedianResult:
     """
     Choose `p` new sites that minimise the weighted travel time (p-median).
@@ -249,14 +250,8 @@ def p_median(
     cost
         Travel time (or distance) ``(n_demand, n_candidates)``, ``np.inf``
         where the candidate cannot reach the demand point.
-    weights
-        Non-negative demand weight per demand point (e.g. population).
-    p
-        Number of new sites to open.
-    fixed
-        Indices of candidates that are already open (existing stations).
-    solver
-        A PuLP solver; default ``pulp.HiGHS(msg=False)``.
+    weights, p, fixed, solver
+        As in :func:`mclp`.
 
     Returns
     -------
@@ -299,8 +294,8 @@ def p_median(
         for i, j, zij in zip(demand_rows, site_cols, z):
             assign.setdefault(int(i), []).append(zij)
             model += zij <= x[int(free_idx[j])]
-        for i, options in assign.items():
-            model += pulp.lpSum(options) == 1, f"assign_{i}"
+        for demand, options in assign.items():
+            model += pulp.lpSum(options) == 1, f"assign_{demand}"
         new_sites = _solve_sites(model, x, p, solver)
     open_sites = np.union1d(fixed_idx, new_sites)
     open_cost = c[:, open_sites]

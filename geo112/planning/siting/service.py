@@ -10,6 +10,7 @@ under a time limit; see docs/coverage.md.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ class Candidates:
     n_fixed: int
 
 
-def candidates(session: Session, index: DesaIndex, code: str, kinds: list[str]) -> Candidates:
+def candidates(session: Session, index: DesaIndex, code: str, kinds: Sequence[str]) -> Candidates:
     """Fixed stations of the unit type, then the candidate kinds asked for (existing, planned, desa)."""
     rows = session.execute(_STATIONS, {"unit_type": code, "regency": index.regency_code}).all()
     fixed = [r for r in rows if r.hosts]
@@ -61,9 +62,9 @@ def candidates(session: Session, index: DesaIndex, code: str, kinds: list[str]) 
         (("planned" if r.status == PLANNED else "existing"), r.code, r.name, r.kecamatan, r.lon, r.lat) for r in fixed
     ]
     for r in rows:
-        kind = "planned" if r.status == PLANNED else "existing"
-        if not r.hosts and kind in kinds:
-            picked.append((kind, r.code, r.name, r.kecamatan, r.lon, r.lat))
+        status = "planned" if r.status == PLANNED else "existing"
+        if not r.hosts and status in kinds:
+            picked.append((status, r.code, r.name, r.kecamatan, r.lon, r.lat))
     if "desa" in kinds:
         picked += [
             ("desa", c, f"Desa {n}", k, x, y)
@@ -71,7 +72,8 @@ def candidates(session: Session, index: DesaIndex, code: str, kinds: list[str]) 
                 index.codes, index.names, index.kecamatan_names, index.centre_lon, index.centre_lat
             )
         ]
-    kind, ref, name, kecamatan, lon, lat = (list(col) for col in zip(*picked)) if picked else ([],) * 6
+    columns = [list(col) for col in zip(*picked)] if picked else [[] for _ in range(6)]
+    kind, ref, name, kecamatan, lon, lat = columns
     return Candidates(kind, ref, name, kecamatan, np.array(lon, dtype=float), np.array(lat, dtype=float), len(fixed))
 
 
@@ -138,8 +140,8 @@ def site(session: Session, network: Network, request: SitingRequest) -> dict[str
             else np.inf
         )
 
-    before = cover[:, fixed].any(axis=1)
-    after = cover[:, opened].any(axis=1)
+    before = np.asarray(cover[:, fixed].any(axis=1))
+    after = np.asarray(cover[:, opened].any(axis=1))
 
     def describe(j: int, role: str) -> dict[str, Any]:
         alone = cover[:, j] & ~cover[:, np.setdiff1d(opened, [j])].any(axis=1)

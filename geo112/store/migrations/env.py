@@ -10,7 +10,9 @@ config = context.config
 
 def run_migrations_online() -> None:
     """Apply migrations in one transaction per run."""
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "geo112.store.migrate passes the database URL"
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata)
         with context.begin_transaction():

@@ -5,6 +5,8 @@ Revises:
 Create Date: 2026-11-27
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
@@ -19,7 +21,7 @@ def _geom() -> Geometry:
     return Geometry("MULTIPOLYGON", srid=4326, spatial_index=False)
 
 
-def _population() -> list[sa.Column]:
+def _population() -> list[sa.Column[Any]]:
     return [
         sa.Column("population", sa.Integer),
         sa.Column("population_year", sa.Integer),

@@ -6,6 +6,8 @@ Revises: 0002
 Create Date: 2026-11-27
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
@@ -98,7 +100,7 @@ def _point() -> Geometry:
     return Geometry("POINT", srid=4326, spatial_index=False)
 
 
-def _ts(name: str, nullable: bool = True, now: bool = False) -> sa.Column:
+def _ts(name: str, nullable: bool = True, now: bool = False) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable, server_default=sa.func.now() if now else None)
 
 
@@ -108,9 +110,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 def upgrade() -> None:
     op.create_table(
-        "agency",
-        sa.Column("code", sa.String(30), primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False),
+        "agency", sa.Column("code", sa.String(30), primary_key=True), sa.Column("name", sa.String(200), nullable=False)
     )
     op.create_table(
         "station",
