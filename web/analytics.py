@@ -7,17 +7,14 @@ the CSV carries the same flag on every row. Query parameters: ``start`` and ``en
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import Session
 
 from geo112.analytics import figures as analytics
+from geo112.analytics.export import table_csv
 from geo112.analytics.history import WIB
 from geo112.errors import InvalidInput
 from web.api import PLAN
@@ -48,6 +45,10 @@ def _filters() -> analytics.Filters:
         category=request.args.get("category") or None,
         include_synthetic=bool(flag_arg("include_synthetic")),
     ).checked(get_session())
+
+
+def _cell_m() -> float:
+    return float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)
 
 
 def _answer(filters: analytics.Filters, **body: Any) -> ResponseReturnValue:
@@ -98,55 +99,13 @@ def compliance() -> ResponseReturnValue:
 def heatmap() -> ResponseReturnValue:
     """Incident counts on a square grid of ``?cell_m=`` metres (default 1000)."""
     filters = _filters()
-    return _answer(
-        filters,
-        **analytics.heatmap(
-            get_session(), filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)
-        ),
-    )
-
-
-def _heatmap_rows(session: Session, filters: analytics.Filters) -> list[dict[str, Any]]:
-    cells = analytics.heatmap(
-        session, filters, float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)
-    )["cells"]
-    return [dict(zip(("south", "west", "north", "east"), c["bounds"]), count=c["count"]) for c in cells]
-
-
-#: Exportable tables: name → rows of the current filters. None of them holds a caller's name or phone.
-TABLES: dict[str, Callable[[Session, analytics.Filters], list[dict[str, Any]]]] = {
-    "counts_desa": lambda s, f: analytics.counts(s, "desa", f),
-    "counts_kecamatan": lambda s, f: analytics.counts(s, "kecamatan", f),
-    "counts_category": lambda s, f: analytics.counts(s, "category", f),
-    "intervals": lambda s, f: analytics.intervals(s, f, request.args.get("by") or None),
-    "compliance": analytics.compliance,
-    "heatmap": _heatmap_rows,
-}
-
-
-def _cell(value: Any) -> Any:
-    # A text starting like a formula would run in a spreadsheet: quote it (OWASP "CSV injection").
-    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    return _answer(filters, **analytics.heatmap(get_session(), filters, _cell_m()))
 
 
 @bp.get(f"{API}/export.csv")
 @require_role(*PLAN)
 def export() -> ResponseReturnValue:
-    """One analytics table as CSV (``?table=``, see :data:`TABLES`), with ``includes_synthetic`` per row."""
-    table = request.args.get("table", "counts_kecamatan")
-    if table not in TABLES:
-        raise InvalidInput(f"table must be one of {', '.join(TABLES)}, got {table[:40]!r}")
-    filters = _filters()
-    session = get_session()
-    rows = TABLES[table](session, filters)
-    included = analytics.summary(session, filters)["synthetic_included"]
-    out = io.StringIO()
-    columns = [*(rows[0] if rows else {}), "includes_synthetic"]
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()} | {"includes_synthetic": included})
-    name = f"geo112-{table}{'-synthetic' if included else ''}.csv"
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    """One analytics table as CSV (``?table=``, see :data:`geo112.analytics.export.TABLES`)."""
+    options = {"by": request.args.get("by") or None, "cell_m": _cell_m()}
+    body, name = table_csv(get_session(), request.args.get("table", "counts_kecamatan"), _filters(), options)
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -50,8 +50,8 @@ def test_planners_see_the_caller_masked(client, login, call) -> None:
 
 
 def test_planner_exports_hold_no_caller(client, login, call) -> None:
+    from geo112.analytics.export import TABLES
     from web.analytics import API as ANALYTICS
-    from web.analytics import TABLES
 
     login("planner")
     for table in TABLES:
