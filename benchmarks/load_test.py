@@ -71,7 +71,8 @@ def serve(
     workers, threads
         gunicorn's ``--workers`` and ``--threads``.
     log
-        File for gunicorn's and the app's output (the structured logs); default discarded.
+        File for gunicorn's and the app's output (gunicorn's access log, the structured logs); default
+        discarded.
     """
     port = free_port()
     env = {
@@ -79,6 +80,8 @@ def serve(
         "GEO112_DATABASE_URL": database_url,
         "GEO112_CACHE_DIR": str(cache_dir),
         "GEO112_SECRET_KEY": "load-test-secret",
+        # The workers share login counts in Redis; this server counts apart from any other.
+        "GEO112_RATELIMIT_PREFIX": f"geo112-serve-{port}-{os.getpid()}",
     }
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     server = subprocess.Popen(
@@ -86,6 +89,8 @@ def serve(
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "python:web.gunicorn_config",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -96,6 +101,7 @@ def serve(
             "gthread",
             "--timeout",
             "180",
+            *(["--access-logfile", "-"] if log else []),
             "web:create_app()",
         ],
         cwd=REPO,

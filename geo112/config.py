@@ -15,6 +15,10 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     A unit position (AVL) older than this many seconds is stale and the unit is not proposed; default 600.
 ``GEO112_RESPONDER_LINK_TTL_S``
     How long a responder link stays valid after the assignment; default 12 hours.
+``GEO112_REDIS_URL``
+    The Redis every worker shares state in (login limits); default the local ``redis://127.0.0.1:6379/0``.
+``GEO112_RATELIMIT_PREFIX``
+    Prefix of the limiter's keys in Redis, so that two deployments on one Redis count apart; default ``geo112``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class Settings:
     sliver_tolerance_m: float = 150.0
     avl_stale_s: float = 600.0
     responder_link_ttl_s: float = 12 * 3600.0
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    ratelimit_prefix: str = "geo112"
 
     @property
     def osm_path(self) -> Path:
@@ -78,6 +84,9 @@ def get_settings(**overrides: object) -> Settings:
         env["cache_dir"] = Path(cache)
     if osm := os.environ.get("GEO112_OSM_FILE"):
         env["osm_file"] = Path(osm)
+    for name, var in (("redis_url", "GEO112_REDIS_URL"), ("ratelimit_prefix", "GEO112_RATELIMIT_PREFIX")):
+        if value := os.environ.get(var):
+            env[name] = value
     for name, var in (("avl_stale_s", "GEO112_AVL_STALE_S"), ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S")):
         if value := os.environ.get(var):
             env[name] = float(value)

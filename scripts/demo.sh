@@ -15,4 +15,5 @@ geo112 graph build
 log "demo users (the passwords are new on every run):"
 geo112 users demo
 log "starting the dispatcher app on http://127.0.0.1:${GEO112_PORT:-5000}/ (Ctrl-C stops it)"
-exec gunicorn --bind "127.0.0.1:${GEO112_PORT:-5000}" --workers 2 --threads 4 "web:create_app()"
+exec gunicorn -c python:web.gunicorn_config --bind "127.0.0.1:${GEO112_PORT:-5000}" --workers 2 --threads 4 \
+  "web:create_app()"

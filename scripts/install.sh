@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install what geo112 needs on a fresh Debian machine, idempotently; sourced by demo.sh and test.sh.
-#   - Debian packages: PostGIS and pgRouting for PostgreSQL 15, Chromium for the browser tests
-#   - PostgreSQL started when it is not running
+#   - Debian packages: PostGIS and pgRouting for PostgreSQL 15, Redis, Patroni and etcd (the HA test cluster),
+#     Chromium for the browser tests
+#   - PostgreSQL and Redis started when they are not running
 #   - a Python virtual environment in .venv with geo112 and the exact versions of requirements.lock
 #   - the web app's JavaScript/CSS assets, served locally (no CDN at run time)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${GEO112_VENV:-$ROOT/.venv}"
 PG_VERSION="${PG_VERSION:-15}"
-APT_PACKAGES=("postgresql-$PG_VERSION-postgis-3" "postgresql-$PG_VERSION-pgrouting" chromium nodejs npm)
+APT_PACKAGES=("postgresql-$PG_VERSION-postgis-3" "postgresql-$PG_VERSION-pgrouting" redis-server patroni etcd-server
+              etcd-client chromium nodejs npm)
 
 log() { printf '\033[1m[geo112]\033[0m %s\n' "$*"; }
 
@@ -30,6 +32,15 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   log "starting PostgreSQL $PG_VERSION"
   pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start || pg_ctlcluster "$PG_VERSION" main start
   for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+# The workers share login limits in Redis: start it when nothing answers on its port.
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  log "starting Redis on 127.0.0.1:6379"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/geo112.log
+  for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

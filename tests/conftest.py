@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,7 +98,15 @@ def app(database: str, settings: Settings):
     """The web app on the test database."""
     from web import create_app
 
-    return create_app({"TESTING": True, "GEO112_DATABASE_URL": database, "GEO112_CACHE_DIR": str(settings.cache_dir)})
+    return create_app(
+        {
+            "TESTING": True,
+            "GEO112_DATABASE_URL": database,
+            "GEO112_CACHE_DIR": str(settings.cache_dir),
+            # Login counts live in the machine's Redis: each app counts apart, from zero.
+            "RATELIMIT_KEY_PREFIX": f"geo112-test-{uuid.uuid4().hex}",
+        }
+    )
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from geo112.config import get_settings
 
@@ -22,6 +22,16 @@ def _instance_secret(app: Flask) -> str:
     return path.read_text().strip()
 
 
+class App(Flask):
+    """Flask, whose exception log names the path as it may be logged (a responder token redacted)."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        """Log an unhandled exception like Flask, without the token a responder path carries."""
+        from web.logging import log_path
+
+        self.logger.error(f"Exception on {log_path()} [{request.method}]", exc_info=exc_info)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build and configure the app; nothing is created at import time.
 
@@ -34,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     -------
     Flask
     """
-    app = Flask(__name__)
+    app = App(__name__)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("GEO112_SECRET_KEY") or _instance_secret(app),
         GEO112_DATABASE_URL=None,
@@ -52,9 +62,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cache_dir=app.config["GEO112_CACHE_DIR"],
     )
 
-    from web import assets, auth, console, db, errors, geography, health, i18n, maps, pages, planner, security
+    from web import assets, auth, console, db, errors, geography, health, i18n, jsonio, maps, pages, planner, security
     from web import logging as request_log
 
+    jsonio.init_app(app)
     request_log.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geo112.dispatch.schemas import parse
+from geo112.errors import InvalidInput
 from web.auth import current_user
 from web.params import int_arg
 
@@ -29,7 +30,13 @@ def body(model: type[M]) -> M:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if request.content_length is None and limit is not None and len(request.get_data(cache=True)) >= limit:
         raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
-    return parse(model, request.get_json(silent=True))
+    if not request.is_json:
+        return parse(model, None)
+    try:
+        data = current_app.json.loads(request.get_data(cache=True))
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, too deep a nesting (web.jsonio)
+        raise InvalidInput(f"the body is not valid JSON ({str(exc)[:120]}); send a JSON object") from None
+    return parse(model, data)
 
 
 def actor() -> str:

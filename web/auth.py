@@ -10,20 +10,22 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from geo112.accounts.users import active_user, authenticate
+from geo112.accounts.users import authenticate, end_sessions, normalize_username, session_user
 from geo112.errors import Forbidden, Geo112Error, InvalidInput
 from geo112.store.models import User
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# Counts live in Redis (RATELIMIT_STORAGE_URI, from GEO112_REDIS_URL), shared by every worker; should Redis be
+# down, each worker counts in memory meanwhile (logins go on, each worker limiting alone) and says so in the log.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], in_memory_fallback_enabled=True)
 #: Login attempts per address *and* username (slows guessing one account's password) and per address alone
 #: (slows trying many accounts); a shift of dispatchers behind the call centre's one address still logs in.
 LOGIN_LIMIT = "10 per minute"
@@ -42,7 +44,7 @@ def current_user() -> User | None:
     """The logged-in user of this request, or None."""
     if "user" not in g:
         user_id = session.get("user_id")
-        g.user = active_user(get_session(), user_id) if user_id is not None else None
+        g.user = session_user(get_session(), user_id, session.get("version")) if user_id is not None else None
     user: User | None = g.user
     return user
 
@@ -74,22 +76,30 @@ def require_role(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
+def _address_key() -> str:
+    # The limiter is one object per process and keeps the first app's key prefix: each app's own goes here.
+    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}|{get_remote_address()}"
+
+
 def _login_key() -> str:
+    # The username as the login reads it, so "disp6 " and "\tDisp6" spend one budget with "disp6".
     body = request.get_json(silent=True) if request.is_json else None
     username = body.get("username") if isinstance(body, dict) else request.form.get("username")
-    return f"{get_remote_address()}|{str(username or '')[:100].lower()}"
+    return f"{_address_key()}|{normalize_username(str(username or ''))[:100]}"
 
 
 # Shared by the form and the JSON login, so that the two do not make two budgets.
 _account_limit = limiter.shared_limit(LOGIN_LIMIT, scope="login-account", key_func=_login_key, methods=["POST"])
-_address_limit = limiter.shared_limit(LOGIN_ADDRESS_LIMIT, scope="login-address", methods=["POST"])
+_address_limit = limiter.shared_limit(
+    LOGIN_ADDRESS_LIMIT, scope="login-address", key_func=_address_key, methods=["POST"]
+)
 
 
 def _login(username: str, password: str) -> User | None:
     user = authenticate(get_session(), username, password)
     if user is not None:
         session.clear()
-        session["user_id"] = user.id
+        session["user_id"], session["version"] = user.id, user.session_version
         session.permanent = True
     return user
 
@@ -116,7 +126,10 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End the session, and every copy of it: the user's session version moves on."""
+    user = current_user()
+    if user is not None:
+        end_sessions(user)
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -160,5 +173,8 @@ def init_app(app: Any) -> None:
     # The limiter is one object per process and takes its on/off switch from the newest app, defaulting to
     # the previous app's: say it explicitly, so an app that disabled it (a test's) does not disable the next.
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["GEO112_SETTINGS"].redis_url)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["GEO112_SETTINGS"].ratelimit_prefix)
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1, "socket_connect_timeout": 1})
     limiter.init_app(app)
     app.register_blueprint(bp)

@@ -3,7 +3,9 @@
 Every line written while a request is served carries that request's id (``X-Request-ID``: the client's when
 it sends a sane one, else a new one, and always echoed in the answer), so an error answer can be found in
 the log. What is logged never holds callers' names or phone numbers: requests are logged by path (no query
-string, no body) and a responder link's token, which is a credential, is replaced by ``<token>``.
+string, no body) and a responder link's token, which is a credential, is replaced by ``<token>``: in the
+app's request log, in Flask's exception log (:class:`web.App`), and in gunicorn's access and error logs
+(:class:`GunicornLogger`, set by ``web/gunicorn_config.py``), whatever the path looks like.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from gunicorn import glogging
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A responder link is /r/<token>[/status]: whatever follows /r/ up to the next separator is the credential.
+_TOKEN = re.compile(r"(/r/)[^/\s?#'\"\\]+")
 # Attributes every record has; any other attribute came in a call's ``extra`` and goes into the line.
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -32,6 +38,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # which worker: gunicorn runs several
             "message": record.getMessage(),
         }
         if has_request_context() and "request_id" in g:
@@ -42,10 +49,37 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+def redact(text: str) -> str:
+    """``text`` with every responder token (``/r/<token>``) replaced by ``<token>``."""
+    return _TOKEN.sub(r"\1<token>", text)
+
+
 def log_path() -> str:
-    """The request's path as it may be logged: a responder token replaced by ``<token>``."""
-    token = (request.view_args or {}).get("token")
-    return request.path.replace(token, "<token>") if isinstance(token, str) and token else request.path
+    """The request's path as it may be logged, found route or not: a responder token replaced by ``<token>``."""
+    return redact(request.path)
+
+
+class RedactingFilter(logging.Filter):
+    """Formats a record's message once, with responder tokens redacted, before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record in place; never drops it."""
+        record.msg, record.args = redact(record.getMessage()), None
+        return True
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger with responder tokens redacted from the access and the error log.
+
+    gunicorn writes request lines into both: the access log's ``%(r)s``, and warnings such as "Invalid HTTP
+    request line" or "Error handling request" that echo the raw line.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        """Set gunicorn's handlers up as usual, then filter both logs."""
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            log.addFilter(RedactingFilter())
 
 
 def _start() -> None:
@@ -71,15 +105,17 @@ def _log_request(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Log JSON lines to standard error at INFO, and log every request.
+    """Log JSON lines to standard error at INFO (the app's and geo112's loggers), and log every request.
 
     Call it before :func:`web.db.init_app`: Flask runs ``after_request`` handlers last-registered first, so
     the request is logged with the status it really answered, after the commit.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    app.logger.handlers[:] = [handler]
-    if app.logger.level == logging.NOTSET:
-        app.logger.setLevel(logging.INFO)
+    # The app's log and geo112's (the road network failing to load, a responder route not found) alike.
+    for logger in (app.logger, logging.getLogger("geo112")):
+        logger.handlers[:] = [handler]
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
     app.before_request(_start)
     app.after_request(_log_request)

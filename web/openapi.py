@@ -253,7 +253,7 @@ def _operation(
     op: dict[str, Any] = {
         "summary": summary,
         "parameters": params,
-        "description": f"Roles: {', '.join((*roles, 'admin'))}." if roles else "Public: no login.",
+        "description": f"Roles: {', '.join(dict.fromkeys((*roles, 'admin')))}." if roles else "Public: no login.",
         "responses": {
             str(status): {"description": "success", **(_json(_ref(response)) if response else {})},
             **{code: {"description": text, **_json(_ref(s.Error))} for code, text in ERRORS.items()},

@@ -44,7 +44,9 @@ def page(token: str) -> ResponseReturnValue:
     """The responder page (HTML), or its data with ``?format=json`` / ``Accept: application/json``."""
     session = get_session()
     assignment = responder.resolve(session, current_app.config["SECRET_KEY"], token)
-    data = responder.view(session, assignment, _route(assignment))
+    # A closed incident's page is a read-only record: no route to drive, no buttons.
+    closed = assignment.incident.status == "closed"
+    data = responder.view(session, assignment, None if closed else _route(assignment))
     if _wants_json():
         return jsonify(data)
     return render_template("responder/page.html", data=data, token=token)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from geo112.dispatch import assignments, schemas, units
+from geo112.dispatch import assignments, responder, schemas, units
 from geo112.store.db import database_now
 from geo112.store.models import Unit
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
@@ -85,5 +85,8 @@ def assignment(assignment_id: int) -> ResponseReturnValue:
 @bp.post("/assignments/<int:assignment_id>/link")
 @require_role(*DISPATCH)
 def link(assignment_id: int) -> ResponseReturnValue:
-    """A new responder link for an assignment (e.g. when the first one expired)."""
-    return jsonify(assignment_with_link(assignments.get_assignment(get_session(), assignment_id)))
+    """A new responder link for an assignment (e.g. when the first one expired or was forwarded wrongly); every
+    earlier link of the assignment stops working."""
+    assignment = assignments.get_assignment(get_session(), assignment_id, lock=True)
+    responder.reissue(get_session(), assignment, actor())
+    return jsonify(assignment_with_link(assignment))

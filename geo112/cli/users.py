@@ -6,7 +6,7 @@ import secrets
 
 import click
 
-from geo112.accounts.users import ROLES, create_user, ensure_user
+from geo112.accounts.users import ROLES, create_user, disable_user, ensure_user, get_user, set_password
 from geo112.cli._context import settings_of
 from geo112.store.db import session_scope
 
@@ -38,3 +38,24 @@ def demo(ctx: click.Context) -> None:
             password = secrets.token_urlsafe(9)
             ensure_user(session, f"demo-{role}", password, role)
             click.echo(f"  {role:<10}  user: demo-{role:<11} password: {password}")
+
+
+@users.command("password")
+@click.argument("username")
+@click.password_option(envvar="GEO112_NEW_PASSWORD", help="New password (prompted when not given).")
+@click.pass_context
+def password(ctx: click.Context, username: str, password: str) -> None:
+    """Give a user a new password; every session of the user ends."""
+    with session_scope(settings_of(ctx).database_url) as session:
+        set_password(get_user(session, username), password)
+        click.echo(f"new password for {username}; their sessions have ended")
+
+
+@users.command("disable")
+@click.argument("username")
+@click.pass_context
+def disable(ctx: click.Context, username: str) -> None:
+    """Disable a user: no more logins, and every session of the user ends."""
+    with session_scope(settings_of(ctx).database_url) as session:
+        disable_user(get_user(session, username))
+        click.echo(f"disabled {username}; their sessions have ended")

@@ -21,6 +21,7 @@ from geo112.dispatch.incidents import destination, get_incident
 from geo112.dispatch.units import TRANSITIONS
 from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
 from geo112.network import Network
+from geo112.store import audit
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Assignment
 
@@ -57,9 +58,28 @@ def issue(secret: str, assignment: Assignment, ttl_s: float, now: float | None =
     """
     expires = int((time.time() if now is None else now) + ttl_s)
     token = URLSafeSerializer(secret, salt=SALT).dumps(
-        {"a": assignment.id, "u": assignment.unit_id, "i": assignment.incident_id, "exp": expires}
+        {
+            "a": assignment.id,
+            "u": assignment.unit_id,
+            "i": assignment.incident_id,
+            "v": assignment.link_version,
+            "exp": expires,
+        }
     )
     return token, datetime.fromtimestamp(expires, UTC)
+
+
+def reissue(session: Session, assignment: Assignment, actor: str) -> None:
+    """Make every earlier link of an assignment invalid, so that the next one :func:`issue` signs is the only one.
+
+    Records ``assignment.link_reissued`` with the new link version.
+    """
+    assignment.link_version += 1
+    session.flush()
+    audit.record(
+        session, actor, "assignment.link_reissued", "assignment", assignment.id, None,
+        {"link_version": assignment.link_version}, incident_id=assignment.incident_id, unit_id=assignment.unit_id,
+    )  # fmt: skip
 
 
 def verify(secret: str, token: str, now: float | None = None) -> dict[str, int]:
@@ -92,12 +112,16 @@ def resolve(session: Session, secret: str, token: str, now: float | None = None)
     Raises
     ------
     Forbidden, Gone
-        See :func:`verify`; Forbidden also when the assignment does not match the token.
+        See :func:`verify`; Forbidden also when the assignment does not match the token, Gone when a newer
+        link replaced this one (:func:`reissue`).
     """
     claims = verify(secret, token, now)
     assignment = session.get(Assignment, claims["a"])
     if assignment is None or (assignment.unit_id, assignment.incident_id) != (claims["u"], claims["i"]):
         raise Forbidden("this responder link does not match an assignment")
+    # Links signed before versions existed carry none: they are version 0, the first link of an assignment.
+    if claims.get("v", 0) != assignment.link_version:
+        raise Gone("this responder link was replaced by a newer one; use the latest link from the dispatcher")
     return assignment
 
 
@@ -115,8 +139,8 @@ def navigation_links(lon: float, lat: float, origin: tuple[float, float] | None 
 
 
 def allowed_actions(assignment: Assignment) -> list[str]:
-    """Return the buttons a responder may press now."""
-    if assignment.ended_at is not None:
+    """Return the buttons a responder may press now: none once the assignment ended or the incident closed."""
+    if assignment.ended_at is not None or assignment.incident.status == "closed":
         return []
     status = assignment.unit.status
     buttons = [a for a, s in ACTIONS.items() if s is not None and s in TRANSITIONS[status]]
@@ -164,6 +188,7 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
             "description": incident.description,
             "address": incident.address,
             "status": incident.status,
+            "closed": incident.status == "closed",
             "desa": incident.desa.name if incident.desa else None,
             "kecamatan": incident.kecamatan.name if incident.kecamatan else None,
             "location": {"type": "Point", "coordinates": list(target)},
@@ -184,11 +209,14 @@ def act(session: Session, assignment: Assignment, action: str) -> Assignment:
     Unprocessable
         For an unknown action.
     Conflict
-        When the assignment has ended or the unit's status does not allow it (``allowed`` lists the options).
+        When the incident is closed, the assignment has ended or the unit's status does not allow it
+        (``allowed`` lists the options).
     """
     if action not in ACTIONS:
         raise Unprocessable(f"unknown action {action!r}; actions are {', '.join(ACTIONS)}")
     actor = f"responder:{assignment.unit.call_sign}"
+    if assignment.incident.status == "closed":
+        raise Conflict(f"incident {assignment.incident_id} is closed; nothing more to report", allowed=[])
     status = ACTIONS[action]
     if status is None:
         return assignments.acknowledge(session, assignment.id, actor)

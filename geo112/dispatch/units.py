@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from geo112.errors import Conflict, Unprocessable
 from geo112.store import audit
-from geo112.store.db import database_now, get_or_not_found
+from geo112.store.db import database_now, get_or_not_found, without_replica_wait
 from geo112.store.geometry import point, point_geojson
 from geo112.store.models import Assignment, Unit, UnitType
 
@@ -185,6 +185,7 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
         For a fix older than the unit's current position: a late packet must not move the unit back.
     """
     unit = get_unit(session, unit_id, lock=True)
+    without_replica_wait(session)  # the next fix replaces this one within seconds
     now = database_now(session)
     at = at or now
     if at > now + timedelta(seconds=MAX_FUTURE_S):

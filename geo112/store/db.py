@@ -78,3 +78,12 @@ def database_now(session: Session) -> datetime:
     value: datetime | None = session.scalar(select(func.now()))
     assert value is not None
     return value
+
+
+def without_replica_wait(session: Session) -> None:
+    """Let this transaction's commit return once it is on the primary's disk, not waiting for the replica.
+
+    For writes that a newer one replaces within seconds (AVL fixes): with synchronous replication
+    (docs/operations.md) every other commit, every call above all, is on two servers before it is answered.
+    """
+    session.execute(text("SET LOCAL synchronous_commit TO local"))

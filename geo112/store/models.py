@@ -109,6 +109,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    # Stored in each session at login; incremented to end every session of the user (migration 0005).
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -261,6 +263,8 @@ class Assignment(Base):
     transporting_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(String(20))  # cleared | stood_down
+    # Carried by the responder link; incremented when a new link replaces the old (migration 0005).
+    link_version: Mapped[int] = mapped_column(Integer, default=0)
 
     unit: Mapped[Unit] = relationship()
     incident: Mapped[Incident] = relationship()

@@ -109,3 +109,12 @@ def test_matrix_count_raises_the_number_proposed_and_kota_is_flagged(db, fleet, 
     fire = _by_type(recommend(db, fleet, make_incident("kebakaran").id, k=1), "fire_truck")
     assert fire["count"] == 2 and len(fire["proposed"]) == 2
     assert recommend(db, fleet, make_incident(point=KOTA).id)["handoff"].endswith("Kota Mojokerto")
+
+
+def test_an_avl_fix_does_not_wait_for_the_replica(db, make_unit) -> None:
+    """AVL fixes are replaced within seconds: their commit is local; every other write waits (docs/operations.md)."""
+    from sqlalchemy import text
+
+    assert db.scalar(text("SHOW synchronous_commit")) == "on"
+    move(db, make_unit().id, *PACET, None, "avl")
+    assert db.scalar(text("SHOW synchronous_commit")) == "local"

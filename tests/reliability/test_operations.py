@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -39,6 +41,14 @@ def test_structured_logs_carry_the_request_and_no_token(served: str, server_log:
     ).json()["responder_url"]
     token = link.rsplit("/", 1)[1]
     assert requests.get(link, timeout=60, headers={"X-Request-ID": "<script>"}).headers["X-Request-ID"] != "<script>"
+    # Every path a token travels in: the page, its JSON, a press, a wrong method, a wrong sub-path, a bad line.
+    assert requests.get(f"{link}?format=json", timeout=60).status_code == 200
+    assert requests.post(f"{link}/status", json={"action": "acknowledged"}, timeout=60).status_code == 200
+    assert requests.get(f"{link}/status", timeout=60).status_code == 405
+    assert requests.get(f"{link}/nowhere", timeout=60).status_code == 404
+    with socket.create_connection((urlsplit(served).hostname, urlsplit(served).port), timeout=30) as raw:
+        raw.sendall(f"GET /r/{token}\x7f HTTP/1.1\r\nHost: x\r\n\r\n".encode())  # a character a URI may not hold
+        assert raw.recv(1024).startswith(b"HTTP/1.1 400")
     dispatcher.post(f"{served}/api/v1/units/{unit}/status", json={"status": "available"}, timeout=60)
     time.sleep(0.5)  # let the workers flush
     lines = [json.loads(line) for line in server_log.read_text().splitlines() if line.startswith("{")]
@@ -46,7 +56,11 @@ def test_structured_logs_carry_the_request_and_no_token(served: str, server_log:
     assert mine and mine[-1]["method"] == "POST" and mine[-1]["path"] == "/api/v1/incidents"
     assert mine[-1]["status"] == 201 and mine[-1]["duration_ms"] > 0 and mine[-1]["level"] == "INFO"
     assert any(entry.get("path") == "/r/<token>" for entry in lines)
-    assert token not in server_log.read_text()
+    assert any(entry.get("path") == "/r/<token>/nowhere" and entry["status"] == 404 for entry in lines)
+    text = server_log.read_text()
+    assert '"GET /r/<token>/status HTTP/1.1" 405' in text  # gunicorn's access log, redacted
+    assert "Invalid HTTP request line" in text and "/r/<token>" in text  # gunicorn's error log, redacted
+    assert token not in text
 
 
 def test_a_chunked_body_past_the_limit_is_cut_at_1_mib(served: str) -> None:

@@ -63,6 +63,10 @@ def failing_app(app):
     def python_error():
         raise RuntimeError("internal state: password=hunter2")
 
+    @app.get("/r/<token>/boom")
+    def responder_error(token: str):
+        raise RuntimeError("a failure on a responder path")
+
     return app
 
 
@@ -116,3 +120,10 @@ def test_login_attempts_are_rate_limited_per_account_and_address(client, users) 
 def test_trying_many_accounts_from_one_address_is_limited(client) -> None:
     answers = [_api_login(client, f"nobody-{i}", "guess-guess-1").status_code for i in range(61)]
     assert answers[:60] == [401] * 60 and answers[60] == 429
+
+
+def test_an_exception_on_a_responder_path_logs_no_token(failing_app, caplog) -> None:
+    token = "eyJhIjoxLCJ1IjoyfQ.secret-signature"
+    assert failing_app.test_client().get(f"/r/{token}/boom").status_code == 500
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Exception on /r/<token>/boom [GET]" in logged and token not in logged
