@@ -17,6 +17,9 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     How long a responder link stays valid after the assignment; default 12 hours.
 ``GEO112_REDIS_URL``
     The Redis every worker shares state in (login limits); default the local ``redis://127.0.0.1:6379/0``.
+``GEO112_CAP_SENDER``
+    This call centre's sender id in CAP alerts (unique among the 112s it exchanges with); default
+    ``112.mojokertokab.go.id``.
 ``GEO112_RATELIMIT_PREFIX``
     Prefix of the limiter's keys in Redis, so that two deployments on one Redis count apart; default ``geo112``.
 """
@@ -51,6 +54,7 @@ class Settings:
     responder_link_ttl_s: float = 12 * 3600.0
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
+    cap_sender: str = "112.mojokertokab.go.id"
 
     @property
     def osm_path(self) -> Path:
@@ -84,7 +88,11 @@ def get_settings(**overrides: object) -> Settings:
         env["cache_dir"] = Path(cache)
     if osm := os.environ.get("GEO112_OSM_FILE"):
         env["osm_file"] = Path(osm)
-    for name, var in (("redis_url", "GEO112_REDIS_URL"), ("ratelimit_prefix", "GEO112_RATELIMIT_PREFIX")):
+    for name, var in (
+        ("redis_url", "GEO112_REDIS_URL"),
+        ("ratelimit_prefix", "GEO112_RATELIMIT_PREFIX"),
+        ("cap_sender", "GEO112_CAP_SENDER"),
+    ):
         if value := os.environ.get(var):
             env[name] = value
     for name, var in (("avl_stale_s", "GEO112_AVL_STALE_S"), ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S")):

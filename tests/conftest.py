@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from geo112.config import Settings, get_settings
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
+from geo112.ingest.province import load_province
 from geo112.network import Network, RoutedFleet, load_network
 from geo112.store import migrate
 from geo112.store.db import get_engine, session_factory
@@ -163,4 +164,12 @@ def demo(database: str, settings: Settings) -> str:
     """The test database with the stations and the demo fleet loaded (committed, once)."""
     with session_factory(database).begin() as session:
         load_demo(session, settings.data_dir)
+    return database
+
+
+@pytest.fixture(scope="session")
+def province(database: str, settings: Settings) -> str:
+    """The test database with every desa and kabupaten/kota of Jawa Timur loaded (committed, once)."""
+    with session_factory(database).begin() as session:
+        load_province(session, settings.data_dir)
     return database

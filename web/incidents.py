@@ -23,7 +23,7 @@ from web.params import flag_arg, int_arg
 bp = blueprint("incidents")
 
 
-def _snapper() -> Snapper | None:
+def snapper() -> Snapper | None:
     """The road snapper, or None while the network is unavailable: a call is recorded regardless."""
     try:
         return fleet().network.snap_point
@@ -56,7 +56,7 @@ def _time_arg(name: str) -> datetime | None:
 def create() -> ResponseReturnValue:
     """Record a new incident; 201 with the incident."""
     data = body(schemas.IncidentCreate)
-    incident = incidents.create_incident(get_session(), data, actor(), _snapper(), settings().sliver_tolerance_m)
+    incident = incidents.create_incident(get_session(), data, actor(), snapper(), settings().sliver_tolerance_m)
     return jsonify(incidents.incident_dict(incident)), 201, {"Location": url_for(".read", incident_id=incident.id)}
 
 
@@ -97,7 +97,7 @@ def read(incident_id: int) -> ResponseReturnValue:
 def update(incident_id: int) -> ResponseReturnValue:
     """Edit an open incident (409 when closed)."""
     data = body(schemas.IncidentUpdate)
-    snap = _snapper() if data.lon is not None else None
+    snap = snapper() if data.lon is not None else None
     incident = incidents.update_incident(get_session(), incident_id, data, actor(), snap, settings().sliver_tolerance_m)
     return jsonify(incidents.incident_dict(incident))
 
@@ -173,6 +173,6 @@ def assign(incident_id: int) -> ResponseReturnValue:
         eta = None  # assigning never waits for the road network; the ETA is then unknown
     eta_s, distance_m = eta or (None, None)
     assignment = assignments.assign(
-        session, incident_id, data.unit_id, actor(), eta_s, distance_m, mutual_aid=data.mutual_aid
+        session, incident_id, data.unit_id, actor(), eta_s, distance_m, mutual_aid=data.mutual_aid_reason
     )
     return jsonify(assignment_with_link(assignment)), 201

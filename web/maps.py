@@ -41,6 +41,7 @@ _BOUNDARIES = (
     Overlay("desa", "layer_desa"),
     Overlay("kecamatan", "layer_kecamatan"),
     Overlay("enclave", "layer_enclave"),
+    Overlay("regions", "layer_regions"),
 )
 MAPS: dict[str, tuple[Overlay, ...]] = {
     "console": (

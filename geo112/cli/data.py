@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import sys
+from typing import TextIO
+
 import click
 
 from geo112 import network
@@ -9,10 +13,16 @@ from geo112.cli._context import echo_json, settings_of
 from geo112.errors import ServiceUnavailable
 from geo112.geography.coordinates import parse_lon_lat
 from geo112.geography.locate import locate as locate_point
+from geo112.geography.locate import locate_many
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.population import load_planning_data
+from geo112.ingest.province import load_province
 from geo112.store.db import session_scope
+
+#: Columns ``locate --csv`` adds to each row.
+LOCATED = ("desa_code", "desa_name", "kecamatan_code", "kecamatan_name", "jurisdiction_code", "jurisdiction_name",
+           "call_centre")  # fmt: skip
 
 
 @click.group()
@@ -32,11 +42,17 @@ def load(ctx: click.Context) -> None:
         roads = None
     with session_scope(settings.database_url) as session:
         report = load_geography(session, settings.data_dir)
+        province = load_province(session, settings.data_dir)
         demo = load_demo(session, settings.data_dir)
         planning = load_planning_data(session, roads, settings.data_dir)
     echo_json(
         {
-            "loaded": {**report.counts, "station": demo.stations},
+            "loaded": {
+                **report.counts,
+                "station": demo.stations,
+                "province_kabupaten_kota": province.jurisdictions,
+                "province_desa": province.desa,
+            },
             "demo_fleet": demo.units,
             "skipped_facilities": demo.skipped,
             "datasets": report.datasets,
@@ -46,12 +62,28 @@ def load(ctx: click.Context) -> None:
 
 
 @click.command("locate")
-@click.option("--lat", required=True, help="Latitude, WGS84.")
-@click.option("--lon", required=True, help="Longitude, WGS84.")
+@click.option("--lat", help="Latitude, WGS84.")
+@click.option("--lon", help="Longitude, WGS84.")
+@click.option("--csv", "points", type=click.File("r", encoding="utf-8"),
+              help="A CSV with columns lat and lon (- for standard input): each row located, as CSV.")  # fmt: skip
 @click.pass_context
-def locate(ctx: click.Context, lat: str, lon: str) -> None:
-    """Print the desa, kecamatan and jurisdiction of a point as JSON."""
+def locate(ctx: click.Context, lat: str | None, lon: str | None, points: TextIO | None) -> None:
+    """Print the desa, kecamatan and kabupaten/kota of a point as JSON, or of every row of a CSV as CSV."""
     settings = settings_of(ctx)
-    x, y = parse_lon_lat(lon, lat)
+    if points is None:
+        if lat is None or lon is None:
+            raise click.UsageError("give --lat and --lon, or --csv FILE")
+        x, y = parse_lon_lat(lon, lat)
+        with session_scope(settings.database_url) as session:
+            echo_json(locate_point(session, x, y, settings.sliver_tolerance_m))
+        return
+    rows = list(csv.DictReader(points))
+    if rows and not {"lat", "lon"} <= rows[0].keys():
+        raise click.UsageError("the CSV needs the columns lat and lon")
+    checked = [parse_lon_lat(r["lon"], r["lat"]) for r in rows]
     with session_scope(settings.database_url) as session:
-        echo_json(locate_point(session, x, y, settings.sliver_tolerance_m))
+        found = locate_many(session, [x for x, _ in checked], [y for _, y in checked])
+    out = csv.DictWriter(sys.stdout, fieldnames=[*(rows[0] if rows else {"lat": 0, "lon": 0}), *LOCATED],
+                         lineterminator="\n")  # fmt: skip
+    out.writeheader()
+    out.writerows(row | {k: where[k] for k in LOCATED} for row, where in zip(rows, found))

@@ -25,7 +25,8 @@ from geo112.store.db import get_or_not_found
 from geo112.store.models import Assignment, Incident, Unit
 
 _UNIT_STATUS = ("status", "status_at")
-_ASSIGNMENT_FIELDS = ("id", "incident_id", "unit_id", "assigned_by", "assigned_at", "eta_s", "distance_m")
+_ASSIGNMENT_FIELDS = ("id", "incident_id", "unit_id", "assigned_by", "assigned_at", "eta_s", "distance_m",
+                      "mutual_aid", "mutual_aid_reason")  # fmt: skip
 # The incident phase a unit status stamps (the first unit to reach it sets it).
 _PHASE_OF_STATUS = {"en_route": "en_route_at", "on_scene": "on_scene_at"}
 
@@ -53,14 +54,15 @@ def _holder(session: Session, unit_id: int) -> Conflict:
     return Conflict(f"unit {unit.call_sign} is {unit.status}, not available", incident_id=None, unit_status=unit.status)
 
 
-def _check_open(incident: Incident, mutual_aid: bool) -> None:
+def _check_open(incident: Incident, mutual_aid: str | None) -> None:
     if incident.status != "open":
         raise Conflict(f"incident {incident.id} is closed")
-    if incident.handoff and not mutual_aid:
+    if incident.handoff and mutual_aid is None:
         raise Conflict(
-            f"incident {incident.id} belongs to {incident.handoff}: hand it off, or send mutual aid "
-            "with mutual_aid = true",
+            f"incident {incident.id} belongs to {incident.handoff}: hand it off, or send this unit as mutual aid "
+            "(mutual_aid with a mutual_aid_reason)",
             handoff=incident.handoff,
+            handoff_code=incident.handoff_code,
         )
 
 
@@ -71,7 +73,7 @@ def assign(
     actor: str,
     eta_s: float | None = None,
     distance_m: float | None = None,
-    mutual_aid: bool = False,
+    mutual_aid: str | None = None,
 ) -> Assignment:
     """Assign an available unit to an open incident, atomically.
 
@@ -86,7 +88,8 @@ def assign(
     eta_s, distance_m
         The road ETA and distance when assigned, kept for later comparison with the real travel time.
     mutual_aid
-        Must be True to send a unit to an incident that belongs to another call centre.
+        Why the unit goes as mutual aid (``nearest_unit``, ``requested_by_neighbour``, ``other``): required to
+        send a unit to an incident that belongs to another call centre; the audit trail keeps it.
 
     Returns
     -------
@@ -115,9 +118,12 @@ def assign(
             # Locks are taken unit first, then incident, everywhere: no deadlock with change_status.
             incident = get_incident(session, incident_id, lock=True)
             _check_open(incident, mutual_aid)
+            # Mutual aid is what sending a unit to another call centre's incident is; to our own it is not.
+            reason = mutual_aid if incident.handoff else None
             assignment = Assignment(
-                incident_id=incident_id, unit_id=unit_id, assigned_by=actor, eta_s=eta_s, distance_m=distance_m
-            )
+                incident_id=incident_id, unit_id=unit_id, assigned_by=actor, eta_s=eta_s, distance_m=distance_m,
+                mutual_aid=reason is not None, mutual_aid_reason=reason,
+            )  # fmt: skip
             session.add(assignment)
             incident.dispatched_at = incident.dispatched_at or func.now()
             session.flush()
@@ -255,21 +261,8 @@ def acknowledge(session: Session, assignment_id: int, actor: str) -> Assignment:
 
 def assignment_dict(assignment: Assignment) -> dict[str, Any]:
     """Return an assignment as the API shows it (see :class:`geo112.schemas.Assignment`)."""
-    fields = (
-        "id",
-        "incident_id",
-        "unit_id",
-        "assigned_by",
-        "assigned_at",
-        "eta_s",
-        "distance_m",
-        "acknowledged_at",
-        "en_route_at",
-        "on_scene_at",
-        "transporting_at",
-        "ended_at",
-        "end_reason",
-    )
+    fields = (*_ASSIGNMENT_FIELDS, "acknowledged_at", "en_route_at", "on_scene_at", "transporting_at", "ended_at",
+              "end_reason")  # fmt: skip
     return {**audit.snapshot(assignment, fields), "call_sign": assignment.unit.call_sign}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
 from geo112.errors import Conflict, Unprocessable
-from geo112.geography.locate import locate
+from geo112.geography.locate import locate, regency_codes
 from geo112.store import audit
 from geo112.store.db import get_or_not_found
 from geo112.store.geometry import point, point_geojson
@@ -199,8 +199,7 @@ def correct_station(
     where = locate(session, data.lon, data.lat, sliver_tolerance_m)
     station.geom = point(data.lon, data.lat)
     station.precision, station.updated_at = data.precision, func.now()
-    station.desa_code = where["desa"]["code"] if where["desa"] else None
-    station.kecamatan_code = where["kecamatan"]["code"] if where["kecamatan"] else None
+    station.desa_code, station.kecamatan_code = regency_codes(where)
     if data.note is not None:
         station.note = data.note
     session.flush()

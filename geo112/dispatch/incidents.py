@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
 from geo112.errors import Conflict, Unprocessable
-from geo112.geography.locate import locate
+from geo112.geography.locate import locate, regency_codes
 from geo112.network import RoadPoint
 from geo112.store import audit
 from geo112.store.db import get_or_not_found
@@ -37,16 +37,8 @@ INTERVALS = (
     ("total", "received", "closed"),
 )
 _EDITABLE = ("category_code", "priority", "caller_name", "caller_phone", "description", "address")
-_LOCATION = (
-    "geom",
-    "road_geom",
-    "road_distance_m",
-    "location_match",
-    "desa_code",
-    "kecamatan_code",
-    "jurisdiction_code",
-    "handoff",
-)
+_LOCATION = ("geom", "road_geom", "road_distance_m", "location_match", "desa_code", "kecamatan_code",
+             "jurisdiction_code", "handoff", "handoff_code")  # fmt: skip
 _CLOSING = ("status", "closed_at", "disposition", "disposition_note")
 MASK = "•••"
 
@@ -86,10 +78,9 @@ def _place(
     incident.road_geom = point(road.lon, road.lat) if road else None
     incident.road_distance_m = round(road.distance_m, 1) if road else None
     incident.location_match = where["match"]
-    incident.desa_code = where["desa"]["code"] if where["desa"] else None
-    incident.kecamatan_code = where["kecamatan"]["code"] if where["kecamatan"] else None
+    incident.desa_code, incident.kecamatan_code = regency_codes(where)
     incident.jurisdiction_code = where["jurisdiction"]["code"]
-    incident.handoff = where["handoff"]
+    incident.handoff, incident.handoff_code = where["handoff"], where["handoff_code"]
 
 
 def _refreshed(session: Session, incident: Incident, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -203,6 +194,19 @@ def close_incident(session: Session, incident_id: int, data: schemas.IncidentClo
     Conflict
         When it is closed already, or units still work on it (``units`` names them).
     """
+    incident = open_without_units(session, incident_id)
+    return set_closed(session, incident, data.disposition, data.note, actor, "incident.closed")
+
+
+def open_without_units(session: Session, incident_id: int) -> Incident:
+    """Lock an open incident that no unit works on any more (to close or hand it off).
+
+    Raises
+    ------
+    NotFound
+    Conflict
+        When it is closed, or units still work on it (``units`` names them).
+    """
     incident = _open(session, incident_id)
     busy = session.execute(
         select(Unit.id, Unit.call_sign)
@@ -215,11 +219,18 @@ def close_incident(session: Session, incident_id: int, data: schemas.IncidentClo
             "clear or stand them down first",
             units=[{"id": i, "call_sign": c} for i, c in busy],
         )
+    return incident
+
+
+def set_closed(
+    session: Session, incident: Incident, disposition: str | None, note: str | None, actor: str, action: str
+) -> Incident:
+    """Close (``disposition``) or reopen (None) an incident, audited as ``action``."""
     before = audit.snapshot(incident, _CLOSING)
-    incident.status, incident.closed_at = "closed", func.now()
-    incident.disposition, incident.disposition_note = data.disposition, data.note
+    incident.status, incident.closed_at = ("closed", func.now()) if disposition else ("open", None)
+    incident.disposition, incident.disposition_note = disposition, note
     after = _refreshed(session, incident, _CLOSING)
-    audit.record(session, actor, "incident.closed", "incident", incident.id, before, after, incident_id=incident.id)
+    audit.record(session, actor, action, "incident", incident.id, before, after, incident_id=incident.id)
     return incident
 
 
@@ -255,6 +266,7 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         if jurisdiction is None
         else {"code": jurisdiction.code, "name": jurisdiction.name, "served": jurisdiction.served},
         "handoff": incident.handoff,
+        "handoff_code": incident.handoff_code,
         "phases": {p: audit.jsonable(getattr(incident, f"{p}_at")) for p in PHASES},
         "intervals_s": intervals(incident),
         "disposition": incident.disposition,

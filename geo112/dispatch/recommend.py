@@ -150,10 +150,16 @@ def recommend(
     fleet.sync(session)
     return {
         "incident_id": incident.id,
-        "handoff": incident.handoff,
+        **_handoff(incident),
         "method": "road",
         "requirements": [recommend_type(session, fleet, incident.id, point, r, k, stale_after_s) for r in requirements],
     }
+
+
+def _handoff(incident: Incident) -> dict[str, Any]:
+    """Whose incident it is when not ours: the call centre, its kabupaten/kota code and name."""
+    region = incident.jurisdiction.name if incident.handoff and incident.jurisdiction else None
+    return {"handoff": incident.handoff, "handoff_code": incident.handoff_code, "jurisdiction_name": region}
 
 
 def _requirements(session: Session, category: str, unit_types: list[str] | None) -> list[CategoryRequirement]:
@@ -223,7 +229,7 @@ def straight_line(
                 "not_proposed": [],
             }
         )
-    return {"incident_id": incident.id, "handoff": incident.handoff, "method": "straight_line", "requirements": result}
+    return {"incident_id": incident.id, **_handoff(incident), "method": "straight_line", "requirements": result}
 
 
 def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int) -> tuple[float, float] | None:

@@ -38,6 +38,7 @@ Disposition = Literal[
     "cancelled",
 ]
 Precision = Literal["surveyed", "desa", "kecamatan", "jurisdiction"]
+MutualAidReason = Literal["nearest_unit", "requested_by_neighbour", "other"]
 ResponderAction = Literal["acknowledged", "en_route", "on_scene", "transporting", "cleared"]
 
 M = TypeVar("M", bound=BaseModel)
@@ -100,6 +101,31 @@ class AssignmentCreate(_Request):
 
     unit_id: Annotated[int, Field(strict=True, ge=1)]
     mutual_aid: bool = Field(False, description="required to send a unit to an incident of another call centre")
+    mutual_aid_reason: MutualAidReason | None = Field(
+        None, description="why the unit goes as mutual aid; required with mutual_aid"
+    )
+
+    @model_validator(mode="after")
+    def _a_reason_with_mutual_aid(self) -> Self:
+        if self.mutual_aid != (self.mutual_aid_reason is not None):
+            raise ValueError("mutual_aid and mutual_aid_reason go together: send both, or neither")
+        return self
+
+
+class HandoffCreate(_Request):
+    """Hand the incident to the 112 of another kabupaten/kota."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    to_code: Annotated[str, Field(pattern=r"^[0-9]{2}\.[0-9]{2}$")] | None = Field(
+        None, description="kabupaten/kota code, e.g. 35.17; default the one the incident lies in"
+    )
+
+
+class HandoffAnswer(_Request):
+    """The other call centre's answer to a hand-off."""
+
+    outcome: Literal["accepted", "declined"]
+    note: Text | None = None
 
 
 class UnitStatusChange(_Request):
@@ -194,6 +220,7 @@ class Incident(BaseModel):
     kecamatan: dict[str, Any] | None
     jurisdiction: dict[str, Any] | None
     handoff: str | None
+    handoff_code: str | None = None
     phases: dict[str, datetime | None]
     intervals_s: dict[str, float | None]
     disposition: Disposition | None
@@ -252,6 +279,8 @@ class Assignment(BaseModel):
     assigned_at: datetime
     eta_s: float | None
     distance_m: float | None
+    mutual_aid: bool = False
+    mutual_aid_reason: MutualAidReason | None = None
     acknowledged_at: datetime | None
     en_route_at: datetime | None
     on_scene_at: datetime | None
@@ -260,6 +289,22 @@ class Assignment(BaseModel):
     end_reason: Literal["cleared", "stood_down"] | None
     responder_url: str | None = None
     responder_expires_at: datetime | None = None
+
+
+class Handoff(BaseModel):
+    """A call passed to another 112, and its answer."""
+
+    id: int
+    incident_id: int
+    to_code: str | None
+    to_name: str
+    reason: str
+    status: Literal["pending", "accepted", "declined"]
+    created_at: datetime
+    created_by: str
+    answered_at: datetime | None
+    answered_by: str | None
+    answer_note: str | None
 
 
 class Candidate(BaseModel):
@@ -290,6 +335,8 @@ class Recommendation(BaseModel):
 
     incident_id: int
     handoff: str | None
+    handoff_code: str | None = None
+    jurisdiction_name: str | None = Field(None, description="the kabupaten/kota of another call centre's incident")
     method: Literal["road", "straight_line"] = Field(
         "road", description="road: ranked by road ETA; straight_line: the road network is down, by distance only"
     )
@@ -322,6 +369,8 @@ REQUESTS: tuple[type[BaseModel], ...] = (
     IncidentCreate,
     IncidentUpdate,
     IncidentClose,
+    HandoffCreate,
+    HandoffAnswer,
     AssignmentCreate,
     UnitStatusChange,
     UnitPosition,
@@ -331,7 +380,8 @@ REQUESTS: tuple[type[BaseModel], ...] = (
     CategoryRequirements,
     ResponderStatus,
 )
-RESPONSES: tuple[type[BaseModel], ...] = (Incident, Unit, Station, Assignment, Recommendation, Event, Error)
+RESPONSES: tuple[type[BaseModel], ...] = (Incident, Unit, Station, Assignment, Handoff, Recommendation, Event,
+                                          Error)  # fmt: skip
 
 
 def parse(model: type[M], data: Any) -> M:

@@ -1,29 +1,58 @@
-"""Point → desa, kecamatan and jurisdiction (with the call centre that owns it), in PostGIS."""
+"""Point → desa, kecamatan and kabupaten/kota, with the call centre that owns it, in PostGIS.
+
+The regency's own tables answer first (Kab. Mojokerto and the Kota enclave, as they always did); a point
+beyond them is located in the province's desa (``province_desa``, :mod:`geo112.ingest.province`), so every
+point in Jawa Timur names its kabupaten/kota and the 112 to hand the call to.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from geo112.errors import ServiceUnavailable
-from geo112.geography._areas import DESA_COLUMNS, JOIN, area, jurisdiction
+from geo112.geography._areas import DESA_COLUMNS, JOIN, PROVINCE_COLUMNS, PROVINCE_JOIN, area, jurisdiction
 
-_INSIDE = text(f"""
-    SELECT {DESA_COLUMNS}, 0.0 AS distance_m FROM {JOIN}
-    WHERE ST_Intersects(d.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-    ORDER BY d.code LIMIT 1
-""")
-# KNN on the GiST index finds candidates; the true geodesic distance orders the few that are left.
-_NEAREST = text(f"""
-    SELECT * FROM (
-        SELECT {DESA_COLUMNS},
-               ST_Distance(d.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS distance_m
-        FROM {JOIN}
-        ORDER BY d.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 5
-    ) c ORDER BY distance_m LIMIT 1
-""")
+#: A point in no desa but within this of one is in the province's waters or in a gap of the simplified
+#: polygons, and the nearest desa's 112 takes it: 12 nautical miles, the province's sea (UU 23/2014 art. 27).
+PROVINCE_WATERS_M = 22_224.0
+_POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+
+
+def _inside(columns: str, tables: str) -> TextClause:
+    return text(f"SELECT {columns}, 0.0 AS distance_m FROM {tables} "
+                f"WHERE ST_Intersects(d.geom, {_POINT}) ORDER BY d.code LIMIT 1")  # fmt: skip
+
+
+def _nearest(columns: str, tables: str) -> TextClause:
+    # KNN on the GiST index finds candidates; the true geodesic distance orders the few that are left.
+    return text(f"""
+        SELECT * FROM (
+            SELECT {columns}, ST_Distance(d.geom::geography, {_POINT}::geography) AS distance_m
+            FROM {tables} ORDER BY d.geom <-> {_POINT} LIMIT 5
+        ) c ORDER BY distance_m LIMIT 1
+    """)
+
+
+#: (inside, nearest) per layer, the regency's first.
+_LAYERS = ((_inside(DESA_COLUMNS, JOIN), _nearest(DESA_COLUMNS, JOIN)),
+           (_inside(PROVINCE_COLUMNS, PROVINCE_JOIN), _nearest(PROVINCE_COLUMNS, PROVINCE_JOIN)))  # fmt: skip
+
+
+def _answer(row: Any, match: str, regency: bool, nearest: dict[str, Any] | None) -> dict[str, Any]:
+    served = bool(row.served)
+    return {
+        "match": match,
+        "layer": "regency" if regency else "province",
+        **area(row),
+        "jurisdiction": jurisdiction(row),
+        "nearest_desa": nearest,
+        "in_province": True,
+        "handoff": None if served else row.call_centre,
+        "handoff_code": None if served else row.jurisdiction_code,
+    }
 
 
 def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float = 150.0) -> dict[str, Any]:
@@ -37,48 +66,93 @@ def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float =
         WGS84 coordinates (already validated).
     sliver_tolerance_m
         A point in no desa but nearer than this to one lies in a sliver between simplified polygons and is
-        given that desa (``match = "nearest"``); farther, it is outside both jurisdictions.
+        given that desa (``match = "nearest"``); farther, it is outside every desa.
 
     Returns
     -------
     dict
-        ``lon``, ``lat``, ``match`` (``inside`` / ``nearest`` / ``outside``), ``desa``, ``kecamatan`` and
-        ``jurisdiction`` (``None`` when outside), ``nearest_desa`` with ``distance_m`` when not inside, and
-        ``handoff``: the call centre that owns the incident when it is not this one.
+        ``lon``, ``lat``, ``match`` (``inside`` / ``nearest`` / ``outside``), ``layer`` (``regency``: the
+        regency's own tables, ``province``: another kabupaten/kota of Jawa Timur), ``desa``, ``kecamatan`` and
+        ``jurisdiction`` (with its ``call_centre``; ``None`` when outside), ``nearest_desa`` with
+        ``distance_m`` when not inside, ``in_province`` (False beyond the province's waters), and ``handoff``
+        and ``handoff_code``: the call centre that owns the incident when it is not this one.
     """
     params = {"lon": lon, "lat": lat}
-    row = session.execute(_INSIDE, params).first()
     result: dict[str, Any] = {"lon": lon, "lat": lat}
-    if row is not None:
-        return result | {
-            "match": "inside",
-            **area(row),
-            "jurisdiction": jurisdiction(row),
-            "nearest_desa": None,
-            "handoff": None if row.served else f"Call Center 112 {row.jurisdiction_name}",
-        }
-    row = session.execute(_NEAREST, params).first()
-    if row is None:
+    for regency, (inside, _) in zip((True, False), _LAYERS):
+        if (row := session.execute(inside, params).first()) is not None:
+            return result | _answer(row, "inside", regency, None)
+    candidates = [(row, regency) for regency, (_, nearest) in zip((True, False), _LAYERS)
+                  if (row := session.execute(nearest, params).first()) is not None]  # fmt: skip
+    if not candidates:
         raise ServiceUnavailable("no desa are loaded: run `geo112 data load`")
-    nearest = {
-        **area(row)["desa"],
-        "kecamatan": row.kecamatan_name,
-        "jurisdiction": row.jurisdiction_name,
-        "distance_m": round(row.distance_m, 1),
-    }
+    row, regency = min(candidates, key=lambda c: c[0].distance_m)
+    nearest = {**area(row)["desa"], "kecamatan": row.kecamatan_name, "jurisdiction": row.jurisdiction_name,
+               "distance_m": round(row.distance_m, 1)}  # fmt: skip
     if row.distance_m <= sliver_tolerance_m:
-        return result | {
-            "match": "nearest",
-            **area(row),
-            "jurisdiction": jurisdiction(row),
-            "nearest_desa": nearest,
-            "handoff": None if row.served else f"Call Center 112 {row.jurisdiction_name}",
-        }
+        return result | _answer(row, "nearest", regency, nearest)
+    # In the sea or a gap: the nearest desa's 112 (unless that is us, when only the regency layer is loaded).
+    waters = row.distance_m <= PROVINCE_WATERS_M and not row.served
     return result | {
         "match": "outside",
+        "layer": None,
         "desa": None,
         "kecamatan": None,
-        "jurisdiction": {"code": None, "name": "outside", "kind": "outside", "served": False},
+        "jurisdiction": {"code": None, "name": "outside", "kind": "outside", "served": False, "call_centre": None},
         "nearest_desa": nearest,
-        "handoff": "the 112 call centre of the area the caller is in",
+        "in_province": row.distance_m <= PROVINCE_WATERS_M,
+        "handoff": row.call_centre if waters else "the 112 call centre of the area the caller is in",
+        "handoff_code": row.jurisdiction_code if waters else None,
     }
+
+
+def regency_codes(where: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The desa and kecamatan codes of a :func:`locate` answer that rows of the regency may refer to.
+
+    Only the regency's own desa and kecamatan are rows of ``desa`` and ``kecamatan``; a desa of another
+    kabupaten/kota is named in the answer but stored by its jurisdiction alone.
+    """
+    if where["layer"] != "regency":
+        return None, None
+    return where["desa"]["code"], where["kecamatan"]["code"]
+
+
+# Every point at once: the regency's desa first, else the province's (a point is in at most one of each).
+_MANY = text(f"""
+    SELECT p.i, coalesce(r.desa_code, v.desa_code) AS desa_code, coalesce(r.desa_name, v.desa_name) AS desa_name,
+           coalesce(r.kecamatan_code, v.kecamatan_code) AS kecamatan_code,
+           coalesce(r.kecamatan_name, v.kecamatan_name) AS kecamatan_name,
+           coalesce(r.jurisdiction_code, v.jurisdiction_code) AS jurisdiction_code,
+           coalesce(r.jurisdiction_name, v.jurisdiction_name) AS jurisdiction_name,
+           coalesce(r.call_centre, v.call_centre) AS call_centre, coalesce(r.served, v.served) AS served
+    FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, i)
+    LEFT JOIN LATERAL (SELECT {DESA_COLUMNS} FROM {JOIN}
+                       WHERE ST_Intersects(d.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) LIMIT 1) r ON true
+    LEFT JOIN LATERAL (SELECT {PROVINCE_COLUMNS} FROM {PROVINCE_JOIN}
+                       WHERE r.desa_code IS NULL
+                         AND ST_Intersects(d.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) LIMIT 1) v ON true
+    ORDER BY p.i
+""")
+
+
+def locate_many(session: Session, lons: list[float], lats: list[float]) -> list[dict[str, Any]]:
+    """Locate many points in one query: for each, the desa, kecamatan and kabupaten/kota it lies in.
+
+    A point in no desa gets None for each (:func:`locate` names the nearest one and its distance, point by
+    point).
+
+    Parameters
+    ----------
+    session
+        Session on the PostGIS database.
+    lons, lats
+        WGS84 coordinates (already validated), of equal length.
+
+    Returns
+    -------
+    list of dict
+        In the order of the points: ``desa_code``, ``desa_name``, ``kecamatan_code``, ``kecamatan_name``,
+        ``jurisdiction_code``, ``jurisdiction_name``, ``call_centre`` and ``served``.
+    """
+    rows = session.execute(_MANY, {"lons": list(lons), "lats": list(lats)}).mappings()
+    return [{k: v for k, v in row.items() if k != "i"} for row in rows]

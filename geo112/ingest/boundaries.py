@@ -59,6 +59,11 @@ def _geom(geom: MultiPolygon) -> WKBElement:
     return from_shape(geom, srid=SRID)
 
 
+def call_centre(jurisdiction: str) -> str:
+    """The name of the 112 call centre of a kabupaten/kota (each runs its own, as Kominfo's programme has it)."""
+    return f"Call Center 112 {jurisdiction}"
+
+
 def _population(figure: Figure | None) -> dict[str, Any]:
     if figure is None:
         return {"population": None, "population_year": None, "population_source": None}
@@ -89,6 +94,7 @@ def load_geography(session: Session, data_dir: Path) -> LoadReport:
                 "name": jurisdiction_names[code],
                 "kind": "kota" if code == KOTA_CODE else "kabupaten",
                 "served": code == KABUPATEN_CODE,
+                "call_centre": call_centre(jurisdiction_names[code]),
                 "geom": _geom(g),
                 "area_km2": 0.0,
                 **_population(census.get(code)),

@@ -137,7 +137,13 @@ PROVIDERS: dict[str, FeatureProvider] = {
     "kecamatan": PostgisTableProvider(
         "kecamatan", "kecamatan", "code", ("name", "jurisdiction_code", "area_km2", "population", "population_source")
     ),
+    # A jurisdiction with kecamatan in the regency's own tables but not served is the enclave (Kota Mojokerto);
+    # the others are the province's kabupaten/kota, each with its call centre.
     "jurisdiction": PostgisTableProvider(
-        "jurisdiction", "jurisdiction", "code", ("name", "kind", "served", "area_km2", "population")
+        "jurisdiction",
+        "(SELECT j.*, NOT j.served AND EXISTS (SELECT 1 FROM kecamatan k WHERE k.jurisdiction_code = j.code)"
+        " AS enclave FROM jurisdiction j) AS jurisdiction",
+        "code",
+        ("name", "kind", "served", "enclave", "call_centre", "area_km2", "population"),
     ),
 }

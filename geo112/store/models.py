@@ -37,6 +37,7 @@ class Jurisdiction(Base):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))  # kabupaten | kota
     served: Mapped[bool] = mapped_column(default=False)  # True where this call centre dispatches
+    call_centre: Mapped[str | None] = mapped_column(Text)  # "Call Center 112 Kabupaten Jombang" (migration 0006)
     geom: Mapped[WKBElement] = mapped_column(_multipolygon())
     area_km2: Mapped[float] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)
@@ -227,6 +228,8 @@ class Incident(Base):
     kecamatan_code: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.code"))
     jurisdiction_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdiction.code"))
     handoff: Mapped[str | None] = mapped_column(Text)  # the call centre that owns it, when not this one
+    handoff_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdiction.code"))  # its kabupaten/kota
+    cap_ref: Mapped[str | None] = mapped_column(String(400), unique=True)  # "sender identifier" it came from
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -242,7 +245,7 @@ class Incident(Base):
     category: Mapped[IncidentCategory] = relationship()
     desa: Mapped[Desa | None] = relationship(lazy="selectin")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="selectin")
-    jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="selectin")
+    jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="selectin", foreign_keys=[jurisdiction_code])
 
 
 class Assignment(Base):
@@ -265,6 +268,9 @@ class Assignment(Base):
     end_reason: Mapped[str | None] = mapped_column(String(20))  # cleared | stood_down
     # Carried by the responder link; incremented when a new link replaces the old (migration 0005).
     link_version: Mapped[int] = mapped_column(Integer, default=0)
+    # A unit sent to an incident of another call centre, and why (migration 0006).
+    mutual_aid: Mapped[bool] = mapped_column(default=False)
+    mutual_aid_reason: Mapped[str | None] = mapped_column(String(30))
 
     unit: Mapped[Unit] = relationship()
     incident: Mapped[Incident] = relationship()
@@ -296,3 +302,37 @@ class CoverageThreshold(Base):
     minutes: Mapped[float] = mapped_column(Float, primary_key=True)
     label: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
+
+
+class ProvinceDesa(Base):
+    """A desa/kelurahan of Jawa Timur, for locating calls outside the regency (migration 0006)."""
+
+    __tablename__ = "province_desa"
+
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))
+    kecamatan_code: Mapped[str] = mapped_column(String(8))
+    kecamatan_name: Mapped[str] = mapped_column(String(100))
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdiction.code"))
+    geom: Mapped[WKBElement] = mapped_column(_multipolygon())
+
+
+class Handoff(Base):
+    """A call passed to the 112 of another kabupaten/kota, and that centre's answer."""
+
+    __tablename__ = "handoff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    to_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdiction.code"))
+    to_name: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | declined
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+    answer_note: Mapped[str | None] = mapped_column(Text)
+
+    incident: Mapped[Incident] = relationship()

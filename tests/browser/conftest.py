@@ -23,6 +23,7 @@ from geo112.accounts.users import create_user
 from geo112.config import Settings
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
+from geo112.ingest.province import load_province
 from geo112.store import migrate
 from geo112.store.db import session_factory
 from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
@@ -59,13 +60,14 @@ def users() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def browser_database(settings: Settings, users: dict[str, str]) -> str:
-    """A database for the browser tests: geography, stations, the demo fleet and the users."""
+    """A database for the browser tests: geography (the province's too), stations, the demo fleet and the users."""
     url = make_url(TEST_DATABASE_URL)
     url = url.set(database=f"{url.database}_browser").render_as_string(hide_password=False)
     recreate_database(url)
     migrate.upgrade(url)
     with session_factory(url).begin() as session:
         load_geography(session, settings.data_dir)
+        load_province(session, settings.data_dir)
         load_demo(session, settings.data_dir)
         for role, username in users.items():
             create_user(session, username, PASSWORD, role)

@@ -14,6 +14,8 @@ from geo112.store.audit import timeline
 
 from .conftest import KOTA, MOJOSARI, OUTSIDE, PACET
 
+YOGYAKARTA = (110.3650, -7.8010)  # beyond Jawa Timur and its waters
+
 
 def test_incident_is_located_and_gets_the_category_priority(make_incident) -> None:
     incident = make_incident("kebakaran", description="rumah terbakar")
@@ -22,8 +24,11 @@ def test_incident_is_located_and_gets_the_category_priority(make_incident) -> No
     assert incident.priority == 1 and incident.status == "open" and incident.received_at is not None
 
 
-@pytest.mark.parametrize(("point", "handoff"), [(KOTA, "Kota Mojokerto"), (OUTSIDE, "the area the caller is in")])
-def test_incidents_elsewhere_are_recorded_and_flagged_for_handoff(make_incident, point, handoff) -> None:
+@pytest.mark.parametrize(
+    ("point", "handoff"),
+    [(KOTA, "Kota Mojokerto"), (OUTSIDE, "Kabupaten Tuban"), (YOGYAKARTA, "the area the caller is in")],
+)
+def test_incidents_elsewhere_are_recorded_and_flagged_for_handoff(province, make_incident, point, handoff) -> None:
     incident = make_incident(point=point)
     assert incident.id is not None and handoff in incident.handoff
 

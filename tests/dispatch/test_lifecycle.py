@@ -114,7 +114,7 @@ def test_closed_and_foreign_incidents_refuse_units(db, make_incident, make_unit)
         assign(db, kota.id, unit.id, "alice")
     assert "Kota Mojokerto" in refused.value.extra["handoff"]
     assert db.get(type(unit), unit.id).status == "available"  # nothing half-written by the refusals
-    assign(db, kota.id, unit.id, "alice", mutual_aid=True)
+    assign(db, kota.id, unit.id, "alice", mutual_aid="requested_by_neighbour")
 
 
 def test_close_refuses_while_units_work(db, make_incident, make_unit) -> None:

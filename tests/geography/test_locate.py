@@ -36,16 +36,23 @@ def test_kota_mojokerto_is_its_own_jurisdiction(session: Session) -> None:
     assert "Kota Mojokerto" in result["handoff"]
 
 
-def test_far_outside_point_reports_nearest_desa(session: Session) -> None:
-    result = locate(session, 112.0, -7.0)
+@pytest.fixture
+def regency_only(session: Session) -> Session:
+    """The regency's own tables alone, as a deployment without the province layer has them (rolled back)."""
+    session.execute(text("DELETE FROM province_desa"))
+    return session
+
+
+def test_far_outside_point_reports_nearest_desa(regency_only: Session) -> None:
+    result = locate(regency_only, 112.0, -7.0)
     assert result["match"] == "outside" and result["desa"] is None
     assert result["nearest_desa"]["code"].startswith("35.16.")
     assert 40_000 < result["nearest_desa"]["distance_m"] < 80_000
 
 
-def test_point_in_a_sliver_gets_the_nearest_desa(session: Session) -> None:
+def test_point_in_a_sliver_gets_the_nearest_desa(regency_only: Session) -> None:
     # 50 m beyond the regency's edge is a sliver of simplified boundaries, not another jurisdiction.
-    lon, lat = session.execute(
+    lon, lat = regency_only.execute(
         text("""
         WITH b AS (SELECT ST_Boundary(ST_Union(geom)) AS line, ST_Union(geom) AS area FROM desa),
              p AS (SELECT ST_PointN(ST_GeometryN(line, 1), 1) AS edge, ST_Centroid(area) AS c FROM b)
@@ -53,7 +60,7 @@ def test_point_in_a_sliver_gets_the_nearest_desa(session: Session) -> None:
           SELECT ST_Project(edge::geography, 50, ST_Azimuth(c, edge))::geometry AS q FROM p) s
     """)
     ).one()
-    result = locate(session, lon, lat)
+    result = locate(regency_only, lon, lat)
     assert result["match"] == "nearest"
     assert 0 < result["nearest_desa"]["distance_m"] <= 150
     assert result["desa"]["code"] == result["nearest_desa"]["code"]

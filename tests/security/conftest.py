@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dispatch.conftest import MOJOSARI, committed_unit
+from tests.dispatch.conftest import KOTA, MOJOSARI, committed_unit
 
 API = "/api/v1"
 
@@ -30,3 +30,26 @@ def new_incident(client, login):
         return answer.get_json()
 
     return create
+
+
+@pytest.fixture
+def targets(new_incident, api_unit, client, login) -> dict[str, object]:
+    """Path parameters that name real rows: an incident with an assignment, a unit, a station."""
+    incident, kota = new_incident(), new_incident(lon=KOTA[0], lat=KOTA[1])
+    headers = login("dispatcher")
+    assignment = client.post(
+        f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=headers
+    ).get_json()
+    handoff = client.post(f"{API}/incidents/{kota['id']}/handoff", json={"reason": "di Kota"}, headers=headers)
+    assert handoff.status_code == 201, handoff.get_json()
+    assert client.post("/logout", headers=headers).status_code == 302
+    return {
+        "token": assignment["responder_url"].rsplit("/r/", 1)[1],
+        "handoff_id": handoff.get_json()["id"],
+        "incident_id": incident["id"],
+        "unit_id": api_unit,
+        "assignment_id": assignment["id"],
+        "station_id": 1,
+        "code": "ambulance",
+        "category": "medis",
+    }

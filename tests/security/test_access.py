@@ -37,25 +37,6 @@ CONSOLE = [
 ]
 
 
-@pytest.fixture
-def targets(new_incident, api_unit, client, login) -> dict[str, object]:
-    """Path parameters that name real rows: an incident with an assignment, a unit, a station."""
-    incident = new_incident()
-    headers = login("dispatcher")
-    assignment = client.post(
-        f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=headers
-    ).get_json()
-    assert client.post("/logout", headers=headers).status_code == 302
-    return {
-        "incident_id": incident["id"],
-        "unit_id": api_unit,
-        "assignment_id": assignment["id"],
-        "station_id": 1,
-        "code": "ambulance",
-        "category": "medis",
-    }
-
-
 def _calls(targets: dict[str, object]) -> list[tuple[str, str, tuple[str, ...]]]:
     documented = [
         (method, API + re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), path), roles)

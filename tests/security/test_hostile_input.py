@@ -167,21 +167,14 @@ def test_invalid_utf8_is_refused_or_replaced(client, login) -> None:
 NESTED = "[" * 1000 + "]" * 1000
 
 
-def test_deeply_nested_json_is_a_400_on_every_json_endpoint(app, client, login, new_incident, api_unit) -> None:
+def test_deeply_nested_json_is_a_400_on_every_json_endpoint(app, client, login, targets) -> None:
     """A body nested a thousand deep overflows Python's decoder; every JSON endpoint must refuse it cleanly."""
     from web.openapi import OPERATIONS
 
-    incident = new_incident()
     headers = login("admin")
-    assignment = client.post(
-        f"{API}/incidents/{incident['id']}/assignments", headers=headers, json={"unit_id": api_unit}
-    ).get_json()
-    ids = {"incident_id": incident["id"], "unit_id": api_unit, "assignment_id": assignment["id"],
-           "station_id": 1, "code": "ambulance", "category": "medis"}  # fmt: skip
     json_body = {"Content-Type": "application/json", **headers}
-    paths = [(m, API + p.format(**ids)) for m, p, *_, request, _response, _status, _query in OPERATIONS if request]
-    token = assignment["responder_url"].rsplit("/r/", 1)[1]
-    paths += [("post", f"{API}/auth/login"), ("post", f"/r/{token}/status")]
+    paths = [(m, API + p.format(**targets)) for m, p, *_, request, _response, _status, _query in OPERATIONS if request]
+    paths += [("post", f"{API}/auth/login"), ("post", f"/r/{targets['token']}/status")]
     assert len(paths) > 10
     for method, path in paths:
         answer = client.open(path, method=method.upper(), data=NESTED, headers=json_body)

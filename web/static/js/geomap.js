@@ -13,6 +13,7 @@ const STYLE = {
   desa: { pane: "boundaries", color: "#6b7280", weight: 0.6, fillColor: "#e5e7eb", fillOpacity: 0.35 },
   kecamatan: { pane: "boundaries", color: "#1f2937", weight: 2, fill: false, interactive: false },
   enclave: { pane: "boundaries", color: "#7c3aed", weight: 2.5, dashArray: "6 4", fillColor: "#7c3aed", fillOpacity: 0.12 },
+  region: { pane: "boundaries", color: "#9a3412", weight: 1.5, dashArray: "2 4", fillColor: "#fed7aa", fillOpacity: 0.25 },
 };
 
 function tooltip(...lines) {
@@ -27,7 +28,7 @@ export async function loadBoundaries({ fit = true } = {}) {
   const [desa, kecamatan, jurisdiction] = await Promise.all([
     layers.desa ? api("/api/v1/desa.geojson?simplify=15") : null,
     api("/api/v1/kecamatan.geojson?simplify=30"),
-    layers.enclave ? api("/api/v1/jurisdiction.geojson?simplify=15") : null,
+    layers.enclave || layers.regions ? api("/api/v1/jurisdiction.geojson?simplify=150") : null,
   ]);
   if (desa) {
     L.geoJSON(desa, {
@@ -39,11 +40,20 @@ export async function loadBoundaries({ fit = true } = {}) {
   }
   const kecamatanLayer = L.geoJSON(kecamatan, { style: STYLE.kecamatan }).addTo(layers.kecamatan || map);
   if (jurisdiction) {
-    const enclave = { ...jurisdiction, features: jurisdiction.features.filter((f) => !f.properties.served) };
-    L.geoJSON(enclave, {
-      style: STYLE.enclave,
-      onEachFeature: (f, layer) => layer.bindTooltip(tooltip(f.properties.name), { sticky: true }),
-    }).addTo(layers.enclave);
+    const only = (keep) => ({ ...jurisdiction, features: jurisdiction.features.filter(keep) });
+    if (layers.enclave) {
+      L.geoJSON(only((f) => f.properties.enclave), {
+        style: STYLE.enclave,
+        onEachFeature: (f, layer) => layer.bindTooltip(tooltip(f.properties.name, f.properties.call_centre), { sticky: true }),
+      }).addTo(layers.enclave);
+    }
+    // The neighbouring kabupaten/kota, named, instead of a grey field: calls there go to their own 112.
+    if (layers.regions) {
+      L.geoJSON(only((f) => !f.properties.served && !f.properties.enclave), {
+        style: STYLE.region,
+        onEachFeature: (f, layer) => layer.bindTooltip(tooltip(f.properties.name, f.properties.call_centre), { sticky: true }),
+      }).addTo(layers.regions);
+    }
   }
   const bounds = kecamatanLayer.getBounds();
   if (fit && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], animate: false });

@@ -4,7 +4,7 @@ import { api, query } from "./api.js";
 import { byId, el, fmtDistance, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { categoryName } from "./catalog.js";
 import { layers, map } from "./geomap.js";
-import { t } from "./i18n.js";
+import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
 import { showRecommendations } from "./recommend.js";
 
@@ -120,7 +120,7 @@ function showDetail(detail, incident, timeline) {
     el("h3", { text: `#${incident.id} ${categoryName(incident.category)}` }),
     el("p", { text: place(incident) }),
     incident.road_distance_m !== null ? el("p", { class: "hint", text: `${t("road_distance")}: ${fmtDistance(incident.road_distance_m)}` }) : null,
-    incident.handoff ? el("p", { class: "warning", text: `${t("handoff")}: ${incident.handoff}` }) : null,
+    incident.handoff ? el("p", { class: "warning", text: format("handoff_belongs", { name: incident.handoff }) }) : null,
     incident.description ? el("p", { class: "notes", text: incident.description }) : null,
     phaseTable(incident),
     incident.status === "open"
@@ -143,13 +143,32 @@ export function select(id) {
   return drawDetail();
 }
 
-/** Reload incidents (open ones, or all recent ones) and redraw the layer, list and detail. */
+/** The hand-offs waiting for the other 112's answer, with the two answers a dispatcher records. */
+function handoffItem(handoff) {
+  const answer = (outcome) => el("button", { type: "button", class: "small secondary", text: t(`handoff_${outcome}`),
+    dataset: { answer: outcome }, on: { click: async () => {
+      await api(`/api/v1/handoffs/${handoff.id}/answer`, { method: "POST", body: { outcome } });
+      refresh();
+    } } });
+  return el("li", { dataset: { handoff: handoff.id } },
+    el("button", { type: "button", class: "link", text: `#${handoff.incident_id}`, on: { click: () => select(handoff.incident_id) } }),
+    el("span", { text: ` → ${handoff.to_name} · ${fmtTime(handoff.created_at)}` }),
+    answer("accepted"), answer("declined"));
+}
+
+async function drawHandoffs() {
+  const pending = (await api("/api/v1/handoffs?status=pending")).items;
+  replace(byId("handoff-list"), pending.map(handoffItem));
+  byId("handoffs").hidden = !pending.length;
+}
+
+/** Reload incidents (open ones, or all recent ones) and redraw the layer, list, hand-offs and detail. */
 export async function loadIncidents() {
   const showClosed = byId("incidents-closed").checked;
   incidents = (await api(`/api/v1/incidents${query({ status: showClosed ? null : "open", limit: 200 })}`)).items;
   drawMarkers();
   drawList();
-  await drawDetail();
+  await Promise.all([drawDetail(), drawHandoffs()]);
 }
 
 export function initIncidents() {

@@ -3,7 +3,7 @@
 import { api, query } from "./api.js";
 import { byId, el, fmtDistance, replace } from "./dom.js";
 import { layers, map } from "./geomap.js";
-import { t } from "./i18n.js";
+import { format, t } from "./i18n.js";
 
 const form = byId("intake");
 const located = byId("located");
@@ -34,7 +34,8 @@ function showPlace(place) {
   field("road").textContent = place.road ? fmtDistance(place.road.distance_m) : "–";
   const handoff = byId("handoff");
   handoff.hidden = !place.handoff;
-  handoff.textContent = place.handoff ? `${t("handoff")}: ${place.handoff}` : "";
+  handoff.textContent = !place.handoff ? ""
+    : place.handoff_code ? format("handoff_belongs", { name: place.handoff }) : t("outside_province");
 }
 
 /** Put the call at lat/lon: move the marker, fill the coordinates, look up where it is. */

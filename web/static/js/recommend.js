@@ -37,8 +37,11 @@ function candidate(incidentId, unit, container) {
   const assign = el("button", { type: "button", class: "small", text: t("assign"), dataset: { assign: unit.call_sign } });
   assign.addEventListener("click", async () => {
     assign.disabled = true;
+    // Another 112's incident takes our unit only as mutual aid, with the reason the dispatcher chose.
+    const aid = panels.get(container).mutualAid;
+    const body = aid ? { unit_id: unit.unit_id, mutual_aid: true, mutual_aid_reason: aid } : { unit_id: unit.unit_id };
     try {
-      const assignment = await api(`/api/v1/incidents/${incidentId}/assignments`, { method: "POST", body: { unit_id: unit.unit_id } });
+      const assignment = await api(`/api/v1/incidents/${incidentId}/assignments`, { method: "POST", body });
       await showRecommendations(incidentId, container);
       container.querySelector(".links").append(responderLink(assignment));
       refresh();
@@ -73,22 +76,71 @@ function requirement(incidentId, need, container, openDetails) {
     notProposed(need.not_proposed, openDetails.includes(need.unit_type)));
 }
 
+const AID_REASONS = ["nearest_unit", "requested_by_neighbour", "other"];
+
+/**
+ * The choice a call of another 112 asks for: hand it over (one click, with a reason), or send our units as
+ * mutual aid (a reason first; only then are the proposals assignable).
+ */
+function handoffCard(incidentId, rec, container, mutualAid) {
+  const name = rec.handoff;
+  if (!rec.handoff_code) return el("p", { class: "warning", dataset: { testid: "outside-province" }, text: t("outside_province") });
+  const reason = el("input", { value: format("handoff_reason_default", { name: rec.jurisdiction_name || name }),
+    attrs: { "aria-label": t("handoff_reason"), maxlength: "500" } });
+  const note = el("p", { class: "hint", attrs: { role: "status" } });
+  const button = el("button", { type: "button", class: "handoff", text: format("handoff_button", { name }),
+    dataset: { testid: "handoff-button" } });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await api(`/api/v1/incidents/${incidentId}/handoff`, { method: "POST", body: { reason: reason.value } });
+      replace(card, el("p", { class: "done", dataset: { testid: "handoff-done" }, text: format("handoff_done", { name }) }));
+      refresh();
+    } catch (error) {
+      button.disabled = false;
+      note.textContent = error.message;
+    }
+  });
+  const aidReason = el("select", { attrs: { "aria-label": t("mutual_aid") } }, AID_REASONS.map((r) =>
+    el("option", { value: r, text: format(`mutual_aid_reason_${r}`, { name }), attrs: r === mutualAid ? { selected: "" } : {} })));
+  const aidOn = el("input", { type: "checkbox", checked: Boolean(mutualAid), dataset: { testid: "mutual-aid" } });
+  const chooseAid = () => {
+    const panel = panels.get(container);
+    draw(container, incidentId, panel.rec, null, aidOn.checked ? aidReason.value : null);
+  };
+  aidOn.addEventListener("change", chooseAid);
+  aidReason.addEventListener("change", () => { if (aidOn.checked) chooseAid(); });
+  const card = el("section", { class: "card handoff-card", dataset: { testid: "handoff-card" } },
+    el("h3", { text: format("handoff_belongs", { name }) }),
+    el("label", {}, t("handoff_reason"), reason), button, note,
+    el("details", { open: Boolean(mutualAid) }, el("summary", { text: t("mutual_aid") }),
+      el("label", {}, t("handoff_reason"), aidReason),
+      el("label", { class: "inline" }, aidOn, ` ${t("mutual_aid_send")}`)));
+  return card;
+}
+
 function recommendations(incidentId) {
   return api(`/api/v1/incidents/${incidentId}/recommendations`);
 }
 
-// Draw `rec` in `container`; the responder links and the open "not proposed" lists of the same incident stay.
-function draw(container, incidentId, rec, error = null) {
-  const same = panels.get(container)?.incidentId === incidentId;
+// Draw `rec` in `container`; the responder links, the open "not proposed" lists and the mutual aid choice of
+// the same incident stay. Another 112's incident shows the hand-off first; its proposals only as mutual aid.
+function draw(container, incidentId, rec, error = null, mutualAid = undefined) {
+  const previous = panels.get(container);
+  const same = previous?.incidentId === incidentId;
   const links = (same && container.querySelector(".links")) || el("div", { class: "links" });
-  const openDetails = same ? [...container.querySelectorAll("details[open]")].map((d) => d.closest("[data-unit-type]").dataset.unitType) : [];
-  panels.set(container, { incidentId, rec, shown: JSON.stringify(rec), error });
+  const openDetails = same ? [...container.querySelectorAll("[data-unit-type] details[open]")].map((d) => d.closest("[data-unit-type]").dataset.unitType) : [];
+  const aid = mutualAid !== undefined ? mutualAid : (same ? previous.mutualAid : null);
+  panels.set(container, { incidentId, rec, shown: JSON.stringify(rec), error, mutualAid: aid });
+  const proposals = rec.requirements.length
+    ? rec.requirements.map((need) => requirement(incidentId, need, container, openDetails))
+    : el("p", { class: "hint", text: t("no_requirements") });
   replace(container,
     el("h2", { text: `${t("recommendations")} · #${incidentId}` }),
     errorNote(error?.text ?? "", { announce: error?.announce }),
-    rec.handoff ? el("p", { class: "warning", text: `${t("handoff")}: ${rec.handoff}` }) : null,
-    rec.requirements.length ? rec.requirements.map((need) => requirement(incidentId, need, container, openDetails))
-      : el("p", { class: "hint", text: t("no_requirements") }),
+    rec.handoff ? handoffCard(incidentId, rec, container, aid) : null,
+    rec.handoff && aid ? el("p", { class: "hint", text: format("mutual_aid_on", { name: rec.handoff }) }) : null,
+    !rec.handoff || aid ? proposals : null,
     links);
   if (error) error.announce = false; // read out once; later redraws show it quietly
 }
