@@ -8,6 +8,7 @@ turns a network that cannot be loaded into a 503 that names the cause.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -23,7 +24,9 @@ from sqlalchemy.orm import Session
 import routing
 from geo112.config import Settings
 from geo112.errors import NoRoute, ServiceUnavailable
+from geo112.store.db import session_factory
 from geo112.store.models import Unit, UnitType
+from geo112.store.notify import FLEET_CHANNEL, Listener
 
 FloatArray = npt.NDArray[np.float64]
 #: What geo112 code annotates with, without importing routing itself.
@@ -189,8 +192,29 @@ def load_network(
     return Network(engine)
 
 
+class UnitPosition(NamedTuple):
+    """What a unit's travel-time row is computed from: where it is, its type and that type's speed factor."""
+
+    lon: float
+    lat: float
+    unit_type: str
+    speed_factor: float
+
+
+#: Positions of every positioned unit with its type's speed factor, as :class:`UnitPosition` columns.
+POSITIONS = (
+    select(Unit.id, func.ST_X(Unit.geom), func.ST_Y(Unit.geom), Unit.unit_type_code, UnitType.speed_factor)
+    .join(UnitType)
+    .where(Unit.geom.is_not(None))
+)
+
+
 class RoutedFleet:
-    """The road network and the travel-time rows of every positioned unit, synchronised from the database.
+    """The road network and the travel-time rows of every positioned unit, kept in step with the database.
+
+    A listener keeps the rows current in the background (:func:`listen`; :func:`fleet_for` starts one per
+    process); a reader computes only what it cannot rank without (:meth:`behind`): units without a row, or
+    every stale unit when no listener is caught up.
 
     Parameters
     ----------
@@ -201,39 +225,85 @@ class RoutedFleet:
     def __init__(self, network: Network) -> None:
         self.network = network
         self.table = network.unit_table()
-        self._synced: dict[int, tuple[float, float, str, float]] = {}
+        self._synced: dict[int, UnitPosition] = {}
+        self._marks: dict[int, int] = {}
+        self._reads = itertools.count()
         self.off_road: set[int] = set()
-        # The table's arrays are reallocated by upserts: reads and writes must not interleave across threads.
+        self.listener: Listener | None = None
+        # The table's arrays are reallocated by stores: reads and writes must not interleave across threads.
+        # Rows are computed outside the lock; holding it only copies them in (microseconds).
         self._lock = threading.Lock()
 
-    def sync(self, session: Session) -> int:
-        """Upsert the units whose position, type or speed changed since the last sync; drop vanished ones.
+    def mark(self) -> int:
+        """Take a mark *before* reading positions to :meth:`refresh` with: of two reads, the later one wins."""
+        return next(self._reads)
+
+    def stale(self, current: dict[int, UnitPosition]) -> list[int]:
+        """The units whose rows were computed from other positions than ``current`` (or not at all)."""
+        return [u for u, position in current.items() if self._synced.get(u) != position]
+
+    def behind(self, current: dict[int, UnitPosition]) -> dict[int, UnitPosition]:
+        """Of ``current``, the units a reader must compute itself before ranking.
+
+        Without a caught-up listener, every stale unit. With one, only units without a row or whose type or
+        speed changed: a moved unit's row follows within one listener cycle (milliseconds on Mojokerto),
+        and computing it in every request that meets it would do the listener's work again in each worker
+        and each request (tens of milliseconds per unit on a large graph).
+        """
+        stale = self.stale(current)
+        if self.listener is not None and self.listener.connected:
+            stale = [u for u in stale if u not in self._synced or self._synced[u][2:] != current[u][2:]]
+        return {u: current[u] for u in stale}
+
+    def refresh(self, current: dict[int, UnitPosition], mark: int, drop_others: bool = False) -> int:
+        """Bring the rows of these units up to their current positions (computing only the changed ones).
+
+        Parameters
+        ----------
+        current
+            ``{unit id: position}`` as read after ``mark`` was taken.
+        mark
+            From :meth:`mark`: rows from a read older than the one that computed a row do not replace it.
+        drop_others
+            Forget units not in ``current`` (a read of every positioned unit: the others have vanished).
 
         Returns
         -------
         int
-            How many units were (re)computed.
+            How many rows were computed.
         """
-        rows = session.execute(
-            select(Unit.id, func.ST_X(Unit.geom), func.ST_Y(Unit.geom), Unit.unit_type_code, UnitType.speed_factor)
-            .join(UnitType)
-            .where(Unit.geom.is_not(None))
-        ).all()
-        current = {r[0]: (float(r[1]), float(r[2]), r[3], float(r[4])) for r in rows}
+        changed = self.stale(current)
+        where = [current[u] for u in changed]
+        rows = self.table.compute([p.lon for p in where], [p.lat for p in where]) if changed else None
         with self._lock:
-            for unit_id in [u for u in self._synced if u not in current]:
-                self.table.remove(unit_id)
-                del self._synced[unit_id]
-                self.off_road.discard(unit_id)
-            changed = [u for u, value in current.items() if self._synced.get(u) != value]
-            if changed:
-                values = [current[u] for u in changed]
-                lons, lats, types, factors = (list(column) for column in zip(*values))
-                snap = self.table.upsert_many(changed, lons, lats, types, True, factors)
-                for unit_id, too_far in zip(changed, snap.too_far.tolist()):
+            if drop_others:
+                for unit_id in [u for u in self._synced if u not in current and self._marks[u] < mark]:
+                    self.table.remove(unit_id)
+                    del self._synced[unit_id], self._marks[unit_id]
+                    self.off_road.discard(unit_id)
+            keep = [i for i, u in enumerate(changed) if self._marks.get(u, -1) < mark]
+            if rows is not None and keep:
+                units = [changed[i] for i in keep]
+                picked = routing.UnitRows(rows.times[keep], rows.dists[keep], rows.snap.take(keep))
+                types = [current[u].unit_type for u in units]
+                snap = self.table.store(units, picked, types, True, [current[u].speed_factor for u in units])
+                for unit_id, too_far in zip(units, snap.too_far.tolist()):
                     (self.off_road.add if too_far else self.off_road.discard)(unit_id)
-                self._synced.update(zip(changed, values))
+                self._synced.update((u, current[u]) for u in units)
+                self._marks.update((u, mark) for u in units)
         return len(changed)
+
+    def sync(self, session: Session) -> int:
+        """Read every positioned unit and bring the rows up to date; forget vanished units.
+
+        Returns
+        -------
+        int
+            How many rows were computed.
+        """
+        mark = self.mark()
+        current = {r[0]: UnitPosition(float(r[1]), float(r[2]), r[3], float(r[4])) for r in session.execute(POSITIONS)}
+        return self.refresh(current, mark, drop_others=True)
 
     def rank(self, lon: float, lat: float, unit_type: str) -> list[RankedUnit]:
         """Every known unit of a type that can reach the point, fastest first."""
@@ -285,15 +355,29 @@ def network_for(settings: Settings) -> Network:
 
 
 def fleet_for(settings: Settings) -> RoutedFleet:
-    """This process's routed fleet for the settings' network and database (see :func:`network_for`)."""
+    """This process's routed fleet for the settings' network and database (see :func:`network_for`).
+
+    Its rows are kept current by a listener thread (:func:`listen`) from the first call on.
+    """
     key = (str(settings.osm_path), str(settings.cache_dir))
     with _lock:
         fleet_key = (*key, settings.database_url)
         if fleet_key not in _fleets:
-            _fleets[fleet_key] = RoutedFleet(_network(key))
+            _fleets[fleet_key] = listen(RoutedFleet(_network(key)), settings.database_url)
         return _fleets[fleet_key]
 
 
-def loaded_fleet(settings: Settings) -> RoutedFleet | None:
-    """The routed fleet if its network is loaded already, without loading it (for best-effort refreshes)."""
-    return _fleets.get((str(settings.osm_path), str(settings.cache_dir), settings.database_url))
+def listen(fleet: RoutedFleet, database_url: str) -> RoutedFleet:
+    """Keep the fleet's rows current in a background thread, from the database's notifications.
+
+    Every change of a unit's position, type or speed notifies :data:`~geo112.store.notify.FLEET_CHANNEL`
+    (migration 0007); the thread then syncs, so requests find the rows computed already.
+    """
+    factory = session_factory(database_url)
+
+    def sync() -> None:
+        with factory() as session:
+            fleet.sync(session)
+
+    fleet.listener = Listener(database_url, FLEET_CHANNEL, sync, name="fleet-listener").start()
+    return fleet

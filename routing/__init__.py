@@ -14,7 +14,7 @@ from .io import build_compiled, cache_path, load_compiled, load_engine, save_com
 from .service_area import RoadGap, unreached_roads
 from .settings import PROFILE_VERSION, SPEED_PROFILE
 from .streets import Street, find_streets
-from .units import RankedUnit, UnitTable
+from .units import RankedUnit, UnitRows, UnitTable
 
 __all__ = [
     "PROFILE_VERSION",
@@ -30,6 +30,7 @@ __all__ = [
     "SpeedFactorError",
     "Step",
     "Street",
+    "UnitRows",
     "UnitTable",
     "UnreachableError",
     "build_compiled",

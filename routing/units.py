@@ -10,6 +10,7 @@ the memory of the table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -41,6 +42,24 @@ class RankedUnit(NamedTuple):
     unit_type: str | None
     eta_s: float
     distance_m: float
+
+
+class UnitRows(NamedTuple):
+    """Travel-time rows of units, computed but not yet in a table (:meth:`UnitTable.compute`).
+
+    Attributes
+    ----------
+    times : ndarray of float32, shape (m, N)
+        Seconds at the profile speed from each unit to every node.
+    dists : ndarray of float32, shape (m, N)
+        Metres of those fastest paths.
+    snap : Snap
+        Where each unit was snapped.
+    """
+
+    times: np.ndarray
+    dists: np.ndarray
+    snap: Snap
 
 
 class UnitTable:
@@ -95,26 +114,47 @@ class UnitTable:
         self._snap = self._snap.concat(self._blank.take(np.zeros(pad, dtype=np.int64)))
         self._free += list(range(new - 1, old - 1, -1))
 
-    def upsert_many(
-        self,
-        unit_ids: list[Any],
-        lons: Any,
-        lats: Any,
-        unit_types: list[str | None] | None = None,
-        available: Any = True,
-        speed_factors: list[float | None] | None = None,
-    ) -> Snap:
-        """Add or move many units, recomputing only their rows in one search.
+    def compute(self, lons: Any, lats: Any) -> UnitRows:
+        """Compute the travel-time rows of units at these positions, without touching the table.
 
-        Why: a fleet refresh (start-up, GPS batch) runs as one C-level Dijkstra
-        call instead of one per unit.
+        Why: the search is the slow part (milliseconds per unit); a caller that shares the table between
+        threads runs it outside its lock and only holds the lock for :meth:`store`, which copies rows.
+
+        Parameters
+        ----------
+        lons, lats
+            Positions, degrees.
+
+        Returns
+        -------
+        UnitRows
+        """
+        snap = self.engine.snap(lons, lats)
+        n = self.engine.graph.n_nodes
+        if len(snap.lon) == 0:
+            return UnitRows(np.empty((0, n), dtype=np.float32), np.empty((0, n), dtype=np.float32), snap)
+        nodes, costs = end_costs(snap, self.engine.roads, self.engine.graph.edge_tt, leaving=True)
+        _, first = end_costs(snap, self.engine.roads, self.engine.graph.edge_len, leaving=True)
+        times, pred = virtual_tree(self.engine.forward, nodes, costs)
+        dists = tree_lengths(self.engine.graph, pred, nodes, first)
+        return UnitRows(times.astype(np.float32), dists.astype(np.float32), snap)
+
+    def store(
+        self,
+        unit_ids: Sequence[Any],
+        rows: UnitRows,
+        unit_types: Sequence[str | None] | None = None,
+        available: Any = True,
+        speed_factors: Sequence[float | None] | None = None,
+    ) -> Snap:
+        """Add or move units with rows from :meth:`compute` (one row per unit, in order).
 
         Parameters
         ----------
         unit_ids
             Caller ids (any hashable).
-        lons, lats
-            Positions, degrees.
+        rows
+            Their rows, from :meth:`compute` on this table's engine.
         unit_types
             Type names, to filter rankings by (:meth:`nearest`).
         available
@@ -128,33 +168,62 @@ class UnitTable:
             Where each unit was snapped (check ``too_far``).
         """
         m = len(unit_ids)
+        if len(rows.snap.lon) != m:
+            raise ValueError(f"{m} unit ids for {len(rows.snap.lon)} rows")
         types = list(unit_types) if unit_types is not None else [None] * m
         # checked before anything changes, so a bad factor leaves the table as it was
         factors = [speed_factor(f) for f in (speed_factors if speed_factors is not None else [None] * m)]
         avail = np.broadcast_to(np.asarray(available, dtype=bool), (m,))
-        snap = self.engine.snap(lons, lats)
         if m == 0:
-            return snap
-        nodes, costs = end_costs(snap, self.engine.roads, self.engine.graph.edge_tt, leaving=True)
-        _, first = end_costs(snap, self.engine.roads, self.engine.graph.edge_len, leaving=True)
-        times, pred = virtual_tree(self.engine.forward, nodes, costs)
-        dists = tree_lengths(self.engine.graph, pred, nodes, first)
+            return rows.snap
         new = [u for u in dict.fromkeys(unit_ids) if u not in self._slot]
         if len(new) > len(self._free):
             self._grow(len(new) - len(self._free))
         for uid in new:
             self._slot[uid] = self._free.pop()
         slots = np.array([self._slot[u] for u in unit_ids], dtype=np.int64)
-        self._times[slots] = times
-        self._dists[slots] = dists
+        self._times[slots] = rows.times
+        self._dists[slots] = rows.dists
         for i, s in enumerate(slots.tolist()):
             self._ids[s] = unit_ids[i]
             self._types[s] = types[i]
             self._factor[s] = factors[i]
         self._available[slots] = avail
         self._used[slots] = True
-        self._snap.put(slots, snap)
-        return snap
+        self._snap.put(slots, rows.snap)
+        return rows.snap
+
+    def upsert_many(
+        self,
+        unit_ids: Sequence[Any],
+        lons: Any,
+        lats: Any,
+        unit_types: Sequence[str | None] | None = None,
+        available: Any = True,
+        speed_factors: Sequence[float | None] | None = None,
+    ) -> Snap:
+        """Add or move many units, recomputing only their rows in one search (:meth:`compute`, :meth:`store`).
+
+        Why: a fleet refresh (start-up, GPS batch) runs as one C-level Dijkstra
+        call instead of one per unit.
+
+        Parameters
+        ----------
+        unit_ids
+            Caller ids (any hashable).
+        lons, lats
+            Positions, degrees.
+        unit_types, available, speed_factors
+            See :meth:`store`.
+
+        Returns
+        -------
+        Snap
+            Where each unit was snapped (check ``too_far``).
+        """
+        for f in speed_factors or ():
+            speed_factor(f)  # a bad factor is refused before the search, not after it
+        return self.store(unit_ids, self.compute(lons, lats), unit_types, available, speed_factors)
 
     def upsert(
         self,

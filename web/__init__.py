@@ -52,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GEO112_CACHE_DIR=None,
         MAX_CONTENT_LENGTH=1 << 20,
         GEO112_TILE_URL=os.environ.get("GEO112_TILE_URL"),
+        # Each answer's cost in a Server-Timing header (for the load test and a browser's developer tools).
+        GEO112_SERVER_TIMING=os.environ.get("GEO112_SERVER_TIMING") == "1",
         JSON_SORT_KEYS=False,
     )
     if test_config:

@@ -16,10 +16,11 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from geo112.accounts.users import authenticate, end_sessions, normalize_username, session_user
+from geo112.accounts.users import SessionUser, authenticate, end_sessions, normalize_username, session_users
 from geo112.errors import Forbidden, Geo112Error, InvalidInput
+from geo112.store.db import get_or_not_found
 from geo112.store.models import User
-from web.db import get_session
+from web.db import get_session, settings
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -40,12 +41,13 @@ class Unauthorized(Geo112Error):
     status, error = 401, "unauthorized"
 
 
-def current_user() -> User | None:
+def current_user() -> SessionUser | None:
     """The logged-in user of this request, or None."""
     if "user" not in g:
         user_id = session.get("user_id")
-        g.user = session_user(get_session(), user_id, session.get("version")) if user_id is not None else None
-    user: User | None = g.user
+        known = session_users(settings().database_url)
+        g.user = known.check(get_session(), user_id, session.get("version")) if user_id is not None else None
+    user: SessionUser | None = g.user
     return user
 
 
@@ -129,7 +131,7 @@ def logout() -> ResponseReturnValue:
     """End the session, and every copy of it: the user's session version moves on."""
     user = current_user()
     if user is not None:
-        end_sessions(user)
+        end_sessions(get_or_not_found(get_session(), User, user.id, "user"))
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -16,8 +16,3 @@ def fleet() -> RoutedFleet:
         (503) When the road network cannot be loaded; the message names the cause.
     """
     return network.fleet_for(settings())
-
-
-def loaded_fleet() -> RoutedFleet | None:
-    """The routed fleet if its network is loaded already, without loading it (for best-effort refreshes)."""
-    return network.loaded_fleet(settings())

@@ -132,12 +132,12 @@ def recommendations(incident_id: int) -> ResponseReturnValue:
     types = request.args.get("types")
     unit_types = [t.strip() for t in types.split(",") if t.strip()] if types else None
     session = get_session()
-    incidents.get_incident(session, incident_id)  # 404 before 503
     k = int_arg("k", recommend.DEFAULT_K, 1, 20)
     try:
         routed = fleet()
     except ServiceUnavailable as exc:
-        # Still useful, never mistaken for the usual answer: a 503 naming the cause, and units by distance.
+        # Still useful, never mistaken for the usual answer: a 503 naming the cause, and units by distance
+        # (an unknown incident is a 404 all the same).
         fallback = recommend.straight_line(session, incident_id, k, settings().avl_stale_s, unit_types)
         return error_response(exc.status, exc.error, exc.detail, fallback=fallback)
     return jsonify(recommend.recommend(session, routed, incident_id, k, settings().avl_stale_s, unit_types))

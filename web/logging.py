@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, each request logged with its id, method, path, status and time.
+"""Structured logs: one JSON object per line, each request logged with its id, method, path, status, time and
+cost (the CPU time of the thread that served it, and how many SQL statements it ran).
 
 Every line written while a request is served carries that request's id (``X-Request-ID``: the client's when
 it sends a sane one, else a new one, and always echoed in the answer), so an error answer can be found in
@@ -6,6 +7,9 @@ the log. What is logged never holds callers' names or phone numbers: requests ar
 string, no body) and a responder link's token, which is a credential, is replaced by ``<token>``: in the
 app's request log, in Flask's exception log (:class:`web.App`), and in gunicorn's access and error logs
 (:class:`GunicornLogger`, set by ``web/gunicorn_config.py``), whatever the path looks like.
+
+With ``GEO112_SERVER_TIMING`` the cost is also sent back in a ``Server-Timing`` header
+(``total;dur=<ms>, cpu;dur=<ms>, sql;desc=<statements>``), which the load test reads per request.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from gunicorn import glogging
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # A responder link is /r/<token>[/status]: whatever follows /r/ up to the next separator is the credential.
@@ -86,12 +92,22 @@ def _start() -> None:
     sent = request.headers.get("X-Request-ID", "")
     g.request_id = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex
     g.request_started = time.perf_counter()
+    # The serving thread's own CPU: other threads of the worker (and waiting for the GIL) do not count.
+    g.request_cpu_started = time.thread_time()
+    g.statements = 0
+
+
+def _count_statement(*_: object) -> None:
+    if has_request_context():
+        g.statements = g.get("statements", 0) + 1
 
 
 def _log_request(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
-    started = g.get("request_started")
-    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+    started, cpu_started = g.get("request_started"), g.get("request_cpu_started")
+    duration_ms = round((time.perf_counter() - started) * 1000, 2) if started is not None else None
+    cpu_ms = round((time.thread_time() - cpu_started) * 1000, 2) if cpu_started is not None else None
+    statements = g.get("statements", 0)
     current_app.logger.info(
         "request",
         extra={
@@ -99,8 +115,12 @@ def _log_request(response: Response) -> Response:
             "path": log_path(),
             "status": response.status_code,
             "duration_ms": duration_ms,
+            "cpu_ms": cpu_ms,
+            "statements": statements,
         },
     )
+    if current_app.config["GEO112_SERVER_TIMING"]:
+        response.headers["Server-Timing"] = f"total;dur={duration_ms}, cpu;dur={cpu_ms}, sql;desc={statements}"
     return response
 
 
@@ -119,3 +139,5 @@ def init_app(app: Flask) -> None:
             logger.setLevel(logging.INFO)
     app.before_request(_start)
     app.after_request(_log_request)
+    if not event.contains(Engine, "before_cursor_execute", _count_statement):
+        event.listen(Engine, "before_cursor_execute", _count_statement)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from flask import Flask, Response
 
@@ -12,6 +13,8 @@ CSP = (
     "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+
+SESSION_LIFETIME = timedelta(hours=16)
 
 
 def _headers(response: Response) -> Response:
@@ -30,4 +33,9 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = (
         app.config.get("SESSION_COOKIE_SECURE") or os.environ.get("GEO112_SECURE_COOKIES", "") == "1"
     )
+    # A login lasts a shift and a handover, counted from the login: the cookie is written when the session
+    # changes, not re-signed on every answer (that cost ~0.8 ms of each request). Logging out, a new password
+    # or a disabled account end it sooner (geo112.accounts.users).
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.after_request(_headers)

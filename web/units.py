@@ -9,21 +9,17 @@ from flask.typing import ResponseReturnValue
 
 from geo112.dispatch import assignments, responder, schemas, units
 from geo112.store.db import database_now
-from geo112.store.models import Unit
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import require_role
 from web.db import get_session, settings
-from web.engine import loaded_fleet
 from web.incidents import assignment_with_link
 from web.params import int_arg
 
 bp = blueprint("units")
 
 
-def _unit_json(unit: Unit) -> dict[str, Any]:
-    session = get_session()
-    now = database_now(session)
-    return units.unit_dict(unit, now, settings().avl_stale_s, units.active_assignment(session, unit.id))
+def _unit_json(state: units.UnitState) -> dict[str, Any]:
+    return units.unit_dict(state.unit, state.now, settings().avl_stale_s, state.assignment)
 
 
 @bp.get("/units")
@@ -51,7 +47,7 @@ def list_() -> ResponseReturnValue:
 @require_role(*READ)
 def read(unit_id: int) -> ResponseReturnValue:
     """One unit, with its stale flag and allowed transitions."""
-    return jsonify(_unit_json(units.get_unit(get_session(), unit_id)))
+    return jsonify(_unit_json(units.unit_state(get_session(), unit_id)))
 
 
 @bp.post("/units/<int:unit_id>/status")
@@ -65,14 +61,9 @@ def status(unit_id: int) -> ResponseReturnValue:
 @bp.post("/units/<int:unit_id>/position")
 @require_role(*DISPATCH)
 def position(unit_id: int) -> ResponseReturnValue:
-    """Record an AVL fix; this process's routing table is refreshed at once, other workers at their next sync."""
+    """Record an AVL fix; every worker's routing rows follow in the background (their fleet listeners)."""
     data = body(schemas.UnitPosition)
-    session = get_session()
-    unit = units.move(session, unit_id, data.lon, data.lat, data.at, actor())
-    fleet = loaded_fleet()
-    if fleet is not None:
-        fleet.sync(session)
-    return jsonify(_unit_json(unit))
+    return jsonify(_unit_json(units.move(get_session(), unit_id, data.lon, data.lat, data.at, actor())))
 
 
 @bp.get("/assignments/<int:assignment_id>")

@@ -3,18 +3,27 @@
 A session is valid while the user is active and the session's version equals the user's
 ``session_version``: logging out, changing the password or disabling the account increments it, which ends
 every session of that user at once, on every machine, whatever cookies were copied.
+
+Each process remembers the answers (:class:`SessionUsers`), so a request does not ask the database who its
+user is, for as long as the database has said nothing: every change of a user notifies
+:data:`~geo112.store.notify.USERS_CHANNEL` (migration 0007) and every process then forgets; the process
+that made the change forgets at its commit, before it answers. While a process is not listening (the
+database restarting), every request asks the database.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from typing import NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo112.errors import Conflict, InvalidInput, NotFound
 from geo112.store.models import User
+from geo112.store.notify import USERS_CHANNEL, Listener
 
 ROLES = ("dispatcher", "planner", "admin")
 MIN_PASSWORD_LENGTH = 10
@@ -74,6 +83,14 @@ def get_user(session: Session, username: str) -> User:
 def end_sessions(user: User) -> None:
     """End every session of the user (logout, new password, disabled account)."""
     user.session_version += 1
+    session = object_session(user)
+    if session is not None:  # this process forgets at once; the others when notified
+        event.listen(session, "after_commit", _forget_everywhere, once=True)
+
+
+def _forget_everywhere(_: Session) -> None:
+    for users in _SESSION_USERS.values():
+        users.forget()
 
 
 def set_password(user: User, password: str) -> None:
@@ -113,9 +130,67 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def session_user(session: Session, user_id: int, version: int | None) -> User | None:
+class SessionUser(NamedTuple):
+    """Who a request is made by: what every request needs of its user, read in one small statement."""
+
+    id: int
+    username: str
+    display_name: str | None
+    role: str
+
+
+_SESSION_USER = select(User.id, User.username, User.display_name, User.role)
+
+
+def session_user(session: Session, user_id: int, version: int | None) -> SessionUser | None:
     """The user a session names, or None when the account is disabled or the session was ended."""
-    user = session.get(User, user_id)
-    if user is None or not user.active or version != user.session_version:
-        return None
-    return user
+    row = session.execute(_SESSION_USER.where(User.id == user_id, User.active, User.session_version == version)).first()
+    return None if row is None else SessionUser(*row)
+
+
+class SessionUsers:
+    """The answers of :func:`session_user` remembered in this process while the database says nothing changed.
+
+    Parameters
+    ----------
+    database_url
+        The database whose :data:`~geo112.store.notify.USERS_CHANNEL` is listened to.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self._known: dict[tuple[int, int | None], SessionUser | None] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+        self.listener = Listener(database_url, USERS_CHANNEL, self.forget, name="users-listener").start()
+
+    def forget(self) -> None:
+        """Forget every answer (a user changed)."""
+        with self._lock:
+            self._known.clear()
+            self._generation += 1
+
+    def check(self, session: Session, user_id: int, version: int | None) -> SessionUser | None:
+        """:func:`session_user`, from memory when this process heard nothing since it last asked."""
+        key = (user_id, version)
+        with self._lock:
+            generation = self._generation
+            if self.listener.connected and key in self._known:
+                return self._known[key]
+        user = session_user(session, user_id, version)
+        with self._lock:
+            # Not when a change was heard of meanwhile: the answer may be from before it.
+            if self.listener.connected and generation == self._generation:
+                self._known[key] = user
+        return user
+
+
+_SESSION_USERS: dict[str, SessionUsers] = {}
+_REGISTRY = threading.Lock()
+
+
+def session_users(database_url: str) -> SessionUsers:
+    """This process's :class:`SessionUsers` of a database (its listener starts on first use)."""
+    with _REGISTRY:
+        if database_url not in _SESSION_USERS:
+            _SESSION_USERS[database_url] = SessionUsers(database_url)
+        return _SESSION_USERS[database_url]

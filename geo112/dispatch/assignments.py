@@ -11,17 +11,20 @@ the incident's ``en_route_at`` / ``on_scene_at``; when the last unit clears, the
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Float, Select, String, case, exists, func, insert, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import UpdateBase
 
 from geo112.dispatch.incidents import get_incident
-from geo112.dispatch.units import active_assignment, check_transition, get_unit
+from geo112.dispatch.units import UnitState, active_assignment, check_transition, unit_state
 from geo112.errors import Conflict
 from geo112.store import audit
-from geo112.store.db import get_or_not_found
+from geo112.store.db import get_or_not_found, held, known
 from geo112.store.models import Assignment, Incident, Unit
 
 _UNIT_STATUS = ("status", "status_at")
@@ -66,6 +69,63 @@ def _check_open(incident: Incident, mutual_aid: str | None) -> None:
         )
 
 
+def _assigning(
+    incident_id: int, unit_id: int, actor: str, eta_s: float | None, distance_m: float | None, mutual_aid: str | None
+) -> Select[Any]:
+    """The one statement that takes the unit, stamps the incident and inserts the assignment.
+
+    ``taken`` updates the unit only if it is available *and* the incident (as the statement sees it) may have
+    it, so a refusal writes nothing. ``stamped`` then locks the incident (after the unit: locks are taken unit
+    first, then incident, everywhere, so no deadlock with :func:`change_status`) and checks it again on its
+    newest version; only if both hold is the assignment inserted.
+    """
+    allowed = [Incident.id == incident_id, Incident.status == "open"]
+    if mutual_aid is None:
+        allowed.append(Incident.handoff.is_(None))
+    taken = (
+        update(Unit)
+        .where(Unit.id == unit_id, Unit.status == "available", exists().where(*allowed))
+        .values(status="dispatched", status_at=func.now())
+        # A subquery of RETURNING sees the row as it was before this statement: the time to restore.
+        .returning(
+            Unit.id,
+            Unit.call_sign,
+            Unit.status_at,
+            select(Unit.status_at).where(Unit.id == unit_id).scalar_subquery().label("was_at"),
+        )
+        .cte("taken")
+    )
+    stamped = (
+        update(Incident)
+        .where(*allowed, exists(select(taken.c.id)))
+        .values(dispatched_at=func.coalesce(Incident.dispatched_at, func.now()))
+        .returning(Incident.id, Incident.handoff, Incident.dispatched_at)
+        .cte("stamped")
+    )
+    # Mutual aid is what sending a unit to another call centre's incident is; to our own it is not.
+    helping = stamped.c.handoff.is_not(None)
+    inserted = (
+        insert(Assignment)
+        .from_select(
+            ["incident_id", "unit_id", "assigned_by", "eta_s", "distance_m", "mutual_aid", "mutual_aid_reason"],
+            select(
+                stamped.c.id,
+                taken.c.id,
+                literal(actor),
+                literal(eta_s, Float),
+                literal(distance_m, Float),
+                helping,
+                case((helping, literal(mutual_aid, String)), else_=None),
+            ).select_from(stamped.join(taken, true())),
+        )
+        .returning(*Assignment.__table__.c)
+        .cte("inserted")
+    )
+    return select(taken.c.call_sign, taken.c.status_at, taken.c.was_at, stamped.c.dispatched_at, inserted).select_from(
+        taken.outerjoin(stamped, true()).outerjoin(inserted, true())
+    )
+
+
 def assign(
     session: Session,
     incident_id: int,
@@ -75,7 +135,7 @@ def assign(
     distance_m: float | None = None,
     mutual_aid: str | None = None,
 ) -> Assignment:
-    """Assign an available unit to an open incident, atomically.
+    """Assign an available unit to an open incident, atomically: one statement, and one for its events.
 
     Parameters
     ----------
@@ -103,78 +163,75 @@ def assign(
         When the incident is closed or another call centre's (without ``mutual_aid``), or the unit is not
         available: ``incident_id`` names the incident holding it.
     """
-    _check_open(get_incident(session, incident_id), mutual_aid)
     try:
-        # A savepoint: a refusal after the unit row was taken leaves nothing written, whatever the caller does.
-        with session.begin_nested():
-            taken = session.execute(
-                update(Unit)
-                .where(Unit.id == unit_id, Unit.status == "available")
-                .values(status="dispatched", status_at=func.now())
-                .returning(Unit.id)
-            ).first()
-            if taken is None:
-                raise _holder(session, unit_id)
-            # Locks are taken unit first, then incident, everywhere: no deadlock with change_status.
-            incident = get_incident(session, incident_id, lock=True)
-            _check_open(incident, mutual_aid)
-            # Mutual aid is what sending a unit to another call centre's incident is; to our own it is not.
-            reason = mutual_aid if incident.handoff else None
-            assignment = Assignment(
-                incident_id=incident_id, unit_id=unit_id, assigned_by=actor, eta_s=eta_s, distance_m=distance_m,
-                mutual_aid=reason is not None, mutual_aid_reason=reason,
-            )  # fmt: skip
-            session.add(assignment)
-            incident.dispatched_at = incident.dispatched_at or func.now()
-            session.flush()
+        row = session.execute(_assigning(incident_id, unit_id, actor, eta_s, distance_m, mutual_aid)).first()
     except IntegrityError:  # the partial unique index: only reachable if the status and assignments disagree
-        raise _holder(session, unit_id) from None
-    session.refresh(assignment)
-    audit.record(
-        session,
-        actor,
-        "assignment.created",
-        "assignment",
-        assignment.id,
-        None,
-        audit.snapshot(assignment, _ASSIGNMENT_FIELDS),
-        incident_id=incident_id,
-        unit_id=unit_id,
+        raise Conflict(f"unit {unit_id} has an active assignment already", incident_id=None) from None
+    if row is None or row.id is None:
+        raise _refusal(session, incident_id, unit_id, mutual_aid, row)
+    values = {c.key: getattr(row, c.key) for c in Assignment.__table__.c}
+    unit = known(session, Unit, id=unit_id, call_sign=row.call_sign, status="dispatched", status_at=row.status_at)
+    assignment = known(session, Assignment, **values)
+    set_committed_value(assignment, "unit", unit)
+    held(session, Incident, incident_id, dispatched_at=row.dispatched_at)
+    after = {name: audit.jsonable(values[name]) for name in _ASSIGNMENT_FIELDS}
+    created = audit.event_values(
+        actor, "assignment.created", "assignment", assignment.id, None, after, incident_id=incident_id, unit_id=unit_id
     )
-    audit.record(
-        session,
-        actor,
-        "unit.status",
-        "unit",
-        unit_id,
-        {"status": "available"},
-        {"status": "dispatched"},
-        incident_id=incident_id,
-        unit_id=unit_id,
-    )
+    dispatched = audit.event_values(actor, "unit.status", "unit", unit_id, {"status": "available"},
+                                    {"status": "dispatched"}, incident_id=incident_id, unit_id=unit_id)  # fmt: skip
+    audit.write_recorded(session, [], [created, dispatched])
     return assignment
 
 
-def _advance_assignment(session: Session, assignment: Assignment, status: str) -> None:
-    """Stamp the assignment and its incident for a unit's new status; end it when the unit leaves."""
-    incident = get_or_not_found(session, Incident, assignment.incident_id, "incident", lock=True)
+def _refusal(session: Session, incident_id: int, unit_id: int, mutual_aid: str | None, row: Any) -> Exception:
+    """Why an assignment was not made, after putting the unit back if it was taken (a race with a close)."""
+    if row is not None:  # the unit was taken, then the incident refused it on its newest version
+        session.execute(update(Unit).where(Unit.id == unit_id).values(status="available", status_at=row.was_at))
+    incident = get_or_not_found(session, Incident, incident_id, "incident", fresh=True)
+    _check_open(incident, mutual_aid)
+    if row is None:
+        return _holder(session, unit_id)
+    return Conflict(f"incident {incident_id} changed while unit {row.call_sign} was assigned; try again")
+
+
+def _advance(assignment: Assignment, status: str, now: datetime) -> tuple[list[UpdateBase], dict[str, Any]]:
+    """The writes a unit's new status makes to its assignment and incident, and the assignment's new values.
+
+    The first unit en route or on scene stamps the incident; when the last unit leaves a visited incident,
+    it is cleared (the incident is locked by the caller first, so of two units leaving at once the second
+    sees the first gone).
+    """
+    changes: dict[str, Any] = {}
     if status in ("en_route", "on_scene", "transporting"):
-        setattr(assignment, f"{status}_at", func.now())
-    if status in _PHASE_OF_STATUS and getattr(incident, _PHASE_OF_STATUS[status]) is None:
-        setattr(incident, _PHASE_OF_STATUS[status], func.now())
+        changes[f"{status}_at"] = now
     if status in ("returning", "available"):
-        assignment.ended_at = func.now()
-        assignment.end_reason = "cleared" if assignment.on_scene_at is not None else "stood_down"
-        session.flush()
-        others = session.scalar(
-            select(Assignment.id).where(Assignment.incident_id == incident.id, Assignment.ended_at.is_(None)).limit(1)
+        changes["ended_at"] = now
+        changes["end_reason"] = "cleared" if assignment.on_scene_at is not None else "stood_down"
+    writes: list[UpdateBase] = [update(Assignment).where(Assignment.id == assignment.id).values(changes)]
+    incident = Incident.id == assignment.incident_id
+    if status in _PHASE_OF_STATUS:
+        phase = getattr(Incident, _PHASE_OF_STATUS[status])
+        writes.append(update(Incident).where(incident, phase.is_(None)).values({phase.key: now}))
+    if "ended_at" in changes:
+        others = exists().where(
+            Assignment.incident_id == assignment.incident_id,
+            Assignment.ended_at.is_(None),
+            Assignment.id != assignment.id,
         )
-        if others is None and incident.on_scene_at is not None and incident.cleared_at is None:
-            incident.cleared_at = func.now()
+        writes.append(
+            update(Incident)
+            .where(incident, Incident.on_scene_at.is_not(None), Incident.cleared_at.is_(None), ~others)
+            .values(cleared_at=now)
+        )
+    return writes, changes
 
 
-def change_status(session: Session, unit_id: int, status: str, actor: str, note: str | None = None) -> Unit:
+def change_status(session: Session, unit_id: int, status: str, actor: str, note: str | None = None) -> UnitState:
     """Move a unit to a new status through the state machine, with its assignment and incident.
+
+    Two statements (three when the unit leaves an incident): read and lock the unit with its assignment;
+    write every change with its event.
 
     Parameters
     ----------
@@ -191,7 +248,8 @@ def change_status(session: Session, unit_id: int, status: str, actor: str, note:
 
     Returns
     -------
-    Unit
+    UnitState
+        The unit after the change, its active assignment (None once it has left) and the database clock.
 
     Raises
     ------
@@ -201,32 +259,32 @@ def change_status(session: Session, unit_id: int, status: str, actor: str, note:
     Conflict
         For a transition the state machine does not allow; ``allowed`` lists the possible ones.
     """
-    unit = get_unit(session, unit_id, lock=True)
+    unit, assignment, now = unit_state(session, unit_id, lock=True)
     check_transition(unit, status)
     before = audit.snapshot(unit, _UNIT_STATUS)
-    assignment = active_assignment(session, unit_id)
-    if assignment is not None:
-        _advance_assignment(session, assignment, status)
-    unit.status, unit.status_at = status, func.now()
+    values: dict[str, Any] = {"status": status, "status_at": now}
     if note is not None:
-        unit.note = note
+        values["note"] = note
     if status == "available" and unit.position_source == "station" and unit.station_id is not None:
-        # Without AVL an available unit is assumed back at its home station.
-        unit.position_at = func.now()
-    session.flush()
-    session.refresh(unit)
-    audit.record(
-        session,
-        actor,
-        "unit.status",
-        "unit",
-        unit.id,
-        before,
-        audit.snapshot(unit, _UNIT_STATUS),
-        incident_id=assignment.incident_id if assignment else None,
-        unit_id=unit.id,
-    )
-    return unit
+        values["position_at"] = now  # without AVL an available unit is assumed back at its home station
+    writes: list[UpdateBase] = [update(Unit).where(Unit.id == unit_id).values(values)]
+    changes: dict[str, Any] = {}
+    if assignment is not None:
+        if status in ("returning", "available"):
+            # Locked first, so that the write below reads the other assignments as they are once the lock is
+            # ours: of two units leaving at once, the second sees the first gone and clears the incident.
+            session.execute(select(Incident.id).where(Incident.id == assignment.incident_id).with_for_update())
+        more, changes = _advance(assignment, status, now)
+        writes += more
+    after = {"status": status, "status_at": audit.jsonable(now)}
+    event = audit.event_values(actor, "unit.status", "unit", unit_id, before, after,
+                               incident_id=assignment.incident_id if assignment else None, unit_id=unit_id)  # fmt: skip
+    audit.write_recorded(session, writes, [event])
+    known(session, Unit, id=unit_id, **values)
+    if assignment is not None:
+        known(session, Assignment, id=assignment.id, **changes)
+        held(session, Incident, assignment.incident_id)  # its phases may have changed: read them again if asked
+    return UnitState(unit, None if "ended_at" in changes else assignment, now)
 
 
 def acknowledge(session: Session, assignment_id: int, actor: str) -> Assignment:
@@ -244,7 +302,6 @@ def acknowledge(session: Session, assignment_id: int, actor: str) -> Assignment:
     if assignment.acknowledged_at is None:
         assignment.acknowledged_at = func.now()
         session.flush()
-        session.refresh(assignment)
         audit.record(
             session,
             actor,

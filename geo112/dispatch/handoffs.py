@@ -42,7 +42,7 @@ def hand_off(session: Session, incident_id: int, reason: str, actor: str, to_cod
     Unprocessable
         When no call centre can be named (a point outside the province and no ``to_code``).
     """
-    incident = open_without_units(session, incident_id)
+    incident, now = open_without_units(session, incident_id)
     code = to_code or incident.handoff_code
     if code is None:
         if incident.handoff is None:
@@ -55,8 +55,7 @@ def hand_off(session: Session, incident_id: int, reason: str, actor: str, to_cod
                       created_by=actor, status="pending")  # fmt: skip
     session.add(handoff)
     session.flush()
-    session.refresh(handoff)
-    set_closed(session, incident, "handed_off", f"{handoff.to_name}: {reason}", actor, "incident.handed_off")
+    set_closed(session, incident, "handed_off", f"{handoff.to_name}: {reason}", actor, "incident.handed_off", now)
     audit.record(session, actor, "handoff.created", "handoff", handoff.id, None, handoff_dict(handoff),
                  incident_id=incident_id)  # fmt: skip
     return handoff

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Table, func, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from geo112.dispatch import schemas
-from geo112.errors import Conflict, Unprocessable
-from geo112.geography.locate import locate, regency_codes
+from geo112.errors import Conflict, NotFound, Unprocessable
+from geo112.geography.locate import locate
 from geo112.network import RoadPoint
 from geo112.store import audit
-from geo112.store.db import get_or_not_found
+from geo112.store.db import database_now, get_or_not_found, known
 from geo112.store.geometry import lon_lat_of, point, point_geojson
-from geo112.store.models import Assignment, Incident, IncidentCategory, Unit
+from geo112.store.models import Assignment, Desa, Incident, IncidentCategory, Jurisdiction, Kecamatan, Unit
 
 #: ``snap(lon, lat)`` → the nearest road point, or None when no road is near (:meth:`Network.snap_point`).
 Snapper = Callable[[float, float], RoadPoint | None]
@@ -63,30 +64,50 @@ def destination(incident: Incident) -> tuple[float, float]:
 def _category(session: Session, code: str) -> IncidentCategory:
     category = session.get(IncidentCategory, code)
     if category is None:
-        known = session.scalars(select(IncidentCategory.code).order_by(IncidentCategory.sort_order)).all()
-        raise Unprocessable(f"unknown category {code!r}; categories are {', '.join(known)}")
+        raise _unknown_category(session, code)
     return category
 
 
-def _place(
-    session: Session, incident: Incident, lon: float, lat: float, snap: Snapper | None, sliver_tolerance_m: float
-) -> None:
-    """Set the point, its road point and its desa/kecamatan/jurisdiction."""
+def _unknown_category(session: Session, code: str) -> Unprocessable:
+    names = session.scalars(select(IncidentCategory.code).order_by(IncidentCategory.sort_order)).all()
+    return Unprocessable(f"unknown category {code!r}; categories are {', '.join(names)}")
+
+
+class _Place(NamedTuple):
+    """Where an incident is: its location columns, and the areas as :func:`locate` read them."""
+
+    columns: dict[str, Any]
+    areas: dict[str, Desa | Kecamatan | Jurisdiction | None]
+
+
+def _place(session: Session, lon: float, lat: float, snap: Snapper | None, sliver_tolerance_m: float) -> _Place:
+    """The point, its road point and its desa/kecamatan/jurisdiction (one statement: locating).
+
+    The areas become objects of the session without a statement of their own: held by the incident, they
+    let it be shown without asking the database for them again.
+    """
     where = locate(session, lon, lat, sliver_tolerance_m)
     road = snap(lon, lat) if snap is not None else None
-    incident.geom = point(lon, lat)
-    incident.road_geom = point(road.lon, road.lat) if road else None
-    incident.road_distance_m = round(road.distance_m, 1) if road else None
-    incident.location_match = where["match"]
-    incident.desa_code, incident.kecamatan_code = regency_codes(where)
-    incident.jurisdiction_code = where["jurisdiction"]["code"]
-    incident.handoff, incident.handoff_code = where["handoff"], where["handoff_code"]
-
-
-def _refreshed(session: Session, incident: Incident, fields: tuple[str, ...]) -> dict[str, Any]:
-    session.flush()
-    session.refresh(incident)
-    return audit.snapshot(incident, fields)
+    regency = where["layer"] == "regency"
+    areas: dict[str, Any] = {
+        "desa": known(session, Desa, **where["desa"]) if regency else None,
+        "kecamatan": known(session, Kecamatan, **where["kecamatan"]) if regency else None,
+        "jurisdiction": known(session, Jurisdiction, **where["jurisdiction"])
+        if where["jurisdiction"]["code"]
+        else None,
+    }
+    columns = {
+        "geom": point(lon, lat),
+        "road_geom": point(road.lon, road.lat) if road else None,
+        "road_distance_m": round(road.distance_m, 1) if road else None,
+        "location_match": where["match"],
+        "desa_code": areas["desa"].code if areas["desa"] else None,
+        "kecamatan_code": areas["kecamatan"].code if areas["kecamatan"] else None,
+        "jurisdiction_code": where["jurisdiction"]["code"],
+        "handoff": where["handoff"],
+        "handoff_code": where["handoff_code"],
+    }
+    return _Place(columns, areas)
 
 
 def create_incident(
@@ -96,7 +117,7 @@ def create_incident(
     snap: Snapper | None = None,
     sliver_tolerance_m: float = 150.0,
 ) -> Incident:
-    """Record a new incident and its ``incident.created`` event.
+    """Record a new incident and its ``incident.created`` event: three statements (locate, insert, event).
 
     Parameters
     ----------
@@ -121,20 +142,26 @@ def create_incident(
     Unprocessable
         For an unknown category.
     """
-    category = _category(session, data.category)
-    incident = Incident(
-        category_code=category.code,
-        priority=data.priority or category.default_priority,
-        caller_name=data.caller_name,
-        caller_phone=data.caller_phone,
-        description=data.description,
-        address=data.address,
-        created_by=actor,
-        status="open",
-    )
-    _place(session, incident, data.lon, data.lat, snap, sliver_tolerance_m)
-    session.add(incident)
-    after = _refreshed(session, incident, ("received_at", *_EDITABLE, *_LOCATION))
+    place = _place(session, data.lon, data.lat, snap, sliver_tolerance_m)
+    values = {"caller_name": data.caller_name, "caller_phone": data.caller_phone, "description": data.description,
+              "address": data.address, "created_by": actor, "status": "open", **place.columns}  # fmt: skip
+    table = Incident.__table__
+    assert isinstance(table, Table)  # mypy: a mapped class's table is a Table
+    # The category and its default priority come from its row: no row, nothing inserted.
+    chosen = select(
+        *(literal(value, table.c[name].type) for name, value in values.items()),
+        IncidentCategory.code,
+        func.coalesce(literal(data.priority, Integer), IncidentCategory.default_priority),
+    ).where(IncidentCategory.code == data.category)
+    row = session.execute(
+        insert(table).from_select([*values, "category_code", "priority"], chosen).returning(*table.c)
+    ).first()
+    if row is None:
+        raise _unknown_category(session, data.category)
+    incident = known(session, Incident, **row._asdict())
+    for name, area in place.areas.items():
+        set_committed_value(incident, name, area)
+    after = audit.snapshot(incident, ("received_at", *_EDITABLE, *_LOCATION))
     audit.record(session, actor, "incident.created", "incident", incident.id, None, after, incident_id=incident.id)
     return incident
 
@@ -179,14 +206,17 @@ def update_incident(
         if name in changes:
             setattr(incident, name, changes[name])
     if "lon" in changes:
-        _place(session, incident, changes["lon"], changes["lat"], snap, sliver_tolerance_m)
-    after = _refreshed(session, incident, fields)
+        place = _place(session, changes["lon"], changes["lat"], snap, sliver_tolerance_m)
+        for name, value in (place.columns | place.areas).items():
+            setattr(incident, name, value)
+    session.flush()  # the database's values (now(), defaults) come back in the statement's RETURNING
+    after = audit.snapshot(incident, fields)
     audit.record(session, actor, "incident.updated", "incident", incident.id, before, after, incident_id=incident.id)
     return incident
 
 
 def close_incident(session: Session, incident_id: int, data: schemas.IncidentClose, actor: str) -> Incident:
-    """Close an incident with its disposition. Records ``incident.closed``.
+    """Close an incident with its disposition: two statements (lock and check; write with its event).
 
     Raises
     ------
@@ -194,12 +224,28 @@ def close_incident(session: Session, incident_id: int, data: schemas.IncidentClo
     Conflict
         When it is closed already, or units still work on it (``units`` names them).
     """
-    incident = open_without_units(session, incident_id)
-    return set_closed(session, incident, data.disposition, data.note, actor, "incident.closed")
+    incident, now = open_without_units(session, incident_id)
+    return set_closed(session, incident, data.disposition, data.note, actor, "incident.closed", now)
 
 
-def open_without_units(session: Session, incident_id: int) -> Incident:
-    """Lock an open incident that no unit works on any more (to close or hand it off).
+# The units still working on an incident, as [{"id", "call_sign"}] (None when there are none), read with the
+# incident it is asked of.
+_BUSY = (
+    select(func.jsonb_agg(func.jsonb_build_object("id", Unit.id, "call_sign", Unit.call_sign)))
+    .join(Assignment, Assignment.unit_id == Unit.id)
+    .where(Assignment.incident_id == Incident.id, Assignment.ended_at.is_(None))
+    .correlate(Incident)
+    .scalar_subquery()
+)
+
+
+def open_without_units(session: Session, incident_id: int) -> tuple[Incident, datetime]:
+    """Lock an open incident that no unit works on any more (to close or hand it off), in one statement.
+
+    Returns
+    -------
+    (Incident, datetime)
+        The incident and the database clock.
 
     Raises
     ------
@@ -207,31 +253,47 @@ def open_without_units(session: Session, incident_id: int) -> Incident:
     Conflict
         When it is closed, or units still work on it (``units`` names them).
     """
-    incident = _open(session, incident_id)
-    busy = session.execute(
-        select(Unit.id, Unit.call_sign)
-        .join(Assignment, Assignment.unit_id == Unit.id)
-        .where(Assignment.incident_id == incident_id, Assignment.ended_at.is_(None))
-    ).all()
+    row = session.execute(
+        select(Incident, _BUSY, func.now())
+        .where(Incident.id == incident_id)
+        .with_for_update(of=Incident)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound(f"no incident {incident_id}")
+    incident, busy, now = row
+    if incident.status == "closed":
+        raise Conflict(f"incident {incident_id} is closed", closed_at=audit.jsonable(incident.closed_at))
     if busy:
         raise Conflict(
-            f"units still assigned to incident {incident_id}: {', '.join(c for _, c in busy)}; "
+            f"units still assigned to incident {incident_id}: {', '.join(u['call_sign'] for u in busy)}; "
             "clear or stand them down first",
-            units=[{"id": i, "call_sign": c} for i, c in busy],
+            units=busy,
         )
-    return incident
+    return incident, now
 
 
 def set_closed(
-    session: Session, incident: Incident, disposition: str | None, note: str | None, actor: str, action: str
+    session: Session,
+    incident: Incident,
+    disposition: str | None,
+    note: str | None,
+    actor: str,
+    action: str,
+    now: datetime | None = None,
 ) -> Incident:
-    """Close (``disposition``) or reopen (None) an incident, audited as ``action``."""
+    """Close (``disposition``) or reopen (None) an incident, audited as ``action``, in one statement.
+
+    ``now`` is the database clock if the caller read it already.
+    """
     before = audit.snapshot(incident, _CLOSING)
-    incident.status, incident.closed_at = ("closed", func.now()) if disposition else ("open", None)
-    incident.disposition, incident.disposition_note = disposition, note
-    after = _refreshed(session, incident, _CLOSING)
-    audit.record(session, actor, action, "incident", incident.id, before, after, incident_id=incident.id)
-    return incident
+    closed_at = (now or database_now(session)) if disposition else None
+    values = {"status": "closed" if disposition else "open", "closed_at": closed_at, "disposition": disposition,
+              "disposition_note": note}  # fmt: skip
+    after = {name: audit.jsonable(value) for name, value in values.items()}
+    event = audit.event_values(actor, action, "incident", incident.id, before, after, incident_id=incident.id)
+    audit.write_recorded(session, [update(Incident).where(Incident.id == incident.id).values(values)], [event])
+    return known(session, Incident, id=incident.id, **values)
 
 
 def intervals(incident: Incident) -> dict[str, float | None]:

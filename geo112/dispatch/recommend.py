@@ -10,35 +10,85 @@ service, stale position, ...) instead of silently missing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
-from geo112.dispatch.incidents import destination, get_incident
 from geo112.dispatch.units import is_stale
-from geo112.errors import Unprocessable
-from geo112.network import RoutedFleet
-from geo112.store.db import database_now
-from geo112.store.models import Assignment, CategoryRequirement, Incident, Unit, UnitType
+from geo112.errors import NotFound, Unprocessable
+from geo112.network import RoutedFleet, UnitPosition
+from geo112.store.models import Assignment, CategoryRequirement, Incident, Jurisdiction, Unit, UnitType
 
 DEFAULT_K = 3
 
 
+@dataclass(frozen=True)
+class Need:
+    """One row of the category matrix: a unit type, how many, and whether it may be left out."""
+
+    unit_type: str
+    count: int
+    optional: bool
+
+
+_TARGET = func.coalesce(Incident.road_geom, Incident.geom)
+# The incident with its category's row of the matrix, in one statement (one row per unit type it needs).
+_INCIDENT = (
+    select(
+        Incident.id,
+        Incident.category_code,
+        Incident.handoff,
+        Incident.handoff_code,
+        Jurisdiction.name.label("jurisdiction_name"),
+        func.ST_X(_TARGET).label("lon"),
+        func.ST_Y(_TARGET).label("lat"),
+        CategoryRequirement.unit_type_code,
+        CategoryRequirement.count.label("need_count"),
+        CategoryRequirement.optional,
+    )
+    .outerjoin(Jurisdiction, Jurisdiction.code == Incident.jurisdiction_code)
+    .outerjoin(CategoryRequirement, CategoryRequirement.category_code == Incident.category_code)
+    .order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)
+)
+# Every unit of the types asked for, with its position, its type's speed, whom it works for, and the database
+# clock (the start of the transaction, as everywhere).
+_UNITS = (
+    select(
+        Unit.id,
+        Unit.call_sign,
+        Unit.station_id,
+        Unit.status,
+        Unit.note,
+        Unit.unit_type_code,
+        Unit.position_at,
+        Unit.position_source,
+        func.ST_X(Unit.geom).label("lon"),
+        func.ST_Y(Unit.geom).label("lat"),
+        UnitType.speed_factor,
+        Assignment.incident_id.label("held_for"),
+        func.now().label("now"),
+    )
+    .join(UnitType)
+    .outerjoin(Assignment, (Assignment.unit_id == Unit.id) & Assignment.ended_at.is_(None))
+)
+
+
 def _reason(
-    unit: Unit, held: Assignment | None, incident_id: int, now: datetime, stale_after_s: float, off_road: set[int]
+    unit: Row[Any], incident_id: int, now: datetime, stale_after_s: float, off_road: set[int]
 ) -> tuple[str, str] | None:
-    """Return ``(reason, detail)`` why a unit may not be proposed, or None when it may."""
-    if held is not None and held.incident_id == incident_id:
+    """Return ``(reason, detail)`` why a unit (a row of ``_UNITS``) may not be proposed, or None when it may."""
+    if unit.held_for == incident_id:
         return "assigned_here", f"already assigned to this incident ({unit.status})"
-    if held is not None:
-        return "busy", f"{unit.status} for incident {held.incident_id}"
+    if unit.held_for is not None:
+        return "busy", f"{unit.status} for incident {unit.held_for}"
     if unit.status == "out_of_service":
         return "out_of_service", unit.note or "out of service"
     if unit.status != "available":
         return "busy", unit.status
-    if unit.geom is None:
+    if unit.lon is None:
         return "no_position", "no position known"
     if is_stale(unit, now, stale_after_s):
         age = (now - unit.position_at).total_seconds() if unit.position_at else 0.0
@@ -48,9 +98,7 @@ def _reason(
     return None
 
 
-def _candidate(
-    unit: Unit, eta_s: float | None, distance_m: float | None, why: tuple[str, str] | None
-) -> dict[str, Any]:
+def _candidate(unit: Any, eta_s: float | None, distance_m: float | None, why: tuple[str, str] | None) -> dict[str, Any]:
     return {
         "unit_id": unit.id,
         "call_sign": unit.call_sign,
@@ -62,46 +110,60 @@ def _candidate(
     }
 
 
+def _current_rows(session: Session, fleet: RoutedFleet, query: Select[Any]) -> list[Row[Any]]:
+    """The units ``query`` reads (``_UNITS``, filtered), after making sure the fleet can rank every one.
+
+    The fleet's listener recomputes a moved unit's row within milliseconds of the commit, so a ranking uses
+    positions at most that old; what the fleet cannot rank without (:meth:`RoutedFleet.behind`: a new unit,
+    or every moved one when no listener is caught up) is computed here.
+    """
+    mark = fleet.mark()
+    units = session.execute(query).all()
+    positions = {u.id: UnitPosition(u.lon, u.lat, u.unit_type_code, u.speed_factor) for u in units if u.lon is not None}
+    if behind := fleet.behind(positions):
+        fleet.refresh(behind, mark)
+    return list(units)
+
+
 def recommend_type(
-    session: Session,
     fleet: RoutedFleet,
     incident_id: int,
     point: tuple[float, float],
-    requirement: CategoryRequirement,
+    need: Need,
+    units: list[Row[Any]],
     k: int,
     stale_after_s: float,
 ) -> dict[str, Any]:
     """Propose the nearest eligible units of one type and explain the ineligible ones ranked ahead of them.
 
     Units that cannot be ranked (no position, unreachable) and eligible-but-stale units are always explained.
+    ``units`` are the rows of that type from ``_current_rows``.
     """
-    now = database_now(session)
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.unit_type_code == requirement.unit_type_code))}
-    held = {
-        a.unit_id: a
-        for a in session.scalars(select(Assignment).where(Assignment.unit_id.in_(units), Assignment.ended_at.is_(None)))
-    }
-    need = max(k, requirement.count)
+    by_id = {u.id: u for u in units}
+    now = units[0].now if units else datetime.min
+    wanted = max(k, need.count)
     proposed: list[dict[str, Any]] = []
     not_proposed: list[dict[str, Any]] = []
-    ranked = [r for r in fleet.rank(*point, requirement.unit_type_code) if r.unit_id in units]
+    # Units at one place tie: the older unit (lower id) first, the same answer on every worker.
+    ranked = sorted((r for r in fleet.rank(*point, need.unit_type) if r.unit_id in by_id),
+                    key=lambda r: (r.eta_s, r.unit_id))  # fmt: skip
     for r in ranked:
-        unit = units[r.unit_id]
-        why = _reason(unit, held.get(unit.id), incident_id, now, stale_after_s, fleet.off_road)
-        if why is None and len(proposed) < need:
+        unit = by_id[r.unit_id]
+        why = _reason(unit, incident_id, now, stale_after_s, fleet.off_road)
+        if why is None and len(proposed) < wanted:
             proposed.append(_candidate(unit, r.eta_s, r.distance_m, None))
-        elif why is not None and (len(proposed) < need or why[0] == "stale_position"):
+        elif why is not None and (len(proposed) < wanted or why[0] == "stale_position"):
             not_proposed.append(_candidate(unit, r.eta_s, r.distance_m, why))
     seen = {r.unit_id for r in ranked}
-    for unit in units.values():
+    for unit in units:
         if unit.id not in seen:
-            why = _reason(unit, held.get(unit.id), incident_id, now, stale_after_s, fleet.off_road)
+            why = _reason(unit, incident_id, now, stale_after_s, fleet.off_road)
             not_proposed.append(_candidate(unit, None, None, why or ("unreachable", "no road path to the incident")))
     return {
-        "unit_type": requirement.unit_type_code,
-        "count": requirement.count,
-        "optional": requirement.optional,
-        "assigned": sorted(u for u, a in held.items() if a.incident_id == incident_id),
+        "unit_type": need.unit_type,
+        "count": need.count,
+        "optional": need.optional,
+        "assigned": sorted(u.id for u in units if u.held_for == incident_id),
         "proposed": proposed,
         "not_proposed": not_proposed,
     }
@@ -117,12 +179,14 @@ def recommend(
 ) -> dict[str, Any]:
     """Recommend units for each unit type the incident's category needs (the category matrix).
 
+    Two statements: the incident with its needs, and the units of those types.
+
     Parameters
     ----------
     session
         Session on the database.
     fleet
-        This process's routed fleet; it is synchronised first.
+        This process's routed fleet (rows behind the units' positions are brought up to date first).
     incident_id
         The incident.
     k
@@ -144,38 +208,48 @@ def recommend(
     Unprocessable
         For an unknown unit type in ``unit_types``.
     """
-    incident = get_incident(session, incident_id)
-    point = destination(incident)
-    requirements = _requirements(session, incident.category_code, unit_types)
-    fleet.sync(session)
+    incident, needs = _incident(session, incident_id, unit_types)
+    units = _current_rows(session, fleet, _UNITS.where(Unit.unit_type_code.in_([n.unit_type for n in needs])))
+    point = (incident.lon, incident.lat)
     return {
         "incident_id": incident.id,
         **_handoff(incident),
         "method": "road",
-        "requirements": [recommend_type(session, fleet, incident.id, point, r, k, stale_after_s) for r in requirements],
+        "requirements": [
+            recommend_type(
+                fleet, incident.id, point, n, [u for u in units if u.unit_type_code == n.unit_type], k, stale_after_s
+            )
+            for n in needs
+        ],
     }
 
 
-def _handoff(incident: Incident) -> dict[str, Any]:
-    """Whose incident it is when not ours: the call centre, its kabupaten/kota code and name."""
-    region = incident.jurisdiction.name if incident.handoff and incident.jurisdiction else None
-    return {"handoff": incident.handoff, "handoff_code": incident.handoff_code, "jurisdiction_name": region}
+def _incident(session: Session, incident_id: int, unit_types: list[str] | None) -> tuple[Row[Any], list[Need]]:
+    """The incident (where units drive to, whose it is) and the unit types to propose.
 
+    The types are the category's row of the matrix, or those asked for (count 1 each).
 
-def _requirements(session: Session, category: str, unit_types: list[str] | None) -> list[CategoryRequirement]:
-    """The unit types to propose: the category's row of the matrix, or the types asked for (count 1 each)."""
+    Raises
+    ------
+    NotFound
+    Unprocessable
+        For an unknown unit type in ``unit_types``.
+    """
+    rows = session.execute(_INCIDENT.where(Incident.id == incident_id)).all()
+    if not rows:
+        raise NotFound(f"no incident {incident_id}")
     if unit_types is None:
-        return list(
-            session.scalars(
-                select(CategoryRequirement)
-                .where(CategoryRequirement.category_code == category)
-                .order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)
-            )
-        )
+        return rows[0], [Need(r.unit_type_code, r.need_count, r.optional) for r in rows if r.unit_type_code is not None]
     known = set(session.scalars(select(UnitType.code).where(UnitType.code.in_(unit_types))))
     if unknown := [t for t in unit_types if t not in known]:
         raise Unprocessable(f"unknown unit type(s): {', '.join(unknown)}")
-    return [CategoryRequirement(unit_type_code=t, count=1, optional=False) for t in unit_types]
+    return rows[0], [Need(t, 1, False) for t in unit_types]
+
+
+def _handoff(incident: Any) -> dict[str, Any]:
+    """Whose incident it is when not ours: the call centre, its kabupaten/kota code and name."""
+    region = incident.jurisdiction_name if incident.handoff else None
+    return {"handoff": incident.handoff, "handoff_code": incident.handoff_code, "jurisdiction_name": region}
 
 
 def straight_line(
@@ -196,36 +270,25 @@ def straight_line(
     dict
         Shaped like :func:`recommend` (``not_proposed`` empty); ``distance_m`` is the great-circle distance.
     """
-    incident = get_incident(session, incident_id)
-    now = database_now(session)
+    incident, needs = _incident(session, incident_id, unit_types)
     target = select(Incident.geom).where(Incident.id == incident_id).scalar_subquery()
     distance = func.ST_DistanceSphere(Unit.geom, target)
+    units = session.execute(
+        _UNITS.add_columns(distance.label("distance_m"))
+        .where(Unit.unit_type_code.in_([n.unit_type for n in needs]))
+        .order_by(distance)
+    ).all()
     result = []
-    for requirement in _requirements(session, incident.category_code, unit_types):
-        rows = session.execute(
-            select(Unit, distance)
-            .where(
-                Unit.unit_type_code == requirement.unit_type_code, Unit.status == "available", Unit.geom.is_not(None)
-            )
-            .order_by(distance)
-        ).all()
-        fresh = [(u, d) for u, d in rows if not is_stale(u, now, stale_after_s)][: max(k, requirement.count)]
-        assigned = session.scalars(
-            select(Assignment.unit_id)
-            .join(Unit)
-            .where(
-                Assignment.incident_id == incident_id,
-                Assignment.ended_at.is_(None),
-                Unit.unit_type_code == requirement.unit_type_code,
-            )
-        ).all()
+    for need in needs:
+        rows = [u for u in units if u.unit_type_code == need.unit_type]
+        fresh = [u for u in rows if _reason(u, incident_id, u.now, stale_after_s, set()) is None]
         result.append(
             {
-                "unit_type": requirement.unit_type_code,
-                "count": requirement.count,
-                "optional": requirement.optional,
-                "assigned": sorted(assigned),
-                "proposed": [_candidate(u, None, d, None) for u, d in fresh],
+                "unit_type": need.unit_type,
+                "count": need.count,
+                "optional": need.optional,
+                "assigned": sorted(u.id for u in rows if u.held_for == incident_id),
+                "proposed": [_candidate(u, None, u.distance_m, None) for u in fresh[: max(k, need.count)]],
                 "not_proposed": [],
             }
         )
@@ -233,13 +296,16 @@ def straight_line(
 
 
 def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int) -> tuple[float, float] | None:
-    """Return the road ``(eta_s, distance_m)`` of a unit to an incident, or None when it cannot be ranked."""
-    incident = get_incident(session, incident_id)
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        return None
-    fleet.sync(session)
-    point = destination(incident)
-    return next(
-        ((r.eta_s, r.distance_m) for r in fleet.rank(*point, unit.unit_type_code) if r.unit_id == unit_id), None
+    """Return the road ``(eta_s, distance_m)`` of a unit to an incident, or None when it cannot be ranked.
+
+    One statement: the unit with the incident's point (no row when either does not exist).
+    """
+    joined = _UNITS.add_columns(func.ST_X(_TARGET).label("to_lon"), func.ST_Y(_TARGET).label("to_lat")).join(
+        Incident, Incident.id == incident_id
     )
+    units = _current_rows(session, fleet, joined.where(Unit.id == unit_id))
+    if not units:
+        return None
+    unit = units[0]
+    ranked = fleet.rank(unit.to_lon, unit.to_lat, unit.unit_type_code)
+    return next(((r.eta_s, r.distance_m) for r in ranked if r.unit_id == unit_id), None)

@@ -13,14 +13,14 @@ incident; every other transition goes through :func:`geo112.dispatch.change_stat
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from geo112.errors import Conflict, Unprocessable
+from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.store import audit
-from geo112.store.db import database_now, get_or_not_found, without_replica_wait
+from geo112.store.db import LOCAL_COMMIT, get_or_not_found, known
 from geo112.store.geometry import point, point_geojson
 from geo112.store.models import Assignment, Unit, UnitType
 
@@ -74,15 +74,60 @@ def get_unit(session: Session, unit_id: int, lock: bool = False) -> Unit:
     return get_or_not_found(session, Unit, unit_id, "unit", lock=lock)
 
 
-def is_stale(unit: Unit, now: datetime, stale_after_s: float) -> bool:
+def is_stale(unit: Any, now: datetime, stale_after_s: float) -> bool:
     """True when the unit's AVL position is older than ``stale_after_s``.
+
+    ``unit`` is a :class:`Unit` or a row with its ``position_at`` and ``position_source``.
 
     A position taken from the home station (a unit without AVL, standing by) does not age: it is where the
     unit is while available.
     """
-    if unit.position_at is None or unit.position_source != "avl":
+    at: datetime | None = unit.position_at
+    if at is None or unit.position_source != "avl":
         return False
-    return now - unit.position_at > timedelta(seconds=stale_after_s)
+    return now - at > timedelta(seconds=stale_after_s)
+
+
+class UnitState(NamedTuple):
+    """A unit as one statement read it: the row, its active assignment and the database clock."""
+
+    unit: Unit
+    assignment: Assignment | None
+    now: datetime
+
+
+_STATE = select(Unit, Assignment, func.now()).outerjoin(
+    Assignment, (Assignment.unit_id == Unit.id) & Assignment.ended_at.is_(None)
+)
+
+
+def unit_state(session: Session, unit_id: int, lock: bool = False, also: ColumnElement[Any] | None = None) -> UnitState:
+    """Read a unit with its active assignment and the database clock in one statement.
+
+    Parameters
+    ----------
+    session
+        Session on the database.
+    unit_id
+        The unit.
+    lock
+        Lock the unit's row until the transaction ends (its assignment is not locked).
+    also
+        One more expression to evaluate in the same statement (e.g. a setting of the transaction).
+
+    Raises
+    ------
+    NotFound
+    """
+    query = _STATE.where(Unit.id == unit_id)
+    if also is not None:
+        query = query.add_columns(also)
+    if lock:
+        query = query.with_for_update(of=Unit).execution_options(populate_existing=True)
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound(f"no unit {unit_id}")
+    return UnitState(row[0], row[1], row[2])
 
 
 def active_assignment(session: Session, unit_id: int) -> Assignment | None:
@@ -156,8 +201,8 @@ def list_units(
     return [(u, active.get(u.id)) for u in page], total or 0
 
 
-def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | None, actor: str) -> Unit:
-    """Record an AVL position of a unit.
+def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | None, actor: str) -> UnitState:
+    """Record an AVL position of a unit: two statements (read and lock; write with its event).
 
     Parameters
     ----------
@@ -168,13 +213,14 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
     lon, lat
         The fix, WGS84 (validated).
     at
-        When the device took the fix (timezone-aware); None for the database's now.
+        When the device took the fix (timezone-aware); None for the database's now (never before the unit's
+        current position: fixes stamped on arrival are in arrival order).
     actor
         Who reported it.
 
     Returns
     -------
-    Unit
+    UnitState
 
     Raises
     ------
@@ -184,10 +230,12 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
     Conflict
         For a fix older than the unit's current position: a late packet must not move the unit back.
     """
-    unit = get_unit(session, unit_id, lock=True)
-    without_replica_wait(session)  # the next fix replaces this one within seconds
-    now = database_now(session)
-    at = at or now
+    # The next fix replaces this one within seconds: its commit need not wait for the replica.
+    unit, assignment, now = unit_state(session, unit_id, lock=True, also=LOCAL_COMMIT)
+    if at is None:
+        # Stamped on arrival, in the order the lock serialises: now() is when this transaction began, which
+        # can be before a change that held the lock committed its own time.
+        at = max(now, unit.position_at) if unit.position_at is not None else now
     if at > now + timedelta(seconds=MAX_FUTURE_S):
         raise Unprocessable(f"position time {at.isoformat()} is in the future (server time {now.isoformat()})")
     if unit.position_at is not None and at < unit.position_at:
@@ -196,21 +244,11 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
             position_at=unit.position_at.isoformat(),
         )
     before = audit.snapshot(unit, _POSITION_FIELDS)
-    unit.geom = point(lon, lat)
-    unit.position_at, unit.position_source = at, "avl"
-    session.flush()
-    session.refresh(unit)
-    audit.record(
-        session,
-        actor,
-        "unit.position",
-        "unit",
-        unit.id,
-        before,
-        audit.snapshot(unit, _POSITION_FIELDS),
-        unit_id=unit.id,
-    )
-    return unit
+    values = {"geom": point(lon, lat), "position_at": at, "position_source": "avl"}
+    event = audit.event_values(actor, "unit.position", "unit", unit.id, before,
+                               {k: audit.jsonable(v) for k, v in values.items()}, unit_id=unit.id)  # fmt: skip
+    audit.write_recorded(session, [update(Unit).where(Unit.id == unit_id).values(values)], [event])
+    return UnitState(known(session, Unit, id=unit.id, **values), assignment, now)
 
 
 def speed_factors(session: Session) -> dict[str, float]:

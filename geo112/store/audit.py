@@ -13,8 +13,10 @@ from typing import Any
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, column, func, insert, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from geo112.store.models import Event
 
@@ -35,8 +37,7 @@ def snapshot(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
     return {name: jsonable(getattr(row, name)) for name in columns}
 
 
-def record(
-    session: Session,
+def event_values(
     actor: str,
     action: str,
     entity: str,
@@ -45,15 +46,13 @@ def record(
     after: dict[str, Any] | None = None,
     incident_id: int | None = None,
     unit_id: int | None = None,
-) -> Event:
-    """Append one event in the caller's transaction, so it is saved exactly when the change is.
+) -> dict[str, Any]:
+    """The columns of one event.
 
     Parameters
     ----------
-    session
-        The session that makes the change.
     actor
-        Who made it: a username, ``responder:<call sign>`` or ``system:<job>``.
+        Who made the change: a username, ``responder:<call sign>`` or ``system:<job>``.
     action
         What happened, ``<entity>.<verb>``, e.g. ``incident.created``, ``unit.status``.
     entity, entity_id
@@ -62,24 +61,45 @@ def record(
         The changed fields before and after (None for a creation or a removal).
     incident_id, unit_id
         The incident and unit the event belongs to, for timelines.
-
-    Returns
-    -------
-    Event
     """
-    event = Event(
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=before,
-        after=after,
-        incident_id=incident_id,
-        unit_id=unit_id,
-    )
-    session.add(event)
-    session.flush()
-    return event
+    return {"actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id), "before": before,
+            "after": after, "incident_id": incident_id, "unit_id": unit_id}  # fmt: skip
+
+
+def record(session: Session, *args: Any, **kwargs: Any) -> None:
+    """Append one event (:func:`event_values`' arguments) in the caller's transaction, saved exactly when the
+    change is.
+
+    A Core INSERT at once: the ORM's unit of work would cost more than the statement, and the rows an event
+    names are in the database already (flushed or written by Core).
+    """
+    session.execute(insert(Event).values(event_values(*args, **kwargs)))
+
+
+_FIELDS = ("actor", "action", "entity", "entity_id", "incident_id", "unit_id", "before", "after")
+# Events arrive as one JSON array, so the statement is the same whatever their number: SQLAlchemy caches
+# its compiled form (a multi-row VALUES is compiled again on every call).
+_ROWS = (
+    func.jsonb_to_recordset(bindparam("events", type_=JSONB))
+    .table_valued(*(column(name, Event.__table__.c[name].type) for name in _FIELDS))
+    .render_derived(with_types=True)
+)
+_APPEND = insert(Event).from_select(_FIELDS, select(*_ROWS.c))
+
+
+def write_recorded(session: Session, writes: list[UpdateBase], events: list[dict[str, Any]]) -> None:
+    """Run ``writes`` (UPDATE/INSERT statements, none for events alone) and append their ``events``
+    (:func:`event_values`) in ONE statement, so a change and its record cost one round trip and are saved
+    together.
+
+    The writes run as data-modifying CTEs: each sees the database as it was before the statement, so none may
+    depend on another's effect.
+    """
+    statement = _APPEND
+    for i, write in enumerate(writes):
+        statement = statement.add_cte(write.cte(f"write_{i}"))
+    # On the connection: the session would take a parameter dict on an INSERT for an ORM bulk insert.
+    session.connection().execute(statement, {"events": events})
 
 
 def event_dict(event: Event) -> dict[str, Any]:

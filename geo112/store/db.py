@@ -8,8 +8,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from geo112.errors import NotFound
 
@@ -20,15 +22,19 @@ T = TypeVar("T")
 def get_engine(database_url: str) -> Engine:
     """Return the shared engine for a database URL.
 
-    ``pool_pre_ping`` lets the pool notice connections that a PostgreSQL restart closed and replace them,
-    so the app reconnects by itself. ``hide_parameters`` keeps bound values (callers' names and phone
+    No ``pool_pre_ping`` (a round trip before every request's first statement): a connection that a
+    PostgreSQL restart or a failover closed fails its next statement, that request answers 503, and the
+    pool then replaces every connection older than the failure, so the app reconnects by itself
+    (tests/reliability/test_db_restart.py). ``hide_parameters`` keeps bound values (callers' names and phone
     numbers) out of error messages and logs.
     """
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    return create_engine(database_url, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
+@lru_cache(maxsize=8)
 def session_factory(database_url: str) -> sessionmaker[Session]:
-    """Return a session factory bound to the database."""
+    """Return the session factory bound to the database (one per URL: each sessionmaker makes a Session
+    subclass of its own, whose event dispatch costs a little on every session it opens)."""
     return sessionmaker(get_engine(database_url), expire_on_commit=False)
 
 
@@ -62,10 +68,45 @@ def get_or_not_found(
     NotFound
         (404) Naming what was not found.
     """
-    row = session.get(model, key, with_for_update=lock, populate_existing=lock or fresh)
+    # FOR UPDATE OF the row's own table: rows joined to it for display (an incident's areas) stay unlocked.
+    row = session.get(model, key, with_for_update={"of": model} if lock else None, populate_existing=lock or fresh)
     if row is None:
         raise NotFound(f"no {what} {key[:40]!r}" if isinstance(key, str) else f"no {what} {key}")
     return row
+
+
+def known(session: Session, model: type[T], **values: Any) -> T:
+    """The row of ``model`` with these column values, as a persistent object of the session, without SQL.
+
+    For rows the caller has just read or written with a statement of its own: later attribute reads and
+    relationship loads by key find it in the session instead of asking the database again. ``values`` must
+    hold the primary key and be what the database holds now; columns not given load on first access.
+    """
+    mapper = inspect(model)
+    key = identity_key(model, tuple(values[c.key] for c in mapper.primary_key))
+    held = session.identity_map.get(key)
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        return held
+    row = model(**values)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
+
+
+def held(session: Session, model: type[Any], key: Any, **values: Any) -> None:
+    """Bring an object the session may hold up to what a statement of the caller's own wrote.
+
+    The given column values are set; with none, the object is expired and read again when next used.
+    """
+    row = session.identity_map.get(identity_key(model, key))
+    if row is None:
+        return
+    if not values:
+        session.expire(row)
+    for name, value in values.items():
+        set_committed_value(row, name, value)
 
 
 def ping(session: Session) -> None:
@@ -80,10 +121,8 @@ def database_now(session: Session) -> datetime:
     return value
 
 
-def without_replica_wait(session: Session) -> None:
-    """Let this transaction's commit return once it is on the primary's disk, not waiting for the replica.
-
-    For writes that a newer one replaces within seconds (AVL fixes): with synchronous replication
-    (docs/operations.md) every other commit, every call above all, is on two servers before it is answered.
-    """
-    session.execute(text("SET LOCAL synchronous_commit TO local"))
+#: Evaluated in a statement (as one of its columns), lets the transaction's commit return once it is on the
+#: primary's disk, not waiting for the replica. For writes that a newer one replaces within seconds (AVL
+#: fixes): with synchronous replication (docs/operations.md) every other commit, every call above all, is on
+#: two servers before it is answered.
+LOCAL_COMMIT = func.set_config("synchronous_commit", "local", True)

@@ -23,6 +23,10 @@ KOTA_CODE = "35.76"
 class Base(DeclarativeBase):
     """Declarative base of every geo112 table."""
 
+    # Server defaults and SQL expressions (now()) come back in the INSERT/UPDATE's RETURNING, instead of a
+    # SELECT each when they are first read after a flush.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy reads it per class
+
 
 def _multipolygon() -> Geometry:
     return Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False)
@@ -38,7 +42,7 @@ class Jurisdiction(Base):
     kind: Mapped[str] = mapped_column(String(10))  # kabupaten | kota
     served: Mapped[bool] = mapped_column(default=False)  # True where this call centre dispatches
     call_centre: Mapped[str | None] = mapped_column(Text)  # "Call Center 112 Kabupaten Jombang" (migration 0006)
-    geom: Mapped[WKBElement] = mapped_column(_multipolygon())
+    geom: Mapped[WKBElement] = mapped_column(_multipolygon(), deferred=True)
     area_km2: Mapped[float] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)
     population_year: Mapped[int | None] = mapped_column(Integer)
@@ -56,7 +60,7 @@ class Kecamatan(Base):
     name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(100))  # normalised for search
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdiction.code"))
-    geom: Mapped[WKBElement] = mapped_column(_multipolygon())
+    geom: Mapped[WKBElement] = mapped_column(_multipolygon(), deferred=True)
     area_km2: Mapped[float] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)
     population_year: Mapped[int | None] = mapped_column(Integer)
@@ -76,7 +80,7 @@ class Desa(Base):
     name_key: Mapped[str] = mapped_column(String(100), index=True)  # normalised for search
     kind: Mapped[str] = mapped_column(String(10))  # desa | kelurahan
     kecamatan_code: Mapped[str] = mapped_column(ForeignKey("kecamatan.code"), index=True)
-    geom: Mapped[WKBElement] = mapped_column(_multipolygon())
+    geom: Mapped[WKBElement] = mapped_column(_multipolygon(), deferred=True)
     area_km2: Mapped[float] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)
     population_year: Mapped[int | None] = mapped_column(Integer)
@@ -243,9 +247,11 @@ class Incident(Base):
     synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history, never a real call
 
     category: Mapped[IncidentCategory] = relationship()
-    desa: Mapped[Desa | None] = relationship(lazy="selectin")
-    kecamatan: Mapped[Kecamatan | None] = relationship(lazy="selectin")
-    jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="selectin", foreign_keys=[jurisdiction_code])
+    # Joined in the incident's own SELECT: an incident is shown with its area names, never their polygons
+    # (the areas defer their polygons: a kabupaten's alone is ~110 KB).
+    desa: Mapped[Desa | None] = relationship(lazy="joined")
+    kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")
+    jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined", foreign_keys=[jurisdiction_code])
 
 
 class Assignment(Base):
@@ -315,7 +321,7 @@ class ProvinceDesa(Base):
     kecamatan_code: Mapped[str] = mapped_column(String(8))
     kecamatan_name: Mapped[str] = mapped_column(String(100))
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdiction.code"))
-    geom: Mapped[WKBElement] = mapped_column(_multipolygon())
+    geom: Mapped[WKBElement] = mapped_column(_multipolygon(), deferred=True)
 
 
 class Handoff(Base):

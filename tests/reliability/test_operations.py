@@ -55,6 +55,8 @@ def test_structured_logs_carry_the_request_and_no_token(served: str, server_log:
     mine = [entry for entry in lines if entry.get("request_id") == "call-4711"]
     assert mine and mine[-1]["method"] == "POST" and mine[-1]["path"] == "/api/v1/incidents"
     assert mine[-1]["status"] == 201 and mine[-1]["duration_ms"] > 0 and mine[-1]["level"] == "INFO"
+    # What the request cost: the serving thread's CPU, and its statements (locate, insert, event at least).
+    assert 0 < mine[-1]["cpu_ms"] <= mine[-1]["duration_ms"] and mine[-1]["statements"] >= 3
     assert any(entry.get("path") == "/r/<token>" for entry in lines)
     assert any(entry.get("path") == "/r/<token>/nowhere" and entry["status"] == 404 for entry in lines)
     text = server_log.read_text()
