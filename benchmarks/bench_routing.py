@@ -1,13 +1,15 @@
 """Benchmark the routing engine against its peers on the synthetic Mojokerto graph and a 4x tiling of it.
 
-Run: ``python benchmarks/bench_routing.py [--update-docs]``.  Peers are measured
+Run: ``python benchmarks/bench_routing.py [--osrm] [--update-docs]``.  Peers are measured
 in the same run on the same graphs, units and incidents, and their answers are
 checked to agree with ours:
 
 1. osmnx/networkx shortest path per unit (``ox.routing.shortest_path``),
 2. networkx Dijkstra: one multi-source search from the units (nearest only) and
    one search from the incident on the reversed graph (the full ranking),
-3. pgRouting ``pgr_dijkstraCost`` (many units to one incident) in PostgreSQL.
+3. pgRouting ``pgr_dijkstraCost`` (many units to one incident) in PostgreSQL,
+4. with ``--osrm``: OSRM's CH and MLD (``benchmarks/osrm_peer.py``, an environment of its own) on the
+   Mojokerto graph: tables, routes with geometry and steps, and how far its car profile's ETAs are from ours.
 
 The larger graph is the Mojokerto graph tiled 2 x 2 (copies joined by roads
 across the seams): same road structure, four times the nodes, to show how cost
@@ -22,6 +24,7 @@ import itertools
 import os
 import re
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -146,6 +149,10 @@ class Pg:
         return {int(s): float(c) for s, c in rows}
 
 
+def _node_point(g: routing.CompiledGraph, node: int) -> tuple[float, float]:
+    return float(g.node_lon[node]), float(g.node_lat[node])
+
+
 def bench_graph(
     label: str, G: nx.MultiDiGraph, engine: routing.Engine, pg: Pg | None, rng: np.random.Generator, quick: bool
 ) -> dict[str, Any]:
@@ -183,6 +190,9 @@ def bench_graph(
     pairs = rng.choice(g.n_nodes, (60, 2))
     pit = iter(pairs)
     out["route_ms"] = median_ms(lambda: engine.route(*[(g.node_lon[n] + 2e-4, g.node_lat[n]) for n in next(pit)]), 60)
+    # from a unit in the table: a walk along its row's tree, no search
+    tit = iter(np.tile(incidents, 5))
+    out["table_route_ms"] = median_ms(lambda: table.route(int(next(tit)) % N_UNITS, *_node_point(g, next(tit))), 100)
     pts = np.column_stack(
         [rng.uniform(g.node_lon.min(), g.node_lon.max(), 20000), rng.uniform(g.node_lat.min(), g.node_lat.max(), 20000)]
     )
@@ -295,6 +305,7 @@ def report(results: list[dict[str, Any]], load: dict[str, float]) -> str:
         + " | |"
     )
     row("route with geometry and steps (ms)", "route_ms", ".1f", "<= 10 ms")
+    row("the same from a unit in the table: a walk along its row's tree (ms)", "table_route_ms", ".2f", "<= 1 ms")
     row("refresh all 60 units' tables (ms)", "refresh_all_ms", ".0f", "<= 1000 ms")
     row("move one unit (its row only) (ms)", "move_one_ms", ".1f")
     row("snap, batch of 20,000 points (us per point)", "snap_batch_us", ".1f", "<= 50 us")
@@ -338,6 +349,7 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=REPO / ".cache" / "routing")
     parser.add_argument("--no-pg", action="store_true", help="skip pgRouting")
     parser.add_argument("--quick", action="store_true", help="one peer round per graph")
+    parser.add_argument("--osrm", action="store_true", help="OSRM (CH, MLD) as a peer on Mojokerto")
     parser.add_argument("--update-docs", action="store_true", help="write the figures into docs/performance.md")
     args = parser.parse_args()
     rng = np.random.default_rng(112)
@@ -363,6 +375,12 @@ def main() -> None:
         bench_graph("4x tiled", big, big_engine, pg, rng, args.quick),
     ]
     markdown = report(results, load)
+    if args.osrm:
+        sys.path.insert(0, str(REPO))  # run as a script: the repository's packages are not on the path
+        from benchmarks.osrm_peer import compare
+
+        markdown += "\n### OSRM as a peer (Mojokerto; alternating rounds, medians)\n\n"
+        markdown += "\n".join(compare(engine, OSM, args.cache_dir, rng, 1 if args.quick else 3)) + "\n"
     print(markdown)
     if args.update_docs:
         update_docs(markdown)

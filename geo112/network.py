@@ -284,7 +284,7 @@ class RoutedFleet:
             keep = [i for i, u in enumerate(changed) if self._marks.get(u, -1) < mark]
             if rows is not None and keep:
                 units = [changed[i] for i in keep]
-                picked = routing.UnitRows(rows.times[keep], rows.dists[keep], rows.snap.take(keep))
+                picked = routing.UnitRows(rows.times[keep], rows.dists[keep], rows.snap.take(keep), rows.preds[keep])
                 types = [current[u].unit_type for u in units]
                 snap = self.table.store(units, picked, types, True, [current[u].speed_factor for u in units])
                 for unit_id, too_far in zip(units, snap.too_far.tolist()):
@@ -309,6 +309,26 @@ class RoutedFleet:
         """Every known unit of a type that can reach the point, fastest first."""
         with self._lock:
             return self.table.nearest(lon, lat, [unit_type], None)
+
+    def route(
+        self, unit_id: int, origin: tuple[float, float], destination: tuple[float, float], factor: float
+    ) -> Route:
+        """The unit's fastest route: from its row's tree when the row was computed from this origin and speed
+        (a walk, no search), else searched (:meth:`Network.route`).
+
+        Raises
+        ------
+        NoRoute
+            When no road path joins them.
+        """
+        with self._lock:  # the table's arrays must not be reallocated under the walk
+            synced = self._synced.get(unit_id)
+            if synced is not None and (synced.lon, synced.lat) == origin and synced.speed_factor == factor:
+                try:
+                    return self.table.route(unit_id, *destination)
+                except routing.UnreachableError as exc:
+                    raise NoRoute(str(exc)) from None
+        return self.network.route(origin, destination, factor)
 
     def unit_times(self, unit_ids: list[int]) -> FloatArray:
         """The units' seconds to every node (with their speed factors), one row per unit, for coverage."""

@@ -104,6 +104,9 @@ class Engine:
         self.snapper = Snapper(graph, self.roads, self.projection, max_snap_m)
         self.forward = graph.matrix()
         self.reverse = graph.matrix(reverse=True)
+        # No road is faster: the straight line at this speed bounds every travel time from below.
+        speeds = np.divide(graph.edge_len, graph.edge_tt, out=np.zeros(graph.n_edges), where=graph.edge_tt > 0)
+        self.top_speed_mps = float(speeds.max()) if graph.n_edges else 1.0
 
     @property
     def node_lon(self) -> np.ndarray:
@@ -245,13 +248,51 @@ class Engine:
             If the destination cannot be reached (not with a strongly connected graph).
         """
         factor = speed_factor(factor)
-        g, tt = self.graph, self.graph.edge_tt
         both = self.snap([origin[0], destination[0]], [origin[1], destination[1]])
         src, dst = both.take([0]), both.take([1])
+        tt = self.graph.edge_tt
         out_nodes, out_costs = end_costs(src, self.roads, tt, leaving=True)
         in_nodes, in_costs = end_costs(dst, self.roads, tt, leaving=False)
-        dist, pred = virtual_tree(self.forward, out_nodes, out_costs)
-        arrive = dist[0, in_nodes[0]] + in_costs[0]
+        direct = float(direct_costs(src, dst, self.roads, tt)[0])
+        x, y = self.projection.to_xy(both.lon, both.lat)
+        # Search a ball that grows until it holds the destination: anything beyond the limit arrives later.
+        first = max(float(np.hypot(x[1] - x[0], y[1] - y[0])) / self.top_speed_mps, 1.0) * settings.ROUTE_FIRST_BOUND
+        for limit in (first, first * settings.ROUTE_BOUND_GROWTH, np.inf):
+            times, pred = virtual_tree(self.forward, out_nodes, out_costs, limit=limit)
+            if min(direct, float(np.min(times[0, in_nodes[0]] + in_costs[0]))) <= limit:
+                break
+        return self.route_on_tree(src, out_nodes[0], times[0], pred[0], dst, factor)
+
+    def route_on_tree(
+        self, src: Snap, starts: np.ndarray, times: np.ndarray, pred: np.ndarray, dst: Snap, factor: float = 1.0
+    ) -> Route:
+        """The route from a snapped origin whose shortest-path tree is known, to a snapped destination.
+
+        Why: a unit's maintained row (:class:`routing.units.UnitTable`) holds its tree already, so its route
+        is a walk along the predecessors plus the edges' geometry, without a search.
+
+        Parameters
+        ----------
+        src
+            The origin's snap (one point).
+        starts
+            The origin road's end nodes the tree was grown from (:func:`routing.routing.end_costs`, leaving).
+        times, pred
+            The tree: seconds at the profile speed to every node, and each node's predecessor (>= N: the
+            origin itself), from :func:`routing.routing.virtual_tree`.
+        dst
+            The destination's snap (one point).
+        factor
+            Speed factor of the unit.
+
+        Raises
+        ------
+        UnreachableError
+            If the destination cannot be reached.
+        """
+        g, tt = self.graph, self.graph.edge_tt
+        in_nodes, in_costs = end_costs(dst, self.roads, tt, leaving=False)
+        arrive = times[in_nodes[0]] + in_costs[0]
         j = int(np.argmin(arrive))
         direct = float(direct_costs(src, dst, self.roads, tt)[0])
         r_src, r_dst, f_src, f_dst = int(src.road[0]), int(dst.road[0]), float(src.fraction[0]), float(dst.fraction[0])
@@ -259,14 +300,15 @@ class Engine:
             return self._assemble([], [self._leg(r_src, f_src, f_dst)], factor)
         if not np.isfinite(arrive[j]):
             raise UnreachableError("no road path from the origin to the destination")
-        path = [int(in_nodes[0, j])]
-        while pred[0, path[-1]] < g.n_nodes:
-            path.append(int(pred[0, path[-1]]))
+        path, n = [int(in_nodes[0, j])], g.n_nodes
+        while pred[path[-1]] < n:
+            path.append(int(pred[path[-1]]))
         path.reverse()
         # the first leg leaves the origin's road through its head (column 0) or its tail
-        first = self._leg(r_src, f_src, 1.0 if path[0] == out_nodes[0, 0] else 0.0)
+        first = self._leg(r_src, f_src, 1.0 if path[0] == starts[0] else 0.0)
         edges = g.edge_ids(np.array(path[:-1]), np.array(path[1:]))
-        coords = np.column_stack([g.geom_lon, g.geom_lat])[concat_ranges(g.geom_ptr[edges], np.diff(g.geom_ptr)[edges])]
+        points = concat_ranges(g.geom_ptr[edges], g.geom_ptr[edges + 1] - g.geom_ptr[edges])
+        coords = np.column_stack([g.geom_lon[points], g.geom_lat[points]])
         middle = (coords, g.edge_name[edges], tt[edges], g.edge_len[edges])
         last = self._leg(r_dst, 0.0 if j == 0 else 1.0, f_dst)
         return self._assemble(path, [first, middle, last], factor)

@@ -123,8 +123,12 @@ def virtual_search(
     return dijkstra(graph, directed=True, indices=sources, limit=limit)[..., :n]
 
 
-def virtual_tree(base: sp.csr_matrix, nodes: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def virtual_tree(
+    base: sp.csr_matrix, nodes: np.ndarray, costs: np.ndarray, limit: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
     """Run Dijkstra from virtual nodes (see :func:`virtual_search`), keeping the shortest-path trees.
+
+    ``limit`` stops the search beyond that cost: nodes past it are unreached (inf, no predecessor).
 
     Returns
     -------
@@ -135,7 +139,7 @@ def virtual_tree(base: sp.csr_matrix, nodes: np.ndarray, costs: np.ndarray) -> t
     """
     n, m = base.shape[0], len(nodes)
     graph = _with_virtual_nodes(base, nodes, costs)
-    dist, pred = dijkstra(graph, directed=True, indices=np.arange(n, n + m), return_predecessors=True)
+    dist, pred = dijkstra(graph, directed=True, indices=np.arange(n, n + m), return_predecessors=True, limit=limit)
     return dist[..., :n], pred[..., :n]
 
 

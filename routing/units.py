@@ -1,11 +1,12 @@
 """Maintained per-unit travel-time tables and nearest-unit ranking.
 
 Each unit owns one row: seconds and metres (of the fastest path) from its
-position to every node, at the profile speed.  Moving a unit recomputes only
-its row; ranking units for an incident then only reads two columns of the
-table (the incident road's end nodes), so it costs microseconds per unit.
-Rows are float32: 4096 s still resolves to half a millisecond, and it halves
-the memory of the table.
+position to every node, at the profile speed, and the shortest-path tree's
+predecessors.  Moving a unit recomputes only its row; ranking units for an
+incident then only reads two columns of the table (the incident road's end
+nodes), so it costs microseconds per unit, and a unit's route is a walk up its
+tree.  Rows are float32: 4096 s still resolves to half a millisecond, and it
+halves the memory of the table.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .distance import Snap
 from .routing import direct_costs, end_costs, tree_lengths, virtual_tree
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .engine import Engine, Route
 
 
 class RankedUnit(NamedTuple):
@@ -55,11 +56,14 @@ class UnitRows(NamedTuple):
         Metres of those fastest paths.
     snap : Snap
         Where each unit was snapped.
+    preds : ndarray of int32, shape (m, N)
+        Each node's predecessor on the fastest path (>= N: the unit itself; negative: unreached).
     """
 
     times: np.ndarray
     dists: np.ndarray
     snap: Snap
+    preds: np.ndarray
 
 
 class UnitTable:
@@ -78,6 +82,7 @@ class UnitTable:
         n = engine.graph.n_nodes
         self._times = np.empty((0, n), dtype=np.float32)
         self._dists = np.empty((0, n), dtype=np.float32)
+        self._preds = np.empty((0, n), dtype=np.int32)
         self._ids: list[Any] = []
         self._types: list[str | None] = []
         self._factor = np.empty(0)
@@ -96,7 +101,7 @@ class UnitTable:
     @property
     def nbytes(self) -> int:
         """Memory of the tables, in bytes."""
-        return self._times.nbytes + self._dists.nbytes
+        return self._times.nbytes + self._dists.nbytes + self._preds.nbytes
 
     def _grow(self, slots: int) -> None:
         """Make room for ``slots`` more units (doubling, so upserts stay amortised O(1))."""
@@ -106,6 +111,7 @@ class UnitTable:
         n = self._times.shape[1]
         self._times = np.vstack([self._times, np.full((pad, n), np.inf, dtype=np.float32)])
         self._dists = np.vstack([self._dists, np.full((pad, n), np.inf, dtype=np.float32)])
+        self._preds = np.vstack([self._preds, np.full((pad, n), -1, dtype=np.int32)])
         self._ids += [None] * pad
         self._types += [None] * pad
         self._factor = np.concatenate([self._factor, np.ones(pad)])
@@ -132,12 +138,13 @@ class UnitTable:
         snap = self.engine.snap(lons, lats)
         n = self.engine.graph.n_nodes
         if len(snap.lon) == 0:
-            return UnitRows(np.empty((0, n), dtype=np.float32), np.empty((0, n), dtype=np.float32), snap)
+            empty = np.empty((0, n), dtype=np.float32)
+            return UnitRows(empty, empty, snap, np.empty((0, n), dtype=np.int32))
         nodes, costs = end_costs(snap, self.engine.roads, self.engine.graph.edge_tt, leaving=True)
         _, first = end_costs(snap, self.engine.roads, self.engine.graph.edge_len, leaving=True)
         times, pred = virtual_tree(self.engine.forward, nodes, costs)
         dists = tree_lengths(self.engine.graph, pred, nodes, first)
-        return UnitRows(times.astype(np.float32), dists.astype(np.float32), snap)
+        return UnitRows(times.astype(np.float32), dists.astype(np.float32), snap, pred.astype(np.int32))
 
     def store(
         self,
@@ -184,6 +191,7 @@ class UnitTable:
         slots = np.array([self._slot[u] for u in unit_ids], dtype=np.int64)
         self._times[slots] = rows.times
         self._dists[slots] = rows.dists
+        self._preds[slots] = rows.preds
         for i, s in enumerate(slots.tolist()):
             self._ids[s] = unit_ids[i]
             self._types[s] = types[i]
@@ -249,6 +257,27 @@ class UnitTable:
         """Return the unit's seconds to every node (with its speed factor), shape (N,)."""
         slot = self._slot[unit_id]
         return np.asarray(self._times[slot] / self._factor[slot], dtype=np.float64)
+
+    def route(self, unit_id: Any, lon: float, lat: float) -> Route:
+        """The unit's fastest route to a point, from its row's tree (no search), with geometry and steps.
+
+        Why: the console previews a route for every proposal and the crew's page draws one; the row knows
+        the tree already, so a route costs a walk along it (see :meth:`Engine.route_on_tree`).
+
+        Raises
+        ------
+        KeyError
+            For a unit not in the table.
+        UnreachableError
+            If the point cannot be reached from the unit.
+        """
+        slot = self._slot[unit_id]
+        engine = self.engine
+        src = self._snap.take([slot])
+        starts, _ = end_costs(src, engine.roads, engine.graph.edge_tt, leaving=True)
+        return engine.route_on_tree(
+            src, starts[0], self._times[slot], self._preds[slot], engine.snap(lon, lat), float(self._factor[slot])
+        )
 
     def nearest(self, lon: float, lat: float, types: list[str] | None = None, k: int | None = None) -> list[RankedUnit]:
         """Rank available units by ETA to an incident.

@@ -28,11 +28,11 @@ csrf.exempt(bp)
 def _route(assignment: Assignment) -> dict[str, Any] | None:
     """The route from the unit to the incident as GeoJSON, or None when it cannot be had now."""
     try:
-        network = fleet().network
+        routed = fleet()
     except ServiceUnavailable as exc:
         current_app.logger.warning("no route for assignment %s: %s", assignment.id, exc.detail)
         return None
-    return responder.route(assignment, network)
+    return responder.route(assignment, routed)
 
 
 def _wants_json() -> bool:

@@ -20,7 +20,7 @@ from geo112.dispatch import assignments
 from geo112.dispatch.incidents import destination, get_incident
 from geo112.dispatch.units import TRANSITIONS
 from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
-from geo112.network import Network
+from geo112.network import RoutedFleet
 from geo112.store import audit
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Assignment
@@ -147,16 +147,18 @@ def allowed_actions(assignment: Assignment) -> list[str]:
     return (["acknowledged"] if assignment.acknowledged_at is None else []) + buttons
 
 
-def route(assignment: Assignment, network: Network) -> dict[str, Any] | None:
+def route(assignment: Assignment, fleet: RoutedFleet) -> dict[str, Any] | None:
     """The route from the assignment's unit to its incident as a GeoJSON Feature, with the unit's speed.
 
-    Returns None when the unit has no position or no road path joins them: the page still shows the incident.
+    From the unit's maintained row when it is current (:meth:`RoutedFleet.route`). Returns None when the unit
+    has no position or no road path joins them: the page still shows the incident.
     """
-    origin = lon_lat_of(assignment.unit.geom)
+    unit = assignment.unit
+    origin = lon_lat_of(unit.geom)
     if origin is None:
         return None
     try:
-        found = network.route(origin, destination(assignment.incident), assignment.unit.unit_type.speed_factor)
+        found = fleet.route(unit.id, origin, destination(assignment.incident), unit.unit_type.speed_factor)
     except NoRoute as exc:
         log.warning("no route for assignment %s: %s", assignment.id, exc.detail)
         return None

@@ -134,3 +134,18 @@ def test_a_fix_stamped_on_arrival_is_never_older_than_the_position_it_replaces(d
     db.flush()
     state = move(db, unit.id, *PACET, None, "avl")
     assert state.unit.position_at == ahead and state.unit.position_source == "avl"
+
+
+def test_a_units_route_comes_from_its_current_row_else_from_a_search(db, fleet, make_unit) -> None:
+    unit = make_unit()
+    fleet.sync(db)
+    speed = db.get(UnitType, unit.unit_type_code).speed_factor
+    origin = lon_lat_of(unit.geom)
+    tabled = fleet.route(unit.id, origin, PACET, speed)
+    searched = fleet.network.route(origin, PACET, speed)
+    assert tabled.eta_s == pytest.approx(searched.eta_s, rel=1e-5) and tabled.eta_s > 60
+    # Not where its row was computed (a fix the fleet has not heard of): searched from there instead.
+    elsewhere = (origin[0] + 0.01, origin[1])
+    assert fleet.route(unit.id, elsewhere, PACET, speed).eta_s == pytest.approx(
+        fleet.network.route(elsewhere, PACET, speed).eta_s, rel=1e-9
+    )

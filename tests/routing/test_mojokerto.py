@@ -57,6 +57,29 @@ def test_route_agrees_with_unit_table(mojokerto: Engine) -> None:
     assert route.geometry.is_valid and len(route.nodes) > 10
 
 
+def test_a_tabled_units_route_is_its_rows_tree_and_equals_a_fresh_search(mojokerto: Engine) -> None:
+    rng = np.random.default_rng(17)
+    n = mojokerto.graph.n_nodes
+    starts, targets = rng.integers(0, n, 8), rng.integers(0, n, 8)
+    table = mojokerto.unit_table()
+    table.upsert_many(list(range(8)), mojokerto.node_lon[starts], mojokerto.node_lat[starts], speed_factors=[1.3] * 8)
+    # the unit at Pacet is also on its own road with the incident at the end of the list: the direct case
+    table.upsert("pacet", *PACET, speed_factor=1.3)
+    pairs = [(i, (float(mojokerto.node_lon[t]), float(mojokerto.node_lat[t]))) for i, t in enumerate(targets)]
+    for unit, (origin, target) in [*((i, ((mojokerto.node_lon[starts[i]], mojokerto.node_lat[starts[i]]), p))
+                                     for i, p in pairs), ("pacet", (PACET, (PACET[0] + 1e-4, PACET[1])))]:  # fmt: skip
+        tabled = table.route(unit, *target)
+        searched = mojokerto.route((float(origin[0]), float(origin[1])), target, factor=1.3)
+        # equal-time ties may be broken apart by the two searches: the same cost, length and ends
+        assert tabled.eta_s == pytest.approx(searched.eta_s, rel=1e-5)
+        assert tabled.distance_m == pytest.approx(searched.distance_m, rel=1e-5)
+        assert sum(s.duration_s for s in tabled.steps) == pytest.approx(tabled.eta_s)
+        ends = np.asarray(tabled.geometry.coords)[[0, -1]]
+        np.testing.assert_allclose(ends, np.asarray(searched.geometry.coords)[[0, -1]], atol=1e-9)
+    with pytest.raises(KeyError):
+        table.route("nobody", *MOJOSARI)
+
+
 def test_travel_times_forward_and_reverse(mojokerto: Engine) -> None:
     g = mojokerto.graph
     frm = mojokerto.travel_times_from(*MOJOSARI)

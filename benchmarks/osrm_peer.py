@@ -1,0 +1,158 @@
+"""OSRM as a routing peer: its own Python environment, its data from the same OSM file, timed on our points.
+
+OSRM (``osrm-bindings`` from PyPI: ``osrm-extract``, ``osrm-contract``, ``osrm-partition``,
+``osrm-customize``, the car profile and Python bindings in one abi3 wheel for CPython >= 3.12) is installed
+into an environment of its own under the cache directory, so geo112's stays as it is. Its data is built
+once per (OSM file, algorithm) with the car profile, and reused: CH (contraction hierarchies) and MLD
+(multi-level Dijkstra). ``measure`` runs ``benchmarks/_osrm_worker.py`` in that environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+OSRM_VERSION = "26.10.0"
+WORKER = Path(__file__).with_name("_osrm_worker.py")
+
+
+def _python312() -> str:
+    """A CPython >= 3.12 that runs, for the peer's environment: ``GEO112_PEER_PYTHON``, pyenv's, or on PATH
+    (pyenv's shims are on PATH even when the version is not selected, and then fail)."""
+    pyenv = [str(p) for p in sorted(Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python3"))]
+    candidates = [os.environ.get("GEO112_PEER_PYTHON"), *pyenv, shutil.which("python3.12"), shutil.which("python3.13")]
+    check = "import sys; sys.exit(sys.version_info < (3, 12))"
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0:
+            return candidate
+    raise RuntimeError("OSRM's bindings need CPython >= 3.12: set GEO112_PEER_PYTHON")
+
+
+def environment(cache_dir: Path) -> Path:
+    """The peer's Python (created and filled with ``osrm-bindings`` on first use)."""
+    venv = cache_dir / f"osrm-{OSRM_VERSION}"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([_python312(), "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"osrm-bindings=={OSRM_VERSION}"], check=True)
+    return python
+
+
+def _tools(python: Path) -> Path:
+    package = subprocess.run(
+        [str(python), "-c", "import osrm, os; print(os.path.dirname(osrm.__file__))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    return Path(package)
+
+
+def data(python: Path, osm: Path, cache_dir: Path, algorithm: str) -> Path:
+    """OSRM's files for ``osm`` with the car profile (built once per file and algorithm); the ``.osrm`` base."""
+    digest = hashlib.sha256(osm.read_bytes()).hexdigest()[:16]
+    folder = cache_dir / f"osrm-data-{digest}-{algorithm.lower()}"
+    base = folder / (osm.name.split(".")[0] + ".osrm")
+    done = folder / "done"
+    if done.exists():
+        return base
+    package = _tools(python)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(osm, folder / osm.name)
+    steps = [["osrm-extract", "-p", str(package / "share" / "profiles" / "car.lua"), str(folder / osm.name)]]
+    steps += [["osrm-contract", str(base)]] if algorithm == "CH" else [["osrm-partition", str(base)],
+                                                                       ["osrm-customize", str(base)]]  # fmt: skip
+    for tool, *args in steps:
+        subprocess.run([str(package / "bin" / tool), *args], check=True, capture_output=True)
+    done.touch()
+    return base
+
+
+def measure(
+    python: Path,
+    base: Path,
+    algorithm: str,
+    units: list[tuple[float, float]],
+    incidents: list[tuple[float, float]],
+    routes: list[tuple[tuple[float, float], tuple[float, float]]],
+) -> dict[str, Any]:
+    """OSRM's medians and answers on these points (see ``benchmarks/_osrm_worker.py``)."""
+    job = {"data": str(base), "algorithm": algorithm, "units": units, "incidents": incidents, "routes": routes}
+    out = subprocess.run([str(python), str(WORKER)], input=json.dumps(job), check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def _median_ms(fn: Any, args: list[Any]) -> tuple[float, list[Any]]:
+    times, answers = [], []
+    for a in args:
+        start = time.perf_counter()
+        answers.append(fn(a))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3, answers
+
+
+def compare(engine: Any, osm: Path, cache_dir: Path, rng: np.random.Generator, rounds: int = 3) -> list[str]:
+    """geo112 and OSRM (CH and MLD) on the same 60 units, 200 incidents and 60 unit-to-incident routes, in
+    alternating rounds; the report's Markdown lines (medians over the rounds) and the ETA agreement."""
+    g = engine.graph
+    unit_nodes = rng.choice(g.n_nodes, 60, replace=False)
+    incident_nodes = rng.choice(np.setdiff1d(np.arange(g.n_nodes), unit_nodes), 200, replace=False)
+    point = lambda n: (float(g.node_lon[n]), float(g.node_lat[n]))  # noqa: E731
+    units, incidents = [point(n) for n in unit_nodes], [point(n) for n in incident_nodes]
+    pairs = [(i % 60, incidents[i]) for i in range(60)]
+    table = engine.unit_table()
+    table.upsert_many(list(range(60)), [u[0] for u in units], [u[1] for u in units])
+    python = environment(cache_dir)
+    bases = {name: data(python, osm, cache_dir, name) for name in ("CH", "MLD")}
+    figures: dict[str, list[float]] = {}
+
+    def note(key: str, value: float) -> None:
+        figures.setdefault(key, []).append(value)
+
+    for _ in range(rounds):
+        ms, ranked = _median_ms(lambda p: table.nearest(*p), incidents)
+        note("ours table_one_ms", ms)
+        rows = lambda _: np.stack([table.times(u) for u in range(60)])[:, incident_nodes]  # noqa: E731
+        note("ours table_many_ms", _median_ms(rows, [0, 1, 2])[0])
+        ms, tabled = _median_ms(lambda p: table.route(p[0], *p[1]), pairs)
+        note("ours route_ms", ms)
+        note("ours searched route_ms", _median_ms(lambda p: engine.route(units[p[0]], p[1]), pairs)[0])
+        for name, base in bases.items():
+            peer = measure(python, base, name, units, incidents, [(units[u], p) for u, p in pairs])
+            for key in ("table_one_ms", "table_many_ms", "route_ms"):
+                note(f"{name} {key}", peer[key])
+    # ETAs: ours at the profile speed (factor 1) against OSRM's car profile, unit by unit
+    ours = np.array([[r.eta_s for r in sorted(rank, key=lambda r: r.unit_id)] for rank in ranked[:20]])
+    theirs = np.array(peer["table_durations"][:20], dtype=float)
+    ratio = theirs / ours
+    route_ratio = np.array([p[0] / t.eta_s for p, t in zip(peer["routes"], tabled) if p])
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    lines = ["| question | geo112 | OSRM CH | OSRM MLD | CH ÷ geo112 |", "|---|---:|---:|---:|---:|"]
+    for key, label in (("table_one_ms", "60 units → 1 incident (ms)"),
+                       ("table_many_ms", "60 units × 200 incidents (ms)"),
+                       ("route_ms", "route with full geometry and steps, unit → incident (ms)")):  # fmt: skip
+        ours_ms, ch = med[f"ours {key}"], med[f"CH {key}"]
+        lines.append(f"| {label} | {ours_ms:.2f} | {ch:.2f} | {med[f'MLD {key}']:.2f} | {ch / ours_ms:.1f}× |")
+    lines.append(f"| the same route searched (no table) (ms) | {med['ours searched route_ms']:.2f} | | | |")
+    lines += [
+        "",
+        f"ETAs, OSRM car profile ÷ geo112's profile, 60 units × 20 incidents: median {np.median(ratio):.2f} "
+        f"(p10 {np.percentile(ratio, 10):.2f}, p90 {np.percentile(ratio, 90):.2f}); routes: median "
+        f"{np.median(route_ratio):.2f}.",
+    ]
+    return lines
+
+
+if __name__ == "__main__":  # prepare only: python -m benchmarks.osrm_peer OSM CACHE_DIR
+    peer = environment(Path(sys.argv[2]))
+    for name in ("CH", "MLD"):
+        print(name, data(peer, Path(sys.argv[1]), Path(sys.argv[2]), name))
