@@ -21,13 +21,13 @@ import time
 import osrm
 
 
-def _median_ms(calls: list) -> tuple[float, list]:
+def _median_ms(calls: list) -> tuple[float | None, list]:
     times, answers = [], []
     for call in calls:
         start = time.perf_counter()
         answers.append(call())
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3, answers
+    return (statistics.median(times) * 1e3 if times else None), answers
 
 
 def main() -> None:
