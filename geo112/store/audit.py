@@ -70,10 +70,10 @@ def record(session: Session, *args: Any, **kwargs: Any) -> None:
     """Append one event (:func:`event_values`' arguments) in the caller's transaction, saved exactly when the
     change is.
 
-    A Core INSERT at once: the ORM's unit of work would cost more than the statement, and the rows an event
-    names are in the database already (flushed or written by Core).
+    Written at once (:func:`write_recorded` without writes): the ORM's unit of work would cost more than the
+    statement, and the rows an event names are in the database already (flushed or written by Core).
     """
-    session.execute(insert(Event).values(event_values(*args, **kwargs)))
+    write_recorded(session, [], [event_values(*args, **kwargs)])
 
 
 _FIELDS = ("actor", "action", "entity", "entity_id", "incident_id", "unit_id", "before", "after")
