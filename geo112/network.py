@@ -201,6 +201,10 @@ class UnitPosition(NamedTuple):
     speed_factor: float
 
 
+def _same_type_and_speed(synced: UnitPosition | None, current: UnitPosition) -> bool:
+    return synced is not None and (synced.unit_type, synced.speed_factor) == (current.unit_type, current.speed_factor)
+
+
 #: Positions of every positioned unit with its type's speed factor, as :class:`UnitPosition` columns.
 POSITIONS = (
     select(Unit.id, func.ST_X(Unit.geom), func.ST_Y(Unit.geom), Unit.unit_type_code, UnitType.speed_factor)
@@ -252,7 +256,7 @@ class RoutedFleet:
         """
         stale = self.stale(current)
         if self.listener is not None and self.listener.connected:
-            stale = [u for u in stale if u not in self._synced or self._synced[u][2:] != current[u][2:]]
+            stale = [u for u in stale if not _same_type_and_speed(self._synced.get(u), current[u])]
         return {u: current[u] for u in stale}
 
     def refresh(self, current: dict[int, UnitPosition], mark: int, drop_others: bool = False) -> int:
@@ -284,9 +288,8 @@ class RoutedFleet:
             keep = [i for i, u in enumerate(changed) if self._marks.get(u, -1) < mark]
             if rows is not None and keep:
                 units = [changed[i] for i in keep]
-                picked = routing.UnitRows(rows.times[keep], rows.dists[keep], rows.snap.take(keep), rows.preds[keep])
                 types = [current[u].unit_type for u in units]
-                snap = self.table.store(units, picked, types, True, [current[u].speed_factor for u in units])
+                snap = self.table.store(units, rows.take(keep), types, True, [current[u].speed_factor for u in units])
                 for unit_id, too_far in zip(units, snap.too_far.tolist()):
                     (self.off_road.add if too_far else self.off_road.discard)(unit_id)
                 self._synced.update((u, current[u]) for u in units)

@@ -65,6 +65,10 @@ class UnitRows(NamedTuple):
     snap: Snap
     preds: np.ndarray
 
+    def take(self, indices: Sequence[int]) -> UnitRows:
+        """The rows of these units only, in this order."""
+        return UnitRows(self.times[indices], self.dists[indices], self.snap.take(indices), self.preds[indices])
+
 
 class UnitTable:
     """Units and their travel-time rows over one engine.
