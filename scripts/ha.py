@@ -223,8 +223,10 @@ postgresql:
             for path in [member.home, *member.home.rglob("*")]:
                 shutil.chown(path, "postgres", "postgres")
         with open(member.home / "patroni.out", "ab") as log:
+            # In its own directory: as the postgres user it may not enter the checkout's (a 0700 temporary one).
             process = subprocess.Popen([PATRONI, str(config)], stdout=log, stderr=log, start_new_session=True,
-                                       env={**os.environ, "HOME": str(member.home)}, **_as_postgres())  # fmt: skip
+                                       cwd=member.home, env={**os.environ, "HOME": str(member.home)},
+                                       **_as_postgres())  # fmt: skip
         (member.home / "patroni.pid").write_text(str(process.pid))
 
     def start(self, timeout_s: float = 180.0) -> None:
