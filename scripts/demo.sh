@@ -12,6 +12,8 @@ log "loading Kabupaten Mojokerto's geodata and the demo fleet"
 geo112 data load >/dev/null
 log "building the road graph (cached after the first run)"
 geo112 graph build
+log "a synthetic incident history for the planners' analytics (labelled synthetic; the same on every run)"
+geo112 history generate >/dev/null
 log "demo users (the passwords are new on every run):"
 geo112 users demo
 log "starting the dispatcher app on http://127.0.0.1:${GEO112_PORT:-5000}/ (Ctrl-C stops it)"

@@ -13,13 +13,16 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from geo112.analytics import charts
 from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
 from geo112.analytics.history import WIB
+from geo112.analytics.report import Period, report_pdf
 from geo112.errors import InvalidInput
 from web.api import PLAN
 from web.auth import require_role
 from web.db import get_session
+from web.engine import fleet
 from web.params import flag_arg, float_arg
 
 bp = Blueprint("analytics", __name__)
@@ -100,6 +103,28 @@ def heatmap() -> ResponseReturnValue:
     """Incident counts on a square grid of ``?cell_m=`` metres (default 1000)."""
     filters = _filters()
     return _answer(filters, **analytics.heatmap(get_session(), filters, _cell_m()))
+
+
+@bp.get(f"{API}/charts")
+@require_role(*PLAN)
+def chart_specs() -> ResponseReturnValue:
+    """Vega-Lite specs of the analytics charts (``?period=month|week`` for the charts over time)."""
+    filters, period = _filters(), request.args.get("period", "month")
+    if period not in ("month", "week"):
+        raise InvalidInput(f"period must be month or week, got {period[:20]!r}")
+    return _answer(filters, charts=charts.analytics_charts(get_session(), filters, period))
+
+
+@bp.get(f"{API}/report.pdf")
+@require_role(*PLAN)
+def report() -> ResponseReturnValue:
+    """The evaluation report of the period ``start``..``end`` (default the last 30 days) as a PDF."""
+    filters = _filters()
+    today = datetime.now(WIB).date()
+    period = Period(_day("start") or today - timedelta(days=30), _day("end") or today)
+    pdf = report_pdf(get_session(), fleet(), period, filters.include_synthetic)
+    name = f"geo112-laporan-{period.first}-{period.last}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get(f"{API}/export.csv")

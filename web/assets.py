@@ -7,15 +7,31 @@ listed in :data:`VENDOR` are reachable.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, send_from_directory
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
 
 # URL name → folder inside node_modules.
-VENDOR = {"leaflet": "leaflet/dist"}
+VENDOR = {
+    "leaflet": "leaflet/dist",
+    "vega": "vega/build",
+    "vega-lite": "vega-lite/build",
+    "vega-embed": "vega-embed/build",
+    "vega-interpreter": "vega-interpreter/build",
+    "vega-util": "vega-util/build",
+}
+# Vega compiles chart expressions with `new Function` unless given its interpreter, an ES module that imports
+# the bare name "vega-util": this import map resolves it to the served copy. The page's CSP admits the map by
+# its hash (web/security.py), so that no script-src 'unsafe-eval' or 'unsafe-inline' is needed.
+IMPORT_MAP = json.dumps({"imports": {"vega-util": "/assets/vega-util/index.js"}}, separators=(",", ":"))
+IMPORT_MAP_HASH = "sha256-" + base64.b64encode(hashlib.sha256(IMPORT_MAP.encode()).digest()).decode()
 # Vendored files are versioned by the lockfile, so browsers may keep them for a day.
 MAX_AGE_S = 86400
 
@@ -33,6 +49,11 @@ def vendor(package: str, filename: str) -> ResponseReturnValue:
     return send_from_directory(vendor_dir(current_app) / VENDOR[package], filename, max_age=MAX_AGE_S)
 
 
+def import_map() -> Markup:
+    """The import map script element (its text is exactly what :data:`IMPORT_MAP_HASH` hashes)."""
+    return Markup(f'<script type="importmap">{IMPORT_MAP}</script>')
+
+
 def init_app(app: Flask) -> None:
     """Register the blueprint; say so at start-up when ``npm ci`` has not been run."""
     missing = [name for name, folder in VENDOR.items() if not (vendor_dir(app) / folder).is_dir()]
@@ -40,4 +61,5 @@ def init_app(app: Flask) -> None:
         app.logger.warning(
             "web assets missing (%s): run `npm ci` in web/ (scripts/install.sh does)", ", ".join(missing)
         )
+    app.add_template_global(import_map)
     app.register_blueprint(bp)

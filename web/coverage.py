@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from geo112.analytics import charts
 from geo112.dispatch.configuration import get_unit_type
 from geo112.errors import Forbidden
 from geo112.planning import scenario, thresholds
@@ -78,6 +79,13 @@ def summary() -> ResponseReturnValue:
             "kecamatan": coverage.kecamatan_rows(cov),
         }
     )
+
+
+@bp.get("/charts")
+@require_role(*PLAN)
+def chart_specs() -> ResponseReturnValue:
+    """Vega-Lite specs of the coverage charts: every unit type at its first threshold (``?mode=stations|live``)."""
+    return jsonify({"charts": charts.coverage_charts(get_session(), fleet(), request.args.get("mode", "stations"))})
 
 
 @bp.get("/desa.geojson")

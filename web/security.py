@@ -7,9 +7,13 @@ from datetime import timedelta
 
 from flask import Flask, Response
 
-# Scripts and styles only from the app itself: nothing is loaded from outside, and framing is refused.
+from web.assets import IMPORT_MAP_HASH
+
+# Scripts and styles only from the app itself (and the one import map, by its hash): nothing is loaded from
+# outside, and framing is refused.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    f"default-src 'self'; script-src 'self' '{IMPORT_MAP_HASH}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
     "form-action 'self'"
 )

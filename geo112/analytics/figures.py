@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Float, String, and_, column, func, literal, select, true, values
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
 
+from geo112.analytics.history import WIB
 from geo112.dispatch.incidents import INTERVALS as PHASE_INTERVALS
 from geo112.errors import InvalidInput, Unprocessable
 from geo112.planning.thresholds import Threshold, configured_thresholds
@@ -241,6 +242,87 @@ def _num(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
+def _first_arrivals(filters: Filters) -> Select[Any]:
+    """Per incident and unit type, the first unit's arrival: ``response_s`` (call → on scene) and ``travel_s``."""
+    return (
+        select(
+            Unit.unit_type_code.label("unit_type"),
+            Assignment.incident_id,
+            Incident.received_at,
+            func.min(Assignment.on_scene_at).label("on_scene_at"),
+            _seconds(func.min(Assignment.on_scene_at), Incident.received_at).label("response_s"),
+            func.array_agg(
+                aggregate_order_by(
+                    _seconds(Assignment.on_scene_at, func.coalesce(Assignment.en_route_at, Assignment.assigned_at)),
+                    Assignment.on_scene_at,
+                )
+            )[1].label("travel_s"),
+        )
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .join(Incident, Incident.id == Assignment.incident_id)
+        .where(Assignment.on_scene_at.is_not(None), *filters.clauses())
+        .group_by(Unit.unit_type_code, Assignment.incident_id, Incident.received_at)
+    )
+
+
+def arrivals(session: Session, filters: Filters) -> list[dict[str, Any]]:
+    """Return every first arrival of a unit type at an incident, oldest first (what distributions are drawn from).
+
+    Returns
+    -------
+    list of dict
+        ``unit_type``, ``received_at`` (ISO, WIB), ``response_s`` and ``travel_s`` (seconds, one decimal).
+    """
+    first = _first_arrivals(filters).subquery()
+    rows = session.execute(
+        select(first.c.unit_type, first.c.received_at, first.c.response_s, first.c.travel_s).order_by(
+            first.c.received_at, first.c.unit_type
+        )
+    ).all()
+    return [
+        {"unit_type": t, "received_at": at.astimezone(WIB).isoformat(), "response_s": _num(r), "travel_s": _num(v)}
+        for t, at, r, v in rows
+    ]
+
+
+def by_hour(session: Session, filters: Filters) -> list[dict[str, Any]]:
+    """Return incident counts per ISO weekday (1 = Monday) and hour of the day, local time (WIB).
+
+    Only the cells with incidents are listed.
+    """
+    local = func.timezone(WIB.key, Incident.received_at)
+    weekday, hour = func.extract("isodow", local).label("weekday"), func.extract("hour", local).label("hour")
+    rows = session.execute(
+        select(weekday, hour, func.count()).where(*filters.clauses()).group_by(weekday, hour).order_by(weekday, hour)
+    ).all()
+    return [{"weekday": int(d), "hour": int(h), "count": n} for d, h, n in rows]
+
+
+def dispositions(session: Session, filters: Filters) -> list[dict[str, Any]]:
+    """Return how the closed incidents were closed (``disposition``, ``count``, ``share``), largest first."""
+    n = func.count().label("n")
+    rows = session.execute(
+        select(Incident.disposition, n)
+        .where(Incident.disposition.is_not(None), *filters.clauses())
+        .group_by(Incident.disposition)
+        .order_by(n.desc(), Incident.disposition)
+    ).all()
+    total = sum(count for _, count in rows)
+    return [{"disposition": d, "count": count, "share": count / total} for d, count in rows]
+
+
+def kecamatan_categories(session: Session, filters: Filters) -> list[dict[str, Any]]:
+    """Return incident counts per kecamatan and category (``kecamatan``, ``category``, ``count``)."""
+    rows = session.execute(
+        select(Kecamatan.name, Incident.category_code, func.count())
+        .join(Kecamatan, Kecamatan.code == Incident.kecamatan_code)
+        .where(*filters.clauses())
+        .group_by(Kecamatan.name, Incident.category_code)
+        .order_by(Kecamatan.name, Incident.category_code)
+    ).all()
+    return [{"kecamatan": k, "category": c, "count": n} for k, c, n in rows]
+
+
 def compliance(
     session: Session, filters: Filters, by_type: Mapping[str, tuple[Threshold, ...]] | None = None
 ) -> list[dict[str, Any]]:
@@ -267,24 +349,7 @@ def compliance(
     listed = [(t, th.minutes, th.label) for t, ths in sorted(by_type.items()) for th in ths]
     if not listed:
         return []
-    first = (
-        select(
-            Unit.unit_type_code.label("unit_type"),
-            Assignment.incident_id,
-            func.min(Assignment.on_scene_at).label("on_scene_at"),
-            _seconds(func.min(Assignment.on_scene_at), Incident.received_at).label("response_s"),
-            func.array_agg(
-                aggregate_order_by(
-                    _seconds(Assignment.on_scene_at, func.coalesce(Assignment.en_route_at, Assignment.assigned_at)),
-                    Assignment.on_scene_at,
-                )
-            )[1].label("travel_s"),
-        )
-        .join(Unit, Unit.id == Assignment.unit_id)
-        .join(Incident, Incident.id == Assignment.incident_id)
-        .where(Assignment.on_scene_at.is_not(None), *filters.clauses())
-        .group_by(Unit.unit_type_code, Assignment.incident_id, Incident.received_at)
-    ).subquery()
+    first = _first_arrivals(filters).subquery()
     th = values(column("unit_type", String), column("minutes", Float), column("label", String), name="th").data(listed)
     limit = th.c.minutes * 60
     rows = session.execute(

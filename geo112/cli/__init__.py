@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from geo112.cli import data, database, history, network, users
+from geo112.cli import data, database, history, network, report, users
 from geo112.cli._context import Group
 from geo112.config import get_settings
 
@@ -24,5 +24,14 @@ def main(ctx: click.Context, database_url: str | None, data_dir: Path | None, ca
     )
 
 
-for command in (database.db, data.data, data.locate, users.users, network.graph, network.route, history.history):
+for command in (
+    database.db,
+    data.data,
+    data.locate,
+    users.users,
+    network.graph,
+    network.route,
+    history.history,
+    report.report,
+):
     main.add_command(command)

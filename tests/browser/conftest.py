@@ -29,7 +29,7 @@ from geo112.store.db import session_factory
 from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -194,6 +194,14 @@ def open_session(browser: Browser, live_server: str, users: dict[str, str]) -> I
 def csrf(context: BrowserContext) -> str:
     """A CSRF token bound to the context's session cookie."""
     return context.request.get("/api/v1/auth/csrf").json()["csrf_token"]
+
+
+def open_map_page(session: Session, path: str, timeout_ms: float = 15_000) -> Page:
+    """A new page of the session at ``path``, once its map says it is ready."""
+    page = session.new_page()
+    page.goto(path)
+    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=timeout_ms)
+    return page
 
 
 def screenshot(page: Page, name: str) -> Path:

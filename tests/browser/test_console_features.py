@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import csrf, screenshot
+from tests.browser.conftest import csrf, open_map_page, screenshot
 from tests.browser.test_dispatch_flow import LIVE_MS, open_console
 
 
@@ -79,9 +79,7 @@ def test_board_status_change_and_avl_fix_show_live(open_session) -> None:
 
 def test_planner_page_has_its_map_and_says_when_coverage_is_missing(open_session) -> None:
     session = open_session("planner")
-    page = session.new_page()
-    page.goto("/planner")
-    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
+    page = open_map_page(session, "/planner")
     expect(page.locator("#coverage-type option")).not_to_have_count(0)
     coverage = session.context.request.get("/api/v1/coverage?unit_type=ambulance&minutes=15")
     if coverage.status == 404:

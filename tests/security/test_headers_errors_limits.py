@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import PASSWORD
+from web.assets import IMPORT_MAP_HASH
 from web.auth import LOGIN_LIMIT
 
 from .conftest import API
@@ -38,7 +39,8 @@ def test_every_answer_carries_the_security_headers(client, path: str) -> None:
     assert headers["Referrer-Policy"] == "same-origin"
     csp = _csp(headers)
     assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
-    assert csp["script-src"] == "'self'"  # no inline script, no eval, nothing from elsewhere
+    # No inline script but the import map of the chart pages (by its hash), no eval, nothing from elsewhere.
+    assert csp["script-src"] == f"'self' '{IMPORT_MAP_HASH}'"
     assert csp["default-src"] == "'self'" and csp["base-uri"] == "'self'"
 
 

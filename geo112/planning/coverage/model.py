@@ -318,6 +318,39 @@ def summarize(
     )
 
 
+def reach_curve(nearest_s: FloatArray, demand: Demand, minutes: npt.ArrayLike) -> FloatArray:
+    """
+    Share of the population reached within each travel time T.
+
+    The curve planners read a threshold off: each desa counts with the
+    weighted share of its nodes whose nearest source is within T, times its
+    population, as in `CoverageSummary.population_covered`.
+
+    Parameters
+    ----------
+    nearest_s
+        Seconds from the nearest available source, per node
+        (`CoverageSummary.nearest_s`).
+    demand
+        Nodes grouped into desa, with weights and desa populations.
+    minutes
+        The travel times T, in minutes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Share of the total population (0–1) per T; zeros without population.
+    """
+    total = float(demand.desa_population.sum())
+    grid = np.asarray(minutes, dtype=float)
+    if not total:
+        return np.zeros(grid.shape)
+    reached = [
+        np.nansum(demand.desa_share(nearest_s <= 60.0 * t) * demand.desa_population) / total for t in grid.ravel()
+    ]
+    return np.asarray(reached).reshape(grid.shape)
+
+
 def summarize_unit_types(
     times_by_type: Mapping[str, FloatArray],
     thresholds: Mapping[str, Sequence[Threshold]],

@@ -250,6 +250,12 @@ def totals(cov: Coverage) -> dict[str, Any]:
     }
 
 
+def reach_rows(session: Session, cov: Coverage, minutes: np.ndarray) -> list[dict[str, Any]]:
+    """The population-vs-travel-time curve of a coverage: ``minutes`` and ``share`` reached, one row per T."""
+    shares = coverage.reach_curve(cov.summary.nearest_s, demand(session, cov.index), minutes)
+    return [{"minutes": float(t), "share": round(float(s), 4)} for t, s in zip(minutes, shares)]
+
+
 def kecamatan_rows(cov: Coverage) -> list[dict[str, Any]]:
     """One row per kecamatan: population, covered, uncovered, double and expected coverage."""
     codes, kec = cov.index.kecamatan_of_desa

@@ -1,6 +1,7 @@
 // The planners' incident analytics: a heat map of incidents on a grid, counts by desa/kecamatan/category,
 // response intervals (median, 90th percentile) and threshold compliance, from /api/v1/analytics. Whenever the
 // figures include synthetic history the page says so; with no real incidents it offers the synthetic ones.
+import { drawCharts } from "./charts.js";
 import { api, query } from "./api.js";
 import { categoryName, loadCatalog, unitTypeName } from "./catalog.js";
 import { byId, el, fmtDuration, replace } from "./dom.js";
@@ -67,6 +68,7 @@ function drawCounts(by, rows) {
 }
 
 function drawExports(params) {
+  byId("analytics-report").href = `${API}/report.pdf${query(params)}`;
   replace(byId("analytics-exports"), EXPORTS.map((table, i) => [i ? " · " : null,
     el("a", { href: `${API}/export.csv${query({ ...params, table })}`, text: table, attrs: { download: "" } })]));
 }
@@ -80,6 +82,8 @@ async function show() {
       api(`${API}/intervals${query(params)}`), api(`${API}/compliance${query(params)}`),
       api(`${API}/heatmap${query(params)}`),
     ]);
+    const { charts } = await api(`${API}/charts${query(params)}`);
+    await drawCharts(charts);
     drawSummary(summary);
     drawCounts(by, counts.rows);
     drawIntervals(intervals.rows);

@@ -1,6 +1,7 @@
 // The planners' coverage page: for a unit type, a threshold T and a basis (units at their stations, or the
 // available units now), a desa choropleth and the gap on the map, a sortable table by kecamatan, exports,
 // what-if scenarios (click the map) and station siting. Everything comes from /api/v1/coverage.
+import { drawCharts } from "./charts.js";
 import { api, ApiError, query } from "./api.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
@@ -9,7 +10,12 @@ import { t } from "./i18n.js";
 
 const percent = (share) => (share === null || share === undefined ? "–" : `${(100 * share).toFixed(0)}%`);
 const number = (n) => (n === null || n === undefined ? "–" : Math.round(n).toLocaleString("id-ID"));
-const state = { params: null, rows: [], sort: { key: "uncovered_population", desc: true }, point: null };
+const state = {
+  params: null, rows: [], sort: { key: "uncovered_population", desc: true }, point: null,
+  desa: [], desaSort: { key: "share", desc: false },
+};
+const GAP_COLOUR = "#450a0a";
+const SITE_COLOURS = { new: "#c2410c", fixed: "#1d4ed8" };
 let pointMarker = null;
 
 // Red (nothing covered) to green (all covered); grey for a desa without roads.
@@ -30,9 +36,40 @@ function drawDesa(collection, colour, describe) {
   });
 }
 
+// Nulls (a desa without roads) sort last whichever the direction.
+function sorted(rows, { key, desc }) {
+  const rank = (v) => (v === null || v === undefined ? Infinity : v);
+  return [...rows].sort((a, b) => {
+    const [x, y] = [rank(a[key]), rank(b[key])];
+    if (x === Infinity || y === Infinity) return (x === Infinity) - (y === Infinity);
+    return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
+  });
+}
+
+function drawDesaTable() {
+  const needle = byId("desa-filter").value.trim().toLowerCase();
+  const rows = state.desa.filter((r) => !needle || `${r.name} ${r.kecamatan}`.toLowerCase().includes(needle));
+  replace(byId("desa-rows"), sorted(rows, state.desaSort).map((r) => el("tr", { dataset: { desa: r.code } },
+    el("td", { text: r.name }), el("td", { text: r.kecamatan }), el("td", { class: "num", text: number(r.population) }),
+    el("td", { class: "num", text: percent(r.share) }), el("td", { class: "num", text: percent(r.share_double) }),
+    el("td", { class: "num", text: percent(r.share_expected) }))));
+}
+
+// What the map's colours mean: the coverage classes, a desa without roads, the gap, the siting markers.
+function addLegend() {
+  const swatch = (colour, label) => el("div", {}, el("i", { class: "swatch", attrs: { style: `background:${colour}` } }),
+    el("span", { text: label }));
+  const legend = L.control({ position: "bottomright" });
+  legend.onAdd = () => el("div", { class: "map-legend", dataset: { testid: "map-legend" } },
+    el("strong", { text: `${t("legend_title")}: ${t("covered")}` }),
+    [1, 0.75, 0.5, 0.25, 0].map((share) => swatch(shareColour(share), percent(share))),
+    swatch(shareColour(null), t("legend_no_roads")), swatch(GAP_COLOUR, t("legend_gap")),
+    swatch(SITE_COLOURS.new, t("legend_new_site")), swatch(SITE_COLOURS.fixed, t("legend_existing_site")));
+  legend.addTo(map);
+}
+
 function drawTable() {
-  const { key, desc } = state.sort;
-  const rows = [...state.rows].sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0) * (desc ? -1 : 1));
+  const rows = sorted(state.rows, state.sort);
   replace(byId("coverage-rows"), rows.map((r) => el("tr", { dataset: { kecamatan: r.code } },
     el("td", { text: r.name }), el("td", { class: "num", text: number(r.population) }),
     el("td", { class: "num", text: number(r.uncovered_population) }), el("td", { class: "num", text: percent(r.covered) }),
@@ -58,11 +95,13 @@ async function show(params) {
     layers.coverage.clearLayers();
     drawDesa(desa, (p) => shareColour(p.share), (p) => [`${t("covered")}: ${percent(p.share)}`,
       `${t("population")}: ${number(p.population)}`]).addTo(layers.coverage);
-    L.geoJSON(gap, { pane: "analysis", interactive: false, style: { stroke: false, fillColor: "#450a0a", fillOpacity: 0.35 } })
+    L.geoJSON(gap, { pane: "analysis", interactive: false, style: { stroke: false, fillColor: GAP_COLOUR, fillOpacity: 0.35 } })
       .addTo(layers.coverage);
     figures(byId("coverage-summary"), summary.totals);
     state.rows = summary.kecamatan;
+    state.desa = desa.features.map((f) => f.properties);
     drawTable();
+    drawDesaTable();
     for (const link of byId("coverage-exports").querySelectorAll("a")) {
       link.href = `/api/v1/coverage/export.${link.dataset.format}${q}`;
     }
@@ -114,14 +153,17 @@ async function runSiting(event) {
   try {
     const result = await api("/api/v1/coverage/siting", { method: "POST", body: { unit_type: type, minutes: Number(minutes),
       method: byId("siting-method").value, p: Number(byId("siting-p").value), candidates } });
-    const sites = [...result.fixed, ...result.new_sites];
+    // New sites first: they are the answer; the fixed ones are context.
+    const sites = [...result.new_sites, ...result.fixed];
     replace(byId("siting-rows"), sites.map((s) => el("tr", { dataset: { role: s.role } },
       el("td", { text: s.role === "new" ? "+" : "•" }), el("td", { text: s.name }), el("td", { text: s.kecamatan }),
       el("td", { class: "num", text: number(s.population_only_here) }))));
     layers.stations.clearLayers();
     for (const s of sites) {
-      L.circleMarker([s.lat, s.lon], { radius: 8, color: s.role === "new" ? "#c2410c" : "#1d4ed8", fillOpacity: 0.8 })
-        .bindTooltip(tip(s.name, s.kecamatan)).addTo(layers.stations);
+      const isNew = s.role === "new";
+      const lines = isNew ? [s.kecamatan, `${t("only_here")}: ${number(s.population_only_here)}`] : [s.kecamatan];
+      L.circleMarker([s.lat, s.lon], { radius: isNew ? 11 : 7, color: SITE_COLOURS[isNew ? "new" : "fixed"], fillOpacity: 0.8 })
+        .bindTooltip(tip(s.name, ...lines), { permanent: isNew }).addTo(layers.stations);
     }
     byId("siting-note").textContent = `${t("before")}: ${percent(result.before.share)} → ${t("after")}: ${percent(result.after.share)}`
       + ` (${result.runtime_s} s${result.time_limited ? ", time limit" : ""})`;
@@ -150,11 +192,23 @@ async function init() {
       drawTable();
     });
   }
+  for (const th of document.querySelectorAll("th[data-desa-sort]")) {
+    th.addEventListener("click", () => {
+      const key = th.dataset.desaSort;
+      state.desaSort = { key, desc: state.desaSort.key === key ? !state.desaSort.desc : false };
+      drawDesaTable();
+    });
+  }
+  byId("desa-filter").addEventListener("input", drawDesaTable);
+  addLegend();
   byId("whatif-form").addEventListener("submit", runWhatif);
   byId("siting-form").addEventListener("submit", runSiting);
   map.on("click", placePoint);
   await show(currentParams());
   map.getContainer().dataset.ready = "true";
+  // The charts cover every unit type at once, so they are drawn once, after the map is usable.
+  const { charts } = await api("/api/v1/coverage/charts");
+  await drawCharts(charts);
 }
 
 init();

@@ -1,0 +1,139 @@
+"""The planners' evaluation report: a period's figures, charts and coverage map as one PDF.
+
+The page is HTML (``templates/report.html``, Jinja) printed by WeasyPrint; the charts are the same Vega-Lite
+specs the planner pages draw (:mod:`geo112.analytics.charts`), rendered to SVG by ``vl-convert`` so that no
+browser is needed. The coverage map is a Vega-Lite choropleth of the desa.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import jinja2
+import vl_convert
+import weasyprint
+from sqlalchemy.orm import Session
+
+from geo112.analytics import charts, figures
+from geo112.analytics.history import WIB
+from geo112.errors import InvalidInput
+from geo112.network import RoutedFleet
+from geo112.planning.coverage import service as coverage
+from geo112.planning.thresholds import configured_thresholds
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+#: The unit type whose coverage the report maps (the one most calls need).
+MAP_UNIT_TYPE = "ambulance"
+#: Indonesian names of the response intervals (as the analytics page names them).
+INTERVAL_NAMES = {
+    "call_to_dispatch": "Panggilan → penugasan",
+    "turnout": "Penugasan → berangkat",
+    "travel": "Perjalanan",
+    "dispatch_to_scene": "Penugasan → tiba",
+    "response": "Panggilan → tiba",
+    "on_scene": "Di lokasi",
+    "total": "Panggilan → ditutup",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The report's period: first and last day, local dates (WIB), both included."""
+
+    first: date
+    last: date
+
+    def filters(self, include_synthetic: bool) -> figures.Filters:
+        """The analytics filters of the period."""
+        if self.last < self.first:
+            raise InvalidInput(f"the period ends ({self.last}) before it starts ({self.first})")
+        return figures.Filters(
+            since=datetime.combine(self.first, time(), WIB),
+            until=datetime.combine(self.last + timedelta(days=1), time(), WIB),
+            include_synthetic=include_synthetic,
+        )
+
+
+def _svg(spec: dict[str, Any]) -> str:
+    return str(vl_convert.vegalite_to_svg(spec))
+
+
+def coverage_map(session: Session, cov: coverage.Coverage, unit_name: str) -> dict[str, Any]:
+    """A choropleth of the covered share per desa (Vega-Lite ``geoshape``, Mercator)."""
+    rows = {r["code"]: r for r in coverage.desa_rows(cov)}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shape),
+            "properties": {"share": rows[code]["share"], "desa": rows[code]["name"]},
+        }
+        for code, shape in coverage.desa_geometries(session, cov.index, simplify_m=60.0).items()
+    ]
+    chart = (
+        alt.Chart(alt.Data(values=features))  # type: ignore[no-untyped-call]
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.3)
+        .encode(
+            color=alt.Color(
+                "properties.share:Q",
+                title="Terjangkau",
+                scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+                legend=alt.Legend(format="%"),
+            )
+        )
+        .project("mercator")
+        .properties(width=460, height=380, title=f"{unit_name}: desa terjangkau dalam {cov.minutes:g} menit dari pos")
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def _headline(session: Session, filters: figures.Filters) -> dict[str, Any]:
+    units, _ = charts.names(session)
+    first = {t: ths[0].minutes for t, ths in configured_thresholds(session).items() if ths}
+    rows = [r for r in figures.compliance(session, filters) if first.get(r["unit_type"]) == r["minutes"]]
+    for row in rows:
+        row["name"] = units.get(row["unit_type"], row["unit_type"])
+    intervals = [
+        r | {"label": INTERVAL_NAMES.get(r["interval"], r["interval"])} for r in figures.intervals(session, filters)
+    ]
+    return {"summary": figures.summary(session, filters), "compliance": rows, "intervals": intervals}
+
+
+def report_html(session: Session, fleet: RoutedFleet, period: Period, include_synthetic: bool = True) -> str:
+    """The report as an HTML page (what :func:`report_pdf` prints)."""
+    filters = period.filters(include_synthetic)
+    specs = charts.analytics_charts(session, filters)
+    cover = {
+        code: coverage.totals(coverage.coverage_of(session, fleet, code, ths[0].minutes, "stations"))
+        | {"minutes": ths[0].minutes}
+        for code, ths in sorted(configured_thresholds(session).items())
+        if ths
+    }
+    map_minutes = cover[MAP_UNIT_TYPE]["minutes"] if MAP_UNIT_TYPE in cover else None
+    mapped = coverage.coverage_of(session, fleet, MAP_UNIT_TYPE, map_minutes, "stations") if map_minutes else None
+    units, _ = charts.names(session)
+    return _TEMPLATES.get_template("report.html").render(
+        period=period,
+        generated=datetime.now(WIB),
+        headline=_headline(session, filters),
+        coverage=[{"name": units.get(c, c), **v} for c, v in cover.items()],
+        charts={name: _svg(spec) for name, spec in {**specs, **charts.coverage_charts(session, fleet)}.items()},
+        map_svg=_svg(coverage_map(session, mapped, units.get(MAP_UNIT_TYPE, MAP_UNIT_TYPE))) if mapped else None,
+        minutes=lambda s: "–" if s is None else f"{s / 60:.1f}",
+    )
+
+
+def report_pdf(session: Session, fleet: RoutedFleet, period: Period, include_synthetic: bool = True) -> bytes:
+    """The report as PDF bytes."""
+    html = report_html(session, fleet, period, include_synthetic)
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return pdf
