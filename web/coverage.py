@@ -113,8 +113,11 @@ def gaps_geojson() -> ResponseReturnValue:
 @bp.post("/whatif")
 @require_role(*PLAN)
 def whatif() -> ResponseReturnValue:
-    """Add, move or remove hypothetical stations or units: coverage before and after, and the desa map."""
-    return jsonify(scenario.whatif(get_session(), fleet(), body(WhatIfRequest)))
+    """Add, move or remove hypothetical stations or units: coverage before and after, the desa map, and the
+    reach curves before and after as a chart (``chart``, Vega-Lite)."""
+    session = get_session()
+    report = scenario.whatif(session, fleet(), body(WhatIfRequest))
+    return jsonify(report | {"chart": charts.whatif_reach(report, get_unit_type(session, report["unit_type"]).name)})
 
 
 @bp.post("/siting")
@@ -127,10 +130,12 @@ def siting() -> ResponseReturnValue:
 @bp.get("/export.<any(csv, geojson, gpkg):fmt>")
 @require_role(*PLAN)
 def export_file(fmt: str) -> ResponseReturnValue:
-    """The coverage as a file: CSV (a row per kecamatan), GeoJSON (desa) or GeoPackage (desa and kecamatan)."""
-    cov = _coverage()
-    data, mimetype = export.as_file(get_session(), cov, fmt)
-    filename = f"coverage-{cov.unit_type}-{cov.minutes:g}min-{cov.mode}.{fmt}"
+    """The coverage as a file: CSV (a row per kecamatan, or per desa with ``level=desa``), GeoJSON (desa) or
+    GeoPackage (desa and kecamatan)."""
+    cov, level = _coverage(), request.args.get("level", "kecamatan")
+    data, mimetype = export.as_file(get_session(), cov, fmt, level)
+    suffix = "-desa" if fmt == "csv" and level == "desa" else ""
+    filename = f"coverage-{cov.unit_type}-{cov.minutes:g}min-{cov.mode}{suffix}.{fmt}"
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

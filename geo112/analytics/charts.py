@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,8 +26,6 @@ from geo112.store.models import IncidentCategory, UnitType
 Rows = Sequence[Mapping[str, Any]]
 Spec = dict[str, Any]
 
-#: Travel times T of the population-vs-travel-time curve, minutes.
-REACH_MINUTES = np.arange(0, 61, 1.0)
 WEEKDAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 #: Indonesian names of the dispositions (the console's catalogue says the same).
 DISPOSITIONS = {
@@ -239,6 +236,12 @@ def reach_curves(rows: Rows, thresholds: Rows) -> Spec:
     return _spec(alt.layer(lines, rules).properties(width=WIDTH), "Penduduk terjangkau menurut waktu tempuh")
 
 
+def whatif_reach(report: Mapping[str, Any], unit_name: str) -> Spec:
+    """The what-if's reach curves before and after on one chart (rows of :func:`geo112.planning.scenario.whatif`)."""
+    rows = [{"unit": unit_name, **r} for r in report["reach"]]
+    return reach_curves(rows, [{"unit": unit_name, "minutes": report["minutes"]}])
+
+
 def names(session: Session) -> tuple[dict[str, str], dict[str, str]]:
     """Display names of the unit types and of the incident categories."""
     units = dict(session.execute(select(UnitType.code, UnitType.name)).all())
@@ -273,9 +276,7 @@ def coverage_figures(session: Session, fleet: RoutedFleet, mode: str = "stations
             {"kecamatan": r["name"], "unit": unit, "minutes": ths[0].minutes, "covered": r["covered"]}
             for r in coverage.kecamatan_rows(cov)
         ]
-        out["reach"] += [
-            {"unit": unit, "scenario": "sekarang", **r} for r in coverage.reach_rows(session, cov, REACH_MINUTES)
-        ]
+        out["reach"] += [{"unit": unit, "scenario": "sekarang", **r} for r in coverage.reach_rows(session, cov)]
     return out
 
 

@@ -23,6 +23,17 @@ JURISDICTION_SEAT = {"35.16": "mojosari"}
 JURISDICTION_OF = {"kab. mojokerto": "35.16", "kota mojokerto": "35.76"}
 
 
+#: English words of the facts file's names (it is written for readers of the sources) → the console's Indonesian.
+_NAME_WORDS = (("Proposed ", "Usulan "), (" or ", " atau "))
+
+
+def display_name(name: str) -> str:
+    """The station name a dispatcher reads: the facts file's name with its English words in Indonesian."""
+    for english, indonesian in _NAME_WORDS:
+        name = name.replace(english, indonesian)
+    return name
+
+
 def agency_of(row: dict[str, str]) -> str | None:
     """Return the agency code of a facility row, or None when it belongs to no dispatchable agency."""
     kind, name, kota = row["kind"], row["name"], row["kab_kota"] == "Kota Mojokerto"
@@ -104,7 +115,7 @@ def load_stations(session: Session, path: Path) -> tuple[int, dict[str, str]]:
         point = place.pop("point")
         params = {
             "code": row["id"],
-            "name": row["name"],
+            "name": display_name(row["name"]),
             "agency_code": agency,
             "kind": row["kind"],
             "status": row["status"],

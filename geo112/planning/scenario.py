@@ -25,6 +25,7 @@ from geo112.planning.coverage.service import (
     evaluate,
     kecamatan_rows,
     parameters,
+    reach_rows,
     source_times,
     sources,
     times_from,
@@ -124,7 +125,8 @@ def whatif(session: Session, fleet: RoutedFleet, request: WhatIfRequest) -> dict
     Returns
     -------
     dict
-        ``before``, ``after`` and ``delta`` figures, the sources after, and ``desa``: a GeoJSON
+        ``before``, ``after`` and ``delta`` figures, the sources after, ``reach`` (the population-vs-travel-time
+        curve before and after, ``scenario`` sebelum/sesudah), and ``desa``: a GeoJSON
         FeatureCollection of the desa with their shares before and after (for the map).
     """
     src = sources(session, request.unit_type, request.mode)
@@ -163,6 +165,11 @@ def whatif(session: Session, fleet: RoutedFleet, request: WhatIfRequest) -> dict
             )
         ],
     }
+    report["reach"] = [
+        {"scenario": name, **r}
+        for name, cov in (("sebelum", before), ("sesudah", after))
+        for r in reach_rows(session, cov)
+    ]
     rows = [
         {**r, "share_before": rb["share"], "delta_population": round(float(gained))}
         for r, rb, gained in zip(desa_rows(after), desa_rows(before), diff.delta_population)

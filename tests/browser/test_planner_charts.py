@@ -78,4 +78,11 @@ def test_coverage_page_draws_its_charts(open_session) -> None:
     names = page.locator("#desa-rows tr td:nth-child(1)").all_inner_texts()
     assert kecamatan and all("mojosari" in f"{n} {k}".lower() for n, k in zip(names, kecamatan))
     screenshot(page, "planner-coverage-charts")
+    page.select_option("#coverage-type", "fire_truck")
+    expect(page.locator("#whatif-station option")).to_have_count(2)  # the two Damkar posts, not every station
+    page.select_option("#whatif-action", "remove")
+    page.click("#whatif-form button")
+    _assert_drawn(page, ("whatif_reach",))
+    scenarios = page.locator("[data-chart=whatif_reach] svg g.role-legend text").all_text_contents()
+    assert "sebelum" in scenarios and "sesudah" in scenarios
     session.watch.assert_clean()

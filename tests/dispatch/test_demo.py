@@ -53,3 +53,10 @@ def test_reload_is_idempotent_and_keeps_surveyed_positions(db, settings) -> None
     assert _count(db, Unit.demo) == units == sum(report.units.values())
     assert station.precision == "surveyed"
     assert db.scalar(func.ST_AsText(station.geom)) == "POINT(112.5 -7.55)"
+
+
+def test_station_names_read_in_indonesian(db) -> None:
+    names = dict(db.execute(select(Station.code, Station.name).where(Station.code.in_(("F01", "F11", "F12")))).all())
+    assert names["F11"] == "Usulan pos Damkar Jetis"  # "Proposed pos Damkar Jetis" in facilities.csv
+    assert names["F12"] == "Usulan pos Damkar Sooko atau Trowulan"
+    assert "Proposed" not in names["F01"] and " or " not in names["F01"]

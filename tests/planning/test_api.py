@@ -133,6 +133,14 @@ def test_exports_parse(api, tmp_path) -> None:
     rows = list(csv.DictReader(io.StringIO(client.get(f"/api/v1/coverage/export.csv{query}").get_data(as_text=True))))
     assert len(rows) == 18 and {r["unit_type"] for r in rows} == {"ambulance"}
     assert sum(int(r["population"]) for r in rows) == 1_119_209
+    desa = client.get(f"/api/v1/coverage/export.csv{query}&level=desa")
+    desa_rows = list(csv.DictReader(io.StringIO(desa.get_data(as_text=True))))
+    assert len(desa_rows) == 304 and "-desa.csv" in desa.headers["Content-Disposition"]
+    assert sum(int(r["population"]) for r in desa_rows) == 1_119_209 and {"name", "kecamatan", "share"} <= set(
+        desa_rows[0]
+    )
+    refused = client.get(f"/api/v1/coverage/export.csv{query}&level=rt")
+    assert refused.status_code == 400 and "level must be one of" in refused.get_json()["detail"]
     geojson = client.get(f"/api/v1/coverage/export.geojson{query}")
     assert "attachment" in geojson.headers["Content-Disposition"]
     assert len(json.loads(geojson.get_data())["features"]) == 304
@@ -156,6 +164,12 @@ def test_whatif_and_siting_through_the_api(api, planning) -> None:
     body = client.post("/api/v1/coverage/whatif", json=scenario, headers=headers).get_json()
     assert body["after"]["totals"]["covered_population"] >= body["before"]["totals"]["covered_population"]
     assert len(body["desa"]["features"]) == 304 and "share_before" in body["desa"]["features"][0]["properties"]
+    curves = {(r["scenario"], r["minutes"]): r["share"] for r in body["reach"]}
+    total = body["before"]["totals"]["population"]
+    for name, side in (("sebelum", "before"), ("sesudah", "after")):
+        assert abs(curves[name, 15.0] - body[side]["totals"]["covered_population"] / total) < 1e-3
+    assert all(curves["sesudah", t] >= curves["sebelum", t] for t in range(61))  # adding a post never loses reach
+    assert body["chart"]["title"].startswith("Penduduk terjangkau") and len(body["chart"]["layer"]) == 2
     result = client.post("/api/v1/coverage/siting", json={"method": "mclp", "p": 2}, headers=headers).get_json()
     assert len(result["new_sites"]) == 2 and len(result["geojson"]["features"]) == 4
     assert result["after"]["covered_population"] >= result["before"]["covered_population"]

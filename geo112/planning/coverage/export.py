@@ -23,9 +23,21 @@ _KECAMATAN_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM kecamatan WHERE co
 _DESA_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM desa WHERE code = ANY(:codes)")
 
 
-def to_csv(cov: Coverage) -> str:
-    """One CSV row per kecamatan with the analysis parameters in the first columns."""
-    rows = [parameters(cov) | row for row in kecamatan_rows(cov)]
+#: What a CSV row is: a kecamatan or a desa.
+LEVELS = {"kecamatan": kecamatan_rows, "desa": desa_rows}
+
+
+def to_csv(cov: Coverage, level: str = "kecamatan") -> str:
+    """One CSV row per kecamatan (or per desa) with the analysis parameters in the first columns.
+
+    Raises
+    ------
+    InvalidInput
+        For a level that is not one of :data:`LEVELS`.
+    """
+    if level not in LEVELS:
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}, got {level[:20]!r}")
+    rows = [parameters(cov) | row for row in LEVELS[level](cov)]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
@@ -60,8 +72,8 @@ def to_geojson(session: Session, cov: Coverage) -> str:
 FORMATS = {"csv": "text/csv", "geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3"}
 
 
-def as_file(session: Session, cov: Coverage, fmt: str) -> tuple[str | bytes, str]:
-    """The coverage in one of :data:`FORMATS`, with its media type.
+def as_file(session: Session, cov: Coverage, fmt: str, level: str = "kecamatan") -> tuple[str | bytes, str]:
+    """The coverage in one of :data:`FORMATS`, with its media type (``level``: the CSV's rows, see :func:`to_csv`).
 
     Raises
     ------
@@ -69,7 +81,7 @@ def as_file(session: Session, cov: Coverage, fmt: str) -> tuple[str | bytes, str
         For a format that is not one of them.
     """
     if fmt == "csv":
-        return to_csv(cov), FORMATS[fmt]
+        return to_csv(cov, level), FORMATS[fmt]
     if fmt == "geojson":
         return to_geojson(session, cov), FORMATS[fmt]
     if fmt == "gpkg":

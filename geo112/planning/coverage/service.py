@@ -37,6 +37,8 @@ from geo112.store.geometry import METRES_PER_DEGREE
 from geo112.store.models import Station, Unit
 
 MODES = ("live", "stations")
+#: Travel times T of the population-vs-travel-time curve, minutes.
+REACH_MINUTES = np.arange(0, 61, 1.0)
 _MEASURES = ("share", "share_double", "share_expected")
 
 _results: Lru[Coverage] = Lru(64)
@@ -250,7 +252,7 @@ def totals(cov: Coverage) -> dict[str, Any]:
     }
 
 
-def reach_rows(session: Session, cov: Coverage, minutes: np.ndarray) -> list[dict[str, Any]]:
+def reach_rows(session: Session, cov: Coverage, minutes: np.ndarray = REACH_MINUTES) -> list[dict[str, Any]]:
     """The population-vs-travel-time curve of a coverage: ``minutes`` and ``share`` reached, one row per T."""
     shares = coverage.reach_curve(cov.summary.nearest_s, demand(session, cov.index), minutes)
     return [{"minutes": float(t), "share": round(float(s), 4)} for t, s in zip(minutes, shares)]

@@ -12,7 +12,7 @@ const percent = (share) => (share === null || share === undefined ? "–" : `${(
 const number = (n) => (n === null || n === undefined ? "–" : Math.round(n).toLocaleString("id-ID"));
 const state = {
   params: null, rows: [], sort: { key: "uncovered_population", desc: true }, point: null,
-  desa: [], desaSort: { key: "share", desc: false },
+  desa: [], desaSort: { key: "share", desc: false }, stations: [], units: [],
 };
 const GAP_COLOUR = "#450a0a";
 const SITE_COLOURS = { new: "#c2410c", fixed: "#1d4ed8" };
@@ -103,13 +103,22 @@ async function show(params) {
     drawTable();
     drawDesaTable();
     for (const link of byId("coverage-exports").querySelectorAll("a")) {
-      link.href = `/api/v1/coverage/export.${link.dataset.format}${q}`;
+      const level = link.dataset.level ? `&level=${link.dataset.level}` : "";
+      link.href = `/api/v1/coverage/export.${link.dataset.format}${q}${level}`;
     }
     byId("coverage-note").textContent = `${summary.totals.available} / ${summary.totals.sources} ${t("units_count")}, T = ${summary.minutes} min`;
   } catch (error) {
     byId("coverage-note").textContent = error.message;
     byId("coverage-empty").hidden = !(error instanceof ApiError && error.status === 404);
   }
+}
+
+// What-if moves and removals concern the stations that hold units of the chosen type, not all 69.
+function listStations() {
+  const type = byId("coverage-type").value;
+  const holding = new Set(state.units.filter((u) => u.unit_type === type).map((u) => u.station_id));
+  replace(byId("whatif-station"), state.stations.filter((s) => holding.has(s.id))
+    .map((s) => el("option", { value: s.id, text: s.name })));
 }
 
 function currentParams() {
@@ -135,6 +144,7 @@ async function runWhatif(event) {
     replace(box, el("dt", { text: t("before") }), el("dd", { text: `${number(b.covered_population)} (${percent(b.covered)})` }),
       el("dt", { text: t("after") }), el("dd", { text: `${number(a.covered_population)} (${percent(a.covered)})` }),
       el("dt", { text: "Δ" }), el("dd", { text: number(result.delta.covered_population) }));
+    drawCharts({ whatif_reach: result.chart });
     layers.coverage.clearLayers();
     drawDesa(result.desa, (p) => (p.delta_population > 0 ? "#15803d" : p.delta_population < 0 ? "#b91c1c" : shareColour(p.share)),
       (p) => [`${t("before")}: ${percent(p.share_before)}`, `${t("after")}: ${percent(p.share)}`, `Δ ${number(p.delta_population)}`])
@@ -181,9 +191,13 @@ function placePoint(event) {
 
 async function init() {
   await loadBoundaries();
-  const [{ unitTypes }, stations] = await Promise.all([loadCatalog(), api("/api/v1/stations?limit=500")]);
+  const [{ unitTypes }, stations, units] = await Promise.all([loadCatalog(), api("/api/v1/stations?limit=500"),
+    api("/api/v1/units?limit=500")]);
   replace(byId("coverage-type"), unitTypes.map((u) => el("option", { value: u.code, text: u.name })));
-  replace(byId("whatif-station"), stations.items.map((s) => el("option", { value: s.id, text: s.name })));
+  state.stations = stations.items;
+  state.units = units.items;
+  listStations();
+  byId("coverage-type").addEventListener("change", listStations);
   byId("coverage-form").addEventListener("submit", (event) => { event.preventDefault(); show(currentParams()); });
   for (const th of document.querySelectorAll("th[data-sort]")) {
     th.addEventListener("click", () => {
