@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class Geo112Error(Exception):
     """Base of the errors that carry a message meant for the person who sent the input."""
@@ -17,6 +19,14 @@ class Geo112Error(Exception):
 
 class InvalidInput(Geo112Error):
     """The input is malformed: missing, not a number, out of range."""
+
+
+def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
+    """Return ``value`` when it is one of ``allowed``, else raise :class:`InvalidInput` naming the choices."""
+    choices = list(allowed)
+    if value not in choices:
+        raise InvalidInput(f"{name} must be one of {', '.join(choices)}, got {value[:40]!r}")
+    return value
 
 
 class Forbidden(Geo112Error):

@@ -18,7 +18,7 @@ from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
 from geo112.analytics.history import WIB
 from geo112.analytics.report import Period, report_pdf
-from geo112.errors import InvalidInput
+from geo112.errors import InvalidInput, check_choice
 from web.api import PLAN
 from web.auth import require_role
 from web.db import get_session
@@ -109,9 +109,7 @@ def heatmap() -> ResponseReturnValue:
 @require_role(*PLAN)
 def chart_specs() -> ResponseReturnValue:
     """Vega-Lite specs of the analytics charts (``?period=month|week`` for the charts over time)."""
-    filters, period = _filters(), request.args.get("period", "month")
-    if period not in ("month", "week"):
-        raise InvalidInput(f"period must be month or week, got {period[:20]!r}")
+    filters, period = _filters(), check_choice("period", request.args.get("period", "month"), ("month", "week"))
     return _answer(filters, charts=charts.analytics_charts(get_session(), filters, period))
 
 

@@ -16,7 +16,7 @@ import shapely
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
-from geo112.errors import InvalidInput
+from geo112.errors import InvalidInput, check_choice
 from geo112.planning.coverage.service import Coverage, desa_features, desa_rows, kecamatan_rows, parameters
 
 _KECAMATAN_SHAPES = text("SELECT code, ST_AsBinary(geom) FROM kecamatan WHERE code = ANY(:codes)")
@@ -28,16 +28,9 @@ LEVELS = {"kecamatan": kecamatan_rows, "desa": desa_rows}
 
 
 def to_csv(cov: Coverage, level: str = "kecamatan") -> str:
-    """One CSV row per kecamatan (or per desa) with the analysis parameters in the first columns.
-
-    Raises
-    ------
-    InvalidInput
-        For a level that is not one of :data:`LEVELS`.
-    """
-    if level not in LEVELS:
-        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}, got {level[:20]!r}")
-    rows = [parameters(cov) | row for row in LEVELS[level](cov)]
+    """One CSV row per kecamatan (or per desa, ``level``: one of :data:`LEVELS`) with the analysis parameters in
+    the first columns."""
+    rows = [parameters(cov) | row for row in LEVELS[check_choice("level", level, LEVELS)](cov)]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
