@@ -60,6 +60,9 @@ def test_analytics_page_draws_every_chart(open_session, browser_history) -> None
     _assert_drawn(page, ANALYTICS)
     heat = page.locator("[data-chart=calls_by_hour] svg g.mark-rect path")
     assert heat.count() > 100  # one cell per hour and weekday with incidents: 400 incidents fill most of 168
+    legend = page.get_by_test_id("map-legend")
+    expect(legend).to_contain_text("km²")
+    expect(legend.locator(".swatch")).to_have_count(3)
     expect(page.get_by_test_id("analytics-report")).to_have_attribute(
         "href", re.compile(r"/api/v1/analytics/report\.pdf\?.*include_synthetic=true")
     )

@@ -5,7 +5,7 @@ import { drawCharts } from "./charts.js";
 import { api, query } from "./api.js";
 import { categoryName, loadCatalog, unitTypeName } from "./catalog.js";
 import { byId, el, fmtDuration, replace } from "./dom.js";
-import { layers, loadBoundaries, map } from "./geomap.js";
+import { addLegend, layers, loadBoundaries, map } from "./geomap.js";
 import { t } from "./i18n.js";
 
 const API = "/api/v1/analytics";
@@ -26,8 +26,19 @@ function heatColour(ratio) {
   return `hsl(${Math.round(50 - 50 * ratio)}, 90%, ${Math.round(60 - 20 * ratio)}%)`;
 }
 
+let heatLegend = null;
+
+// The legend's classes are shares of the busiest cell, labelled with the counts they stand for.
+function drawHeatLegend(grid) {
+  heatLegend?.remove();
+  const area = (grid.cell_m / 1000) ** 2;
+  heatLegend = addLegend(`${t("analytics_incidents")} / ${area.toLocaleString("id-ID")} km²`,
+    [1, 0.5, 0.1].map((ratio) => [heatColour(ratio), `${Math.max(1, Math.round(ratio * grid.max))}`]));
+}
+
 function drawHeat(grid) {
   layers.heat.clearLayers();
+  drawHeatLegend(grid);
   for (const cell of grid.cells) {
     const [south, west, north, east] = cell.bounds;
     const ratio = cell.count / grid.max;

@@ -24,6 +24,16 @@ function tooltip(...lines) {
  * Load the boundaries into their layer groups (those the map has) and fit the map to the kabupaten.
  * Returns the bounds of the kecamatan layer.
  */
+// A map legend: a title and [colour, label] swatches, bottom right (the planner maps' classes and markers).
+export function addLegend(title, entries) {
+  const legend = L.control({ position: "bottomright" });
+  legend.onAdd = () => el("div", { class: "map-legend", dataset: { testid: "map-legend" } },
+    el("strong", { text: title }),
+    entries.map(([colour, label]) => el("div", {},
+      el("i", { class: "swatch", attrs: { style: `background:${colour}` } }), el("span", { text: label }))));
+  return legend.addTo(map);
+}
+
 export async function loadBoundaries({ fit = true } = {}) {
   const [desa, kecamatan, jurisdiction] = await Promise.all([
     layers.desa ? api("/api/v1/desa.geojson?simplify=15") : null,

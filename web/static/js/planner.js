@@ -5,7 +5,7 @@ import { drawCharts } from "./charts.js";
 import { api, ApiError, query } from "./api.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
-import { layers, loadBoundaries, map } from "./geomap.js";
+import { addLegend, layers, loadBoundaries, map } from "./geomap.js";
 import { t } from "./i18n.js";
 
 const percent = (share) => (share === null || share === undefined ? "–" : `${(100 * share).toFixed(0)}%`);
@@ -56,16 +56,12 @@ function drawDesaTable() {
 }
 
 // What the map's colours mean: the coverage classes, a desa without roads, the gap, the siting markers.
-function addLegend() {
-  const swatch = (colour, label) => el("div", {}, el("i", { class: "swatch", attrs: { style: `background:${colour}` } }),
-    el("span", { text: label }));
-  const legend = L.control({ position: "bottomright" });
-  legend.onAdd = () => el("div", { class: "map-legend", dataset: { testid: "map-legend" } },
-    el("strong", { text: `${t("legend_title")}: ${t("covered")}` }),
-    [1, 0.75, 0.5, 0.25, 0].map((share) => swatch(shareColour(share), percent(share))),
-    swatch(shareColour(null), t("legend_no_roads")), swatch(GAP_COLOUR, t("legend_gap")),
-    swatch(SITE_COLOURS.new, t("legend_new_site")), swatch(SITE_COLOURS.fixed, t("legend_existing_site")));
-  legend.addTo(map);
+function showLegend() {
+  addLegend(`${t("legend_title")}: ${t("covered")}`, [
+    ...[1, 0.75, 0.5, 0.25, 0].map((share) => [shareColour(share), percent(share)]),
+    [shareColour(null), t("legend_no_roads")], [GAP_COLOUR, t("legend_gap")],
+    [SITE_COLOURS.new, t("legend_new_site")], [SITE_COLOURS.fixed, t("legend_existing_site")],
+  ]);
 }
 
 function drawTable() {
@@ -214,7 +210,7 @@ async function init() {
     });
   }
   byId("desa-filter").addEventListener("input", drawDesaTable);
-  addLegend();
+  showLegend();
   byId("whatif-form").addEventListener("submit", runWhatif);
   byId("siting-form").addEventListener("submit", runSiting);
   map.on("click", placePoint);
