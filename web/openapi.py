@@ -158,9 +158,28 @@ OPERATIONS: list[
     ),
     ("post", "/coverage/siting", "Best new posts by MCLP or p-median", PLAN, pl.SitingRequest, None, 200, ()),
     *[
-        ("get", f"/coverage/export.{fmt}", f"Coverage by desa and kecamatan as {fmt}", PLAN, None, None, 200, COVERAGE)
+        (
+            "get",
+            f"/coverage/export.{fmt}",
+            f"Coverage by desa and kecamatan as {fmt}",
+            PLAN,
+            None,
+            None,
+            200,
+            (*COVERAGE, "level"),
+        )
         for fmt in ("csv", "geojson", "gpkg")
     ],
+    (
+        "get",
+        "/coverage/charts",
+        "Coverage charts of every unit type (Vega-Lite specs)",
+        PLAN,
+        None,
+        None,
+        200,
+        ("mode",),
+    ),
     ("get", "/coverage/thresholds", "Coverage thresholds per unit type", READ, None, None, 200, ()),
     ("put", "/coverage/thresholds/{code}", "Set a unit type's thresholds", ADMIN, pl.ThresholdUpdate, None, 200, ()),
     ("get", "/analytics/summary", "Incidents the filters select", PLAN, None, None, 200, ANALYTICS),
@@ -195,6 +214,8 @@ OPERATIONS: list[
         ANALYTICS,
     ),
     ("get", "/analytics/heatmap", "Incidents on a grid", PLAN, None, None, 200, (*ANALYTICS, "cell_m")),
+    ("get", "/analytics/charts", "Analytics charts (Vega-Lite specs)", PLAN, None, None, 200, (*ANALYTICS, "period")),
+    ("get", "/analytics/report.pdf", "The evaluation report of the period as PDF", PLAN, None, None, 200, ANALYTICS),
     (
         "get",
         "/analytics/export.csv",
@@ -234,6 +255,8 @@ QUERY: dict[str, dict[str, Any]] = {
     "end": {"type": "string", "format": "date"},
     "include_synthetic": {"type": "boolean"},
     "cell_m": {"type": "number", "minimum": MIN_CELL_M, "maximum": MAX_CELL_M},
+    "period": {"type": "string", "enum": ["month", "week"]},
+    "level": {"type": "string", "enum": ["kecamatan", "desa"]},
 }
 PATH: dict[str, dict[str, Any]] = {"code": {"type": "string"}, "category": {"type": "string"}}
 ERRORS = {

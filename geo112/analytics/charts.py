@@ -83,7 +83,10 @@ def response_distribution(
 def _periods(
     arrivals: Rows, thresholds: Mapping[str, Sequence[Threshold]], unit_names: Mapping[str, str], period: str
 ) -> pd.DataFrame:
-    frame = pd.DataFrame(list(arrivals), columns=["unit_type", "received_at", "response_s", "travel_s"])
+    # Typed columns: with no arrival at all the frame must still aggregate (to nothing).
+    frame = pd.DataFrame(list(arrivals), columns=["unit_type", "received_at", "response_s", "travel_s"]).astype(
+        {"unit_type": str, "received_at": str, "response_s": float, "travel_s": float}
+    )
     stamp = pd.to_datetime(frame.received_at.str.slice(0, 19))
     # Periods are labelled as text (2025-03, or a week's Monday): no month names for a locale to get wrong.
     label = "%Y-%m" if period == "month" else "%Y-%m-%d"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 
 import numpy as np
 import pypdf
@@ -11,6 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from geo112.analytics import charts, figures
+from geo112.analytics.history import WIB
+from geo112.analytics.report import Period, report_pdf
 from geo112.cli import main
 from geo112.planning.coverage import model
 from geo112.planning.coverage import service as coverage
@@ -56,6 +59,14 @@ def test_every_analytics_chart_renders_with_its_data(history, session: Session) 
     heat = _values(specs["calls_by_hour"])
     assert sum(r["count"] for r in heat) == figures.summary(session, ALL)["incidents"]
     assert {r["hari"] for r in heat} <= set(charts.WEEKDAYS)
+
+
+def test_charts_and_report_of_an_empty_period(history, session: Session, fleet) -> None:
+    empty = figures.Filters(since=datetime(1999, 1, 1, tzinfo=WIB), until=datetime(1999, 2, 1, tzinfo=WIB))
+    for name, spec in charts.analytics_charts(session, empty).items():
+        assert "<svg" in vl_convert.vegalite_to_svg(spec), name
+    text = _pdf_text(report_pdf(session, fleet, Period(date(1999, 1, 1), date(1999, 1, 31))))
+    assert "Kejadian\n0" in text
 
 
 def test_reach_curve_meets_the_coverage_at_the_threshold(history, session: Session, fleet) -> None:

@@ -21,7 +21,13 @@ from .conftest import API
 
 EXAMPLES = 25
 #: Operations that solve an optimisation or recompute coverage per request get fewer examples.
-FEWER = {"POST /coverage/siting": 3, "POST /coverage/whatif": 6}
+FEWER = {
+    "POST /coverage/siting": 3,
+    "POST /coverage/whatif": 6,
+    "GET /analytics/report.pdf": 3,
+    "GET /analytics/charts": 8,
+    "GET /coverage/charts": 3,
+}
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
