@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from geo112.analytics import figures
 from geo112.network import RoutedFleet
 from geo112.planning.coverage import service as coverage
-from geo112.planning.thresholds import Threshold, configured_thresholds
+from geo112.planning.thresholds import first_minutes
 from geo112.store.models import IncidentCategory, UnitType
 
 Rows = Sequence[Mapping[str, Any]]
@@ -49,14 +49,7 @@ def _spec(chart: alt.TopLevelMixin, title: str) -> Spec:
     return spec
 
 
-def _first_threshold(thresholds: Mapping[str, Sequence[Threshold]], names: Mapping[str, str]) -> pd.DataFrame:
-    rows = [{"unit": names.get(t, t), "minutes": ths[0].minutes} for t, ths in thresholds.items() if ths]
-    return pd.DataFrame(rows, columns=["unit", "minutes"])
-
-
-def response_distribution(
-    arrivals: Rows, thresholds: Mapping[str, Sequence[Threshold]], unit_names: Mapping[str, str]
-) -> Spec:
+def response_distribution(arrivals: Rows, thresholds: Mapping[str, float], unit_names: Mapping[str, str]) -> Spec:
     """Box plot of response times (call → first unit of the type on scene) per unit type, threshold ticked red."""
     frame = pd.DataFrame(
         {
@@ -64,7 +57,9 @@ def response_distribution(
             "minutes": [a["response_s"] / 60.0 for a in arrivals],
         }
     )
-    limits = _first_threshold(thresholds, unit_names)
+    limits = pd.DataFrame(
+        [{"unit": unit_names.get(t, t), "minutes": m} for t, m in thresholds.items()], columns=["unit", "minutes"]
+    )
     limits = limits[limits.unit.isin(frame.unit)]
     y = alt.Y("unit:N", title=None)
     box = (
@@ -81,7 +76,7 @@ def response_distribution(
 
 
 def _periods(
-    arrivals: Rows, thresholds: Mapping[str, Sequence[Threshold]], unit_names: Mapping[str, str], period: str
+    arrivals: Rows, thresholds: Mapping[str, float], unit_names: Mapping[str, str], period: str
 ) -> pd.DataFrame:
     # Typed columns: with no arrival at all the frame must still aggregate (to nothing).
     frame = pd.DataFrame(list(arrivals), columns=["unit_type", "received_at", "response_s", "travel_s"]).astype(
@@ -91,8 +86,7 @@ def _periods(
     # Periods are labelled as text (2025-03, or a week's Monday): no month names for a locale to get wrong.
     label = "%Y-%m" if period == "month" else "%Y-%m-%d"
     frame["period"] = stamp.dt.to_period("M" if period == "month" else "W").dt.start_time.dt.strftime(label)
-    limit = {t: ths[0].minutes * 60 for t, ths in thresholds.items() if ths}
-    frame["within"] = frame.response_s <= frame.unit_type.map(limit)
+    frame["within"] = frame.response_s <= frame.unit_type.map(thresholds) * 60
     grouped = frame.groupby(["unit_type", "period"])
     out = pd.DataFrame(
         {
@@ -106,7 +100,7 @@ def _periods(
 
 
 def response_over_time(
-    arrivals: Rows, thresholds: Mapping[str, Sequence[Threshold]], unit_names: Mapping[str, str], period: str = "month"
+    arrivals: Rows, thresholds: Mapping[str, float], unit_names: Mapping[str, str], period: str = "month"
 ) -> Spec:
     """Median and 90th percentile of the response time per month (or week) and unit type, and the share within
     the type's first threshold."""
@@ -254,11 +248,11 @@ def names(session: Session) -> tuple[dict[str, str], dict[str, str]]:
 def analytics_charts(session: Session, filters: figures.Filters, period: str = "month") -> dict[str, Spec]:
     """Every analytics chart of the incidents the filters select, by name."""
     unit_names, category_names = names(session)
-    by_type = configured_thresholds(session)
+    first = first_minutes(session)
     arrivals = figures.arrivals(session, filters)
     return {
-        "response_distribution": response_distribution(arrivals, by_type, unit_names),
-        "response_over_time": response_over_time(arrivals, by_type, unit_names, period),
+        "response_distribution": response_distribution(arrivals, first, unit_names),
+        "response_over_time": response_over_time(arrivals, first, unit_names, period),
         "calls_by_hour": calls_by_hour(figures.by_hour(session, filters)),
         "kecamatan_categories": kecamatan_categories(figures.kecamatan_categories(session, filters), category_names),
         "dispositions": disposition_shares(figures.dispositions(session, filters)),
@@ -269,14 +263,12 @@ def coverage_figures(session: Session, fleet: RoutedFleet, mode: str = "stations
     """Per unit type at its first threshold: covered share per kecamatan, the reach curve, the thresholds."""
     unit_names, _ = names(session)
     out: dict[str, list[dict[str, Any]]] = {"kecamatan": [], "reach": [], "thresholds": []}
-    for code, ths in sorted(configured_thresholds(session).items()):
-        if not ths:
-            continue
-        cov = coverage.coverage_of(session, fleet, code, ths[0].minutes, mode)
+    for code, minutes in sorted(first_minutes(session).items()):
+        cov = coverage.coverage_of(session, fleet, code, minutes, mode)
         unit = unit_names.get(code, code)
-        out["thresholds"].append({"unit": unit, "minutes": ths[0].minutes})
+        out["thresholds"].append({"unit": unit, "minutes": minutes})
         out["kecamatan"] += [
-            {"kecamatan": r["name"], "unit": unit, "minutes": ths[0].minutes, "covered": r["covered"]}
+            {"kecamatan": r["name"], "unit": unit, "minutes": minutes, "covered": r["covered"]}
             for r in coverage.kecamatan_rows(cov)
         ]
         out["reach"] += [{"unit": unit, "scenario": "sekarang", **r} for r in coverage.reach_rows(session, cov)]

@@ -24,7 +24,7 @@ from geo112.analytics.history import WIB
 from geo112.errors import InvalidInput
 from geo112.network import RoutedFleet
 from geo112.planning.coverage import service as coverage
-from geo112.planning.thresholds import configured_thresholds
+from geo112.planning.thresholds import first_minutes
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -98,7 +98,7 @@ def coverage_map(session: Session, cov: coverage.Coverage, unit_name: str) -> di
 
 def _headline(session: Session, filters: figures.Filters) -> dict[str, Any]:
     units, _ = charts.names(session)
-    first = {t: ths[0].minutes for t, ths in configured_thresholds(session).items() if ths}
+    first = first_minutes(session)
     rows = [r for r in figures.compliance(session, filters) if first.get(r["unit_type"]) == r["minutes"]]
     for row in rows:
         row["name"] = units.get(row["unit_type"], row["unit_type"])
@@ -112,20 +112,19 @@ def report_html(session: Session, fleet: RoutedFleet, period: Period, include_sy
     """The report as an HTML page (what :func:`report_pdf` prints)."""
     filters = period.filters(include_synthetic)
     specs = charts.analytics_charts(session, filters)
-    cover = {
-        code: coverage.totals(coverage.coverage_of(session, fleet, code, ths[0].minutes, "stations"))
-        | {"minutes": ths[0].minutes}
-        for code, ths in sorted(configured_thresholds(session).items())
-        if ths
+    covers = {
+        code: coverage.coverage_of(session, fleet, code, minutes, "stations")
+        for code, minutes in sorted(first_minutes(session).items())
     }
-    map_minutes = cover[MAP_UNIT_TYPE]["minutes"] if MAP_UNIT_TYPE in cover else None
-    mapped = coverage.coverage_of(session, fleet, MAP_UNIT_TYPE, map_minutes, "stations") if map_minutes else None
+    mapped = covers.get(MAP_UNIT_TYPE)
     units, _ = charts.names(session)
     return _TEMPLATES.get_template("report.html").render(
         period=period,
         generated=datetime.now(WIB),
         headline=_headline(session, filters),
-        coverage=[{"name": units.get(c, c), **v} for c, v in cover.items()],
+        coverage=[
+            {"name": units.get(c, c), "minutes": cov.minutes, **coverage.totals(cov)} for c, cov in covers.items()
+        ],
         charts={name: _svg(spec) for name, spec in {**specs, **charts.coverage_charts(session, fleet)}.items()},
         map_svg=_svg(coverage_map(session, mapped, units.get(MAP_UNIT_TYPE, MAP_UNIT_TYPE))) if mapped else None,
         minutes=lambda s: "–" if s is None else f"{s / 60:.1f}",

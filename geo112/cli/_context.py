@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Any
 
 import click
@@ -17,6 +18,14 @@ def settings_of(ctx: click.Context) -> Settings:
     """The settings the main group resolved from its options and the environment."""
     settings: Settings = ctx.ensure_object(dict)["settings"]
     return settings
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
+    """Click callback: an ISO date ``YYYY-MM-DD``, or a usage error naming what was given."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
 
 
 def echo_json(data: Any) -> None:

@@ -9,14 +9,13 @@ import click
 
 from geo112 import network
 from geo112.analytics.report import Period, report_pdf
-from geo112.cli._context import settings_of
-from geo112.cli.history import _date
+from geo112.cli._context import parse_date, settings_of
 from geo112.store.db import session_scope
 
 
 @click.command("report")
-@click.option("--from", "first", required=True, callback=_date, help="First day of the period (WIB), YYYY-MM-DD.")
-@click.option("--to", "last", required=True, callback=_date, help="Last day of the period (WIB), included.")
+@click.option("--from", "first", required=True, callback=parse_date, help="First day of the period (WIB), YYYY-MM-DD.")
+@click.option("--to", "last", required=True, callback=parse_date, help="Last day of the period (WIB), included.")
 @click.option(
     "--output",
     "-o",

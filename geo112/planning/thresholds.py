@@ -164,6 +164,11 @@ def configured_thresholds(session: Session) -> dict[str, tuple[Threshold, ...]]:
     return resolved
 
 
+def first_minutes(session: Session) -> dict[str, float]:
+    """Return unit type -> its first (shortest) configured threshold in minutes, for types that have one."""
+    return {code: ths[0].minutes for code, ths in configured_thresholds(session).items() if ths}
+
+
 def set_thresholds(session: Session, unit_type: str, minutes: Sequence[float], actor: str) -> tuple[Threshold, ...]:
     """Replace the thresholds of a unit type, audited; a default's minutes keep its label and source.
 
