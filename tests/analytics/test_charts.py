@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from geo112.analytics import charts, figures
 from geo112.analytics.history import WIB
-from geo112.analytics.report import Period, report_pdf
+from geo112.analytics.report import INTERVAL_NAMES, Period, report_pdf
 from geo112.cli import main
 from geo112.planning.coverage import model
 from geo112.planning.coverage import service as coverage
@@ -133,3 +133,13 @@ def test_report_pdf_holds_the_figures_the_api_gives(client, login, history, sett
     assert f"Kejadian\n{summary['incidents']}" in _pdf_text(page.data)
     refused = CliRunner().invoke(main, [*args[:5], "--from", "2025-03-01", "--to", "2025-02-01"])
     assert refused.exit_code == 2 and "before it starts" in refused.output
+
+
+def test_chart_and_report_names_say_what_the_console_catalogue_says() -> None:
+    # geo112 cannot read web/'s catalogue (dependencies point web → geo112), so its copies are held to it here.
+    from web.i18n import TEXT
+
+    for code, name in charts.DISPOSITIONS.items():
+        assert TEXT[f"disposition_{code}"]["id"] == name, code
+    for interval, name in INTERVAL_NAMES.items():
+        assert TEXT[f"interval_{interval}"]["id"] == name, interval
