@@ -50,6 +50,25 @@ class RoadPoint(NamedTuple):
     distance_m: float
 
 
+class RoadLines(NamedTuple):
+    """Every road of the network once (a two-way street is one line), for drawing the base map.
+
+    Attributes
+    ----------
+    highway, name : list of str
+        OSM class and street name ("" when unnamed) of each road.
+    oneway : list of bool
+        Whether the road can be driven in its drawn direction only.
+    lines : ndarray of shapely.LineString
+        Geometry in lon/lat.
+    """
+
+    highway: list[str]
+    name: list[str]
+    oneway: list[bool]
+    lines: npt.NDArray[np.object_]
+
+
 class Network:
     """The road network as geo112 uses it, over one :class:`routing.Engine`.
 
@@ -141,6 +160,22 @@ class Network:
     def streets(self, query: str, limit: int) -> list[Street]:
         """Streets whose name contains the query (with or without "Jalan"/"Jl."), with a point on each."""
         return routing.find_streets(self._engine.graph, query, limit)
+
+    def road_lines(self) -> RoadLines:
+        """Every road once, with its class and name (the engine's undirected roads, drawn along ``fwd``)."""
+        graph, roads = self._engine.graph, self._engine.roads
+        starts, ends = graph.geom_ptr[roads.fwd], graph.geom_ptr[roads.fwd + 1]
+        points = routing.compiled.concat_ranges(starts, ends - starts)
+        lines = shapely.linestrings(
+            np.column_stack([graph.geom_lon[points], graph.geom_lat[points]]),
+            indices=np.repeat(np.arange(len(roads.fwd)), ends - starts),
+        )
+        return RoadLines(
+            highway=graph.classes[graph.edge_class[roads.fwd]].tolist(),
+            name=graph.names[graph.edge_name[roads.fwd]].tolist(),
+            oneway=(roads.bwd < 0).tolist(),
+            lines=np.asarray(lines, dtype=object),
+        )
 
     def gap_roads(self, reached: npt.NDArray[np.bool_]) -> RoadGap:
         """The roads whose two ends are both unreached (``reached`` is one flag per node)."""

@@ -17,6 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from . import settings
+
 
 @dataclass(eq=False)
 class CompiledGraph:
@@ -47,6 +49,10 @@ class CompiledGraph:
         Index into ``names``; 0 is the unnamed road "".
     names : ndarray of str
         Street names.
+    edge_class : ndarray of int8, shape (E,)
+        Index into ``classes``: the edge's OSM ``highway`` class, for drawing roads by class.
+    classes : ndarray of str
+        Road classes, :data:`routing.settings.ROAD_CLASSES`.
     geom_ptr : ndarray of int64, shape (E + 1,)
         Coordinates of edge ``i`` are ``geom_lon/lat[geom_ptr[i]:geom_ptr[i+1]]``,
         from tail to head, both nodes included.
@@ -71,6 +77,8 @@ class CompiledGraph:
     edge_len: np.ndarray
     edge_name: np.ndarray
     names: np.ndarray
+    edge_class: np.ndarray
+    classes: np.ndarray
     geom_ptr: np.ndarray
     geom_lon: np.ndarray
     geom_lat: np.ndarray
@@ -168,6 +176,13 @@ def _csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 
 
+def _road_class(highway: Any) -> int:
+    """Index in :data:`~routing.settings.ROAD_CLASSES` of an edge's ``highway`` tag (a list: its highest class)."""
+    tags = highway if isinstance(highway, list) else [highway]
+    known = [settings.ROAD_CLASSES.index(t) for t in tags if t in settings.ROAD_CLASSES]
+    return min(known, default=settings.ROAD_CLASSES.index("road"))
+
+
 def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, progress: bool = False) -> CompiledGraph:
     """Compile a timed osmnx graph into a :class:`CompiledGraph`.
 
@@ -194,7 +209,7 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
     lon = np.array([G.nodes[n]["x"] for n in osmid.tolist()], dtype=np.float64)
     lat = np.array([G.nodes[n]["y"] for n in osmid.tolist()], dtype=np.float64)
     names: dict[str, int] = {"": 0}
-    u, v, tt, length, name, coords = [], [], [], [], [], []
+    u, v, tt, length, name, klass, coords = [], [], [], [], [], [], []
     edges = G.edges(data=True)
     for a, b, d in tqdm(edges, total=G.number_of_edges(), desc="compile edges", disable=not progress):
         if a == b:
@@ -207,6 +222,7 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
         label = d.get("name")
         label = label[0] if isinstance(label, list) else label
         name.append(names.setdefault(label if isinstance(label, str) else "", len(names)))
+        klass.append(_road_class(d.get("highway")))
         geom = d.get("geometry")
         coords.append(
             np.asarray(geom.coords) if geom is not None else np.array([[lon[ia], lat[ia]], [lon[ib], lat[ib]]])
@@ -234,6 +250,8 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
         edge_len=np.array(length, dtype=np.float64)[order],
         edge_name=np.array(name, dtype=np.int32)[order],
         names=np.array(list(names), dtype=str),
+        edge_class=np.array(klass, dtype=np.int8)[order],
+        classes=np.array(settings.ROAD_CLASSES, dtype=str),
         geom_ptr=geom_ptr,
         geom_lon=flat[:, 0].copy(),
         geom_lat=flat[:, 1].copy(),

@@ -35,6 +35,10 @@ SPEED_PROFILE: dict[str, tuple[float, str]] = {
     "busway": (40.0, "bus lanes usable under siren, like a secondary road"),
 }
 
+#: Road classes from highest to lowest (the speed profile's order): compiled graphs store each edge's class as
+#: an index into this tuple, so that maps can draw roads by class.
+ROAD_CLASSES: tuple[str, ...] = tuple(SPEED_PROFILE)
+
 #: Implicit ``maxspeed`` values (km/h) used in Indonesia (PM Perhubungan 111/2015).
 IMPLICIT_MAXSPEEDS: dict[str, float] = {
     "ID:motorway": 100.0,
@@ -83,7 +87,7 @@ STREET_PREFIXES: tuple[str, ...] = ("jalan ", "jl ", "jln ", "gang ", "gg ")
 DEFAULT_PLACE: str = "Kabupaten Mojokerto, Jawa Timur, Indonesia"
 
 #: Bump the label by hand when the *pipeline* changes; values change the hash.
-PROFILE_LABEL: str = "id-1"
+PROFILE_LABEL: str = "id-2"
 
 
 def _profile_version() -> str:

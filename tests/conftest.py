@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from geo112.config import Settings, get_settings
+from geo112.ingest.basemap import load_basemap
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.province import load_province
@@ -173,3 +174,11 @@ def province(database: str, settings: Settings) -> str:
     with session_factory(database).begin() as session:
         load_province(session, settings.data_dir)
     return database
+
+
+@pytest.fixture(scope="session")
+def basemap(demo: str, province: str, settings: Settings, network: Network) -> str:
+    """The test database with the base map's roads, rivers and outlines (and the stations and province)."""
+    with session_factory(demo).begin() as session:
+        load_basemap(session, settings.data_dir, network)
+    return demo

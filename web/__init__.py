@@ -64,7 +64,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cache_dir=app.config["GEO112_CACHE_DIR"],
     )
 
-    from web import assets, auth, console, db, errors, geography, health, i18n, jsonio, maps, pages, planner, security
+    from web import (
+        assets,
+        auth,
+        console,
+        db,
+        errors,
+        geography,
+        health,
+        i18n,
+        jsonio,
+        maps,
+        pages,
+        planner,
+        security,
+        tiles,
+    )
     from web import logging as request_log
 
     jsonio.init_app(app)
@@ -78,6 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     assets.init_app(app)
     maps.init_app(app)
+    tiles.init_app(app)
     app.register_blueprint(console.bp)
     app.register_blueprint(planner.bp)
     from web import analytics, coverage

@@ -5,9 +5,10 @@ only the map's ``<div>``; the script Folium generates is served from ``/maps/<na
 and its empty layer groups as ``window.geo112Map``. The page's own ES modules then fill those layers from the
 JSON API and keep them live. The map scripts hold no data, so they need no login.
 
-Base tiles are optional: with ``GEO112_TILE_URL`` unset the map shows only vector layers, which are enough to
-place an incident. A tile URL must be on the app's own origin (e.g. ``/tiles/{z}/{x}/{y}.png`` behind the
-same reverse proxy): the CSP admits images from nowhere else, and the call centre must work offline.
+The base map is the app's own vector tiles (:mod:`web.tiles`), drawn by ``static/js/basemap.js``; the map
+script tells it where they are (``geo112Map.basemap``). ``GEO112_TILE_URL`` puts a raster layer there
+instead; it must be on the app's own origin (e.g. ``/raster/{z}/{x}/{y}.png`` behind the same reverse proxy):
+the CSP admits images from nowhere else, and the call centre must work offline.
 """
 
 from __future__ import annotations
@@ -72,19 +73,27 @@ class _Registry(MacroElement):
         {% macro script(this, kwargs) %}
             window.geo112Map = {
                 map: {{ this._parent.get_name() }},
+                basemap: {{ this.basemap|tojson }},
                 layers: { {%- for key, group in this.groups %}{{ key|tojson }}: {{ group.get_name() }},{% endfor -%} },
             };
         {% endmacro %}
         """
     )
 
-    def __init__(self, groups: list[tuple[str, folium.FeatureGroup]]) -> None:
+    def __init__(self, groups: list[tuple[str, folium.FeatureGroup]], basemap: dict[str, str] | None) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement has no annotations
         self._name = "Geo112Registry"
         self.groups = groups
+        self.basemap = basemap
 
 
-def build_map(name: str, label: Callable[[str], str], tile_url: str | None = None) -> folium.Map:
+#: The vector tiles every map draws unless a raster ``tile_url`` replaces them (see :mod:`web.tiles`).
+VECTOR_TILES = "/tiles/base/{z}/{x}/{y}.pbf"
+
+
+def build_map(
+    name: str, label: Callable[[str], str], tile_url: str | None = None, synthetic_roads: bool = False
+) -> folium.Map:
     """Build the Folium map ``name`` (a key of :data:`MAPS`) with empty, named layer groups.
 
     Parameters
@@ -94,7 +103,9 @@ def build_map(name: str, label: Callable[[str], str], tile_url: str | None = Non
     label
         Turns a UI text key into the layer name shown in the layer control (the request's language).
     tile_url
-        An optional same-origin tile URL template; without it the map has no base layer.
+        An optional same-origin raster tile URL template, drawn instead of the vector base map.
+    synthetic_roads
+        The road network is synthetic: the base map's attribution says so.
 
     Returns
     -------
@@ -118,7 +129,8 @@ def build_map(name: str, label: Callable[[str], str], tile_url: str | None = Non
         group.add_to(fmap)
         groups.append((overlay.key, group))
     folium.LayerControl(collapsed=True).add_to(fmap)
-    _Registry(groups).add_to(fmap)
+    attribution = label("basemap_synthetic" if synthetic_roads else "basemap_osm")
+    _Registry(groups, None if tile_url else {"tiles": VECTOR_TILES, "attribution": attribution}).add_to(fmap)
     return fmap
 
 
@@ -133,7 +145,9 @@ def map_script(fmap: folium.Map) -> str:
 @bp.get("/maps/<any(console, planner, responder, analytics):name>.js")
 def script(name: str) -> Response:
     """The map script of a page, in the request's language."""
-    body = map_script(build_map(name, translate, current_app.config.get("GEO112_TILE_URL")))
+    config = current_app.config
+    fmap = build_map(name, translate, config.get("GEO112_TILE_URL"), config["GEO112_SETTINGS"].osm_is_synthetic)
+    body = map_script(fmap)
     response = Response(body, mimetype="text/javascript")
     response.headers["Content-Language"] = language()
     response.headers["Cache-Control"] = "no-cache"

@@ -14,6 +14,7 @@ from geo112.errors import ServiceUnavailable
 from geo112.geography.coordinates import parse_lon_lat
 from geo112.geography.locate import locate as locate_point
 from geo112.geography.locate import locate_many
+from geo112.ingest.basemap import load_basemap
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.population import load_planning_data
@@ -38,13 +39,14 @@ def load(ctx: click.Context) -> None:
     try:
         roads = network.network_for(settings)
     except ServiceUnavailable as exc:
-        click.echo(f"warning: {exc.detail}; desa population estimates skipped", err=True)
+        click.echo(f"warning: {exc.detail}; desa population estimates and base map roads skipped", err=True)
         roads = None
     with session_scope(settings.database_url) as session:
         report = load_geography(session, settings.data_dir)
         province = load_province(session, settings.data_dir)
         demo = load_demo(session, settings.data_dir)
         planning = load_planning_data(session, roads, settings.data_dir)
+        basemap = load_basemap(session, settings.data_dir, roads)
     echo_json(
         {
             "loaded": {
@@ -52,6 +54,7 @@ def load(ctx: click.Context) -> None:
                 "station": demo.stations,
                 "province_kabupaten_kota": province.jurisdictions,
                 "province_desa": province.desa,
+                **basemap,
             },
             "demo_fleet": demo.units,
             "skipped_facilities": demo.skipped,

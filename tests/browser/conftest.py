@@ -21,9 +21,11 @@ from werkzeug.serving import make_server
 
 from geo112.accounts.users import create_user
 from geo112.config import Settings
+from geo112.ingest.basemap import load_basemap
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.province import load_province
+from geo112.network import Network
 from geo112.store import migrate
 from geo112.store.db import session_factory
 from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
@@ -59,8 +61,8 @@ def users() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def browser_database(settings: Settings, users: dict[str, str]) -> str:
-    """A database for the browser tests: geography (the province's too), stations, the demo fleet and the users."""
+def browser_database(settings: Settings, users: dict[str, str], network: Network) -> str:
+    """A database for the browser tests: geography (the province's too), base map, stations, demo fleet, users."""
     url = make_url(TEST_DATABASE_URL)
     url = url.set(database=f"{url.database}_browser").render_as_string(hide_password=False)
     recreate_database(url)
@@ -69,6 +71,7 @@ def browser_database(settings: Settings, users: dict[str, str]) -> str:
         load_geography(session, settings.data_dir)
         load_province(session, settings.data_dir)
         load_demo(session, settings.data_dir)
+        load_basemap(session, settings.data_dir, network)
         for role, username in users.items():
             create_user(session, username, PASSWORD, role)
     return url

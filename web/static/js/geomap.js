@@ -1,6 +1,7 @@
 // The Folium-built map of the page (registered by /maps/<name>.js as window.geo112Map) and the boundary
 // layers every map shares: desa, kecamatan and the Kota Mojokerto enclave, from the geography API.
 import { api } from "./api.js";
+import { addBasemap } from "./basemap.js";
 import { el } from "./dom.js";
 
 const registry = window.geo112Map;
@@ -8,12 +9,21 @@ if (!registry) throw new Error("the map script (/maps/<name>.js) did not load");
 
 export const map = registry.map;
 export const layers = registry.layers;
+export const basemap = addBasemap(map, registry.basemap);
 
-const STYLE = {
+// Over the vector base map, which draws the desa and kecamatan outlines under the roads, these layers only
+// answer hover (the desa's name); over a raster base map or none, they draw the outlines themselves.
+const DRAWN = {
   desa: { pane: "boundaries", color: "#6b7280", weight: 0.6, fillColor: "#e5e7eb", fillOpacity: 0.35 },
   kecamatan: { pane: "boundaries", color: "#1f2937", weight: 2, fill: false, interactive: false },
+};
+const STYLE = {
+  ...(basemap ? {
+    desa: { pane: "boundaries", stroke: false, fillColor: "#ffffff", fillOpacity: 0 },
+    kecamatan: { pane: "boundaries", stroke: false, fill: false, interactive: false },
+  } : DRAWN),
   enclave: { pane: "boundaries", color: "#7c3aed", weight: 2.5, dashArray: "6 4", fillColor: "#7c3aed", fillOpacity: 0.12 },
-  region: { pane: "boundaries", color: "#9a3412", weight: 1.5, dashArray: "2 4", fillColor: "#fed7aa", fillOpacity: 0.25 },
+  region: { pane: "boundaries", color: "#9a3412", weight: 1.5, dashArray: "2 4", fillColor: "#fed7aa", fillOpacity: basemap ? 0.15 : 0.25 },
 };
 
 function tooltip(...lines) {
