@@ -21,6 +21,7 @@ bp = Blueprint("assets", __name__, url_prefix="/assets")
 # URL name → folder inside node_modules.
 VENDOR = {
     "leaflet": "leaflet/dist",
+    "leaflet.markercluster": "leaflet.markercluster/dist",
     "protomaps-leaflet": "protomaps-leaflet/dist",
     "vega": "vega/build",
     "vega-lite": "vega-lite/build",

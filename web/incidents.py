@@ -18,7 +18,7 @@ from web.auth import current_user, require_role
 from web.db import get_session, settings
 from web.engine import fleet
 from web.errors import error_response
-from web.params import flag_arg, int_arg
+from web.params import flag_arg, ids_arg, int_arg
 
 bp = blueprint("incidents")
 
@@ -141,6 +141,13 @@ def recommendations(incident_id: int) -> ResponseReturnValue:
         fallback = recommend.straight_line(session, incident_id, k, settings().avl_stale_s, unit_types)
         return error_response(exc.status, exc.error, exc.detail, fallback=fallback)
     return jsonify(recommend.recommend(session, routed, incident_id, k, settings().avl_stale_s, unit_types))
+
+
+@bp.get("/incidents/<int:incident_id>/routes")
+@require_role(*DISPATCH)
+def proposal_routes(incident_id: int) -> ResponseReturnValue:
+    """Road routes of ``?units=`` to the incident (GeoJSON), for the proposals' previews on the map."""
+    return jsonify(recommend.proposal_routes(get_session(), fleet(), incident_id, ids_arg("units")))
 
 
 def assignment_with_link(assignment: Assignment) -> dict[str, Any]:

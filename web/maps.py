@@ -48,6 +48,7 @@ MAPS: dict[str, tuple[Overlay, ...]] = {
     "console": (
         *_BOUNDARIES,
         Overlay("gap", "layer_gap", shown=False),
+        Overlay("proposals", "layer_proposals"),
         Overlay("incidents", "layer_incidents"),
         Overlay("units", "layer_units"),
         Overlay("intake", "layer_intake"),
@@ -113,8 +114,10 @@ def build_map(
         With the ids ``map_<name>`` (the page's ``<div>``) and ``feature_group_<key>`` fixed, so the
         script is the same on every render.
     """
-    fmap = folium.Map(location=CENTER, zoom_start=11, tiles=None, control_scale=True, min_zoom=9, max_zoom=19)
+    fmap = folium.Map(location=CENTER, zoom_start=11, tiles=None, control_scale=True)
     fmap._id = name
+    # Folium gives the zoom range to its tile layer only; the map itself needs it (markercluster, overzoom).
+    fmap.options.update(min_zoom=9, max_zoom=19)
     # Folium would link Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; the pages link the local
     # Leaflet themselves (web/assets.py) and use nothing else.
     fmap.default_js, fmap.default_css = [], []

@@ -88,6 +88,16 @@ OPERATIONS: list[
         200,
         ("k", "types"),
     ),
+    (
+        "get",
+        "/incidents/{incident_id}/routes",
+        "Road routes of units to the incident (GeoJSON), for previews",
+        DISPATCH,
+        None,
+        None,
+        200,
+        ("units",),
+    ),
     ("get", "/incidents/{incident_id}/assignments", "The incident's assignments", READ, None, None, 200, ()),
     (
         "post",

@@ -24,6 +24,15 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
+def ids_arg(name: str) -> list[int]:
+    """Read a required comma-separated list of positive ids (``?units=3,7,12``)."""
+    raw = request.args.get(name, "")
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and 0 < int(part) < 2**31 for part in parts):
+        raise InvalidInput(f"{name} must be comma-separated positive ids, got {raw[:40]!r}")
+    return [int(part) for part in parts]
+
+
 @overload
 def float_arg(name: str, default: float, lo: float, hi: float) -> float: ...
 @overload

@@ -5,11 +5,16 @@ page draws them too. Every answer carries an ETag made of the data's version (:m
 so a browser revalidating a tile it holds gets a 304 without the tile being cut again. Cut tiles are kept in
 Redis, shared by every worker, under the same version: reloading the data starts new keys, and the old ones
 expire. Should Redis be down, tiles are cut on every request meanwhile, and the log says so.
+
+Each worker reads the version from the database at most every :data:`VERSION_TTL_S`, so a cached tile or a
+304 costs no database round trip; a reload shows on the map within that time.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 import redis
 from flask import Blueprint, Flask, Response, current_app, request
@@ -22,8 +27,10 @@ bp = Blueprint("tiles", __name__)
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 #: Browsers reuse a tile for this long, then revalidate it (a 304 while the data has not changed).
 MAX_AGE_S = 300
-#: Cut tiles stay in Redis this long after their version was last asked for.
+#: Cut tiles stay in Redis this long after they were cut (the keys of an old version expire with them).
 CACHE_TTL_S = 7 * 86400
+#: How long a worker trusts the data version it read (seconds).
+VERSION_TTL_S = 2.0
 #: A failing Redis is logged at most this often.
 _WARN_EVERY_S = 60.0
 
@@ -31,10 +38,21 @@ _WARN_EVERY_S = 60.0
 class TileCache:
     """Cut tiles in Redis, keyed by the data's version and the tile."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, clock: Callable[[], float] = time.monotonic) -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._prefix = f"{prefix}:tile"
         self._warned_at = -_WARN_EVERY_S
+        #: The time source of the version's age (tests move it on instead of sleeping).
+        self.clock = clock
+        self._version: tuple[float, str] | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> str:
+        """The tiles' data version, read again once :data:`VERSION_TTL_S` has passed."""
+        with self._lock:
+            if self._version is None or self.clock() - self._version[0] >= VERSION_TTL_S:
+                self._version = (self.clock(), TILES.version(get_session()))
+            return self._version[1]
 
     def key(self, version: str, path: str) -> str:
         """The Redis key of a tile (``path``: ``layer/z/x/y``) of this data version."""
@@ -72,8 +90,7 @@ def _cache() -> TileCache:
 def tile(layer: str, z: int, x: int, y: int) -> Response:
     """One vector tile: ``base`` holds every layer; 304 when the browser's copy is current."""
     check_tile(layer, z, x, y)
-    session = get_session()
-    version = TILES.version(session)
+    version = _cache().version()
     headers = {"Cache-Control": f"public, max-age={MAX_AGE_S}", "ETag": f'"{version}"'}
     if request.if_none_match.contains(version):
         return Response(status=304, headers=headers)
@@ -81,7 +98,7 @@ def tile(layer: str, z: int, x: int, y: int) -> Response:
     cut = _cache().get(key)
     headers["X-Tile-Cache"] = "miss" if cut is None else "hit"
     if cut is None:
-        cut = TILES.tile(session, layer, z, x, y)
+        cut = TILES.tile(get_session(), layer, z, x, y)
         _cache().put(key, cut)
     return Response(cut, mimetype=MEDIA_TYPE, headers=headers)
 

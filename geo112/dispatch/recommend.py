@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shapely.geometry import mapping
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from geo112.dispatch.units import is_stale
-from geo112.errors import NotFound, Unprocessable
+from geo112.errors import NoRoute, NotFound, Unprocessable
 from geo112.network import RoutedFleet, UnitPosition
 from geo112.store.models import Assignment, CategoryRequirement, Incident, Jurisdiction, Unit, UnitType
 
@@ -309,3 +310,42 @@ def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int)
     unit = units[0]
     ranked = fleet.rank(unit.to_lon, unit.to_lat, unit.unit_type_code)
     return next(((r.eta_s, r.distance_m) for r in ranked if r.unit_id == unit_id), None)
+
+
+#: Most proposals one route preview answers for (three per type of a large incident's needs).
+MAX_PREVIEWS = 20
+
+
+def proposal_routes(session: Session, fleet: RoutedFleet, incident_id: int, unit_ids: list[int]) -> dict[str, Any]:
+    """The road route of each unit to the incident, as a GeoJSON FeatureCollection, for previews on the map.
+
+    Each Feature has the unit's ``unit_id``, ``call_sign``, ``eta_s`` and ``distance_m``; a unit without a
+    position or without a road path to the incident has no Feature. Routes are walked from the units'
+    maintained rows (:meth:`RoutedFleet.route`), so previews of ranked units cost no search.
+
+    Raises
+    ------
+    NotFound
+        When the incident does not exist.
+    Unprocessable
+        For more than :data:`MAX_PREVIEWS` units.
+    """
+    if len(unit_ids) > MAX_PREVIEWS:
+        raise Unprocessable(f"at most {MAX_PREVIEWS} units per preview, got {len(unit_ids)}")
+    if session.get(Incident, incident_id) is None:
+        raise NotFound(f"incident {incident_id} not found")
+    joined = _UNITS.add_columns(func.ST_X(_TARGET).label("to_lon"), func.ST_Y(_TARGET).label("to_lat")).join(
+        Incident, Incident.id == incident_id
+    )
+    features = []
+    for unit in _current_rows(session, fleet, joined.where(Unit.id.in_(unit_ids))):
+        if unit.lon is None:
+            continue
+        try:
+            found = fleet.route(unit.id, (unit.lon, unit.lat), (unit.to_lon, unit.to_lat), unit.speed_factor)
+        except NoRoute:
+            continue
+        properties = {"unit_id": unit.id, "call_sign": unit.call_sign, "eta_s": round(found.eta_s, 1),
+                      "distance_m": round(found.distance_m, 1)}  # fmt: skip
+        features.append({"type": "Feature", "geometry": mapping(found.geometry), "properties": properties})
+    return {"type": "FeatureCollection", "features": features}

@@ -68,7 +68,7 @@ def test_open_recommendations_follow_assignments_made_elsewhere(open_session) ->
     candidates.first.locator("button[data-assign]").focus()
     taken.append(other.unit_id(second))
     other.post(f"/incidents/{elsewhere}/assignments", {"unit_id": taken[-1]})
-    expect(page.locator(f".leaflet-marker-pane [data-unit='{second}']")).to_have_attribute(
+    expect(page.locator(f"#unit-board tr[data-unit='{second}']")).to_have_attribute(
         "data-status", "dispatched", timeout=LIVE_MS
     )
     page.wait_for_timeout(500)  # the panel's reload for the same change has come back by now

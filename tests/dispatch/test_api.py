@@ -83,6 +83,11 @@ def test_a_whole_response_through_the_api_and_the_responder_link(app, client, lo
     assert rec.status_code == 200
     proposed = schemas.Recommendation.model_validate(rec.get_json()).requirements[0].proposed
     mine = next(p for p in proposed if p.unit_id == api_unit)
+    previews = client.get(f"{API}/incidents/{incident['id']}/routes?units={api_unit}", headers=headers).get_json()
+    assert [f["properties"]["call_sign"] for f in previews["features"]] == [mine.call_sign]
+    assert previews["features"][0]["properties"]["eta_s"] == pytest.approx(mine.eta_s, abs=0.1)
+    refused = client.get(f"{API}/incidents/{incident['id']}/routes?units=1,x", headers=headers)
+    assert refused.status_code == 400 and "units" in refused.get_json()["detail"]
     created = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=headers)
     assert created.status_code == 201
     assignment = schemas.Assignment.model_validate(created.get_json())

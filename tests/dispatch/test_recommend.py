@@ -6,12 +6,13 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
 from geo112.dispatch.assignments import assign, change_status
-from geo112.dispatch.recommend import recommend
+from geo112.dispatch.recommend import MAX_PREVIEWS, proposal_routes, recommend
 from geo112.dispatch.units import is_stale, move
-from geo112.errors import Unprocessable
+from geo112.errors import NotFound, Unprocessable
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Unit, UnitType
 
@@ -149,3 +150,24 @@ def test_a_units_route_comes_from_its_current_row_else_from_a_search(db, fleet, 
     assert fleet.route(unit.id, elsewhere, PACET, speed).eta_s == pytest.approx(
         fleet.network.route(elsewhere, PACET, speed).eta_s, rel=1e-9
     )
+
+
+def test_route_previews_of_the_proposals_end_at_the_incident_with_their_ranked_eta(db, fleet, make_incident) -> None:
+    incident = make_incident("kecelakaan_lalu_lintas", point=PACET)
+    proposed = [u for need in recommend(db, fleet, incident.id, k=3)["requirements"] for u in need["proposed"]]
+    routes = proposal_routes(db, fleet, incident.id, [u["unit_id"] for u in proposed])
+    assert len(routes["features"]) == len(proposed)
+    target = Point(lon_lat_of(incident.road_geom or incident.geom))
+    for route in routes["features"]:
+        ranked = next(u for u in proposed if u["unit_id"] == route["properties"]["unit_id"])
+        assert route["properties"]["eta_s"] == pytest.approx(ranked["eta_s"], abs=0.2)
+        line = shape(route["geometry"])
+        assert line.geom_type == "LineString" and Point(line.coords[-1]).distance(target) < 1e-4
+
+
+def test_route_previews_refuse_an_unknown_incident_and_too_many_units(db, fleet, make_incident) -> None:
+    with pytest.raises(NotFound):
+        proposal_routes(db, fleet, 10**9, [1])
+    incident = make_incident()
+    with pytest.raises(Unprocessable, match="at most"):
+        proposal_routes(db, fleet, incident.id, list(range(1, MAX_PREVIEWS + 2)))

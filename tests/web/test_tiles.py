@@ -11,7 +11,7 @@ from sqlalchemy import text
 from geo112.ingest.basemap import load_basemap
 from geo112.store.db import session_factory
 from geo112.store.tiles import BUFFER, EXTENT, ROAD_MIN_ZOOM
-from web.tiles import TileCache
+from web.tiles import VERSION_TTL_S, TileCache
 
 #: A kecamatan seat of the issue (Kec. Sooko's neighbourhood, west of Kota Mojokerto).
 SEAT = (112.4336, -7.4722)
@@ -116,7 +116,7 @@ def test_one_layer_alone(tiles):
     assert set(decode(tiles.get(f"/tiles/facilities/13/{x}/{y}.pbf").data)) <= {"facilities"}
 
 
-def test_tiles_are_cached_revalidated_and_forgotten_when_the_data_is_reloaded(tiles, basemap, settings, network):
+def test_tiles_are_cached_revalidated_and_forgotten_when_the_data_is_reloaded(app, tiles, basemap, settings, network):
     x, y = tile_of(*SEAT, 13)
     url = f"/tiles/roads/13/{x}/{y}.pbf"
     first, second = tiles.get(url), tiles.get(url)
@@ -128,6 +128,10 @@ def test_tiles_are_cached_revalidated_and_forgotten_when_the_data_is_reloaded(ti
 
     with session_factory(basemap).begin() as session:
         load_basemap(session, settings.data_dir, network)
+    assert tiles.get(url, headers={"If-None-Match": etag}).status_code == 304, "the version is trusted a while"
+    cache = app.extensions["geo112_tiles"]
+    now = cache.clock()
+    cache.clock = lambda: now + VERSION_TTL_S
     reloaded = tiles.get(url, headers={"If-None-Match": etag})
     assert reloaded.status_code == 200 and reloaded.headers["ETag"] != etag
     assert reloaded.headers["X-Tile-Cache"] == "miss" and reloaded.data == first.data

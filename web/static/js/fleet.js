@@ -22,11 +22,24 @@ export function statusPill(status) {
   return el("span", { class: `status status-${status}`, text: t(`status_${status}`) });
 }
 
+// The icon carries the unit's call sign and status (a clustered marker has no element of its own to mark).
 function icon(unit) {
   const classes = `unit-icon type-${unit.unit_type} status-${unit.status}${unit.stale ? " stale" : ""}`;
-  return L.divIcon({ className: "", html: el("div", { class: classes, text: typeLabel(unit.unit_type) }),
-    iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] });
+  return L.divIcon({ className: "", iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12],
+    html: el("div", { class: classes, text: typeLabel(unit.unit_type), dataset: { unit: unit.call_sign, status: unit.status } }) });
 }
+
+// Available units at one station share a point: they cluster (a count, the call signs on hover) and spread
+// out on a click, so every one of them can be reached; only markers that nearly overlap cluster. A unit in
+// any other status has a marker of its own, so that its change is seen at once.
+const cluster = L.markerClusterGroup({
+  maxClusterRadius: 22, showCoverageOnHover: false, spiderfyDistanceMultiplier: 1.8,
+  iconCreateFunction: (group) => {
+    const signs = group.getAllChildMarkers().map((m) => m.options.title);
+    return L.divIcon({ className: "", iconSize: [30, 30],
+      html: el("div", { class: "unit-cluster", text: signs.length, attrs: { title: signs.join(", ") }, dataset: { units: signs.join(" ") } }) });
+  },
+}).addTo(layers.units);
 
 function popup(unit) {
   return el("div", { class: "popup" },
@@ -45,16 +58,21 @@ function drawMarkers() {
     const [lon, lat] = unit.position.coordinates;
     let marker = markers.get(unit.id);
     if (!marker) {
-      marker = L.marker([lat, lon], { title: unit.call_sign, riseOnHover: true }).addTo(layers.units);
+      marker = L.marker([lat, lon], { title: unit.call_sign, riseOnHover: true });
       markers.set(unit.id, marker);
     }
+    const holder = unit.status === "available" ? cluster : layers.units;
+    if (!holder.hasLayer(marker)) {
+      cluster.removeLayer(marker);
+      layers.units.removeLayer(marker);
+      marker.addTo(holder);
+    }
     marker.setLatLng([lat, lon]).setIcon(icon(unit)).bindPopup(popup(unit));
-    marker.getElement()?.setAttribute("data-unit", unit.call_sign);
-    marker.getElement()?.setAttribute("data-status", unit.status);
   }
   for (const [id, marker] of markers) {
-    if (!seen.has(id)) { marker.remove(); markers.delete(id); }
+    if (!seen.has(id)) { cluster.removeLayer(marker); layers.units.removeLayer(marker); markers.delete(id); }
   }
+  cluster.refreshClusters();
 }
 
 async function changeStatus(unit, status) {

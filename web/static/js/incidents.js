@@ -26,8 +26,11 @@ function place(incident) {
 }
 
 function icon(incident) {
-  return L.divIcon({ className: "", iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -12],
-    html: el("div", { class: `incident-icon p${incident.priority} ${phase(incident)}` }, el("span", { text: incident.priority })) });
+  const label = String(incident.id);
+  const width = Math.max(22, 8 + 7 * label.length);
+  return L.divIcon({ className: "", iconSize: [width, 20], iconAnchor: [width / 2, 10], popupAnchor: [0, -12],
+    html: el("div", { class: `incident-icon p${incident.priority} ${phase(incident)}`, attrs: { title: `#${label} · P${incident.priority}` } },
+      el("span", { text: label })) });
 }
 
 function popup(incident) {
@@ -53,6 +56,7 @@ function drawMarkers() {
       markers.set(incident.id, marker);
     }
     marker.setLatLng([lat, lon]).setIcon(icon(incident)).bindPopup(popup(incident));
+    marker.getElement()?.setAttribute("data-incident", incident.id);
   }
   for (const [id, marker] of markers) {
     if (!seen.has(id)) { marker.remove(); markers.delete(id); }

@@ -4,6 +4,7 @@
 import { api, query } from "./api.js";
 import { el, errorNote, fmtDistance, fmtDuration, redrawWhenIdle, replace } from "./dom.js";
 import { unitTypeName } from "./catalog.js";
+import { layers } from "./geomap.js";
 import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
 
@@ -52,10 +53,45 @@ function candidate(incidentId, unit, container) {
       draw(container, incidentId, rec, { text: refusal(error, unit), announce: true });
     }
   });
-  return el("li", { dataset: { unit: unit.call_sign } },
+  return el("li", { dataset: { unit: unit.call_sign },
+    on: { mouseenter: () => highlight(unit.call_sign, true), mouseleave: () => highlight(unit.call_sign, false) } },
     el("span", { class: "what" }, el("strong", { text: unit.call_sign }), " ",
       el("span", { class: "hint", text: `${fmtDuration(unit.eta_s)} · ${fmtDistance(unit.distance_m)}` })),
     assign);
+}
+
+// Route previews: the road route of every proposed unit to the incident on the map, its call sign and ETA
+// at the unit's end; hovering a proposal brings its route forward. Redrawn only when the proposals change.
+const PREVIEW = { color: "#1d4ed8", weight: 4, opacity: 0.55, className: "route-preview" };
+const HIGHLIGHT = { weight: 8, opacity: 0.95 };
+const previews = new Map(); // call sign → its route line
+let previewed = ""; // the incident and units the previews show
+
+async function previewRoutes(incidentId, rec) {
+  const ids = rec.requirements.flatMap((need) => need.proposed.slice(0, TOP).map((u) => u.unit_id));
+  const key = `${incidentId}:${ids.join(",")}`;
+  if (!layers.proposals || key === previewed) return;
+  previewed = key;
+  const routes = ids.length ? await api(`/api/v1/incidents/${incidentId}/routes${query({ units: ids.join(",") })}`) : { features: [] };
+  if (previewed !== key) return; // newer proposals were drawn meanwhile
+  layers.proposals.clearLayers();
+  previews.clear();
+  for (const route of routes.features) {
+    const { call_sign: sign, eta_s: eta } = route.properties;
+    const line = L.geoJSON(route, { style: PREVIEW, interactive: false }).addTo(layers.proposals);
+    const [lon, lat] = route.geometry.coordinates[0];
+    L.circleMarker([lat, lon], { radius: 7, color: "#fff", weight: 2, fillColor: PREVIEW.color, fillOpacity: 1 })
+      .bindTooltip(`${sign} · ${fmtDuration(eta)}`, { permanent: true, direction: "right", className: "eta-label" })
+      .addTo(layers.proposals);
+    previews.set(sign, line);
+  }
+}
+
+function highlight(callSign, on) {
+  const line = previews.get(callSign);
+  if (!line) return;
+  line.setStyle(on ? HIGHLIGHT : PREVIEW);
+  if (on) line.bringToFront();
 }
 
 function notProposed(units, open) {
@@ -143,6 +179,8 @@ function draw(container, incidentId, rec, error = null, mutualAid = undefined) {
     !rec.handoff || aid ? proposals : null,
     links);
   if (error) error.announce = false; // read out once; later redraws show it quietly
+  // A preview that fails leaves the proposals as they are: they do not need it.
+  previewRoutes(incidentId, rec).catch((e) => console.warn("route preview", e));
 }
 
 // Fetch the recommendations again and, when they changed, redraw once the dispatcher's focus has left the
