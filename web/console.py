@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from geo112.errors import InvalidInput, ServiceUnavailable
 from geo112.geography.coordinates import parse_lon_lat
 from geo112.geography.locate import locate
-from geo112.geography.search import search_streets
+from geo112.geography.search import search_facilities, search_streets
 from geo112.planning.coverage import gaps, service
 from geo112.planning.thresholds import MAX_MINUTES
 from geo112.store.audit import change_cursor
@@ -59,6 +59,16 @@ def streets() -> ResponseReturnValue:
     limit = int_arg("limit", 5, 1, 20)
     results = search_streets(get_session(), fleet().network, query, limit, settings().sliver_tolerance_m)
     return jsonify({"query": query, "results": results})
+
+
+@bp.get("/api/v1/console/facilities")
+@require_role("dispatcher")
+def facilities() -> ResponseReturnValue:
+    """Stations and facilities whose name matches ``?q=`` (hospitals, puskesmas, Damkar, police), with a point."""
+    query = request.args.get("q", "").strip()
+    if not 0 < len(query) <= 100:
+        raise InvalidInput("q is required, at most 100 characters")
+    return jsonify({"query": query, "results": search_facilities(get_session(), query, int_arg("limit", 5, 1, 20))})
 
 
 @bp.get("/api/v1/console/gap")

@@ -1,4 +1,5 @@
-"""Finding places by name: desa (tolerant of spelling variants) and streets of the road network."""
+"""Finding places by name: desa (tolerant of spelling variants), streets of the road network, and facilities
+(hospitals, puskesmas, Damkar posts, police and the other stations units start from)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,30 @@ def search_desa(session: Session, query: str, limit: int = 10) -> list[dict[str,
         {**area(r), "jurisdiction": jurisdiction(r), "lon": r.lon, "lat": r.lat, "score": round(float(r.score), 3)}
         for r in rows
     ]
+
+
+_FACILITIES = text("""
+    SELECT code, name, kind, ST_X(geom) AS lon, ST_Y(geom) AS lat,
+           GREATEST(similarity(lower(name), :q), CASE WHEN lower(name) LIKE :contains THEN 1 ELSE 0 END) AS score
+      FROM station
+     WHERE lower(name) LIKE :contains OR lower(name) % :q
+     ORDER BY score DESC, name LIMIT :limit
+""")
+
+
+def search_facilities(session: Session, query: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Find stations and facilities by name ("puskesmas gondang", "rsud", "damkar"), best first.
+
+    Returns
+    -------
+    list of dict
+        ``code``, ``name``, ``kind`` (hospital, puskesmas, fire_station, police, ...), ``lon`` and ``lat``.
+    """
+    wanted = " ".join(query.lower().split())
+    if len(wanted) < 2:
+        return []
+    rows = session.execute(_FACILITIES, {"q": wanted, "contains": f"%{wanted}%", "limit": limit})
+    return [{"code": r.code, "name": r.name, "kind": r.kind, "lon": r.lon, "lat": r.lat} for r in rows]
 
 
 def search_streets(

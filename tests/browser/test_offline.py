@@ -46,3 +46,28 @@ def test_pages_load_nothing_from_outside_the_app(open_session) -> None:
     for session, *_ in pages:
         # The coverage API is another piece of work: until it exists the planner page says so (404 expected).
         session.watch.assert_clean(allow_failed=("/api/v1/coverage?",))
+
+
+def test_a_lost_connection_is_impossible_to_miss_and_saving_says_nothing_was_saved(open_session) -> None:
+    session = open_session("dispatcher")
+    page = session.new_page()
+    page.goto("/console")
+    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
+    banner = page.get_by_test_id("offline-banner")
+    expect(banner).to_be_hidden()
+    page.locator("#lat").fill("-7.5196")
+    page.locator("#lon").fill("112.5603")
+    page.locator("#coords-go").click()
+    expect(page.get_by_test_id("located").locator("[data-field=kecamatan]")).not_to_have_text("…")
+    page.locator("#caller-name").fill("Bu Sari")
+
+    session.context.set_offline(True)
+    expect(banner).to_be_visible(timeout=10_000)
+    expect(banner).to_contain_text("KONEKSI KE SERVER TERPUTUS")
+    page.locator("#intake-save").click()
+    expect(page.locator("#intake-error")).to_contain_text("BELUM TERSIMPAN")
+    expect(page.locator("#intake-error")).not_to_contain_text("Failed to fetch")
+    expect(page.locator("#caller-name")).to_have_value("Bu Sari")  # nothing typed is lost
+
+    session.context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=10_000)

@@ -28,6 +28,7 @@ PUBLIC = {
 CONSOLE = [
     ("get", "/api/v1/console/place?lon=112.56&lat=-7.52", ("dispatcher",)),
     ("get", "/api/v1/console/streets?q=raya", ("dispatcher",)),
+    ("get", "/api/v1/console/facilities?q=puskesmas", ("dispatcher",)),
     ("get", "/api/v1/console/gap?unit_type=ambulance", ("dispatcher", "planner")),
     ("get", "/api/v1/console/changes", ("dispatcher", "planner")),
     ("get", "/console/qr.svg?text=x", ("dispatcher",)),

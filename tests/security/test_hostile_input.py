@@ -34,6 +34,7 @@ QUERIES = {
     f"{API}/desa": ("q", "limit"),
     f"{API}/locate": ("lon", "lat"),
     f"{API}/console/streets": ("q",),
+    f"{API}/console/facilities": ("q", "limit"),
     f"{API}/console/gap": ("unit_type", "minutes"),
     f"{API}/console/place": ("lon", "lat"),
 }

@@ -86,3 +86,14 @@ def test_qr_code_is_an_svg_of_bounded_input(client, login) -> None:
     svg = client.get("/console/qr.svg?text=http://127.0.0.1/r/abc")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<path" in svg.data
     assert client.get("/console/qr.svg?text=" + "x" * 1001).status_code == 400
+
+
+def test_facilities_are_found_by_name(client, login, demo) -> None:
+    headers = login("dispatcher")
+    found = client.get("/api/v1/console/facilities?q=rsud", headers=headers).get_json()["results"]
+    assert found and all("rsud" in f["name"].lower() for f in found)
+    assert {f["kind"] for f in found} == {"hospital"}
+    typo = client.get("/api/v1/console/facilities?q=puskesmas gondng", headers=headers).get_json()["results"]
+    assert typo and typo[0]["kind"] == "puskesmas" and "gondang" in typo[0]["name"].lower()
+    assert -8 < found[0]["lat"] < -7 and 112 < found[0]["lon"] < 113
+    assert client.get("/api/v1/console/facilities?q=", headers=headers).status_code == 400

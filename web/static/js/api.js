@@ -1,4 +1,5 @@
 // JSON requests to the app's API, with the CSRF token on every state-changing request.
+import { t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -17,10 +18,17 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, {
-    method, headers, signal, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, signal, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    // No answer at all (the network or the server is down): say so in the UI's language, not "Failed to fetch".
+    throw new ApiError(0, { error: "offline", detail: t(method === "GET" ? "offline_read" : "offline_write") });
+  }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data);
   return data;

@@ -65,6 +65,17 @@ export function currentPoint() {
   return point;
 }
 
+/** "-7.4722, 112.4336" (or with a space or semicolon between) as {lat, lon}; null for anything else. */
+export function parsePair(text) {
+  const match = String(text).trim().match(/^(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)$/);
+  return match ? { lat: Number(match[1]), lon: Number(match[2]) } : null;
+}
+
+// Jawa Timur lies south of the equator: a latitude of +7.5 with an East Java longitude is a lost minus sign.
+function wrongSign(lat, lon) {
+  return lat > 6 && lat < 9 && lon > 110 && lon < 115;
+}
+
 function typedCoordinates() {
   const lat = parseCoordinate(byId("lat").value);
   const lon = parseCoordinate(byId("lon").value);
@@ -72,7 +83,19 @@ function typedCoordinates() {
     showError(t("bad_coordinates"));
     return;
   }
+  if (wrongSign(lat, lon)) {
+    showError(format("lat_sign_hint", { lat: (-lat).toFixed(4) }));
+    return;
+  }
   setPoint(lat, lon, { pan: true });
+}
+
+// A pasted "lat, lon" in either coordinate field fills both.
+function splitPastedPair(event) {
+  const pair = parsePair(event.target.value);
+  if (!pair) return;
+  byId("lat").value = pair.lat;
+  byId("lon").value = pair.lon;
 }
 
 function resultItem(label, detail, lat, lon) {
@@ -82,18 +105,55 @@ function resultItem(label, detail, lat, lon) {
 }
 
 let searchTimer = null;
+let searchRequest = 0;
 async function search(text) {
+  const request = ++searchRequest;
+  const pair = parsePair(text);
+  if (pair) {
+    const label = `${pair.lat}, ${pair.lon}`;
+    replace(results, wrongSign(pair.lat, pair.lon)
+      ? el("li", { class: "error", text: format("lat_sign_hint", { lat: (-pair.lat).toFixed(4) }) })
+      : resultItem(label, t("coordinates"), pair.lat, pair.lon));
+    return;
+  }
   if (text.trim().length < 2) { replace(results); return; }
-  const [desa, streets] = await Promise.all([
+  const none = { results: [] };
+  const [desa, streets, facilities] = await Promise.all([
     api(`/api/v1/desa${query({ q: text, limit: 6 })}`),
-    api(`/api/v1/console/streets${query({ q: text, limit: 4 })}`).catch(() => ({ results: [] })),
+    api(`/api/v1/console/streets${query({ q: text, limit: 4 })}`).catch(() => none),
+    api(`/api/v1/console/facilities${query({ q: text, limit: 4 })}`).catch(() => none),
   ]);
+  if (request !== searchRequest) return; // a later keystroke's answer is on its way
   const items = [
+    ...facilities.results.map((r) => resultItem(r.name, t(`facility_${r.kind}`, t("facility_other")), r.lat, r.lon)),
     ...desa.results.map((r) => resultItem(`${r.desa.kind === "kelurahan" ? "Kel." : "Desa"} ${r.desa.name}`,
       `Kec. ${r.kecamatan.name}`, r.lat, r.lon)),
     ...streets.results.map((r) => resultItem(r.name, `${t("street")} · ${r.desa || ""}`, r.lat, r.lon)),
   ];
   replace(results, items.length ? items : el("li", { class: "hint", text: t("no_results") }));
+}
+
+// Arrow keys walk the results (focus moves to the chosen one), Enter takes the focused or the first one.
+function searchKeys(event) {
+  const options = [...results.querySelectorAll("li button")];
+  const at = options.indexOf(document.activeElement);
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    if (!options.length) return;
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    const next = at < 0 ? (step > 0 ? 0 : options.length - 1) : at + step;
+    if (next < 0) { byId("place-search").focus(); return; }
+    options[Math.min(next, options.length - 1)].focus();
+  } else if (event.key === "Enter" && event.target === byId("place-search")) {
+    event.preventDefault();
+    clearTimeout(searchTimer);
+    const chooseFirst = () => results.querySelector("li button")?.click();
+    if (options.length) chooseFirst();
+    else search(event.target.value).then(chooseFirst).catch((err) => showError(err.message));
+  } else if (event.key === "Escape") {
+    replace(results);
+    byId("place-search").focus();
+  }
 }
 
 /** Wire the intake form; `onSave(body)` is called with the incident to create. */
@@ -102,7 +162,10 @@ export function initIntake(onSave) {
   byId("coords-go").addEventListener("click", typedCoordinates);
   for (const id of ["lat", "lon"]) {
     byId(id).addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); typedCoordinates(); } });
+    byId(id).addEventListener("input", splitPastedPair);
   }
+  byId("place-search").addEventListener("keydown", searchKeys);
+  results.addEventListener("keydown", searchKeys);
   byId("place-search").addEventListener("input", (e) => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => search(e.target.value).catch((err) => showError(err.message)), 250);

@@ -14,11 +14,15 @@ export function onChange(listener) {
   listeners.push(listener);
 }
 
+// The small pill says the state; the banner over the map makes a lost connection impossible to miss.
 function showStatus(ok) {
   const status = byId("live-status");
-  if (!status) return;
-  status.textContent = ok ? `● ${t("live_ok")}` : t("live_lost");
-  status.classList.toggle("lost", !ok);
+  if (status) {
+    status.textContent = ok ? `● ${t("live_ok")}` : t("live_lost");
+    status.classList.toggle("lost", !ok);
+  }
+  const banner = byId("offline-banner");
+  if (banner) banner.hidden = ok;
 }
 
 /** Reload now (after the page itself changed something), without waiting for the next poll. */
@@ -44,4 +48,5 @@ async function poll() {
 /** Start polling (the first poll loads everything). */
 export function startLive() {
   if (timer === null) poll();
+  window.addEventListener("offline", () => showStatus(false));
 }
