@@ -111,6 +111,12 @@ def _candidate(unit: Any, eta_s: float | None, distance_m: float | None, why: tu
     }
 
 
+def _assigned(units: list[Row[Any]], incident_id: int) -> dict[str, list[Any]]:
+    """The units of a type already working this incident: ids and call signs, in id order."""
+    held = sorted((u for u in units if u.held_for == incident_id), key=lambda u: u.id)
+    return {"assigned": [u.id for u in held], "assigned_call_signs": [u.call_sign for u in held]}
+
+
 def _current_rows(session: Session, fleet: RoutedFleet, query: Select[Any]) -> list[Row[Any]]:
     """The units ``query`` reads (``_UNITS``, filtered), after making sure the fleet can rank every one.
 
@@ -164,7 +170,7 @@ def recommend_type(
         "unit_type": need.unit_type,
         "count": need.count,
         "optional": need.optional,
-        "assigned": sorted(u.id for u in units if u.held_for == incident_id),
+        **_assigned(units, incident_id),
         "proposed": proposed,
         "not_proposed": not_proposed,
     }
@@ -288,7 +294,7 @@ def straight_line(
                 "unit_type": need.unit_type,
                 "count": need.count,
                 "optional": need.optional,
-                "assigned": sorted(u.id for u in rows if u.held_for == incident_id),
+                **_assigned(rows, incident_id),
                 "proposed": [_candidate(u, None, u.distance_m, None) for u in fresh[: max(k, need.count)]],
                 "not_proposed": [],
             }

@@ -326,6 +326,7 @@ class TypeRecommendation(BaseModel):
     count: int
     optional: bool
     assigned: list[int]
+    assigned_call_signs: list[str] = Field(default_factory=list, description="call signs of `assigned`, same order")
     proposed: list[Candidate]
     not_proposed: list[Candidate]
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from geo112.store.models import Event
+from geo112.store.models import Event, Unit
 
 
 def jsonable(value: Any) -> Any:
@@ -119,9 +119,16 @@ def event_dict(event: Event) -> dict[str, Any]:
 
 
 def timeline(session: Session, incident_id: int) -> list[dict[str, Any]]:
-    """Return every event of an incident in the order it happened (the database clock, then insertion)."""
-    events = session.scalars(select(Event).where(Event.incident_id == incident_id).order_by(Event.at, Event.id))
-    return [event_dict(e) for e in events]
+    """Return every event of an incident in the order it happened (the database clock, then insertion), each
+    with the call sign of its unit (``unit_call_sign``, None for events of no unit), so the timeline can say
+    who changed from what to what."""
+    rows = session.execute(
+        select(Event, Unit.call_sign)
+        .outerjoin(Unit, Unit.id == Event.unit_id)
+        .where(Event.incident_id == incident_id)
+        .order_by(Event.at, Event.id)
+    )
+    return [{**event_dict(event), "unit_call_sign": call_sign} for event, call_sign in rows]
 
 
 # Event ids come from a sequence, taken at insert and visible at commit: a transaction that began earlier

@@ -98,11 +98,19 @@ def test_close_an_incident_from_its_detail(open_session) -> None:
         headers=headers,
         data={"category": "lainnya", "lon": 112.52, "lat": -7.56, "description": "prank"},
     ).json()
+    edited = session.context.request.patch(f"/api/v1/incidents/{incident['id']}", headers=headers, data={"priority": 1})
+    assert edited.ok, edited.text()
     page = open_console(session)
     page.click("[data-tab=incidents]")
     page.locator(f"#incident-list button[data-incident='{incident['id']}']").click()
+    expect(page.locator("#incident-detail .timeline")).to_contain_text("Insiden diubah Prioritas 3 → 1")
     page.select_option(".close-form select", "prank")
-    page.click(".close-form button")
+    page.get_by_role("button", name="Tutup insiden").click()
+    expect(page.locator(".confirm-close")).to_contain_text(f"Tutup insiden #{incident['id']} sebagai")
+    page.get_by_role("button", name="Batal").click()  # nothing closed: the question goes
+    expect(page.locator(".confirm-close")).to_be_hidden()
+    page.get_by_role("button", name="Tutup insiden").click()
+    page.get_by_role("button", name="Ya, tutup").click()
     expect(page.locator(f"#incident-list button[data-incident='{incident['id']}']")).to_have_count(0, timeout=LIVE_MS)
     assert session.context.request.get(f"/api/v1/incidents/{incident['id']}").json()["disposition"] == "prank"
     session.watch.assert_clean()

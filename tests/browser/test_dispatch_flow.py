@@ -80,6 +80,7 @@ def test_place_recommend_assign_and_respond(open_session) -> None:
     phone.goto(url)
     expect(phone.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
     expect(phone.locator(".leaflet-overlay-pane path")).to_have_count(1)  # the route
+    phone.evaluate("window.__stay = 1")  # gone if a press reloaded the page
     phone.click("button[value=acknowledged]")
     phone.click("button[value=en_route]")
     expect(phone.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
@@ -93,6 +94,18 @@ def test_place_recommend_assign_and_respond(open_session) -> None:
     screenshot(page, "console-on-scene")
     expect(phone.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
     screenshot(phone, "responder-on-scene")
+
+    # The presses updated the page in place, route and all; "Selesai" asks first, and "Batal" leaves it be.
+    assert phone.evaluate("window.__stay") == 1
+    expect(phone.locator(".leaflet-overlay-pane path")).to_have_count(1)
+    phone.click("button[value=cleared]")
+    expect(phone.locator(".confirm-question")).to_contain_text(call_sign)
+    phone.get_by_role("button", name="Batal").click()
+    expect(phone.get_by_test_id("unit-status")).to_have_class("status status-on_scene")
+    phone.click("button[value=cleared]")
+    phone.get_by_role("button", name="Ya, selesai").click()
+    expect(phone.get_by_test_id("unit-status")).not_to_have_class("status status-on_scene")
+    expect(phone.locator("button[value=cleared]")).to_have_count(0)
     for session in (dispatcher, crew):
         session.watch.assert_clean()
     assert page.evaluate("window.__pwned") is None and phone.evaluate("window.__pwned") is None

@@ -80,6 +80,7 @@ def test_timeline_holds_every_change_with_before_and_after(db, make_incident, ma
     assert events[1]["before"] == {"priority": 1} and events[1]["after"] == {"priority": 2}
     assert events[-1]["before"]["status"] == "dispatched" and events[-1]["after"]["status"] == "en_route"
     assert [e["actor"] for e in events] == ["tester", "bob", "alice", "alice", "alice"]
+    assert [e["unit_call_sign"] for e in events] == [None, None, *[unit.call_sign] * 3]
     assert events[0]["after"]["geom"]["coordinates"] == pytest.approx(list(MOJOSARI))
 
 

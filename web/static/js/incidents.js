@@ -1,7 +1,7 @@
 // Incidents: markers by priority and phase, the incident list, and one incident's detail with its phase
 // timestamps, assignments and audit timeline. Caller text is shown with textContent only.
 import { api, query } from "./api.js";
-import { byId, el, fmtDistance, fmtTime, redrawWhenIdle, replace } from "./dom.js";
+import { byId, el, fmtDistance, fmtDuration, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { categoryName } from "./catalog.js";
 import { layers, map } from "./geomap.js";
 import { format, t } from "./i18n.js";
@@ -83,19 +83,62 @@ function phaseTable(incident) {
   return el("dl", { class: "located" }, PHASES.map((p) => [el("dt", { text: t(`phase_${p}`) }), el("dd", { text: fmtTime(incident.phases[p]) })]));
 }
 
+// What an edit changed, by field: the priority and category from → to, the others named (caller text is not
+// repeated in the timeline; the detail shows it).
+const EDITED = { caller_name: "caller_name", caller_phone: "caller_phone", description: "notes", address: "address", geom: "location" };
+
+function edited(before, after) {
+  return Object.keys(after).map((field) => {
+    if (JSON.stringify(before[field]) === JSON.stringify(after[field])) return null;
+    if (field === "priority") return `${t("priority")} ${before.priority} → ${after.priority}`;
+    if (field === "category_code") return `${t("category")}: ${categoryName(before.category_code)} → ${categoryName(after.category_code)}`;
+    return EDITED[field] ? t(EDITED[field]) : null;
+  }).filter(Boolean).join(", ");
+}
+
+/** What an audit event changed, in words: "AMB-03: Tersedia → Ditugaskan", "Prioritas 2 → 1", a disposition. */
+export function change(event) {
+  const before = event.before || {}, after = event.after || {};
+  const unit = event.unit_call_sign || "";
+  switch (event.action) {
+    case "unit.status": return `${unit}: ${t(`status_${before.status}`)} → ${t(`status_${after.status}`)}`;
+    case "assignment.created": return `${unit}${after.eta_s ? ` · ETA ${fmtDuration(after.eta_s)}` : ""}`;
+    case "assignment.acknowledged": case "assignment.link_reissued": return unit;
+    case "incident.updated": return edited(before, after);
+    case "incident.closed": return t(`disposition_${after.disposition}`);
+    default: return "";
+  }
+}
+
 function timelineList(events) {
-  return el("ol", {}, events.map((event) => el("li", {},
-    el("time", { text: fmtTime(event.at) }), el("span", { text: `${t(`event_${event.action}`, event.action)} · ${event.actor}` }))));
+  return el("ol", { class: "timeline" }, events.map((event) => el("li", {},
+    el("time", { text: fmtTime(event.at) }), " ",
+    el("strong", { text: t(`event_${event.action}`) }),
+    change(event) ? el("span", { class: "change", text: ` ${change(event)}` }) : null,
+    el("span", { class: "hint", text: ` · ${event.actor}` }))));
 }
 
 function closeForm(incident) {
   const disposition = el("select", { attrs: { "aria-label": t("disposition") } },
     DISPOSITIONS.map((d) => el("option", { value: d, text: t(`disposition_${d}`) })));
   const error = el("p", { class: "error", attrs: { role: "alert" } });
-  const form = el("form", { class: "row close-form" }, el("label", {}, t("disposition"), disposition),
-    el("button", { type: "submit", class: "secondary", text: t("close_incident") }), error);
+  // Closing asks once more, inline (the console opens no dialogs): the incident and the disposition named.
+  const question = el("p", { class: "warning", attrs: { role: "status" } });
+  const confirm = el("button", { type: "submit", class: "confirm", text: t("close_confirm_yes") });
+  const cancel = el("button", { type: "button", class: "secondary", text: t("cancel") });
+  const ask = el("div", { class: "row confirm-close", hidden: true }, question, confirm, cancel);
+  const start = el("button", { type: "button", class: "secondary", text: t("close_incident") });
+  const asking = (on) => { ask.hidden = !on; start.hidden = on; disposition.disabled = on; };
+  start.addEventListener("click", () => {
+    question.textContent = format("close_confirm", { id: incident.id, disposition: t(`disposition_${disposition.value}`) });
+    asking(true);
+    confirm.focus();
+  });
+  cancel.addEventListener("click", () => asking(false));
+  const form = el("form", { class: "row close-form" }, el("label", {}, t("disposition"), disposition), start, ask, error);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (ask.hidden) return; // Enter in the select: the question comes first
     try {
       await api(`/api/v1/incidents/${incident.id}/close`, { method: "POST", body: { disposition: disposition.value } });
       document.activeElement.blur(); // done here: let the live refresh redraw the detail

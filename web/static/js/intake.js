@@ -65,10 +65,15 @@ export function currentPoint() {
   return point;
 }
 
-/** "-7.4722, 112.4336" (or with a space or semicolon between) as {lat, lon}; null for anything else. */
+// Two coordinates in one text: decimal points with a comma, semicolon or space between ("-7.4722, 112.4336",
+// as map apps copy them), or decimal commas with a semicolon or space between ("-7,4722; 112,4336"). A lone
+// "-7,4722" is one number with a decimal comma, never a pair.
+const PAIRS = [/^(-?\d+\.\d+)\s*[,; ]\s*(-?\d+\.\d+)$/, /^(-?\d+(?:,\d+)?)\s*[; ]\s*(-?\d+(?:,\d+)?)$/];
+
+/** "-7.4722, 112.4336" (see PAIRS) as {lat, lon}; null for anything else. */
 export function parsePair(text) {
-  const match = String(text).trim().match(/^(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)$/);
-  return match ? { lat: Number(match[1]), lon: Number(match[2]) } : null;
+  const match = PAIRS.map((pattern) => String(text).trim().match(pattern)).find(Boolean);
+  return match ? { lat: Number(match[1].replace(",", ".")), lon: Number(match[2].replace(",", ".")) } : null;
 }
 
 // Jawa Timur lies south of the equator: a latitude of +7.5 with an East Java longitude is a lost minus sign.

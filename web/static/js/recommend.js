@@ -68,7 +68,8 @@ const previews = new Map(); // call sign → its route line
 let previewed = ""; // the incident and units the previews show
 
 async function previewRoutes(incidentId, rec) {
-  const ids = rec.requirements.flatMap((need) => need.proposed.slice(0, TOP).map((u) => u.unit_id));
+  const open = rec.requirements.filter((need) => need.assigned.length < need.count);
+  const ids = open.flatMap((need) => need.proposed.slice(0, TOP).map((u) => u.unit_id));
   const key = `${incidentId}:${ids.join(",")}`;
   if (!layers.proposals || key === previewed) return;
   previewed = key;
@@ -101,14 +102,21 @@ function notProposed(units, open) {
       text: `${u.call_sign} · ${fmtDuration(u.eta_s)} · ${t(`reason_${u.reason}`, u.reason)}${u.detail ? ` (${u.detail})` : ""}` }))));
 }
 
+// A requirement met (as many units assigned as it asks for) names its units and offers no more proposals; a
+// further unit of the type is still one click away under "more" (a large incident may want it).
 function requirement(incidentId, need, container, openDetails) {
   const title = `${unitTypeName(need.unit_type)} × ${need.count}${need.optional ? ` (${t("optional")})` : ""}`;
-  return el("section", { class: "card", dataset: { unitType: need.unit_type } },
+  const met = need.assigned.length >= need.count;
+  const proposals = need.proposed.length
+    ? el("ol", { class: "candidates" }, need.proposed.slice(0, TOP).map((u) => candidate(incidentId, u, container)))
+    : el("p", { class: "warning", text: t("no_unit_available") });
+  return el("section", { class: `card${met ? " met" : ""}`, dataset: { unitType: need.unit_type, met: met ? "true" : "false" } },
     el("h3", { text: title }),
-    need.assigned.length ? el("p", { class: "hint", text: `${t("assigned")}: ${need.assigned.length}` }) : null,
-    need.proposed.length
-      ? el("ol", { class: "candidates" }, need.proposed.slice(0, TOP).map((u) => candidate(incidentId, u, container)))
-      : el("p", { class: "warning", text: t("no_unit_available") }),
+    need.assigned.length
+      ? el("p", { class: met ? "done" : "hint", dataset: { testid: "assigned-units" },
+        text: `${t(met ? "requirement_met" : "assigned")}: ${need.assigned_call_signs.join(", ")}` })
+      : null,
+    met ? el("details", { class: "more-units" }, el("summary", { class: "hint", text: t("another_unit") }), proposals) : proposals,
     notProposed(need.not_proposed, openDetails.includes(need.unit_type)));
 }
 
