@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,27 @@ def test_facilities_are_found_by_name(client, login, demo) -> None:
     assert typo and typo[0]["kind"] == "puskesmas" and "gondang" in typo[0]["name"].lower()
     assert -8 < found[0]["lat"] < -7 and 112 < found[0]["lon"] < 113
     assert client.get("/api/v1/console/facilities?q=", headers=headers).status_code == 400
+
+
+_WEB = Path(__file__).resolve().parents[2] / "web"
+# t("key") / format("key", ...) in the modules, t("key") / t('key') in the templates; `t(\`prefix_${...}\`)` too.
+_LITERAL = re.compile(r"""\b(?:t|format)\(\s*["']([\w.]+)["']""")
+_PREFIX = re.compile(r"""\b(?:t|format)\(\s*`([\w.]*)\$\{""")
+
+
+def _sources() -> list[Path]:
+    return [*(_WEB / "static" / "js").glob("*.js"), *(_WEB / "templates").rglob("*.html"), _WEB / "maps.py"]
+
+
+def test_every_text_the_ui_asks_for_has_an_indonesian_text() -> None:
+    keys, prefixes = set(), set()
+    for path in _sources():
+        source = path.read_text(encoding="utf-8")
+        literal = set(_LITERAL.findall(source))
+        keys |= {k for k in literal if not k.endswith("_")}  # t("status_" ~ x) in a template is a family
+        prefixes |= {k for k in literal if k.endswith("_")} | {p for p in _PREFIX.findall(source) if p}
+    assert len(keys) > 100 and {"status_", "action_", "agency_", "facility_"} <= prefixes
+    missing = sorted(k for k in keys if not TEXT.get(k, {}).get("id"))
+    assert missing == [], f"keys without an Indonesian text: {missing}"
+    # A key built at run time must at least have its family in the catalogue.
+    assert [p for p in sorted(prefixes) if not any(k.startswith(p) for k in TEXT)] == []

@@ -81,7 +81,7 @@ function drawCounts(by, rows) {
 function drawExports(params) {
   byId("analytics-report").href = `${API}/report.pdf${query(params)}`;
   replace(byId("analytics-exports"), EXPORTS.map((table, i) => [i ? " · " : null,
-    el("a", { href: `${API}/export.csv${query({ ...params, table })}`, text: table, attrs: { download: "" } })]));
+    el("a", { href: `${API}/export.csv${query({ ...params, table })}`, text: t(`export_${table}`), attrs: { download: "" } })]));
 }
 
 async function show() {

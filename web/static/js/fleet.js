@@ -18,6 +18,11 @@ export function typeLabel(type) {
   return TYPE_LABEL[type] || type.slice(0, 3).toUpperCase();
 }
 
+/** An agency's short name as dispatchers say it ("Dinkes", "Satpol-PP"), never its code. */
+export function agencyName(code) {
+  return t(`agency_${code}`, code);
+}
+
 export function statusPill(status) {
   return el("span", { class: `status status-${status}`, text: t(`status_${status}`) });
 }
@@ -45,7 +50,7 @@ function popup(unit) {
   return el("div", { class: "popup" },
     el("h4", { text: unit.call_sign }),
     el("p", {}, statusPill(unit.status), " ", t("since"), " ", fmtTime(unit.status_at)),
-    el("p", { text: `${t(`type_${unit.unit_type}`)} · ${unit.agency}` }),
+    el("p", { text: `${t(`type_${unit.unit_type}`)} · ${agencyName(unit.agency)}` }),
     unit.incident_id ? el("p", { text: `${t("incident")} #${unit.incident_id}` }) : null,
     unit.stale ? el("p", { class: "error", text: t("position_stale") }) : null);
 }
@@ -126,7 +131,7 @@ function boardRow(unit) {
     ? el("button", { type: "button", class: "link", text: `#${unit.incident_id}`, on: { click: () => onSelectIncident(unit.incident_id) } })
     : "–";
   return el("tr", { dataset: { unit: unit.call_sign, status: unit.status } },
-    el("td", {}, el("strong", { text: unit.call_sign }), el("div", { class: "hint", text: `${typeLabel(unit.unit_type)} · ${unit.agency}` })),
+    el("td", {}, el("strong", { text: unit.call_sign }), el("div", { class: "hint", text: `${typeLabel(unit.unit_type)} · ${agencyName(unit.agency)}` })),
     el("td", {}, statusPill(unit.status)),
     el("td", { class: "age", dataset: { since: unit.status_at }, text: fmtAge(unit.status_at) }),
     el("td", {}, incident),
@@ -160,7 +165,7 @@ function fillFilter(select, values, label) {
 /** Reload the units from the API and redraw the map layer and the board. */
 export async function loadUnits() {
   units = (await api("/api/v1/units?limit=500")).items;
-  fillFilter(byId("filter-agency"), units.map((u) => u.agency), (v) => v);
+  fillFilter(byId("filter-agency"), units.map((u) => u.agency), agencyName);
   fillFilter(byId("filter-type"), units.map((u) => u.unit_type), (v) => t(`type_${v}`));
   drawMarkers();
   drawBoard();
