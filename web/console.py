@@ -22,7 +22,7 @@ from geo112.store.audit import change_cursor
 from web.auth import require_role
 from web.db import get_session, settings
 from web.engine import fleet
-from web.params import int_arg
+from web.params import int_arg, search_arg
 
 bp = Blueprint("console", __name__)
 
@@ -53,9 +53,7 @@ def place() -> ResponseReturnValue:
 @require_role("dispatcher")
 def streets() -> ResponseReturnValue:
     """Streets whose name contains ``?q=``, each with a point on it and its desa."""
-    query = request.args.get("q", "").strip()
-    if not 0 < len(query) <= 100:
-        raise InvalidInput("q is required, at most 100 characters")
+    query = search_arg("a street name")
     limit = int_arg("limit", 5, 1, 20)
     results = search_streets(get_session(), fleet().network, query, limit, settings().sliver_tolerance_m)
     return jsonify({"query": query, "results": results})
@@ -65,9 +63,7 @@ def streets() -> ResponseReturnValue:
 @require_role("dispatcher")
 def facilities() -> ResponseReturnValue:
     """Stations and facilities whose name matches ``?q=`` (hospitals, puskesmas, Damkar, police), with a point."""
-    query = request.args.get("q", "").strip()
-    if not 0 < len(query) <= 100:
-        raise InvalidInput("q is required, at most 100 characters")
+    query = search_arg("a station or facility name")
     return jsonify({"query": query, "results": search_facilities(get_session(), query, int_arg("limit", 5, 1, 20))})
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from geo112.errors import InvalidInput
 from geo112.geography.coordinates import parse_lon_lat
 from geo112.geography.locate import locate
 from geo112.geography.search import search_desa
 from geo112.store.features import MAX_LIMIT, PROVIDERS, ItemsQuery
 from web.db import get_session, settings
-from web.params import float_arg, int_arg
+from web.params import float_arg, int_arg, search_arg
 
 bp = Blueprint("geography", __name__, url_prefix="/api/v1")
 
@@ -26,11 +25,7 @@ def locate_point() -> ResponseReturnValue:
 @bp.get("/desa")
 def desa_search() -> ResponseReturnValue:
     """Desa whose name matches ``?q=``, tolerant of spelling variants."""
-    query = request.args.get("q", "").strip()
-    if not query:
-        raise InvalidInput("q is required: part of a desa or kecamatan name")
-    if len(query) > 100:
-        raise InvalidInput("q is longer than 100 characters")
+    query = search_arg("a desa or kecamatan name")
     return jsonify({"query": query, "results": search_desa(get_session(), query, int_arg("limit", 10, 1, 50))})
 
 

@@ -9,6 +9,9 @@ from flask import request
 
 from geo112.errors import InvalidInput
 
+#: The longest search text a name search takes.
+MAX_SEARCH = 100
+
 
 def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     """Read an integer query parameter within ``[lo, hi]``."""
@@ -22,6 +25,17 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     if not lo <= value <= hi:
         raise InvalidInput(f"{name} must be within [{lo}, {hi}], got {value}")
     return value
+
+
+def search_arg(what: str) -> str:
+    """Read the required search text ``?q=`` (1 to :data:`MAX_SEARCH` characters, trimmed); ``what`` names
+    what it matches, for the error."""
+    query = request.args.get("q", "").strip()
+    if not query:
+        raise InvalidInput(f"q is required: part of {what}")
+    if len(query) > MAX_SEARCH:
+        raise InvalidInput(f"q is longer than {MAX_SEARCH} characters")
+    return query
 
 
 def ids_arg(name: str) -> list[int]:
