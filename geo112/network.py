@@ -164,17 +164,11 @@ class Network:
     def road_lines(self) -> RoadLines:
         """Every road once, with its class and name (the engine's undirected roads, drawn along ``fwd``)."""
         graph, roads = self._engine.graph, self._engine.roads
-        starts, ends = graph.geom_ptr[roads.fwd], graph.geom_ptr[roads.fwd + 1]
-        points = routing.compiled.concat_ranges(starts, ends - starts)
-        lines = shapely.linestrings(
-            np.column_stack([graph.geom_lon[points], graph.geom_lat[points]]),
-            indices=np.repeat(np.arange(len(roads.fwd)), ends - starts),
-        )
         return RoadLines(
             highway=graph.classes[graph.edge_class[roads.fwd]].tolist(),
             name=graph.names[graph.edge_name[roads.fwd]].tolist(),
             oneway=(roads.bwd < 0).tolist(),
-            lines=np.asarray(lines, dtype=object),
+            lines=graph.edge_lines(roads.fwd),
         )
 
     def gap_roads(self, reached: npt.NDArray[np.bool_]) -> RoadGap:

@@ -14,7 +14,9 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
+import shapely
 from tqdm.auto import tqdm
 
 from . import settings
@@ -169,6 +171,23 @@ class CompiledGraph:
         """Return the (k, 2) lon/lat coordinates of one edge, tail to head."""
         s = slice(self.geom_ptr[edge], self.geom_ptr[edge + 1])
         return np.column_stack([self.geom_lon[s], self.geom_lat[s]])
+
+    def path_coords(self, edges: np.ndarray) -> np.ndarray:
+        """Return the (k, 2) lon/lat coordinates of the edges one after another (a path's line)."""
+        points, _ = self._vertices(edges)
+        return np.column_stack([self.geom_lon[points], self.geom_lat[points]])
+
+    def edge_lines(self, edges: np.ndarray) -> npt.NDArray[np.object_]:
+        """Return one lon/lat ``LineString`` per edge, tail to head, in the order given."""
+        points, counts = self._vertices(edges)
+        coords = np.column_stack([self.geom_lon[points], self.geom_lat[points]])
+        return np.asarray(shapely.linestrings(coords, indices=np.repeat(np.arange(len(counts)), counts)), dtype=object)
+
+    def _vertices(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The geometry vertex indices of the edges, concatenated, and how many each edge has."""
+        edges = np.asarray(edges, dtype=np.int64)
+        counts = self.geom_ptr[edges + 1] - self.geom_ptr[edges]
+        return concat_ranges(self.geom_ptr[edges], counts), counts
 
 
 def _csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from . import settings
 from ._errors import UnreachableError
 from ._projection import LocalProjection
 from ._validate import speed_factor
-from .compiled import CompiledGraph, concat_ranges
+from .compiled import CompiledGraph
 from .distance import Roads, Snap, Snapper
 from .routing import direct_costs, end_costs, virtual_search, virtual_tree
 
@@ -307,9 +307,7 @@ class Engine:
         # the first leg leaves the origin's road through its head (column 0) or its tail
         first = self._leg(r_src, f_src, 1.0 if path[0] == starts[0] else 0.0)
         edges = g.edge_ids(np.array(path[:-1]), np.array(path[1:]))
-        points = concat_ranges(g.geom_ptr[edges], g.geom_ptr[edges + 1] - g.geom_ptr[edges])
-        coords = np.column_stack([g.geom_lon[points], g.geom_lat[points]])
-        middle = (coords, g.edge_name[edges], tt[edges], g.edge_len[edges])
+        middle = (g.path_coords(edges), g.edge_name[edges], tt[edges], g.edge_len[edges])
         last = self._leg(r_dst, 0.0 if j == 0 else 1.0, f_dst)
         return self._assemble(path, [first, middle, last], factor)
 

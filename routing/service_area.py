@@ -154,18 +154,8 @@ def unreached_roads(graph: CompiledGraph, reached: npt.NDArray[np.bool_]) -> Roa
     pair = np.minimum(g.edge_u, g.edge_v).astype(np.int64) * g.n_nodes + np.maximum(g.edge_u, g.edge_v)
     once = np.unique(pair, return_index=True)[1]
     gap = once[~reached[g.edge_u[once]] & ~reached[g.edge_v[once]]]
-    in_gap = np.zeros(g.n_edges, dtype=bool)
-    in_gap[gap] = True
-    owner = np.repeat(np.arange(g.n_edges), np.diff(g.geom_ptr))  # the edge of every geometry vertex
-    keep = in_gap[owner]
     total, length = float(g.edge_len[once].sum()), float(g.edge_len[gap].sum())
     if not len(gap):
         return RoadGap(shapely.MultiLineString(), 0.0, total, 0.0)
-    lines: npt.NDArray[np.object_] = np.asarray(
-        shapely.linestrings(
-            np.column_stack([g.geom_lon[keep], g.geom_lat[keep]]),
-            indices=np.unique(owner[keep], return_inverse=True)[1],
-        )
-    )
-    merged = shapely.line_merge(shapely.multilinestrings(lines.tolist()))
+    merged = shapely.line_merge(shapely.multilinestrings(g.edge_lines(np.sort(gap)).tolist()))
     return RoadGap(shapely.set_precision(merged, 1e-5), length, total, length / total if total else 0.0)
