@@ -15,6 +15,9 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     A unit position (AVL) older than this many seconds is stale and the unit is not proposed; default 600.
 ``GEO112_RESPONDER_LINK_TTL_S``
     How long a responder link stays valid after the assignment; default 12 hours.
+``GEO112_SAME_CALLER_WINDOW_S``
+    A call from a number that rang about an open incident this many seconds ago may be about the same
+    incident, wherever it is placed; default 600 (the radius and window of places are per category).
 ``GEO112_REDIS_URL``
     The Redis every worker shares state in (login limits); default the local ``redis://127.0.0.1:6379/0``.
 ``GEO112_CAP_SENDER``
@@ -52,6 +55,7 @@ class Settings:
     sliver_tolerance_m: float = 150.0
     avl_stale_s: float = 600.0
     responder_link_ttl_s: float = 12 * 3600.0
+    same_caller_window_s: float = 600.0
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
     cap_sender: str = "112.mojokertokab.go.id"
@@ -95,7 +99,11 @@ def get_settings(**overrides: object) -> Settings:
     ):
         if value := os.environ.get(var):
             env[name] = value
-    for name, var in (("avl_stale_s", "GEO112_AVL_STALE_S"), ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S")):
+    for name, var in (
+        ("avl_stale_s", "GEO112_AVL_STALE_S"),
+        ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S"),
+        ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
+    ):
         if value := os.environ.get(var):
             env[name] = float(value)
     env.update({k: v for k, v in overrides.items() if v is not None})

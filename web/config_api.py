@@ -77,6 +77,14 @@ def category_matrix() -> ResponseReturnValue:
     return jsonify({"items": configuration.matrix(get_session())})
 
 
+@bp.patch("/categories/<category>")
+@require_role(*ADMIN)
+def set_category_rules(category: str) -> ResponseReturnValue:
+    """Change a category's duplicate radius and window (admin)."""
+    data = body(schemas.CategoryRules)
+    return jsonify(configuration.set_category_rules(get_session(), category, data, actor()))
+
+
 @bp.put("/category-matrix/<category>")
 @require_role(*ADMIN)
 def set_category(category: str) -> ResponseReturnValue:

@@ -32,7 +32,7 @@ def snapper() -> Snapper | None:
         return None
 
 
-def _shown(values: dict[str, Any] | None) -> dict[str, Any] | None:
+def shown(values: dict[str, Any] | None) -> dict[str, Any] | None:
     """An incident or event as the current user may see it: callers' details only for dispatchers."""
     user = current_user()
     return values if user is not None and user.role in (*DISPATCH, "admin") else incidents.mask_caller(values)
@@ -82,14 +82,14 @@ def list_() -> ResponseReturnValue:
         limit=limit,
         offset=offset,
     )
-    return jsonify(paginated([_shown(incidents.incident_dict(i)) for i in rows], total, limit, offset))
+    return jsonify(paginated([shown(incidents.incident_dict(i)) for i in rows], total, limit, offset))
 
 
 @bp.get("/incidents/<int:incident_id>")
 @require_role(*READ)
 def read(incident_id: int) -> ResponseReturnValue:
     """One incident."""
-    return jsonify(_shown(incidents.incident_dict(incidents.get_incident(get_session(), incident_id))))
+    return jsonify(shown(incidents.incident_dict(incidents.get_incident(get_session(), incident_id))))
 
 
 @bp.patch("/incidents/<int:incident_id>")
@@ -116,7 +116,7 @@ def timeline(incident_id: int) -> ResponseReturnValue:
     """Every audit event of the incident, in order."""
     incidents.get_incident(get_session(), incident_id)
     events = [
-        e | {"before": _shown(e["before"]), "after": _shown(e["after"])}
+        e | {"before": shown(e["before"]), "after": shown(e["after"])}
         for e in audit.timeline(get_session(), incident_id)
     ]
     return jsonify({"incident_id": incident_id, "events": events})

@@ -36,7 +36,7 @@ from geo112.planning.coverage.service import sources, times_from
 from geo112.planning.desa_index import desa_index
 from geo112.store import audit
 from geo112.store.geometry import point
-from geo112.store.models import Assignment, CategoryRequirement, Desa, Event, Incident, IncidentCategory
+from geo112.store.models import Assignment, Call, CategoryRequirement, Desa, Event, Incident, IncidentCategory
 from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import read_rows
 
@@ -174,6 +174,7 @@ def _replace_previous(session: Session) -> int:
     if audited:
         raise Conflict(f"{audited} audit events refer to synthetic incidents, which therefore cannot be replaced")
     session.execute(delete(Assignment).where(Assignment.incident_id.in_(synthetic)))
+    session.execute(delete(Call).where(Call.incident_id.in_(synthetic)))
     return int(session.execute(delete(Incident).where(Incident.synthetic)).rowcount)  # type: ignore[attr-defined]
 
 
@@ -310,6 +311,15 @@ def generate_history(
         for i in range(n)
     ]
     ids = session.scalars(insert(Incident).returning(Incident.id, sort_by_parameter_order=True), rows).all()
+    # Every incident has its call, from a number of the toll-free 0800 range (never a real caller's),
+    # drawn from a pool a third the size, so that numbers ring again as real ones do.
+    numbers = rng.integers(0, max(1, n // 3), n)
+    session.execute(
+        insert(Call),
+        [{"incident_id": ids[i], "received_at": row["received_at"], "caller_phone": f"0800{numbers[i]:07d}",
+          "geom": row["geom"], "taken_by": SYNTHETIC_ACTOR, "synthetic": True}
+         for i, row in enumerate(rows)],
+    )  # fmt: skip
     if assignments:
         session.execute(
             insert(Assignment),

@@ -18,6 +18,7 @@ from geo112.store.geometry import point, point_geojson
 from geo112.store.models import Agency, CategoryRequirement, IncidentCategory, Station, Unit, UnitType
 
 _UNIT_TYPE_FIELDS = ("code", "name", "speed_factor", "description")
+_CATEGORY_RULES = ("duplicate_radius_m", "duplicate_window_min")
 _STATION_POSITION = ("geom", "precision", "desa_code", "kecamatan_code", "note")
 
 
@@ -91,10 +92,30 @@ def matrix(session: Session) -> list[dict[str, Any]]:
             "category": c.code,
             "name": c.name,
             "default_priority": c.default_priority,
+            **audit.snapshot(c, _CATEGORY_RULES),
             "requirements": needs.get(c.code, []),
         }
         for c in categories
     ]
+
+
+def set_category_rules(session: Session, category: str, data: schemas.CategoryRules, actor: str) -> dict[str, Any]:
+    """Change when a new call may be a duplicate of an open incident of the category
+    (``config.category.updated``).
+
+    Raises
+    ------
+    NotFound
+        For an unknown category.
+    """
+    row = get_or_not_found(session, IncidentCategory, category, "category", lock=True)
+    before = audit.snapshot(row, _CATEGORY_RULES)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        setattr(row, name, value)
+    session.flush()
+    audit.record(session, actor, "config.category.updated", "category", category, before,
+                 audit.snapshot(row, _CATEGORY_RULES))  # fmt: skip
+    return next(r for r in matrix(session) if r["category"] == category)
 
 
 def set_requirements(session: Session, category: str, data: schemas.CategoryRequirements, actor: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from geo112.network import RoadPoint
 from geo112.store import audit
 from geo112.store.db import database_now, get_or_not_found, known
 from geo112.store.geometry import lon_lat_of, point, point_geojson
-from geo112.store.models import Assignment, Desa, Incident, IncidentCategory, Jurisdiction, Kecamatan, Unit
+from geo112.store.models import Assignment, Call, Desa, Incident, IncidentCategory, Jurisdiction, Kecamatan, Unit
 
 #: ``snap(lon, lat)`` → the nearest road point, or None when no road is near (:meth:`Network.snap_point`).
 Snapper = Callable[[float, float], RoadPoint | None]
@@ -38,6 +38,8 @@ INTERVALS = (
     ("total", "received", "closed"),
 )
 _EDITABLE = ("category_code", "priority", "caller_name", "caller_phone", "description", "address")
+#: What an incident keeps of the call it was made from.
+_CALLER_FIELDS = ("caller_name", "caller_phone", "description")
 _LOCATION = ("geom", "road_geom", "road_distance_m", "location_match", "desa_code", "kecamatan_code",
              "jurisdiction_code", "handoff", "handoff_code")  # fmt: skip
 _CLOSING = ("status", "closed_at", "disposition", "disposition_note")
@@ -162,7 +164,16 @@ def create_incident(
     for name, area in place.areas.items():
         set_committed_value(incident, name, area)
     after = audit.snapshot(incident, ("received_at", *_EDITABLE, *_LOCATION))
-    audit.record(session, actor, "incident.created", "incident", incident.id, None, after, incident_id=incident.id)
+    event = audit.event_values(actor, "incident.created", "incident", incident.id, None, after, incident_id=incident.id)
+    # The call it was made from is written with its event: no round trip of its own.
+    call = insert(Call).values(
+        incident_id=incident.id,
+        received_at=incident.received_at,
+        geom=point(data.lon, data.lat),
+        taken_by=actor,
+        **{name: values[name] for name in _CALLER_FIELDS},
+    )
+    audit.write_recorded(session, [call], [event])
     return incident
 
 
@@ -210,6 +221,10 @@ def update_incident(
         for name, value in (place.columns | place.areas).items():
             setattr(incident, name, value)
     session.flush()  # the database's values (now(), defaults) come back in the statement's RETURNING
+    if caller := {name: changes[name] for name in ("caller_name", "caller_phone") if name in changes}:
+        # The caller to ring back is the one of the call the incident was made from: keep that call in step.
+        first = select(func.min(Call.id)).where(Call.incident_id == incident.id, Call.merged_from.is_(None))
+        session.execute(update(Call).where(Call.id == first.scalar_subquery()).values(caller))
     after = audit.snapshot(incident, fields)
     audit.record(session, actor, "incident.updated", "incident", incident.id, before, after, incident_id=incident.id)
     return incident
@@ -334,6 +349,7 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         "disposition": incident.disposition,
         "disposition_note": incident.disposition_note,
         "created_by": incident.created_by,
+        "merged_into": incident.merged_into,
     }
 
 

@@ -23,7 +23,7 @@ from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
 from geo112.network import RoutedFleet
 from geo112.store import audit
 from geo112.store.geometry import lon_lat_of
-from geo112.store.models import Assignment
+from geo112.store.models import Assignment, Incident
 
 SALT = "geo112.responder-link"
 log = logging.getLogger(__name__)
@@ -106,6 +106,14 @@ def verify(secret: str, token: str, now: float | None = None) -> dict[str, int]:
     return claims
 
 
+def _same_incident(session: Session, signed: int, assignment: Assignment) -> bool:
+    """Whether the link's incident is the assignment's, or was merged into it since the link was signed."""
+    if signed == assignment.incident_id:
+        return True
+    merged = session.get(Incident, signed)
+    return merged is not None and merged.merged_into == assignment.incident_id
+
+
 def resolve(session: Session, secret: str, token: str, now: float | None = None) -> Assignment:
     """Return the assignment a valid token names, checking it still belongs to the same unit and incident.
 
@@ -117,7 +125,7 @@ def resolve(session: Session, secret: str, token: str, now: float | None = None)
     """
     claims = verify(secret, token, now)
     assignment = session.get(Assignment, claims["a"])
-    if assignment is None or (assignment.unit_id, assignment.incident_id) != (claims["u"], claims["i"]):
+    if assignment is None or assignment.unit_id != claims["u"] or not _same_incident(session, claims["i"], assignment):
         raise Forbidden("this responder link does not match an assignment")
     # Links signed before versions existed carry none: they are version 0, the first link of an assignment.
     if claims.get("v", 0) != assignment.link_version:

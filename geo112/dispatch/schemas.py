@@ -74,6 +74,35 @@ class IncidentCreate(_Request):
     address: Annotated[str, Field(max_length=500)] | None = None
 
 
+class CallCreate(_Request):
+    """Another call about an open incident (*Gabungkan*: the new call joins it)."""
+
+    caller_name: Annotated[str, Field(max_length=200)] | None = None
+    caller_phone: Phone | None = None
+    description: Text | None = None
+    lon: Lon | None = Field(None, description="where this caller says it is; with lat")
+    lat: Lat | None = None
+
+    @model_validator(mode="after")
+    def _lon_and_lat_together(self) -> Self:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("send lon and lat together, or neither")
+        return self
+
+
+class IncidentMerge(_Request):
+    """Two incidents that turned out to be one: this one joins ``into`` and is closed as its duplicate."""
+
+    into: Annotated[int, Field(strict=True, ge=1, description="the incident that stays")]
+
+
+class CategoryRules(_Changes):
+    """When a new call may be a duplicate of an open incident of the category."""
+
+    duplicate_radius_m: Annotated[int, Field(strict=True, ge=0, le=20_000)] | None = None
+    duplicate_window_min: Annotated[int, Field(strict=True, ge=0, le=24 * 60)] | None = None
+
+
 class IncidentUpdate(_Changes):
     """Changes to an open incident; omitted fields stay. Moving it (lon and lat together) re-locates it."""
 
@@ -226,6 +255,53 @@ class Incident(BaseModel):
     disposition: Disposition | None
     disposition_note: str | None
     created_by: str
+    merged_into: int | None = Field(None, description="closed as a duplicate of this incident")
+
+
+class Call(BaseModel):
+    """One call about an incident."""
+
+    id: int
+    incident_id: int
+    received_at: datetime
+    caller_name: str | None
+    caller_phone: str | None
+    description: str | None
+    location: PointGeometry | None
+    taken_by: str
+    merged_from: int | None = Field(None, description="the incident it was taken for, before a merge")
+
+
+class CallerHistory(BaseModel):
+    """What 112 knows of a caller's number: calls, and how their incidents were closed."""
+
+    calls: int
+    incidents: int
+    prank: int
+    ghost_call: int
+    last_call_at: datetime | None
+
+
+class Duplicate(BaseModel):
+    """An open incident a new call may be about."""
+
+    incident_id: int
+    category: str
+    priority: int
+    received_at: datetime
+    last_call_at: datetime
+    calls: int
+    desa: str | None
+    distance_m: float | None
+    same_caller: bool
+    nearby: bool
+
+
+class Duplicates(BaseModel):
+    """Possible duplicates of a new call, most likely first, and the caller's history (dispatchers only)."""
+
+    candidates: list[Duplicate]
+    caller: CallerHistory | None
 
 
 class Unit(BaseModel):

@@ -13,12 +13,12 @@ from typing import Any
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import bindparam, column, func, insert, select, text
+from sqlalchemy import bindparam, column, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from geo112.store.models import Event, Unit
+from geo112.store.models import Event, Incident, Unit
 
 
 def jsonable(value: Any) -> Any:
@@ -119,13 +119,18 @@ def event_dict(event: Event) -> dict[str, Any]:
 
 
 def timeline(session: Session, incident_id: int) -> list[dict[str, Any]]:
-    """Return every event of an incident in the order it happened (the database clock, then insertion), each
-    with the call sign of its unit (``unit_call_sign``, None for events of no unit), so the timeline can say
-    who changed from what to what."""
+    """Return every event of an incident (and of the incidents merged into it) in the order it happened (the
+    database clock, then insertion), each with the call sign of its unit (``unit_call_sign``, None for events
+    of no unit), so the timeline can say who changed from what to what."""
     rows = session.execute(
         select(Event, Unit.call_sign)
         .outerjoin(Unit, Unit.id == Event.unit_id)
-        .where(Event.incident_id == incident_id)
+        # An incident merged into this one brought its history along (geo112.dispatch.calls.merge).
+        .where(
+            Event.incident_id.in_(
+                select(Incident.id).where(or_(Incident.id == incident_id, Incident.merged_into == incident_id))
+            )
+        )
         .order_by(Event.at, Event.id)
     )
     return [{**event_dict(event), "unit_call_sign": call_sign} for event, call_sign in rows]

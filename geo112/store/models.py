@@ -140,6 +140,11 @@ def _point() -> Geometry:
     return Geometry("POINT", srid=SRID, spatial_index=False)
 
 
+_DIGITS = "regexp_replace(caller_phone, '[^0-9]', '', 'g')"
+#: A phone as the network knows it: digits only, an international ``62`` written as the leading ``0``.
+CALLER_NUMBER = f"CASE WHEN {_DIGITS} LIKE '62%' THEN '0' || substr({_DIGITS}, 3) ELSE {_DIGITS} END"
+
+
 class Agency(Base):
     """An agency that owns stations and units (BPBD incl. Damkar, Dinkes, RSUD, PMI, Satpol-PP, Polres, ...)."""
 
@@ -213,6 +218,10 @@ class IncidentCategory(Base):
     name: Mapped[str] = mapped_column(String(100))
     default_priority: Mapped[int] = mapped_column(Integer)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # A new call this close to an open incident of the category, this soon after its last call, may be the
+    # same incident (migration 0009).
+    duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=500)
+    duplicate_window_min: Mapped[int] = mapped_column(Integer, default=30)
 
 
 class CategoryRequirement(Base):
@@ -259,6 +268,7 @@ class Incident(Base):
     disposition_note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
     synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history, never a real call
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))  # closed as its duplicate (0009)
 
     category: Mapped[IncidentCategory] = relationship()
     # Joined in the incident's own SELECT: an incident is shown with its area names, never their polygons
@@ -266,6 +276,25 @@ class Incident(Base):
     desa: Mapped[Desa | None] = relationship(lazy="joined")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")
     jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined", foreign_keys=[jurisdiction_code])
+
+
+class Call(Base):
+    """One call to 112 about an incident (an incident can have many); migration 0009."""
+
+    __tablename__ = "call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    caller_phone: Mapped[str | None] = mapped_column(String(40))
+    # The phone as the network knows it: digits, +62 as 0 (see the migration), to find a caller again.
+    caller_number: Mapped[str | None] = mapped_column(String(40), Computed(CALLER_NUMBER, persisted=True))
+    description: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement | None] = mapped_column(_point())  # where the caller said it is
+    taken_by: Mapped[str] = mapped_column(String(100))
+    merged_from: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))  # taken for, before a merge
+    synthetic: Mapped[bool] = mapped_column(default=False)
 
 
 class Assignment(Base):
