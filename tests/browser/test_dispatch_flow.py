@@ -127,6 +127,7 @@ def test_caller_text_is_escaped_everywhere(open_session) -> None:
     expect(item.locator(".notes")).to_have_text(HOSTILE)
     item.click()
     expect(page.locator("#incident-detail .notes")).to_have_text(HOSTILE)
+    expect(page.get_by_test_id("calls").locator(".call-text")).to_have_text(" " + HOSTILE)  # the call's words
     incident_id = item.get_attribute("data-incident")
     # The map popup: open it from the marker.
     page.evaluate(

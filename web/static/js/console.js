@@ -39,7 +39,8 @@ async function saveIncident(body) {
 byId("new-call").addEventListener("click", () => { showIntake(true); byId("place-search").focus(); });
 
 initTabs();
-initIntake(saveIncident);
+// A call that joined an open incident: that incident opens, the panel ready for the next call.
+initIntake(saveIncident, (id) => { refresh(); return select(id); });
 initIncidents();
 initFleet(select);
 onChange(loadIncidents);

@@ -1,6 +1,7 @@
 // Incidents: markers by priority and phase, the incident list, and one incident's detail with its phase
 // timestamps, assignments and audit timeline. Caller text is shown with textContent only.
 import { api, query } from "./api.js";
+import { callsSection } from "./calls.js";
 import { byId, el, fmtDistance, fmtDuration, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { categoryName } from "./catalog.js";
 import { layers, map } from "./geomap.js";
@@ -106,6 +107,9 @@ export function change(event) {
     case "assignment.acknowledged": case "assignment.link_reissued": return unit;
     case "incident.updated": return edited(before, after);
     case "incident.closed": return t(`disposition_${after.disposition}`);
+    case "incident.merged": return after.merged_into ? format("merged_into", { id: after.merged_into })
+      : format("merged_from", { id: after.merged_from });
+    case "incident.call_added": return [after.caller_name, after.caller_phone].filter(Boolean).join(" · ");
     default: return "";
   }
 }
@@ -155,14 +159,14 @@ let drawnDetail = null; // the data the detail shows, to skip redraws when nothi
 async function drawDetail() {
   const detail = byId("incident-detail");
   if (selected === null) { replace(detail); drawnDetail = null; return; }
-  const [incident, timeline] = await Promise.all([
-    api(`/api/v1/incidents/${selected}`), api(`/api/v1/incidents/${selected}/timeline`)]);
-  const data = JSON.stringify([incident, timeline]);
+  const [incident, timeline, calls] = await Promise.all([api(`/api/v1/incidents/${selected}`),
+    api(`/api/v1/incidents/${selected}/timeline`), api(`/api/v1/incidents/${selected}/calls`)]);
+  const data = JSON.stringify([incident, timeline, calls]);
   if (data === drawnDetail) return;
-  redrawWhenIdle(detail, () => { drawnDetail = data; showDetail(detail, incident, timeline); });
+  redrawWhenIdle(detail, () => { drawnDetail = data; showDetail(detail, incident, timeline, calls.items); });
 }
 
-function showDetail(detail, incident, timeline) {
+function showDetail(detail, incident, timeline, calls) {
   replace(detail,
     el("h3", { text: `#${incident.id} ${categoryName(incident.category)}` }),
     el("p", { text: place(incident) }),
@@ -175,6 +179,7 @@ function showDetail(detail, incident, timeline) {
         on: { click: () => showRecommendations(incident.id, byId("incident-recommendations")) } })
       : null,
     incident.status === "open" ? closeForm(incident) : el("p", { text: `${t("disposition")}: ${t(`disposition_${incident.disposition}`)}` }),
+    callsSection(incident, calls, (id) => { refresh(); select(id); }),
     el("h4", { text: t("timeline") }),
     timelineList(timeline.events));
 }

@@ -1,6 +1,7 @@
 // Call intake: place the incident (map click, desa/street search, typed coordinates), show where it is at
 // once, then save it (the dispatch flow continues in recommend.js).
 import { api, query } from "./api.js";
+import { clearDuplicates, showDuplicates } from "./calls.js";
 import { byId, el, fmtDistance, replace } from "./dom.js";
 import { layers, map } from "./geomap.js";
 import { format, t } from "./i18n.js";
@@ -11,6 +12,8 @@ const results = byId("place-results");
 let point = null; // {lat, lon} of the call
 let marker = null;
 let placeRequest = 0;
+let joinCall = null; // set by initIntake
+let duplicateTimer = null;
 
 function field(name) {
   return located.querySelector(`[data-field="${name}"]`);
@@ -53,6 +56,7 @@ export async function setPoint(lat, lon, { pan = false } = {}) {
   showError("");
   for (const dd of located.querySelectorAll("dd")) dd.textContent = "…";
   const request = ++placeRequest;
+  checkDuplicates();
   try {
     const place = await api(`/api/v1/console/place${query({ lat, lon })}`);
     if (request === placeRequest) showPlace(place);
@@ -161,8 +165,39 @@ function searchKeys(event) {
   }
 }
 
-/** Wire the intake form; `onSave(body)` is called with the incident to create. */
-export function initIntake(onSave) {
+// The call as the form holds it: who rang, what they said, where (also when it joins an incident).
+function callFields() {
+  return {
+    caller_name: byId("caller-name").value.trim() || null,
+    caller_phone: byId("caller-phone").value.trim() || null,
+    description: byId("notes").value.trim() || null,
+  };
+}
+
+// Possible duplicates are asked for once the typing pauses, for the point and the number as they are then.
+function checkDuplicates() {
+  clearTimeout(duplicateTimer);
+  duplicateTimer = setTimeout(() => {
+    showDuplicates(byId("duplicates"), point, byId("caller-phone").value.trim(), joinCall)
+      .catch((error) => showError(error.message));
+  }, 300);
+}
+
+/**
+ * Wire the intake form; `onSave(body)` is called with the incident to create, `onJoined(incidentId)` after
+ * the call joined an open incident instead (*Gabungkan*).
+ */
+export function initIntake(onSave, onJoined) {
+  joinCall = async (incidentId) => {
+    try {
+      await api(`/api/v1/incidents/${incidentId}/calls`, { method: "POST", body: { ...callFields(), ...point } });
+      form.reset();
+      await onJoined(incidentId);
+    } catch (error) {
+      showError(error.message);
+    }
+  };
+  byId("caller-phone").addEventListener("input", checkDuplicates);
   map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng));
   byId("coords-go").addEventListener("click", typedCoordinates);
   for (const id of ["lat", "lon"]) {
@@ -180,6 +215,8 @@ export function initIntake(onSave) {
     if (marker) { marker.remove(); marker = null; }
     for (const dd of located.querySelectorAll("dd")) dd.textContent = "–";
     byId("handoff").hidden = true;
+    clearTimeout(duplicateTimer);
+    clearDuplicates(byId("duplicates"));
     replace(results);
     showError("");
   });
@@ -190,10 +227,8 @@ export function initIntake(onSave) {
       lat: point.lat, lon: point.lon,
       category: byId("category").value,
       priority: Number(byId("priority").value),
-      caller_name: byId("caller-name").value.trim() || null,
-      caller_phone: byId("caller-phone").value.trim() || null,
+      ...callFields(),
       address: byId("address").value.trim() || null,
-      description: byId("notes").value.trim() || null,
     };
     const button = byId("intake-save");
     button.disabled = true;

@@ -180,7 +180,7 @@ function draw(container, incidentId, rec, error = null, mutualAid = undefined) {
     ? rec.requirements.map((need) => requirement(incidentId, need, container, openDetails))
     : el("p", { class: "hint", text: t("no_requirements") });
   replace(container,
-    el("h2", { text: `${t("recommendations")} · #${incidentId}` }),
+    el("h2", { text: `${t("recommendations")} · #${incidentId}`, dataset: { incident: incidentId } }),
     errorNote(error?.text ?? "", { announce: error?.announce }),
     rec.handoff ? handoffCard(incidentId, rec, container, aid) : null,
     rec.handoff && aid ? el("p", { class: "hint", text: format("mutual_aid_on", { name: rec.handoff }) }) : null,

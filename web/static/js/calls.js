@@ -1,0 +1,91 @@
+// Calls: while a call is taken, the open incidents it may be about (one click and the call joins one) and
+// what 112 knows of the caller's number; in an incident's detail, its calls and merging it into another.
+// Caller text is shown with textContent only.
+import { api, query } from "./api.js";
+import { categoryName } from "./catalog.js";
+import { el, fmtDistance, fmtTime, replace } from "./dom.js";
+import { format, t } from "./i18n.js";
+
+let asked = 0;
+
+function callerNote(caller) {
+  if (!caller?.calls) return null;
+  const doubtful = caller.prank + caller.ghost_call;
+  return el("p", { class: doubtful ? "warning" : "hint", dataset: { testid: "caller-history" },
+    text: format("caller_history", { calls: caller.calls, prank: caller.prank, ghost: caller.ghost_call,
+      last: fmtTime(caller.last_call_at) }) });
+}
+
+function candidateItem(candidate, join) {
+  const facts = [
+    categoryName(candidate.category),
+    candidate.distance_m !== null ? fmtDistance(candidate.distance_m) : null,
+    candidate.desa,
+    format("last_call", { time: fmtTime(candidate.last_call_at) }),
+    format("call_count", { n: candidate.calls }),
+  ].filter(Boolean).join(" · ");
+  const button = el("button", { type: "button", class: "small", text: t("join_call") });
+  button.addEventListener("click", async () => { button.disabled = true; await join(candidate.incident_id).finally(() => { button.disabled = false; }); });
+  return el("li", { dataset: { incident: candidate.incident_id } },
+    el("strong", { text: `#${candidate.incident_id}` }), " ",
+    candidate.same_caller ? el("span", { class: "badge", text: t("same_caller") }) : null,
+    el("span", { text: ` ${facts} ` }), button);
+}
+
+/**
+ * Show in `panel` the open incidents a call at `point` ({lat, lon} or null) from `phone` may be about, and the
+ * number's history; `join(incidentId)` attaches the call to one. An answer overtaken by a later question is
+ * dropped.
+ */
+export async function showDuplicates(panel, point, phone, join) {
+  const ask = ++asked;
+  if (!point && !phone) { replace(panel).hidden = true; return; }
+  const found = await api(`/api/v1/calls/duplicates${query({ lat: point?.lat, lon: point?.lon, phone })}`);
+  if (ask !== asked) return;
+  const items = found.candidates.map((c) => candidateItem(c, join));
+  replace(panel, callerNote(found.caller),
+    items.length ? [el("h4", { text: t("possible_duplicates") }), el("ul", { class: "duplicates" }, items)] : null);
+  panel.hidden = !panel.childElementCount;
+}
+
+/** Forget the panel (the form was reset). */
+export function clearDuplicates(panel) {
+  asked += 1;
+  replace(panel).hidden = true;
+}
+
+function callItem(call) {
+  const who = [call.caller_name, call.caller_phone].filter(Boolean).join(" · ") || t("caller_unknown");
+  return el("li", {},
+    el("time", { text: fmtTime(call.received_at) }), " ", el("strong", { text: who }),
+    call.description ? el("span", { class: "call-text", text: ` ${call.description}` }) : null,
+    call.merged_from ? el("span", { class: "hint", text: ` · ${format("merged_from", { id: call.merged_from })}` }) : null,
+    el("span", { class: "hint", text: ` · ${call.taken_by}` }));
+}
+
+function mergeForm(incident, onMerged) {
+  const into = el("input", { type: "number", min: 1, attrs: { "aria-label": t("merge_into_id"), placeholder: "#" } });
+  const error = el("p", { class: "error", attrs: { role: "alert" } });
+  const form = el("form", { class: "row merge-form" },
+    el("label", {}, t("merge_into"), into), el("button", { type: "submit", class: "secondary", text: t("merge") }), error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const kept = await api(`/api/v1/incidents/${incident.id}/merge`, { method: "POST", body: { into: Number(into.value) } });
+      document.activeElement.blur(); // done here: the detail may redraw (it waits while a field has focus)
+      onMerged(kept.id);
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  });
+  return form;
+}
+
+/** An incident's calls, and (open) the form that merges it into another; `onMerged(id)` opens the one kept. */
+export function callsSection(incident, calls, onMerged) {
+  return el("section", { class: "calls", dataset: { testid: "calls" } },
+    el("h4", { text: format("calls_heading", { n: calls.length }) }),
+    el("ol", { class: "call-list" }, calls.map(callItem)),
+    incident.merged_into ? el("p", { class: "warning", text: format("merged_into", { id: incident.merged_into }) }) : null,
+    incident.status === "open" ? mergeForm(incident, onMerged) : null);
+}
