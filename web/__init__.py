@@ -100,9 +100,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
-    from web import calls, config_api, exchange, incidents, openapi, responder, units
+    from web import alerts, calls, config_api, exchange, incidents, openapi, responder, units
 
-    for dispatch_bp in (incidents.bp, calls.bp, units.bp, config_api.bp, exchange.bp, responder.bp, openapi.bp):
+    for dispatch_bp in (
+        incidents.bp,
+        calls.bp,
+        alerts.bp,
+        units.bp,
+        config_api.bp,
+        exchange.bp,
+        responder.bp,
+        openapi.bp,
+    ):
         app.register_blueprint(dispatch_bp)
     app.jinja_env.globals["current_user"] = auth.current_user
     db.init_app(app)  # last: its after_request (the commit) runs first; see web.db.init_app

@@ -103,6 +103,29 @@ class CategoryRules(_Changes):
     duplicate_window_min: Annotated[int, Field(strict=True, ge=0, le=24 * 60)] | None = None
 
 
+TimerPhase = Literal["dispatch", "acknowledge", "en_route", "on_scene", "on_scene_time"]
+
+
+class AlertAcknowledge(_Request):
+    """A dispatcher saw an overdue phase."""
+
+    incident_id: Annotated[int, Field(strict=True, ge=1)]
+    phase: TimerPhase
+    assignment_id: Annotated[int, Field(strict=True, ge=1)] | None = Field(
+        None, description="for a unit's phase (acknowledge, en_route)"
+    )
+
+
+class PhaseTargetSet(_Request):
+    """How long a phase may take, for a category and/or priority (none: every incident)."""
+
+    phase: TimerPhase
+    category: Code | None = None
+    priority: Priority | None = None
+    seconds: Annotated[int, Field(strict=True, ge=10, le=24 * 3600)]
+    source: Annotated[str, Field(min_length=1, max_length=500)] = "set by an administrator"
+
+
 class IncidentUpdate(_Changes):
     """Changes to an open incident; omitted fields stay. Moving it (lon and lat together) re-locates it."""
 

@@ -325,6 +325,32 @@ class Assignment(Base):
     incident: Mapped[Incident] = relationship()
 
 
+class PhaseTarget(Base):
+    """How long a phase may take, for a category and/or priority (NULL: all); migration 0010."""
+
+    __tablename__ = "phase_target"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phase: Mapped[str] = mapped_column(String(20))
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("incident_category.code", ondelete="CASCADE"))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class AlertAck(Base):
+    """Who acknowledged a phase of an incident (or of one assignment) running over; migration 0010."""
+
+    __tablename__ = "alert_ack"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    phase: Mapped[str] = mapped_column(String(20))
+    acknowledged_by: Mapped[str] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Event(Base):
     """One entry of the append-only audit trail; a trigger refuses UPDATE, DELETE and TRUNCATE."""
 

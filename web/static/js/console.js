@@ -1,12 +1,13 @@
 // The dispatcher console: wires the map, call intake, recommendations, incident list, unit board,
 // coverage gap and live refresh.
+import { initAlerts, loadAlerts } from "./alerts.js";
 import { api } from "./api.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
 import { initFleet, loadUnits } from "./fleet.js";
 import { initGap } from "./gap.js";
 import { loadBoundaries, map } from "./geomap.js";
-import { initIncidents, loadIncidents, select } from "./incidents.js";
+import { initIncidents, loadIncidents, select, setOverdue } from "./incidents.js";
 import { initIntake } from "./intake.js";
 import { onChange, refresh, startLive } from "./live.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
@@ -46,9 +47,11 @@ initFleet(select);
 onChange(loadIncidents);
 onChange(loadUnits);
 onChange(reloadRecommendations);
+onChange(loadAlerts);
 const catalog = loadCatalog().then(({ categories, unitTypes }) => {
   fillCategories(categories);
   initGap(unitTypes);
+  initAlerts({ overdue: setOverdue, open: select });
 });
 // Categories name the incidents, so the first live load waits for them.
 await Promise.all([loadBoundaries(), catalog.then(startLive)]);

@@ -15,6 +15,7 @@ const DISPOSITIONS = ["handled", "transported", "no_action_needed", "false_alarm
 const markers = new Map();
 let incidents = [];
 let selected = null;
+let overdue = new Set(); // incidents with an alert: listed first
 
 /** The latest phase an incident has reached. */
 export function phase(incident) {
@@ -65,7 +66,7 @@ function drawMarkers() {
 }
 
 function listItem(incident) {
-  return el("li", {},
+  return el("li", { class: overdue.has(incident.id) ? "overdue" : null, dataset: { overdue: String(overdue.has(incident.id)) } },
     el("button", { type: "button", class: `p${incident.priority}`, attrs: { "aria-current": String(incident.id === selected) },
       dataset: { incident: incident.id }, on: { click: () => select(incident.id) } },
       el("strong", { text: `#${incident.id}` }),
@@ -75,7 +76,9 @@ function listItem(incident) {
 }
 
 function drawList() {
-  replace(byId("incident-list"), incidents.map(listItem));
+  // Overdue first; otherwise as loaded (newest first): the sort is stable.
+  const ordered = [...incidents].sort((a, b) => Number(overdue.has(b.id)) - Number(overdue.has(a.id)));
+  replace(byId("incident-list"), ordered.map(listItem));
   const open = incidents.filter((i) => i.status === "open").length;
   byId("incident-count").textContent = open ? String(open) : "";
 }
@@ -182,6 +185,13 @@ function showDetail(detail, incident, timeline, calls) {
     callsSection(incident, calls, (id) => { refresh(); select(id); }),
     el("h4", { text: t("timeline") }),
     timelineList(timeline.events));
+}
+
+/** The incidents with an overdue phase (alerts.js), listed first. */
+export function setOverdue(ids) {
+  const changed = ids.size !== overdue.size || [...ids].some((id) => !overdue.has(id));
+  overdue = ids;
+  if (changed) drawList();
 }
 
 /** Open an incident: list tab, its detail, the map on it. */

@@ -1,0 +1,96 @@
+// Overdue alerts: the phases running over their targets, as the server computes them (every worker the
+// same), shown above the tabs of every console, with a tone for each new one. A dispatcher acknowledges an
+// alert (who did stays in the audit trail); a unit that did not acknowledge its assignment can be replaced
+// by the next proposal with one click.
+import { api, query } from "./api.js";
+import { categoryName } from "./catalog.js";
+import { byId, el, fmtDuration, replace } from "./dom.js";
+import { format, t } from "./i18n.js";
+import { refresh } from "./live.js";
+
+// Time passes without any change to poll for: alerts are asked for this often as well as after changes.
+const INTERVAL_MS = 10_000;
+const heard = new Set(); // alerts that already sounded
+let onOverdue = () => {};
+let onOpen = () => {};
+let audio = null;
+
+function key(alert) {
+  return `${alert.incident_id}/${alert.phase}/${alert.assignment_id ?? ""}`;
+}
+
+// A short two-tone chime; browsers allow sound once the page had a click, which a working console has.
+function chime() {
+  try {
+    audio ??= new AudioContext();
+    for (const [i, hz] of [880, 660].entries()) {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = hz;
+      gain.gain.value = 0.15;
+      tone.connect(gain).connect(audio.destination);
+      tone.start(audio.currentTime + i * 0.25);
+      tone.stop(audio.currentTime + i * 0.25 + 0.2);
+    }
+    document.body.dataset.chimes = String(Number(document.body.dataset.chimes || 0) + 1);
+  } catch (error) {
+    console.warn("alert tone unavailable", error);
+  }
+}
+
+async function acknowledge(alert) {
+  await api("/api/v1/alerts/acknowledge", { method: "POST",
+    body: { incident_id: alert.incident_id, phase: alert.phase, assignment_id: alert.assignment_id } });
+  await loadAlerts();
+}
+
+// The silent unit is stood down and the best other proposal of its type is sent instead.
+async function sendNext(alert) {
+  await api(`/api/v1/units/${alert.unit_id}/status`, { method: "POST", body: { status: "available", note: t("no_acknowledgement") } });
+  const rec = await api(`/api/v1/incidents/${alert.incident_id}/recommendations${query({ types: alert.unit_type, k: 3 })}`);
+  const need = rec.requirements.find((r) => r.unit_type === alert.unit_type);
+  const next = need?.proposed.find((c) => c.unit_id !== alert.unit_id);
+  if (!next) throw new Error(format("no_next_unit", { type: alert.unit_type }));
+  await api(`/api/v1/incidents/${alert.incident_id}/assignments`, { method: "POST", body: { unit_id: next.unit_id } });
+  refresh();
+}
+
+function alertItem(alert) {
+  const error = el("span", { class: "error" });
+  const act = (label, action, testid) => el("button", { type: "button", class: "small", text: label, dataset: { testid },
+    on: { click: (event) => { event.target.disabled = true; action(alert).catch((e) => { error.textContent = e.message; event.target.disabled = false; }); } } });
+  const what = alert.call_sign ? `${alert.call_sign}: ${t(`timer_${alert.phase}`)}` : t(`timer_${alert.phase}`);
+  return el("li", { class: alert.acknowledged_by ? "seen" : "new", dataset: { incident: alert.incident_id, phase: alert.phase } },
+    el("button", { type: "button", class: "link", text: `#${alert.incident_id}`, on: { click: () => onOpen(alert.incident_id) } }),
+    el("span", { text: ` ${categoryName(alert.category)} · ${what} · ${format("over_by", { time: fmtDuration(alert.over_s) })} ` }),
+    alert.acknowledged_by
+      ? el("span", { class: "hint", text: format("seen_by", { name: alert.acknowledged_by }) })
+      : act(t("acknowledge_alert"), acknowledge, "acknowledge"),
+    alert.phase === "acknowledge" ? act(t("send_next_unit"), sendNext, "send-next") : null,
+    error);
+}
+
+/** Ask for the alerts now and redraw the bar. */
+export async function loadAlerts() {
+  const { alerts } = await api("/api/v1/alerts");
+  const fresh = alerts.filter((a) => !a.acknowledged_by && !heard.has(key(a)));
+  for (const alert of fresh) heard.add(key(alert));
+  if (fresh.length) chime();
+  const bar = byId("alerts");
+  const unseen = alerts.filter((a) => !a.acknowledged_by).length;
+  replace(bar, el("h2", { text: format("alerts_heading", { n: unseen }) }), el("ul", {}, alerts.map(alertItem)));
+  bar.hidden = !alerts.length;
+  bar.classList.toggle("unseen", unseen > 0);
+  onOverdue(new Set(alerts.map((a) => a.incident_id)));
+}
+
+/**
+ * Show alerts and keep them current; `overdue(ids)` gets the incidents with an alert after each load,
+ * `open(id)` opens an incident.
+ */
+export function initAlerts({ overdue, open }) {
+  onOverdue = overdue;
+  onOpen = open;
+  const tick = () => loadAlerts().catch((error) => console.warn(error)).finally(() => setTimeout(tick, INTERVAL_MS));
+  tick();
+}
