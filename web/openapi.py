@@ -138,6 +138,10 @@ OPERATIONS: list[
         200,
         ("lat", "lon", "phone", "exclude"),
     ),
+    ("get", "/alerts", "Phases running over their targets, unacknowledged first", DISPATCH, None, None, 200, ()),
+    ("post", "/alerts/acknowledge", "Acknowledge an overdue phase", DISPATCH, s.AlertAcknowledge, None, 200, ()),
+    ("get", "/phase-targets", "How long each phase may take", READ, None, None, 200, ()),
+    ("put", "/phase-targets", "Set a phase target", ADMIN, s.PhaseTargetSet, None, 200, ()),
     ("get", "/incidents/{incident_id}/assignments", "The incident's assignments", READ, None, None, 200, ()),
     (
         "post",
