@@ -18,6 +18,10 @@ Every setting has a documented default so that a fresh checkout runs as it is:
 ``GEO112_SAME_CALLER_WINDOW_S``
     A call from a number that rang about an open incident this many seconds ago may be about the same
     incident, wherever it is placed; default 600 (the radius and window of places are per category).
+``GEO112_CALLER_LINK_TTL_S``
+    How long a caller location link stays valid; default 30 minutes.
+``GEO112_SMS_GATEWAY``
+    The gateway text messages go through (:data:`geo112.dispatch.sms.GATEWAYS`); default ``outbox``.
 ``GEO112_REDIS_URL``
     The Redis every worker shares state in (login limits); default the local ``redis://127.0.0.1:6379/0``.
 ``GEO112_CAP_SENDER``
@@ -56,6 +60,8 @@ class Settings:
     avl_stale_s: float = 600.0
     responder_link_ttl_s: float = 12 * 3600.0
     same_caller_window_s: float = 600.0
+    caller_link_ttl_s: float = 1800.0
+    sms_gateway: str = "outbox"
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
     cap_sender: str = "112.mojokertokab.go.id"
@@ -96,6 +102,7 @@ def get_settings(**overrides: object) -> Settings:
         ("redis_url", "GEO112_REDIS_URL"),
         ("ratelimit_prefix", "GEO112_RATELIMIT_PREFIX"),
         ("cap_sender", "GEO112_CAP_SENDER"),
+        ("sms_gateway", "GEO112_SMS_GATEWAY"),
     ):
         if value := os.environ.get(var):
             env[name] = value
@@ -103,6 +110,7 @@ def get_settings(**overrides: object) -> Settings:
         ("avl_stale_s", "GEO112_AVL_STALE_S"),
         ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S"),
         ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
+        ("caller_link_ttl_s", "GEO112_CALLER_LINK_TTL_S"),
     ):
         if value := os.environ.get(var):
             env[name] = float(value)

@@ -100,12 +100,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
-    from web import alerts, calls, config_api, exchange, incidents, openapi, responder, units
+    from web import alerts, caller, calls, config_api, exchange, incidents, openapi, responder, units
 
     for dispatch_bp in (
         incidents.bp,
         calls.bp,
         alerts.bp,
+        caller.bp,
+        caller.links,
         units.bp,
         config_api.bp,
         exchange.bp,

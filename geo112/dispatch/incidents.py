@@ -220,6 +220,8 @@ def update_incident(
         place = _place(session, changes["lon"], changes["lat"], snap, sliver_tolerance_m)
         for name, value in (place.columns | place.areas).items():
             setattr(incident, name, value)
+        # A position the caller's phone gave no longer describes the new point (caller_location sets it anew).
+        incident.caller_accuracy_m = incident.caller_located_at = None
     session.flush()  # the database's values (now(), defaults) come back in the statement's RETURNING
     if caller := {name: changes[name] for name in ("caller_name", "caller_phone") if name in changes}:
         # The caller to ring back is the one of the call the incident was made from: keep that call in step.
@@ -350,6 +352,8 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         "disposition_note": incident.disposition_note,
         "created_by": incident.created_by,
         "merged_into": incident.merged_into,
+        "caller_accuracy_m": incident.caller_accuracy_m,
+        "caller_located_at": audit.jsonable(incident.caller_located_at),
     }
 
 

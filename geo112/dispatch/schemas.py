@@ -103,6 +103,26 @@ class CategoryRules(_Changes):
     duplicate_window_min: Annotated[int, Field(strict=True, ge=0, le=24 * 60)] | None = None
 
 
+class CallerLinkCreate(_Request):
+    """Send the caller a link that asks their phone for its position."""
+
+    send_sms: bool = Field(False, description="also text the link to the incident's caller phone")
+
+
+class CallerPosition(_Request):
+    """The position the caller's phone gave (the browser's geolocation)."""
+
+    lon: Lon
+    lat: Lat
+    accuracy_m: Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False, description="95% radius, metres")]
+
+
+class CallerLocationFailure(_Request):
+    """Why the caller's phone gave no position."""
+
+    reason: Literal["denied", "timeout", "unavailable", "unsupported"]
+
+
 TimerPhase = Literal["dispatch", "acknowledge", "en_route", "on_scene", "on_scene_time"]
 
 
@@ -279,6 +299,8 @@ class Incident(BaseModel):
     disposition_note: str | None
     created_by: str
     merged_into: int | None = Field(None, description="closed as a duplicate of this incident")
+    caller_accuracy_m: float | None = Field(None, description="when the caller's phone placed it: its accuracy")
+    caller_located_at: datetime | None = None
 
 
 class Call(BaseModel):

@@ -269,6 +269,9 @@ class Incident(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history, never a real call
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))  # closed as its duplicate (0009)
+    # Where the caller's own phone placed it, how precisely, when (migration 0011).
+    caller_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    caller_located_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     category: Mapped[IncidentCategory] = relationship()
     # Joined in the incident's own SELECT: an incident is shown with its area names, never their polygons
@@ -323,6 +326,19 @@ class Assignment(Base):
 
     unit: Mapped[Unit] = relationship()
     incident: Mapped[Incident] = relationship()
+
+
+class SmsMessage(Base):
+    """A text message geo112 asked to send, as the outbox gateway keeps it (migration 0011)."""
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    to_number: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class PhaseTarget(Base):

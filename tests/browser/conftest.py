@@ -78,15 +78,11 @@ def browser_database(settings: Settings, users: dict[str, str], network: Network
 
 
 @pytest.fixture(scope="session")
-def live_server(browser_database: str, settings: Settings) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1, served by werkzeug's threaded server; yields its base URL.
-
-    The routing engine is loaded before the first page, as a worker that has served for a while holds it.
-    """
+def live_app(browser_database: str, settings: Settings):
+    """The app the browser tests talk to (its secret signs links the tests make themselves)."""
     from web import create_app
-    from web.engine import fleet
 
-    app = create_app(
+    return create_app(
         {
             "TESTING": True,
             "GEO112_DATABASE_URL": browser_database,
@@ -94,6 +90,17 @@ def live_server(browser_database: str, settings: Settings) -> Iterator[str]:
             "RATELIMIT_ENABLED": False,
         }
     )
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1, served by werkzeug's threaded server; yields its base URL.
+
+    The routing engine is loaded before the first page, as a worker that has served for a while holds it.
+    """
+    from web.engine import fleet
+
+    app = live_app
     with app.app_context():
         fleet()
     server = make_server("127.0.0.1", 0, app, threaded=True)

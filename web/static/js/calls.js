@@ -3,10 +3,12 @@
 // Caller text is shown with textContent only.
 import { api, query } from "./api.js";
 import { categoryName } from "./catalog.js";
-import { el, fmtDistance, fmtTime, replace } from "./dom.js";
+import { el, errorNote, fmtDistance, fmtTime, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
 
 let asked = 0;
+// Beyond this accuracy (metres) the caller's position is rough (geo112.dispatch.caller_location.LOW_ACCURACY_M).
+const ROUGH_M = 200;
 
 function callerNote(caller) {
   if (!caller?.calls) return null;
@@ -88,4 +90,50 @@ export function callsSection(incident, calls, onMerged) {
     el("ol", { class: "call-list" }, calls.map(callItem)),
     incident.merged_into ? el("p", { class: "warning", text: format("merged_into", { id: incident.merged_into }) }) : null,
     incident.status === "open" ? mergeForm(incident, onMerged) : null);
+}
+
+/** A WhatsApp share button for `text` (units and callers are reached on WhatsApp in practice). */
+export function whatsappShare(text, href = `https://wa.me/?text=${encodeURIComponent(text)}`) {
+  return el("a", { class: "button small secondary whatsapp", href, target: "_blank", text: t("share_whatsapp"),
+    attrs: { rel: "noopener noreferrer", "data-testid": "whatsapp" } });
+}
+
+// The last caller link made per incident: the detail redraws on every change (the link's own event too),
+// and must keep showing it.
+const callerLinks = new Map();
+
+function callerLinkShown(link) {
+  return [
+    el("label", {}, format("caller_link_label", { time: fmtTime(link.expires_at) }),
+      el("input", { value: link.url, readOnly: true, attrs: { "data-testid": "caller-url" } })),
+    el("div", { class: "row" }, whatsappShare(link.message, link.whatsapp_url),
+      link.sms ? el("span", { class: "done", text: format("caller_link_sms_sent", { ref: link.sms }) }) : null),
+    el("img", { src: link.qr_url, alt: `QR ${link.url}`, class: "qr" }),
+  ];
+}
+
+/** Ask the caller's phone for its position: the link (copy, QR, WhatsApp) and, with a caller phone, SMS. */
+export function callerLinkSection(incident) {
+  const out = el("div", { class: "caller-link" }, callerLinks.has(incident.id) ? callerLinkShown(callerLinks.get(incident.id)) : null);
+  const ask = (sendSms) => async (event) => {
+    event.target.disabled = true;
+    try {
+      const link = await api(`/api/v1/incidents/${incident.id}/caller-link`, { method: "POST", body: { send_sms: sendSms } });
+      callerLinks.set(incident.id, link);
+      replace(out, callerLinkShown(link));
+    } catch (failure) {
+      replace(out, errorNote(failure.message, { announce: true }));
+    } finally {
+      event.target.disabled = false;
+    }
+  };
+  const located = incident.caller_accuracy_m !== null && incident.caller_accuracy_m !== undefined;
+  return el("section", { class: "caller-location", dataset: { testid: "caller-location" } },
+    located ? el("p", { class: incident.caller_accuracy_m > ROUGH_M ? "warning" : "done", dataset: { testid: "caller-accuracy" },
+      text: format(incident.caller_accuracy_m > ROUGH_M ? "caller_accuracy_rough" : "caller_accuracy",
+        { m: Math.round(incident.caller_accuracy_m), time: fmtTime(incident.caller_located_at) }) }) : null,
+    el("div", { class: "row" },
+      el("button", { type: "button", class: "secondary", text: t("caller_link_button"), dataset: { testid: "caller-link" }, on: { click: ask(false) } }),
+      incident.caller_phone ? el("button", { type: "button", class: "secondary", text: t("caller_link_sms"), dataset: { testid: "caller-sms" }, on: { click: ask(true) } }) : null),
+    out);
 }

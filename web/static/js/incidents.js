@@ -1,7 +1,7 @@
 // Incidents: markers by priority and phase, the incident list, and one incident's detail with its phase
 // timestamps, assignments and audit timeline. Caller text is shown with textContent only.
 import { api, query } from "./api.js";
-import { callsSection } from "./calls.js";
+import { callerLinkSection, callsSection } from "./calls.js";
 import { byId, el, fmtDistance, fmtDuration, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { categoryName } from "./catalog.js";
 import { layers, map } from "./geomap.js";
@@ -13,6 +13,7 @@ const PHASES = ["received", "dispatched", "en_route", "on_scene", "cleared", "cl
 const DISPOSITIONS = ["handled", "transported", "no_action_needed", "false_alarm", "prank", "ghost_call", "duplicate",
   "handed_off", "cancelled"];
 const markers = new Map();
+const circles = new Map(); // incident id → the accuracy circle of the position the caller's phone gave
 let incidents = [];
 let selected = null;
 let overdue = new Set(); // incidents with an alert: listed first
@@ -47,6 +48,16 @@ function popup(incident) {
     el("button", { type: "button", class: "small", text: t("details"), on: { click: () => select(incident.id) } }));
 }
 
+function drawAccuracy(located) {
+  const ids = new Set(located.map((i) => i.id));
+  for (const [id, circle] of circles) if (!ids.has(id)) { circle.remove(); circles.delete(id); }
+  for (const incident of located) {
+    const centre = [...incident.location.coordinates].reverse();
+    const circle = circles.get(incident.id) ?? L.circle(centre, { className: "caller-accuracy", interactive: false }).addTo(layers.incidents);
+    circles.set(incident.id, circle.setLatLng(centre).setRadius(incident.caller_accuracy_m));
+  }
+}
+
 function drawMarkers() {
   const seen = new Set();
   for (const incident of incidents.filter((i) => i.status === "open")) {
@@ -63,6 +74,7 @@ function drawMarkers() {
   for (const [id, marker] of markers) {
     if (!seen.has(id)) { marker.remove(); markers.delete(id); }
   }
+  drawAccuracy(incidents.filter((i) => i.status === "open" && i.caller_accuracy_m));
 }
 
 function listItem(incident) {
@@ -112,6 +124,8 @@ export function change(event) {
     case "incident.closed": return t(`disposition_${after.disposition}`);
     case "incident.merged": return after.merged_into ? format("merged_into", { id: after.merged_into })
       : format("merged_from", { id: after.merged_from });
+    case "incident.caller_located": return `±${Math.round(after.accuracy_m)} m`;
+    case "incident.caller_location_failed": return t(`failure_${after.reason}`);
     case "incident.call_added": return [after.caller_name, after.caller_phone].filter(Boolean).join(" · ");
     default: return "";
   }
@@ -182,6 +196,7 @@ function showDetail(detail, incident, timeline, calls) {
         on: { click: () => showRecommendations(incident.id, byId("incident-recommendations")) } })
       : null,
     incident.status === "open" ? closeForm(incident) : el("p", { text: `${t("disposition")}: ${t(`disposition_${incident.disposition}`)}` }),
+    incident.status === "open" ? callerLinkSection(incident) : null,
     callsSection(incident, calls, (id) => { refresh(); select(id); }),
     el("h4", { text: t("timeline") }),
     timelineList(timeline.events));

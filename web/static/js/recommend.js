@@ -2,6 +2,7 @@
 // distance, a one-click assign, and then the responder link ready to copy and as a QR code. An open panel
 // follows every change (a unit assigned elsewhere or changing status leaves the proposals at once).
 import { api, query } from "./api.js";
+import { whatsappShare } from "./calls.js";
 import { el, errorNote, fmtDistance, fmtDuration, redrawWhenIdle, replace } from "./dom.js";
 import { unitTypeName } from "./catalog.js";
 import { layers } from "./geomap.js";
@@ -22,7 +23,7 @@ function responderLink(assignment) {
   } } });
   return el("div", { class: "responder-link", dataset: { unit: assignment.call_sign } },
     el("strong", { text: `${t("responder_link")} · ${assignment.call_sign}` }),
-    el("div", { class: "row" }, input, copy),
+    el("div", { class: "row" }, input, copy, whatsappShare(url)),
     el("img", { src: `/console/qr.svg${query({ text: url })}`, alt: `QR ${assignment.call_sign}` }));
 }
 

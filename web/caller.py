@@ -1,0 +1,66 @@
+"""The caller's location page: ``/l/<token>`` opens on the caller's phone without logging in, asks the
+browser for its position and posts it; the dispatcher's side makes and sends the link.
+
+The token is the credential, so the caller's routes are exempt from the session's CSRF check. A link that is
+not valid, expired or for a closed incident shows the caller why, in their language, with its status.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from geo112.dispatch import caller_location, schemas, sms
+from geo112.dispatch.incidents import get_incident
+from geo112.errors import Forbidden, Gone
+from web.api import DISPATCH, actor, blueprint, body
+from web.auth import csrf, require_role
+from web.db import get_session, settings
+from web.incidents import snapper
+
+bp = blueprint("caller", url_prefix="/l")
+csrf.exempt(bp)
+links = blueprint("caller_links")
+
+
+def _incident(token: str) -> int:
+    return caller_location.verify(current_app.config["SECRET_KEY"], token)
+
+
+@bp.get("/<token>")
+def page(token: str) -> ResponseReturnValue:
+    """The caller's page; a bad, expired or closed link renders the reason instead of the button."""
+    try:
+        incident_id = _incident(token)
+    except (Forbidden, Gone) as exc:
+        return render_template("caller/page.html", token=None, reason=exc.extra["reason"]), exc.status
+    if get_incident(get_session(), incident_id).status == "closed":
+        return render_template("caller/page.html", token=None, reason="closed"), 409
+    return render_template("caller/page.html", token=token, reason=None)
+
+
+@bp.post("/<token>/position")
+def position(token: str) -> ResponseReturnValue:
+    """The phone's position: the incident moves there."""
+    incident_id = _incident(token)
+    data = body(schemas.CallerPosition)
+    return jsonify(caller_location.receive(get_session(), incident_id, data, snapper(), settings().sliver_tolerance_m))
+
+
+@bp.post("/<token>/failed")
+def failure(token: str) -> ResponseReturnValue:
+    """The phone gave no position (denied, timeout, unavailable, unsupported)."""
+    caller_location.failed(get_session(), _incident(token), body(schemas.CallerLocationFailure))
+    return jsonify({"recorded": True})
+
+
+@links.post("/incidents/<int:incident_id>/caller-link")
+@require_role(*DISPATCH)
+def send(incident_id: int) -> ResponseReturnValue:
+    """Make a caller location link (and text it with ``send_sms``); 201 with the link, QR and WhatsApp links."""
+    data = body(schemas.CallerLinkCreate)
+    token, expires = caller_location.issue(current_app.config["SECRET_KEY"], incident_id, settings().caller_link_ttl_s)
+    url = url_for("caller.page", token=token, _external=True)
+    gateway = sms.gateway(settings().sms_gateway) if data.send_sms else None
+    sent = caller_location.send_link(get_session(), incident_id, url, expires, actor(), gateway)
+    return jsonify(sent | {"qr_url": url_for("console.qr_code", text=url)}), 201
