@@ -22,6 +22,9 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     How long a caller location link stays valid; default 30 minutes.
 ``GEO112_SMS_GATEWAY``
     The gateway text messages go through (:data:`geo112.dispatch.sms.GATEWAYS`); default ``outbox``.
+``GEO112_MOVEUP_LEVEL``
+    Below this share of the population covered by a unit type (at its first threshold), the console proposes
+    relocations (move-up); default 0.8.
 ``GEO112_REDIS_URL``
     The Redis every worker shares state in (login limits); default the local ``redis://127.0.0.1:6379/0``.
 ``GEO112_CAP_SENDER``
@@ -62,6 +65,7 @@ class Settings:
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
     sms_gateway: str = "outbox"
+    moveup_level: float = 0.8
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
     cap_sender: str = "112.mojokertokab.go.id"
@@ -111,6 +115,7 @@ def get_settings(**overrides: object) -> Settings:
         ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S"),
         ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
         ("caller_link_ttl_s", "GEO112_CALLER_LINK_TTL_S"),
+        ("moveup_level", "GEO112_MOVEUP_LEVEL"),
     ):
         if value := os.environ.get(var):
             env[name] = float(value)

@@ -8,12 +8,14 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from geo112.dispatch import assignments, responder, schemas, units
+from geo112.planning import moveup
 from geo112.store.db import database_now
 from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
 from web.auth import require_role
 from web.db import get_session, settings
+from web.engine import fleet
 from web.incidents import assignment_with_link
-from web.params import int_arg
+from web.params import float_arg, ids_arg, int_arg
 
 bp = blueprint("units")
 
@@ -56,6 +58,32 @@ def status(unit_id: int) -> ResponseReturnValue:
     """Move a unit through the state machine (409 with ``allowed`` when the transition is not)."""
     data = body(schemas.UnitStatusChange)
     return jsonify(_unit_json(assignments.change_status(get_session(), unit_id, data.status, actor(), data.note)))
+
+
+@bp.post("/units/<int:unit_id>/relocate")
+@require_role(*DISPATCH)
+def relocate(unit_id: int) -> ResponseReturnValue:
+    """Order an available unit to another station (``relocating``; available again on arrival)."""
+    data = body(schemas.UnitRelocate)
+    return jsonify(_unit_json(assignments.relocate(get_session(), unit_id, data.station_id, actor())))
+
+
+@bp.get("/units/departure-cost")
+@require_role(*DISPATCH)
+def departure_cost() -> ResponseReturnValue:
+    """What sending each of ``?units=`` costs its type's coverage: the population it alone covers now."""
+    return jsonify({"items": moveup.departure_costs(get_session(), fleet(), ids_arg("units"))})
+
+
+@bp.get("/moveup")
+@require_role(*DISPATCH)
+def move_up() -> ResponseReturnValue:
+    """Per unit type (``?unit_type=`` for one): coverage now and, below the level, relocations that win it back."""
+    session, routed = get_session(), fleet()
+    wanted = request.args.get("unit_type")
+    codes = [wanted] if wanted else moveup.fielded_types(session)
+    level = float_arg("level", settings().moveup_level, 0, 1)
+    return jsonify({"items": [moveup.relocations(session, routed, code, level=level) for code in codes]})
 
 
 @bp.post("/units/<int:unit_id>/position")

@@ -22,10 +22,10 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from geo112.dispatch.incidents import get_incident
 from geo112.dispatch.units import UnitState, active_assignment, check_transition, unit_state
-from geo112.errors import Conflict
+from geo112.errors import Conflict, Unprocessable
 from geo112.store import audit
 from geo112.store.db import get_or_not_found, held, known
-from geo112.store.models import Assignment, Incident, Unit
+from geo112.store.models import STATION_NOT_BUILT, Assignment, Incident, Station, Unit
 
 _UNIT_STATUS = ("status", "status_at")
 _ASSIGNMENT_FIELDS = ("id", "incident_id", "unit_id", "assigned_by", "assigned_at", "eta_s", "distance_m",
@@ -227,6 +227,49 @@ def _advance(assignment: Assignment, status: str, now: datetime) -> tuple[list[U
     return writes, changes
 
 
+def _arrival(unit: Unit, status: str) -> dict[str, Any]:
+    """A relocating unit's move ends: arrived (``available``; without AVL it is now at the target station) or
+    taken out of service on the way."""
+    values: dict[str, Any] = {"relocation_station_id": None}
+    if status == "available" and unit.position_source == "station":
+        values["geom"] = select(Station.geom).where(Station.id == unit.relocation_station_id).scalar_subquery()
+    return values
+
+
+def relocate(session: Session, unit_id: int, station_id: int, actor: str) -> UnitState:
+    """Order an available unit to stand by at another station (``relocating``, audited with the station);
+    it is available again when it reports arrival (see :func:`change_status`).
+
+    Raises
+    ------
+    NotFound
+        For an unknown unit or station.
+    Conflict
+        When the unit is not available.
+    Unprocessable
+        For a station that is not known to exist.
+    """
+    unit, _, now = unit_state(session, unit_id, lock=True)
+    station = get_or_not_found(session, Station, station_id, "station")
+    if station.status == STATION_NOT_BUILT:
+        raise Unprocessable(f"station {station.name} is not known to exist; choose another")
+    if unit.status != "available":
+        raise Conflict(f"unit {unit.call_sign} is {unit.status}, not available: only an available unit relocates",
+                       unit_status=unit.status)  # fmt: skip
+    values = {"status": "relocating", "status_at": now, "relocation_station_id": station_id}
+    before = audit.snapshot(unit, _UNIT_STATUS)
+    after = {
+        "status": "relocating",
+        "status_at": audit.jsonable(now),
+        "station_id": station_id,
+        "station": station.name,
+    }
+    event = audit.event_values(actor, "unit.status", "unit", unit_id, before, after, unit_id=unit_id)
+    audit.write_recorded(session, [update(Unit).where(Unit.id == unit_id).values(values)], [event])
+    known(session, Unit, id=unit_id, **values)
+    return UnitState(unit, None, now)
+
+
 def change_status(session: Session, unit_id: int, status: str, actor: str, note: str | None = None) -> UnitState:
     """Move a unit to a new status through the state machine, with its assignment and incident.
 
@@ -267,6 +310,8 @@ def change_status(session: Session, unit_id: int, status: str, actor: str, note:
         values["note"] = note
     if status == "available" and unit.position_source == "station" and unit.station_id is not None:
         values["position_at"] = now  # without AVL an available unit is assumed back at its home station
+    if unit.status == "relocating":
+        values.update(_arrival(unit, status))
     writes: list[UpdateBase] = [update(Unit).where(Unit.id == unit_id).values(values)]
     changes: dict[str, Any] = {}
     if assignment is not None:
@@ -280,7 +325,10 @@ def change_status(session: Session, unit_id: int, status: str, actor: str, note:
     event = audit.event_values(actor, "unit.status", "unit", unit_id, before, after,
                                incident_id=assignment.incident_id if assignment else None, unit_id=unit_id)  # fmt: skip
     audit.write_recorded(session, writes, [event])
-    known(session, Unit, id=unit_id, **values)
+    placed = values.pop("geom", None) is not None  # the station's point, written by the statement
+    current = known(session, Unit, id=unit_id, **values)
+    if placed:
+        session.expire(current, ["geom"])
     if assignment is not None:
         known(session, Assignment, id=assignment.id, **changes)
         held(session, Incident, assignment.incident_id)  # its phases may have changed: read them again if asked

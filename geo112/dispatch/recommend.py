@@ -87,6 +87,8 @@ def _reason(
         return "busy", f"{unit.status} for incident {unit.held_for}"
     if unit.status == "out_of_service":
         return "out_of_service", unit.note or "out of service"
+    if unit.status == "relocating":  # on a move-up the dispatcher ordered; available again on arrival
+        return "relocating", "relocating to another station"
     if unit.status != "available":
         return "busy", unit.status
     if unit.lon is None:

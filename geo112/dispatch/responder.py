@@ -189,7 +189,13 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
     target = destination(incident)
     return {
         "assignment": assignments.assignment_dict(assignment),
-        "unit": {"id": unit.id, "call_sign": unit.call_sign, "unit_type": unit.unit_type_code, "status": unit.status},
+        "unit": {
+            "id": unit.id,
+            "call_sign": unit.call_sign,
+            "unit_type": unit.unit_type_code,
+            "status": unit.status,
+            "relocating_to": unit.relocation_station.name if unit.relocation_station else None,
+        },
         "incident": {
             "id": incident.id,
             "category": incident.category_code,

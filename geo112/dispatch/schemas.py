@@ -25,7 +25,9 @@ Priority = Annotated[int, Field(strict=True, ge=1, le=3, description="1 = life a
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$", description="lower-case code, e.g. fire_truck")]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()\-]{2,30}$", description="digits, spaces, (), -, leading +")]
 Text = Annotated[str, Field(max_length=4000)]
-UnitStatus = Literal["available", "dispatched", "en_route", "on_scene", "transporting", "returning", "out_of_service"]
+UnitStatus = Literal[
+    "available", "dispatched", "en_route", "on_scene", "transporting", "returning", "out_of_service", "relocating"
+]
 Disposition = Literal[
     "handled",
     "transported",
@@ -207,6 +209,12 @@ class UnitStatusChange(_Request):
     note: Text | None = None
 
 
+class UnitRelocate(_Request):
+    """Order an available unit to stand by at another station (move-up)."""
+
+    station_id: Annotated[int, Field(strict=True, ge=1)]
+
+
 class UnitPosition(_Request):
     """An AVL fix of a unit."""
 
@@ -368,6 +376,8 @@ class Unit(BaseModel):
     assignment_id: int | None
     demo: bool
     note: str | None
+    relocation_station_id: int | None = Field(None, description="the station a relocating unit drives to")
+    relocating_to: str | None = Field(None, description="that station's name")
 
 
 class Station(BaseModel):

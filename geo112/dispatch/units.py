@@ -25,15 +25,19 @@ from geo112.store.geometry import point, point_geojson
 from geo112.store.models import Assignment, Unit, UnitType
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "available": ("dispatched", "out_of_service"),
+    "available": ("dispatched", "relocating", "out_of_service"),
     "dispatched": ("en_route", "available"),
     "en_route": ("on_scene", "returning"),
     "on_scene": ("transporting", "returning"),
     "transporting": ("returning",),
     "returning": ("available", "out_of_service"),
     "out_of_service": ("available",),
+    # Ordered to another station (move-up); available again on arrival.
+    "relocating": ("available", "out_of_service"),
 }
 STATUSES = tuple(TRANSITIONS)
+#: Statuses a unit gets only from its own order (an assignment, a relocation), never as a status change.
+ORDERED = ("dispatched", "relocating")
 # Allowed clock skew of an AVL device: a fix from further in the future is refused.
 MAX_FUTURE_S = 60.0
 _POSITION_FIELDS = ("geom", "position_at", "position_source")
@@ -51,6 +55,10 @@ def check_transition(unit: Unit, new: str) -> None:
     """
     if new not in TRANSITIONS:
         raise Unprocessable(f"unknown status {new!r}; statuses are {', '.join(STATUSES)}")
+    if new == "relocating":
+        raise Unprocessable(
+            "a unit relocates to a station it is ordered to: POST /api/v1/units/<id>/relocate with station_id"
+        )
     if new == "dispatched":
         raise Unprocessable(
             "a unit is dispatched by assigning it to an incident: POST /api/v1/incidents/<id>/assignments"
@@ -60,7 +68,7 @@ def check_transition(unit: Unit, new: str) -> None:
         raise Conflict(
             f"unit {unit.call_sign} is {unit.status} and cannot become {new}",
             unit_status=unit.status,
-            allowed=[s for s in allowed if s != "dispatched"],
+            allowed=[s for s in allowed if s not in ORDERED],
         )
 
 
@@ -145,7 +153,7 @@ def unit_dict(unit: Unit, now: datetime, stale_after_s: float, assignment: Assig
         "station_id": unit.station_id,
         "status": unit.status,
         "status_at": audit.jsonable(unit.status_at),
-        "allowed": [s for s in TRANSITIONS[unit.status] if s != "dispatched"],
+        "allowed": [s for s in TRANSITIONS[unit.status] if s not in ORDERED],
         "position": point_geojson(unit.geom),
         "position_at": audit.jsonable(unit.position_at),
         "position_source": unit.position_source,
@@ -154,6 +162,8 @@ def unit_dict(unit: Unit, now: datetime, stale_after_s: float, assignment: Assig
         "assignment_id": assignment.id if assignment else None,
         "demo": unit.demo,
         "note": unit.note,
+        "relocation_station_id": unit.relocation_station_id,
+        "relocating_to": unit.relocation_station.name if unit.relocation_station else None,
     }
 
 

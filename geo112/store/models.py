@@ -20,6 +20,8 @@ from geo112.store.geometry import SRID
 KABUPATEN_CODE = "35.16"
 MERCATOR = 3857
 KOTA_CODE = "35.76"
+#: A station's status when a plan names it but nothing says it was built: no unit can wait there.
+STATION_NOT_BUILT = "planned_not_confirmed_built"
 
 
 class Base(DeclarativeBase):
@@ -197,6 +199,8 @@ class Unit(Base):
     unit_type_code: Mapped[str] = mapped_column(ForeignKey("unit_type.code"))
     agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    # The station a relocating unit drives to (move-up, migration 0012).
+    relocation_station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
     status: Mapped[str] = mapped_column(String(20), default="available")
     status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     geom: Mapped[WKBElement | None] = mapped_column(_point())
@@ -206,7 +210,8 @@ class Unit(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     unit_type: Mapped[UnitType] = relationship()
-    station: Mapped[Station | None] = relationship()
+    station: Mapped[Station | None] = relationship(foreign_keys=[station_id])
+    relocation_station: Mapped[Station | None] = relationship(foreign_keys=[relocation_station_id])
 
 
 class IncidentCategory(Base):

@@ -24,6 +24,7 @@ from geo112.config import Settings
 from geo112.ingest.basemap import load_basemap
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
+from geo112.ingest.population import load_planning_data
 from geo112.ingest.province import load_province
 from geo112.network import Network
 from geo112.store import migrate
@@ -72,6 +73,7 @@ def browser_database(settings: Settings, users: dict[str, str], network: Network
         load_province(session, settings.data_dir)
         load_demo(session, settings.data_dir)
         load_basemap(session, settings.data_dir, network)
+        load_planning_data(session, network, settings.data_dir)  # populations: coverage and move-up
         for role, username in users.items():
             create_user(session, username, PASSWORD, role)
     return url

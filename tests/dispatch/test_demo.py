@@ -26,7 +26,7 @@ def test_fleet_is_sized_from_the_published_counts(db) -> None:
     assert puskesmas == 27
     with_ambulance = db.scalar(
         select(func.count(func.distinct(Unit.station_id)))
-        .join(Station)
+        .join(Station, Station.id == Unit.station_id)
         .where(Unit.unit_type_code == "ambulance", Station.kind == "puskesmas", Unit.demo)
     )
     assert with_ambulance == 27

@@ -26,8 +26,8 @@ from geo112.planning.coverage.service import demand
 from geo112.planning.desa_index import DesaIndex, desa_index
 from geo112.planning.schemas import SitingRequest
 from geo112.planning.siting import model as siting
+from geo112.store.models import STATION_NOT_BUILT as PLANNED
 
-PLANNED = "planned_not_confirmed_built"
 #: The solver stops here and reports the best sites found so far (the request says so).
 TIME_LIMIT_S = 20.0
 #: Demand nodes are merged into cells of this size for MCLP (exact node-level MCLP takes minutes).

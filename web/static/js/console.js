@@ -9,6 +9,7 @@ import { initGap } from "./gap.js";
 import { loadBoundaries, map } from "./geomap.js";
 import { initIncidents, loadIncidents, select, setOverdue } from "./incidents.js";
 import { initIntake } from "./intake.js";
+import { loadMoveUp } from "./moveup.js";
 import { onChange, refresh, startLive } from "./live.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
 import { initTabs } from "./tabs.js";
@@ -40,6 +41,7 @@ async function saveIncident(body) {
 byId("new-call").addEventListener("click", () => { showIntake(true); byId("place-search").focus(); });
 
 initTabs();
+document.querySelector('[data-tab="units"]').addEventListener("click", loadMoveUp);
 // A call that joined an open incident: that incident opens, the panel ready for the next call.
 initIntake(saveIncident, (id) => { refresh(); return select(id); });
 initIncidents();
@@ -48,6 +50,7 @@ onChange(loadIncidents);
 onChange(loadUnits);
 onChange(reloadRecommendations);
 onChange(loadAlerts);
+onChange(loadMoveUp);
 const catalog = loadCatalog().then(({ categories, unitTypes }) => {
   fillCategories(categories);
   initGap(unitTypes);

@@ -132,7 +132,8 @@ function boardRow(unit) {
     : "–";
   return el("tr", { dataset: { unit: unit.call_sign, status: unit.status } },
     el("td", {}, el("strong", { text: unit.call_sign }), el("div", { class: "hint", text: `${typeLabel(unit.unit_type)} · ${agencyName(unit.agency)}` })),
-    el("td", {}, statusPill(unit.status)),
+    el("td", {}, statusPill(unit.status),
+      unit.relocating_to ? el("div", { class: "hint", text: format("relocating_to", { name: unit.relocating_to }) }) : null),
     el("td", { class: "age", dataset: { since: unit.status_at }, text: fmtAge(unit.status_at) }),
     el("td", {}, incident),
     el("td", {}, statusControl(unit)));
@@ -141,6 +142,7 @@ function boardRow(unit) {
 // What a row shows: an AVL fix alone does not redraw the board (nor read a refusal out again).
 function rowView(unit) {
   return [unit.id, unit.call_sign, unit.unit_type, unit.agency, unit.status, unit.status_at, unit.incident_id, unit.allowed,
+    unit.relocating_to,
     refusals.get(unit.id)?.text];
 }
 

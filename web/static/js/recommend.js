@@ -8,6 +8,7 @@ import { unitTypeName } from "./catalog.js";
 import { layers } from "./geomap.js";
 import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
+import { showCosts } from "./moveup.js";
 
 const TOP = 3;
 // Panel element → what it shows: {incidentId, rec (the answer), shown (it as JSON), error: {text, announce}
@@ -54,10 +55,11 @@ function candidate(incidentId, unit, container) {
       draw(container, incidentId, rec, { text: refusal(error, unit), announce: true });
     }
   });
-  return el("li", { dataset: { unit: unit.call_sign },
+  return el("li", { dataset: { unit: unit.call_sign, unitId: unit.unit_id },
     on: { mouseenter: () => highlight(unit.call_sign, true), mouseleave: () => highlight(unit.call_sign, false) } },
     el("span", { class: "what" }, el("strong", { text: unit.call_sign }), " ",
-      el("span", { class: "hint", text: `${fmtDuration(unit.eta_s)} · ${fmtDistance(unit.distance_m)}` })),
+      el("span", { class: "hint", text: `${fmtDuration(unit.eta_s)} · ${fmtDistance(unit.distance_m)}` }),
+      el("span", { class: "cost hint" })),
     assign);
 }
 
@@ -190,6 +192,7 @@ function draw(container, incidentId, rec, error = null, mutualAid = undefined) {
   if (error) error.announce = false; // read out once; later redraws show it quietly
   // A preview that fails leaves the proposals as they are: they do not need it.
   previewRoutes(incidentId, rec).catch((e) => console.warn("route preview", e));
+  showCosts(container, rec).catch((e) => console.warn("coverage cost", e));
 }
 
 // Fetch the recommendations again and, when they changed, redraw once the dispatcher's focus has left the

@@ -1,0 +1,259 @@
+"""Move-up: what sending a unit costs its type's coverage, and relocations that win coverage back.
+
+Dispatching the nearest unit can strip a whole area of its only cover. Two questions, both over the
+coverage machinery (:mod:`geo112.planning.coverage`), in the live view (available units where they are):
+
+- **departure cost** of each candidate: the population within the threshold whose *only* available unit of
+  the type it is (those nodes would be uncovered while it is away). One comparison of the candidates'
+  maintained rows with the per-node cover counts, no search.
+- **relocations** when a type's covered population drops below a level (or a kecamatan loses all cover):
+  greedily, the move of an available unit to one of the type's stations that covers the most people net of
+  what its departure uncovers, repeated while a move gains (at most ``max_moves``).
+
+The model functions take arrays (rows of seconds per source and node, per-node population), like the
+coverage model; the service functions read them from the database and the routed fleet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo112.network import RoutedFleet
+from geo112.planning.coverage import model as coverage
+from geo112.planning.coverage import service
+from geo112.planning.coverage.cache import Lru
+from geo112.planning.thresholds import first_minutes
+from geo112.store.models import KABUPATEN_CODE, STATION_NOT_BUILT, Station, Unit
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+#: Threshold of a type without a configured one (minutes).
+DEFAULT_MINUTES = 10.0
+#: Below this share of the population covered, relocations are proposed.
+DEFAULT_LEVEL = 0.8
+MAX_MOVES = 3
+
+_proposals: Lru[dict[str, Any]] = Lru(32)
+
+
+# --- model: arrays in ----------------------------------------------------------------------------------
+
+
+def node_population(demand: coverage.Demand) -> FloatArray:
+    """Each node's share of its desa's population (by node weight); 0 outside every desa."""
+    inside = demand.node_desa >= 0
+    desa = demand.node_desa[inside]
+    total = np.bincount(desa, weights=demand.node_weight[inside], minlength=demand.n_desa)
+    people = np.zeros(demand.node_desa.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        people[inside] = np.nan_to_num(demand.desa_population[desa] * demand.node_weight[inside] / total[desa])
+    return people
+
+
+def departure_loss(
+    times: FloatArray, counts: npt.NDArray[np.integer[Any]], threshold_s: float, people: FloatArray
+) -> FloatArray:
+    """Population each source alone covers: within ``threshold_s`` of it and of no other counted source.
+
+    Parameters
+    ----------
+    times
+        Seconds from each candidate (counted among ``counts``) to each node, shape ``(k, n)``.
+    counts
+        Available sources within the threshold, per node.
+    threshold_s
+        The threshold.
+    people
+        Population per node (:func:`node_population`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Persons per candidate.
+    """
+    alone = (np.asarray(times) <= threshold_s) & (np.asarray(counts) == 1)[None, :]
+    return np.asarray(alone @ people, dtype=float)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One relocation: source ``unit`` (row) to ``site`` (row), the people it covers anew and uncovers."""
+
+    unit: int
+    site: int
+    gained: float
+    lost: float
+
+    @property
+    def net(self) -> float:
+        """People covered after the move minus before."""
+        return self.gained - self.lost
+
+
+def greedy_moves(
+    unit_times: FloatArray,
+    movable: BoolArray,
+    covering: BoolArray,
+    site_times: FloatArray,
+    threshold_s: float,
+    people: FloatArray,
+    max_moves: int = MAX_MOVES,
+) -> list[Move]:
+    """Greedy relocations of movable units to sites, each the best net gain, while a move gains.
+
+    Parameters
+    ----------
+    unit_times
+        Seconds from each source to each node, ``(u, n)``.
+    movable
+        Sources that may be moved (available units), ``(u,)``.
+    covering
+        Sources that cover now (available), ``(u,)``.
+    site_times
+        Seconds from each site (station) to each node, ``(k, n)``.
+    threshold_s
+        The threshold.
+    people
+        Population per node.
+    max_moves
+        Most moves proposed.
+
+    Returns
+    -------
+    list of Move
+        In the order they should be made; each unit moves at most once.
+    """
+    within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
+    counts = within.sum(axis=0)
+    sites = np.asarray(site_times) <= threshold_s
+    moves: list[Move] = []
+    free = np.asarray(movable, dtype=bool).copy()
+    for _ in range(max_moves):
+        best: Move | None = None
+        for u in np.flatnonzero(free):
+            bare = (counts - within[u]) == 0  # uncovered once u leaves
+            lost = float(people[within[u] & bare].sum())
+            gains = (sites & bare[None, :]) @ people
+            site = int(np.argmax(gains))
+            move = Move(int(u), site, float(gains[site]), lost)
+            if best is None or move.net > best.net:
+                best = move
+        if best is None or best.net <= 0.5:  # less than a person: no move worth a drive
+            break
+        moves.append(best)
+        counts = counts - within[best.unit] + sites[best.site]
+        within[best.unit] = sites[best.site]
+        free[best.unit] = False
+    return moves
+
+
+# --- service: from the database and the routed fleet ---------------------------------------------------
+
+
+def fielded_types(session: Session) -> list[str]:
+    """The unit types that have units, by code."""
+    return list(session.scalars(select(Unit.unit_type_code).distinct().order_by(Unit.unit_type_code)))
+
+
+def _minutes(session: Session, code: str, minutes: float | None) -> float:
+    return minutes if minutes is not None else first_minutes(session).get(code, DEFAULT_MINUTES)
+
+
+def departure_costs(session: Session, fleet: RoutedFleet, unit_ids: list[int]) -> list[dict[str, Any]]:
+    """The departure cost of each unit (``unit_id``, ``unit_type``, ``minutes``, ``population_lost``)
+    at its type's first threshold, live; units without a position cost nothing and say so (None)."""
+    rows = session.execute(select(Unit.id, Unit.unit_type_code, Unit.geom.is_not(None)).where(Unit.id.in_(unit_ids)))
+    by_type: dict[str, list[int]] = {}
+    costs: list[dict[str, Any]] = []
+    for unit_id, code, placed in rows:
+        if placed:
+            by_type.setdefault(code, []).append(unit_id)
+        else:
+            costs.append({"unit_id": unit_id, "unit_type": code, "minutes": None, "population_lost": None})
+    for code, ids in by_type.items():
+        minutes = _minutes(session, code, None)
+        cov = service.coverage_of(session, fleet, code, minutes, "live")
+        people = node_population(service.demand(session, cov.index))
+        lost = departure_loss(fleet.unit_times(ids), cov.summary.counts, minutes * 60.0, people)
+        costs += [{"unit_id": u, "unit_type": code, "minutes": minutes, "population_lost": round(float(p))}
+                  for u, p in zip(ids, lost, strict=True)]  # fmt: skip
+    return sorted(costs, key=lambda c: c["unit_id"])
+
+
+def _sites(session: Session) -> list[Any]:
+    """Where a relocated unit can wait: any station of the regency that exists (a puskesmas, a polsek, a Damkar
+    post...), so that a unit can stand by where its type has no base of its own."""
+    query = select(Station.id, Station.name, Station.geom.ST_X(), Station.geom.ST_Y())
+    ours = Station.kecamatan_code.startswith(f"{KABUPATEN_CODE}.")  # not in Kota Mojokerto, which has its own 112
+    return list(session.execute(query.where(Station.status != STATION_NOT_BUILT, ours).order_by(Station.id)))
+
+
+def relocations(
+    session: Session,
+    fleet: RoutedFleet,
+    code: str,
+    minutes: float | None = None,
+    level: float = DEFAULT_LEVEL,
+    max_moves: int = MAX_MOVES,
+) -> dict[str, Any]:
+    """Coverage of a type now and, when it is below ``level`` or a kecamatan has no cover, the relocations
+    that win the most back (cached per coverage fingerprint: asking again while nothing moved is free).
+
+    Returns
+    -------
+    dict
+        ``unit_type``, ``minutes``, ``level``, ``covered_share`` (now), ``kecamatan_without_cover``,
+        ``below_level``, ``moves`` (``unit_id``, ``call_sign``, ``station_id``, ``station``,
+        ``population_gained``, ``population_lost``, ``net``) and ``covered_share_after``.
+    """
+    minutes = _minutes(session, code, minutes)
+    cov = service.coverage_of(session, fleet, code, minutes, "live")
+    return _proposals.get((cov.key, level, max_moves), lambda: _propose(session, fleet, cov, level, max_moves))
+
+
+def _propose(
+    session: Session, fleet: RoutedFleet, cov: service.Coverage, level: float, max_moves: int
+) -> dict[str, Any]:
+    people = node_population(service.demand(session, cov.index))
+    total = float(people.sum()) or 1.0
+    threshold_s = cov.minutes * 60.0
+    covered = float(people[cov.summary.counts >= 1].sum())
+    bare = [r["name"] for r in service.kecamatan_rows(cov) if r["population"] and not r["covered_population"]]
+    below = covered / total < level or bool(bare)
+    moves: list[Move] = []
+    src, sites = cov.sources, _sites(session)
+    if below and sites and len(src):
+        real = src.unit_id >= 0
+        unit_times = service.source_times(fleet, src, "live")
+        site_times = service.times_from(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
+                                        src.factor)  # fmt: skip
+        moves = greedy_moves(unit_times, src.available & real, src.available, site_times, threshold_s, people,
+                             max_moves)  # fmt: skip
+    signs = dict(session.execute(select(Unit.id, Unit.call_sign).where(Unit.id.in_(src.unit_id.tolist()))).all())
+    return {
+        "unit_type": cov.unit_type,
+        "minutes": cov.minutes,
+        "level": level,
+        "covered_share": covered / total,
+        "kecamatan_without_cover": bare,
+        "below_level": below,
+        "moves": [
+            {
+                "unit_id": int(src.unit_id[m.unit]),
+                "call_sign": signs.get(int(src.unit_id[m.unit])),
+                "station_id": sites[m.site][0],
+                "station": sites[m.site][1],
+                "population_gained": round(m.gained),
+                "population_lost": round(m.lost),
+                "net": round(m.net),
+            }
+            for m in moves
+        ],
+        "covered_share_after": (covered + sum(m.net for m in moves)) / total,
+    }

@@ -1,0 +1,39 @@
+"""Move-up in the console: proposals carry what their departure costs in coverage, and the units tab proposes
+relocations for a type below the level, ordered with one click and shown on the board."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.test_dispatch_flow import open_console
+
+
+def test_relocation_is_proposed_ordered_and_shown_on_the_board(open_session) -> None:
+    page = open_console(open_session("dispatcher"))
+    page.click("[data-tab=units]")
+    fire = page.get_by_test_id("moveup").locator("[data-unit-type=fire_truck]")
+    expect(fire).to_contain_text("penduduk tercakup", timeout=15_000)
+    first = fire.locator(".moves li").first
+    expect(first).to_contain_text(re.compile(r"\+[\d.]+ jiwa tercakup"))
+    call_sign, station = first.get_attribute("data-unit"), first.inner_text().split("→")[1].split("·")[0].strip()
+    first.get_by_test_id("order-move").click()
+    row = page.get_by_test_id("unit-board").locator(f"tr[data-unit='{call_sign}']")
+    expect(row).to_have_attribute("data-status", "relocating", timeout=5_000)
+    expect(row).to_contain_text(f"Pindah ke pos: {station}")
+    # Arrival: the board's own status control (relocating → available).
+    row.locator("select").select_option("available")
+    expect(row).to_have_attribute("data-status", "available", timeout=5_000)
+
+
+def test_proposals_say_what_their_departure_costs(open_session) -> None:
+    page = open_console(open_session("dispatcher"))
+    page.fill("#lat", "-7.6400")
+    page.fill("#lon", "112.4600")
+    page.click("#coords-go")
+    expect(page.get_by_test_id("located").locator("[data-field=kecamatan]")).not_to_have_text("…")
+    page.select_option("#category", "kebakaran")
+    page.click("#intake-save")
+    costs = page.get_by_test_id("recommendations").locator("[data-unit-type=fire_truck] li[data-unit-id] .cost")
+    expect(costs.first).to_have_text(re.compile(r"jiwa tanpa cakupan|cakupan tetap"), timeout=15_000)

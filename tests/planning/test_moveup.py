@@ -1,0 +1,183 @@
+"""Move-up: the departure cost of sending a unit, relocations that provably raise covered population, and the
+``relocating`` status."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from geo112.dispatch import assignments, recommend, schemas
+from geo112.dispatch.incidents import create_incident
+from geo112.errors import Conflict, NotFound, Unprocessable
+from geo112.planning import moveup
+from geo112.planning.coverage import model as coverage
+from geo112.planning.coverage import service as cs
+from geo112.store.geometry import lon_lat_of
+from geo112.store.models import Station, Unit
+
+T = 600.0
+INF = np.inf
+
+
+def _covered(times: np.ndarray, covering: np.ndarray, people: np.ndarray) -> float:
+    """People within T of a covering source: coverage recomputed from scratch."""
+    return float(people[((times <= T) & covering[:, None]).any(axis=0)].sum())
+
+
+def test_a_constructed_scenario_moves_the_spare_unit_to_the_bare_side() -> None:
+    # Two units both cover nodes 0-2; nothing covers 3-5; the one site covers 3-5.
+    units = np.array([[60, 60, 60, INF, INF, INF], [120, 120, 120, INF, INF, INF]], dtype=float)
+    sites = np.array([[INF, INF, INF, 60, 60, 60]], dtype=float)
+    people = np.full(6, 100.0)
+    covering = np.array([True, True])
+    (move,) = moveup.greedy_moves(units, covering, covering, sites, T, people)
+    assert (move.site, move.gained, move.lost) == (0, 300.0, 0.0)
+    after = units.copy()
+    after[move.unit] = sites[move.site]
+    assert _covered(after, covering, people) == _covered(units, covering, people) + move.net == 600.0
+    # Neither unit is alone anywhere: sending either costs nothing.
+    counts = ((units <= T) & covering[:, None]).sum(axis=0)
+    assert moveup.departure_loss(units, counts, T, people).tolist() == [0.0, 0.0]
+
+
+def test_no_move_when_every_move_loses() -> None:
+    units = np.array([[60, 60, INF, INF]], dtype=float)  # the only unit, covering 0-1
+    sites = np.array([[INF, INF, INF, 60]], dtype=float)  # covers node 3 only
+    people = np.array([100.0, 100.0, 0.0, 50.0])
+    assert moveup.greedy_moves(units, np.array([True]), np.array([True]), sites, T, people) == []
+    assert moveup.departure_loss(units, np.array([1, 1, 0, 0]), T, people).tolist() == [200.0]
+
+
+def test_greedy_moves_never_lower_coverage_and_say_what_they_gain() -> None:
+    rng = np.random.default_rng(112)
+    for _ in range(50):
+        units = rng.uniform(0, 1500, (rng.integers(1, 6), 40))
+        sites = rng.uniform(0, 1500, (rng.integers(1, 8), 40))
+        people = rng.integers(0, 500, 40).astype(float)
+        covering = rng.random(len(units)) < 0.8
+        movable = covering & (rng.random(len(units)) < 0.8)
+        current, covered = units.copy(), _covered(units, covering, people)
+        for move in moveup.greedy_moves(units, movable, covering, sites, T, people):
+            assert movable[move.unit] and move.net > 0
+            current[move.unit] = sites[move.site]
+            now = _covered(current, covering, people)
+            assert now == pytest.approx(covered + move.net)
+            covered = now
+
+
+def test_node_population_spreads_each_desa_over_its_nodes() -> None:
+    demand = coverage.Demand(np.array([0, 0, 1, -1]), np.array([1.0, 3.0, 1.0, 1.0]), np.array([400.0, 50.0]))
+    assert moveup.node_population(demand).tolist() == [100.0, 300.0, 50.0, 0.0]
+
+
+def test_departure_cost_is_the_coverage_lost_without_the_unit(db, fleet, make_unit) -> None:
+    lone = make_unit("fire_truck", station="F11")  # a planned post in Jetis, far from the Damkar posts
+    twin_a, twin_b = make_unit("rescue", station="K21"), make_unit("rescue", station="K21")
+    costs = {c["unit_id"]: c for c in moveup.departure_costs(db, fleet, [lone.id, twin_a.id, twin_b.id])}
+    assert costs[twin_a.id]["population_lost"] == costs[twin_b.id]["population_lost"] == 0  # each covers the other
+    minutes = costs[lone.id]["minutes"]
+    cov = cs.coverage_of(db, fleet, "fire_truck", minutes, "live")
+    without = cs.evaluate(db, fleet, cov.sources.take(cov.sources.unit_id != lone.id), minutes, "live", cov.busy)
+    lost = cs.totals(cov)["covered_population"] - cs.totals(without)["covered_population"]
+    assert costs[lone.id]["population_lost"] > 0
+    assert costs[lone.id]["population_lost"] == pytest.approx(lost, abs=2)  # rounding per figure
+
+
+def test_relocations_below_the_level_raise_coverage_recomputed_from_scratch(db, fleet) -> None:
+    proposal = moveup.relocations(db, fleet, "fire_truck", level=0.99)
+    assert proposal["below_level"] and proposal["moves"]
+    assert proposal["covered_share_after"] > proposal["covered_share"]
+    cov = cs.coverage_of(db, fleet, "fire_truck", proposal["minutes"], "live")
+    src = cov.sources
+    lon, lat = src.lon.copy(), src.lat.copy()
+    for move in proposal["moves"]:
+        row = int(np.flatnonzero(src.unit_id == move["unit_id"])[0])
+        lon[row], lat[row] = lon_lat_of(db.get(Station, move["station_id"]).geom)
+    moved = cs.evaluate(db, fleet, src.__class__(src.unit_type, src.factor, lon, lat, src.unit_id, src.station_id,
+                                                 src.available), proposal["minutes"], "stations", cov.busy)  # fmt: skip
+    people = moveup.node_population(cs.demand(db, cov.index))
+    after = float(people[moved.summary.counts >= 1].sum()) / float(people.sum())
+    assert after == pytest.approx(proposal["covered_share_after"], rel=1e-6)
+
+
+def test_above_the_level_nothing_is_proposed(db, fleet) -> None:
+    quiet = moveup.relocations(db, fleet, "ambulance", level=0.0)
+    assert quiet["below_level"] is bool(quiet["kecamatan_without_cover"])
+    if not quiet["below_level"]:
+        assert quiet["moves"] == []
+
+
+def test_a_relocating_unit_drives_to_its_station_and_is_not_proposed(db, make_unit, fleet) -> None:
+    unit = make_unit("ambulance", station="K21")
+    target = db.scalar(select(Station).where(Station.code == "K16"))
+    state = assignments.relocate(db, unit.id, target.id, "alice")
+    assert (state.unit.status, state.unit.relocation_station_id) == ("relocating", target.id)
+    with pytest.raises(Unprocessable, match="relocate"):
+        assignments.change_status(db, unit.id, "relocating", "alice")
+    with pytest.raises(Conflict, match="not available"):
+        assignments.relocate(db, unit.id, target.id, "alice")
+    incident = create_incident(db, schemas.IncidentCreate(category="medis", lon=112.53, lat=-7.69), "alice")
+    rec = recommend.recommend(db, fleet, incident.id, k=50)
+    ambulances = next(r for r in rec["requirements"] if r["unit_type"] == "ambulance")
+    assert unit.id not in {c["unit_id"] for c in ambulances["proposed"]}
+    assignments.change_status(db, unit.id, "available", "alice")  # arrived
+    db.refresh(unit)
+    assert unit.relocation_station_id is None and lon_lat_of(unit.geom) == lon_lat_of(target.geom)
+
+
+def test_relocation_refusals(db, make_unit) -> None:
+    unit = make_unit("ambulance", station="K21")
+    with pytest.raises(NotFound):
+        assignments.relocate(db, unit.id, 999_999, "alice")
+    planned = db.scalar(select(Station).where(Station.code == "F11"))
+    with pytest.raises(Unprocessable, match="not known to exist"):
+        assignments.relocate(db, unit.id, planned.id, "alice")
+    assert db.get(Unit, unit.id).status == "available"
+
+
+def test_move_up_through_the_api(client, login, planning) -> None:
+    from tests.dispatch.conftest import committed_unit
+
+    headers = login("dispatcher")
+    answer = client.get("/api/v1/moveup", query_string={"unit_type": "fire_truck", "level": 0.99})
+    assert answer.status_code == 200
+    (fire,) = answer.get_json()["items"]
+    assert fire["below_level"] and fire["moves"]
+    unit = committed_unit(planning, "K21", "MOVE")
+    costs = client.get("/api/v1/units/departure-cost", query_string={"units": str(unit)}).get_json()["items"]
+    assert costs[0]["unit_id"] == unit and costs[0]["population_lost"] >= 0
+    station = fire["moves"][0]["station_id"]
+    moved = client.post(f"/api/v1/units/{unit}/relocate", json={"station_id": station}, headers=headers)
+    assert moved.status_code == 200, moved.get_json()
+    body = schemas.Unit.model_validate(moved.get_json())
+    assert (body.status, body.relocation_station_id, body.relocating_to) == (
+        "relocating",
+        station,
+        fire["moves"][0]["station"],
+    )
+    assert "relocating" not in body.allowed
+    assert (
+        client.post(f"/api/v1/units/{unit}/relocate", json={"station_id": station}, headers=headers).status_code == 409
+    )
+    refused = client.post(f"/api/v1/units/{unit}/status", json={"status": "relocating"}, headers=headers)
+    assert refused.status_code == 422 and "relocate" in refused.get_json()["detail"]
+    arrived = client.post(f"/api/v1/units/{unit}/status", json={"status": "available"}, headers=headers).get_json()
+    assert arrived["status"] == "available" and arrived["relocating_to"] is None
+    assert client.get("/api/v1/moveup", query_string={"level": 2}).status_code == 400
+    assert client.get("/api/v1/units/departure-cost", query_string={"units": "x"}).status_code == 400
+
+
+def test_the_responder_page_says_where_a_relocating_unit_goes(db, make_unit, fleet) -> None:
+    from geo112.dispatch import responder
+
+    unit = make_unit("ambulance", station="K21")
+    incident = create_incident(db, schemas.IncidentCreate(category="medis", lon=112.53, lat=-7.69), "alice")
+    assignment = assignments.assign(db, incident.id, unit.id, "alice")
+    for status in ("en_route", "on_scene", "returning", "available"):
+        assignments.change_status(db, unit.id, status, "alice")
+    target = db.scalar(select(Station).where(Station.code == "K16"))
+    assignments.relocate(db, unit.id, target.id, "alice")
+    db.refresh(unit)
+    view = responder.view(db, assignment, None)
+    assert view["unit"]["status"] == "relocating" and view["unit"]["relocating_to"] == target.name
