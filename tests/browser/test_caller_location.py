@@ -16,6 +16,7 @@ from tests.browser.test_dispatch_flow import open_console
 # Where the dispatcher first placed the call (Kec. Trowulan, away from where the other browser tests click the
 # map), and where the caller's phone really is (~2 km east, Kec. Jatirejo).
 PLACED = (112.3800, -7.5800)
+RECOMMEND = "Rekomendasi unit"
 PHONE_AT = {"latitude": -7.5800, "longitude": 112.4000, "accuracy": 35}
 
 
@@ -45,6 +46,12 @@ def _incident_with_link(page: Page) -> tuple[int, str]:
 def test_the_callers_phone_moves_the_incident(open_session) -> None:
     console = open_console(open_session("dispatcher"))
     incident, url = _incident_with_link(console)
+    # The recommendations are open while the caller answers: they follow the incident to its new place.
+    console.locator("#incident-detail").get_by_role("button", name=RECOMMEND).click()
+    panel = console.locator("#incident-recommendations [data-unit-type=ambulance] .candidates li").first
+    expect(panel).to_be_visible(timeout=15_000)
+    eta_before = panel.locator(".what .hint").first.inner_text()
+    console.evaluate("() => document.activeElement.blur()")  # the detail redraws once focus has left it
     phone = open_session(None, {**PHONE, "geolocation": PHONE_AT, "permissions": ["geolocation"]})
     caller = phone.new_page()
     caller.goto(url)
@@ -57,6 +64,7 @@ def test_the_callers_phone_moves_the_incident(open_session) -> None:
     radius = console.evaluate("""() => { let r = null; geo112Map.layers.incidents.eachLayer(l => {
         if (l.getRadius) r = l.getRadius(); }); return r; }""")
     assert radius == 35
+    expect(panel.locator(".what .hint").first).not_to_have_text(eta_before, timeout=5_000)
     moved = console.evaluate(f"async () => (await (await fetch('/api/v1/incidents/{incident}')).json()).location")
     assert moved["coordinates"] == [PHONE_AT["longitude"], PHONE_AT["latitude"]]
 
