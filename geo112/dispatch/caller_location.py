@@ -23,9 +23,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
-from geo112.dispatch.incidents import Snapper, get_incident, update_incident
+from geo112.dispatch.incidents import Snapper, open_incident, update_incident
 from geo112.dispatch.sms import SmsGateway
-from geo112.errors import Conflict, Forbidden, Gone, Unprocessable
+from geo112.errors import Forbidden, Gone, Unprocessable
 from geo112.geography.locate import locate
 from geo112.store import audit
 from geo112.store.db import database_now
@@ -91,9 +91,7 @@ def send_link(
     Unprocessable
         When an SMS is asked for an incident without the caller's phone.
     """
-    incident = get_incident(session, incident_id)
-    if incident.status == "closed":
-        raise Conflict(f"incident {incident_id} is closed")
+    incident = open_incident(session, incident_id, lock=False)
     text = message(url)
     sent = None
     if sms is not None:
@@ -105,11 +103,6 @@ def send_link(
                  incident_id=incident_id)  # fmt: skip
     return {"url": url, "expires_at": expires.isoformat(), "message": text, "sms": sent,
             "whatsapp_url": whatsapp_url(text, incident.caller_phone)}  # fmt: skip
-
-
-def _open_incident(session: Session, incident_id: int) -> None:
-    if get_incident(session, incident_id).status == "closed":
-        raise Conflict("this incident is closed; thank you, no location is needed any more", reason="closed")
 
 
 def receive(
@@ -129,7 +122,7 @@ def receive(
     Unprocessable
         For a position outside Jawa Timur or less precise than :data:`MAX_ACCURACY_M`.
     """
-    _open_incident(session, incident_id)
+    open_incident(session, incident_id)
     if position.accuracy_m > MAX_ACCURACY_M:
         raise Unprocessable(
             f"the position is too imprecise (±{position.accuracy_m:.0f} m, more than {MAX_ACCURACY_M:.0f} m); "
@@ -154,6 +147,6 @@ def receive(
 def failed(session: Session, incident_id: int, failure: schemas.CallerLocationFailure) -> None:
     """Record that the caller's phone gave no position (``incident.caller_location_failed``: denied,
     timeout, unavailable or unsupported), so the dispatcher knows to ask otherwise."""
-    _open_incident(session, incident_id)
+    open_incident(session, incident_id, lock=False)
     audit.record(session, "caller", "incident.caller_location_failed", "incident", incident_id, None,
                  {"reason": failure.reason}, incident_id=incident_id)  # fmt: skip

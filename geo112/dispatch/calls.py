@@ -20,8 +20,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
-from geo112.dispatch.incidents import get_incident
-from geo112.errors import Conflict, Unprocessable
+from geo112.dispatch.incidents import get_incident, open_incident
+from geo112.errors import Unprocessable
 from geo112.store import audit
 from geo112.store.db import database_now
 from geo112.store.geometry import point, point_geojson
@@ -65,13 +65,7 @@ def add_call(session: Session, incident_id: int, data: schemas.CallCreate, actor
     Conflict
         When the incident is closed (a merged one names the incident it joined).
     """
-    incident = get_incident(session, incident_id, lock=True)
-    if incident.status == "closed":
-        raise Conflict(
-            f"incident {incident_id} is closed" + (f"; it joined incident {incident.merged_into}"
-                                                   if incident.merged_into else ""),
-            merged_into=incident.merged_into,
-        )  # fmt: skip
+    incident = open_incident(session, incident_id)
     call = record_call(session, incident, data, actor)
     audit.record(session, actor, "incident.call_added", "call", call.id, None, call_dict(call), incident_id=incident_id)
     return call
@@ -211,11 +205,7 @@ def merge(session: Session, incident_id: int, into_id: int, actor: str) -> Incid
     if incident_id == into_id:
         raise Unprocessable("an incident cannot be merged into itself")
     # Locked in id order, so that two dispatchers merging the same pair both ways cannot deadlock.
-    locked = {i: get_incident(session, i, lock=True) for i in sorted((incident_id, into_id))}
-    for incident in locked.values():
-        if incident.status == "closed":
-            raise Conflict(f"incident {incident.id} is closed; only open incidents are merged",
-                           merged_into=incident.merged_into)  # fmt: skip
+    locked = {i: open_incident(session, i) for i in sorted((incident_id, into_id))}
     absorbed, kept = locked[incident_id], locked[into_id]
     now = database_now(session)
     before = audit.snapshot(kept, _EARLIEST)

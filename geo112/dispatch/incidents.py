@@ -177,10 +177,21 @@ def create_incident(
     return incident
 
 
-def _open(session: Session, incident_id: int) -> Incident:
-    incident = get_incident(session, incident_id, lock=True)
+def open_incident(session: Session, incident_id: int, lock: bool = True) -> Incident:
+    """Return an open incident, its row locked unless ``lock`` is False.
+
+    Raises
+    ------
+    NotFound
+    Conflict
+        When it is closed (``reason`` "closed", ``closed_at``), naming the incident it joined when it was merged
+        into another (``merged_into``).
+    """
+    incident = get_incident(session, incident_id, lock=lock)
     if incident.status == "closed":
-        raise Conflict(f"incident {incident_id} is closed", closed_at=audit.jsonable(incident.closed_at))
+        joined = f"; it joined incident {incident.merged_into}" if incident.merged_into else ""
+        raise Conflict(f"incident {incident_id} is closed{joined}", reason="closed",
+                       closed_at=audit.jsonable(incident.closed_at), merged_into=incident.merged_into)  # fmt: skip
     return incident
 
 
@@ -205,7 +216,7 @@ def update_incident(
     changes = data.model_dump(exclude_unset=True)
     if ("lon" in changes) != ("lat" in changes):
         raise Unprocessable("send lon and lat together to move an incident")
-    incident = _open(session, incident_id)
+    incident = open_incident(session, incident_id)
     fields = tuple(f for f in _EDITABLE if f.removesuffix("_code") in changes)
     fields += _LOCATION if "lon" in changes else ()
     if not fields:
