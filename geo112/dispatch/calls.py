@@ -92,6 +92,7 @@ _DUPLICATES = text(
     + """ AS number,
                coalesce(CAST(:at AS timestamptz), now()) AS at
     )
+    SELECT * FROM (
     SELECT i.id, i.category_code, i.priority, i.received_at, d.name AS desa, c.last_call_at, c.calls,
            ST_Distance(i.geom::geography, p.g) AS distance_m,
            c.same_caller,
@@ -108,7 +109,10 @@ _DUPLICATES = text(
             FROM call WHERE call.incident_id = i.id
       ) c
      WHERE i.status = 'open' AND i.id <> ALL(CAST(:exclude AS int[]))
-  ORDER BY c.same_caller DESC, distance_m NULLS LAST, c.last_call_at DESC
+    ) candidate
+     WHERE same_caller OR nearby
+  ORDER BY same_caller DESC, distance_m NULLS LAST, last_call_at DESC
+     LIMIT :limit
 """
 )
 
@@ -148,21 +152,15 @@ def possible_duplicates(
         :class:`geo112.dispatch.schemas.Duplicate` each: ``same_caller`` and ``nearby`` say why.
     """
     params = {"lon": lon, "lat": lat if lon is not None else None, "phone": phone, "at": at,
-              "same_caller_s": same_caller_s, "exclude": list(exclude)}  # fmt: skip
-    found = []
-    for row in session.execute(_DUPLICATES, params):
-        if not (row.same_caller or row.nearby):
-            continue
-        found.append({
-            "incident_id": row.id, "category": row.category_code, "priority": row.priority,
-            "received_at": audit.jsonable(row.received_at), "last_call_at": audit.jsonable(row.last_call_at),
-            "calls": row.calls, "desa": row.desa,
-            "distance_m": None if row.distance_m is None else round(row.distance_m, 1),
-            "same_caller": row.same_caller, "nearby": row.nearby,
-        })  # fmt: skip
-        if len(found) == limit:
-            break
-    return found
+              "same_caller_s": same_caller_s, "exclude": list(exclude), "limit": limit}  # fmt: skip
+    return [
+        {"incident_id": row.id, "category": row.category_code, "priority": row.priority,
+         "received_at": audit.jsonable(row.received_at), "last_call_at": audit.jsonable(row.last_call_at),
+         "calls": row.calls, "desa": row.desa,
+         "distance_m": None if row.distance_m is None else round(row.distance_m, 1),
+         "same_caller": row.same_caller, "nearby": row.nearby}
+        for row in session.execute(_DUPLICATES, params)
+    ]  # fmt: skip
 
 
 _HISTORY = text(f"""
