@@ -19,10 +19,8 @@ Needs a database after ``geo112 data load`` and ``geo112 demo load`` (``GEO112_D
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.timing import median_percentiles, timed
 from geo112.analytics.history import generate_history
 from geo112.config import get_settings
 from geo112.dispatch import calls, schemas
@@ -41,26 +40,6 @@ from geo112.store.models import Call
 
 REGENCY = (112.35, -7.75, 112.62, -7.40)
 WINDOW_S = 600.0
-
-
-def _timed(call: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        call()
-        cpus.append((time.process_time() - cpu) * 1000)
-        walls.append((time.perf_counter() - wall) * 1000)
-    return walls, cpus
-
-
-def _p50_p95(times: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(times, n=100)
-    return cuts[49], cuts[94]
-
-
-def _medians(rounds: list[list[float]]) -> tuple[float, float]:
-    cuts = [_p50_p95(r) for r in rounds]
-    return statistics.median(c[0] for c in cuts), statistics.median(c[1] for c in cuts)
 
 
 def main() -> None:
@@ -99,8 +78,11 @@ def main() -> None:
         assert found and found[0]["same_caller"], "the open incident of the number must be found"
         floor = None
         for label, question in questions.items():
-            timed = [_timed(question, args.repeat) for _ in range(args.rounds)]
-            wall, cpu = _medians([w for w, _ in timed]), _medians([c for _, c in timed])
+            timed_rounds = [timed([question] * args.repeat) for _ in range(args.rounds)]
+            wall, cpu = (
+                median_percentiles([w for w, _ in timed_rounds]),
+                median_percentiles([c for _, c in timed_rounds]),
+            )
             floor = floor or wall[0]
             print(f"{label:>28}: wall p50 {wall[0]:.2f} ms, p95 {wall[1]:.2f} ms ({wall[0] / floor:.1f}x the floor); "
                   f"CPU p50 {cpu[0]:.2f} ms, p95 {cpu[1]:.2f} ms")  # fmt: skip

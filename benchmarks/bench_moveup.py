@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.timing import timed
 from geo112.config import get_settings
 from geo112.network import RoutedFleet, network_for
 from geo112.planning import moveup
@@ -38,15 +38,11 @@ from geo112.store.db import session_factory
 from geo112.store.models import Unit
 
 
-def _timed(call: Callable[[], object], rounds: int, before: Callable[[], None] = lambda: None) -> tuple[float, float]:
+def _medians(
+    call: Callable[[], object], rounds: int, before: Callable[[], object] | None = None
+) -> tuple[float, float]:
     """Median wall and CPU ms of ``call`` over the rounds (``before`` runs untimed ahead of each)."""
-    walls, cpus = [], []
-    for _ in range(rounds):
-        before()
-        wall, cpu = time.perf_counter(), time.process_time()
-        call()
-        cpus.append((time.process_time() - cpu) * 1000)
-        walls.append((time.perf_counter() - wall) * 1000)
+    walls, cpus = timed([call] * rounds, before)
     return statistics.median(walls), statistics.median(cpus)
 
 
@@ -85,8 +81,8 @@ def bench_type(session: Session, fleet: RoutedFleet, code: str, rounds: int) -> 
     cov = service.coverage_of(session, fleet, code, minutes, "live")
     need = service.demand(session, cov.index)
     rows = service.source_times(fleet, cov.sources, "live")[cov.sources.available]
-    fast = _timed(lambda: moveup.departure_costs(session, fleet, ids), rounds)
-    naive = _timed(lambda: _naive_costs(rows, minutes * 60, need), rounds)
+    fast = _medians(lambda: moveup.departure_costs(session, fleet, ids), rounds)
+    naive = _medians(lambda: _naive_costs(rows, minutes * 60, need), rounds)
     print(f"{code} ({len(ids)} units, T {minutes:g} min) departure costs: {fast[0]:.1f} ms wall, "
           f"{fast[1]:.1f} ms CPU; from scratch {naive[0]:.1f} ms ({naive[0] / fast[0]:.1f}x)")  # fmt: skip
 
@@ -96,12 +92,12 @@ def bench_type(session: Session, fleet: RoutedFleet, code: str, rounds: int) -> 
     def propose() -> dict[str, Any]:
         return moveup.relocations(session, fleet, code, level=1.0)
 
-    cold, warm = _timed(propose, rounds, forget(True)), _timed(propose, rounds, forget(False))
+    cold, warm = _medians(propose, rounds, forget(True)), _medians(propose, rounds, forget(False))
     proposal, sites = propose(), moveup._sites(session)
     site_rows = service.times_from(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
                                    cov.sources.factor)  # fmt: skip
     moves = max(1, len(proposal["moves"]))
-    scratch = _timed(lambda: _naive_moves(rows, site_rows, minutes * 60, need, moves), 1)
+    scratch = _medians(lambda: _naive_moves(rows, site_rows, minutes * 60, need, moves), 1)
     print(f"{' ' * len(code)} relocation proposal ({len(proposal['moves'])} moves, {len(sites)} stations, "
           f"{proposal['covered_share']:.1%} -> {proposal['covered_share_after']:.1%}): cold {cold[0]:.0f} ms "
           f"(CPU {cold[1]:.0f}), warm {warm[0]:.0f} ms (CPU {warm[1]:.0f}); "

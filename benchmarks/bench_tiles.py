@@ -21,7 +21,6 @@ import math
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.timing import median_percentiles, timed
 from geo112.config import get_settings
 from geo112.store.db import session_factory
 from geo112.store.tiles import BASE, LAYER_NAMES, TILES
@@ -52,28 +52,6 @@ def tiles_over(z: int, sample: int, rng: np.random.Generator) -> list[tuple[int,
     return [every[i] for i in sorted(rng.choice(len(every), sample, replace=False))]
 
 
-def _percentiles(times: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(times, n=100) if len(times) > 1 else [times[0]] * 99
-    return cuts[49], cuts[94]
-
-
-def _timed(calls: list[Callable[[], object]]) -> tuple[list[float], list[float]]:
-    """Wall and CPU milliseconds of each call."""
-    walls, cpus = [], []
-    for call in calls:
-        wall, cpu = time.perf_counter(), time.process_time()
-        call()
-        cpus.append((time.process_time() - cpu) * 1000)
-        walls.append((time.perf_counter() - wall) * 1000)
-    return walls, cpus
-
-
-def _median_percentiles(rounds: list[list[float]]) -> tuple[float, float]:
-    """Median over rounds of each round's p50 and p95."""
-    cuts = [_percentiles(times) for times in rounds]
-    return statistics.median(c[0] for c in cuts), statistics.median(c[1] for c in cuts)
-
-
 def bench_cut(session, grid: dict[int, list], rounds: int) -> None:
     """Uncached cuts per zoom and layer."""
     print("cut (uncached, in PostGIS): p50 / p95 ms, median bytes")
@@ -83,7 +61,7 @@ def bench_cut(session, grid: dict[int, list], rounds: int) -> None:
         for layer in (BASE, *LAYER_NAMES):
             sizes = [len(TILES.tile(session, layer, *t)) for t in tiles]
             calls = [lambda t=t, layer=layer: TILES.tile(session, layer, *t) for t in tiles]
-            p50, p95 = _median_percentiles([_timed(calls)[0] for _ in range(rounds)])
+            p50, p95 = median_percentiles([timed(calls)[0] for _ in range(rounds)])
             cells.append(f"{p50:6.1f} /{p95:6.1f} {statistics.median(sizes) / 1000:5.1f}kB")
         print(f"{z:>4} {len(tiles):>5}  " + "  ".join(f"{c:>20}" for c in cells))
 
@@ -97,9 +75,9 @@ def bench_served(client, grid: dict[int, list], rounds: int) -> None:
         "304 revalidation": [lambda url=url: client.get(url, headers={"If-None-Match": etags[url]}) for url in urls],
     }
     for label, calls in kinds.items():
-        timed = [_timed(calls) for _ in range(rounds)]
-        wall = _median_percentiles([w for w, _ in timed])
-        cpu = _median_percentiles([c for _, c in timed])
+        measured = [timed(calls) for _ in range(rounds)]
+        wall = median_percentiles([w for w, _ in measured])
+        cpu = median_percentiles([c for _, c in measured])
         print(f"served {label:>17}: wall p50 {wall[0]:.2f} ms, p95 {wall[1]:.2f} ms; "
               f"CPU p50 {cpu[0]:.2f} ms, p95 {cpu[1]:.2f} ms ({len(urls)} tiles x {rounds} rounds)")  # fmt: skip
 
