@@ -11,8 +11,8 @@ from flask import current_app, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from geo112.dispatch import caller_location, schemas, sms
-from geo112.dispatch.incidents import get_incident
-from geo112.errors import Forbidden, Gone
+from geo112.dispatch.incidents import open_incident
+from geo112.errors import Conflict, Forbidden, Gone
 from web.api import DISPATCH, actor, blueprint, body
 from web.auth import csrf, require_role
 from web.db import get_session, settings
@@ -31,11 +31,9 @@ def _incident(token: str) -> int:
 def page(token: str) -> ResponseReturnValue:
     """The caller's page; a bad, expired or closed link renders the reason instead of the button."""
     try:
-        incident_id = _incident(token)
-    except (Forbidden, Gone) as exc:
+        open_incident(get_session(), _incident(token), lock=False)
+    except (Forbidden, Gone, Conflict) as exc:  # each says why in ``reason``: invalid, expired, closed
         return render_template("caller/page.html", token=None, reason=exc.extra["reason"]), exc.status
-    if get_incident(get_session(), incident_id).status == "closed":
-        return render_template("caller/page.html", token=None, reason="closed"), 409
     return render_template("caller/page.html", token=token, reason=None)
 
 

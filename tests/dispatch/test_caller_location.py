@@ -120,3 +120,15 @@ def test_the_link_through_the_api_and_the_phone_page(client, login, demo, app) -
     assert client.post(f"/l/{expired}/position", json=PHONE_SAYS.model_dump()).status_code == 410
     forged = client.get(f"/l/{expired[:-3]}abc")
     assert forged.status_code == 403 and "tidak valid" in forged.get_data(as_text=True)
+
+
+def test_the_phone_page_of_a_closed_incident_says_so(client, login, demo) -> None:
+    headers = login("dispatcher")
+    call = {"category": "medis", "lon": PACET[0], "lat": PACET[1]}
+    incident = client.post(f"{API}/incidents", json=call, headers=headers).get_json()
+    link = client.post(f"{API}/incidents/{incident['id']}/caller-link", json={}, headers=headers).get_json()
+    closed = client.post(f"{API}/incidents/{incident['id']}/close", json={"disposition": "handled"}, headers=headers)
+    assert closed.status_code == 200
+    page = client.get(urlparse(link["url"]).path)
+    assert page.status_code == 409 and "sudah selesai" in page.get_data(as_text=True)
+    assert client.post(urlparse(link["url"]).path + "/position", json=PHONE_SAYS.model_dump()).status_code == 409
