@@ -69,14 +69,16 @@ def geo112_profile() -> str:
     """An OSRM Lua profile with geo112's speeds (``routing.settings``), so that the two engines' ETAs can
     be compared on the same roads: the class speed, lowered by a readable ``maxspeed`` (the lowest of
     ``;``-separated values, Indonesia's implicit values), osmnx's one-way rules, the same closed ``access``
-    and ``service`` values, and no turn costs (geo112 has none)."""
+    and ``service`` values, turn restrictions for the same vehicle keys, U-turns free, and no turn costs
+    (geo112 has none)."""
     speeds = {k: v[0] for k, v in settings.SPEED_PROFILE.items()}
     closed = dict.fromkeys((*settings.EXCLUDED_ACCESS, *settings.EXCLUDED_SERVICE), True)
     return f"""api_version = 4
 function setup()
   return {{
     properties = {{weight_name = 'duration', u_turn_penalty = 0, traffic_signal_penalty = 0,
-                  use_turn_restrictions = false, continue_straight_at_waypoint = false}},
+                  use_turn_restrictions = true, continue_straight_at_waypoint = false}},
+    restrictions = {{{", ".join(f"'{v}'" for v in settings.RESTRICTION_VEHICLES)}}},
     speeds = {_lua_table(speeds)},
     implicit = {_lua_table(settings.IMPLICIT_MAXSPEEDS)},
     closed = {_lua_table(closed)},

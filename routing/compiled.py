@@ -64,6 +64,9 @@ class CompiledGraph:
         Reverse CSR row pointer (rows are heads).
     rev_edge : ndarray of int64, shape (C,)
         ``csr_edge`` in reverse CSR order (sorted by head, then tail).
+    turn_from, turn_to : ndarray of int64, shape (T,)
+        Forbidden turns (OSM turn restrictions): driving in along edge ``turn_from[i]`` and out along
+        ``turn_to[i]`` is not allowed (:mod:`routing.restrictions`, searched by :mod:`routing.turns`).
     meta : dict
         Build report, profile version and source digest.
     """
@@ -86,6 +89,8 @@ class CompiledGraph:
     geom_lat: np.ndarray
     rev_indptr: np.ndarray
     rev_edge: np.ndarray
+    turn_from: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    turn_to: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -190,8 +195,8 @@ class CompiledGraph:
         return concat_ranges(self.geom_ptr[edges], counts), counts
 
 
-def _csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:
-    """Return the CSR row pointer for sorted row indices."""
+def csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:
+    """Return the CSR row pointer for sorted row indices (``n`` rows)."""
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 
 
@@ -207,7 +212,7 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
 
     Why: the CSR keeps only the fastest of parallel edges (the one any shortest
     path uses), self-loops go (no shortest path uses them), and geometry and
-    names become flat arrays.
+    names become flat arrays; ``G.graph["forbidden_turns"]`` become edge id pairs.
 
     Parameters
     ----------
@@ -228,11 +233,14 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
     lon = np.array([G.nodes[n]["x"] for n in osmid.tolist()], dtype=np.float64)
     lat = np.array([G.nodes[n]["y"] for n in osmid.tolist()], dtype=np.float64)
     names: dict[str, int] = {"": 0}
-    u, v, tt, length, name, klass, coords = [], [], [], [], [], [], []
-    edges = G.edges(data=True)
-    for a, b, d in tqdm(edges, total=G.number_of_edges(), desc="compile edges", disable=not progress):
+    u: list[int] = []
+    v, tt, length, name, klass, coords = [], [], [], [], [], []
+    position: dict[tuple[Any, Any, Any], int] = {}
+    edges = G.edges(keys=True, data=True)
+    for a, b, key, d in tqdm(edges, total=G.number_of_edges(), desc="compile edges", disable=not progress):
         if a == b:
             continue
+        position[(a, b, key)] = len(u)
         ia, ib = index[a], index[b]
         u.append(ia)
         v.append(ib)
@@ -257,11 +265,17 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
     geom_ptr = np.concatenate([[0], np.cumsum([len(c) for c in kept_coords])]).astype(np.int64)
     flat = np.concatenate(kept_coords)
     rev_edge = csr_edge[np.lexsort((edge_u[csr_edge], edge_v[csr_edge]))]
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    turns = [
+        (position[a], position[b]) for a, b in G.graph.get("forbidden_turns", ()) if a in position and b in position
+    ]
+    turn = rank[np.array(turns, dtype=np.int64).reshape(-1, 2)]
     return CompiledGraph(
         node_osmid=osmid,
         node_lon=lon,
         node_lat=lat,
-        indptr=_csr_pointer(edge_u[csr_edge], len(osmid)),
+        indptr=csr_pointer(edge_u[csr_edge], len(osmid)),
         csr_edge=csr_edge,
         edge_u=edge_u,
         edge_v=edge_v,
@@ -274,8 +288,10 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
         geom_ptr=geom_ptr,
         geom_lon=flat[:, 0].copy(),
         geom_lat=flat[:, 1].copy(),
-        rev_indptr=_csr_pointer(edge_v[rev_edge], len(osmid)),
+        rev_indptr=csr_pointer(edge_v[rev_edge], len(osmid)),
         rev_edge=rev_edge,
+        turn_from=turn[:, 0].copy(),
+        turn_to=turn[:, 1].copy(),
         meta=dict(meta or {}),
     )
 

@@ -21,6 +21,7 @@ from ._validate import speed_factor
 from .compiled import CompiledGraph
 from .distance import Roads, Snap, Snapper
 from .routing import direct_costs, end_costs, virtual_search, virtual_tree
+from .turns import SearchGraph
 
 if TYPE_CHECKING:
     from .units import UnitTable
@@ -102,8 +103,9 @@ class Engine:
         self.projection = LocalProjection(float(np.mean(graph.node_lon)), float(np.mean(graph.node_lat)))
         self.roads = Roads.from_graph(graph)
         self.snapper = Snapper(graph, self.roads, self.projection, max_snap_m)
-        self.forward = graph.matrix()
-        self.reverse = graph.matrix(reverse=True)
+        self.search = SearchGraph.from_graph(graph)
+        self.forward = self.search.forward
+        self.reverse = self.search.reverse
         # No road is faster: the straight line at this speed bounds every travel time from below.
         speeds = np.divide(graph.edge_len, graph.edge_tt, out=np.zeros(graph.n_edges), where=graph.edge_tt > 0)
         self.top_speed_mps = float(speeds.max()) if graph.n_edges else 1.0
@@ -121,8 +123,7 @@ class Engine:
     @property
     def nbytes(self) -> int:
         """Memory held by the engine's arrays and indexes, in bytes."""
-        matrices = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (self.forward, self.reverse))
-        return self.graph.nbytes + self.roads.nbytes + self.snapper.nbytes + matrices
+        return self.graph.nbytes + self.roads.nbytes + self.snapper.nbytes + self.search.nbytes
 
     def snap(self, lons: Any, lats: Any) -> Snap:
         """Snap points to their nearest road edge.
@@ -142,14 +143,19 @@ class Engine:
         """
         return self.snapper.snap(lons, lats)
 
+    def ends(self, snap: Snap, weights: np.ndarray, leaving: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The road-end search nodes of snapped points and the costs to or from them (see
+        :func:`routing.routing.end_costs`)."""
+        return end_costs(snap, self.roads, self.search, weights, leaving)
+
     def _times(self, lons: Any, lats: Any, leaving: bool, min_only: bool, limit_s: float, factor: float) -> np.ndarray:
         """Shared body of :meth:`travel_times_from` and :meth:`travel_times_to`."""
         factor = speed_factor(factor)
         snap = self.snap(lons, lats)
-        nodes, costs = end_costs(snap, self.roads, self.graph.edge_tt, leaving=leaving)
+        nodes, costs = self.ends(snap, self.graph.edge_tt, leaving)
         base = self.forward if leaving else self.reverse
         dist = virtual_search(base, nodes, costs, limit=limit_s * factor, min_only=min_only)
-        dist = dist / factor
+        dist = self.search.physical(dist, leaving) / factor
         return dist[0] if np.ndim(lons) == 0 and not min_only else dist
 
     def travel_times_from(
@@ -251,8 +257,8 @@ class Engine:
         both = self.snap([origin[0], destination[0]], [origin[1], destination[1]])
         src, dst = both.take([0]), both.take([1])
         tt = self.graph.edge_tt
-        out_nodes, out_costs = end_costs(src, self.roads, tt, leaving=True)
-        in_nodes, in_costs = end_costs(dst, self.roads, tt, leaving=False)
+        out_nodes, out_costs = self.ends(src, tt, leaving=True)
+        in_nodes, in_costs = self.ends(dst, tt, leaving=False)
         direct = float(direct_costs(src, dst, self.roads, tt)[0])
         x, y = self.projection.to_xy(both.lon, both.lat)
         # Search a ball that grows until it holds the destination: anything beyond the limit arrives later.
@@ -276,10 +282,10 @@ class Engine:
         src
             The origin's snap (one point).
         starts
-            The origin road's end nodes the tree was grown from (:func:`routing.routing.end_costs`, leaving).
+            The origin road's end search nodes the tree was grown from (:meth:`ends`, leaving).
         times, pred
-            The tree: seconds at the profile speed to every node, and each node's predecessor (>= N: the
-            origin itself), from :func:`routing.routing.virtual_tree`.
+            The tree: seconds at the profile speed to every search node, and each one's predecessor (>= S:
+            the origin itself), from :func:`routing.routing.virtual_tree`.
         dst
             The destination's snap (one point).
         factor
@@ -291,7 +297,7 @@ class Engine:
             If the destination cannot be reached.
         """
         g, tt = self.graph, self.graph.edge_tt
-        in_nodes, in_costs = end_costs(dst, self.roads, tt, leaving=False)
+        in_nodes, in_costs = self.ends(dst, tt, leaving=False)
         arrive = times[in_nodes[0]] + in_costs[0]
         j = int(np.argmin(arrive))
         direct = float(direct_costs(src, dst, self.roads, tt)[0])
@@ -300,16 +306,17 @@ class Engine:
             return self._assemble([], [self._leg(r_src, f_src, f_dst)], factor)
         if not np.isfinite(arrive[j]):
             raise UnreachableError("no road path from the origin to the destination")
-        path, n = [int(in_nodes[0, j])], g.n_nodes
+        path, n = [int(in_nodes[0, j])], self.search.n_nodes
         while pred[path[-1]] < n:
             path.append(int(pred[path[-1]]))
         path.reverse()
         # the first leg leaves the origin's road through its head (column 0) or its tail
         first = self._leg(r_src, f_src, 1.0 if path[0] == starts[0] else 0.0)
-        edges = g.edge_ids(np.array(path[:-1]), np.array(path[1:]))
+        edges = self.search.arc_edges(np.array(path[:-1]), np.array(path[1:]))
+        edges = edges[edges < g.n_edges]  # turns within a junction have no road
         middle = (g.path_coords(edges), g.edge_name[edges], tt[edges], g.edge_len[edges])
         last = self._leg(r_dst, 0.0 if j == 0 else 1.0, f_dst)
-        return self._assemble(path, [first, middle, last], factor)
+        return self._assemble(self.search.path_nodes(np.array(path)).tolist(), [first, middle, last], factor)
 
     def _leg(self, road: int, f0: float, f1: float) -> tuple[np.ndarray, ...]:
         """Return (coords, names, seconds, metres) of a stretch of a road from f0 to f1.

@@ -9,7 +9,7 @@ times with the Indonesian speed profile.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import networkx as nx
 import osmnx as ox
 
 from . import settings
+from .restrictions import VIA_ATTR, forbidden_turns, mark_via_nodes, read_restrictions
 
 _MAXSPEED = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
 _MPH = 1.609344
@@ -41,6 +42,12 @@ class BuildReport:
         Strongly connected components dropped.
     dropped_nodes, dropped_edges : int
         Nodes and edges of the simplified graph outside the kept component.
+    restrictions : int
+        Turn restrictions read (:mod:`routing.restrictions`).
+    forbidden_turns : int
+        The (edge in, edge out) pairs they forbid in the final graph.
+    skipped_restrictions : dict of str to int
+        Restriction relations left out, by reason (via ways, other vehicles, ...).
     """
 
     source: str
@@ -52,6 +59,9 @@ class BuildReport:
     dropped_components: int
     dropped_nodes: int
     dropped_edges: int
+    restrictions: int = 0
+    forbidden_turns: int = 0
+    skipped_restrictions: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a JSON-friendly dict."""
@@ -72,9 +82,12 @@ def graph_from_file(path: Path) -> nx.MultiDiGraph[Any]:
     Returns
     -------
     networkx.MultiDiGraph
-        Every way of the file, one-way tags applied, all components kept.
+        Every way of the file, one-way tags applied, all components kept; the file's turn restrictions
+        in ``G.graph["restrictions"]`` (:class:`routing.restrictions.ReadRestrictions`).
     """
-    return ox.graph_from_xml(Path(path), simplify=False, retain_all=True)
+    G = ox.graph_from_xml(Path(path), simplify=False, retain_all=True)
+    G.graph["restrictions"] = read_restrictions(Path(path))
+    return G
 
 
 def graph_from_place(place: str = settings.DEFAULT_PLACE) -> nx.MultiDiGraph[Any]:
@@ -90,7 +103,8 @@ def graph_from_place(place: str = settings.DEFAULT_PLACE) -> nx.MultiDiGraph[Any
     Returns
     -------
     networkx.MultiDiGraph
-        The unsimplified drive network, all components kept.
+        The unsimplified drive network, all components kept.  Overpass's drive query returns no
+        relations, so an online graph has no turn restrictions (an extract file keeps them).
     """
     return ox.graph_from_place(place, network_type="drive", simplify=False, retain_all=True)
 
@@ -179,18 +193,22 @@ def prepare_graph(G: nx.MultiDiGraph[Any], source: str) -> tuple[nx.MultiDiGraph
     Returns
     -------
     G : networkx.MultiDiGraph
-        The timed graph: edges carry ``speed_kph`` and ``travel_time`` (s).
+        The timed graph: edges carry ``speed_kph`` and ``travel_time`` (s); ``G.graph["forbidden_turns"]``
+        lists the (edge in, edge out) key pairs the restrictions forbid.
     report : BuildReport
         What was kept and dropped.
     """
     raw_nodes, raw_edges = len(G), G.number_of_edges()
     undrivable = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if edge_speed_kph(d) is None]
+    read = G.graph.get("restrictions")
+    restrictions = read.restrictions if read is not None else []
     G = G.copy()
     G.remove_edges_from(undrivable)
     G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
+    mark_via_nodes(G, restrictions)
     # Keep class, name and limit uniform along each edge so speeds and street
-    # names stay exact in route steps.
-    G = ox.simplify_graph(G, edge_attrs_differ=["highway", "name", "maxspeed"])
+    # names stay exact in route steps; via nodes stay nodes.
+    G = ox.simplify_graph(G, node_attrs_include=[VIA_ATTR], edge_attrs_differ=["highway", "name", "maxspeed"])
     components = list(nx.strongly_connected_components(G))
     keep = max(components, key=len)
     simplified_nodes, simplified_edges = len(G), G.number_of_edges()
@@ -200,6 +218,7 @@ def prepare_graph(G: nx.MultiDiGraph[Any], source: str) -> tuple[nx.MultiDiGraph
         assert speed is not None  # undrivable edges were removed above
         data["speed_kph"] = speed
         data["travel_time"] = max(float(data["length"]) / (speed / 3.6), settings.MIN_EDGE_SECONDS)
+    G.graph["forbidden_turns"] = forbidden_turns(G, restrictions)
     report = BuildReport(
         source=source,
         raw_nodes=raw_nodes,
@@ -210,5 +229,8 @@ def prepare_graph(G: nx.MultiDiGraph[Any], source: str) -> tuple[nx.MultiDiGraph
         dropped_components=len(components) - 1,
         dropped_nodes=simplified_nodes - len(G),
         dropped_edges=simplified_edges - G.number_of_edges(),
+        restrictions=len(restrictions),
+        forbidden_turns=len(G.graph["forbidden_turns"]),
+        skipped_restrictions=dict(read.skipped) if read is not None else {},
     )
     return G, report

@@ -6,7 +6,10 @@ CSR matrix: a source point gets edges to the ends of its road it can drive to
 exists); a target point is reached from the tail at ``f*tt`` and from the head
 at ``(1-f)*tt`` of the opposite edge.  A point exactly at a node reaches and
 leaves it for free whatever the edge direction.  Virtual nodes have no incoming
-edges, so several of them share one matrix without interfering.
+edges, so several of them share one matrix without interfering.  The nodes are
+search nodes (:class:`routing.turns.SearchGraph`): where turns are restricted, a
+road ends at the junction's node for the way in along it, or starts at the one
+for the way out.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from .compiled import CompiledGraph
 from .distance import Roads, Snap
+from .turns import SearchGraph
 
 
-def end_costs(snap: Snap, roads: Roads, weights: np.ndarray, leaving: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Return the two road-end nodes of each point and the cost between point and node.
+def end_costs(
+    snap: Snap, roads: Roads, search: SearchGraph, weights: np.ndarray, leaving: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the two road-end search nodes of each point and the cost between point and node.
 
     Why: this is the whole edge-snapping semantics (one-way streets included) in
     one place; searches, unit tables and routes all use it.
@@ -31,6 +36,8 @@ def end_costs(snap: Snap, roads: Roads, weights: np.ndarray, leaving: bool) -> t
         Snapped points.
     roads
         The road table the points were snapped to.
+    search
+        The search graph of the same compiled graph.
     weights
         Per-edge weights (travel times or lengths).
     leaving
@@ -40,19 +47,25 @@ def end_costs(snap: Snap, roads: Roads, weights: np.ndarray, leaving: bool) -> t
     -------
     nodes : ndarray of int64, shape (m, 2)
         Column 0 the end reached along the road's own edge (head when leaving,
-        tail when arriving), column 1 the other end.
+        tail when arriving), column 1 the other end; a point exactly at a node
+        has that node's own search node there (every way out open, or reached
+        by every way in).
     costs : ndarray of float64, shape (m, 2)
         Cost point->node (leaving) or node->point (arriving); inf when a one-way
         street forbids it.
     """
     f = snap.fraction
-    bwd = roads.bwd[snap.road]
+    fwd, bwd = roads.fwd[snap.road], roads.bwd[snap.road]
     along_fwd, along_bwd = (1.0 - f, f) if leaving else (f, 1.0 - f)
-    fwd_cost = along_fwd * weights[roads.fwd[snap.road]]
+    fwd_cost = along_fwd * weights[fwd]
     bwd_cost = np.where(bwd >= 0, along_bwd * weights[np.maximum(bwd, 0)], np.inf)
     bwd_cost = np.where(along_bwd == 0.0, 0.0, bwd_cost)
-    nodes = np.column_stack([snap.v, snap.u] if leaving else [snap.u, snap.v])
-    return nodes, np.column_stack([fwd_cost, bwd_cost])
+    ends = search.edge_head if leaving else search.edge_tail
+    at_node = np.arange(search.n_physical) if leaving else search.arrival
+    near, far = (snap.v, snap.u) if leaving else (snap.u, snap.v)
+    first = np.where(along_fwd == 0.0, at_node[near], ends[fwd])
+    second = np.where(along_bwd == 0.0, at_node[far], np.where(bwd >= 0, ends[np.maximum(bwd, 0)], far))
+    return np.column_stack([first, second]), np.column_stack([fwd_cost, bwd_cost])
 
 
 def direct_costs(src: Snap, dst: Snap, roads: Roads, weights: np.ndarray) -> np.ndarray:
@@ -143,7 +156,9 @@ def virtual_tree(
     return dist[..., :n], pred[..., :n]
 
 
-def tree_lengths(graph: CompiledGraph, pred: np.ndarray, nodes: np.ndarray, first: np.ndarray) -> np.ndarray:
+def tree_lengths(
+    search: SearchGraph, edge_len: np.ndarray, pred: np.ndarray, nodes: np.ndarray, first: np.ndarray
+) -> np.ndarray:
     """Return the length in metres of every shortest-time path of a search forest.
 
     Why: Dijkstra minimises time; dispatchers also want the road distance of
@@ -153,8 +168,10 @@ def tree_lengths(graph: CompiledGraph, pred: np.ndarray, nodes: np.ndarray, firs
 
     Parameters
     ----------
-    graph
-        The compiled graph.
+    search
+        The search graph the trees were grown on.
+    edge_len
+        Edge lengths (a turn within a junction has none).
     pred
         Predecessors from :func:`virtual_tree`, shape (m, N).
     nodes, first
@@ -168,13 +185,14 @@ def tree_lengths(graph: CompiledGraph, pred: np.ndarray, nodes: np.ndarray, firs
     """
     m, n = pred.shape
     heads = np.arange(n)
+    arc_len = np.append(edge_len, 0.0)
     out = np.empty((m, n))
     for i in range(m):
         tail = pred[i].astype(np.int64)
         real = (tail >= 0) & (tail < n)
         virtual = tail >= n
         acc = np.full(n, np.inf)
-        acc[real] = graph.edge_len[graph.edge_ids(tail[real], heads[real])]
+        acc[real] = arc_len[search.arc_edges(tail[real], heads[real])]
         # a virtual predecessor is the source point itself: its first leg
         acc[virtual] = np.where(nodes[i, 0] == heads[virtual], first[i, 0], first[i, 1])
         anc = np.where(real, tail, -1)

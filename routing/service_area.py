@@ -25,7 +25,6 @@ from . import settings
 from ._geometry import cut_segments, raster_polygons
 from ._validate import speed_factor
 from .compiled import CompiledGraph, concat_ranges
-from .routing import end_costs
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -80,7 +79,7 @@ def service_area(
     pieces = [engine.edge_piece(int(e), 0.0, float(r)) for e, r in zip(partial, reach[partial])]
     # the sources' own roads, from the point toward each end it may drive to
     snap = engine.snap(np.atleast_1d(lons), np.atleast_1d(lats))
-    _, costs = end_costs(snap, engine.roads, g.edge_tt, leaving=True)
+    _, costs = engine.ends(snap, g.edge_tt, leaving=True)
     for i in range(len(snap)):
         f = float(snap.fraction[i])
         for end, cost in ((1.0, costs[i, 0]), (0.0, costs[i, 1])):

@@ -56,6 +56,10 @@ EXCLUDED_SERVICE: frozenset[str] = frozenset({"parking", "parking_aisle", "drive
 #: ``access=*`` values that close a way to motor traffic.
 EXCLUDED_ACCESS: frozenset[str] = frozenset({"no", "private"})
 
+#: Vehicle keys of turn restrictions that bind 112 units (``restriction:<key>``, and ``except=<key>`` lifts one),
+#: as in OSRM's car profile: ambulances and fire trucks obey them like any car.
+RESTRICTION_VEHICLES: tuple[str, ...] = ("motorcar", "motor_vehicle", "vehicle")
+
 #: Points farther than this from every road are flagged ``too_far`` by snapping.
 DEFAULT_MAX_SNAP_M: float = 2000.0
 
@@ -87,13 +91,20 @@ STREET_PREFIXES: tuple[str, ...] = ("jalan ", "jl ", "jln ", "gang ", "gg ")
 DEFAULT_PLACE: str = "Kabupaten Mojokerto, Jawa Timur, Indonesia"
 
 #: Bump the label by hand when the *pipeline* changes; values change the hash.
-PROFILE_LABEL: str = "id-2"
+PROFILE_LABEL: str = "id-3"
 
 
 def _profile_version() -> str:
     """Return the label plus a digest of every value that shapes a compiled graph."""
     payload = json.dumps(
-        [SPEED_PROFILE, IMPLICIT_MAXSPEEDS, sorted(EXCLUDED_SERVICE), sorted(EXCLUDED_ACCESS), MIN_EDGE_SECONDS],
+        [
+            SPEED_PROFILE,
+            IMPLICIT_MAXSPEEDS,
+            sorted(EXCLUDED_SERVICE),
+            sorted(EXCLUDED_ACCESS),
+            MIN_EDGE_SECONDS,
+            RESTRICTION_VEHICLES,
+        ],
         sort_keys=True,
     )
     return f"{PROFILE_LABEL}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"

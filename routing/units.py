@@ -18,7 +18,7 @@ import numpy as np
 
 from ._validate import speed_factor
 from .distance import Snap
-from .routing import direct_costs, end_costs, tree_lengths, virtual_tree
+from .routing import direct_costs, tree_lengths, virtual_tree
 
 if TYPE_CHECKING:
     from .engine import Engine, Route
@@ -50,14 +50,15 @@ class UnitRows(NamedTuple):
 
     Attributes
     ----------
-    times : ndarray of float32, shape (m, N)
-        Seconds at the profile speed from each unit to every node.
-    dists : ndarray of float32, shape (m, N)
+    times : ndarray of float32, shape (m, S)
+        Seconds at the profile speed from each unit to every search node (:class:`routing.turns.SearchGraph`;
+        the graph's nodes where no turn is restricted).
+    dists : ndarray of float32, shape (m, S)
         Metres of those fastest paths.
     snap : Snap
         Where each unit was snapped.
-    preds : ndarray of int32, shape (m, N)
-        Each node's predecessor on the fastest path (>= N: the unit itself; negative: unreached).
+    preds : ndarray of int32, shape (m, S)
+        Each search node's predecessor on the fastest path (>= S: the unit itself; negative: unreached).
     """
 
     times: np.ndarray
@@ -83,7 +84,7 @@ class UnitTable:
         self.engine = engine
         self._slot: dict[Any, int] = {}
         self._free: list[int] = []
-        n = engine.graph.n_nodes
+        n = engine.search.n_nodes
         self._times = np.empty((0, n), dtype=np.float32)
         self._dists = np.empty((0, n), dtype=np.float32)
         self._preds = np.empty((0, n), dtype=np.int32)
@@ -140,14 +141,15 @@ class UnitTable:
         UnitRows
         """
         snap = self.engine.snap(lons, lats)
-        n = self.engine.graph.n_nodes
+        n = self.engine.search.n_nodes
         if len(snap.lon) == 0:
             empty = np.empty((0, n), dtype=np.float32)
             return UnitRows(empty, empty, snap, np.empty((0, n), dtype=np.int32))
-        nodes, costs = end_costs(snap, self.engine.roads, self.engine.graph.edge_tt, leaving=True)
-        _, first = end_costs(snap, self.engine.roads, self.engine.graph.edge_len, leaving=True)
-        times, pred = virtual_tree(self.engine.forward, nodes, costs)
-        dists = tree_lengths(self.engine.graph, pred, nodes, first)
+        engine = self.engine
+        nodes, costs = engine.ends(snap, engine.graph.edge_tt, leaving=True)
+        _, first = engine.ends(snap, engine.graph.edge_len, leaving=True)
+        times, pred = virtual_tree(engine.forward, nodes, costs)
+        dists = tree_lengths(engine.search, engine.graph.edge_len, pred, nodes, first)
         return UnitRows(times.astype(np.float32), dists.astype(np.float32), snap, pred.astype(np.int32))
 
     def store(
@@ -260,7 +262,8 @@ class UnitTable:
     def times(self, unit_id: Any) -> np.ndarray:
         """Return the unit's seconds to every node (with its speed factor), shape (N,)."""
         slot = self._slot[unit_id]
-        return np.asarray(self._times[slot] / self._factor[slot], dtype=np.float64)
+        row = self.engine.search.physical(self._times[slot], leaving=True)
+        return np.asarray(row / self._factor[slot], dtype=np.float64)
 
     def route(self, unit_id: Any, lon: float, lat: float) -> Route:
         """The unit's fastest route to a point, from its row's tree (no search), with geometry and steps.
@@ -278,7 +281,7 @@ class UnitTable:
         slot = self._slot[unit_id]
         engine = self.engine
         src = self._snap.take([slot])
-        starts, _ = end_costs(src, engine.roads, engine.graph.edge_tt, leaving=True)
+        starts, _ = engine.ends(src, engine.graph.edge_tt, leaving=True)
         return engine.route_on_tree(
             src, starts[0], self._times[slot], self._preds[slot], engine.snap(lon, lat), float(self._factor[slot])
         )
@@ -311,8 +314,8 @@ class UnitTable:
             return []
         engine = self.engine
         inc = engine.snap(lon, lat)
-        nodes, costs = end_costs(inc, engine.roads, engine.graph.edge_tt, leaving=False)
-        _, lengths = end_costs(inc, engine.roads, engine.graph.edge_len, leaving=False)
+        nodes, costs = engine.ends(inc, engine.graph.edge_tt, leaving=False)
+        _, lengths = engine.ends(inc, engine.graph.edge_len, leaving=False)
         eta = self._times[np.ix_(cand, nodes[0])] + costs[0]
         dist = self._dists[np.ix_(cand, nodes[0])] + lengths[0]
         pick = np.argmin(eta, axis=1)
