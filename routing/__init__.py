@@ -5,7 +5,7 @@ positions and returns ETAs (seconds), distances (metres), paths and polygons
 (EPSG:4326).  Build or load with :func:`load_engine`; see ``docs/routing.md``.
 """
 
-from ._errors import GraphSourceError, RoutingError, SpeedFactorError, UnreachableError
+from ._errors import GraphMismatchError, GraphSourceError, RoutingError, SpeedFactorError, UnreachableError
 from ._validate import speed_factor
 from .compiled import CompiledGraph, compile_graph
 from .distance import Snap
@@ -21,6 +21,7 @@ __all__ = [
     "SPEED_PROFILE",
     "CompiledGraph",
     "Engine",
+    "GraphMismatchError",
     "GraphSourceError",
     "RankedUnit",
     "RoadGap",

@@ -17,3 +17,7 @@ class SpeedFactorError(RoutingError):
 
 class GraphSourceError(RoutingError):
     """No source for a graph: neither an OSM file nor a place to fetch online."""
+
+
+class GraphMismatchError(RoutingError):
+    """A saved artefact (a contraction hierarchy) that belongs to another graph than the one given."""

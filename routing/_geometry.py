@@ -1,6 +1,10 @@
-"""Small vectorised geometry helpers shared by snapping and service areas."""
+"""Small geometry helpers shared by snapping, routes and service areas."""
 
 from __future__ import annotations
+
+import bisect
+import itertools
+import math
 
 import numpy as np
 import shapely
@@ -70,3 +74,41 @@ def raster_polygons(mask: np.ndarray, x0: float, y0: float, cell: float) -> shap
     cols = np.floor((inside[:, 0] - x0) / cell).astype(np.int64)
     filled = faces[mask[rows, cols]]
     return filled[0] if len(filled) == 1 else shapely.MultiPolygon(list(filled))
+
+
+def line_stretch(points: list[list[float]], lo: float, hi: float, kx: float, ky: float) -> list[list[float]]:
+    """The part of a lon/lat polyline between fractions ``lo <= hi`` of its length.
+
+    Why plain Python: a road edge has a handful of vertices, where each numpy call costs more than the
+    whole loop (a route cuts two edges, a service area every edge it ends on).
+
+    Parameters
+    ----------
+    points
+        The vertices, [lon, lat] each, at least two.
+    lo, hi
+        Fractions of the length, ``0 <= lo <= hi <= 1``.
+    kx, ky
+        Metres per degree of longitude and latitude (an equirectangular projection: lengths are exact up to
+        its scale, and interpolating in degrees equals interpolating in metres).
+
+    Returns
+    -------
+    list of [lon, lat]
+        The cut ends interpolated, the vertices strictly between them kept; at least two points.
+    """
+    cum = [0.0]
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        cum.append(cum[-1] + math.hypot((x1 - x0) * kx, (y1 - y0) * ky))
+    start, end = lo * cum[-1], hi * cum[-1]
+    inner = [p for p, c in zip(points, cum, strict=True) if start < c < end]
+    return [_point_at(points, cum, start), *inner, _point_at(points, cum, end)]
+
+
+def _point_at(points: list[list[float]], cum: list[float], at: float) -> list[float]:
+    """The point ``at`` metres along a polyline whose vertices lie ``cum`` metres along it."""
+    i = min(max(bisect.bisect_right(cum, at) - 1, 0), len(points) - 2)
+    span = cum[i + 1] - cum[i]
+    t = (at - cum[i]) / span if span > 0 else 0.0
+    (x0, y0), (x1, y1) = points[i], points[i + 1]
+    return [x0 + t * (x1 - x0), y0 + t * (y1 - y0)]

@@ -8,6 +8,7 @@ distances are metres; coordinates are EPSG:4326 lon/lat.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,11 +17,13 @@ from shapely.geometry import LineString, mapping
 
 from . import settings
 from ._errors import UnreachableError
+from ._geometry import line_stretch
 from ._projection import LocalProjection
 from ._validate import speed_factor
 from .compiled import CompiledGraph
 from .distance import Roads, Snap, Snapper
-from .routing import direct_costs, end_costs, virtual_search, virtual_tree
+from .hierarchy import Hierarchy
+from .routing import direct_costs, end_costs, virtual_search
 from .turns import SearchGraph
 
 if TYPE_CHECKING:
@@ -106,9 +109,15 @@ class Engine:
         self.search = SearchGraph.from_graph(graph)
         self.forward = self.search.forward
         self.reverse = self.search.reverse
-        # No road is faster: the straight line at this speed bounds every travel time from below.
-        speeds = np.divide(graph.edge_len, graph.edge_tt, out=np.zeros(graph.n_edges), where=graph.edge_tt > 0)
-        self.top_speed_mps = float(speeds.max()) if graph.n_edges else 1.0
+
+    @cached_property
+    def hierarchy(self) -> Hierarchy:
+        """The contraction hierarchy of the search graph, for searched routes.
+
+        Built on first use (half a second on Mojokerto) unless :func:`routing.load_engine` set it from its
+        cache.
+        """
+        return Hierarchy.from_search(self.search)
 
     @property
     def node_lon(self) -> np.ndarray:
@@ -223,17 +232,17 @@ class Engine:
             lon/lat by projected length is exact.
         """
         coords = self.graph.edge_coords(edge)
-        x, y = self.projection.to_xy(coords[:, 0], coords[:, 1])
-        cum = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
         lo, hi = sorted((f0, f1))
-        at = np.concatenate([[lo * cum[-1]], cum[(cum > lo * cum[-1]) & (cum < hi * cum[-1])], [hi * cum[-1]]])
-        piece = np.column_stack([np.interp(at, cum, coords[:, 0]), np.interp(at, cum, coords[:, 1])])
-        return piece if f1 >= f0 else piece[::-1]
+        if lo > 0.0 or hi < 1.0:
+            coords = np.array(line_stretch(coords.tolist(), lo, hi, self.projection.kx, self.projection.ky))
+        return coords if f1 >= f0 else coords[::-1]
 
     def route(self, origin: tuple[float, float], destination: tuple[float, float], factor: float = 1.0) -> Route:
         """Fastest route between two (lon, lat) points, with geometry and steps.
 
-        Why: the dispatcher's map line and turn list for a unit sent to an incident.
+        Why: the dispatcher's map line and turn list for a unit sent to an incident.  A unit with a
+        maintained row has its route walked along the row's tree (:meth:`route_on_tree`); any other pair of
+        points is one query on the contraction hierarchy (:mod:`routing.hierarchy`).
 
         Parameters
         ----------
@@ -255,19 +264,12 @@ class Engine:
         """
         factor = speed_factor(factor)
         both = self.snap([origin[0], destination[0]], [origin[1], destination[1]])
-        src, dst = both.take([0]), both.take([1])
-        tt = self.graph.edge_tt
-        out_nodes, out_costs = self.ends(src, tt, leaving=True)
-        in_nodes, in_costs = self.ends(dst, tt, leaving=False)
-        direct = float(direct_costs(src, dst, self.roads, tt)[0])
-        x, y = self.projection.to_xy(both.lon, both.lat)
-        # Search a ball that grows until it holds the destination: anything beyond the limit arrives later.
-        first = max(float(np.hypot(x[1] - x[0], y[1] - y[0])) / self.top_speed_mps, 1.0) * settings.ROUTE_FIRST_BOUND
-        for limit in (first, first * settings.ROUTE_BOUND_GROWTH, np.inf):
-            times, pred = virtual_tree(self.forward, out_nodes, out_costs, limit=limit)
-            if min(direct, float(np.min(times[0, in_nodes[0]] + in_costs[0]))) <= limit:
-                break
-        return self.route_on_tree(src, out_nodes[0], times[0], pred[0], dst, factor)
+        src, dst = both.take(slice(0, 1)), both.take(slice(1, 2))
+        out_nodes, out_costs = self.ends(src, self.graph.edge_tt, leaving=True)
+        in_nodes, in_costs = self.ends(dst, self.graph.edge_tt, leaving=False)
+        cost, i, j, arcs = self.hierarchy.path(out_nodes[0], out_costs[0], in_nodes[0], in_costs[0])
+        path = np.concatenate([out_nodes[0, i : i + 1], self.forward.indices[arcs]])
+        return self._route_along(src, dst, (i, j), path, self.search.arc_edge[arcs], cost, factor)
 
     def route_on_tree(
         self, src: Snap, starts: np.ndarray, times: np.ndarray, pred: np.ndarray, dst: Snap, factor: float = 1.0
@@ -296,27 +298,45 @@ class Engine:
         UnreachableError
             If the destination cannot be reached.
         """
-        g, tt = self.graph, self.graph.edge_tt
-        in_nodes, in_costs = self.ends(dst, tt, leaving=False)
+        in_nodes, in_costs = self.ends(dst, self.graph.edge_tt, leaving=False)
         arrive = times[in_nodes[0]] + in_costs[0]
         j = int(np.argmin(arrive))
-        direct = float(direct_costs(src, dst, self.roads, tt)[0])
-        r_src, r_dst, f_src, f_dst = int(src.road[0]), int(dst.road[0]), float(src.fraction[0]), float(dst.fraction[0])
-        if np.isfinite(direct) and direct <= arrive[j]:
-            return self._assemble([], [self._leg(r_src, f_src, f_dst)], factor)
-        if not np.isfinite(arrive[j]):
-            raise UnreachableError("no road path from the origin to the destination")
         path, n = [int(in_nodes[0, j])], self.search.n_nodes
-        while pred[path[-1]] < n:
+        while 0 <= pred[path[-1]] < n:
             path.append(int(pred[path[-1]]))
         path.reverse()
+        nodes = np.array(path)
+        ends = (0 if path[0] == starts[0] else 1, j)
+        return self._route_along(src, dst, ends, nodes, self.search.arc_edges(nodes[:-1], nodes[1:]), arrive[j], factor)
+
+    def _route_along(
+        self,
+        src: Snap,
+        dst: Snap,
+        ends: tuple[int, int],
+        path: np.ndarray,
+        edges: np.ndarray,
+        cost: float,
+        factor: float,
+    ) -> Route:
+        """The route along a path of search nodes, or along the one road both points are on when that is faster.
+
+        ``ends`` are the columns of :meth:`ends` the path leaves the origin's road by and enters the
+        destination's road by; ``edges`` the path's arcs' edges; ``cost`` its seconds from point to point.
+        """
+        g, tt = self.graph, self.graph.edge_tt
+        direct = float(direct_costs(src, dst, self.roads, tt)[0])
+        r_src, r_dst, f_src, f_dst = int(src.road[0]), int(dst.road[0]), float(src.fraction[0]), float(dst.fraction[0])
+        if np.isfinite(direct) and direct <= cost:
+            return self._assemble([], [self._leg(r_src, f_src, f_dst)], factor)
+        if not np.isfinite(cost):
+            raise UnreachableError("no road path from the origin to the destination")
         # the first leg leaves the origin's road through its head (column 0) or its tail
-        first = self._leg(r_src, f_src, 1.0 if path[0] == starts[0] else 0.0)
-        edges = self.search.arc_edges(np.array(path[:-1]), np.array(path[1:]))
+        first = self._leg(r_src, f_src, 1.0 if ends[0] == 0 else 0.0)
         edges = edges[edges < g.n_edges]  # turns within a junction have no road
         middle = (g.path_coords(edges), g.edge_name[edges], tt[edges], g.edge_len[edges])
-        last = self._leg(r_dst, 0.0 if j == 0 else 1.0, f_dst)
-        return self._assemble(self.search.path_nodes(np.array(path)).tolist(), [first, middle, last], factor)
+        last = self._leg(r_dst, 0.0 if ends[1] == 0 else 1.0, f_dst)
+        return self._assemble(self.search.path_nodes(path).tolist(), [first, middle, last], factor)
 
     def _leg(self, road: int, f0: float, f1: float) -> tuple[np.ndarray, ...]:
         """Return (coords, names, seconds, metres) of a stretch of a road from f0 to f1.
@@ -346,15 +366,18 @@ class Engine:
             coords = np.vstack([coords, coords])
         names, seconds, metres = (np.concatenate([leg[i] for leg in legs]) for i in (1, 2, 3))
         seconds = seconds / factor
-        steps: list[Step] = []
-        for name, sec, met in zip(names.tolist(), seconds.tolist(), metres.tolist()):
-            if met <= 0:
-                continue
-            label = str(self.graph.names[name])
-            if steps and steps[-1].name == label:
-                last = steps.pop()
-                sec, met = last.duration_s + sec, last.distance_m + met
-            steps.append(Step(label, met, sec))
+        # one step per run of a street name, over the stretches that have a length (names are unique ids)
+        driven = metres > 0
+        names, step_s, step_m = names[driven], seconds[driven], metres[driven]
+        first = np.flatnonzero(np.diff(names, prepend=-1) != 0)
+        steps = [
+            Step(str(self.graph.names[name]), met, sec)
+            for name, met, sec in zip(
+                names[first].tolist(),
+                np.add.reduceat(step_m, first).tolist() if len(first) else [],
+                np.add.reduceat(step_s, first).tolist() if len(first) else [],
+            )
+        ]
         return Route(
             nodes=path,
             osmids=self.graph.node_osmid[path].tolist(),

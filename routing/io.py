@@ -11,15 +11,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from . import settings
-from ._errors import GraphSourceError
+from ._errors import GraphMismatchError, GraphSourceError
 from .compiled import CompiledGraph, compile_graph
 from .engine import Engine
+from .hierarchy import Hierarchy
+from .turns import SearchGraph
 
 _CHUNK = 1 << 20
 
@@ -58,13 +61,23 @@ def cache_path(cache_dir: Path, key: str) -> Path:
 
 def save_compiled(graph: CompiledGraph, path: Path) -> Path:
     """Write a compiled graph to ``path`` atomically and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
             # uncompressed: loading is then a plain read (numpy's stub fears a key named allow_pickle)
             np.savez(fh, **graph.arrays())  # type: ignore[arg-type]
+
+    return _write_atomically(path, write)
+
+
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Have ``write`` fill a temporary file beside ``path``, then rename it there: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix + ".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -158,4 +171,19 @@ def load_engine(
     path = cache_path(cache_dir, source_key(source, query))
     if rebuild or not path.exists():
         save_compiled(build_compiled(source, query, progress=progress), path)
-    return Engine(load_compiled(path), max_snap_m=max_snap_m)
+        path.with_suffix(".ch").unlink(missing_ok=True)
+    engine = Engine(load_compiled(path), max_snap_m=max_snap_m)
+    engine.hierarchy = _cached_hierarchy(engine.search, path.with_suffix(".ch"))
+    return engine
+
+
+def _cached_hierarchy(search: SearchGraph, path: Path) -> Hierarchy:
+    """The contraction hierarchy saved at ``path``, or built and saved there (atomically) if absent or unreadable."""
+    if path.exists():
+        try:
+            return Hierarchy.load(search, path)
+        except (RuntimeError, GraphMismatchError):  # written by another version of RoutingKit's bindings, or cut short
+            pass
+    hierarchy = Hierarchy.from_search(search)
+    _write_atomically(path, hierarchy.save)
+    return hierarchy

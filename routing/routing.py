@@ -61,10 +61,10 @@ def end_costs(
     bwd_cost = np.where(bwd >= 0, along_bwd * weights[np.maximum(bwd, 0)], np.inf)
     bwd_cost = np.where(along_bwd == 0.0, 0.0, bwd_cost)
     ends = search.edge_head if leaving else search.edge_tail
-    at_node = np.arange(search.n_physical) if leaving else search.arrival
-    near, far = (snap.v, snap.u) if leaving else (snap.u, snap.v)
-    first = np.where(along_fwd == 0.0, at_node[near], ends[fwd])
-    second = np.where(along_bwd == 0.0, at_node[far], np.where(bwd >= 0, ends[np.maximum(bwd, 0)], far))
+    # a point at a node leaves from the node itself (its index) or is reached at its arrival node
+    near, far = (snap.v, snap.u) if leaving else (search.arrival[snap.u], search.arrival[snap.v])
+    first = np.where(along_fwd == 0.0, near, ends[fwd])
+    second = np.where(along_bwd == 0.0, far, np.where(bwd >= 0, ends[np.maximum(bwd, 0)], far))
     return np.column_stack([first, second]), np.column_stack([fwd_cost, bwd_cost])
 
 

@@ -63,12 +63,9 @@ RESTRICTION_VEHICLES: tuple[str, ...] = ("motorcar", "motor_vehicle", "vehicle")
 #: Points farther than this from every road are flagged ``too_far`` by snapping.
 DEFAULT_MAX_SNAP_M: float = 2000.0
 
-#: A searched route (no maintained row) first explores only this many times the least possible travel time
-#: (the straight line at the network's top speed), then this many times more until the destination is
-#: reached: on Mojokerto the fastest route takes 2.7-4.5 times that bound (p10-p90), so most routes are found
-#: in the first ball instead of a search over the whole network.
-ROUTE_FIRST_BOUND: float = 4.0
-ROUTE_BOUND_GROWTH: float = 2.0
+#: A contraction hierarchy weighs arcs in integer ticks (RoutingKit's weights are 31-bit): 0.1 ms ticks keep
+#: the rounding far below a second on any route and hold paths of up to 59 hours.
+HIERARCHY_TICKS_PER_S: int = 10_000
 
 #: Edges are cut into pieces no longer than this for the snapping index; the
 #: search is exact whatever the value, it only trades memory against speed.
