@@ -23,6 +23,7 @@ from ._projection import LocalProjection
 from .compiled import CompiledGraph, concat_ranges
 
 _K = 8  # candidate pieces per point; more only when the k nearest cannot prove the answer
+_AX, _AY, _DX, _DY, _LEN2, _LEN, _OFFSET = range(7)  # the columns of Snapper._pieces
 
 
 @dataclass(eq=False)
@@ -177,28 +178,38 @@ class Snapper:
         # cut long segments so that midpoints are close to every part of a piece
         seg, t0, t1 = cut_segments(seg_len, settings.SNAP_SEGMENT_M)
         dx, dy = bx[seg] - ax[seg], by[seg] - ay[seg]
-        self._ax, self._ay = ax[seg] + t0 * dx, ay[seg] + t0 * dy
-        self._dx, self._dy = (t1 - t0) * dx, (t1 - t0) * dy
-        self._len = seg_len[seg] * (t1 - t0)
-        self._offset = seg_offset[seg] + t0 * seg_len[seg]
+        # one row per piece (start, direction, squared and true length, offset along its road): a query
+        # gathers its candidates' rows in one indexing operation
+        self._pieces = np.column_stack(
+            [
+                ax[seg] + t0 * dx,
+                ay[seg] + t0 * dy,
+                (t1 - t0) * dx,
+                (t1 - t0) * dy,
+                np.maximum(((t1 - t0) * dx) ** 2 + ((t1 - t0) * dy) ** 2, 1e-18),
+                seg_len[seg] * (t1 - t0),
+                seg_offset[seg] + t0 * seg_len[seg],
+            ]
+        )
         self._road = seg_road[seg]
         self._road_proj_len = np.maximum(road_end - road_start, 1e-12)
-        self._half = float(self._len.max()) / 2.0
+        self._half = float(self._pieces[:, _LEN].max()) / 2.0
         # pykdtree, not scipy's cKDTree: the same answers, and a query of one or two points (a route's ends)
         # costs 10 us instead of 60-100 us of cKDTree's fixed overhead
-        self.tree = KDTree(np.column_stack([self._ax + self._dx / 2, self._ay + self._dy / 2]))
+        p = self._pieces
+        self.tree = KDTree(np.column_stack([p[:, _AX] + p[:, _DX] / 2, p[:, _AY] + p[:, _DY] / 2]))
 
     @property
     def nbytes(self) -> int:
         """Approximate memory of the index (pieces and tree), in bytes."""
-        pieces = sum(a.nbytes for a in (self._ax, self._ay, self._dx, self._dy, self._len, self._offset, self._road))
+        pieces = self._pieces.nbytes + self._road.nbytes
         return int(pieces + self.tree.data.nbytes + 4 * self.tree.n)  # the tree's points and its 32-bit permutation
 
-    def _distances(self, px: np.ndarray, py: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return distance and clamped parameter t of points to candidate pieces (broadcast)."""
-        dx, dy = self._dx[cand], self._dy[cand]
-        rx, ry = px - self._ax[cand], py - self._ay[cand]
-        t = np.clip((rx * dx + ry * dy) / np.maximum(dx * dx + dy * dy, 1e-18), 0.0, 1.0)
+    def _distances(self, px: np.ndarray, py: np.ndarray, pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return distance and clamped parameter t of points to candidate pieces (rows of ``_pieces``, broadcast)."""
+        dx, dy = pieces[..., _DX], pieces[..., _DY]
+        rx, ry = px - pieces[..., _AX], py - pieces[..., _AY]
+        t = np.clip((rx * dx + ry * dy) / pieces[..., _LEN2], 0.0, 1.0)
         return np.hypot(rx - t * dx, ry - t * dy), t
 
     def _within(self, x: float, y: float, radius: float) -> np.ndarray:
@@ -232,7 +243,7 @@ class Snapper:
         k = min(_K, len(self._road))
         knn_dist, cand = self.tree.query(np.column_stack([px, py]), k=k)
         cand = cand.reshape(len(px), k)
-        dist, t = self._distances(px[:, None], py[:, None], cand)
+        dist, t = self._distances(px[:, None], py[:, None], self._pieces[cand])
         best = np.argmin(dist, axis=1)
         rows = np.arange(len(px))
         piece, d, tt = cand[rows, best], dist[rows, best], t[rows, best]
@@ -242,17 +253,15 @@ class Snapper:
         unsure = np.flatnonzero(d > kth - self._half) if k < len(self._road) else np.empty(0, dtype=np.int64)
         for i in unsure:
             near = self._within(px[i], py[i], d[i] + self._half)
-            di, ti = self._distances(px[i], py[i], near)
+            di, ti = self._distances(px[i], py[i], self._pieces[near])
             j = int(np.argmin(di))
             piece[i], d[i], tt[i] = near[j], di[j], ti[j]
-        road = self._road[piece]
+        road, chosen = self._road[piece], self._pieces[piece]
         length = self.roads.length_m[road]
-        fraction = np.clip((self._offset[piece] + tt * self._len[piece]) / self._road_proj_len[road], 0.0, 1.0)
+        fraction = np.clip((chosen[:, _OFFSET] + tt * chosen[:, _LEN]) / self._road_proj_len[road], 0.0, 1.0)
         fraction = np.where(fraction * length < settings.AT_NODE_M, 0.0, fraction)
         fraction = np.where((1.0 - fraction) * length < settings.AT_NODE_M, 1.0, fraction)
-        lon, lat = self.projection.to_lonlat(
-            self._ax[piece] + tt * self._dx[piece], self._ay[piece] + tt * self._dy[piece]
-        )
+        lon, lat = self.projection.to_lonlat(chosen[:, _AX] + tt * chosen[:, _DX], chosen[:, _AY] + tt * chosen[:, _DY])
         return Snap(
             road=road,
             edge=self.roads.fwd[road],

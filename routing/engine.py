@@ -359,33 +359,33 @@ class Engine:
     def _assemble(self, path: list[int], legs: list[tuple[np.ndarray, ...]], factor: float) -> Route:
         """Join legs into a Route: one LineString, totals, steps merged by street name."""
         coords = np.concatenate([leg[0] for leg in legs])
+        # drop each vertex repeated where one piece ends and the next begins
         keep = np.ones(len(coords), dtype=bool)
-        keep[1:] = np.any(np.diff(coords, axis=0) != 0, axis=1)
+        np.any(coords[1:] != coords[:-1], axis=1, out=keep[1:])
         coords = coords[keep]
         if len(coords) == 1:  # origin and destination snap to the same spot
             coords = np.vstack([coords, coords])
         names, seconds, metres = (np.concatenate([leg[i] for leg in legs]) for i in (1, 2, 3))
-        seconds = seconds / factor
-        # one step per run of a street name, over the stretches that have a length (names are unique ids)
-        driven = metres > 0
-        names, step_s, step_m = names[driven], seconds[driven], metres[driven]
-        first = np.flatnonzero(np.diff(names, prepend=-1) != 0)
-        steps = [
-            Step(str(self.graph.names[name]), met, sec)
-            for name, met, sec in zip(
-                names[first].tolist(),
-                np.add.reduceat(step_m, first).tolist() if len(first) else [],
-                np.add.reduceat(step_s, first).tolist() if len(first) else [],
-            )
-        ]
         return Route(
             nodes=path,
             osmids=self.graph.node_osmid[path].tolist(),
             geometry=LineString(coords),
             distance_m=float(metres.sum()),
-            eta_s=float(seconds.sum()),
-            steps=steps,
+            eta_s=float(seconds.sum()) / factor,
+            steps=self._steps(names, seconds, metres, factor),
         )
+
+    def _steps(self, names: np.ndarray, seconds: np.ndarray, metres: np.ndarray, factor: float) -> list[Step]:
+        """One step per run of a street name, over the stretches that have a length (names are unique ids)."""
+        driven = metres > 0
+        names, seconds, metres = names[driven], seconds[driven], metres[driven]
+        if len(names) == 0:
+            return []
+        first = np.flatnonzero(np.concatenate([[True], names[1:] != names[:-1]]))
+        runs = zip(
+            names[first].tolist(), np.add.reduceat(metres, first).tolist(), np.add.reduceat(seconds, first).tolist()
+        )
+        return [Step(str(self.graph.names[name]), met, sec / factor) for name, met, sec in runs]
 
     def service_area(self, lons: Any, lats: Any, minutes: float, factor: float = 1.0) -> shapely.Geometry:
         """Area reachable from any of the sources within ``minutes`` (see :mod:`routing.service_area`)."""

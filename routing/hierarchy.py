@@ -93,10 +93,13 @@ class Hierarchy:
         """
         query = self._query()
         cost, start, end, arcs = np.inf, -1, -1, np.empty(0, dtype=np.int64)
+        asked = set()
         for i, (node, before) in enumerate(zip(starts.tolist(), start_costs.tolist())):
             for j, (other, after) in enumerate(zip(ends.tolist(), end_costs.tolist())):
-                if not np.isfinite(before + after):
+                # a point at a node has that node at both ends: ask once
+                if not np.isfinite(before + after) or (node, before, other, after) in asked:
                     continue
+                asked.add((node, before, other, after))
                 ticks = query.reset().add_source(node).add_target(other).run().get_distance()
                 total = before + ticks / settings.HIERARCHY_TICKS_PER_S + after
                 if ticks != INF_WEIGHT and total < cost:
