@@ -239,7 +239,9 @@ class Snapper:
         Snap
             One row per point.
         """
-        px, py = self.projection.to_xy(np.atleast_1d(lons).astype(float), np.atleast_1d(lats).astype(float))
+        px, py = self.projection.to_xy(
+            np.asarray(lons, dtype=float).reshape(-1), np.asarray(lats, dtype=float).reshape(-1)
+        )
         k = min(_K, len(self._road))
         knn_dist, cand = self.tree.query(np.column_stack([px, py]), k=k)
         cand = cand.reshape(len(px), k)

@@ -325,7 +325,8 @@ class Engine:
         destination's road by; ``edges`` the path's arcs' edges; ``cost`` its seconds from point to point.
         """
         g, tt = self.graph, self.graph.edge_tt
-        direct = float(direct_costs(src, dst, self.roads, tt)[0])
+        # along the one road both points are on (inf when they are not: no need to ask)
+        direct = float(direct_costs(src, dst, self.roads, tt)[0]) if src.road[0] == dst.road[0] else np.inf
         r_src, r_dst, f_src, f_dst = int(src.road[0]), int(dst.road[0]), float(src.fraction[0]), float(dst.fraction[0])
         if np.isfinite(direct) and direct <= cost:
             return self._assemble([], [self._leg(r_src, f_src, f_dst)], factor)

@@ -13,6 +13,7 @@ in seconds along the arcs, so the rounding changes a route only between two near
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 
@@ -92,18 +93,19 @@ class Hierarchy:
             The path's arcs, as positions in the search graph's forward CSR order.
         """
         query = self._query()
-        cost, start, end, arcs = np.inf, -1, -1, np.empty(0, dtype=np.int64)
+        cost, start, end, arcs = math.inf, -1, -1, []
         asked = set()
         for i, (node, before) in enumerate(zip(starts.tolist(), start_costs.tolist())):
             for j, (other, after) in enumerate(zip(ends.tolist(), end_costs.tolist())):
                 # a point at a node has that node at both ends: ask once
-                if not np.isfinite(before + after) or (node, before, other, after) in asked:
+                if not math.isfinite(before + after) or (node, before, other, after) in asked:
                     continue
                 asked.add((node, before, other, after))
                 ticks = query.reset().add_source(node).add_target(other).run().get_distance()
                 total = before + ticks / settings.HIERARCHY_TICKS_PER_S + after
                 if ticks != INF_WEIGHT and total < cost:
-                    cost, start, end, arcs = total, i, j, np.asarray(query.get_arc_path(), dtype=np.int64)
+                    cost, start, end, arcs = total, i, j, query.get_arc_path()
+        path = np.array(arcs, dtype=np.int64)
         if start >= 0:
-            cost = float(start_costs[start] + self.search.forward.data[arcs].sum() + end_costs[end])
-        return cost, start, end, arcs
+            cost = float(start_costs[start] + self.search.forward.data[path].sum() + end_costs[end])
+        return cost, start, end, path
