@@ -62,6 +62,7 @@ class Hierarchy:
         self._ch.save(str(path))
 
     def _query(self) -> CHQuery:
+        """This thread's query object."""
         query = getattr(self._local, "query", None)
         if query is None:
             query = self._local.query = CHQuery(self._ch)
@@ -94,7 +95,7 @@ class Hierarchy:
         """
         query = self._query()
         cost, start, end, arcs = math.inf, -1, -1, []
-        asked = set()
+        asked: set[tuple[int, float, int, float]] = set()
         for i, (node, before) in enumerate(zip(starts.tolist(), start_costs.tolist())):
             for j, (other, after) in enumerate(zip(ends.tolist(), end_costs.tolist())):
                 # a point at a node has that node at both ends: ask once
