@@ -146,10 +146,8 @@ class CompiledGraph:
 
     @cached_property
     def _edge_lookup(self) -> sp.csr_array:
-        """CSR matrix whose (u, v) entry is the fastest edge id + 1 (0: no edge)."""
-        n = self.n_nodes
-        ids = self.csr_edge.astype(np.float64) + 1.0  # exact: ids are far below 2**53
-        return sp.csr_array((ids, self.edge_v[self.csr_edge], self.indptr), shape=(n, n))
+        """The fastest edge id of each (u, v) pair (see :func:`id_lookup`)."""
+        return id_lookup(self.csr_edge, self.edge_v[self.csr_edge], self.indptr)
 
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Return the fastest edge id of each (u, v) pair, -1 where there is no such edge.
@@ -167,10 +165,7 @@ class CompiledGraph:
         ndarray of int64
             Edge ids or -1.
         """
-        u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
-        if len(u) == 0:
-            return np.empty(0, dtype=np.int64)
-        return np.asarray(self._edge_lookup[u, v]).astype(np.int64) - 1
+        return look_up(self._edge_lookup, u, v)
 
     def edge_coords(self, edge: int) -> np.ndarray:
         """Return the (k, 2) lon/lat coordinates of one edge, tail to head."""
@@ -193,6 +188,31 @@ class CompiledGraph:
         edges = np.asarray(edges, dtype=np.int64)
         counts = self.geom_ptr[edges + 1] - self.geom_ptr[edges]
         return concat_ranges(self.geom_ptr[edges], counts), counts
+
+
+def id_lookup(ids: np.ndarray, heads: np.ndarray, indptr: np.ndarray) -> sp.csr_array:
+    """A square CSR matrix whose (tail, head) entry is an arc's id + 1 (0: no arc), read by :func:`look_up`.
+
+    Why: the arcs of paths and of predecessor trees come as node pairs; scipy samples the sorted CSR rows
+    in C, so a whole path's ids cost one call.  Ids are stored as float64 (exact far below 2**53).
+
+    Parameters
+    ----------
+    ids, heads
+        Per arc in CSR order: its id and its head.
+    indptr
+        The CSR row pointer (rows are tails).
+    """
+    n = len(indptr) - 1
+    return sp.csr_array((ids.astype(np.float64) + 1.0, heads, indptr), shape=(n, n))
+
+
+def look_up(lookup: sp.csr_array, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """The ids of the (tail, head) arcs in an :func:`id_lookup` matrix, -1 where there is no arc."""
+    tails, heads = np.asarray(tails, dtype=np.int64), np.asarray(heads, dtype=np.int64)
+    if len(tails) == 0:
+        return np.empty(0, dtype=np.int64)
+    return np.asarray(lookup[tails, heads]).astype(np.int64) - 1
 
 
 def csr_pointer(rows: np.ndarray, n: int) -> np.ndarray:

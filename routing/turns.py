@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from .compiled import CompiledGraph, concat_ranges, csr_pointer
+from .compiled import CompiledGraph, concat_ranges, csr_pointer, id_lookup, look_up
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,18 +122,15 @@ class SearchGraph:
 
     @cached_property
     def _arc_lookup(self) -> sp.csr_array:
-        """CSR matrix whose (tail, head) entry is the arc's edge id + 1 (0: no arc)."""
-        return sp.csr_array((self.arc_edge + 1.0, self.forward.indices, self.forward.indptr), shape=self.forward.shape)
+        """The edge of each (tail, head) arc (see :func:`routing.compiled.id_lookup`)."""
+        return id_lookup(self.arc_edge, self.forward.indices, self.forward.indptr)
 
     def arc_edges(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
         """Return the edge of each (tail, head) arc: an edge id, ``E`` for a turn, -1 where there is no arc.
 
         Why: paths and shortest-path trees come as search nodes; geometry, names and lengths are per edge.
         """
-        tails, heads = np.asarray(tails, dtype=np.int64), np.asarray(heads, dtype=np.int64)
-        if len(tails) == 0:
-            return np.empty(0, dtype=np.int64)
-        return np.asarray(self._arc_lookup[tails, heads]).astype(np.int64) - 1
+        return look_up(self._arc_lookup, tails, heads)
 
     def physical(self, times: np.ndarray, leaving: bool) -> np.ndarray:
         """Reduce search results (..., S) to the physical nodes (..., N).
