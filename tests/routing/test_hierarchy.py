@@ -32,7 +32,7 @@ def test_searched_routes_equal_the_dijkstra_of_a_units_row(oakland: tuple[object
         assert (g.edge_ids(nodes[:-1], nodes[1:]) >= 0).all()
 
 
-def test_an_unreachable_pair_has_no_path(tiny: Engine) -> None:
+def test_ends_without_a_finite_cost_give_no_path(tiny: Engine) -> None:
     node = int(tiny.graph.edge_v[0])
     cost, start, end, arcs = tiny.hierarchy.path(np.array([node, node]), np.array([0.0, np.inf]),
                                                  np.array([node, node]), np.array([np.inf, np.inf]))  # fmt: skip
