@@ -61,8 +61,12 @@ def test_the_callers_phone_moves_the_incident(open_session) -> None:
     accuracy = console.get_by_test_id("caller-accuracy")
     expect(accuracy).to_contain_text("±35 m", timeout=5_000)
     expect(console.locator("#incident-detail .timeline")).to_contain_text("Penelepon mengirim lokasinya")
-    radius = console.evaluate("""() => { let r = null; geo112Map.layers.incidents.eachLayer(l => {
-        if (l.getRadius) r = l.getRadius(); }); return r; }""")
+    # the map redraws the incident layer on its own refresh: wait for the accuracy circle to be drawn
+    radius = console.wait_for_function(
+        """() => { let r = null; geo112Map.layers.incidents.eachLayer(l => {
+        if (l.getRadius) r = l.getRadius(); }); return r; }""",
+        timeout=5_000,
+    ).json_value()
     assert radius == 35
     expect(panel.locator(".what .hint").first).not_to_have_text(eta_before, timeout=5_000)
     moved = console.evaluate(f"async () => (await (await fetch('/api/v1/incidents/{incident}')).json()).location")
