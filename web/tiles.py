@@ -1,7 +1,7 @@
 """The base map's vector tiles: ``/tiles/<layer>/<z>/<x>/<y>.pbf`` from :mod:`geo112.store.tiles`.
 
-Tiles hold public data (roads, rivers, boundaries, facilities), so they need no login: the responder's phone
-page draws them too. Every answer carries an ETag made of the data's version (:meth:`TileProvider.version`),
+Tiles hold public data (roads, rivers, boundaries, facilities), so they need no login: the responder's phone page draws
+them too. Every answer carries an ETag made of the data's version (:meth:`~geo112.store.tiles.TileProvider.version`),
 so a browser revalidating a tile it holds gets a 304 without the tile being cut again. Cut tiles are kept in
 Redis, shared by every worker, under the same version: reloading the data starts new keys, and the old ones
 expire. Should Redis be down, tiles are cut on every request meanwhile, and the log says so.

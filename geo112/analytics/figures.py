@@ -2,7 +2,7 @@
 
 Aggregates are computed by PostgreSQL (``percentile_cont`` for medians and 90th percentiles, the same linear
 interpolation as ``numpy.percentile``) over the incidents a :class:`Filters` selects. Synthetic history
-(``incident.synthetic``, see :mod:`geo112.history`) is left out unless asked for, and every result says
+(``incident.synthetic``, see :mod:`geo112.analytics.history`) is left out unless asked for, and every result says
 whether it includes some. Nothing here reads callers' names or phone numbers. Method: ``docs/analytics.md``.
 """
 
@@ -54,7 +54,7 @@ class Filters:
     include_synthetic: bool = False
 
     def clauses(self) -> list[ColumnElement[bool]]:
-        """The WHERE clauses on :class:`~geo112.models.Incident`."""
+        """The WHERE clauses on :class:`~geo112.store.models.Incident`."""
         where: list[ColumnElement[bool]] = []
         if self.since is not None:
             where.append(Incident.received_at >= self.since)

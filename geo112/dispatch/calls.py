@@ -2,8 +2,8 @@
 
 A new call is checked for **possible duplicates** before an incident is made of it: open incidents near the
 point within their category's radius whose last call is within the category's window, and open incidents
-the same number rang about lately (:attr:`Settings.same_caller_window_s`), the same caller first, then the
-nearest. The dispatcher then attaches the call (:func:`add_call`) or saves a new incident. Two incidents
+the same number rang about lately (:attr:`~geo112.config.Settings.same_caller_window_s`), the same caller first, then
+the nearest. The dispatcher then attaches the call (:func:`add_call`) or saves a new incident. Two incidents
 found later to be one are merged (:func:`merge`): every call, assignment and event is kept, under the
 incident that stays.
 

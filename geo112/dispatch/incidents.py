@@ -24,7 +24,7 @@ from geo112.store.db import database_now, get_or_not_found, known
 from geo112.store.geometry import lon_lat_of, point, point_geojson
 from geo112.store.models import Assignment, Call, Desa, Incident, IncidentCategory, Jurisdiction, Kecamatan, Unit
 
-#: ``snap(lon, lat)`` → the nearest road point, or None when no road is near (:meth:`Network.snap_point`).
+#: ``snap(lon, lat)`` → the nearest road point, or None when none is near (:meth:`~geo112.network.Network.snap_point`).
 Snapper = Callable[[float, float], RoadPoint | None]
 
 PHASES = ("received", "dispatched", "en_route", "on_scene", "cleared", "closed")

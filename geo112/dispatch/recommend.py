@@ -208,7 +208,7 @@ def recommend(
     Returns
     -------
     dict
-        See :class:`geo112.schemas.Recommendation`.
+        See :class:`geo112.dispatch.schemas.Recommendation`.
 
     Raises
     ------

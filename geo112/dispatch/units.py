@@ -6,8 +6,8 @@ The state machine::
     out_of_service ⇄ available, returning → out_of_service
     dispatched → available and en_route → returning when a unit is stood down
 
-``dispatched`` is entered only by an assignment (:func:`geo112.dispatch.assign`), which also names the
-incident; every other transition goes through :func:`geo112.dispatch.change_status`.
+``dispatched`` is entered only by an assignment (:func:`geo112.dispatch.assignments.assign`), which also names the
+incident; every other transition goes through :func:`geo112.dispatch.assignments.change_status`.
 """
 
 from __future__ import annotations

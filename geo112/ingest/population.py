@@ -60,10 +60,10 @@ def store_population(
 ) -> PopulationReport:
     """Estimate the population of every desa without a published figure and store it with its method.
 
-    The kecamatan and kabupaten figures are those :func:`geo112.loading.load_geography` stored (census
+    The kecamatan and kabupaten figures are those :func:`geo112.ingest.boundaries.load_geography` stored (census
     2020); a kecamatan figure of another year than the kabupaten total is not used. Desa whose figure
     was published (``population_method = 'published'``) keep it and get basis ``published``; the rest
-    get the spread of :func:`geo112.population.spread_population` weighted by their road nodes, rounded
+    get the spread of :func:`geo112.planning.population.spread_population` weighted by their road nodes, rounded
     to persons so that every kecamatan figure and the kabupaten total are kept exactly. Running it again
     gives the same rows; a new published desa figure replaces its estimate and re-balances the rest.
 
@@ -75,7 +75,7 @@ def store_population(
         The desa index of the engine (:func:`desa_index`).
     kecamatan_hint
         Unofficial figures by kecamatan code, which split the kabupaten remainder among the kecamatan
-        without a census figure (see :func:`geo112.population.spread_population`).
+        without a census figure (see :func:`geo112.planning.population.spread_population`).
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 A scenario edits the sources of one unit type (rows of the travel-time matrix): an added post stacks new
 rows from the routing engine, a moved one replaces its rows, a removed one drops them. Only the rows that
-change are searched; the others are reused (:func:`geo112.coverage.whatif` compares the two summaries).
+change are searched; the others are reused (:func:`geo112.planning.coverage.model.whatif` compares the two summaries).
 """
 
 from __future__ import annotations

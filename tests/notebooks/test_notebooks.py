@@ -1,6 +1,6 @@
 """The planners' notebooks run top to bottom against the test database, and their key figures are sane.
 
-They read the database, data and cache directories through ``geo112.get_settings`` (the ``GEO112_*``
+They read the database, data and cache directories through ``geo112.config.get_settings`` (the ``GEO112_*``
 variables set here), so they run on whatever database a planner points them at.
 """
 

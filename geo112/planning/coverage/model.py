@@ -165,7 +165,7 @@ class Demand:
     node_weight
         Non-negative weight per node.
     desa_population
-        Population per desa (see `geo112.population.spread_population`).
+        Population per desa (see `geo112.planning.population.spread_population`).
     """
 
     node_desa: IntArray
@@ -370,7 +370,7 @@ def summarize_unit_types(
         Unit type code -> seconds matrix ``(n_units_of_type, n_nodes)``.
     thresholds
         Unit type code -> thresholds, e.g. from
-        `geo112.thresholds.resolve_thresholds`.
+        `geo112.planning.thresholds.resolve_thresholds`.
     demand
         Nodes grouped into desa, with weights and desa populations.
     available_by_type

@@ -199,7 +199,7 @@ def evaluate(
 
 
 def busy_of(session: Session, code: str, busy: float | None = None) -> BusyFraction:
-    """The busy fraction ``busy`` when given, else the one measured for the unit type (:mod:`geo112.busy`)."""
+    """The busy fraction ``busy`` when given, else the one measured for the unit type (:mod:`geo112.planning.busy`)."""
     return measure(session, code) if busy is None else given(busy)
 
 

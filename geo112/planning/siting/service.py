@@ -3,7 +3,7 @@
 Candidates are the existing facilities, the seven planned Damkar posts of ``facilities.csv`` (status
 ``planned_not_confirmed_built``) and the desa centres; the stations that already host units of the type
 are fixed (always open). Maximal covering (MCLP) maximises the population within T; p-median minimises the
-population-weighted travel time to desa centres. Both are solved by :mod:`geo112.siting` (PuLP + HiGHS)
+population-weighted travel time to desa centres. Both are solved by :mod:`geo112.planning.siting.model` (PuLP + HiGHS)
 under a time limit; see docs/coverage.md.
 """
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations online against the URL that :mod:`geo112.migrate` passes in."""
+"""Alembic environment: runs migrations online against the URL that :mod:`geo112.store.migrate` passes in."""
 
 from alembic import context
 from sqlalchemy import create_engine, pool

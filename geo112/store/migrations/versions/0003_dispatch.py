@@ -48,7 +48,7 @@ AGENCIES = [
     ("dinsos", "Dinas Sosial Kabupaten Mojokerto"),
     ("tni", "Kodim 0815/Mojokerto"),
 ]
-# Speed factors as in routing.settings.UNIT_SPEED_FACTORS (a Satpol-PP pickup drives like BPBD rescue).
+# Speed factors: routing takes them from the unit_type table (a Satpol-PP pickup drives like BPBD rescue).
 UNIT_TYPES = [
     ("ambulance", "Ambulans", 1.25, "patient transport under siren"),
     ("fire_truck", "Mobil pemadam kebakaran", 0.85, "heavy Damkar truck"),
