@@ -6,9 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/install.sh"
 cd "$ROOT"
-log "lint: ruff check, ruff format --check, mypy"
+log "lint: ruff check, ruff format --check, mypy, docstring references"
 ruff check .
 ruff format --check .
 mypy
+python scripts/check_references.py
 log "running the tests"
 exec python -m pytest "$@"
