@@ -32,6 +32,16 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     ``112.mojokertokab.go.id``.
 ``GEO112_RATELIMIT_PREFIX``
     Prefix of the limiter's keys in Redis, so that two deployments on one Redis count apart; default ``geo112``.
+``GEO112_SECRET_KEY``
+    Signs sessions, responder and caller links; default a random key the web app keeps in
+    ``instance/secret_key``.
+``GEO112_SECURE_COOKIES``
+    ``1`` marks the session cookie Secure (served over HTTPS); default off.
+``GEO112_TILE_URL``
+    A raster tile layer on the app's own origin (e.g. ``/raster/{z}/{x}/{y}.png``) instead of the app's vector
+    tiles; default none.
+``GEO112_SERVER_TIMING``
+    ``1`` sends each answer's cost back in a ``Server-Timing`` header (the load test reads it); default off.
 """
 
 from __future__ import annotations
@@ -69,6 +79,10 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
     cap_sender: str = "112.mojokertokab.go.id"
+    secret_key: str | None = field(default=None, repr=False)
+    secure_cookies: bool = False
+    tile_url: str | None = None
+    server_timing: bool = False
 
     @property
     def osm_path(self) -> Path:
@@ -107,6 +121,8 @@ def get_settings(**overrides: object) -> Settings:
         ("ratelimit_prefix", "GEO112_RATELIMIT_PREFIX"),
         ("cap_sender", "GEO112_CAP_SENDER"),
         ("sms_gateway", "GEO112_SMS_GATEWAY"),
+        ("secret_key", "GEO112_SECRET_KEY"),
+        ("tile_url", "GEO112_TILE_URL"),
     ):
         if value := os.environ.get(var):
             env[name] = value
@@ -119,5 +135,8 @@ def get_settings(**overrides: object) -> Settings:
     ):
         if value := os.environ.get(var):
             env[name] = float(value)
+    for name, var in (("secure_cookies", "GEO112_SECURE_COOKIES"), ("server_timing", "GEO112_SERVER_TIMING")):
+        if value := os.environ.get(var):
+            env[name] = value == "1"
     env.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**env)  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -45,15 +44,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Flask
     """
     app = App(__name__)
+    env = get_settings()
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("GEO112_SECRET_KEY") or _instance_secret(app),
+        SECRET_KEY=env.secret_key or _instance_secret(app),
         GEO112_DATABASE_URL=None,
         GEO112_DATA_DIR=None,
         GEO112_CACHE_DIR=None,
         MAX_CONTENT_LENGTH=1 << 20,
-        GEO112_TILE_URL=os.environ.get("GEO112_TILE_URL"),
+        GEO112_TILE_URL=env.tile_url,
         # Each answer's cost in a Server-Timing header (for the load test and a browser's developer tools).
-        GEO112_SERVER_TIMING=os.environ.get("GEO112_SERVER_TIMING") == "1",
+        GEO112_SERVER_TIMING=env.server_timing,
         JSON_SORT_KEYS=False,
     )
     if test_config:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from flask import Flask, Response
@@ -35,7 +34,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.config["SESSION_COOKIE_SECURE"] = (
-        app.config.get("SESSION_COOKIE_SECURE") or os.environ.get("GEO112_SECURE_COOKIES", "") == "1"
+        app.config.get("SESSION_COOKIE_SECURE") or app.config["GEO112_SETTINGS"].secure_cookies
     )
     # A login lasts a shift and a handover, counted from the login: the cookie is written when the session
     # changes, not re-signed on every answer (that cost ~0.8 ms of each request). Logging out, a new password

@@ -13,9 +13,9 @@ from geo112.config import get_settings
 
 
 @click.group(cls=Group)
-@click.option("--database-url", envvar="GEO112_DATABASE_URL", help="SQLAlchemy URL of the PostGIS database.")
-@click.option("--data-dir", envvar="GEO112_DATA_DIR", type=click.Path(path_type=Path), help="Geodata directory.")
-@click.option("--cache-dir", envvar="GEO112_CACHE_DIR", type=click.Path(path_type=Path), help="Cache directory.")
+@click.option("--database-url", help="SQLAlchemy URL of the PostGIS database [$GEO112_DATABASE_URL].")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Geodata directory [$GEO112_DATA_DIR].")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Cache directory [$GEO112_CACHE_DIR].")
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, data_dir: Path | None, cache_dir: Path | None) -> None:
     """geo112: GIS backbone of Call Center 112, Kabupaten Mojokerto."""
