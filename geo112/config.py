@@ -42,6 +42,9 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     tiles; default none.
 ``GEO112_SERVER_TIMING``
     ``1`` sends each answer's cost back in a ``Server-Timing`` header (the load test reads it); default off.
+
+Defaults that functions repeat in their signatures are named here once (:data:`SLIVER_TOLERANCE_M`,
+:data:`AVL_STALE_S`, :data:`MOVEUP_LEVEL`).
 """
 
 from __future__ import annotations
@@ -53,6 +56,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/geo112"
 SYNTHETIC_OSM = Path("kab_mojokerto/osm/kab_mojokerto_synthetic.osm.bz2")
+#: A point farther than this (metres) from every desa is "outside"; nearer, it sits in a sliver between polygons.
+SLIVER_TOLERANCE_M = 150.0
+#: A unit position (AVL) older than this many seconds is stale.
+AVL_STALE_S = 600.0
+#: Below this share of the population covered by a unit type, relocations (move-up) are proposed.
+MOVEUP_LEVEL = 0.8
 
 
 def _default_data_dir() -> Path:
@@ -68,14 +77,13 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     cache_dir: Path = REPO_ROOT / ".cache"
     osm_file: Path | None = None
-    # A point farther than this from every desa is "outside"; nearer, it sits in a sliver between polygons.
-    sliver_tolerance_m: float = 150.0
-    avl_stale_s: float = 600.0
+    sliver_tolerance_m: float = SLIVER_TOLERANCE_M
+    avl_stale_s: float = AVL_STALE_S
     responder_link_ttl_s: float = 12 * 3600.0
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
     sms_gateway: str = "outbox"
-    moveup_level: float = 0.8
+    moveup_level: float = MOVEUP_LEVEL
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
     cap_sender: str = "112.mojokertokab.go.id"

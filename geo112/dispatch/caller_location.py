@@ -22,6 +22,7 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
+from geo112.config import SLIVER_TOLERANCE_M
 from geo112.dispatch import schemas
 from geo112.dispatch.incidents import Snapper, open_incident, update_incident
 from geo112.dispatch.sms import SmsGateway
@@ -110,7 +111,7 @@ def receive(
     incident_id: int,
     position: schemas.CallerPosition,
     snap: Snapper | None = None,
-    sliver_tolerance_m: float = 150.0,
+    sliver_tolerance_m: float = SLIVER_TOLERANCE_M,
 ) -> dict[str, Any]:
     """Move the incident to the caller's position (``incident.updated`` with the old and new place, then
     ``incident.caller_located`` with the accuracy); returns what the caller's page says.

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from geo112.config import SLIVER_TOLERANCE_M
 from geo112.dispatch import schemas
 from geo112.errors import Conflict, Unprocessable
 from geo112.geography.locate import locate, regency_codes
@@ -205,7 +206,11 @@ def list_stations(
 
 
 def correct_station(
-    session: Session, station_id: int, data: schemas.StationPosition, actor: str, sliver_tolerance_m: float = 150.0
+    session: Session,
+    station_id: int,
+    data: schemas.StationPosition,
+    actor: str,
+    sliver_tolerance_m: float = SLIVER_TOLERANCE_M,
 ) -> Station:
     """Move a station to a corrected position and record its precision (``config.station.position``).
 

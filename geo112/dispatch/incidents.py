@@ -15,6 +15,7 @@ from sqlalchemy import Integer, Table, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from geo112.config import SLIVER_TOLERANCE_M
 from geo112.dispatch import schemas
 from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.geography.locate import locate
@@ -117,7 +118,7 @@ def create_incident(
     data: schemas.IncidentCreate,
     actor: str,
     snap: Snapper | None = None,
-    sliver_tolerance_m: float = 150.0,
+    sliver_tolerance_m: float = SLIVER_TOLERANCE_M,
 ) -> Incident:
     """Record a new incident and its ``incident.created`` event: three statements (locate, insert, event).
 
@@ -201,7 +202,7 @@ def update_incident(
     data: schemas.IncidentUpdate,
     actor: str,
     snap: Snapper | None = None,
-    sliver_tolerance_m: float = 150.0,
+    sliver_tolerance_m: float = SLIVER_TOLERANCE_M,
 ) -> Incident:
     """Edit an open incident; moving it locates and snaps it again. Records ``incident.updated``.
 

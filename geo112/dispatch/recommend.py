@@ -18,6 +18,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
+from geo112.config import AVL_STALE_S
 from geo112.dispatch.units import is_stale
 from geo112.errors import NoRoute, NotFound, Unprocessable
 from geo112.network import RoutedFleet, UnitPosition
@@ -183,7 +184,7 @@ def recommend(
     fleet: RoutedFleet,
     incident_id: int,
     k: int = DEFAULT_K,
-    stale_after_s: float = 600.0,
+    stale_after_s: float = AVL_STALE_S,
     unit_types: list[str] | None = None,
 ) -> dict[str, Any]:
     """Recommend units for each unit type the incident's category needs (the category matrix).
@@ -265,7 +266,7 @@ def straight_line(
     session: Session,
     incident_id: int,
     k: int = DEFAULT_K,
-    stale_after_s: float = 600.0,
+    stale_after_s: float = AVL_STALE_S,
     unit_types: list[str] | None = None,
 ) -> dict[str, Any]:
     """Propose the nearest available units *by straight-line distance*, for when the road network is down.

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
+from geo112.config import SLIVER_TOLERANCE_M
 from geo112.errors import ServiceUnavailable
 from geo112.geography._areas import DESA_COLUMNS, JOIN, PROVINCE_COLUMNS, PROVINCE_JOIN, area, jurisdiction
 
@@ -55,7 +56,7 @@ def _answer(row: Any, match: str, regency: bool, nearest: dict[str, Any] | None)
     }
 
 
-def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float = 150.0) -> dict[str, Any]:
+def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float = SLIVER_TOLERANCE_M) -> dict[str, Any]:
     """Tell which desa, kecamatan and jurisdiction a point lies in.
 
     Parameters

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo112.config import SLIVER_TOLERANCE_M
 from geo112.geography._areas import DESA_COLUMNS, JOIN, area, jurisdiction
 from geo112.geography.locate import locate
 from geo112.geography.names import name_key
@@ -79,7 +80,7 @@ def search_facilities(session: Session, query: str, limit: int = 5) -> list[dict
 
 
 def search_streets(
-    session: Session, network: Network, query: str, limit: int = 5, sliver_tolerance_m: float = 150.0
+    session: Session, network: Network, query: str, limit: int = 5, sliver_tolerance_m: float = SLIVER_TOLERANCE_M
 ) -> list[dict[str, Any]]:
     """Find streets of the road network by name, each with a point on it and the desa that point lies in.
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo112.config import MOVEUP_LEVEL
 from geo112.network import RoutedFleet
 from geo112.planning.coverage import model as coverage
 from geo112.planning.coverage import service
@@ -35,8 +36,6 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 #: Threshold of a type without a configured one (minutes).
 DEFAULT_MINUTES = 10.0
-#: Below this share of the population covered, relocations are proposed.
-DEFAULT_LEVEL = 0.8
 MAX_MOVES = 3
 
 _proposals: Lru[dict[str, Any]] = Lru(32)
@@ -199,7 +198,7 @@ def relocations(
     fleet: RoutedFleet,
     code: str,
     minutes: float | None = None,
-    level: float = DEFAULT_LEVEL,
+    level: float = MOVEUP_LEVEL,
     max_moves: int = MAX_MOVES,
 ) -> dict[str, Any]:
     """Coverage of a type now and, when it is below ``level`` or a kecamatan has no cover, the relocations
