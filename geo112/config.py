@@ -44,7 +44,7 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     ``1`` sends each answer's cost back in a ``Server-Timing`` header (the load test reads it); default off.
 
 Defaults that functions repeat in their signatures are named here once (:data:`SLIVER_TOLERANCE_M`,
-:data:`AVL_STALE_S`, :data:`MOVEUP_LEVEL`).
+:data:`AVL_STALE_S`, :data:`MOVEUP_LEVEL`), and so is the call centre's time zone, :data:`WIB`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/geo112"
@@ -62,6 +63,9 @@ SLIVER_TOLERANCE_M = 150.0
 AVL_STALE_S = 600.0
 #: Below this share of the population covered by a unit type, relocations (move-up) are proposed.
 MOVEUP_LEVEL = 0.8
+#: Western Indonesian Time (UTC+7, no daylight saving), the call centre's local time: local dates, hours of the
+#: day and the offsets of the times it sends out.
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 def _default_data_dir() -> Path:

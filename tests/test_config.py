@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
 import geo112.config
-from geo112.config import REPO_ROOT, Settings, get_settings
+from geo112.config import REPO_ROOT, WIB, Settings, get_settings
 
 DOCUMENTED = set(re.findall(r"``(GEO112_[A-Z_]+)``", geo112.config.__doc__ or ""))
 
@@ -33,3 +34,7 @@ def test_the_environment_sets_each_field(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings.tile_url == "/raster/{z}/{x}/{y}.png"
     assert (settings.avl_stale_s, settings.cap_sender) == (300.0, "112.example")
     assert "s3cret" not in repr(settings)
+
+
+def test_wib_is_utc_plus_seven() -> None:
+    assert datetime(2026, 12, 1, 16, 5, tzinfo=WIB).isoformat() == "2026-12-01T16:05:00+07:00"

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
-from geo112.analytics.history import WIB
+from geo112.config import WIB
 from geo112.dispatch.incidents import INTERVALS as PHASE_INTERVALS
 from geo112.errors import InvalidInput, Unprocessable
 from geo112.planning.thresholds import Threshold, configured_thresholds

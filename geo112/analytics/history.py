@@ -23,13 +23,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from geo112.config import WIB as WIB  # named here too while web.analytics imports it from here
 from geo112.errors import Conflict, InvalidInput
 from geo112.network import Network
 from geo112.planning.coverage.service import sources, times_from
@@ -45,7 +45,6 @@ INCIDENT_STATS = "kab_mojokerto/facts/incident_stats.csv"
 CALL_CENTRE = "kab_mojokerto/facts/call_center_112.csv"
 #: The row of ``call_center_112.csv`` with a category mix: Kota Malang's 112, first half of 2022.
 BENCHMARK_ITEM = "cc112_h1_2022"
-WIB = ZoneInfo("Asia/Jakarta")
 MAX_INCIDENTS = 200_000
 
 #: Benchmark category → geo112 categories and the part of its share each takes. A split is a project

@@ -20,7 +20,7 @@ import weasyprint
 from sqlalchemy.orm import Session
 
 from geo112.analytics import charts, figures
-from geo112.analytics.history import WIB
+from geo112.config import WIB
 from geo112.errors import InvalidInput
 from geo112.network import RoutedFleet
 from geo112.planning.coverage import service as coverage

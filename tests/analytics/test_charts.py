@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from geo112.analytics import charts, figures
-from geo112.analytics.history import WIB
 from geo112.analytics.report import INTERVAL_NAMES, Period, report_pdf
 from geo112.cli import main
+from geo112.config import WIB
 from geo112.planning.coverage import model
 from geo112.planning.coverage import service as coverage
 from tests.analytics.test_analytics import ALL
