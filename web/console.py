@@ -6,12 +6,14 @@ The page is a shell; its ES modules (``static/js/console.js``) fill it from the 
 from __future__ import annotations
 
 import io
+from typing import get_args
 
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from geo112.dispatch.schemas import Disposition
 from geo112.errors import InvalidInput, ServiceUnavailable
 from geo112.geography.coordinates import parse_lon_lat
 from geo112.geography.locate import locate
@@ -26,12 +28,15 @@ from web.params import int_arg, search_arg
 
 bp = Blueprint("console", __name__)
 
+#: How an incident can be closed, in the API's order: the close form offers these (labels ``disposition_<code>``).
+DISPOSITIONS: tuple[str, ...] = get_args(Disposition)
+
 
 @bp.get("/console")
 @require_role("dispatcher")
 def page() -> ResponseReturnValue:
     """The dispatcher console."""
-    return render_template("console/console.html")
+    return render_template("console/console.html", dispositions=DISPOSITIONS)
 
 
 @bp.get("/api/v1/console/place")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from geo112.dispatch.schemas import Disposition
 from geo112.store.db import session_factory
 from geo112.store.models import Event
 from web.i18n import TEXT
@@ -36,6 +39,14 @@ def test_console_page_has_no_inline_script_and_only_local_assets(client, login) 
     for attrs, body in scripts:
         assert 'type="application/json"' in attrs or (body.strip() == "" and 'src="/' in attrs), attrs
     assert not re.search(r"""(src|href)=["'](https?:)?//""", html)
+
+
+def test_the_close_form_offers_the_apis_dispositions_each_with_a_text(client, login) -> None:
+    login("dispatcher")
+    html = client.get("/console").get_data(as_text=True)
+    embedded = re.search(r'<script type="application/json" id="dispositions">(.*?)</script>', html, re.S)
+    assert embedded and tuple(json.loads(embedded.group(1))) == get_args(Disposition)
+    assert all(f"disposition_{code}" in TEXT for code in get_args(Disposition))
 
 
 @pytest.mark.parametrize("name", sorted(MAPS))

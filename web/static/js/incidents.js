@@ -10,8 +10,8 @@ import { refresh } from "./live.js";
 import { showRecommendations } from "./recommend.js";
 
 const PHASES = ["received", "dispatched", "en_route", "on_scene", "cleared", "closed"];
-const DISPOSITIONS = ["handled", "transported", "no_action_needed", "false_alarm", "prank", "ghost_call", "duplicate",
-  "handed_off", "cancelled"];
+// How an incident can be closed: the API's list, embedded by the console page (web/console.py).
+const DISPOSITIONS = JSON.parse(byId("dispositions")?.textContent || "[]");
 const markers = new Map();
 const circles = new Map(); // incident id → the accuracy circle of the position the caller's phone gave
 let incidents = [];
