@@ -100,7 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
-    from web import alerts, caller, calls, config_api, exchange, incidents, openapi, responder, units
+    from web import account, alerts, api, caller, calls, config_api, exchange, incidents, responder, units
 
     for dispatch_bp in (
         incidents.bp,
@@ -112,7 +112,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         config_api.bp,
         exchange.bp,
         responder.bp,
-        openapi.bp,
+        account.bp,
+        api.bp,
     ):
         app.register_blueprint(dispatch_bp)
     app.jinja_env.globals["current_user"] = auth.current_user

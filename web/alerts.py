@@ -3,44 +3,37 @@ acknowledging one, and the targets themselves."""
 
 from __future__ import annotations
 
-from flask import jsonify
-from flask.typing import ResponseReturnValue
+from typing import Any
 
 from geo112.dispatch import schemas, timers
 from geo112.store.db import database_now
-from web.api import ADMIN, DISPATCH, READ, actor, blueprint, body
-from web.auth import require_role
+from web.api import ADMIN, DISPATCH, READ, actor, blueprint
 from web.db import get_session
 
 bp = blueprint("alerts")
 
 
-@bp.get("/alerts")
-@require_role(*DISPATCH)
-def alerts() -> ResponseReturnValue:
-    """Every overdue phase now, unacknowledged first, with the database time it was computed at."""
+@bp.operation("get", "/alerts", roles=DISPATCH)
+def alerts() -> dict[str, Any]:
+    """Phases running over their targets now, unacknowledged first, with the database time they were computed at."""
     session = get_session()
     now = database_now(session)
-    return jsonify({"at": now.isoformat(), "alerts": timers.overdue(session, now)})
+    return {"at": now.isoformat(), "alerts": timers.overdue(session, now)}
 
 
-@bp.post("/alerts/acknowledge")
-@require_role(*DISPATCH)
-def acknowledge() -> ResponseReturnValue:
+@bp.operation("post", "/alerts/acknowledge", roles=DISPATCH)
+def acknowledge(json: schemas.AlertAcknowledge) -> dict[str, Any]:
     """Acknowledge an overdue phase (409 when it is not overdue or was acknowledged already)."""
-    data = body(schemas.AlertAcknowledge)
-    return jsonify(timers.acknowledge(get_session(), data.incident_id, data.phase, data.assignment_id, actor()))
+    return timers.acknowledge(get_session(), json.incident_id, json.phase, json.assignment_id, actor())
 
 
-@bp.get("/phase-targets")
-@require_role(*READ)
-def phase_targets() -> ResponseReturnValue:
+@bp.operation("get", "/phase-targets", roles=READ)
+def phase_targets() -> dict[str, Any]:
     """How long each phase may take, per category and priority, with the source of each target."""
-    return jsonify({"items": timers.targets(get_session())})
+    return {"items": timers.targets(get_session())}
 
 
-@bp.put("/phase-targets")
-@require_role(*ADMIN)
-def set_phase_target() -> ResponseReturnValue:
+@bp.operation("put", "/phase-targets", roles=ADMIN)
+def set_phase_target(json: schemas.PhaseTargetSet) -> dict[str, Any]:
     """Set the target of a phase for a category and/or priority (admin)."""
-    return jsonify(timers.set_target(get_session(), body(schemas.PhaseTargetSet), actor()))
+    return timers.set_target(get_session(), json, actor())

@@ -7,56 +7,82 @@ the CSV carries the same flag on every row. Query parameters: ``start`` and ``en
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Response, render_template
 from flask.typing import ResponseReturnValue
+from pydantic import Field
 
 from geo112.analytics import charts
 from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
-from geo112.analytics.history import WIB
 from geo112.analytics.report import Period, report_pdf
-from geo112.errors import InvalidInput, check_choice
-from web.api import PLAN
+from geo112.config import WIB
+from web.api import PLAN, blueprint
 from web.auth import require_role
 from web.db import get_session
 from web.engine import fleet
-from web.params import flag_arg, float_arg
+from web.params import Day, Flag, Number, Query
 
-bp = Blueprint("analytics", __name__)
+bp = blueprint("analytics", "")
 API = "/api/v1/analytics"
 
 
-def _day(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}") from None
+class AnalyticsQuery(Query):
+    """The incidents an analysis covers: a period of days (WIB), a category, synthetic history or not."""
+
+    start: Day = Field(None, description="first day, YYYY-MM-DD (WIB)")
+    end: Day = Field(None, description="last day, YYYY-MM-DD (WIB)")
+    category: str | None = None
+    include_synthetic: Flag = False
 
 
-def _filters() -> analytics.Filters:
+class CountsQuery(AnalyticsQuery):
+    """Counts by desa, kecamatan or category."""
+
+    by: str = Field("kecamatan", description="desa, kecamatan or category")
+
+
+class IntervalsQuery(AnalyticsQuery):
+    """Intervals overall or by category, kecamatan or priority."""
+
+    by: str | None = Field(None, description="category, kecamatan or priority")
+
+
+class HeatmapQuery(AnalyticsQuery):
+    """Counts on a grid of square cells."""
+
+    cell_m: Number(analytics.MIN_CELL_M, analytics.MAX_CELL_M) = 1000.0  # type: ignore[valid-type]
+
+
+class ChartsQuery(AnalyticsQuery):
+    """Charts over months or weeks."""
+
+    period: Literal["month", "week"] = "month"
+
+
+class ExportQuery(HeatmapQuery):
+    """One table as CSV."""
+
+    table: str = Field("counts_kecamatan", description="see geo112.analytics.export.TABLES")
+    by: str | None = None
+
+
+def _filters(query: AnalyticsQuery) -> analytics.Filters:
     """The filters of the query string, checked against the database."""
-    start, end = _day("start"), _day("end")
+    start, end = query.start, query.end
     return analytics.Filters(
         since=datetime.combine(start, time(), WIB) if start else None,
         until=datetime.combine(end + timedelta(days=1), time(), WIB) if end else None,
-        category=request.args.get("category") or None,
-        include_synthetic=bool(flag_arg("include_synthetic")),
+        category=query.category or None,
+        include_synthetic=query.include_synthetic,
     ).checked(get_session())
 
 
-def _cell_m() -> float:
-    return float_arg("cell_m", 1000.0, analytics.MIN_CELL_M, analytics.MAX_CELL_M)
-
-
-def _answer(filters: analytics.Filters, **body: Any) -> ResponseReturnValue:
+def _answer(filters: analytics.Filters, **body: Any) -> dict[str, Any]:
     included = analytics.summary(get_session(), filters)["synthetic_included"]
-    return jsonify({"filters": analytics.filter_dict(filters), "synthetic_included": included, **body})
+    return {"filters": analytics.filter_dict(filters), "synthetic_included": included, **body}
 
 
 @bp.get("/planner/analytics")
@@ -66,69 +92,61 @@ def page() -> ResponseReturnValue:
     return render_template("planner/analytics.html")
 
 
-@bp.get(f"{API}/summary")
-@require_role(*PLAN)
-def summary() -> ResponseReturnValue:
-    """How many incidents the filters select, how many are synthetic, and their time span."""
-    return jsonify(analytics.summary(get_session(), _filters()))
+@bp.operation("get", f"{API}/summary", roles=PLAN)
+def summary(query: AnalyticsQuery) -> dict[str, Any]:
+    """Incidents the filters select: how many, how many synthetic, their time span."""
+    return analytics.summary(get_session(), _filters(query))
 
 
-@bp.get(f"{API}/counts")
-@require_role(*PLAN)
-def counts() -> ResponseReturnValue:
-    """Incident counts ``?by=desa|kecamatan|category`` (default kecamatan)."""
-    filters, by = _filters(), request.args.get("by", "kecamatan")
-    return _answer(filters, by=by, rows=analytics.counts(get_session(), by, filters))
+@bp.operation("get", f"{API}/counts", roles=PLAN)
+def counts(query: CountsQuery) -> dict[str, Any]:
+    """Incident counts by desa, kecamatan or category (``?by=``, default kecamatan)."""
+    filters = _filters(query)
+    return _answer(filters, by=query.by, rows=analytics.counts(get_session(), query.by, filters))
 
 
-@bp.get(f"{API}/intervals")
-@require_role(*PLAN)
-def intervals() -> ResponseReturnValue:
-    """Median, 90th percentile and mean of each response interval (``?by=category|kecamatan|priority``)."""
-    filters, by = _filters(), request.args.get("by") or None
+@bp.operation("get", f"{API}/intervals", roles=PLAN)
+def intervals(query: IntervalsQuery) -> dict[str, Any]:
+    """Response intervals: median, 90th percentile and mean of each (``?by=category|kecamatan|priority``)."""
+    filters, by = _filters(query), query.by or None
     return _answer(filters, by=by, rows=analytics.intervals(get_session(), filters, by))
 
 
-@bp.get(f"{API}/compliance")
-@require_role(*PLAN)
-def compliance() -> ResponseReturnValue:
+@bp.operation("get", f"{API}/compliance", roles=PLAN)
+def compliance(query: AnalyticsQuery) -> dict[str, Any]:
     """Share of incidents whose first unit of each type arrived within each of its thresholds."""
-    filters = _filters()
+    filters = _filters(query)
     return _answer(filters, rows=analytics.compliance(get_session(), filters))
 
 
-@bp.get(f"{API}/heatmap")
-@require_role(*PLAN)
-def heatmap() -> ResponseReturnValue:
-    """Incident counts on a square grid of ``?cell_m=`` metres (default 1000)."""
-    filters = _filters()
-    return _answer(filters, **analytics.heatmap(get_session(), filters, _cell_m()))
+@bp.operation("get", f"{API}/heatmap", roles=PLAN)
+def heatmap(query: HeatmapQuery) -> dict[str, Any]:
+    """Incidents on a grid of ``?cell_m=`` metres (default 1000)."""
+    filters = _filters(query)
+    return _answer(filters, **analytics.heatmap(get_session(), filters, query.cell_m))
 
 
-@bp.get(f"{API}/charts")
-@require_role(*PLAN)
-def chart_specs() -> ResponseReturnValue:
-    """Vega-Lite specs of the analytics charts (``?period=month|week`` for the charts over time)."""
-    filters, period = _filters(), check_choice("period", request.args.get("period", "month"), ("month", "week"))
-    return _answer(filters, charts=charts.analytics_charts(get_session(), filters, period))
+@bp.operation("get", f"{API}/charts", roles=PLAN)
+def chart_specs(query: ChartsQuery) -> dict[str, Any]:
+    """Analytics charts (Vega-Lite specs; ``?period=month|week`` for the charts over time)."""
+    filters = _filters(query)
+    return _answer(filters, charts=charts.analytics_charts(get_session(), filters, query.period))
 
 
-@bp.get(f"{API}/report.pdf")
-@require_role(*PLAN)
-def report() -> ResponseReturnValue:
-    """The evaluation report of the period ``start``..``end`` (default the last 30 days) as a PDF."""
-    filters = _filters()
+@bp.operation("get", f"{API}/report.pdf", roles=PLAN, media_type="application/pdf")
+def report(query: AnalyticsQuery) -> ResponseReturnValue:
+    """The evaluation report of the period ``start``..``end`` (default the last 30 days) as PDF."""
+    filters = _filters(query)
     today = datetime.now(WIB).date()
-    period = Period(_day("start") or today - timedelta(days=30), _day("end") or today)
+    period = Period(query.start or today - timedelta(days=30), query.end or today)
     pdf = report_pdf(get_session(), fleet(), period, filters.include_synthetic)
     name = f"geo112-laporan-{period.first}-{period.last}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@bp.get(f"{API}/export.csv")
-@require_role(*PLAN)
-def export() -> ResponseReturnValue:
-    """One analytics table as CSV (``?table=``, see :data:`geo112.analytics.export.TABLES`)."""
-    options = {"by": request.args.get("by") or None, "cell_m": _cell_m()}
-    body, name = table_csv(get_session(), request.args.get("table", "counts_kecamatan"), _filters(), options)
+@bp.operation("get", f"{API}/export.csv", roles=PLAN, media_type="text/csv")
+def export(query: ExportQuery) -> ResponseReturnValue:
+    """An analytics table as CSV (``?table=``, see :data:`geo112.analytics.export.TABLES`; no caller data)."""
+    options = {"by": query.by or None, "cell_m": query.cell_m}
+    body, name = table_csv(get_session(), query.table, _filters(query), options)
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

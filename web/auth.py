@@ -10,14 +10,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect, generate_csrf
+from flask_wtf.csrf import CSRFProtect
 
 from geo112.accounts.users import SessionUser, authenticate, end_sessions, normalize_username, session_users
-from geo112.errors import Forbidden, Geo112Error, InvalidInput
+from geo112.errors import Forbidden, Geo112Error
 from geo112.store.db import get_or_not_found
 from geo112.store.models import User
 from web.db import get_session, settings
@@ -91,13 +91,14 @@ def _login_key() -> str:
 
 
 # Shared by the form and the JSON login, so that the two do not make two budgets.
-_account_limit = limiter.shared_limit(LOGIN_LIMIT, scope="login-account", key_func=_login_key, methods=["POST"])
-_address_limit = limiter.shared_limit(
+account_limit = limiter.shared_limit(LOGIN_LIMIT, scope="login-account", key_func=_login_key, methods=["POST"])
+address_limit = limiter.shared_limit(
     LOGIN_ADDRESS_LIMIT, scope="login-address", key_func=_address_key, methods=["POST"]
 )
 
 
-def _login(username: str, password: str) -> User | None:
+def log_in(username: str, password: str) -> User | None:
+    """Start a session for the user whose password this is; None when it is not."""
     user = authenticate(get_session(), username, password)
     if user is not None:
         session.clear()
@@ -114,13 +115,13 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_account_limit
-@_address_limit
+@account_limit
+@address_limit
 def login() -> ResponseReturnValue:
     """The login form."""
     error = None
     if request.method == "POST":
-        if _login(request.form.get("username", ""), request.form.get("password", "")):
+        if log_in(request.form.get("username", ""), request.form.get("password", "")):
             return redirect(_safe_next(request.args.get("next")))
         error = "login_failed"
     return render_template("auth/login.html", error=error), 401 if error else 200
@@ -134,39 +135,6 @@ def logout() -> ResponseReturnValue:
         end_sessions(get_or_not_found(get_session(), User, user.id, "user"))
     session.clear()
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/api/v1/auth/csrf")
-def csrf_token() -> ResponseReturnValue:
-    """A CSRF token for API clients, to send back as ``X-CSRFToken``."""
-    return jsonify({"csrf_token": generate_csrf()})
-
-
-@bp.post("/api/v1/auth/login")
-@_account_limit
-@_address_limit
-def api_login() -> ResponseReturnValue:
-    """Log in with JSON ``{"username", "password"}``; answers the user and a fresh CSRF token."""
-    body = request.get_json(silent=True)
-    if (
-        not isinstance(body, dict)
-        or not isinstance(body.get("username"), str)
-        or not isinstance(body.get("password"), str)
-    ):
-        raise InvalidInput('send JSON {"username": "...", "password": "..."}')
-    user = _login(body["username"], body["password"])
-    if user is None:
-        raise Unauthorized("wrong username or password")
-    return jsonify({"username": user.username, "role": user.role, "csrf_token": generate_csrf()})
-
-
-@bp.get("/api/v1/auth/me")
-def me() -> ResponseReturnValue:
-    """The logged-in user."""
-    user = current_user()
-    if user is None:
-        raise Unauthorized("not logged in")
-    return jsonify({"username": user.username, "display_name": user.display_name, "role": user.role})
 
 
 def init_app(app: Any) -> None:

@@ -7,14 +7,16 @@ not valid, expired or for a closed incident shows the caller why, in their langu
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, url_for
+from typing import Any
+
+from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from geo112.dispatch import caller_location, schemas, sms
 from geo112.dispatch.incidents import open_incident
 from geo112.errors import Conflict, Forbidden, Gone
-from web.api import DISPATCH, actor, blueprint, body
-from web.auth import csrf, require_role
+from web.api import DISPATCH, PUBLIC, actor, blueprint
+from web.auth import csrf
 from web.db import get_session, settings
 from web.incidents import snapper
 
@@ -37,28 +39,26 @@ def page(token: str) -> ResponseReturnValue:
     return render_template("caller/page.html", token=token, reason=None)
 
 
-@bp.post("/<token>/position")
-def position(token: str) -> ResponseReturnValue:
-    """The phone's position: the incident moves there."""
+@bp.operation("post", "/<token>/position", roles=PUBLIC)
+def position(token: str, json: schemas.CallerPosition) -> dict[str, Any]:
+    """The caller's phone gives its position (the link's token is the credential): the incident moves there."""
     incident_id = _incident(token)
-    data = body(schemas.CallerPosition)
-    return jsonify(caller_location.receive(get_session(), incident_id, data, snapper(), settings().sliver_tolerance_m))
+    return caller_location.receive(get_session(), incident_id, json, snapper(), settings().sliver_tolerance_m)
 
 
-@bp.post("/<token>/failed")
-def failure(token: str) -> ResponseReturnValue:
-    """The phone gave no position (denied, timeout, unavailable, unsupported)."""
-    caller_location.failed(get_session(), _incident(token), body(schemas.CallerLocationFailure))
-    return jsonify({"recorded": True})
+@bp.operation("post", "/<token>/failed", roles=PUBLIC)
+def failure(token: str, json: schemas.CallerLocationFailure) -> dict[str, Any]:
+    """The caller's phone gave no position (denied, timeout, unavailable, unsupported)."""
+    caller_location.failed(get_session(), _incident(token), json)
+    return {"recorded": True}
 
 
-@links.post("/incidents/<int:incident_id>/caller-link")
-@require_role(*DISPATCH)
-def send(incident_id: int) -> ResponseReturnValue:
-    """Make a caller location link (and text it with ``send_sms``); 201 with the link, QR and WhatsApp links."""
-    data = body(schemas.CallerLinkCreate)
+@links.operation("post", "/incidents/<int:incident_id>/caller-link", roles=DISPATCH, status=201)
+def send(incident_id: int, json: schemas.CallerLinkCreate) -> tuple[dict[str, Any], int]:
+    """A link that asks the caller's phone for its position (texted with ``send_sms``): 201 with the link, its
+    QR code and WhatsApp links."""
     token, expires = caller_location.issue(current_app.config["SECRET_KEY"], incident_id, settings().caller_link_ttl_s)
     url = url_for("caller.page", token=token, _external=True)
-    gateway = sms.gateway(settings().sms_gateway) if data.send_sms else None
+    gateway = sms.gateway(settings().sms_gateway) if json.send_sms else None
     sent = caller_location.send_link(get_session(), incident_id, url, expires, actor(), gateway)
-    return jsonify(sent | {"qr_url": url_for("console.qr_code", text=url)}), 201
+    return sent | {"qr_url": url_for("console.qr_code", text=url)}, 201

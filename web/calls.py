@@ -3,62 +3,65 @@ a caller's history, and merging two incidents that are one."""
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
-from flask.typing import ResponseReturnValue
+from typing import Any
 
-from geo112.dispatch import calls, incidents, schemas
+from flask import url_for
+from pydantic import model_validator
+
+from geo112.dispatch import calls, schemas
 from geo112.errors import InvalidInput
 from geo112.geography.coordinates import LAT_LIMIT, LON_LIMIT
-from web.api import DISPATCH, READ, actor, blueprint, body
-from web.auth import require_role
+from web.api import DISPATCH, READ, actor, blueprint
 from web.db import get_session, settings
 from web.incidents import shown
-from web.params import float_arg, int_arg
+from web.params import Integer, Number, Phone, Query
 
 bp = blueprint("calls")
 
 
-def _phone_arg() -> str | None:
-    phone = request.args.get("phone", "").strip()
-    if len(phone) > 40:
-        raise InvalidInput("phone is longer than 40 characters")
-    return phone or None
+class DuplicatesQuery(Query):
+    """Where a new call is (optional), the number it comes from (optional), an incident not to propose."""
+
+    lat: Number(-LAT_LIMIT, LAT_LIMIT) = None  # type: ignore[valid-type]
+    lon: Number(-LON_LIMIT, LON_LIMIT) = None  # type: ignore[valid-type]
+    phone: Phone = None
+    exclude: Integer(1, 2**31 - 1) | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _lat_and_lon_together(self) -> DuplicatesQuery:
+        if (self.lon is None) != (self.lat is None):
+            raise InvalidInput("send lat and lon together, or neither")
+        return self
 
 
-@bp.get("/incidents/<int:incident_id>/calls")
-@require_role(*READ)
-def list_calls(incident_id: int) -> ResponseReturnValue:
+@bp.operation("get", "/incidents/<int:incident_id>/calls", roles=READ, response=schemas.IncidentCalls)
+def list_calls(incident_id: int) -> schemas.IncidentCalls:
     """The incident's calls, oldest first (callers masked but for dispatchers)."""
     rows = calls.incident_calls(get_session(), incident_id)
-    return jsonify({"incident_id": incident_id, "items": [shown(calls.call_dict(c)) for c in rows]})
+    return schemas.IncidentCalls(incident_id=incident_id, items=[shown(schemas.Call.model_validate(c)) for c in rows])
 
 
-@bp.post("/incidents/<int:incident_id>/calls")
-@require_role(*DISPATCH)
-def add_call(incident_id: int) -> ResponseReturnValue:
-    """Another call about an open incident (*Gabungkan*); 201 with the call."""
-    call = calls.add_call(get_session(), incident_id, body(schemas.CallCreate), actor())
-    return jsonify(calls.call_dict(call)), 201, {"Location": url_for(".list_calls", incident_id=incident_id)}
+@bp.operation("post", "/incidents/<int:incident_id>/calls", roles=DISPATCH, response=schemas.Call, status=201)
+def add_call(incident_id: int, json: schemas.CallCreate) -> tuple[schemas.Call, int, dict[str, str]]:
+    """Another call joins the incident (*Gabungkan*); 201 with the call."""
+    call = calls.add_call(get_session(), incident_id, json, actor())
+    return schemas.Call.model_validate(call), 201, {"Location": url_for(".list_calls", incident_id=incident_id)}
 
 
-@bp.post("/incidents/<int:incident_id>/merge")
-@require_role(*DISPATCH)
-def merge(incident_id: int) -> ResponseReturnValue:
-    """Merge this incident into ``into``; answers the incident that stays."""
-    kept = calls.merge(get_session(), incident_id, body(schemas.IncidentMerge).into, actor())
-    return jsonify(incidents.incident_dict(kept))
+@bp.operation("post", "/incidents/<int:incident_id>/merge", roles=DISPATCH, response=schemas.Incident)
+def merge(incident_id: int, json: schemas.IncidentMerge) -> schemas.Incident:
+    """Merge the incident into ``into`` (it closes as a duplicate); answers the incident that stays."""
+    return schemas.Incident.model_validate(calls.merge(get_session(), incident_id, json.into, actor()))
 
 
-@bp.get("/calls/duplicates")
-@require_role(*DISPATCH)
-def duplicates() -> ResponseReturnValue:
-    """Open incidents a new call at ``?lat=&lon=`` (optional) from ``?phone=`` (optional) may be about, and
-    the number's history; ``?exclude=`` an incident not to propose."""
-    lon, lat = float_arg("lon", None, -LON_LIMIT, LON_LIMIT), float_arg("lat", None, -LAT_LIMIT, LAT_LIMIT)
-    if (lon is None) != (lat is None):
-        raise InvalidInput("send lat and lon together, or neither")
-    phone = _phone_arg()
-    exclude = (int_arg("exclude", 0, 1, 2**31 - 1),) if "exclude" in request.args else ()
-    session = get_session()
-    found = calls.possible_duplicates(session, lon, lat, phone, settings().same_caller_window_s, exclude=exclude)
-    return jsonify({"candidates": found, "caller": calls.caller_history(session, phone) if phone else None})
+@bp.operation("get", "/calls/duplicates", roles=DISPATCH, response=schemas.Duplicates)
+def duplicates(query: DuplicatesQuery) -> dict[str, Any]:
+    """Open incidents a new call at ``?lat=&lon=`` from ``?phone=`` may be about, and the number's history;
+    ``?exclude=`` an incident not to propose."""
+    session, phone = get_session(), query.phone
+    exclude = (query.exclude,) if query.exclude else ()
+    found = calls.possible_duplicates(
+        session, query.lon, query.lat, phone, settings().same_caller_window_s, exclude=exclude
+    )
+    history = calls.caller_history(session, phone) if phone else None
+    return {"candidates": found, "caller": history}

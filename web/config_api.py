@@ -2,91 +2,82 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from typing import Any
 
 from geo112.dispatch import configuration, schemas
-from web.api import ADMIN, PLAN, READ, actor, blueprint, body, page, paginated
-from web.auth import require_role
+from web.api import ADMIN, PLAN, READ, actor, blueprint, paginated
 from web.db import get_session, settings
+from web.params import Page
 
 bp = blueprint("config_api")
 
 
-@bp.get("/stations")
-@require_role(*READ)
-def stations() -> ResponseReturnValue:
-    """Stations by code; filters ``agency``, ``kind``; paged."""
-    limit, offset = page()
-    rows, total = configuration.list_stations(
-        get_session(), request.args.get("agency"), request.args.get("kind"), limit, offset
-    )
-    return jsonify(paginated([configuration.station_dict(s) for s in rows], total, limit, offset))
+class StationsQuery(Page):
+    """Filters of the station list."""
+
+    agency: str | None = None
+    kind: str | None = None
 
 
-@bp.get("/stations/<int:station_id>")
-@require_role(*READ)
-def station(station_id: int) -> ResponseReturnValue:
-    """One station with the precision of its position."""
-    return jsonify(configuration.station_dict(configuration.get_station(get_session(), station_id)))
+@bp.operation("get", "/stations", roles=READ, response=schemas.StationPage)
+def stations(query: StationsQuery) -> schemas.StationPage:
+    """List stations by code; filters ``agency``, ``kind``; paged."""
+    rows, total = configuration.list_stations(get_session(), query.agency, query.kind, query.limit, query.offset)
+    items = [schemas.Station.model_validate(s) for s in rows]
+    return schemas.StationPage(**paginated(items, total, query.limit, query.offset))
 
 
-@bp.put("/stations/<int:station_id>/position")
-@require_role(*PLAN)
-def station_position(station_id: int) -> ResponseReturnValue:
+@bp.operation("get", "/stations/<int:station_id>", roles=READ, response=schemas.Station)
+def station(station_id: int) -> schemas.Station:
+    """Read a station, with the precision of its position."""
+    return schemas.Station.model_validate(configuration.get_station(get_session(), station_id))
+
+
+@bp.operation("put", "/stations/<int:station_id>/position", roles=PLAN, response=schemas.Station)
+def station_position(station_id: int, json: schemas.StationPosition) -> schemas.Station:
     """Correct a station's position (planner or admin)."""
-    data = body(schemas.StationPosition)
-    row = configuration.correct_station(get_session(), station_id, data, actor(), settings().sliver_tolerance_m)
-    return jsonify(configuration.station_dict(row))
+    row = configuration.correct_station(get_session(), station_id, json, actor(), settings().sliver_tolerance_m)
+    return schemas.Station.model_validate(row)
 
 
-@bp.get("/agencies")
-@require_role(*READ)
-def agencies() -> ResponseReturnValue:
-    """Every agency."""
-    return jsonify({"items": configuration.list_agencies(get_session())})
+@bp.operation("get", "/agencies", roles=READ)
+def agencies() -> dict[str, Any]:
+    """List agencies (code and name)."""
+    return {"items": configuration.list_agencies(get_session())}
 
 
-@bp.get("/unit-types")
-@require_role(*READ)
-def unit_types() -> ResponseReturnValue:
-    """Every unit type."""
-    return jsonify({"items": [configuration.unit_type_dict(t) for t in configuration.list_unit_types(get_session())]})
+@bp.operation("get", "/unit-types", roles=READ, response=schemas.UnitTypes)
+def unit_types() -> schemas.UnitTypes:
+    """List unit types, by code."""
+    rows = configuration.list_unit_types(get_session())
+    return schemas.UnitTypes(items=[schemas.UnitType.model_validate(t) for t in rows])
 
 
-@bp.post("/unit-types")
-@require_role(*ADMIN)
-def create_unit_type() -> ResponseReturnValue:
+@bp.operation("post", "/unit-types", roles=ADMIN, response=schemas.UnitType, status=201)
+def create_unit_type(json: schemas.UnitTypeCreate) -> tuple[schemas.UnitType, int]:
     """Add a unit type (admin)."""
-    row = configuration.create_unit_type(get_session(), body(schemas.UnitTypeCreate), actor())
-    return jsonify(configuration.unit_type_dict(row)), 201
+    return schemas.UnitType.model_validate(configuration.create_unit_type(get_session(), json, actor())), 201
 
 
-@bp.patch("/unit-types/<code>")
-@require_role(*ADMIN)
-def update_unit_type(code: str) -> ResponseReturnValue:
+@bp.operation("patch", "/unit-types/<code>", roles=ADMIN, response=schemas.UnitType)
+def update_unit_type(code: str, json: schemas.UnitTypeUpdate) -> schemas.UnitType:
     """Change a unit type (admin)."""
-    row = configuration.update_unit_type(get_session(), code, body(schemas.UnitTypeUpdate), actor())
-    return jsonify(configuration.unit_type_dict(row))
+    return schemas.UnitType.model_validate(configuration.update_unit_type(get_session(), code, json, actor()))
 
 
-@bp.get("/category-matrix")
-@require_role(*READ)
-def category_matrix() -> ResponseReturnValue:
-    """Every incident category and the unit types it needs."""
-    return jsonify({"items": configuration.matrix(get_session())})
+@bp.operation("get", "/category-matrix", roles=READ)
+def category_matrix() -> dict[str, Any]:
+    """Categories and the unit types each needs."""
+    return {"items": configuration.matrix(get_session())}
 
 
-@bp.patch("/categories/<category>")
-@require_role(*ADMIN)
-def set_category_rules(category: str) -> ResponseReturnValue:
+@bp.operation("patch", "/categories/<category>", roles=ADMIN)
+def set_category_rules(category: str, json: schemas.CategoryRules) -> dict[str, Any]:
     """Change a category's duplicate radius and window (admin)."""
-    data = body(schemas.CategoryRules)
-    return jsonify(configuration.set_category_rules(get_session(), category, data, actor()))
+    return configuration.set_category_rules(get_session(), category, json, actor())
 
 
-@bp.put("/category-matrix/<category>")
-@require_role(*ADMIN)
-def set_category(category: str) -> ResponseReturnValue:
-    """Replace the unit types one category needs (admin)."""
-    return jsonify(configuration.set_requirements(get_session(), category, body(schemas.CategoryRequirements), actor()))
+@bp.operation("put", "/category-matrix/<category>", roles=ADMIN)
+def set_category(category: str, json: schemas.CategoryRequirements) -> dict[str, Any]:
+    """Set the unit types a category needs (admin; replaces the category's row of the matrix)."""
+    return configuration.set_requirements(get_session(), category, json, actor())

@@ -6,27 +6,50 @@ The page is a shell; its ES modules (``static/js/console.js``) fill it from the 
 from __future__ import annotations
 
 import io
-from typing import get_args
+from typing import Any, get_args
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from geo112.dispatch.schemas import Disposition
 from geo112.errors import InvalidInput, ServiceUnavailable
-from geo112.geography.coordinates import parse_lon_lat
 from geo112.geography.locate import locate
 from geo112.geography.search import search_facilities, search_streets
 from geo112.planning.coverage import gaps, service
 from geo112.planning.thresholds import MAX_MINUTES
 from geo112.store.audit import change_cursor
+from web.api import DISPATCH, READ, blueprint
 from web.auth import require_role
 from web.db import get_session, settings
 from web.engine import fleet
-from web.params import int_arg, search_arg
+from web.params import Integer, Point, Query, Search
 
-bp = Blueprint("console", __name__)
+bp = blueprint("console", "")
+API = "/api/v1/console"
+
+
+class StreetSearch(Query):
+    """Part of a street name."""
+
+    q: Search("a street name")  # type: ignore[valid-type]
+    limit: Integer(1, 20) = 5  # type: ignore[valid-type]
+
+
+class FacilitySearch(Query):
+    """Part of a station's or facility's name."""
+
+    q: Search("a station or facility name")  # type: ignore[valid-type]
+    limit: Integer(1, 20) = 5  # type: ignore[valid-type]
+
+
+class GapQuery(Query):
+    """A unit type and a time."""
+
+    unit_type: str = ""
+    minutes: Integer(1, int(MAX_MINUTES)) = 10  # type: ignore[valid-type]
+
 
 #: How an incident can be closed, in the API's order: the close form offers these (labels ``disposition_<code>``).
 DISPOSITIONS: tuple[str, ...] = get_args(Disposition)
@@ -39,50 +62,42 @@ def page() -> ResponseReturnValue:
     return render_template("console/console.html", dispositions=DISPOSITIONS)
 
 
-@bp.get("/api/v1/console/place")
-@require_role("dispatcher")
-def place() -> ResponseReturnValue:
-    """Where ``?lat=&lon=`` is, for the intake form: desa, kecamatan, jurisdiction and the nearest road."""
-    lon, lat = parse_lon_lat(request.args.get("lon"), request.args.get("lat"))
+@bp.operation("get", f"{API}/place", roles=DISPATCH)
+def place(query: Point) -> dict[str, Any]:
+    """Where a point is, for the intake form: desa, kecamatan, jurisdiction and the nearest road."""
+    lon, lat = query.lon, query.lat
     try:
         road = fleet().network.snap_point(lon, lat)
     except ServiceUnavailable:
         road = None  # the place is still worth showing without the road network
     where = locate(get_session(), lon, lat, settings().sliver_tolerance_m)
-    return jsonify(
-        where | {"road": None if road is None else road._asdict() | {"distance_m": round(road.distance_m, 1)}}
-    )
+    return where.model_dump() | {
+        "road": None if road is None else road._asdict() | {"distance_m": round(road.distance_m, 1)}
+    }
 
 
-@bp.get("/api/v1/console/streets")
-@require_role("dispatcher")
-def streets() -> ResponseReturnValue:
+@bp.operation("get", f"{API}/streets", roles=DISPATCH)
+def streets(query: StreetSearch) -> dict[str, Any]:
     """Streets whose name contains ``?q=``, each with a point on it and its desa."""
-    query = search_arg("a street name")
-    limit = int_arg("limit", 5, 1, 20)
-    results = search_streets(get_session(), fleet().network, query, limit, settings().sliver_tolerance_m)
-    return jsonify({"query": query, "results": results})
+    results = search_streets(get_session(), fleet().network, query.q, query.limit, settings().sliver_tolerance_m)
+    return {"query": query.q, "results": results}
 
 
-@bp.get("/api/v1/console/facilities")
-@require_role("dispatcher")
-def facilities() -> ResponseReturnValue:
+@bp.operation("get", f"{API}/facilities", roles=DISPATCH)
+def facilities(query: FacilitySearch) -> dict[str, Any]:
     """Stations and facilities whose name matches ``?q=`` (hospitals, puskesmas, Damkar, police), with a point."""
-    query = search_arg("a station or facility name")
-    return jsonify({"query": query, "results": search_facilities(get_session(), query, int_arg("limit", 5, 1, 20))})
+    return {"query": query.q, "results": search_facilities(get_session(), query.q, query.limit)}
 
 
-@bp.get("/api/v1/console/gap")
-@require_role("dispatcher", "planner")
-def gap() -> ResponseReturnValue:
+@bp.operation("get", f"{API}/gap", roles=READ, media_type="application/geo+json")
+def gap(query: GapQuery) -> ResponseReturnValue:
     """The coverage gap of ``?unit_type=`` for ``?minutes=`` as a GeoJSON Feature: the roads beyond T minutes
     from every available unit of the type.
 
     The coverage fingerprint (type, T, the units' positions and availability) is the ETag, so the page's live
     refresh gets a 304 until one of them changes.
     """
-    minutes = int_arg("minutes", 10, 1, int(MAX_MINUTES))
-    cov = service.coverage_of(get_session(), fleet(), request.args.get("unit_type", ""), minutes, "live")
+    cov = service.coverage_of(get_session(), fleet(), query.unit_type, query.minutes, "live")
     headers = {"ETag": f'"{cov.key}"'}
     if cov.key in request.if_none_match:
         return Response(status=304, headers=headers)
@@ -90,11 +105,10 @@ def gap() -> ResponseReturnValue:
     return Response(body, mimetype="application/geo+json", headers=headers | {"Cache-Control": "no-cache"})
 
 
-@bp.get("/api/v1/console/changes")
-@require_role("dispatcher", "planner")
-def changes() -> ResponseReturnValue:
+@bp.operation("get", f"{API}/changes", roles=READ)
+def changes() -> dict[str, Any]:
     """A cursor over the audit trail that changes whenever anything is recorded (pages poll it)."""
-    return jsonify({"cursor": change_cursor(get_session())})
+    return {"cursor": change_cursor(get_session())}
 
 
 @bp.get("/console/qr.svg")

@@ -1,111 +1,108 @@
-"""Unit endpoints: list, read, status (the state machine), AVL position; assignments and their links."""
+"""Unit endpoints: list, read, status (the state machine), AVL position, move-up; assignments and their links."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
-
 from geo112.dispatch import assignments, responder, schemas, units
 from geo112.planning import moveup
 from geo112.store.db import database_now
-from web.api import DISPATCH, READ, actor, blueprint, body, page, paginated
-from web.auth import require_role
+from web.api import DISPATCH, READ, actor, blueprint, paginated
 from web.db import get_session, settings
 from web.engine import fleet
 from web.incidents import assignment_with_link
-from web.params import float_arg, ids_arg, int_arg
+from web.params import Ids, Integer, Number, Page, Query
 
 bp = blueprint("units")
 
 
-def _unit_json(state: units.UnitState) -> dict[str, Any]:
-    return units.unit_dict(state.unit, state.now, settings().avl_stale_s, state.assignment)
+class UnitsQuery(Page):
+    """Filters of the unit list."""
+
+    type: str | None = None
+    status: str | None = None
+    agency: str | None = None
+    station: Integer(1, 10**9) | None = None  # type: ignore[valid-type]
 
 
-@bp.get("/units")
-@require_role(*READ)
-def list_() -> ResponseReturnValue:
-    """Units by call sign; filters ``type``, ``status``, ``agency``, ``station``; paged."""
-    limit, offset = page()
-    station = int_arg("station", 0, 1, 10**9) if "station" in request.args else None
+class DepartureQuery(Query):
+    """The units whose departure costs to weigh."""
+
+    units: Ids
+
+
+class MoveUpQuery(Query):
+    """One unit type (default every fielded one) and the share of population below which to relocate."""
+
+    unit_type: str | None = None
+    level: Number(0, 1) = None  # type: ignore[valid-type]
+
+
+def _unit(state: units.UnitState) -> schemas.Unit:
+    return units.unit_model(state, settings().avl_stale_s)
+
+
+@bp.operation("get", "/units", roles=READ, response=schemas.UnitPage)
+def list_(query: UnitsQuery) -> schemas.UnitPage:
+    """List units by call sign; filters ``type``, ``status``, ``agency``, ``station``; paged."""
     session = get_session()
     rows, total = units.list_units(
-        session,
-        request.args.get("type"),
-        request.args.get("status"),
-        request.args.get("agency"),
-        station,
-        limit,
-        offset,
+        session, query.type, query.status, query.agency, query.station, query.limit, query.offset
     )
     now = database_now(session)
-    items = [units.unit_dict(u, now, settings().avl_stale_s, a) for u, a in rows]
-    return jsonify(paginated(items, total, limit, offset))
+    items = [_unit(units.UnitState(u, a, now)) for u, a in rows]
+    return schemas.UnitPage(**paginated(items, total, query.limit, query.offset))
 
 
-@bp.get("/units/<int:unit_id>")
-@require_role(*READ)
-def read(unit_id: int) -> ResponseReturnValue:
-    """One unit, with its stale flag and allowed transitions."""
-    return jsonify(_unit_json(units.unit_state(get_session(), unit_id)))
+@bp.operation("get", "/units/<int:unit_id>", roles=READ, response=schemas.Unit)
+def read(unit_id: int) -> schemas.Unit:
+    """Read a unit, with its stale flag and allowed transitions."""
+    return _unit(units.unit_state(get_session(), unit_id))
 
 
-@bp.post("/units/<int:unit_id>/status")
-@require_role(*DISPATCH)
-def status(unit_id: int) -> ResponseReturnValue:
-    """Move a unit through the state machine (409 with ``allowed`` when the transition is not)."""
-    data = body(schemas.UnitStatusChange)
-    return jsonify(_unit_json(assignments.change_status(get_session(), unit_id, data.status, actor(), data.note)))
+@bp.operation("post", "/units/<int:unit_id>/status", roles=DISPATCH, response=schemas.Unit)
+def status(unit_id: int, json: schemas.UnitStatusChange) -> schemas.Unit:
+    """Change a unit's status through the state machine (409 with ``allowed`` when the transition is not)."""
+    return _unit(assignments.change_status(get_session(), unit_id, json.status, actor(), json.note))
 
 
-@bp.post("/units/<int:unit_id>/relocate")
-@require_role(*DISPATCH)
-def relocate(unit_id: int) -> ResponseReturnValue:
-    """Order an available unit to another station (``relocating``; available again on arrival)."""
-    data = body(schemas.UnitRelocate)
-    return jsonify(_unit_json(assignments.relocate(get_session(), unit_id, data.station_id, actor())))
+@bp.operation("post", "/units/<int:unit_id>/relocate", roles=DISPATCH, response=schemas.Unit)
+def relocate(unit_id: int, json: schemas.UnitRelocate) -> schemas.Unit:
+    """Order an available unit to another station (move-up): ``relocating``; available again on arrival."""
+    return _unit(assignments.relocate(get_session(), unit_id, json.station_id, actor()))
 
 
-@bp.get("/units/departure-cost")
-@require_role(*DISPATCH)
-def departure_cost() -> ResponseReturnValue:
+@bp.operation("get", "/units/departure-cost", roles=DISPATCH)
+def departure_cost(query: DepartureQuery) -> dict[str, Any]:
     """What sending each of ``?units=`` costs its type's coverage: the population it alone covers now."""
-    return jsonify({"items": moveup.departure_costs(get_session(), fleet(), ids_arg("units"))})
+    return {"items": moveup.departure_costs(get_session(), fleet(), query.units)}
 
 
-@bp.get("/moveup")
-@require_role(*DISPATCH)
-def move_up() -> ResponseReturnValue:
-    """Per unit type (``?unit_type=`` for one): coverage now and, below the level, relocations that win it back."""
+@bp.operation("get", "/moveup", roles=DISPATCH)
+def move_up(query: MoveUpQuery) -> dict[str, Any]:
+    """Coverage per unit type now (``?unit_type=`` for one) and, below the level, relocations that win it back."""
     session, routed = get_session(), fleet()
-    wanted = request.args.get("unit_type")
-    codes = [wanted] if wanted else moveup.fielded_types(session)
-    level = float_arg("level", settings().moveup_level, 0, 1)
-    return jsonify({"items": [moveup.relocations(session, routed, code, level=level) for code in codes]})
+    codes = [query.unit_type] if query.unit_type else moveup.fielded_types(session)
+    level = settings().moveup_level if query.level is None else query.level
+    return {"items": [moveup.relocations(session, routed, code, level=level) for code in codes]}
 
 
-@bp.post("/units/<int:unit_id>/position")
-@require_role(*DISPATCH)
-def position(unit_id: int) -> ResponseReturnValue:
-    """Record an AVL fix; every worker's routing rows follow in the background (their fleet listeners)."""
-    data = body(schemas.UnitPosition)
-    return jsonify(_unit_json(units.move(get_session(), unit_id, data.lon, data.lat, data.at, actor())))
+@bp.operation("post", "/units/<int:unit_id>/position", roles=DISPATCH, response=schemas.Unit)
+def position(unit_id: int, json: schemas.UnitPosition) -> schemas.Unit:
+    """Record an AVL position; every worker's routing rows follow in the background (their fleet listeners)."""
+    return _unit(units.move(get_session(), unit_id, json.lon, json.lat, json.at, actor()))
 
 
-@bp.get("/assignments/<int:assignment_id>")
-@require_role(*READ)
-def assignment(assignment_id: int) -> ResponseReturnValue:
-    """One assignment."""
-    return jsonify(assignments.assignment_dict(assignments.get_assignment(get_session(), assignment_id)))
+@bp.operation("get", "/assignments/<int:assignment_id>", roles=READ, response=schemas.Assignment)
+def assignment(assignment_id: int) -> schemas.Assignment:
+    """Read an assignment."""
+    return schemas.Assignment.model_validate(assignments.get_assignment(get_session(), assignment_id))
 
 
-@bp.post("/assignments/<int:assignment_id>/link")
-@require_role(*DISPATCH)
-def link(assignment_id: int) -> ResponseReturnValue:
-    """A new responder link for an assignment (e.g. when the first one expired or was forwarded wrongly); every
-    earlier link of the assignment stops working."""
+@bp.operation("post", "/assignments/<int:assignment_id>/link", roles=DISPATCH, response=schemas.AssignmentWithLink)
+def link(assignment_id: int) -> schemas.AssignmentWithLink:
+    """Issue a new responder link for an assignment (e.g. when the first one expired or was forwarded wrongly);
+    every earlier link of the assignment stops working."""
     assignment = assignments.get_assignment(get_session(), assignment_id, lock=True)
     responder.reissue(get_session(), assignment, actor())
-    return jsonify(assignment_with_link(assignment))
+    return assignment_with_link(assignment)

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from geo112.config import WIB
-from geo112.dispatch.incidents import INTERVALS as PHASE_INTERVALS
 from geo112.errors import InvalidInput, Unprocessable
 from geo112.planning.thresholds import Threshold, configured_thresholds
 from geo112.store.audit import jsonable
+from geo112.store.models import INTERVALS as PHASE_INTERVALS
 from geo112.store.models import Assignment, Desa, Incident, IncidentCategory, Kecamatan, Unit
 
 #: Intervals reported (name, from phase, to phase): the dispatch record's, plus dispatched → on scene.

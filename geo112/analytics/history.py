@@ -29,7 +29,7 @@ import numpy.typing as npt
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from geo112.config import WIB as WIB  # named here too while web.analytics imports it from here
+from geo112.config import WIB
 from geo112.errors import Conflict, InvalidInput
 from geo112.network import Network
 from geo112.planning.coverage.service import sources, times_from

@@ -78,7 +78,7 @@ def locate(ctx: click.Context, lat: str | None, lon: str | None, points: TextIO 
             raise click.UsageError("give --lat and --lon, or --csv FILE")
         x, y = parse_lon_lat(lon, lat)
         with session_scope(settings.database_url) as session:
-            echo_json(locate_point(session, x, y, settings.sliver_tolerance_m))
+            echo_json(locate_point(session, x, y, settings.sliver_tolerance_m).model_dump())
         return
     rows = list(csv.DictReader(points))
     if rows and not {"lat", "lon"} <= rows[0].keys():

@@ -364,13 +364,6 @@ def acknowledge(session: Session, assignment_id: int, actor: str) -> Assignment:
     return assignment
 
 
-def assignment_dict(assignment: Assignment) -> dict[str, Any]:
-    """Return an assignment as the API shows it (see :class:`geo112.schemas.Assignment`)."""
-    fields = (*_ASSIGNMENT_FIELDS, "acknowledged_at", "en_route_at", "on_scene_at", "transporting_at", "ended_at",
-              "end_reason")  # fmt: skip
-    return {**audit.snapshot(assignment, fields), "call_sign": assignment.unit.call_sign}
-
-
 def incident_assignments(session: Session, incident_id: int) -> list[Assignment]:
     """Return an incident's assignments, oldest first."""
     get_incident(session, incident_id)

@@ -130,7 +130,7 @@ def receive(
             "turn on GPS/location and try again",
             reason="imprecise",
         )
-    if not locate(session, position.lon, position.lat, sliver_tolerance_m)["in_province"]:
+    if not locate(session, position.lon, position.lat, sliver_tolerance_m).in_province:
         raise Unprocessable("the position is outside Jawa Timur; if you are elsewhere, call 112 where you are",
                             reason="outside_province")  # fmt: skip
     move = schemas.IncidentUpdate(lon=position.lon, lat=position.lat)

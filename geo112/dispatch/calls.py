@@ -24,7 +24,7 @@ from geo112.dispatch.incidents import get_incident, open_incident
 from geo112.errors import Unprocessable
 from geo112.store import audit
 from geo112.store.db import database_now
-from geo112.store.geometry import point, point_geojson
+from geo112.store.geometry import point
 from geo112.store.models import CALLER_NUMBER, Assignment, Call, Incident
 
 _CALL_FIELDS = ("caller_name", "caller_phone", "description")
@@ -32,19 +32,6 @@ _CALL_FIELDS = ("caller_name", "caller_phone", "description")
 _EARLIEST = ("received_at", "dispatched_at", "en_route_at", "on_scene_at")
 # The number of the phone parameter, normalised as the stored ``caller_number`` is.
 _NUMBER = CALLER_NUMBER.replace("caller_phone", "CAST(:phone AS text)")
-
-
-def call_dict(call: Call) -> dict[str, Any]:
-    """Return a call as the API shows it (see :class:`geo112.dispatch.schemas.Call`)."""
-    return {
-        "id": call.id,
-        "incident_id": call.incident_id,
-        "received_at": audit.jsonable(call.received_at),
-        **{name: getattr(call, name) for name in _CALL_FIELDS},
-        "location": point_geojson(call.geom),
-        "taken_by": call.taken_by,
-        "merged_from": call.merged_from,
-    }
 
 
 def record_call(session: Session, incident: Incident, data: schemas.CallCreate, actor: str) -> Call:
@@ -67,7 +54,8 @@ def add_call(session: Session, incident_id: int, data: schemas.CallCreate, actor
     """
     incident = open_incident(session, incident_id)
     call = record_call(session, incident, data, actor)
-    audit.record(session, actor, "incident.call_added", "call", call.id, None, call_dict(call), incident_id=incident_id)
+    values = schemas.Call.model_validate(call).model_dump(mode="json")
+    audit.record(session, actor, "incident.call_added", "call", call.id, None, values, incident_id=incident_id)
     return call
 
 

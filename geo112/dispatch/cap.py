@@ -30,7 +30,7 @@ from geo112.dispatch import schemas
 from geo112.dispatch.handoffs import list_handoffs
 from geo112.dispatch.incidents import Snapper, create_incident, get_incident, set_closed, update_incident
 from geo112.errors import Conflict, InvalidInput, NotFound, Unprocessable
-from geo112.geography.locate import locate
+from geo112.geography.locate import Location, locate
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Handoff, Incident, IncidentCategory, Jurisdiction, ProvinceDesa
 
@@ -150,17 +150,17 @@ def _bytes(root: ET.Element) -> bytes:
     return document
 
 
-def _place_name(where: dict[str, Any]) -> str:
-    parts = [f"Desa {where['desa']['name']}" if where["desa"] else None,
-             f"Kec. {where['kecamatan']['name']}" if where["kecamatan"] else None,
-             where["jurisdiction"]["name"] if where["jurisdiction"]["code"] else None]  # fmt: skip
-    return ", ".join(p for p in parts if p) or f"{where['lat']:.5f}, {where['lon']:.5f}"
+def _place_name(where: Location) -> str:
+    parts = [f"Desa {where.desa.name}" if where.desa else None,
+             f"Kec. {where.kecamatan.name}" if where.kecamatan else None,
+             where.jurisdiction.name if where.jurisdiction.code else None]  # fmt: skip
+    return ", ".join(p for p in parts if p) or f"{where.lat:.5f}, {where.lon:.5f}"
 
 
-def _codes(where: dict[str, Any]) -> list[tuple[str, str]]:
-    codes = [("kemendagri:desa", where["desa"]["code"] if where["desa"] else None),
-             ("kemendagri:kecamatan", where["kecamatan"]["code"] if where["kecamatan"] else None),
-             ("kemendagri:kabupaten", where["jurisdiction"]["code"])]  # fmt: skip
+def _codes(where: Location) -> list[tuple[str, str]]:
+    codes = [("kemendagri:desa", where.desa.code if where.desa else None),
+             ("kemendagri:kecamatan", where.kecamatan.code if where.kecamatan else None),
+             ("kemendagri:kabupaten", where.jurisdiction.code)]  # fmt: skip
     return [(name, code) for name, code in codes if code]
 
 

@@ -15,7 +15,7 @@ from geo112.errors import Conflict, Unprocessable
 from geo112.geography.locate import locate, regency_codes
 from geo112.store import audit
 from geo112.store.db import get_or_not_found
-from geo112.store.geometry import point, point_geojson
+from geo112.store.geometry import point
 from geo112.store.models import Agency, CategoryRequirement, IncidentCategory, Station, Unit, UnitType
 
 _UNIT_TYPE_FIELDS = ("code", "name", "speed_factor", "description")
@@ -23,9 +23,8 @@ _CATEGORY_RULES = ("duplicate_radius_m", "duplicate_window_min")
 _STATION_POSITION = ("geom", "precision", "desa_code", "kecamatan_code", "note")
 
 
-def unit_type_dict(unit_type: UnitType) -> dict[str, Any]:
-    """Return a unit type as the API shows it."""
-    return audit.snapshot(unit_type, _UNIT_TYPE_FIELDS)
+def _unit_type_values(unit_type: UnitType) -> dict[str, Any]:
+    return schemas.UnitType.model_validate(unit_type).model_dump(mode="json")
 
 
 def get_unit_type(session: Session, code: str, lock: bool = False) -> UnitType:
@@ -57,7 +56,7 @@ def create_unit_type(session: Session, data: schemas.UnitTypeCreate, actor: str)
     session.add(unit_type)
     session.flush()
     audit.record(
-        session, actor, "config.unit_type.created", "unit_type", unit_type.code, None, unit_type_dict(unit_type)
+        session, actor, "config.unit_type.created", "unit_type", unit_type.code, None, _unit_type_values(unit_type)
     )
     return unit_type
 
@@ -70,11 +69,11 @@ def update_unit_type(session: Session, code: str, data: schemas.UnitTypeUpdate, 
     NotFound
     """
     unit_type = get_unit_type(session, code, lock=True)
-    before = unit_type_dict(unit_type)
+    before = _unit_type_values(unit_type)
     for name, value in data.model_dump(exclude_unset=True).items():
         setattr(unit_type, name, value)
     session.flush()
-    audit.record(session, actor, "config.unit_type.updated", "unit_type", code, before, unit_type_dict(unit_type))
+    audit.record(session, actor, "config.unit_type.updated", "unit_type", code, before, _unit_type_values(unit_type))
     return unit_type
 
 
@@ -161,25 +160,6 @@ def set_requirements(session: Session, category: str, data: schemas.CategoryRequ
 def list_agencies(session: Session) -> list[dict[str, str]]:
     """Every agency (code and name), by code."""
     return [{"code": a.code, "name": a.name} for a in session.scalars(select(Agency).order_by(Agency.code))]
-
-
-def station_dict(station: Station) -> dict[str, Any]:
-    """Return a station as the API shows it (see :class:`geo112.schemas.Station`)."""
-    fields = (
-        "id",
-        "code",
-        "name",
-        "kind",
-        "status",
-        "address",
-        "phone",
-        "desa_code",
-        "kecamatan_code",
-        "precision",
-        "source",
-        "note",
-    )
-    return {**audit.snapshot(station, fields), "agency": station.agency_code, "location": point_geojson(station.geom)}
 
 
 def get_station(session: Session, station_id: int) -> Station:

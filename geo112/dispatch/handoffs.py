@@ -14,20 +14,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo112.dispatch import schemas
 from geo112.dispatch.incidents import open_without_units, set_closed
 from geo112.errors import Conflict, Unprocessable
 from geo112.store import audit
 from geo112.store.db import database_now, get_or_not_found
 from geo112.store.models import Handoff, Jurisdiction
 
-_FIELDS = ("id", "incident_id", "to_code", "to_name", "reason", "status", "created_at", "created_by", "answered_at",
-           "answered_by", "answer_note")  # fmt: skip
 OUTCOMES = ("accepted", "declined")
 
 
-def handoff_dict(handoff: Handoff) -> dict[str, Any]:
-    """A hand-off as the API shows it."""
-    return audit.snapshot(handoff, _FIELDS)
+def _values(handoff: Handoff) -> dict[str, Any]:
+    """A hand-off as its audit events record it (as the API shows it)."""
+    return schemas.Handoff.model_validate(handoff).model_dump(mode="json")
 
 
 def hand_off(session: Session, incident_id: int, reason: str, actor: str, to_code: str | None = None) -> Handoff:
@@ -56,7 +55,7 @@ def hand_off(session: Session, incident_id: int, reason: str, actor: str, to_cod
     session.add(handoff)
     session.flush()
     set_closed(session, incident, "handed_off", f"{handoff.to_name}: {reason}", actor, "incident.handed_off", now)
-    audit.record(session, actor, "handoff.created", "handoff", handoff.id, None, handoff_dict(handoff),
+    audit.record(session, actor, "handoff.created", "handoff", handoff.id, None, _values(handoff),
                  incident_id=incident_id)  # fmt: skip
     return handoff
 
@@ -77,11 +76,11 @@ def answer(session: Session, handoff_id: int, outcome: str, actor: str, note: st
     handoff = get_or_not_found(session, Handoff, handoff_id, "hand-off", lock=True)
     if handoff.status != "pending":
         raise Conflict(f"hand-off {handoff_id} was {handoff.status} already", handoff_status=handoff.status)
-    before = handoff_dict(handoff)
+    before = _values(handoff)
     handoff.status, handoff.answered_by, handoff.answer_note = outcome, actor, note
     handoff.answered_at = database_now(session)
     session.flush()
-    audit.record(session, actor, "handoff.answered", "handoff", handoff.id, before, handoff_dict(handoff),
+    audit.record(session, actor, "handoff.answered", "handoff", handoff.id, before, _values(handoff),
                  incident_id=handoff.incident_id)  # fmt: skip
     if outcome == "declined":
         set_closed(session, handoff.incident, None, None, actor, "incident.reopened")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Integer, Table, func, insert, literal, select, update
+from pydantic import BaseModel
+from sqlalchemy import Integer, Table, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,23 +22,13 @@ from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.geography.locate import locate
 from geo112.network import RoadPoint
 from geo112.store import audit
-from geo112.store.db import database_now, get_or_not_found, known
-from geo112.store.geometry import lon_lat_of, point, point_geojson
-from geo112.store.models import Assignment, Call, Desa, Incident, IncidentCategory, Jurisdiction, Kecamatan, Unit
+from geo112.store.db import RowView, database_now, get_or_not_found, known
+from geo112.store.geometry import lon_lat_of, point
+from geo112.store.models import Assignment, Call, Desa, Event, Incident, IncidentCategory, Jurisdiction, Kecamatan, Unit
 
 #: ``snap(lon, lat)`` → the nearest road point, or None when none is near (:meth:`~geo112.network.Network.snap_point`).
 Snapper = Callable[[float, float], RoadPoint | None]
 
-PHASES = ("received", "dispatched", "en_route", "on_scene", "cleared", "closed")
-#: Response intervals (name, from phase, to phase), the measures emergency services report.
-INTERVALS = (
-    ("call_to_dispatch", "received", "dispatched"),
-    ("turnout", "dispatched", "en_route"),
-    ("travel", "en_route", "on_scene"),
-    ("response", "received", "on_scene"),
-    ("on_scene", "on_scene", "cleared"),
-    ("total", "received", "closed"),
-)
 _EDITABLE = ("category_code", "priority", "caller_name", "caller_phone", "description", "address")
 #: What an incident keeps of the call it was made from.
 _CALLER_FIELDS = ("caller_name", "caller_phone", "description")
@@ -45,6 +36,7 @@ _LOCATION = ("geom", "road_geom", "road_distance_m", "location_match", "desa_cod
              "jurisdiction_code", "handoff", "handoff_code")  # fmt: skip
 _CLOSING = ("status", "closed_at", "disposition", "disposition_note")
 MASK = "•••"
+Masked = TypeVar("Masked", bound=dict[str, Any] | BaseModel | None)
 
 
 def get_incident(session: Session, incident_id: int, lock: bool = False) -> Incident:
@@ -91,24 +83,24 @@ def _place(session: Session, lon: float, lat: float, snap: Snapper | None, slive
     """
     where = locate(session, lon, lat, sliver_tolerance_m)
     road = snap(lon, lat) if snap is not None else None
-    regency = where["layer"] == "regency"
+    regency = where.layer == "regency"
     areas: dict[str, Any] = {
-        "desa": known(session, Desa, **where["desa"]) if regency else None,
-        "kecamatan": known(session, Kecamatan, **where["kecamatan"]) if regency else None,
-        "jurisdiction": known(session, Jurisdiction, **where["jurisdiction"])
-        if where["jurisdiction"]["code"]
+        "desa": known(session, Desa, **where.desa.model_dump()) if regency and where.desa else None,
+        "kecamatan": known(session, Kecamatan, **where.kecamatan.model_dump()) if regency and where.kecamatan else None,
+        "jurisdiction": known(session, Jurisdiction, **where.jurisdiction.model_dump())
+        if where.jurisdiction.code
         else None,
     }
     columns = {
         "geom": point(lon, lat),
         "road_geom": point(road.lon, road.lat) if road else None,
         "road_distance_m": round(road.distance_m, 1) if road else None,
-        "location_match": where["match"],
+        "location_match": where.match,
         "desa_code": areas["desa"].code if areas["desa"] else None,
         "kecamatan_code": areas["kecamatan"].code if areas["kecamatan"] else None,
-        "jurisdiction_code": where["jurisdiction"]["code"],
-        "handoff": where["handoff"],
-        "handoff_code": where["handoff_code"],
+        "jurisdiction_code": where.jurisdiction.code,
+        "handoff": where.handoff,
+        "handoff_code": where.handoff_code,
     }
     return _Place(columns, areas)
 
@@ -325,64 +317,21 @@ def set_closed(
     return known(session, Incident, id=incident.id, **values)
 
 
-def intervals(incident: Incident) -> dict[str, float | None]:
-    """Return the response intervals in seconds (None while a phase has not happened)."""
-    at = {p: getattr(incident, f"{p}_at") for p in PHASES}
-    return {name: (at[b] - at[a]).total_seconds() if at[a] and at[b] else None for name, a, b in INTERVALS}
-
-
-def _area(row: Any) -> dict[str, Any] | None:
-    return None if row is None else {"code": row.code, "name": row.name}
-
-
-def incident_dict(incident: Incident) -> dict[str, Any]:
-    """Return an incident as the API shows it (see :class:`geo112.schemas.Incident`)."""
-    jurisdiction = incident.jurisdiction
-    return {
-        "id": incident.id,
-        "category": incident.category_code,
-        "priority": incident.priority,
-        "status": incident.status,
-        "caller_name": incident.caller_name,
-        "caller_phone": incident.caller_phone,
-        "description": incident.description,
-        "address": incident.address,
-        "location": point_geojson(incident.geom),
-        "road_point": point_geojson(incident.road_geom),
-        "road_distance_m": incident.road_distance_m,
-        "location_match": incident.location_match,
-        "desa": _area(incident.desa),
-        "kecamatan": _area(incident.kecamatan),
-        "jurisdiction": None
-        if jurisdiction is None
-        else {"code": jurisdiction.code, "name": jurisdiction.name, "served": jurisdiction.served},
-        "handoff": incident.handoff,
-        "handoff_code": incident.handoff_code,
-        "phases": {p: audit.jsonable(getattr(incident, f"{p}_at")) for p in PHASES},
-        "intervals_s": intervals(incident),
-        "disposition": incident.disposition,
-        "disposition_note": incident.disposition_note,
-        "created_by": incident.created_by,
-        "merged_into": incident.merged_into,
-        "caller_accuracy_m": incident.caller_accuracy_m,
-        "caller_located_at": audit.jsonable(incident.caller_located_at),
-    }
-
-
-def mask_caller(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Return ``values`` (an incident or an event's before/after) with the caller's name and phone masked.
+def mask_caller(values: Masked) -> Masked:
+    """Return ``values`` (an incident, a call, or an event's before/after) with the caller's name and phone masked.
 
     A masked name is :data:`MASK`; a masked phone keeps its last two digits, enough to tell repeated callers
     apart in statistics. Absent values stay None, so a reader still sees whether the caller gave them.
     """
     if values is None:
-        return None
-    masked = dict(values)
-    if masked.get("caller_name"):
-        masked["caller_name"] = MASK
-    if phone := masked.get("caller_phone"):
-        masked["caller_phone"] = MASK + "".join(c for c in phone if c.isdigit())[-2:]
-    return masked
+        return values
+    fields = values if isinstance(values, dict) else values.__dict__
+    changes: dict[str, str] = {}
+    if fields.get("caller_name"):
+        changes["caller_name"] = MASK
+    if phone := fields.get("caller_phone"):
+        changes["caller_phone"] = MASK + "".join(c for c in phone if c.isdigit())[-2:]
+    return cast(Masked, values | changes if isinstance(values, dict) else values.model_copy(update=changes))
 
 
 def list_incidents(
@@ -434,3 +383,21 @@ def list_incidents(
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     page = session.scalars(query.order_by(Incident.received_at.desc(), Incident.id.desc()).limit(limit).offset(offset))
     return list(page), total or 0
+
+
+def timeline(session: Session, incident_id: int) -> list[schemas.TimelineEvent]:
+    """Return every event of an incident (and of the incidents merged into it) in the order it happened (the
+    database clock, then insertion), each with the call sign of its unit (``unit_call_sign``, None for events
+    of no unit), so the timeline can say who changed from what to what."""
+    rows = session.execute(
+        select(Event, Unit.call_sign)
+        .outerjoin(Unit, Unit.id == Event.unit_id)
+        # An incident merged into this one brought its history along (geo112.dispatch.calls.merge).
+        .where(
+            Event.incident_id.in_(
+                select(Incident.id).where(or_(Incident.id == incident_id, Incident.merged_into == incident_id))
+            )
+        )
+        .order_by(Event.at, Event.id)
+    )
+    return [schemas.TimelineEvent.model_validate(RowView(event, unit_call_sign=sign)) for event, sign in rows]

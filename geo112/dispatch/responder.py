@@ -16,7 +16,7 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from geo112.dispatch import assignments
+from geo112.dispatch import assignments, schemas
 from geo112.dispatch.incidents import destination, get_incident
 from geo112.dispatch.units import TRANSITIONS
 from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
@@ -188,7 +188,7 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
     incident, unit = get_incident(session, assignment.incident_id), assignment.unit
     target = destination(incident)
     return {
-        "assignment": assignments.assignment_dict(assignment),
+        "assignment": schemas.Assignment.model_validate(assignment).model_dump(mode="json"),
         "unit": {
             "id": unit.id,
             "call_sign": unit.call_sign,

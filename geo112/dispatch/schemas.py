@@ -1,8 +1,8 @@
 """Request and response schemas of the dispatch API (pydantic v2).
 
-The same models validate request bodies (:func:`parse`) and make the OpenAPI document
-(``web/openapi.py`` via ``model_json_schema``), so the document cannot drift from what the
-server accepts. Response models describe what the endpoints answer; the tests validate answers with them.
+The API's operations (:mod:`web.api`) validate request bodies with these models and answer with the response
+models, made from the database rows; the OpenAPI document is made from the same models, so it cannot drift
+from what the server accepts and answers.
 """
 
 from __future__ import annotations
@@ -10,10 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from geoalchemy2 import WKBElement
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
 
 from geo112.errors import InvalidInput, Unprocessable
 from geo112.geography.coordinates import LAT_LIMIT, LON_LIMIT
+from geo112.store.geometry import point_geojson
 
 Lon = Annotated[
     float, Field(strict=True, ge=-LON_LIMIT, le=LON_LIMIT, allow_inf_nan=False, description="WGS84 longitude")
@@ -272,6 +285,26 @@ class ResponderStatus(_Request):
 
 
 # --- responses ---------------------------------------------------------------------------------------------
+# Made from ORM rows with ``model_validate(row)`` (from_attributes); a field whose column has another name says
+# so with ``_column``, so the same model also reads the JSON it wrote (tests and clients validate answers).
+
+
+def _geojson(value: Any) -> Any:
+    """A point column (WKB) as a GeoJSON point; a GeoJSON dict, None or anything else as it is."""
+    return point_geojson(value) if isinstance(value, WKBElement) else value
+
+
+def _column(name: str, column: str | AliasPath) -> Any:
+    """Read the field ``name`` from JSON, or from a row's ``column`` (the row's attribute of another name)."""
+    return AliasChoices(column, name)
+
+
+#: A time as ISO 8601 with its offset, as Python writes it (``2026-12-07T05:16:00.1+00:00``).
+Time = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
 
 
 class PointGeometry(BaseModel):
@@ -281,48 +314,80 @@ class PointGeometry(BaseModel):
     coordinates: Annotated[list[float], Field(min_length=2, max_length=2)]
 
 
-class Incident(BaseModel):
+Point = Annotated[PointGeometry, BeforeValidator(_geojson)]
+
+
+class Area(_Row):
+    """A desa or kecamatan: its code and name."""
+
+    code: str
+    name: str
+
+
+class Jurisdiction(Area):
+    """A kabupaten/kota and whether this call centre serves it."""
+
+    served: bool
+
+
+class Incident(_Row):
     """An incident with its location, phases, response intervals (seconds) and disposition."""
 
     id: int
-    category: str
+    category: str = Field(validation_alias=_column("category", "category_code"))
     priority: int
     status: Literal["open", "closed"]
     caller_name: str | None
     caller_phone: str | None
     description: str | None
     address: str | None
-    location: PointGeometry
-    road_point: PointGeometry | None
+    location: Point = Field(validation_alias=_column("location", "geom"))
+    road_point: Point | None = Field(validation_alias=_column("road_point", "road_geom"))
     road_distance_m: float | None
     location_match: Literal["inside", "nearest", "outside"]
-    desa: dict[str, Any] | None
-    kecamatan: dict[str, Any] | None
-    jurisdiction: dict[str, Any] | None
+    desa: Area | None
+    kecamatan: Area | None
+    jurisdiction: Jurisdiction | None
     handoff: str | None
     handoff_code: str | None = None
-    phases: dict[str, datetime | None]
+    phases: dict[str, Time | None]
     intervals_s: dict[str, float | None]
     disposition: Disposition | None
     disposition_note: str | None
     created_by: str
     merged_into: int | None = Field(None, description="closed as a duplicate of this incident")
     caller_accuracy_m: float | None = Field(None, description="when the caller's phone placed it: its accuracy")
-    caller_located_at: datetime | None = None
+    caller_located_at: Time | None = None
 
 
-class Call(BaseModel):
+class IncidentPage(BaseModel):
+    """One page of incidents, newest first."""
+
+    items: list[Incident]
+    total: int
+    limit: int
+    offset: int
+
+
+class Call(_Row):
     """One call about an incident."""
 
     id: int
     incident_id: int
-    received_at: datetime
+    received_at: Time
     caller_name: str | None
     caller_phone: str | None
     description: str | None
-    location: PointGeometry | None
+    location: Point | None = Field(validation_alias=_column("location", "geom"))
     taken_by: str
     merged_from: int | None = Field(None, description="the incident it was taken for, before a merge")
+
+
+class IncidentCalls(BaseModel):
+    """The calls of an incident, oldest first."""
+
+    incident_id: int
+    items: list[Call]
 
 
 class CallerHistory(BaseModel):
@@ -332,7 +397,7 @@ class CallerHistory(BaseModel):
     incidents: int
     prank: int
     ghost_call: int
-    last_call_at: datetime | None
+    last_call_at: Time | None
 
 
 class Duplicate(BaseModel):
@@ -341,8 +406,8 @@ class Duplicate(BaseModel):
     incident_id: int
     category: str
     priority: int
-    received_at: datetime
-    last_call_at: datetime
+    received_at: Time
+    last_call_at: Time
     calls: int
     desa: str | None
     distance_m: float | None
@@ -357,19 +422,19 @@ class Duplicates(BaseModel):
     caller: CallerHistory | None
 
 
-class Unit(BaseModel):
+class Unit(_Row):
     """A unit with its status, the transitions it may take and its position."""
 
     id: int
     call_sign: str
-    unit_type: str
-    agency: str
+    unit_type: str = Field(validation_alias=_column("unit_type", "unit_type_code"))
+    agency: str = Field(validation_alias=_column("agency", "agency_code"))
     station_id: int | None
     status: UnitStatus
-    status_at: datetime
+    status_at: Time
     allowed: list[UnitStatus]
-    position: PointGeometry | None
-    position_at: datetime | None
+    position: Point | None = Field(validation_alias=_column("position", "geom"))
+    position_at: Time | None
     position_source: Literal["station", "avl"] | None
     stale: bool
     incident_id: int | None
@@ -377,52 +442,100 @@ class Unit(BaseModel):
     demo: bool
     note: str | None
     relocation_station_id: int | None = Field(None, description="the station a relocating unit drives to")
-    relocating_to: str | None = Field(None, description="that station's name")
+    relocating_to: str | None = Field(
+        None,
+        description="that station's name",
+        validation_alias=_column("relocating_to", AliasPath("relocation_station", "name")),
+    )
 
 
-class Station(BaseModel):
+class UnitPage(BaseModel):
+    """One page of units, by call sign."""
+
+    items: list[Unit]
+    total: int
+    limit: int
+    offset: int
+
+
+class Station(_Row):
     """A station with the precision of its position."""
 
     id: int
     code: str
     name: str
-    agency: str
+    agency: str = Field(validation_alias=_column("agency", "agency_code"))
     kind: str
     status: str
     address: str | None
     phone: str | None
     desa_code: str | None
     kecamatan_code: str | None
-    location: PointGeometry
+    location: Point = Field(validation_alias=_column("location", "geom"))
     precision: Precision
     source: str | None
     note: str | None
 
 
-class Assignment(BaseModel):
+class StationPage(BaseModel):
+    """One page of stations, by code."""
+
+    items: list[Station]
+    total: int
+    limit: int
+    offset: int
+
+
+class UnitType(_Row):
+    """A kind of unit and how fast it drives against the road's speed."""
+
+    code: str
+    name: str
+    speed_factor: float
+    description: str | None
+
+
+class UnitTypes(BaseModel):
+    """Every unit type, by code."""
+
+    items: list[UnitType]
+
+
+class Assignment(_Row):
     """A unit sent to an incident, with its responder link."""
 
     id: int
     incident_id: int
     unit_id: int
-    call_sign: str
+    call_sign: str = Field(validation_alias=_column("call_sign", AliasPath("unit", "call_sign")))
     assigned_by: str
-    assigned_at: datetime
+    assigned_at: Time
     eta_s: float | None
     distance_m: float | None
     mutual_aid: bool = False
     mutual_aid_reason: MutualAidReason | None = None
-    acknowledged_at: datetime | None
-    en_route_at: datetime | None
-    on_scene_at: datetime | None
-    transporting_at: datetime | None
-    ended_at: datetime | None
+    acknowledged_at: Time | None
+    en_route_at: Time | None
+    on_scene_at: Time | None
+    transporting_at: Time | None
+    ended_at: Time | None
     end_reason: Literal["cleared", "stood_down"] | None
-    responder_url: str | None = None
-    responder_expires_at: datetime | None = None
 
 
-class Handoff(BaseModel):
+class AssignmentWithLink(Assignment):
+    """An assignment with a freshly signed responder link (when it is made, or its link issued anew)."""
+
+    responder_url: str
+    responder_expires_at: Time
+
+
+class Assignments(BaseModel):
+    """An incident's assignments, oldest first."""
+
+    items: list[Assignment]
+
+
+class Handoff(_Row):
     """A call passed to another 112, and its answer."""
 
     id: int
@@ -431,11 +544,17 @@ class Handoff(BaseModel):
     to_name: str
     reason: str
     status: Literal["pending", "accepted", "declined"]
-    created_at: datetime
+    created_at: Time
     created_by: str
-    answered_at: datetime | None
+    answered_at: Time | None
     answered_by: str | None
     answer_note: str | None
+
+
+class Handoffs(BaseModel):
+    """Hand-offs, newest first."""
+
+    items: list[Handoff]
 
 
 class Candidate(BaseModel):
@@ -475,11 +594,11 @@ class Recommendation(BaseModel):
     requirements: list[TypeRecommendation]
 
 
-class Event(BaseModel):
+class Event(_Row):
     """One audit event."""
 
     id: int
-    at: datetime
+    at: Time
     actor: str
     action: str
     entity: str
@@ -490,30 +609,24 @@ class Event(BaseModel):
     after: dict[str, Any] | None
 
 
+class TimelineEvent(Event):
+    """An event of an incident's timeline, with the call sign of its unit."""
+
+    unit_call_sign: str | None
+
+
+class Timeline(BaseModel):
+    """Every event of an incident (and of those merged into it), in order."""
+
+    incident_id: int
+    events: list[TimelineEvent]
+
+
 class Error(BaseModel):
     """Every error answer."""
 
     error: str
     detail: Any
-
-
-REQUESTS: tuple[type[BaseModel], ...] = (
-    IncidentCreate,
-    IncidentUpdate,
-    IncidentClose,
-    HandoffCreate,
-    HandoffAnswer,
-    AssignmentCreate,
-    UnitStatusChange,
-    UnitPosition,
-    StationPosition,
-    UnitTypeCreate,
-    UnitTypeUpdate,
-    CategoryRequirements,
-    ResponderStatus,
-)
-RESPONSES: tuple[type[BaseModel], ...] = (Incident, Unit, Station, Assignment, Handoff, Recommendation, Event,
-                                          Error)  # fmt: skip
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -542,6 +655,11 @@ def parse(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        summary = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
-        raise Unprocessable(summary, errors=errors) from None
+        raise unprocessable(exc) from None
+
+
+def unprocessable(exc: ValidationError) -> Unprocessable:
+    """The 422 of a body whose fields are missing, unknown or out of range; ``errors`` lists each."""
+    errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    summary = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
+    return Unprocessable(summary, errors=errors)

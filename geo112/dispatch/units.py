@@ -18,10 +18,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from geo112.dispatch import schemas
 from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.store import audit
-from geo112.store.db import LOCAL_COMMIT, get_or_not_found, known
-from geo112.store.geometry import point, point_geojson
+from geo112.store.db import LOCAL_COMMIT, RowView, get_or_not_found, known
+from geo112.store.geometry import point
 from geo112.store.models import Assignment, Unit, UnitType
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -143,28 +144,18 @@ def active_assignment(session: Session, unit_id: int) -> Assignment | None:
     return session.scalar(select(Assignment).where(Assignment.unit_id == unit_id, Assignment.ended_at.is_(None)))
 
 
-def unit_dict(unit: Unit, now: datetime, stale_after_s: float, assignment: Assignment | None = None) -> dict[str, Any]:
-    """Return a unit as the API shows it, with its ``stale`` flag and the transitions it may take."""
-    return {
-        "id": unit.id,
-        "call_sign": unit.call_sign,
-        "unit_type": unit.unit_type_code,
-        "agency": unit.agency_code,
-        "station_id": unit.station_id,
-        "status": unit.status,
-        "status_at": audit.jsonable(unit.status_at),
-        "allowed": [s for s in TRANSITIONS[unit.status] if s not in ORDERED],
-        "position": point_geojson(unit.geom),
-        "position_at": audit.jsonable(unit.position_at),
-        "position_source": unit.position_source,
-        "stale": is_stale(unit, now, stale_after_s),
-        "incident_id": assignment.incident_id if assignment else None,
-        "assignment_id": assignment.id if assignment else None,
-        "demo": unit.demo,
-        "note": unit.note,
-        "relocation_station_id": unit.relocation_station_id,
-        "relocating_to": unit.relocation_station.name if unit.relocation_station else None,
-    }
+def unit_model(state: UnitState, stale_after_s: float) -> schemas.Unit:
+    """The unit as the API shows it: its row, its ``stale`` flag, the transitions it may take, its assignment."""
+    unit, assignment = state.unit, state.assignment
+    return schemas.Unit.model_validate(
+        RowView(
+            unit,
+            allowed=[s for s in TRANSITIONS[unit.status] if s not in ORDERED],
+            stale=is_stale(unit, state.now, stale_after_s),
+            incident_id=assignment.incident_id if assignment else None,
+            assignment_id=assignment.id if assignment else None,
+        )
+    )
 
 
 def list_units(

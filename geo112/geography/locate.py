@@ -7,8 +7,9 @@ point in Jawa Timur names its kabupaten/kota and the 112 to hand the call to.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,59 @@ _LAYERS = ((_inside(DESA_COLUMNS, JOIN), _nearest(DESA_COLUMNS, JOIN)),
            (_inside(PROVINCE_COLUMNS, PROVINCE_JOIN), _nearest(PROVINCE_COLUMNS, PROVINCE_JOIN)))  # fmt: skip
 
 
+class Kecamatan(BaseModel):
+    """A kecamatan: its Kemendagri code and name."""
+
+    code: str
+    name: str
+
+
+class Desa(Kecamatan):
+    """A desa or kelurahan."""
+
+    kind: str | None
+
+
+class Jurisdiction(BaseModel):
+    """A kabupaten/kota (``code`` None: outside every one) and the 112 that answers there."""
+
+    code: str | None
+    name: str
+    kind: str
+    served: bool
+    call_centre: str | None
+
+
+class NearestDesa(Desa):
+    """The desa nearest to a point that lies in none, and how far it is."""
+
+    kecamatan: str
+    jurisdiction: str
+    distance_m: float
+
+
+class Location(BaseModel):
+    """Where a point is: its desa, kecamatan and kabupaten/kota, and the call centre that owns an incident there.
+
+    ``match`` is ``inside`` a desa, ``nearest`` (in a sliver between simplified polygons) or ``outside``;
+    ``layer`` says whether the regency's own tables (``regency``) or the province's answered; ``nearest_desa``
+    is given when not inside; ``in_province`` is False beyond the province's waters; ``handoff`` and
+    ``handoff_code`` name the other call centre when the incident is not this one's.
+    """
+
+    lon: float
+    lat: float
+    match: Literal["inside", "nearest", "outside"]
+    layer: Literal["regency", "province"] | None
+    desa: Desa | None
+    kecamatan: Kecamatan | None
+    jurisdiction: Jurisdiction
+    nearest_desa: NearestDesa | None
+    in_province: bool
+    handoff: str | None
+    handoff_code: str | None
+
+
 def _answer(row: Any, match: str, regency: bool, nearest: dict[str, Any] | None) -> dict[str, Any]:
     served = bool(row.served)
     return {
@@ -56,7 +110,7 @@ def _answer(row: Any, match: str, regency: bool, nearest: dict[str, Any] | None)
     }
 
 
-def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float = SLIVER_TOLERANCE_M) -> dict[str, Any]:
+def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float = SLIVER_TOLERANCE_M) -> Location:
     """Tell which desa, kecamatan and jurisdiction a point lies in.
 
     Parameters
@@ -71,18 +125,13 @@ def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float =
 
     Returns
     -------
-    dict
-        ``lon``, ``lat``, ``match`` (``inside`` / ``nearest`` / ``outside``), ``layer`` (``regency``: the
-        regency's own tables, ``province``: another kabupaten/kota of Jawa Timur), ``desa``, ``kecamatan`` and
-        ``jurisdiction`` (with its ``call_centre``; ``None`` when outside), ``nearest_desa`` with
-        ``distance_m`` when not inside, ``in_province`` (False beyond the province's waters), and ``handoff``
-        and ``handoff_code``: the call centre that owns the incident when it is not this one.
+    Location
     """
     params = {"lon": lon, "lat": lat}
     result: dict[str, Any] = {"lon": lon, "lat": lat}
     for regency, (inside, _) in zip((True, False), _LAYERS):
         if (row := session.execute(inside, params).first()) is not None:
-            return result | _answer(row, "inside", regency, None)
+            return Location.model_validate(result | _answer(row, "inside", regency, None))
     candidates = [(row, regency) for regency, (_, nearest) in zip((True, False), _LAYERS)
                   if (row := session.execute(nearest, params).first()) is not None]  # fmt: skip
     if not candidates:
@@ -91,31 +140,34 @@ def locate(session: Session, lon: float, lat: float, sliver_tolerance_m: float =
     nearest = {**area(row)["desa"], "kecamatan": row.kecamatan_name, "jurisdiction": row.jurisdiction_name,
                "distance_m": round(row.distance_m, 1)}  # fmt: skip
     if row.distance_m <= sliver_tolerance_m:
-        return result | _answer(row, "nearest", regency, nearest)
+        return Location.model_validate(result | _answer(row, "nearest", regency, nearest))
     # In the sea or a gap: the nearest desa's 112 (unless that is us, when only the regency layer is loaded).
     waters = row.distance_m <= PROVINCE_WATERS_M and not row.served
-    return result | {
-        "match": "outside",
-        "layer": None,
-        "desa": None,
-        "kecamatan": None,
-        "jurisdiction": {"code": None, "name": "outside", "kind": "outside", "served": False, "call_centre": None},
-        "nearest_desa": nearest,
-        "in_province": row.distance_m <= PROVINCE_WATERS_M,
-        "handoff": row.call_centre if waters else "the 112 call centre of the area the caller is in",
-        "handoff_code": row.jurisdiction_code if waters else None,
-    }
+    return Location.model_validate(
+        result
+        | {
+            "match": "outside",
+            "layer": None,
+            "desa": None,
+            "kecamatan": None,
+            "jurisdiction": {"code": None, "name": "outside", "kind": "outside", "served": False, "call_centre": None},
+            "nearest_desa": nearest,
+            "in_province": row.distance_m <= PROVINCE_WATERS_M,
+            "handoff": row.call_centre if waters else "the 112 call centre of the area the caller is in",
+            "handoff_code": row.jurisdiction_code if waters else None,
+        }
+    )
 
 
-def regency_codes(where: dict[str, Any]) -> tuple[str | None, str | None]:
+def regency_codes(where: Location) -> tuple[str | None, str | None]:
     """The desa and kecamatan codes of a :func:`locate` answer that rows of the regency may refer to.
 
     Only the regency's own desa and kecamatan are rows of ``desa`` and ``kecamatan``; a desa of another
     kabupaten/kota is named in the answer but stored by its jurisdiction alone.
     """
-    if where["layer"] != "regency":
+    if where.layer != "regency" or where.desa is None or where.kecamatan is None:
         return None, None
-    return where["desa"]["code"], where["kecamatan"]["code"]
+    return where.desa.code, where.kecamatan.code
 
 
 # Every point at once: the regency's desa first, else the province's (a point is in at most one of each).

@@ -105,14 +105,14 @@ def search_streets(
     results = []
     for street in network.streets(query, limit):
         where = locate(session, street.lon, street.lat, sliver_tolerance_m)
-        desa, kecamatan = where["desa"], where["kecamatan"]
+        desa, kecamatan = where.desa, where.kecamatan
         results.append(
             {
                 "name": street.name,
                 "lon": street.lon,
                 "lat": street.lat,
-                "desa": desa["name"] if desa else None,
-                "kecamatan": kecamatan["name"] if kecamatan else None,
+                "desa": desa.name if desa else None,
+                "kecamatan": kecamatan.name if kecamatan else None,
             }
         )
     return results

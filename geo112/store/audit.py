@@ -13,12 +13,12 @@ from typing import Any
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import bindparam, column, func, insert, or_, select, text
+from sqlalchemy import bindparam, column, func, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from geo112.store.models import Event, Incident, Unit
+from geo112.store.models import Event
 
 
 def jsonable(value: Any) -> Any:
@@ -100,40 +100,6 @@ def write_recorded(session: Session, writes: list[UpdateBase], events: list[dict
         statement = statement.add_cte(write.cte(f"write_{i}"))
     # On the connection: the session would take a parameter dict on an INSERT for an ORM bulk insert.
     session.connection().execute(statement, {"events": events})
-
-
-def event_dict(event: Event) -> dict[str, Any]:
-    """Return an event as the API shows it."""
-    return {
-        "id": event.id,
-        "at": jsonable(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "entity": event.entity,
-        "entity_id": event.entity_id,
-        "incident_id": event.incident_id,
-        "unit_id": event.unit_id,
-        "before": event.before,
-        "after": event.after,
-    }
-
-
-def timeline(session: Session, incident_id: int) -> list[dict[str, Any]]:
-    """Return every event of an incident (and of the incidents merged into it) in the order it happened (the
-    database clock, then insertion), each with the call sign of its unit (``unit_call_sign``, None for events
-    of no unit), so the timeline can say who changed from what to what."""
-    rows = session.execute(
-        select(Event, Unit.call_sign)
-        .outerjoin(Unit, Unit.id == Event.unit_id)
-        # An incident merged into this one brought its history along (geo112.dispatch.calls.merge).
-        .where(
-            Event.incident_id.in_(
-                select(Incident.id).where(or_(Incident.id == incident_id, Incident.merged_into == incident_id))
-            )
-        )
-        .order_by(Event.at, Event.id)
-    )
-    return [{**event_dict(event), "unit_call_sign": call_sign} for event, call_sign in rows]
 
 
 # Event ids come from a sequence, taken at insert and visible at commit: a transaction that began earlier

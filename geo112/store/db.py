@@ -126,3 +126,15 @@ def database_now(session: Session) -> datetime:
 #: fixes): with synchronous replication (docs/operations.md) every other commit, every call above all, is on
 #: two servers before it is answered.
 LOCAL_COMMIT = func.set_config("synchronous_commit", "local", True)
+
+
+class RowView:
+    """A row seen with a few more attributes, the values it does not hold itself (a response model reads it
+    with ``model_validate``, as it reads the row)."""
+
+    def __init__(self, row: Any, **extra: Any) -> None:
+        self._row = row
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)

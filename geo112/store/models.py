@@ -240,6 +240,23 @@ class CategoryRequirement(Base):
     optional: Mapped[bool] = mapped_column(default=False)
 
 
+#: The phases of an incident, each stamped in ``<phase>_at`` when it happens.
+PHASES = ("received", "dispatched", "en_route", "on_scene", "cleared", "closed")
+#: Response intervals (name, from phase, to phase), the measures emergency services report.
+INTERVALS = (
+    ("call_to_dispatch", "received", "dispatched"),
+    ("turnout", "dispatched", "en_route"),
+    ("travel", "en_route", "on_scene"),
+    ("response", "received", "on_scene"),
+    ("on_scene", "on_scene", "cleared"),
+    ("total", "received", "closed"),
+)
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() if start is not None and end is not None else None
+
+
 class Incident(Base):
     """A call placed on the map, with a timestamp per phase and a disposition when closed."""
 
@@ -284,6 +301,17 @@ class Incident(Base):
     desa: Mapped[Desa | None] = relationship(lazy="joined")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")
     jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined", foreign_keys=[jurisdiction_code])
+
+    @property
+    def phases(self) -> dict[str, datetime | None]:
+        """When each of :data:`PHASES` happened (None while it has not)."""
+        return {phase: getattr(self, f"{phase}_at") for phase in PHASES}
+
+    @property
+    def intervals_s(self) -> dict[str, float | None]:
+        """Each of :data:`INTERVALS` in seconds (None while one of its phases has not happened)."""
+        at = self.phases
+        return {name: _seconds(at[a], at[b]) for name, a, b in INTERVALS}
 
 
 class Call(Base):

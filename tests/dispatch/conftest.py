@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo112.dispatch import schemas
+from geo112.dispatch import incidents, schemas
 from geo112.dispatch.incidents import create_incident
 from geo112.store.db import session_factory
 from geo112.store.models import Incident, Station, Unit
@@ -77,3 +78,8 @@ def committed_unit(database: str, station: str, prefix: str, unit_type: str = "a
         s.add(unit)
         s.flush()
         return unit.id
+
+
+def timeline(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """The incident's timeline (:func:`geo112.dispatch.incidents.timeline`) as plain data, for comparisons."""
+    return [event.model_dump() for event in incidents.timeline(session, incident_id)]

@@ -14,11 +14,10 @@ from geo112.dispatch.assignments import assign
 from geo112.dispatch.incidents import close_incident
 from geo112.dispatch.sms import OutboxGateway, gateway
 from geo112.errors import Conflict, Forbidden, Gone, Unprocessable
-from geo112.store import audit
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import SmsMessage
 
-from .conftest import OUTSIDE, PACET
+from .conftest import OUTSIDE, PACET, timeline
 
 SECRET = "test-secret"
 API = "/api/v1"
@@ -50,7 +49,7 @@ def test_sending_a_link_records_it_and_texts_it_through_the_outbox(db, make_inci
     wa = urlparse(sent["whatsapp_url"])
     assert (wa.netloc, wa.path) == ("wa.me", "/6281234567890")
     assert parse_qs(wa.query)["text"] == [message.body]
-    assert audit.timeline(db, incident.id)[-1]["action"] == "incident.caller_link_sent"
+    assert timeline(db, incident.id)[-1]["action"] == "incident.caller_link_sent"
     nobody = make_incident()
     with pytest.raises(Unprocessable, match="no caller phone"):
         caller_location.send_link(db, nobody.id, "u", expires, "bob", OutboxGateway())
@@ -65,7 +64,7 @@ def test_the_phones_position_moves_the_incident_and_keeps_its_accuracy(db, make_
     db.refresh(incident)
     assert lon_lat_of(incident.geom) == pytest.approx((PHONE_SAYS.lon, PHONE_SAYS.lat))
     assert incident.kecamatan.name == "Mojosari" and incident.caller_accuracy_m == 25
-    moved, located = audit.timeline(db, incident.id)[-2:]
+    moved, located = timeline(db, incident.id)[-2:]
     assert (moved["action"], moved["actor"]) == ("incident.updated", "caller")
     assert moved["before"]["geom"] != moved["after"]["geom"]  # old and new place
     assert located["action"] == "incident.caller_located" and located["after"]["accuracy_m"] == 25
@@ -92,7 +91,7 @@ def test_positions_that_cannot_be_used_are_refused_and_move_nothing(db, make_inc
 def test_a_refusal_on_the_phone_is_in_the_timeline(db, make_incident) -> None:
     incident = make_incident()
     caller_location.failed(db, incident.id, schemas.CallerLocationFailure(reason="denied"))
-    event = audit.timeline(db, incident.id)[-1]
+    event = timeline(db, incident.id)[-1]
     assert (event["action"], event["after"]) == ("incident.caller_location_failed", {"reason": "denied"})
 
 

@@ -11,11 +11,10 @@ import pytest
 from geo112.dispatch import calls, responder, schemas
 from geo112.dispatch.assignments import assign
 from geo112.dispatch.incidents import close_incident, update_incident
-from geo112.store import audit
 from geo112.store.db import database_now
 from geo112.store.models import Assignment, Incident
 
-from .conftest import MOJOSARI, PACET
+from .conftest import MOJOSARI, PACET, timeline
 
 API = "/api/v1"
 WINDOW_S = 600.0
@@ -85,7 +84,7 @@ def test_another_call_joins_an_open_incident(db, make_incident) -> None:
     data = schemas.CallCreate(caller_name="Pak Joko", caller_phone="0811 000 111", lon=NEAR[0], lat=NEAR[1])
     call = calls.add_call(db, incident.id, data, "bob")
     assert [c.id for c in calls.incident_calls(db, incident.id)][-1] == call.id
-    event = audit.timeline(db, incident.id)[-1]
+    event = timeline(db, incident.id)[-1]
     assert (event["action"], event["actor"], event["after"]["caller_name"]) == (
         "incident.call_added",
         "bob",
@@ -103,7 +102,7 @@ def test_a_merge_keeps_every_call_assignment_and_event(db, make_incident, make_u
     unit = make_unit()
     held = assign(db, second.id, unit.id, "alice")
     token, _ = responder.issue("s", held, 3600)
-    events_before = [e["id"] for e in audit.timeline(db, second.id)]
+    events_before = [e["id"] for e in timeline(db, second.id)]
 
     kept = calls.merge(db, second.id, first.id, "carol")
 
@@ -113,9 +112,9 @@ def test_a_merge_keeps_every_call_assignment_and_event(db, make_incident, make_u
     assert db.get(Assignment, held.id).incident_id == first.id
     db.refresh(second)
     assert (second.status, second.disposition, second.merged_into) == ("closed", "duplicate", first.id)
-    timeline = audit.timeline(db, first.id)
-    assert set(events_before) <= {e["id"] for e in timeline}
-    merged = [e for e in timeline if e["action"] == "incident.merged"]
+    events = timeline(db, first.id)
+    assert set(events_before) <= {e["id"] for e in events}
+    merged = [e for e in events if e["action"] == "incident.merged"]
     assert {e["actor"] for e in merged} == {"carol"}
     assert {e["incident_id"] for e in merged} == {first.id, second.id}
     assert next(e for e in merged if e["incident_id"] == first.id)["after"]["merged_from"] == second.id

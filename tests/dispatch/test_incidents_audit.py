@@ -10,9 +10,8 @@ from geo112.dispatch import schemas
 from geo112.dispatch.assignments import assign, change_status
 from geo112.dispatch.incidents import close_incident, list_incidents, update_incident
 from geo112.errors import Conflict, Unprocessable
-from geo112.store.audit import timeline
 
-from .conftest import KOTA, MOJOSARI, OUTSIDE, PACET
+from .conftest import KOTA, MOJOSARI, OUTSIDE, PACET, timeline
 
 YOGYAKARTA = (110.3650, -7.8010)  # beyond Jawa Timur and its waters
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from geo112.dispatch import schemas
 from geo112.dispatch.assignments import assign, change_status
-from geo112.dispatch.incidents import close_incident, intervals
+from geo112.dispatch.incidents import close_incident
 from geo112.dispatch.units import ORDERED, TRANSITIONS, check_transition
 from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.store.models import Assignment, Station
@@ -59,11 +59,11 @@ def test_full_response_stamps_assignment_and_incident(db, make_incident, make_un
     assert assignment.en_route_at and assignment.on_scene_at and assignment.transporting_at
     assert incident.received_at <= incident.dispatched_at <= incident.en_route_at <= incident.on_scene_at
     assert incident.cleared_at is not None
-    assert set(intervals(incident)) >= {"call_to_dispatch", "response", "travel"}
-    assert intervals(incident)["total"] is None  # not closed yet
+    assert set(incident.intervals_s) >= {"call_to_dispatch", "response", "travel"}
+    assert incident.intervals_s["total"] is None  # not closed yet
     close_incident(db, incident.id, schemas.IncidentClose(disposition="transported"), "alice")
     db.refresh(incident)
-    assert intervals(incident)["total"] >= 0 and incident.status == "closed"
+    assert incident.intervals_s["total"] >= 0 and incident.status == "closed"
 
 
 def test_incident_clears_only_when_its_last_unit_leaves(db, make_incident, make_unit) -> None:

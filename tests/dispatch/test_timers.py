@@ -11,9 +11,10 @@ from sqlalchemy import select
 from geo112.dispatch import schemas, timers
 from geo112.dispatch.assignments import assign, change_status
 from geo112.errors import Conflict
-from geo112.store import audit
 from geo112.store.db import database_now
 from geo112.store.models import PhaseTarget
+
+from .conftest import timeline
 
 API = "/api/v1"
 
@@ -63,7 +64,7 @@ def test_acknowledging_records_who_and_only_once(db, make_incident) -> None:
     assert done["acknowledged_by"] == "bob"
     (alert,) = timers.overdue(db, at, incident.id)
     assert alert["acknowledged_by"] == "bob"  # still listed until the phase is done, marked
-    event = audit.timeline(db, incident.id)[-1]
+    event = timeline(db, incident.id)[-1]
     assert (event["action"], event["actor"], event["after"]["phase"]) == ("alert.acknowledged", "bob", "dispatch")
     with pytest.raises(Conflict, match="already by bob"):
         timers.acknowledge(db, incident.id, "dispatch", None, "carol", now=at)

@@ -22,18 +22,18 @@ def test_every_desa_interior_point_locates_to_that_desa(session: Session) -> Non
     ).all()
     assert len(points) == 322
     wrong = [
-        (code, found["desa"])
+        (code, found.desa)
         for code, lon, lat in points
-        if (found := locate(session, lon, lat))["desa"]["code"] != code
+        if (found := locate(session, lon, lat)).desa is None or found.desa.code != code
     ]
     assert wrong == []
 
 
 def test_kota_mojokerto_is_its_own_jurisdiction(session: Session) -> None:
     result = locate(session, 112.4340, -7.4720)
-    assert result["jurisdiction"]["code"] == "35.76"
-    assert result["jurisdiction"]["served"] is False
-    assert "Kota Mojokerto" in result["handoff"]
+    assert result.jurisdiction.code == "35.76"
+    assert result.jurisdiction.served is False
+    assert "Kota Mojokerto" in result.handoff
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def regency_only(session: Session) -> Session:
 
 def test_far_outside_point_reports_nearest_desa(regency_only: Session) -> None:
     result = locate(regency_only, 112.0, -7.0)
-    assert result["match"] == "outside" and result["desa"] is None
-    assert result["nearest_desa"]["code"].startswith("35.16.")
-    assert 40_000 < result["nearest_desa"]["distance_m"] < 80_000
+    assert result.match == "outside" and result.desa is None
+    assert result.nearest_desa.code.startswith("35.16.")
+    assert 40_000 < result.nearest_desa.distance_m < 80_000
 
 
 def test_point_in_a_sliver_gets_the_nearest_desa(regency_only: Session) -> None:
@@ -61,9 +61,9 @@ def test_point_in_a_sliver_gets_the_nearest_desa(regency_only: Session) -> None:
     """)
     ).one()
     result = locate(regency_only, lon, lat)
-    assert result["match"] == "nearest"
-    assert 0 < result["nearest_desa"]["distance_m"] <= 150
-    assert result["desa"]["code"] == result["nearest_desa"]["code"]
+    assert result.match == "nearest"
+    assert 0 < result.nearest_desa.distance_m <= 150
+    assert result.desa.code == result.nearest_desa.code
 
 
 def test_coordinates_arriving_as_text_are_checked() -> None:
@@ -131,7 +131,7 @@ def test_cli_rejects_bad_coordinates(database: str) -> None:
 def test_api_locate_matches_python(client, session: Session) -> None:
     response = client.get("/api/v1/locate?lat=-7.5196&lon=112.5603")
     assert response.status_code == 200
-    assert response.get_json() == json.loads(json.dumps(locate(session, 112.5603, -7.5196)))
+    assert response.get_json() == locate(session, 112.5603, -7.5196).model_dump(mode="json")
 
 
 @pytest.mark.parametrize(

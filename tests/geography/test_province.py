@@ -37,29 +37,29 @@ def test_points_just_across_each_border_resolve_to_that_regency_and_desa(db: Ses
     assert {r.jurisdiction_code for r in across} == set(NEIGHBOURS)
     for code, desa, lon, lat in across:
         where = locate(db, lon, lat)
-        assert where["jurisdiction"]["code"] == code and where["jurisdiction"]["name"] == NEIGHBOURS[code]
-        assert where["desa"]["code"] == desa and where["kecamatan"]["code"] == desa[:8]
-        assert where["handoff"] == f"Call Center 112 {NEIGHBOURS[code]}" and where["handoff_code"] == code
-        assert where["jurisdiction"]["served"] is False and where["match"] == "inside"
+        assert where.jurisdiction.code == code and where.jurisdiction.name == NEIGHBOURS[code]
+        assert where.desa.code == desa and where.kecamatan.code == desa[:8]
+        assert where.handoff == f"Call Center 112 {NEIGHBOURS[code]}" and where.handoff_code == code
+        assert where.jurisdiction.served is False and where.match == "inside"
 
 
 @pytest.mark.parametrize(("point", "code"), TOWNS)
 def test_towns_of_the_province_resolve_to_their_kabupaten_or_kota(db: Session, point, code: str) -> None:
     where = locate(db, *point)
-    assert where["jurisdiction"]["code"] == code and where["layer"] == "province" and where["desa"]["name"]
+    assert where.jurisdiction.code == code and where.layer == "province" and where.desa.name
 
 
 def test_the_regencys_own_answers_stay_what_they_are(db: Session) -> None:
     mojosari = locate(db, 112.5603, -7.5196)
-    assert mojosari["layer"] == "regency" and mojosari["desa"]["name"] == "Mojosari"
-    assert mojosari["handoff"] is None and mojosari["jurisdiction"]["served"] is True
+    assert mojosari.layer == "regency" and mojosari.desa.name == "Mojosari"
+    assert mojosari.handoff is None and mojosari.jurisdiction.served is True
 
 
 def test_the_sea_names_the_nearest_desa_and_beyond_the_province_says_so(db: Session) -> None:
     strait = locate(db, 112.7300, -7.1900)  # Madura Strait, between Surabaya and Bangkalan
-    assert strait["match"] == "outside" and strait["in_province"] is True
-    assert 0 < strait["nearest_desa"]["distance_m"] <= PROVINCE_WATERS_M
-    assert strait["handoff"].startswith("Call Center 112 ") and strait["handoff_code"]
+    assert strait.match == "outside" and strait.in_province is True
+    assert 0 < strait.nearest_desa.distance_m <= PROVINCE_WATERS_M
+    assert strait.handoff.startswith("Call Center 112 ") and strait.handoff_code
     yogyakarta = locate(db, 110.3650, -7.8010)
-    assert yogyakarta["in_province"] is False and yogyakarta["handoff_code"] is None
-    assert yogyakarta["nearest_desa"]["distance_m"] > PROVINCE_WATERS_M
+    assert yogyakarta.in_province is False and yogyakarta.handoff_code is None
+    assert yogyakarta.nearest_desa.distance_m > PROVINCE_WATERS_M

@@ -52,4 +52,5 @@ def targets(new_incident, api_unit, client, login) -> dict[str, object]:
         "station_id": 1,
         "code": "ambulance",
         "category": "medis",
+        "fmt": "csv",
     }

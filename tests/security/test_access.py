@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from geo112.dispatch import responder
 from geo112.store.db import session_factory
 from geo112.store.models import Event
-from web.openapi import OPERATIONS
+from tests.api_document import operations
 
 from .conftest import API
 
@@ -24,13 +24,8 @@ PUBLIC = {
     "/api/v1/desa",
     "/api/v1/<any(desa, kecamatan, jurisdiction):collection>.geojson",
 }
-#: Endpoints outside the OpenAPI document, with the roles they admit (admins always).
-CONSOLE = [
-    ("get", "/api/v1/console/place?lon=112.56&lat=-7.52", ("dispatcher",)),
-    ("get", "/api/v1/console/streets?q=raya", ("dispatcher",)),
-    ("get", "/api/v1/console/facilities?q=puskesmas", ("dispatcher",)),
-    ("get", "/api/v1/console/gap?unit_type=ambulance", ("dispatcher", "planner")),
-    ("get", "/api/v1/console/changes", ("dispatcher", "planner")),
+#: Pages (outside the OpenAPI document), with the roles they admit (admins always).
+PAGES = [
     ("get", "/console/qr.svg?text=x", ("dispatcher",)),
     ("get", "/console", ("dispatcher",)),
     ("get", "/planner", ("planner",)),
@@ -40,16 +35,16 @@ CONSOLE = [
 
 def _calls(targets: dict[str, object]) -> list[tuple[str, str, tuple[str, ...]]]:
     documented = [
-        (method, API + re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), path), roles)
-        for method, path, _, roles, *_ in OPERATIONS
+        (method, re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), path), roles)
+        for method, path, roles, _ in operations()
         if roles
     ]  # no roles: public
-    return documented + CONSOLE
+    return documented + PAGES
 
 
 def test_every_api_route_but_the_public_ones_needs_a_login(app, client) -> None:
     rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.rule not in PUBLIC]
-    assert len(rules) >= len([op for op in OPERATIONS if op[3]])
+    assert len(rules) >= len([op for op in operations() if op[1].startswith(API) and op[2]])
     for rule in rules:
         path = re.sub(r"<(?:\w+:)?(\w+)>", "1", re.sub(r"<any\((\w+)[^>]*>", r"\1", rule.rule))
         for method in rule.methods - {"HEAD", "OPTIONS"}:

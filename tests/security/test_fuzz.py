@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
+from tests.api_document import document
 from tests.conftest import PASSWORD, loaded_database
-from web.openapi import document
 
 from .conftest import API
 
