@@ -1,7 +1,7 @@
 """Benchmark: the duplicate check of a new call, with a year of synthetic call history.
 
 A year of history (``--n`` synthetic incidents with a call each, from a pool of numbers that ring again,
-:func:`geo112.analytics.history.generate_history`; Pasuruan's 112 logged ~8,600 calls in 2025) and
+:func:`geo112.analytics.synthetic_history.generate_history`; Pasuruan's 112 logged ~8,600 calls in 2025) and
 ``--open`` open incidents spread over the regency, then per question, wall and CPU ms of this process:
 
 - *duplicates*: :func:`possible_duplicates` for a new call (point and number) near an open incident;
@@ -30,7 +30,7 @@ from sqlalchemy import select, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.timing import median_percentiles, timed
-from geo112.analytics.history import generate_history
+from geo112.analytics.synthetic_history import generate_history
 from geo112.config import get_settings
 from geo112.dispatch import calls, schemas
 from geo112.dispatch.incidents import create_incident

@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.load_test import PASSWORD, add_dispatchers, login, serve  # noqa: E402
 from geo112.config import get_settings  # noqa: E402
 from scripts.ha import Cluster, load_demo_database  # noqa: E402
+from tests.reliability.harness import PASSWORD, add_dispatchers, login, serve  # noqa: E402
 
 MOJOSARI = (112.5600, -7.5180)
 

@@ -155,7 +155,7 @@ class Network:
 
     def service_area(self, lons: npt.ArrayLike, lats: npt.ArrayLike, minutes: float, factor: float) -> shapely.Geometry:
         """The area reachable from any of the points within ``minutes``."""
-        return self._engine.service_area(lons, lats, minutes, factor)
+        return routing.service_area(self._engine, lons, lats, minutes, factor)
 
     def streets(self, query: str, limit: int) -> list[Street]:
         """Streets whose name contains the query (with or without "Jalan"/"Jl."), with a point on each."""
@@ -177,7 +177,7 @@ class Network:
 
     def unit_table(self) -> routing.UnitTable:
         """An empty table of units' travel-time rows over this network."""
-        return self._engine.unit_table()
+        return routing.UnitTable(self._engine)
 
 
 def cache_file(osm_path: Path | None, cache_dir: Path, place: str | None = None) -> Path:

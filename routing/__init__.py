@@ -11,10 +11,10 @@ from .compiled import CompiledGraph, compile_graph
 from .distance import Snap
 from .engine import Engine, Route, Step
 from .io import build_compiled, cache_path, load_compiled, load_engine, save_compiled, source_key
-from .service_area import RoadGap, unreached_roads
+from .nearest_units import RankedUnit, UnitRows, UnitTable
+from .service_area import RoadGap, service_area, unreached_roads
 from .settings import PROFILE_VERSION, SPEED_PROFILE
 from .streets import Street, find_streets
-from .units import RankedUnit, UnitRows, UnitTable
 
 __all__ = [
     "PROFILE_VERSION",
@@ -41,6 +41,7 @@ __all__ = [
     "load_compiled",
     "load_engine",
     "save_compiled",
+    "service_area",
     "source_key",
     "speed_factor",
     "unreached_roads",

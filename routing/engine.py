@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-import shapely
 from shapely.geometry import LineString, mapping
 
 from . import settings
@@ -25,9 +24,6 @@ from .distance import Roads, Snap, Snapper
 from .hierarchy import Hierarchy
 from .routing import direct_costs, end_costs, virtual_search
 from .turns import SearchGraph
-
-if TYPE_CHECKING:
-    from .units import UnitTable
 
 
 @dataclass(frozen=True)
@@ -276,7 +272,7 @@ class Engine:
     ) -> Route:
         """The route from a snapped origin whose shortest-path tree is known, to a snapped destination.
 
-        Why: a unit's maintained row (:class:`routing.units.UnitTable`) holds its tree already, so its route
+        Why: a unit's maintained row (:class:`routing.nearest_units.UnitTable`) holds its tree already, so its route
         is a walk along the predecessors plus the edges' geometry, without a search.
 
         Parameters
@@ -387,15 +383,3 @@ class Engine:
             names[first].tolist(), np.add.reduceat(metres, first).tolist(), np.add.reduceat(seconds, first).tolist()
         )
         return [Step(str(self.graph.names[name]), met, sec / factor) for name, met, sec in runs]
-
-    def service_area(self, lons: Any, lats: Any, minutes: float, factor: float = 1.0) -> shapely.Geometry:
-        """Area reachable from any of the sources within ``minutes`` (see :mod:`routing.service_area`)."""
-        from .service_area import service_area
-
-        return service_area(self, lons, lats, minutes, factor)
-
-    def unit_table(self) -> UnitTable:
-        """Return an empty :class:`routing.units.UnitTable` bound to this engine."""
-        from .units import UnitTable
-
-        return UnitTable(self)

@@ -100,12 +100,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
-    from web import account, alerts, api, caller, calls, config_api, exchange, incidents, responder, units
+    from web import account, api, caller, calls, config_api, exchange, incidents, responder, timers, units
 
     for dispatch_bp in (
         incidents.bp,
         calls.bp,
-        alerts.bp,
+        timers.bp,
         caller.bp,
         caller.links,
         units.bp,

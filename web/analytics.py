@@ -22,7 +22,7 @@ from geo112.config import WIB
 from web.api import PLAN, blueprint
 from web.auth import require_role
 from web.db import get_session
-from web.engine import fleet
+from web.fleet import fleet
 from web.params import Day, Flag, Number, Query
 
 bp = blueprint("analytics", "")

@@ -23,7 +23,7 @@ from geo112.store.audit import change_cursor
 from web.api import DISPATCH, READ, blueprint
 from web.auth import require_role
 from web.db import get_session, settings
-from web.engine import fleet
+from web.fleet import fleet
 from web.params import Integer, Point, Query, Search
 
 bp = blueprint("console", "")

@@ -25,7 +25,7 @@ from geo112.planning.siting.service import site
 from web.api import ADMIN, PLAN, READ, actor, blueprint
 from web.auth import current_user
 from web.db import get_session
-from web.engine import fleet
+from web.fleet import fleet
 from web.params import Number, Query
 
 bp = blueprint("coverage", "/api/v1/coverage")

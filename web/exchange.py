@@ -12,7 +12,8 @@ from typing import Literal
 from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 
-from geo112.dispatch import cap, handoffs, incidents, schemas
+from geo112.dispatch import incidents, schemas
+from geo112.exchange import cap, handoffs
 from web.api import DISPATCH, READ, actor, blueprint
 from web.auth import current_user
 from web.db import get_session, settings

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from geo112.errors import ServiceUnavailable
 from geo112.store.db import ping
 from web.db import get_session
-from web.engine import fleet
+from web.fleet import fleet
 
 bp = Blueprint("health", __name__)
 

@@ -15,8 +15,8 @@ from geo112.store.models import Assignment
 from web.api import DISPATCH, READ, actor, blueprint, paginated
 from web.auth import current_user
 from web.db import get_session, settings
-from web.engine import fleet
 from web.errors import error_response
+from web.fleet import fleet
 from web.params import Flag, Ids, Integer, Page, Query, Time
 
 bp = blueprint("incidents")

@@ -19,7 +19,7 @@ from geo112.store.models import Assignment
 from web.api import blueprint, body
 from web.auth import csrf
 from web.db import get_session
-from web.engine import fleet
+from web.fleet import fleet
 
 bp = blueprint("responder", url_prefix="/r")
 csrf.exempt(bp)

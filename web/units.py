@@ -9,7 +9,7 @@ from geo112.planning import moveup
 from geo112.store.db import database_now
 from web.api import DISPATCH, READ, actor, blueprint, paginated
 from web.db import get_session, settings
-from web.engine import fleet
+from web.fleet import fleet
 from web.incidents import assignment_with_link
 from web.params import Ids, Integer, Number, Page, Query
 

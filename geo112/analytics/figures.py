@@ -2,8 +2,8 @@
 
 Aggregates are computed by PostgreSQL (``percentile_cont`` for medians and 90th percentiles, the same linear
 interpolation as ``numpy.percentile``) over the incidents a :class:`Filters` selects. Synthetic history
-(``incident.synthetic``, see :mod:`geo112.analytics.history`) is left out unless asked for, and every result says
-whether it includes some. Nothing here reads callers' names or phone numbers. Method: ``docs/analytics.md``.
+(``incident.synthetic``, see :mod:`geo112.analytics.synthetic_history`) is left out unless asked for, and every
+result says whether it includes some. Nothing here reads callers' names or phone numbers. Method: ``docs/analytics.md``.
 """
 
 from __future__ import annotations

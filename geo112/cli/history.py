@@ -7,7 +7,7 @@ from datetime import date, datetime
 import click
 
 from geo112 import network
-from geo112.analytics.history import generate_history
+from geo112.analytics.synthetic_history import generate_history
 from geo112.cli._context import echo_json, parse_date, settings_of
 from geo112.store.db import session_scope
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from geo112.analytics.history import HistoryReport, generate_history
+from geo112.analytics.synthetic_history import HistoryReport, generate_history
 from geo112.config import Settings
 from geo112.store.db import session_factory
 

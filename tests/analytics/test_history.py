@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo112.analytics.history import (
+from geo112.analytics.synthetic_history import (
     CALL_CENTRE,
     INCIDENT_STATS,
     SYNTHETIC_ACTOR,

@@ -100,7 +100,7 @@ def live_server(live_app) -> Iterator[str]:
 
     The routing engine is loaded before the first page, as a worker that has served for a while holds it.
     """
-    from web.engine import fleet
+    from web.fleet import fleet
 
     app = live_app
     with app.app_context():

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from geo112.analytics.history import generate_history
+from geo112.analytics.synthetic_history import generate_history
 from geo112.store.db import session_factory
 from tests.browser.conftest import open_map_page, screenshot
 

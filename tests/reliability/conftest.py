@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.load_test import add_dispatchers, serve
 from tests.conftest import loaded_database
+from tests.reliability.harness import add_dispatchers, serve
 
 DISPATCHERS = 6
 

@@ -19,9 +19,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from benchmarks.load_test import login
 from geo112.store.db import get_engine, session_factory
 from geo112.store.models import Event, Incident
+from tests.reliability.harness import login
 
 from .conftest import DISPATCHERS
 

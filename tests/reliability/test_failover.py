@@ -20,11 +20,11 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from benchmarks.load_test import PASSWORD, add_dispatchers, login, serve
 from geo112.store.db import get_engine, session_factory
 from geo112.store.models import Assignment, Event, Incident
 from scripts.ha import Cluster, load_demo_database
 from tests.dispatch.conftest import MOJOSARI, committed_unit
+from tests.reliability.harness import PASSWORD, add_dispatchers, login, serve
 
 pytestmark = pytest.mark.slow
 DISPATCHERS = 4

@@ -14,10 +14,10 @@ import requests
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from benchmarks.load_test import login
 from geo112.store.db import session_factory
 from geo112.store.models import Event, Incident
 from tests.conftest import recreate_database
+from tests.reliability.harness import login
 
 
 def test_probes(served: str) -> None:

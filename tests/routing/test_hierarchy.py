@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routing import Engine, GraphMismatchError, cache_path, load_engine, source_key
+from routing import Engine, GraphMismatchError, UnitTable, cache_path, load_engine, source_key
 from routing.hierarchy import Hierarchy
 
 
@@ -20,7 +20,7 @@ def test_searched_routes_equal_the_dijkstra_of_a_units_row(oakland: tuple[object
         rng.uniform(g.node_lon.min(), g.node_lon.max(), 60),
         rng.uniform(g.node_lat.min(), g.node_lat.max(), 60),
     )
-    table = engine.unit_table()
+    table = UnitTable(engine)
     table.upsert_many(list(range(30)), lons[:30], lats[:30])
     for unit in range(30):
         tabled = table.route(unit, lons[30 + unit], lats[30 + unit])

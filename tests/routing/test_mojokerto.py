@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 import shapely
 
-from routing import Engine, RoadGap, cache_path, find_streets, load_engine, source_key, unreached_roads
+from routing import (
+    Engine,
+    RoadGap,
+    UnitTable,
+    cache_path,
+    find_streets,
+    load_engine,
+    service_area,
+    source_key,
+    unreached_roads,
+)
 
 from .conftest import MOJOKERTO_OSM
 
@@ -42,7 +52,7 @@ def test_snap_flags_points_off_the_network(mojokerto: Engine) -> None:
 
 def test_route_agrees_with_unit_table(mojokerto: Engine) -> None:
     route = mojokerto.route(PACET, MOJOSARI, factor=1.25)
-    table = mojokerto.unit_table()
+    table = UnitTable(mojokerto)
     table.upsert("amb", *PACET, unit_type="ambulance", speed_factor=1.25)
     (ranked,) = table.nearest(*MOJOSARI)
     assert route.eta_s == pytest.approx(ranked.eta_s, rel=1e-5)
@@ -61,7 +71,7 @@ def test_a_tabled_units_route_is_its_rows_tree_and_equals_a_fresh_search(mojoker
     rng = np.random.default_rng(17)
     n = mojokerto.graph.n_nodes
     starts, targets = rng.integers(0, n, 8), rng.integers(0, n, 8)
-    table = mojokerto.unit_table()
+    table = UnitTable(mojokerto)
     table.upsert_many(list(range(8)), mojokerto.node_lon[starts], mojokerto.node_lat[starts], speed_factors=[1.3] * 8)
     # the unit at Pacet is also on its own road with the incident at the end of the list: the direct case
     table.upsert("pacet", *PACET, speed_factor=1.3)
@@ -97,8 +107,8 @@ def test_travel_times_forward_and_reverse(mojokerto: Engine) -> None:
 
 
 def test_service_areas_grow_and_are_valid(mojokerto: Engine) -> None:
-    small = mojokerto.service_area(*MOJOSARI, minutes=5)
-    large = mojokerto.service_area([MOJOSARI[0], PACET[0]], [MOJOSARI[1], PACET[1]], minutes=10)
+    small = service_area(mojokerto, *MOJOSARI, minutes=5)
+    large = service_area(mojokerto, [MOJOSARI[0], PACET[0]], [MOJOSARI[1], PACET[1]], minutes=10)
     assert small.is_valid and large.is_valid and not small.is_empty
     assert large.area > small.area
     assert shapely.difference(small, large).area < 1e-2 * small.area  # simplification moves edges <= 15 m

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing import Engine
+from routing import Engine, UnitTable
 
 from .reference import split_graph
 
@@ -35,7 +35,7 @@ def scenes(draw: st.DrawFn, engine: Engine, pad: float) -> tuple[np.ndarray, np.
 def _check_ranking(engine: Engine, scene: tuple) -> None:
     lons, lats, available, types = scene
     ids = [f"u{i}" for i in range(1, len(lons))]
-    table = engine.unit_table()
+    table = UnitTable(engine)
     table.upsert_many(ids, lons[1:], lats[1:], types, available, [FACTORS[t] for t in types])
     ranked = table.nearest(lons[0], lats[0])
     H, names = split_graph(engine, lons, lats)
@@ -63,7 +63,7 @@ def test_ranking_at_nodes_matches_osmnx_graph(oakland: tuple[nx.MultiDiGraph, En
     picks = data.draw(st.lists(st.sampled_from(nodes), min_size=2, max_size=9))
     lons = np.array([G.nodes[n]["x"] for n in picks])
     lats = np.array([G.nodes[n]["y"] for n in picks])
-    table = engine.unit_table()
+    table = UnitTable(engine)
     table.upsert_many(list(range(1, len(picks))), lons[1:], lats[1:])
     ranked = table.nearest(lons[0], lats[0])
     assert len(ranked) == len(picks) - 1

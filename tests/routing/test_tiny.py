@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from routing import Engine, SpeedFactorError
+from routing import Engine, SpeedFactorError, UnitTable, service_area
 
 from .conftest import MILLIDEGREE_M as D
 from .conftest import TINY_SPEED_MS as V
@@ -39,7 +39,7 @@ def test_parallel_edges_keep_the_fastest_in_the_csr(tiny: Engine) -> None:
 
 
 def test_nearest_by_air_is_farthest_by_road(tiny: Engine) -> None:
-    table = tiny.unit_table()
+    table = UnitTable(tiny)
     for uid, (lon, lat) in zip("ABC", (UNIT_A, UNIT_B, UNIT_C)):
         table.upsert(uid, lon, lat, "ambulance", speed_factor=AMBULANCE)
     ranked = table.nearest(*INCIDENT)
@@ -51,7 +51,7 @@ def test_nearest_by_air_is_farthest_by_road(tiny: Engine) -> None:
 
 
 def test_speed_factor_must_be_positive_and_finite(tiny: Engine) -> None:
-    table = tiny.unit_table()
+    table = UnitTable(tiny)
     for bad in (0.0, -1.0, float("inf"), float("nan")):
         with pytest.raises(SpeedFactorError):
             table.upsert("A", *UNIT_A, speed_factor=bad)
@@ -61,7 +61,7 @@ def test_speed_factor_must_be_positive_and_finite(tiny: Engine) -> None:
 
 
 def test_same_road_direct_and_against_one_way(tiny: Engine) -> None:
-    table = tiny.unit_table()
+    table = UnitTable(tiny)
     table.upsert("behind", 0.001, 0.0)
     table.upsert("ahead", 0.003, 0.0)
     etas = {r.unit_id: r.eta_s for r in table.nearest(0.002, 0.0)}
@@ -114,25 +114,25 @@ def test_snap_offset_distance_and_too_far(tiny: Engine) -> None:
 
 
 def test_service_area_follows_roads(tiny: Engine) -> None:
-    area = tiny.service_area(0.0, 0.0, minutes=200 / 60)  # 1000 m from W
+    area = service_area(tiny, 0.0, 0.0, minutes=200 / 60)  # 1000 m from W
     assert area.is_valid and area.geom_type in ("Polygon", "MultiPolygon")
     inside = [(0.005, 0.0), (0.003, 0.005), (0.0, 0.0025)]
     outside = [(0.0099, 0.0), (0.01, 0.0025), (0.005, 0.0025)]
     assert all(area.contains(shapely.Point(p)) for p in inside)
     assert not any(area.contains(shapely.Point(p)) for p in outside)
-    assert tiny.service_area(0.0, 0.0, minutes=0).is_empty
+    assert service_area(tiny, 0.0, 0.0, minutes=0).is_empty
 
 
 def test_unit_table_recomputes_only_the_moved_row(tiny: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import routing.units
+    import routing.nearest_units
 
-    table = tiny.unit_table()
+    table = UnitTable(tiny)
     table.upsert_many(["A", "B"], [UNIT_A[0], UNIT_B[0]], [UNIT_A[1], UNIT_B[1]], ["ambulance", "fire_truck"])
     b_before = table.times("B").copy()
     sizes = []
-    search = routing.units.virtual_tree
+    search = routing.nearest_units.virtual_tree
     monkeypatch.setattr(
-        routing.units,
+        routing.nearest_units,
         "virtual_tree",
         lambda base, nodes, *a, **k: sizes.append(len(nodes)) or search(base, nodes, *a, **k),
     )

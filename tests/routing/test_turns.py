@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing import Engine, build_compiled
+from routing import Engine, UnitTable, build_compiled
 from routing.restrictions import read_restrictions
 
 from . import turns_osm as block
@@ -56,7 +56,7 @@ def test_block_routes_rows_and_searches_honour_the_restriction(tmp_path: Path, s
         ["Jalan Barat", "Jalan Kiri", "Jalan Atas", "Jalan Utara"] if goes_round else ["Jalan Barat", "Jalan Utara"]
     )
     # the maintained row and the searches agree with the route
-    table = engine.unit_table()
+    table = UnitTable(engine)
     table.upsert("u", *unit)
     assert table.nearest(*incident)[0].eta_s == pytest.approx(route.eta_s, rel=1e-5)
     assert table.nearest(*incident)[0].distance_m == pytest.approx(route.distance_m, rel=1e-4)
@@ -146,7 +146,7 @@ def _check_restricted(engine: Engine, data: st.DataObject, most: int) -> None:
     lat = st.floats(g.node_lat.min(), g.node_lat.max())
     lons = np.array(data.draw(st.lists(lon, min_size=n, max_size=n)))
     lats = np.array(data.draw(st.lists(lat, min_size=n, max_size=n)))
-    table = engine.unit_table()
+    table = UnitTable(engine)
     table.upsert_many(list(range(1, n)), lons[1:], lats[1:])
     H, names = split_graph(engine, lons, lats)
     forbidden = set(zip(g.turn_from.tolist(), g.turn_to.tolist()))

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from geo112.analytics.history import generate_history
+from geo112.analytics.synthetic_history import generate_history
 from geo112.config import get_settings
 from geo112.ingest.province import load_province
 from geo112.network import load_network

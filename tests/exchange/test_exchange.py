@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from geo112.store.db import session_factory
 from geo112.store.models import Incident
 from tests.conftest import loaded_database
-
-from .conftest import MOJOSARI, committed_unit
+from tests.dispatch.conftest import MOJOSARI, committed_unit
 
 API = "/api/v1"
 JOMBANG = (112.2333, -7.5460)

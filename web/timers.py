@@ -1,5 +1,6 @@
-"""Alert endpoints: the phases running over their targets (computed on every request, in any worker),
-acknowledging one, and the targets themselves."""
+"""Phase timers: the phases running over their targets (overdue alerts, computed on every request in any
+worker), acknowledging one, and the targets themselves. (CAP alerts are the exchange with other 112s:
+:mod:`web.exchange`.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from geo112.store.db import database_now
 from web.api import ADMIN, DISPATCH, READ, actor, blueprint
 from web.db import get_session
 
-bp = blueprint("alerts")
+bp = blueprint("timers")
 
 
 @bp.operation("get", "/alerts", roles=DISPATCH)

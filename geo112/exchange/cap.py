@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from geo112.config import WIB
 from geo112.dispatch import schemas
-from geo112.dispatch.handoffs import list_handoffs
 from geo112.dispatch.incidents import Snapper, create_incident, get_incident, set_closed, update_incident
 from geo112.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from geo112.exchange.handoffs import list_handoffs
 from geo112.geography.locate import Location, locate
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Handoff, Incident, IncidentCategory, Jurisdiction, ProvinceDesa
