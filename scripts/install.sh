@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install what geo112 needs on a fresh Debian machine, idempotently; sourced by demo.sh and test.sh.
 #   - Debian packages: PostGIS and pgRouting for PostgreSQL 15, Redis, Patroni and etcd (the HA test cluster),
-#     Chromium for the browser tests
+#     Chromium for the browser tests, nginx and openssl for the front door (scripts/proxy.sh)
+#     (Debian's nginx package starts its own service on port 80 where systemd runs; geo112 does not use it:
+#     proxy.sh runs an nginx master of its own. `systemctl disable --now nginx` if port 80 should stay free.)
 #   - PostgreSQL and Redis started when they are not running
 #   - a Python virtual environment in .venv with geo112 and the exact versions of requirements.lock
 #   - the web app's JavaScript/CSS assets, served locally (no CDN at run time)
@@ -10,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${GEO112_VENV:-$ROOT/.venv}"
 PG_VERSION="${PG_VERSION:-15}"
 APT_PACKAGES=("postgresql-$PG_VERSION-postgis-3" "postgresql-$PG_VERSION-pgrouting" redis-server patroni etcd-server
-              etcd-client chromium nodejs npm)
+              etcd-client chromium nodejs npm nginx openssl)
 
 log() { printf '\033[1m[geo112]\033[0m %s\n' "$*"; }
 
