@@ -27,6 +27,8 @@ def _check(parse: Callable[[str, str], Any]) -> BeforeValidator:
     """A validator that hands the raw text and the parameter's name to ``parse``."""
 
     def validator(raw: Any, info: ValidationInfo) -> Any:
+        if isinstance(raw, list) and all(isinstance(part, str) for part in raw):
+            raw = ",".join(raw)  # a list-typed parameter arrives as every value given (?units=3,7&units=12)
         return parse(str(info.field_name), raw) if isinstance(raw, str) else raw
 
     return BeforeValidator(validator)
