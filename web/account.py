@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel, Field
 
 from web.api import PUBLIC, READ, blueprint
-from web.auth import Unauthorized, account_limit, address_limit, current_user, log_in
+from web.auth import Unauthorized, current_user, log_in, login_limits
 
 bp = blueprint("account", "/api/v1/auth")
 
@@ -27,8 +27,7 @@ def csrf_token() -> dict[str, Any]:
 
 
 @bp.operation("post", "/login", roles=PUBLIC)
-@account_limit  # the login form's budgets: both ways of logging in spend the same
-@address_limit
+@login_limits  # the login form's budgets: both ways of logging in spend the same
 def login(json: Login) -> dict[str, Any]:
     """Log in; answers the user and a fresh CSRF token."""
     user = log_in(json.username, json.password)

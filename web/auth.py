@@ -6,15 +6,30 @@ state-changing request carries a CSRF token (Flask-WTF), as a form field or the 
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    after_this_request,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from geo112.accounts.users import SessionUser, authenticate, end_sessions, normalize_username, session_users
 from geo112.errors import Forbidden, Geo112Error
@@ -27,12 +42,23 @@ csrf = CSRFProtect()
 # Counts live in Redis (RATELIMIT_STORAGE_URI, from GEO112_REDIS_URL), shared by every worker; should Redis be
 # down, each worker counts in memory meanwhile (logins go on, each worker limiting alone) and says so in the log.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], in_memory_fallback_enabled=True)
-#: Login attempts per address *and* username (slows guessing one account's password) and per address alone
-#: (slows trying many accounts); a shift of dispatchers behind the call centre's one address still logs in.
+#: Failed logins counted against a client that has never logged in to the account from this browser: per
+#: address *and* username (slows guessing one password), per address (slows trying many accounts), per
+#: username from anywhere (slows guessing spread over many addresses). A browser the account's owner logged in
+#: from before carries a device cookie (OWASP's "device cookies") and is counted apart, per device and username:
+#: nobody can lock the owner out by failing logins in their name, and successful logins cost nothing, so the
+#: shift behind the call centre's one address logs in whatever an attacker tries (docs/security.md).
 LOGIN_LIMIT = "10 per minute"
 LOGIN_ADDRESS_LIMIT = "60 per minute"
+LOGIN_ACCOUNT_LIMIT = "30 per 10 minutes"
+DEVICE_LIMIT = "10 per minute"
+DEVICE_COOKIE = "geo112_device"
+#: A device cookie lasts this long after the last login from the browser; it remembers this many usernames.
+DEVICE_LIFETIME_S = 90 * 24 * 3600
+DEVICE_USERS = 20
 
 F = TypeVar("F", bound=Callable[..., Any])
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\\\]|^//")
 
 
 class Unauthorized(Geo112Error):
@@ -78,23 +104,76 @@ def require_role(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
-def _address_key() -> str:
+def _prefix() -> str:
     # The limiter is one object per process and keeps the first app's key prefix: each app's own goes here.
-    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}|{get_remote_address()}"
+    return str(current_app.config["RATELIMIT_KEY_PREFIX"])
 
 
-def _login_key() -> str:
+def _username() -> str:
     # The username as the login reads it, so "disp6 " and "\tDisp6" spend one budget with "disp6".
     body = request.get_json(silent=True) if request.is_json else None
     username = body.get("username") if isinstance(body, dict) else request.form.get("username")
-    return f"{_address_key()}|{normalize_username(str(username or ''))[:100]}"
+    return normalize_username(str(username or ""))[:100]
 
 
-# Shared by the form and the JSON login, so that the two do not make two budgets.
-account_limit = limiter.shared_limit(LOGIN_LIMIT, scope="login-account", key_func=_login_key, methods=["POST"])
-address_limit = limiter.shared_limit(
-    LOGIN_ADDRESS_LIMIT, scope="login-address", key_func=_address_key, methods=["POST"]
-)
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="geo112-device")
+
+
+def _device() -> dict[str, Any] | None:
+    """The device cookie of this browser (its id and the usernames that logged in from it), or None."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    try:
+        device = _devices().loads(raw, max_age=DEVICE_LIFETIME_S) if raw else None
+    except BadSignature:
+        return None
+    return device if isinstance(device, dict) else None
+
+
+def _trusted() -> bool:
+    """This browser logged in to the account it now tries before."""
+    device = _device()
+    return device is not None and _username() in device.get("users", [])
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _remember_device(username: str) -> None:
+    """After a successful login, the browser's device cookie names the user (a new cookie for a new browser)."""
+    device = _device() or {"id": secrets.token_urlsafe(12), "users": []}
+    users = [username, *[u for u in device["users"] if u != username]][:DEVICE_USERS]
+    value = _devices().dumps({"id": device["id"], "users": users})
+
+    @after_this_request
+    def _set(response: Response) -> Response:
+        response.set_cookie(
+            DEVICE_COOKIE, value, max_age=DEVICE_LIFETIME_S, httponly=True, samesite="Strict",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )  # fmt: skip
+        return response
+
+
+def _limit(limit: str, scope: str, key: Callable[[], str], trusted: bool) -> Callable[[F], F]:
+    """A login limit shared by the form and the JSON login, counting failed attempts only, applied to
+    attempts from trusted devices or from the others."""
+    exempt = (lambda: not _trusted()) if trusted else _trusted
+    return limiter.shared_limit(  # type: ignore[return-value]
+        limit, scope=scope, key_func=key, methods=["POST"], deduct_when=_failed, exempt_when=exempt
+    )
+
+
+def login_limits(view: F) -> F:
+    """Apply every login limit to ``view`` (the form and the JSON login share them)."""
+    for limit in (
+        _limit(LOGIN_LIMIT, "login-account", lambda: f"{_prefix()}|{get_remote_address()}|{_username()}", False),
+        _limit(LOGIN_ADDRESS_LIMIT, "login-address", lambda: f"{_prefix()}|{get_remote_address()}", False),
+        _limit(LOGIN_ACCOUNT_LIMIT, "login-username", lambda: f"{_prefix()}|{_username()}", False),
+        _limit(DEVICE_LIMIT, "login-device", lambda: f"{_prefix()}|{(_device() or {}).get('id')}|{_username()}", True),
+    ):
+        view = limit(view)
+    return view
 
 
 def log_in(username: str, password: str) -> User | None:
@@ -104,19 +183,23 @@ def log_in(username: str, password: str) -> User | None:
         session.clear()
         session["user_id"], session["version"] = user.id, user.session_version
         session.permanent = True
+        _remember_device(user.username)
     return user
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after login would hand a phishing page the session.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    # Only paths of this site: an open redirect after login would hand a phishing page the session. Browsers
+    # drop tabs and line breaks from a URL and read a backslash as a slash, so "/\t/evil.example" is
+    # "//evil.example": refuse any control character, space or backslash, and any host.
+    if target and target.startswith("/") and not _UNSAFE_IN_PATH.search(target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("pages.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@account_limit
-@address_limit
+@login_limits
 def login() -> ResponseReturnValue:
     """The login form."""
     error = None

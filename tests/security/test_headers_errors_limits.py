@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from tests.conftest import PASSWORD
 from web.assets import IMPORT_MAP_HASH
-from web.auth import LOGIN_LIMIT
+from web.auth import DEVICE_COOKIE, LOGIN_LIMIT
 
 from .conftest import API
 
@@ -117,6 +117,39 @@ def test_login_attempts_are_rate_limited_per_account_and_address(client, users) 
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     form = client.post("/login", data={"username": users["planner"], "password": PASSWORD, "csrf_token": token})
     assert form.status_code == 429
+
+
+def test_failing_logins_in_a_name_cannot_lock_its_owner_out(app, client, users) -> None:
+    owner = app.test_client()  # the planner's own browser: it logged in before
+    assert _api_login(owner, users["planner"], PASSWORD).status_code == 200
+    assert owner.get_cookie(DEVICE_COOKIE) is not None
+    owner.post("/logout", headers={"X-CSRFToken": owner.get(f"{API}/auth/csrf").get_json()["csrf_token"]})
+    # Someone else fails in the planner's name until every budget of browsers without the cookie is spent.
+    failures = [_api_login(client, users["planner"], "wrong-password-1").status_code for _ in range(3 * LIMIT)]
+    assert failures[:LIMIT] == [401] * LIMIT and set(failures[LIMIT:]) == {429}
+    assert _api_login(client, users["planner"], PASSWORD).status_code == 429  # that browser waits
+    # The owner's browser is counted apart: the right password logs in, and successes cost nothing.
+    for _ in range(2 * LIMIT):
+        assert _api_login(owner, users["planner"], PASSWORD).status_code == 200
+    # A forged or foreign device cookie is no cookie.
+    stranger = app.test_client()
+    stranger.set_cookie(DEVICE_COOKIE, "eyJpZCI6IngiLCJ1c2VycyI6WyJ0ZXN0LXBsYW5uZXIiXX0.forged.sig")
+    assert _api_login(stranger, users["planner"], PASSWORD).status_code == 429
+
+
+def test_successful_logins_from_one_address_cost_nothing(client, users) -> None:
+    for _ in range(2 * LIMIT):
+        assert _api_login(client, users["dispatcher"], PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example/phish", "//evil.example", "/%5Cevil.example", "https://x.y/"])
+def test_login_never_redirects_off_the_site(client, users, target: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post(
+        f"/login?next={target}", data={"username": users["dispatcher"], "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/", answer.headers["Location"]
 
 
 def test_trying_many_accounts_from_one_address_is_limited(client) -> None:
