@@ -42,6 +42,10 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     tiles; default none.
 ``GEO112_SERVER_TIMING``
     ``1`` sends each answer's cost back in a ``Server-Timing`` header (the load test reads it); default off.
+``GEO112_PROXY_HOPS``
+    How many reverse proxies stand in front of the app (``scripts/proxy.sh``'s nginx: 1); the app takes the
+    client's address, scheme and host from that many ``X-Forwarded-*`` entries and no more, so a client
+    cannot name its own address; default 0 (serving directly).
 
 Defaults that functions repeat in their signatures are named here once (:data:`SLIVER_TOLERANCE_M`,
 :data:`AVL_STALE_S`, :data:`MOVEUP_LEVEL`), and so is the call centre's time zone, :data:`WIB`.
@@ -95,6 +99,7 @@ class Settings:
     secure_cookies: bool = False
     tile_url: str | None = None
     server_timing: bool = False
+    proxy_hops: int = 0
 
     @property
     def osm_path(self) -> Path:
@@ -147,6 +152,8 @@ def get_settings(**overrides: object) -> Settings:
     ):
         if value := os.environ.get(var):
             env[name] = float(value)
+    if hops := os.environ.get("GEO112_PROXY_HOPS"):
+        env["proxy_hops"] = int(hops)
     for name, var in (("secure_cookies", "GEO112_SECURE_COOKIES"), ("server_timing", "GEO112_SERVER_TIMING")):
         if value := os.environ.get(var):
             env[name] = value == "1"

@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GEO112_TILE_URL=env.tile_url,
         # Each answer's cost in a Server-Timing header (for the load test and a browser's developer tools).
         GEO112_SERVER_TIMING=env.server_timing,
+        GEO112_PROXY_HOPS=env.proxy_hops,
         JSON_SORT_KEYS=False,
     )
     if test_config:

@@ -1,10 +1,11 @@
-"""Security headers on every response, and cookie settings."""
+"""Security headers on every response, cookie settings, and the client's address behind a reverse proxy."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web.assets import IMPORT_MAP_HASH
 
@@ -25,6 +26,10 @@ def _headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
+    # JSON is live data, callers' details among it: no browser or proxy keeps a copy (GeoJSON layers and
+    # files set their own validators).
+    if response.mimetype == "application/json":
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -42,3 +47,8 @@ def init_app(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.after_request(_headers)
+    # Behind N proxies the client is the N-th address from the right of X-Forwarded-For (and the scheme and
+    # host the proxy saw): login limits and logs see the client, not the proxy; a client's own
+    # X-Forwarded-For entries beyond N are ignored, so no one names their own address.
+    if hops := app.config["GEO112_PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
