@@ -61,4 +61,4 @@ def send(incident_id: int, json: schemas.CallerLinkCreate) -> tuple[dict[str, An
     url = url_for("caller.page", token=token, _external=True)
     gateway = sms.gateway(settings().sms_gateway) if json.send_sms else None
     sent = caller_location.send_link(get_session(), incident_id, url, expires, actor(), gateway)
-    return sent | {"qr_url": url_for("console.qr_code", text=url)}, 201
+    return sent, 201

@@ -6,32 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from pydantic import model_validator
 
 from geo112.dispatch import calls, schemas
-from geo112.errors import InvalidInput
-from geo112.geography.coordinates import LAT_LIMIT, LON_LIMIT
 from web.api import DISPATCH, READ, actor, blueprint
 from web.db import get_session, settings
 from web.incidents import shown
-from web.params import Integer, Number, Phone, Query
 
 bp = blueprint("calls")
-
-
-class DuplicatesQuery(Query):
-    """Where a new call is (optional), the number it comes from (optional), an incident not to propose."""
-
-    lat: Number(-LAT_LIMIT, LAT_LIMIT) = None  # type: ignore[valid-type]
-    lon: Number(-LON_LIMIT, LON_LIMIT) = None  # type: ignore[valid-type]
-    phone: Phone = None
-    exclude: Integer(1, 2**31 - 1) | None = None  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _lat_and_lon_together(self) -> DuplicatesQuery:
-        if (self.lon is None) != (self.lat is None):
-            raise InvalidInput("send lat and lon together, or neither")
-        return self
 
 
 @bp.operation("get", "/incidents/<int:incident_id>/calls", roles=READ, response=schemas.IncidentCalls)
@@ -54,14 +35,15 @@ def merge(incident_id: int, json: schemas.IncidentMerge) -> schemas.Incident:
     return schemas.Incident.model_validate(calls.merge(get_session(), incident_id, json.into, actor()))
 
 
-@bp.operation("get", "/calls/duplicates", roles=DISPATCH, response=schemas.Duplicates)
-def duplicates(query: DuplicatesQuery) -> dict[str, Any]:
-    """Open incidents a new call at ``?lat=&lon=`` from ``?phone=`` may be about, and the number's history;
-    ``?exclude=`` an incident not to propose."""
-    session, phone = get_session(), query.phone
-    exclude = (query.exclude,) if query.exclude else ()
+@bp.operation("post", "/calls/duplicates", roles=DISPATCH, response=schemas.Duplicates)
+def duplicates(json: schemas.DuplicateSearch) -> dict[str, Any]:
+    """Open incidents a new call may be about (at ``lat``/``lon``, from ``phone``, both optional), and the
+    number's history; ``exclude`` an incident not to propose. A look-up, posted: a phone number never sits in a
+    URL, which logs keep."""
+    session, phone = get_session(), json.caller_phone or None
+    exclude = (json.exclude,) if json.exclude else ()
     found = calls.possible_duplicates(
-        session, query.lon, query.lat, phone, settings().same_caller_window_s, exclude=exclude
+        session, json.lon, json.lat, phone, settings().same_caller_window_s, exclude=exclude
     )
     history = calls.caller_history(session, phone) if phone else None
     return {"candidates": found, "caller": history}

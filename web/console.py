@@ -12,9 +12,10 @@ import qrcode
 import qrcode.image.svg
 from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, Field
 
 from geo112.dispatch.schemas import Disposition
-from geo112.errors import InvalidInput, ServiceUnavailable
+from geo112.errors import ServiceUnavailable
 from geo112.geography.locate import locate
 from geo112.geography.search import search_facilities, search_streets
 from geo112.planning.coverage import gaps, service
@@ -111,13 +112,16 @@ def changes() -> dict[str, Any]:
     return {"cursor": change_cursor(get_session())}
 
 
-@bp.get("/console/qr.svg")
-@require_role("dispatcher")
-def qr_code() -> ResponseReturnValue:
-    """A QR code of ``?text=`` (a responder link) as SVG, drawn here so the console needs no internet."""
-    value = request.args.get("text", "")
-    if not 0 < len(value) <= 1000:
-        raise InvalidInput("text is required, at most 1000 characters")
+class QrText(BaseModel):
+    """What a QR code holds (a responder or caller link)."""
+
+    text: str = Field(min_length=1, max_length=1000)
+
+
+@bp.operation("post", "/console/qr.svg", roles=DISPATCH, media_type="image/svg+xml")
+def qr_code(json: QrText) -> ResponseReturnValue:
+    """A QR code of a link as SVG, drawn here so the console needs no internet; the link is posted, never put
+    in a URL, since it is a credential and URLs end up in logs."""
     svg = io.BytesIO()
-    qrcode.make(value, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(svg)
-    return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
+    qrcode.make(json.text, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(svg)
+    return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -25,8 +25,8 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
 
 
 def _internal(exc: InternalServerError) -> ResponseReturnValue:
-    # The cause goes to the log (with the request id); the answer says only that it failed.
-    current_app.logger.error("unhandled error", exc_info=exc.original_exception or exc)
+    # The cause is in the log already, once, with the request id (Flask logs it through web.App.log_exception
+    # before this handler runs); the answer says only that it failed.
     return error_response(500, "internal_server_error", "the server failed; nothing was saved")
 
 

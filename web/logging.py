@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -29,8 +30,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-# A responder link is /r/<token>[/status]: whatever follows /r/ up to the next separator is the credential.
-_TOKEN = re.compile(r"(/r/)[^/\s?#'\"\\]+")
+# A responder link is /r/<token>[/status], a caller's location link /l/<token>[/position]: whatever follows
+# up to the next separator is the credential, also where a URL carries it URL-encoded (%2Fr%2F<token>).
+_TOKEN = re.compile(r"(/[rl]/)[^/\s?#'\"\\]+")
+_ENCODED_TOKEN = re.compile(r"(%2F[rl]%2F)[A-Za-z0-9_.\-~]+", re.IGNORECASE)
+# A request line's query string (gunicorn's access log and warnings echo it): logged as ``?<query>``, since a
+# query may carry what a path must not (the app's own log has paths only).
+_QUERY = re.compile(r"(\s/[^\s?]*)\?\S*")
+# The loggers whose records the app's own handlers write (the root's handler leaves them out).
+_OWN = ("web", "geo112")
 # Attributes every record has; any other attribute came in a call's ``extra`` and goes into the line.
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -56,8 +64,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def redact(text: str) -> str:
-    """``text`` with every responder token (``/r/<token>``) replaced by ``<token>``."""
-    return _TOKEN.sub(r"\1<token>", text)
+    """``text`` with every link token (``/r/<token>``, ``/l/<token>``, URL-encoded or not) replaced by
+    ``<token>`` and every request line's query string by ``<query>``."""
+    text = _ENCODED_TOKEN.sub(r"\1<token>", _TOKEN.sub(r"\1<token>", text))
+    return _QUERY.sub(r"\1?<query>", text)
 
 
 def log_path() -> str:
@@ -86,6 +96,12 @@ class GunicornLogger(glogging.Logger):
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             log.addFilter(RedactingFilter())
+
+
+def _thread_died(args: threading.ExceptHookArgs) -> None:
+    name = args.thread.name if args.thread is not None else "?"
+    exc_info = (args.exc_type, args.exc_value, args.exc_traceback)
+    logging.getLogger("geo112").error("thread %s stopped by an exception", name, exc_info=exc_info)  # type: ignore[arg-type]
 
 
 def _start() -> None:
@@ -137,6 +153,16 @@ def init_app(app: Flask) -> None:
         logger.handlers[:] = [handler]
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
+    # Everything else that logs (SQLAlchemy's pool, psycopg, a thread that dies) writes JSON lines too, and
+    # a thread's uncaught exception is a logged record instead of a traceback on standard error.
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        others = logging.StreamHandler(sys.stderr)
+        others.setFormatter(JsonFormatter())
+        others.addFilter(lambda record: not record.name.startswith(_OWN))
+        others.addFilter(RedactingFilter())
+        root.addHandler(others)
+    threading.excepthook = _thread_died
     app.before_request(_start)
     app.after_request(_log_request)
     if not event.contains(Engine, "before_cursor_execute", _count_statement):

@@ -105,6 +105,21 @@ class CallCreate(_Request):
         return self
 
 
+class DuplicateSearch(_Request):
+    """A call being taken: where it is and the number it comes from (each optional), an incident not to propose."""
+
+    lon: Lon | None = None
+    lat: Lat | None = None
+    caller_phone: Annotated[str, Field(max_length=40)] | None = None
+    exclude: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)] | None = None
+
+    @model_validator(mode="after")
+    def _lon_and_lat_together(self) -> Self:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("send lon and lat together, or neither")
+        return self
+
+
 class IncidentMerge(_Request):
     """Two incidents that turned out to be one: this one joins ``into`` and is closed as its duplicate."""
 

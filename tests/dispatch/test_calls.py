@@ -168,7 +168,8 @@ def test_duplicates_join_and_merge_through_the_api(client, login, demo) -> None:
     headers = login("dispatcher")
     phone = _phone()
     first = _post_incident(client, headers, PACET, caller_phone=phone)
-    answer = client.get(f"{API}/calls/duplicates", query_string={"lat": FAR[1], "lon": FAR[0], "phone": phone})
+    search = {"lat": FAR[1], "lon": FAR[0], "caller_phone": phone}
+    answer = client.post(f"{API}/calls/duplicates", json=search, headers=headers)
     assert answer.status_code == 200
     body = schemas.Duplicates.model_validate(answer.get_json())
     assert body.candidates[0].incident_id == first["id"] and body.candidates[0].same_caller
@@ -193,20 +194,19 @@ def test_duplicates_join_and_merge_through_the_api(client, login, demo) -> None:
 def test_callers_are_for_dispatchers(client, login, demo) -> None:
     phone = _phone()
     incident = _post_incident(client, login("dispatcher"), PACET, caller_phone=phone, caller_name="Bu Sri")
-    login("planner")
-    assert client.get(f"{API}/calls/duplicates", query_string={"phone": phone}).status_code == 403
+    planner = login("planner")
+    assert client.post(f"{API}/calls/duplicates", json={"caller_phone": phone}, headers=planner).status_code == 403
     (call,) = client.get(f"{API}/incidents/{incident['id']}/calls").get_json()["items"]
     assert call["caller_name"] == "•••" and call["caller_phone"] == "•••" + phone[-2:]
 
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [({"lat": -7.5}, "together"), ({"phone": "1" * 41}, "longer than 40"), ({"lat": "x", "lon": 112}, "number")],
+    [({"lat": -7.5}, "together"), ({"caller_phone": "1" * 41}, "at most 40"), ({"lat": "x", "lon": 112}, "number")],
 )
-def test_bad_duplicate_queries_say_what_is_wrong(client, login, query, message) -> None:
-    login("dispatcher")
-    answer = client.get(f"{API}/calls/duplicates", query_string=query)
-    assert answer.status_code == 400 and message in answer.get_json()["detail"]
+def test_bad_duplicate_searches_say_what_is_wrong(client, login, query, message) -> None:
+    answer = client.post(f"{API}/calls/duplicates", json=query, headers=login("dispatcher"))
+    assert answer.status_code == 422 and message in answer.get_json()["detail"]
 
 
 def test_bad_calls_and_merges_are_refused_and_change_nothing(client, login, demo, database) -> None:

@@ -26,7 +26,6 @@ PUBLIC = {
 }
 #: Pages (outside the OpenAPI document), with the roles they admit (admins always).
 PAGES = [
-    ("get", "/console/qr.svg?text=x", ("dispatcher",)),
     ("get", "/console", ("dispatcher",)),
     ("get", "/planner", ("planner",)),
     ("get", "/", ("dispatcher", "planner")),

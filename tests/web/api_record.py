@@ -84,7 +84,7 @@ def dispatch_flow(rec: Recorder) -> None:
     rec.ask("PATCH", f"{API}/incidents/{iid}", {"priority": 1, "description": "sesak napas"})
     for path in ("", "/timeline", "/recommendations", "/calls", "/assignments", "/cap.xml"):
         rec.ask("GET", f"{API}/incidents/{iid}{path}")
-    rec.ask("GET", f"{API}/calls/duplicates?lat={PACET[1]}&lon={PACET[0]}&phone=0812%203456%20789")
+    rec.ask("POST", f"{API}/calls/duplicates", {"lat": PACET[1], "lon": PACET[0], "caller_phone": "0812 3456 789"})
     rec.ask("POST", f"{API}/incidents/{iid}/calls", {"caller_name": "Budi", "description": "tetangga"})
     proposals = rec.ask("GET", f"{API}/incidents/{iid}/recommendations")
     unit = proposals["requirements"][0]["proposed"][0]["unit_id"]

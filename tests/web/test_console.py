@@ -93,11 +93,13 @@ def test_place_tells_desa_kecamatan_and_jurisdiction(client, login) -> None:
     assert client.get("/api/v1/console/place?lat=abc&lon=112.5").status_code == 400
 
 
-def test_qr_code_is_an_svg_of_bounded_input(client, login) -> None:
-    login("dispatcher")
-    svg = client.get("/console/qr.svg?text=http://127.0.0.1/r/abc")
+def test_qr_code_is_an_svg_of_a_posted_link(client, login) -> None:
+    headers = login("dispatcher")
+    svg = client.post("/console/qr.svg", json={"text": "http://127.0.0.1/r/abc"}, headers=headers)
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<path" in svg.data
-    assert client.get("/console/qr.svg?text=" + "x" * 1001).status_code == 400
+    assert svg.headers["Cache-Control"] == "no-store"
+    assert client.post("/console/qr.svg", json={"text": "x" * 1001}, headers=headers).status_code == 422
+    assert client.get("/console/qr.svg?text=http://127.0.0.1/r/abc").status_code == 405  # never in a URL
 
 
 def test_facilities_are_found_by_name(client, login, demo) -> None:
@@ -133,3 +135,17 @@ def test_every_text_the_ui_asks_for_has_an_indonesian_text() -> None:
     assert missing == [], f"keys without an Indonesian text: {missing}"
     # A key built at run time must at least have its family in the catalogue.
     assert [p for p in sorted(prefixes) if not any(k.startswith(p) for k in TEXT)] == []
+
+
+def test_a_list_of_ids_is_one_parameter_or_several(client, login, demo) -> None:
+    headers = login("dispatcher")
+    incident = client.post(
+        "/api/v1/incidents", json={"category": "medis", "lon": 112.56, "lat": -7.615}, headers=headers
+    ).get_json()
+    proposed = client.get(f"/api/v1/incidents/{incident['id']}/recommendations").get_json()
+    ids = [c["unit_id"] for c in proposed["requirements"][0]["proposed"]][:2]
+    assert len(ids) == 2
+    for query in (f"units={ids[0]},{ids[1]}", f"units={ids[0]}&units={ids[1]}"):
+        routes = client.get(f"/api/v1/incidents/{incident['id']}/routes?{query}")
+        assert routes.status_code == 200 and len(routes.get_json()["features"]) == 2, routes.get_json()
+    assert client.get(f"/api/v1/incidents/{incident['id']}/routes?units=3,x").status_code == 400

@@ -1,10 +1,11 @@
 // Calls: while a call is taken, the open incidents it may be about (one click and the call joins one) and
 // what 112 knows of the caller's number; in an incident's detail, its calls and merging it into another.
 // Caller text is shown with textContent only.
-import { api, query } from "./api.js";
+import { api } from "./api.js";
 import { categoryName } from "./catalog.js";
 import { el, errorNote, fmtDistance, fmtTime, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
+import { qrImage } from "./qr.js";
 
 let asked = 0;
 // Beyond this accuracy (metres) the caller's position is rough (geo112.dispatch.caller_location.LOW_ACCURACY_M).
@@ -42,7 +43,10 @@ function candidateItem(candidate, join) {
 export async function showDuplicates(panel, point, phone, join) {
   const ask = ++asked;
   if (!point && !phone) { replace(panel).hidden = true; return; }
-  const found = await api(`/api/v1/calls/duplicates${query({ lat: point?.lat, lon: point?.lon, phone })}`);
+  // Posted: a caller's number never sits in a URL, which logs keep.
+  const found = await api("/api/v1/calls/duplicates", {
+    method: "POST", body: { lat: point?.lat, lon: point?.lon, caller_phone: phone || undefined },
+  });
   if (ask !== asked) return;
   const items = found.candidates.map((c) => candidateItem(c, join));
   replace(panel, callerNote(found.caller),
@@ -108,7 +112,7 @@ function callerLinkShown(link) {
       el("input", { value: link.url, readOnly: true, attrs: { "data-testid": "caller-url" } })),
     el("div", { class: "row" }, whatsappShare(link.message, link.whatsapp_url),
       link.sms ? el("span", { class: "done", text: format("caller_link_sms_sent", { ref: link.sms }) }) : null),
-    el("img", { src: link.qr_url, alt: `QR ${link.url}`, class: "qr" }),
+    qrImage(link.url, `QR ${link.url}`, "qr"),
   ];
 }
 

@@ -9,6 +9,7 @@ import { layers } from "./geomap.js";
 import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
 import { showCosts } from "./moveup.js";
+import { qrImage } from "./qr.js";
 
 const TOP = 3;
 // Panel element → what it shows: {incidentId, rec (the answer), shown (it as JSON), error: {text, announce}
@@ -25,7 +26,7 @@ function responderLink(assignment) {
   return el("div", { class: "responder-link", dataset: { unit: assignment.call_sign } },
     el("strong", { text: `${t("responder_link")} · ${assignment.call_sign}` }),
     el("div", { class: "row" }, input, copy, whatsappShare(url)),
-    el("img", { src: `/console/qr.svg${query({ text: url })}`, alt: `QR ${assignment.call_sign}` }));
+    qrImage(url, `QR ${assignment.call_sign}`));
 }
 
 /** Why an assignment failed: on a 409, which incident holds the unit or which status it is in. */
