@@ -57,3 +57,9 @@ class NoRoute(Unprocessable):
 
 class ServiceUnavailable(Geo112Error):
     status, error = 503, "service_unavailable"
+
+
+class TooLarge(Geo112Error):
+    """The input is larger than is ever taken (a CAP alert over its limit)."""
+
+    status, error = 413, "request_entity_too_large"

@@ -49,14 +49,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
 
 
-_declared: dict[str, tuple[type[BaseModel] | None, type[BaseModel] | None]] = {}
+#: Per endpoint: the body's model, the query's model, and whether it reads a body of another kind (CAP XML).
+_declared: dict[str, tuple[type[BaseModel] | None, type[BaseModel] | None, bool]] = {}
 
 
 def _before(req: Any, resp: Any, error: Exception | None, instance: Any, adapter: Any) -> None:
     """Answer a request spectree found invalid the way every geo112 error is answered."""
-    body_model, query_model = _declared.get(req.endpoint, (None, None))
+    body_model, query_model, raw = _declared.get(req.endpoint, (None, None, False))
     if body_model is not None and req.method not in ("GET", "DELETE"):
         _checked_body(body_model)
+    elif not raw and raw_body().strip() not in (b"", b"{}"):
+        # An operation that takes no body would silently ignore one: say so, nothing was read.
+        raise InvalidInput("this operation takes no body; see /api/v1/openapi.json")
     if not isinstance(error, ValidationError):
         return
     if query_model is not None and error.title == query_model.__name__:
@@ -64,20 +68,26 @@ def _before(req: Any, resp: Any, error: Exception | None, instance: Any, adapter
     raise unprocessable(error)
 
 
+def raw_body() -> bytes:
+    """The request's body; 413 when it is larger than ``MAX_CONTENT_LENGTH``, chunked or not."""
+    # A body without Content-Length (chunked) is cut at MAX_CONTENT_LENGTH by werkzeug without a word, and
+    # would then read as malformed: say what happened instead.
+    data = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
+    return data
+
+
 def _checked_body(model: type[BaseModel]) -> dict[str, Any]:
     """The JSON object of the body; refuse one that is too large (413) or not a JSON object (400)."""
-    # A body without Content-Length (chunked) is cut at MAX_CONTENT_LENGTH by werkzeug without a word, and
-    # would then read as "not JSON": say what happened instead.
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if request.content_length is None and limit is not None and len(request.get_data(cache=True)) >= limit:
-        raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
-    data = None
+    data = raw_body()
     if request.is_json:
         try:
-            data = current_app.json.loads(request.get_data(cache=True))
+            data = current_app.json.loads(data)
         except ValueError as exc:  # JSONDecodeError, bad UTF-8, too deep a nesting (web.jsonio)
             raise InvalidInput(f"the body is not valid JSON ({str(exc)[:120]}); send a JSON object") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict):  # bytes when not JSON at all
         raise InvalidInput(f"send a JSON object ({model.__name__}); see /api/v1/openapi.json")
     return data
 
@@ -167,6 +177,7 @@ class ApiBlueprint(Blueprint):
         response: type[BaseModel] | None = None,
         status: int = 200,
         media_type: str = "application/json",
+        raw_body: bool = False,
     ) -> Callable[[F], F]:
         """Declare an API operation on the decorated view.
 
@@ -185,6 +196,9 @@ class ApiBlueprint(Blueprint):
             The success status.
         media_type
             What a success answer is, for the document when it is not JSON.
+        raw_body
+            The view reads a body that is not JSON itself (:func:`raw_body`); any other operation without a body
+            model refuses a body.
 
         Returns
         -------
@@ -194,7 +208,7 @@ class ApiBlueprint(Blueprint):
         def decorator(view: F) -> F:
             hints = _request_models(view)
             body, query = hints.get("json"), hints.get("query")
-            _declared[f"{self.name}.{view.__name__}"] = (body, query)
+            _declared[f"{self.name}.{view.__name__}"] = (body, query, raw_body)
             codes: dict[str, Any] = {f"HTTP_{status}": (response, media_type) if response else None}
             codes |= {f"HTTP_{c}": (Error, ERRORS[c]) for c in _errors(rule, method, roles or None, body is not None)}
             validated = spec.validate(

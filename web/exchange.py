@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 from flask.typing import ResponseReturnValue
 
 from geo112.dispatch import incidents, schemas
 from geo112.exchange import cap, handoffs
-from web.api import DISPATCH, READ, actor, blueprint
+from web.api import DISPATCH, READ, actor, blueprint, raw_body
 from web.auth import current_user
 from web.db import get_session, settings
 from web.incidents import snapper
@@ -82,10 +82,10 @@ def feed() -> ResponseReturnValue:
     return _xml(cap.feed(get_session(), base, cap.sender_name(get_session())), "application/atom+xml")
 
 
-@bp.operation("post", "/cap", roles=DISPATCH, status=201)
+@bp.operation("post", "/cap", roles=DISPATCH, status=201, raw_body=True)
 def receive() -> ResponseReturnValue:
     """Receive a CAP 1.2 alert from another 112 (XML body): 201 with the incident it created, 200 when it
     updated or cancelled one."""
-    incident, done = cap.ingest(get_session(), request.get_data(cache=False), actor(), snapper())
+    incident, done = cap.ingest(get_session(), raw_body(), actor(), snapper())
     answer = {"result": done, "incident": schemas.Incident.model_validate(incident)}
     return answer, 201 if done == "created" else 200

@@ -27,10 +27,19 @@ def healthz() -> ResponseReturnValue:
 
 
 def _database() -> str:
+    session = get_session()
     try:
-        ping(get_session())
+        ping(session)
     except DBAPIError as exc:
-        return f"unavailable ({type(exc.orig).__name__})"
+        if not exc.connection_invalidated:
+            return f"unavailable ({type(exc.orig).__name__})"
+        # A connection the pool kept from before a database restart is dead, and now discarded: the database
+        # itself is asked once more on a new one, so the first probe after it returns says ready.
+        session.rollback()
+        try:
+            ping(session)
+        except DBAPIError as again:
+            return f"unavailable ({type(again.orig).__name__})"
     return "ok"
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from geo112.config import SLIVER_TOLERANCE_M
 from geo112.dispatch import schemas
 from geo112.errors import Conflict, NotFound, Unprocessable
-from geo112.geography.locate import locate
+from geo112.geography.locate import Location, locate
 from geo112.network import RoadPoint
 from geo112.store import audit
 from geo112.store.db import RowView, database_now, get_or_not_found, known
@@ -75,6 +75,15 @@ class _Place(NamedTuple):
     areas: dict[str, Desa | Kecamatan | Jurisdiction | None]
 
 
+def _outside(where: Location) -> str:
+    """Where a point beyond the province is, said so that a mistyped coordinate is seen as one."""
+    place = f"{where.lat:.5f}, {where.lon:.5f} (lat, lon) is outside Jawa Timur"
+    nearest = where.nearest_desa
+    if nearest is not None:
+        place += f", {nearest.distance_m / 1000:.0f} km from its nearest desa ({nearest.name}, {nearest.jurisdiction})"
+    return f"{place}: check the coordinates (latitude first, south is negative); a call from there is for the 112 there"
+
+
 def _place(session: Session, lon: float, lat: float, snap: Snapper | None, sliver_tolerance_m: float) -> _Place:
     """The point, its road point and its desa/kecamatan/jurisdiction (one statement: locating).
 
@@ -82,6 +91,8 @@ def _place(session: Session, lon: float, lat: float, snap: Snapper | None, slive
     let it be shown without asking the database for them again.
     """
     where = locate(session, lon, lat, sliver_tolerance_m)
+    if not where.in_province:
+        raise Unprocessable(_outside(where), reason="outside_province")
     road = snap(lon, lat) if snap is not None else None
     regency = where.layer == "regency"
     areas: dict[str, Any] = {

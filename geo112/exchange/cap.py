@@ -11,6 +11,7 @@ size limit, the CAP namespace, and the OASIS schema (the XSD shipped by ``capval
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -28,8 +29,9 @@ from sqlalchemy.orm import Session
 from geo112.config import WIB
 from geo112.dispatch import schemas
 from geo112.dispatch.incidents import Snapper, create_incident, get_incident, set_closed, update_incident
-from geo112.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from geo112.errors import Conflict, InvalidInput, NotFound, TooLarge, Unprocessable
 from geo112.exchange.handoffs import list_handoffs
+from geo112.geography.coordinates import LAT_LIMIT, LON_LIMIT
 from geo112.geography.locate import Location, locate
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Handoff, Incident, IncidentCategory, Jurisdiction, ProvinceDesa
@@ -172,13 +174,15 @@ def parse(data: bytes) -> ET.Element:
 
     Raises
     ------
+    TooLarge
+        (413) For a body over :data:`MAX_BYTES`.
     InvalidInput
-        (400) For a body too large, not XML, or XML with a DTD or entities (billion laughs, XXE).
+        (400) For a body that is not XML, or XML with a DTD or entities (billion laughs, XXE).
     Unprocessable
         (422) For XML that is not a CAP 1.2 alert (root or namespace) or breaks the schema.
     """
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"a CAP alert is at most {MAX_BYTES // 1024} KiB, got {len(data) // 1024} KiB")
+        raise TooLarge(f"a CAP alert is at most {MAX_BYTES // 1024} KiB, got {len(data) // 1024} KiB")
     try:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -205,15 +209,28 @@ def _values(element: ET.Element, tag: str) -> dict[str, str]:
     }
 
 
+def _lon_lat(pair: str, what: str) -> tuple[float, float]:
+    """A CAP ``lat,lon`` pair as ``(lon, lat)``; 422 naming the pair when it is not a WGS84 point."""
+    parts = pair.split(",")
+    try:
+        lat, lon = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        lat = lon = math.nan
+    if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= LAT_LIMIT and abs(lon) <= LON_LIMIT:
+        return lon, lat
+    # Indonesia's longitudes (95-141) are beyond any latitude: a longitude first is the usual mistake.
+    swapped = len(parts) == 2 and abs(lat) > LAT_LIMIT and abs(lon) <= LAT_LIMIT
+    hint = "; CAP writes latitude first (lat,lon)" if swapped else ""
+    raise Unprocessable(f"the alert's {what} {pair[:60]!r} is not a WGS84 lat,lon point{hint}")
+
+
 def _point(session: Session, area: ET.Element) -> tuple[float, float]:
     """The place of an area: its circle's centre, else the middle of its polygon, else its desa."""
     if circle := _text(area, "cap:circle"):
-        lat, lon = circle.split()[0].split(",")
-        return float(lon), float(lat)
+        return _lon_lat(circle.split()[0], "circle centre")
     if polygon := _text(area, "cap:polygon"):
-        pairs = [p.split(",") for p in polygon.split()]
-        lats, lons = [float(a) for a, _ in pairs], [float(b) for _, b in pairs]
-        return sum(lons) / len(lons), sum(lats) / len(lats)
+        points = [_lon_lat(pair, "polygon point") for pair in polygon.split()]
+        return sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points)
     desa = _values(area, "geocode").get("kemendagri:desa")
     surface = select(func.ST_PointOnSurface(ProvinceDesa.geom)).where(ProvinceDesa.code == desa)
     if desa and (point := lon_lat_of(session.scalar(surface))) is not None:

@@ -254,3 +254,14 @@ def test_the_role_table_of_the_docs_is_made_from_the_declarations() -> None:
         [sys.executable, "scripts/api_roles.py", "--check"], cwd=root, env=env, capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr[-500:]
+
+
+def test_an_operation_that_takes_no_body_refuses_one(client, login, api_unit) -> None:
+    headers = login("dispatcher")
+    incident = _incident(client, headers)
+    made = client.post(f"{API}/incidents/{incident['id']}/assignments", json={"unit_id": api_unit}, headers=headers)
+    link = f"{API}/assignments/{made.get_json()['id']}/link"
+    refused = client.post(link, json={"ttl_s": 60}, headers=headers)
+    assert refused.status_code == 400 and "takes no body" in refused.get_json()["detail"]
+    assert client.post(link, headers=headers).status_code == 200
+    assert client.post(link, json={}, headers=headers).status_code == 200  # an empty object says nothing

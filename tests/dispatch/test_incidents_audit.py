@@ -23,13 +23,20 @@ def test_incident_is_located_and_gets_the_category_priority(make_incident) -> No
     assert incident.priority == 1 and incident.status == "open" and incident.received_at is not None
 
 
-@pytest.mark.parametrize(
-    ("point", "handoff"),
-    [(KOTA, "Kota Mojokerto"), (OUTSIDE, "Kabupaten Tuban"), (YOGYAKARTA, "the area the caller is in")],
-)
+@pytest.mark.parametrize(("point", "handoff"), [(KOTA, "Kota Mojokerto"), (OUTSIDE, "Kabupaten Tuban")])
 def test_incidents_elsewhere_are_recorded_and_flagged_for_handoff(province, make_incident, point, handoff) -> None:
     incident = make_incident(point=point)
     assert incident.id is not None and handoff in incident.handoff
+
+
+@pytest.mark.parametrize(("point", "says"), [(YOGYAKARTA, "from its nearest desa"), ((0.0, 0.0), "outside Jawa")])
+def test_a_place_beyond_the_province_is_refused_saying_where_it_is(db, province, make_incident, point, says) -> None:
+    with pytest.raises(Unprocessable, match=says) as refused:
+        make_incident(point=point)
+    assert f"{point[1]:.5f}, {point[0]:.5f} (lat, lon) is outside Jawa Timur" in refused.value.detail
+    incident = make_incident()
+    with pytest.raises(Unprocessable, match="outside Jawa Timur"):
+        update_incident(db, incident.id, schemas.IncidentUpdate(lon=point[0], lat=point[1]), "bob")
 
 
 def test_unknown_category_is_refused(make_incident) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import xml.etree.ElementTree as ET
 
 import capvalidator
@@ -147,7 +149,7 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/p
         (XXE, 400, "DTD"),
         (b"<alert xmlns='" + CAP_NS.encode() + b"'><identifier>x</identifier>", 400, "not well-formed"),
         (b"<alert xmlns='" + CAP_NS.encode() + b"'><identifier>x</identifier></alert>", 422, "schema"),
-        (b"<alert xmlns='" + CAP_NS.encode() + b"'>" + b"<note>x</note>" * 40_000 + b"</alert>", 400, "at most"),
+        (b"<alert xmlns='" + CAP_NS.encode() + b"'>" + b"<note>x</note>" * 40_000 + b"</alert>", 413, "at most"),
     ],
 )
 def test_hostile_or_wrong_xml_is_refused_and_writes_nothing(client, dispatcher, demo, body, status, says) -> None:
@@ -171,3 +173,35 @@ def test_the_feed_lists_pending_hand_offs_with_their_alerts(client, dispatcher) 
     assert capvalidator.check_schema(alert.data).passed
     assert b"<cap:scope>Private</cap:scope>" in alert.data and b"Call Center 112 Kabupaten Jombang" in alert.data
     assert b"35.17" in alert.data  # the kabupaten's geocode
+
+
+@pytest.mark.parametrize(
+    ("circle", "says"),
+    [
+        ("NaN,NaN 1.0", "not a WGS84"),
+        ("-95.0,112.5 1.0", "not a WGS84"),
+        ("112.5603,-7.5196 1.0", "latitude first"),  # longitude first
+        ("x,y 1.0", "not a WGS84"),
+        ("0.0,0.0 1.0", "outside Jawa Timur"),  # the Gulf of Guinea
+    ],
+)
+def test_an_alert_placed_where_no_incident_can_be_is_refused_with_where(client, dispatcher, demo, circle, says) -> None:
+    incident = _incident(client, dispatcher, MOJOSARI)
+    alert = client.get(f"{API}/incidents/{incident['id']}/cap.xml").data
+    alert = re.sub(rb"<cap:circle>[^<]*</cap:circle>", f"<cap:circle>{circle}</cap:circle>".encode(), alert)
+    alert = alert.replace(b"-incident-", b"-elsewhere-incident-")  # not our own alert coming back
+    with session_factory(demo)() as session:
+        before = session.scalar(select(func.count()).select_from(Incident))
+    answer = client.post(f"{API}/cap", data=alert, headers={**dispatcher, "Content-Type": "application/cap+xml"})
+    assert answer.status_code == 422 and says in answer.get_json()["detail"], answer.get_json()
+    with session_factory(demo)() as session:
+        assert session.scalar(select(func.count()).select_from(Incident)) == before
+
+
+def test_a_chunked_alert_over_the_limit_is_too_large(client, dispatcher) -> None:
+    body = b"<alert>" + b"x" * (1 << 20) + b"</alert>"
+    chunked = client.post(  # as gunicorn hands a chunked body on: de-chunked, of no stated length
+        f"{API}/cap", input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+        headers={**dispatcher, "Content-Type": "application/cap+xml", "Transfer-Encoding": "chunked"},
+    )  # fmt: skip
+    assert chunked.status_code == 413, chunked.get_json()

@@ -112,3 +112,22 @@ def test_a_database_restart_in_a_stream_of_incidents_loses_nothing(served: str, 
     # A 503 can only hide a commit when the connection broke between COMMIT and its acknowledgement.
     assert len(stored - set(created)) <= len(refusals)
     assert requests.get(f"{served}/readyz", timeout=60).status_code == 200  # reconnected by itself
+
+
+@pytest.mark.skipif(shutil.which("pg_ctlcluster") is None, reason="needs Debian's pg_ctlcluster")
+def test_the_first_probe_after_a_database_restart_says_ready(served: str) -> None:
+    # Each worker's pool holds connections from before the restart; no request meets the restart itself.
+    for _ in range(8):
+        assert requests.get(f"{served}/readyz", timeout=60).status_code == 200
+    _restart_postgresql()
+    answers = [requests.get(f"{served}/readyz", timeout=60) for _ in range(8)]
+    assert [a.status_code for a in answers] == [200] * 8, [a.json() for a in answers]
+    # Probed while the database is down (503, as it should), then at once when it is back.
+    assert _pg_ctl("stop").returncode == 0
+    try:
+        down = [requests.get(f"{served}/readyz", timeout=60) for _ in range(4)]
+        assert {a.status_code for a in down} == {503}
+    finally:
+        assert _pg_ctl("start").returncode == 0
+    answers = [requests.get(f"{served}/readyz", timeout=60) for _ in range(8)]
+    assert [a.status_code for a in answers] == [200] * 8, [a.json() for a in answers]
