@@ -18,10 +18,17 @@ grows.  Units and incidents sit on nodes so every peer answers the same question
 
 from __future__ import annotations
 
+import os
+
+# Before numpy and pykdtree load, as the app does (geo112.config.limit_native_threads); this script imports
+# routing alone. BENCH_THREADS=0 leaves the libraries' own defaults, to compare.
+if os.environ.get("BENCH_THREADS", "1") != "0":
+    for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, os.environ.get("BENCH_THREADS", "1"))
+
 import argparse
 import io
 import itertools
-import os
 import re
 import statistics
 import sys

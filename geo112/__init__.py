@@ -5,4 +5,8 @@ analytics, one subpackage per area (see docs/architecture.md). The road graph en
 ``routing`` package, reached only through :mod:`geo112.network`; the web app in ``web``.
 """
 
+from geo112.config import limit_native_threads
+
 __version__ = "0.1.0"
+
+limit_native_threads()

@@ -112,6 +112,31 @@ class Settings:
         return "synthetic" in self.osm_path.name
 
 
+#: Threads each native library may start per call (OpenMP: pykdtree's snapping; BLAS: numpy and scipy). One:
+#: the web app answers many requests on its threads and workers already, and an OpenMP query that waits for
+#: a second core another process holds took 10x as long (issue 33); the environment may say otherwise.
+NATIVE_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def limit_native_threads(threads: int = 1) -> None:
+    """Set how many threads native libraries start, unless the environment set it already.
+
+    The variables must be set before the libraries load (OpenMP reads them once, for every thread to come),
+    so this runs when :mod:`geo112` is imported (the app, the CLI, the tests) and first thing in a benchmark;
+    libraries loaded already are limited through threadpoolctl as well.
+
+    Parameters
+    ----------
+    threads
+        Threads per library.
+    """
+    for name in NATIVE_THREAD_VARIABLES:
+        os.environ.setdefault(name, str(threads))
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(int(os.environ["OMP_NUM_THREADS"]))
+
+
 def get_settings(**overrides: object) -> Settings:
     """Read settings from the environment, then apply explicit overrides.
 
