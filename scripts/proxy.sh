@@ -165,7 +165,14 @@ stop() {
 status() {
   local pid
   pid="$(running_pid)"
-  if [ -n "$pid" ]; then say "nginx running (pid $pid): $(url) -> $UPSTREAM ($PREFIX)"; return 0; fi
+  if [ -n "$pid" ]; then
+    # What the running configuration says, whatever this environment says.
+    local listens upstreams
+    listens="$(grep -o 'listen [^;]*' "$CONF" | cut -d' ' -f2- | paste -sd, | sed 's/,/, /g')"
+    upstreams="$(awk '/upstream geo112 \{/ {getline; print; exit}' "$CONF" | grep -o 'server [^;]*' | cut -d' ' -f2 | paste -sd,)"
+    say "nginx running (pid $pid) on $listens -> $upstreams ($PREFIX)"
+    return 0
+  fi
   say "nginx is not running ($PREFIX)"
   return 3
 }
