@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Set up everything and run the dispatcher app on the demo data: http://127.0.0.1:${GEO112_PORT:-5000}/
-# Idempotent: running it again upgrades the database, reloads the data and restarts the app.
+# Set up everything and run the dispatcher app on the demo data behind its front door: gunicorn on
+# 127.0.0.1:${GEO112_PORT:-5000}, nginx (scripts/proxy.sh) in front on https://127.0.0.1:${GEO112_PROXY_PORT:-8443}/
+# with a self-signed certificate. The app is told it is behind one proxy and served over HTTPS (Secure cookies),
+# so a browser logs in on the HTTPS address only. Ctrl-C stops both.
+# Idempotent: running it again upgrades the database, reloads the data and restarts the app (and reloads the proxy).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/install.sh"
@@ -16,6 +19,21 @@ log "a synthetic incident history for the planners' analytics (labelled syntheti
 geo112 history generate >/dev/null
 log "demo users (the passwords are new on every run):"
 geo112 users demo
-log "starting the dispatcher app on http://127.0.0.1:${GEO112_PORT:-5000}/ (Ctrl-C stops it)"
-exec gunicorn -c python:web.gunicorn_config --bind "127.0.0.1:${GEO112_PORT:-5000}" --workers 2 --threads 4 \
-  "web:create_app()"
+PORT="${GEO112_PORT:-5000}"
+log "starting the dispatcher app on 127.0.0.1:$PORT behind the proxy"
+GEO112_PROXY_HOPS=1 GEO112_SECURE_COOKIES=1 \
+  gunicorn -c python:web.gunicorn_config --bind "127.0.0.1:$PORT" --workers 2 --threads 4 "web:create_app()" &
+app=$!
+stop_all() {
+  trap - EXIT INT TERM
+  kill -TERM "$app" 2>/dev/null || true
+  wait "$app" 2>/dev/null || true
+  bash "$ROOT/scripts/proxy.sh" stop || true
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+GEO112_UPSTREAM="127.0.0.1:$PORT" bash "$ROOT/scripts/proxy.sh" start
+log "open the console on $(bash "$ROOT/scripts/proxy.sh" url) (self-signed certificate: the browser asks once;" \
+    "plain http://127.0.0.1:$PORT/ keeps no login, its cookies are for HTTPS). Ctrl-C stops the app and the proxy"
+wait "$app"
