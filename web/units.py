@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo112.dispatch import assignments, responder, schemas, units
+from geo112.dispatch import assignments, redispatch, responder, schemas, units
 from geo112.planning import moveup
 from geo112.store.db import database_now
 from web.api import DISPATCH, READ, actor, blueprint, paginated
@@ -97,6 +97,16 @@ def position(unit_id: int, json: schemas.UnitPosition) -> schemas.Unit:
 def assignment(assignment_id: int) -> schemas.Assignment:
     """Read an assignment."""
     return schemas.Assignment.model_validate(assignments.get_assignment(get_session(), assignment_id))
+
+
+@bp.operation(
+    "post", "/assignments/<int:assignment_id>/replace", roles=DISPATCH, response=schemas.AssignmentWithLink, status=201
+)
+def replace(assignment_id: int, json: schemas.UnitReplace) -> tuple[schemas.AssignmentWithLink, int]:
+    """Send the next unit: the assignment's unit, silent, is stood down and the best other unit of its type
+    assigned, both or neither (409 ``no_other_unit``: nothing changed, the unit stays)."""
+    made = redispatch.replace_unit(get_session(), fleet(), assignment_id, actor(), json.note, settings().avl_stale_s)
+    return assignment_with_link(made), 201
 
 
 @bp.operation("post", "/assignments/<int:assignment_id>/link", roles=DISPATCH, response=schemas.AssignmentWithLink)

@@ -237,6 +237,12 @@ class UnitStatusChange(_Request):
     note: Text | None = None
 
 
+class UnitReplace(_Request):
+    """Replace a unit that did not acknowledge by the best other unit of its type."""
+
+    note: Text | None = Field(None, description="why the silent unit is stood down (shown in the timeline)")
+
+
 class UnitRelocate(_Request):
     """Order an available unit to stand by at another station (move-up)."""
 

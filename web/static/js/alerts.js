@@ -2,8 +2,8 @@
 // same), shown above the tabs of every console, with a tone for each new one. A dispatcher acknowledges an
 // alert (who did stays in the audit trail); a unit that did not acknowledge its assignment can be replaced
 // by the next proposal with one click.
-import { api, query } from "./api.js";
-import { categoryName } from "./catalog.js";
+import { api } from "./api.js";
+import { categoryName, unitTypeName } from "./catalog.js";
 import { byId, el, fmtDuration, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
@@ -44,14 +44,15 @@ async function acknowledge(alert) {
   await loadAlerts();
 }
 
-// The silent unit is stood down and the best other proposal of its type is sent instead.
+// The silent unit is replaced by the best other unit of its type, both or neither: with no other unit free,
+// nothing changes and the silent unit stays assigned (the app says so; the dispatcher decides).
 async function sendNext(alert) {
-  await api(`/api/v1/units/${alert.unit_id}/status`, { method: "POST", body: { status: "available", note: t("no_acknowledgement") } });
-  const rec = await api(`/api/v1/incidents/${alert.incident_id}/recommendations${query({ types: alert.unit_type, k: 3 })}`);
-  const need = rec.requirements.find((r) => r.unit_type === alert.unit_type);
-  const next = need?.proposed.find((c) => c.unit_id !== alert.unit_id);
-  if (!next) throw new Error(format("no_next_unit", { type: alert.unit_type }));
-  await api(`/api/v1/incidents/${alert.incident_id}/assignments`, { method: "POST", body: { unit_id: next.unit_id } });
+  try {
+    await api(`/api/v1/assignments/${alert.assignment_id}/replace`, { method: "POST", body: { note: t("no_acknowledgement") } });
+  } catch (error) {
+    if (error.body?.reason === "no_other_unit") throw new Error(format("no_next_unit_kept", { type: unitTypeName(alert.unit_type), unit: alert.call_sign }));
+    throw error;
+  }
   refresh();
 }
 
