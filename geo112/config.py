@@ -7,10 +7,14 @@ Every setting has a documented default so that a fresh checkout runs as it is:
 ``GEO112_DATA_DIR``
     Directory holding the read-only inputs (``kab_mojokerto/raw``, ``osm``, ``facts``); default
     ``../shared/geodata`` beside the checkout when present.
+``GEO112_REGION``
+    The region pack this 112 serves (:mod:`geo112.region`): a directory holding ``region.toml``, or the name
+    of one under ``geodata/``; default ``kab_mojokerto``.
 ``GEO112_CACHE_DIR``
     Where generated artefacts (compiled road graphs) go; default ``.cache`` in the checkout.
 ``GEO112_OSM_FILE``
-    The OSM extract the road graph is built from; default the synthetic Mojokerto network in the data dir.
+    The OSM extract the road graph is built from; default the region pack's (``[roads] osm``; Mojokerto's is
+    the synthetic network in the data dir).
 ``GEO112_AVL_STALE_S``
     A unit position (AVL) older than this many seconds is stale and the unit is not proposed; default 600.
 ``GEO112_RESPONDER_LINK_TTL_S``
@@ -28,8 +32,8 @@ Every setting has a documented default so that a fresh checkout runs as it is:
 ``GEO112_REDIS_URL``
     The Redis every worker shares state in (login limits); default the local ``redis://127.0.0.1:6379/0``.
 ``GEO112_CAP_SENDER``
-    This call centre's sender id in CAP alerts (unique among the 112s it exchanges with); default
-    ``112.mojokertokab.go.id``.
+    This call centre's sender id in CAP alerts (unique among the 112s it exchanges with); default the region
+    pack's ``cap_sender`` (Mojokerto's: ``112.mojokertokab.go.id``).
 ``GEO112_RATELIMIT_PREFIX``
     Prefix of the limiter's keys in Redis, so that two deployments on one Redis count apart; default ``geo112``.
 ``GEO112_SECRET_KEY``
@@ -60,7 +64,8 @@ from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/geo112"
-SYNTHETIC_OSM = Path("kab_mojokerto/osm/kab_mojokerto_synthetic.osm.bz2")
+#: The region pack served when ``GEO112_REGION`` is not set (:mod:`geo112.region`).
+DEFAULT_REGION = REPO_ROOT / "geodata" / "kab_mojokerto"
 #: A point farther than this (metres) from every desa is "outside"; nearer, it sits in a sliver between polygons.
 SLIVER_TOLERANCE_M = 150.0
 #: A unit position (AVL) older than this many seconds is stale.
@@ -77,6 +82,12 @@ def _default_data_dir() -> Path:
     return shared if shared.is_dir() else REPO_ROOT / "data"
 
 
+def _pack_cap_sender(region: Path = DEFAULT_REGION) -> str:
+    from geo112.region import load_region
+
+    return load_region(region).cap_sender
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings; build one with :func:`get_settings` or pass values in tests."""
@@ -85,6 +96,7 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     cache_dir: Path = REPO_ROOT / ".cache"
     osm_file: Path | None = None
+    region: Path = DEFAULT_REGION
     sliver_tolerance_m: float = SLIVER_TOLERANCE_M
     avl_stale_s: float = AVL_STALE_S
     responder_link_ttl_s: float = 12 * 3600.0
@@ -94,7 +106,7 @@ class Settings:
     moveup_level: float = MOVEUP_LEVEL
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
-    cap_sender: str = "112.mojokertokab.go.id"
+    cap_sender: str = field(default_factory=_pack_cap_sender)
     secret_key: str | None = field(default=None, repr=False)
     secure_cookies: bool = False
     tile_url: str | None = None
@@ -104,7 +116,9 @@ class Settings:
     @property
     def osm_path(self) -> Path:
         """The OSM extract to build the road graph from."""
-        return self.osm_file or self.data_dir / SYNTHETIC_OSM
+        from geo112.region import load_region
+
+        return self.osm_file or load_region(self.region).osm_path(self.data_dir)
 
     @property
     def osm_is_synthetic(self) -> bool:
@@ -158,6 +172,8 @@ def get_settings(**overrides: object) -> Settings:
         env["cache_dir"] = Path(cache)
     if osm := os.environ.get("GEO112_OSM_FILE"):
         env["osm_file"] = Path(osm)
+    if region := os.environ.get("GEO112_REGION"):
+        env["region"] = region
     for name, var in (
         ("redis_url", "GEO112_REDIS_URL"),
         ("ratelimit_prefix", "GEO112_RATELIMIT_PREFIX"),
@@ -183,4 +199,9 @@ def get_settings(**overrides: object) -> Settings:
         if value := os.environ.get(var):
             env[name] = value == "1"
     env.update({k: v for k, v in overrides.items() if v is not None})
+    from geo112.region import resolve_pack
+
+    env["region"] = resolve_pack(env.get("region"))  # type: ignore[arg-type]
+    if "cap_sender" not in env:
+        env["cap_sender"] = _pack_cap_sender(env["region"])  # type: ignore[arg-type]
     return Settings(**env)  # type: ignore[arg-type]

@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 
 from geo112.ingest.datasets import record_datasets, upsert, verified_inputs
 from geo112.network import Network
+from geo112.region import Region, current_region
 from geo112.store.models import MERCATOR, Dataset
-from geodata.kab_mojokerto import load_manifest
 
-RIVERS = "kab_mojokerto/raw/SUNGAI_LN_25K_2_3516.geojson"
 #: The provenance row of the stored roads (their sha256 is the graph's source key: the OSM file's digest).
 ROAD_DATASET = "road_network"
 _TO_MERCATOR = Transformer.from_crs(4326, MERCATOR, always_xy=True)
@@ -46,7 +45,7 @@ def _replace(session: Session, table: str, columns: Sequence[str], rows: Iterabl
             copy.write_row(row)
 
 
-def load_roads(session: Session, roads: Network) -> int:
+def load_roads(session: Session, roads: Network, region: Region | None = None) -> int:
     """Store every road of the network once, with its class and name; returns how many."""
     lines = roads.road_lines()
     _replace(
@@ -57,7 +56,7 @@ def load_roads(session: Session, roads: Network) -> int:
     )
     key, profile = roads.fingerprint
     # The synthetic extract is in the manifest: its digest is the graph's source key.
-    entry = next((e for e in load_manifest().values() if e.sha256 == key), None)
+    entry = next((e for e in (region or current_region()).manifest().values() if e.sha256 == key), None)
     upsert(
         session,
         Dataset,
@@ -79,10 +78,13 @@ def refresh_boundaries(session: Session) -> None:
     session.execute(text("REFRESH MATERIALIZED VIEW boundary_line"))
 
 
-def load_basemap(session: Session, data_dir: Path, roads: Network | None) -> dict[str, int]:
+def load_basemap(
+    session: Session, data_dir: Path, roads: Network | None, region: Region | None = None
+) -> dict[str, int]:
     """Load the rivers and, given the network, the roads; recut the outlines. Returns the rows per table."""
+    region = region or current_region()
     refresh_boundaries(session)
-    return {"river": load_rivers(session, data_dir), "road": load_roads(session, roads) if roads else 0}
+    return {"river": load_rivers(session, data_dir, region), "road": load_roads(session, roads, region) if roads else 0}
 
 
 def _river_name(name: str | None) -> str | None:
@@ -90,9 +92,12 @@ def _river_name(name: str | None) -> str | None:
     return name.strip().title() if name and name.strip() else None
 
 
-def load_rivers(session: Session, data_dir: Path) -> int:
-    """Store the RBI river lines of the data directory; returns how many."""
-    path = verified_inputs(data_dir, [RIVERS])[RIVERS]
+def load_rivers(session: Session, data_dir: Path, region: Region | None = None) -> int:
+    """Store the region pack's river lines (``[facts] rivers``, RBI GeoJSON); returns how many (0: none given)."""
+    region = region or current_region()
+    if region.rivers is None:
+        return 0
+    path = verified_inputs(data_dir, [region.rivers], region)[region.rivers]
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
     multi = np.array([g if g.geom_type == "MultiLineString" else shapely.MultiLineString([g]) for g in geoms])
@@ -105,5 +110,5 @@ def load_rivers(session: Session, data_dir: Path) -> int:
             for f, wkb in zip(features, _mercator_wkb(multi), strict=True)
         ),
     )
-    record_datasets(session, [RIVERS])
+    record_datasets(session, [region.rivers], region)
     return len(features)

@@ -1,4 +1,4 @@
-"""``geo112 data load``: put Kabupaten Mojokerto's administrative geography into PostGIS.
+"""``geo112 data load``: put the region's administrative geography into PostGIS (its pack: :mod:`geo112.region`).
 
 Desa/kelurahan polygons come from the cahyadsn dumps; kecamatan and jurisdiction polygons are dissolved
 from them (the coarse outlines in the same repository are used only for names). Every input is verified
@@ -22,22 +22,11 @@ from sqlalchemy.orm import Session
 
 from geo112.geography.names import name_key
 from geo112.ingest.datasets import record_datasets, upsert, verified_inputs
+from geo112.region import Region, current_region
 from geo112.store.geometry import SRID
-from geo112.store.models import KABUPATEN_CODE, KOTA_CODE, Desa, Jurisdiction, Kecamatan
+from geo112.store.models import Desa, Jurisdiction, Kecamatan
 from geodata.kab_mojokerto.boundaries import Area, read_areas, read_names, repair
 from geodata.kab_mojokerto.facts import Figure, desa_population, population_figures
-
-RAW = "kab_mojokerto/raw/"
-FACTS = "kab_mojokerto/facts/"
-DESA_FILES = {
-    KABUPATEN_CODE: RAW + "wilayah_boundaries_kel_35.16.sql",
-    KOTA_CODE: RAW + "wilayah_boundaries_kel_35.76.sql",
-}
-KECAMATAN_NAMES = RAW + "wilayah_boundaries_kec_35.sql"
-JURISDICTION_NAMES = RAW + "wilayah_boundaries_kab_35.sql"
-POPULATION_KECAMATAN = FACTS + "population_kecamatan.csv"
-POPULATION_DESA = FACTS + "population_desa.csv"
-CENSUS_YEAR = 2020
 
 
 @dataclass
@@ -70,19 +59,29 @@ def _population(figure: Figure | None) -> dict[str, Any]:
     return {"population": int(figure.value), "population_year": figure.year, "population_source": figure.source}
 
 
-def load_geography(session: Session, data_dir: Path) -> LoadReport:
+def load_geography(session: Session, data_dir: Path, region: Region | None = None) -> LoadReport:
     """Load jurisdictions, kecamatan and desa with their published population into the session.
 
-    The inputs under ``data_dir`` are verified first (:func:`geo112.ingest.datasets.verified_inputs`), so a
-    missing or altered file writes nothing; the caller commits.
+    The region (default :func:`geo112.region.current_region`) is served; its enclaves are loaded beside it,
+    not served. The inputs under ``data_dir`` are verified first
+    (:func:`geo112.ingest.datasets.verified_inputs`), so a missing or altered file writes nothing; the caller
+    commits.
     """
-    names = [*DESA_FILES.values(), KECAMATAN_NAMES, JURISDICTION_NAMES, POPULATION_KECAMATAN, POPULATION_DESA]
-    paths = verified_inputs(data_dir, names)
-    desa = [a for code, n in DESA_FILES.items() for a in read_areas(paths[n], code + ".")]
-    kecamatan_names = read_names(paths[KECAMATAN_NAMES], "35.")
-    jurisdiction_names = read_names(paths[JURISDICTION_NAMES], "35.")
-    census = population_figures(paths[POPULATION_KECAMATAN], "pop_census", CENSUS_YEAR)
-    desa_figures = desa_population(paths[POPULATION_DESA])
+    region = region or current_region()
+    optional = [n for n in (region.population_kecamatan, region.population_desa) if n]
+    names = [*region.desa_files.values(), region.kecamatan_names, region.region_names, *optional]
+    paths = verified_inputs(data_dir, names, region)
+    desa = [a for code, n in region.desa_files.items() for a in read_areas(paths[n], code + ".")]
+    kecamatan_names = read_names(paths[region.kecamatan_names], region.province_prefix)
+    jurisdiction_names = read_names(paths[region.region_names], region.province_prefix)
+    census = (
+        population_figures(paths[region.population_kecamatan], "pop_census", region.census_year)
+        if region.population_kecamatan
+        else {}
+    )
+    if region.total is not None and region.code not in census:
+        census[region.code] = region.total
+    desa_figures = desa_population(paths[region.population_desa]) if region.population_desa else {}
 
     jurisdictions = _dissolve(desa, 5)
     upsert(
@@ -92,8 +91,8 @@ def load_geography(session: Session, data_dir: Path) -> LoadReport:
             {
                 "code": code,
                 "name": jurisdiction_names[code],
-                "kind": "kota" if code == KOTA_CODE else "kabupaten",
-                "served": code == KABUPATEN_CODE,
+                "kind": region.kind_of(code),
+                "served": code == region.code,
                 "call_centre": call_centre(jurisdiction_names[code]),
                 "geom": _geom(g),
                 "area_km2": 0.0,
@@ -139,5 +138,5 @@ def load_geography(session: Session, data_dir: Path) -> LoadReport:
     )
     for table in ("jurisdiction", "kecamatan", "desa"):
         session.execute(text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))
-    record_datasets(session, names)
+    record_datasets(session, names, region)
     return LoadReport({"jurisdiction": len(jurisdictions), "kecamatan": len(kecamatan), "desa": len(desa)}, names)

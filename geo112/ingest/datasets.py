@@ -10,19 +10,20 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from geo112.region import Region, current_region
 from geo112.store.models import Base, Dataset
-from geodata.kab_mojokerto import load_manifest, verified_path
 
 
-def verified_inputs(data_dir: Path, names: Sequence[str]) -> dict[str, Path]:
-    """The paths of the named inputs, each checked against the manifest before anything is read or written.
+def verified_inputs(data_dir: Path, names: Sequence[str], region: Region | None = None) -> dict[str, Path]:
+    """The paths of the named inputs, each checked against the region pack's manifest before anything is read.
 
     Raises
     ------
     geodata.kab_mojokerto.ManifestError
         When an input is missing or differs from the manifest.
     """
-    return {name: verified_path(data_dir, name) for name in names}
+    region = region or current_region()
+    return {name: region.path(data_dir, name) for name in names}
 
 
 def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
@@ -33,12 +34,12 @@ def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> N
     session.execute(stmt.on_conflict_do_update(index_elements=key, set_=update))
 
 
-def record_datasets(session: Session, names: Sequence[str]) -> None:
+def record_datasets(session: Session, names: Sequence[str], region: Region | None = None) -> None:
     """Record provenance rows for loaded input files (name, sha256, licence, origin, now)."""
-    manifest = load_manifest()
+    region = region or current_region()
+    entries = [region.provenance(n) for n in names]
     rows = [
-        {"name": n, "sha256": manifest[n].sha256, "licence": manifest[n].licence, "origin": manifest[n].origin,
-         "loaded_at": text("now()")}
-        for n in names
-    ]  # fmt: skip
+        {"name": e.name, "sha256": e.sha256, "licence": e.licence, "origin": e.origin, "loaded_at": text("now()")}
+        for e in entries
+    ]
     upsert(session, Dataset, rows)

@@ -1,8 +1,9 @@
-"""A **demo fleet** at the stations, sized from ``facts/emergency_fleet.csv``.
+"""A **demo fleet** at the stations, by the region pack's ``[[fleet]]`` rules.
 
 The fleet is a demonstration, flagged ``demo`` on every unit: the published counts give its size where they
-exist (6 fire trucks over the two Damkar posts, an ambulance per puskesmas and hospital), and plain
-assumptions fill the gaps the sources leave (BPBD rescue, Satpol-PP and police patrols).
+exist (Mojokerto: 6 fire trucks over the two Damkar posts, an ambulance per puskesmas and hospital), and plain
+assumptions fill the gaps the sources leave (BPBD rescue, Satpol-PP and police patrols). Which agency's
+stations get which unit type is the pack's, so a Kota whose Damkar is run by its Satpol PP gets fire trucks.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from geo112.ingest.datasets import record_datasets, verified_inputs
-from geo112.ingest.stations import FACILITIES, load_stations
-from geo112.store.models import Station, Unit
+from geo112.ingest.stations import load_stations
+from geo112.region import FleetRule, Region, current_region
+from geo112.store.models import Agency, Station, Unit
 from geodata.kab_mojokerto.facts import read_rows
 
-FLEET = "kab_mojokerto/facts/emergency_fleet.csv"
-DEMO_NOTE = "demo fleet: not the real fleet; sized from facts/emergency_fleet.csv where published, else assumed"
-#: Units the sources do not count, assumed per station kind: (unit type, count, call-sign prefix).
-ASSUMED = {"bpbd": [("rescue", 2, "RESCUE")], "satpol_pp": [("satpol_pp_patrol", 2, "SATPOL")]}
-AMBULANCE_KINDS = ("puskesmas", "hospital", "pmi")
-POLRES_PATROLS = 2
+DEMO_NOTE = "demo fleet: not the real fleet; sized from the published fleet counts where there are any, else assumed"
 
 
 @dataclass
@@ -36,37 +33,54 @@ class DemoReport:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def fire_truck_count(path: Path) -> int:
-    """Return the newest published fire-truck inventory of BPBD (``emergency_fleet.csv``)."""
+def published_count(path: Path, asset_type: str) -> int:
+    """Return the newest published inventory of the fleet file's rows whose ``asset_type`` starts with it."""
     rows = [
         r
         for r in read_rows(path)
-        if r["asset_type"].startswith("fire truck (mobil") and r["status"] == "inventory" and r["count"].isdigit()
+        if r["asset_type"].startswith(asset_type) and r["status"] == "inventory" and r["count"].isdigit()
     ]
-    return int(max(rows, key=lambda r: r["as_of"])["count"])
+    return int(max(rows, key=lambda r: r["as_of"])["count"]) if rows else 0
 
 
-def _fleet_plan(stations: list[Station], fire_trucks: int) -> list[tuple[Station, str, str, int]]:
-    """Return (station, unit type, call-sign prefix, how many) for the demo fleet."""
-    existing = [s for s in stations if not s.status.startswith("planned")]
-    posts = [s for s in existing if s.kind == "fire_station" and s.agency_code == "bpbd"]
-    plan = [
-        (s, "fire_truck", "PMK", fire_trucks // len(posts) + (i < fire_trucks % len(posts)))
-        for i, s in enumerate(posts)
-    ]
-    in_kabupaten = [
+def fire_truck_count(path: Path) -> int:
+    """Return the newest published fire-truck inventory of BPBD (``emergency_fleet.csv``)."""
+    return published_count(path, "fire truck (mobil")
+
+
+def _stations_of(rule: FleetRule, stations: list[Station], region: Region) -> list[Station]:
+    own = f"{region.code}."
+    return [
         s
-        for s in existing
-        if s.agency_code not in ("polres_kota", "satpol_pp_kota") and (s.kecamatan_code or "").startswith("35.16")
+        for s in stations
+        if s.kind in rule.kinds
+        and (not rule.agencies or s.agency_code in rule.agencies)
+        and (rule.anywhere or (s.kecamatan_code or "").startswith(own))
     ]
-    plan += [(s, "ambulance", "AMB", 1) for s in in_kabupaten if s.kind in AMBULANCE_KINDS]
-    plan += [(s, t, prefix, n) for s in in_kabupaten for t, n, prefix in ASSUMED.get(s.kind, [])]
-    police = [s for s in existing if s.kind == "police" and (s.kecamatan_code or "").startswith("35.16")]
-    plan += [(s, "police_patrol", "PATROLI", POLRES_PATROLS if s.name.startswith("Polres") else 1) for s in police]
+
+
+def _fleet_plan(
+    stations: list[Station], region: Region, fleet_path: Path | None
+) -> list[tuple[Station, str, str, int]]:
+    """Return (station, unit type, call-sign prefix, how many) for the demo fleet, by the pack's ``[[fleet]]``."""
+    existing = [s for s in stations if not s.status.startswith("planned")]
+    plan: list[tuple[Station, str, str, int]] = []
+    for rule in region.fleet_rules:
+        posts = _stations_of(rule, existing, region)
+        if rule.published and fleet_path is not None and posts:
+            total = published_count(fleet_path, rule.published)
+            plan += [
+                (s, rule.unit_type, rule.prefix, total // len(posts) + (i < total % len(posts)))
+                for i, s in enumerate(posts)
+            ]
+            continue
+        for s in posts:
+            named = [n for word, n in rule.per_station_named.items() if s.name.startswith(word)]
+            plan.append((s, rule.unit_type, rule.prefix, named[0] if named else rule.per_station))
     return [p for p in plan if p[3] > 0]
 
 
-def load_fleet(session: Session, fleet_path: Path) -> dict[str, int]:
+def load_fleet(session: Session, fleet_path: Path | None, region: Region) -> dict[str, int]:
     """Upsert the demo fleet at its stations; units already in service keep their status and position.
 
     Returns
@@ -76,7 +90,7 @@ def load_fleet(session: Session, fleet_path: Path) -> dict[str, int]:
     """
     units: dict[str, int] = {}
     stations = session.query(Station).order_by(Station.code).all()
-    for station, unit_type, prefix, count in _fleet_plan(stations, fire_truck_count(fleet_path)):
+    for station, unit_type, prefix, count in _fleet_plan(stations, region, fleet_path):
         for n in range(1, count + 1):
             stmt = insert(Unit).values(
                 call_sign=f"{prefix}-{station.code}-{n}",
@@ -106,15 +120,25 @@ def load_fleet(session: Session, fleet_path: Path) -> dict[str, int]:
     return units
 
 
-def load_demo(session: Session, data_dir: Path) -> DemoReport:
-    """Load the stations and the demo fleet into the session (idempotent); the geography must be loaded first.
+def load_agencies(session: Session, region: Region) -> None:
+    """Upsert the pack's agencies (``[[agency]]``), which own its stations and units."""
+    if region.agencies:
+        stmt = insert(Agency).values([{"code": code, "name": name} for code, name in region.agencies])
+        session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={"name": stmt.excluded.name}))
+
+
+def load_demo(session: Session, data_dir: Path, region: Region | None = None) -> DemoReport:
+    """Load the agencies, stations and the demo fleet into the session (idempotent); the geography first.
 
     The inputs under ``data_dir`` are verified first (:func:`geo112.ingest.datasets.verified_inputs`), so a
     missing or altered file writes nothing; the caller commits.
     """
-    paths = verified_inputs(data_dir, (FACILITIES, FLEET))
-    stations, skipped = load_stations(session, paths[FACILITIES])
+    region = region or current_region()
+    names = [n for n in (region.facilities, region.fleet) if n]
+    paths = verified_inputs(data_dir, names, region)
+    load_agencies(session, region)
+    stations, skipped = load_stations(session, paths[region.facilities], region) if region.facilities else (0, {})
     session.flush()
-    units = load_fleet(session, paths[FLEET])
-    record_datasets(session, list(paths))
+    units = load_fleet(session, paths.get(region.fleet or ""), region)
+    record_datasets(session, list(paths), region)
     return DemoReport(stations, units, skipped)

@@ -16,12 +16,11 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo112.ingest.boundaries import POPULATION_KECAMATAN
 from geo112.network import Network
 from geo112.planning.desa_index import DesaIndex, desa_index
 from geo112.planning.population import BASIS_DESA, BASIS_REMAINDER, round_within_groups, spread_population
 from geo112.planning.thresholds import seed_thresholds
-from geodata.kab_mojokerto import verified_path
+from geo112.region import Region, current_region
 from geodata.kab_mojokerto.facts import unofficial_figures
 
 #: What the spread weight is, for the method text stored beside each estimate.
@@ -148,7 +147,9 @@ def store_population(
     )
 
 
-def load_planning_data(session: Session, network: Network | None, data_dir: Path | None = None) -> dict[str, Any]:
+def load_planning_data(
+    session: Session, network: Network | None, data_dir: Path | None = None, region: Region | None = None
+) -> dict[str, Any]:
     """Seed the coverage thresholds and store the desa population estimates (``geo112 data load``).
 
     Parameters
@@ -160,6 +161,8 @@ def load_planning_data(session: Session, network: Network | None, data_dir: Path
         population is then left as published, and the message says so).
     data_dir
         The data directory; when given, the unofficial kecamatan figures in its facts split the remainder.
+    region
+        The region pack (default :func:`geo112.region.current_region`).
 
     Returns
     -------
@@ -170,11 +173,18 @@ def load_planning_data(session: Session, network: Network | None, data_dir: Path
     if network is None:
         out["population"] = "skipped: the road network could not be loaded (see `geo112 graph build`)"
         return out
+    region = region or current_region()
     hint = None
-    if data_dir is not None:
-        path = verified_path(data_dir, POPULATION_KECAMATAN)
-        hint = {code: figure.value for code, figure in unofficial_figures(path).items()}
-    report = store_population(session, desa_index(session, network), hint)
+    if data_dir is not None and region.population_kecamatan:
+        path = region.path(data_dir, region.population_kecamatan)
+        # None, not {}, when the region has no unofficial figures: an empty hint would pool the remainder
+        # per kecamatan with nothing to split it by, and the stored desa would miss the published total.
+        hint = {code: figure.value for code, figure in unofficial_figures(path).items()} or None
+    try:
+        report = store_population(session, desa_index(session, network), hint)
+    except LookupError as exc:
+        out["population"] = f"skipped: {exc} (give [population] total in the region pack)"
+        return out
     out["population"] = {
         "year": report.year,
         "desa_by_basis": report.desa_by_basis,

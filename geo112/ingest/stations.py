@@ -1,9 +1,10 @@
-"""Stations from ``facts/facilities.csv``, placed where the sources allow.
+"""Stations from the region pack's facilities file (``[facts] facilities``), placed where the sources allow.
 
 No facility has published coordinates, so each station is placed at a point inside its desa
 (``precision = "desa"``), else at its kecamatan seat (``"kecamatan"``: the desa named like the kecamatan, else
 the desa nearest the kecamatan's centre), else at the seat of its jurisdiction (``"jurisdiction"``). A
 planner corrects a position through the API (``"surveyed"``); loading again never overwrites a surveyed one.
+Which agency runs a facility is the pack's ``[[facility_rule]]`` (:meth:`geo112.region.Region.agency_of`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo112.geography.names import name_key
+from geo112.region import Region
 from geodata.kab_mojokerto.facts import read_rows
-
-FACILITIES = "kab_mojokerto/facts/facilities.csv"
-#: Seat of each jurisdiction as a kecamatan name (Mojosari is the regency's capital); others use a point inside.
-JURISDICTION_SEAT = {"35.16": "mojosari"}
-JURISDICTION_OF = {"kab. mojokerto": "35.16", "kota mojokerto": "35.76"}
-
 
 #: English words of the facts file's names (it is written for readers of the sources) → the console's Indonesian.
 _NAME_WORDS = (("Proposed ", "Usulan "), (" or ", " atau "))
@@ -34,20 +30,6 @@ def display_name(name: str) -> str:
     return name
 
 
-def agency_of(row: dict[str, str]) -> str | None:
-    """Return the agency code of a facility row, or None when it belongs to no dispatchable agency."""
-    kind, name, kota = row["kind"], row["name"], row["kab_kota"] == "Kota Mojokerto"
-    if kind == "hospital":
-        return "rsud" if name.startswith("RSUD") else "rs_swasta"
-    if kind == "police":
-        return "polres_kota" if "Mojokerto Kota" in row["subtype"] or kota else "polres"
-    if kind == "fire_station":
-        return "satpol_pp_kota" if kota else "bpbd"
-    if kind == "other":
-        return "dinkes" if "Kesehatan" in name else None
-    return {"puskesmas": "dinkes", "bpbd": "bpbd", "satpol_pp": "satpol_pp", "pmi": "pmi"}.get(kind)
-
-
 _SEAT = text("""
     SELECT d.code AS desa_code, k.code AS kecamatan_code FROM kecamatan k JOIN desa d ON d.kecamatan_code = k.code
     WHERE k.name_key = :kecamatan
@@ -58,17 +40,23 @@ _POINT_IN_DESA = "(SELECT ST_PointOnSurface(geom) FROM desa WHERE code = CAST(:d
 _POINT_IN_JURISDICTION = "(SELECT ST_PointOnSurface(geom) FROM jurisdiction WHERE code = :jurisdiction)"
 
 
-def _placement(session: Session, row: dict[str, str]) -> dict[str, str | None] | None:
+def _jurisdiction_of(region: Region, kab_kota: str) -> str | None:
+    """The code of the region or enclave a facilities row names in ``kab_kota`` (``Kab. Mojokerto``)."""
+    names = {region.name: region.code, region.long_name: region.code, **{e.name: e.code for e in region.enclaves}}
+    return {name.lower(): code for name, code in names.items()}.get(kab_kota.strip().lower())
+
+
+def _placement(session: Session, region: Region, row: dict[str, str]) -> dict[str, str | None] | None:
     """Return desa/kecamatan codes, a point expression and its precision for a facility, or None."""
     if row["desa_kode"] and (hit := session.execute(_DESA, {"code": row["desa_kode"]}).first()):
         return {**hit._asdict(), "precision": "desa", "point": _POINT_IN_DESA}
     kecamatan = re.sub(r"\(.*?\)", "", row["kecamatan"]).split(" or ")[0]
     if kecamatan and (hit := session.execute(_SEAT, {"kecamatan": name_key(kecamatan)}).first()):
         return {**hit._asdict(), "precision": "kecamatan", "point": _POINT_IN_DESA}
-    jurisdiction = JURISDICTION_OF.get(row["kab_kota"].lower())
+    jurisdiction = _jurisdiction_of(region, row["kab_kota"])
     if jurisdiction is None:
         return None
-    seat = JURISDICTION_SEAT.get(jurisdiction)
+    seat = name_key(region.seat) if region.seat and jurisdiction == region.code else None
     if seat and (hit := session.execute(_SEAT, {"kecamatan": seat}).first()):
         return {**hit._asdict(), "precision": "jurisdiction", "point": _POINT_IN_DESA}
     return {
@@ -97,8 +85,8 @@ _UPSERT_STATION = """
 """
 
 
-def load_stations(session: Session, path: Path) -> tuple[int, dict[str, str]]:
-    """Upsert one station per placeable facility of ``facilities.csv`` (surveyed positions are kept).
+def load_stations(session: Session, path: Path, region: Region) -> tuple[int, dict[str, str]]:
+    """Upsert one station per placeable facility of the facilities file (surveyed positions are kept).
 
     Returns
     -------
@@ -107,8 +95,8 @@ def load_stations(session: Session, path: Path) -> tuple[int, dict[str, str]]:
     """
     written, skipped = 0, {}
     for row in read_rows(path):
-        agency = agency_of(row)
-        place = _placement(session, row) if agency else None
+        agency = region.agency_of(row)
+        place = _placement(session, region, row) if agency else None
         if place is None:
             skipped[row["id"]] = "no dispatching agency" if agency is None else "no location given"
             continue

@@ -28,13 +28,13 @@ class DataFile:
 
 
 @cache
-def load_manifest() -> dict[str, DataFile]:
-    """Return the manifest entries keyed by their path relative to the data directory."""
-    entries = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))["file"]
+def load_manifest(manifest: Path = MANIFEST) -> dict[str, DataFile]:
+    """Return the entries of a manifest (Mojokerto's by default) keyed by their path relative to the data directory."""
+    entries = tomllib.loads(Path(manifest).read_text(encoding="utf-8")).get("file", [])
     return {e["name"]: DataFile(**e) for e in entries}
 
 
-def verified_path(data_dir: Path, name: str) -> Path:
+def verified_path(data_dir: Path, name: str, manifest: Path = MANIFEST) -> Path:
     """Return the path of an input file after checking it against the manifest.
 
     Parameters
@@ -43,6 +43,8 @@ def verified_path(data_dir: Path, name: str) -> Path:
         The data directory (``GEO112_DATA_DIR``).
     name
         The file's path relative to ``data_dir``, as listed in the manifest.
+    manifest
+        The manifest to check against (a region pack's; default Mojokerto's).
 
     Returns
     -------
@@ -54,9 +56,9 @@ def verified_path(data_dir: Path, name: str) -> Path:
     ManifestError
         When the file is not in the manifest, is missing, or its sha256 differs; the message names the file.
     """
-    entry = load_manifest().get(name)
+    entry = load_manifest(manifest).get(name)
     if entry is None:
-        raise ManifestError(f"{name} is not listed in the data manifest {MANIFEST}")
+        raise ManifestError(f"{name} is not listed in the data manifest {manifest}")
     path = Path(data_dir) / name
     if not path.is_file():
         raise ManifestError(f"input file missing: {path} (set GEO112_DATA_DIR to the geodata directory)")
