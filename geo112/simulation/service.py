@@ -1,0 +1,234 @@
+"""The simulation from the database: the fleet at its stations, the regency's desa, the hospitals, the
+category matrix and phase targets, the road engine's travel times, and the call model fitted from the
+incident history (the real one when there is any, else the labelled synthetic one).
+
+Travel times are searched once per unit type (the speed factor of the type, from each station and hospital
+over the road network, through :mod:`geo112.network`) and kept as station × desa arrays; the simulation
+itself never routes. A desa is reached at its centre's road node (:mod:`geo112.planning.desa_index`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo112.config import WIB
+from geo112.dispatch.configuration import matrix
+from geo112.dispatch.timers import targets
+from geo112.errors import InvalidInput
+from geo112.network import Network
+from geo112.planning import busy as busy_fraction
+from geo112.planning.coverage.service import times_from
+from geo112.planning.desa_index import desa_index
+from geo112.simulation.calls import CallModel
+from geo112.simulation.model import Durations, Scenario
+from geo112.simulation.policies import ClosestIdle, Mexclp, Policy
+from geo112.store.models import STATION_NOT_BUILT, Desa, Incident, Station, Unit, UnitType
+
+#: The type that carries patients to hospital, and the categories whose calls need it.
+TRANSPORT_TYPE = "ambulance"
+TRANSPORT_CATEGORIES = ("medis", "kecelakaan_lalu_lintas")
+POLICIES = ("closest", "mexclp")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A scenario of the database with its call model and what the policies need.
+
+    Attributes
+    ----------
+    scenario
+        The arrays simulated.
+    calls
+        The fitted call model.
+    desa_codes, categories
+        Desa codes and category codes, in the index order of the arrays.
+    demand
+        Expected calls per desa needing each type, ``(T, D)`` (MEXCLP's weights).
+    cover_s
+        Per type, the travel seconds that still meet the strictest target of the categories needing it
+        after median call processing and turnout (MEXCLP's coverage radius).
+    busy
+        Per type code, the busy fraction measured from the history (:func:`geo112.planning.busy.measure`).
+    history
+        What the call model was fitted from (incidents, synthetic or real, period).
+    """
+
+    scenario: Scenario
+    calls: CallModel
+    desa_codes: list[str]
+    categories: list[str]
+    demand: np.ndarray
+    cover_s: np.ndarray
+    busy: dict[str, float]
+    history: dict[str, Any]
+
+    def policy(self, name: str) -> Policy:
+        """The policy of this name (:data:`POLICIES`).
+
+        Raises
+        ------
+        InvalidInput
+            For an unknown name.
+        """
+        if name == "closest":
+            return ClosestIdle()
+        if name == "mexclp":
+            return Mexclp(self.scenario, self.demand, self.cover_s, self.busy, self.scenario.durations.turnout_s)
+        raise InvalidInput(f"policy must be one of {', '.join(POLICIES)}, got {name[:20]!r}")
+
+
+def _on_scene_target(rows: list[dict[str, Any]], category: str, priority: int) -> float:
+    """The most specific on-scene target of a category and priority (as ``timers.overdue`` picks it)."""
+    matching = [r for r in rows if r["phase"] == "on_scene" and r["category_code"] in (None, category)
+                and r["priority"] in (None, priority)]  # fmt: skip
+    if not matching:
+        return np.inf
+    best = min(matching, key=lambda r: (r["category_code"] is None, r["priority"] is None))
+    return float(best["seconds"])
+
+
+def _history(session: Session, codes: list[str], categories: list[str]) -> tuple[np.ndarray, ...] | None:
+    synthetic = session.scalar(select(func.count()).select_from(Incident).where(~Incident.synthetic)) == 0
+    rows = session.execute(
+        select(Incident.received_at, Incident.desa_code, Incident.category_code).where(
+            Incident.synthetic == synthetic, Incident.desa_code.in_(codes), Incident.category_code.in_(categories)
+        )
+    ).all()
+    if not rows:
+        return None
+    desa_of, category_of = {c: i for i, c in enumerate(codes)}, {c: i for i, c in enumerate(categories)}
+    local = [r.received_at.astimezone(WIB) for r in rows]
+    how = np.array([t.weekday() * 24 + t.hour for t in local])
+    first, last = min(local).date(), max(local).date()
+    days = float((last - first).days + 1)
+    desa = np.array([desa_of[r.desa_code] for r in rows])
+    category = np.array([category_of[r.category_code] for r in rows])
+    return how, desa, category, np.array([days, float(synthetic)]), np.array([first.toordinal(), last.toordinal()])
+
+
+def from_database(session: Session, network: Network, durations: Durations | None = None) -> Inputs:
+    """Assemble the regency's scenario and call model from the database and the road network.
+
+    Parameters
+    ----------
+    session
+        Session on a database with geography, stations, fleet and an incident history.
+    network
+        The road network (:func:`geo112.network.network_for`).
+    durations
+        Phase durations; default :class:`Durations`.
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InvalidInput
+        When there is no fleet or no incident history to fit the calls from.
+    """
+    durations = durations or Durations()
+    index = desa_index(session, network)
+    fleet = session.execute(
+        select(Unit.unit_type_code, Unit.station_id, UnitType.speed_factor).join(UnitType)
+        .where(Unit.station_id.is_not(None)).order_by(Unit.id)
+    ).all()  # fmt: skip
+    if not fleet:
+        raise InvalidInput("no unit with a home station: run `geo112 data load` first")
+    types = sorted({r.unit_type_code for r in fleet})
+    station_ids = sorted({r.station_id for r in fleet})
+    positions = select(Station.id, Station.geom.ST_X(), Station.geom.ST_Y()).where(Station.id.in_(station_ids))
+    where = {r[0]: (r[1], r[2]) for r in session.execute(positions)}
+    hospitals = session.execute(
+        select(Station.geom.ST_X(), Station.geom.ST_Y())
+        .where(Station.kind == "hospital", Station.status != STATION_NOT_BUILT).order_by(Station.id)
+    ).all()  # fmt: skip
+    s_lon = np.array([where[s][0] for s in station_ids])
+    s_lat = np.array([where[s][1] for s in station_ids])
+    h_lon, h_lat = np.array([h[0] for h in hospitals]), np.array([h[1] for h in hospitals])
+    x, y = network.to_xy(network.node_lon, network.node_lat)
+    hx, hy = network.to_xy(h_lon, h_lat)
+    hospital_node = np.zeros(0, dtype=np.int64)
+    if len(hospitals):
+        hospital_node = np.asarray(cKDTree(np.column_stack([x, y])).query(np.column_stack([hx, hy]))[1], dtype=np.int64)
+
+    unit_type = np.array([types.index(r.unit_type_code) for r in fleet], dtype=np.int64)
+    unit_station = np.array([station_ids.index(r.station_id) for r in fleet], dtype=np.int64)
+    factor = {r.unit_type_code: float(r.speed_factor) for r in fleet}
+    n_t, n_s, n_h, n_d = len(types), len(station_ids), len(hospitals), len(index.codes)
+    station_desa = np.full((n_t, n_s, n_d), np.inf)
+    hospital_desa = np.full((n_t, n_h, n_d), np.inf)
+    hospital_station = np.full((n_t, n_h, n_s), np.inf)
+    for k, code in enumerate(types):
+        hosts = np.unique(unit_station[unit_type == k])
+        rows = times_from(network, s_lon[hosts], s_lat[hosts], factor[code])
+        station_desa[k, hosts] = rows[:, index.centre_node]
+        if code == TRANSPORT_TYPE and n_h:
+            hospital_desa[k] = times_from(network, h_lon, h_lat, factor[code])[:, index.centre_node]
+            hospital_station[k][:, hosts] = rows[:, hospital_node].T  # roads taken as two-way
+
+    config = matrix(session)
+    categories = [c["category"] for c in config]
+    phase = targets(session)
+    needs = tuple(
+        tuple((types.index(r["unit_type"]), int(r["count"])) for r in c["requirements"]
+              if not r["optional"] and r["unit_type"] in types)
+        for c in config
+    )  # fmt: skip
+    priority = np.array([int(c["default_priority"]) for c in config], dtype=np.int64)
+    target = np.array([_on_scene_target(phase, c["category"], int(c["default_priority"])) for c in config])
+    scenario = Scenario(
+        types=tuple(types),
+        station_desa=station_desa,
+        hospital_desa=hospital_desa,
+        hospital_station=hospital_station,
+        unit_type=unit_type,
+        unit_station=unit_station,
+        needs=needs,
+        priority=priority,
+        target_s=target,
+        transport=np.array([c in TRANSPORT_CATEGORIES for c in categories]),
+        transport_type=types.index(TRANSPORT_TYPE) if TRANSPORT_TYPE in types else -1,
+        durations=durations,
+    )
+
+    population = np.array(
+        [dict(session.execute(select(Desa.code, Desa.population).where(Desa.code.in_(index.codes))).all()).get(c) or 0
+         for c in index.codes], dtype=float)  # fmt: skip
+    history = _history(session, index.codes, categories)
+    if history is None:
+        raise InvalidInput("no incident history to fit calls from: run `geo112 history generate` first")
+    how, desa, category, (days, synthetic), (first, last) = history
+    calls = CallModel.fit(how, desa, category, days, population, len(categories))
+
+    needing = np.array([[any(k == t for t, _ in needs[c]) for c in range(len(categories))] for k in range(n_t)])
+    demand = calls.calls_per_day * 365.0 * (needing @ calls.category_share)[:, None] * calls.desa_share[None, :]
+    cover_s = np.array([
+        min((target[c] - durations.dispatch_s[int(priority[c])] - durations.turnout_s
+             for c in range(len(categories)) if needing[k, c]), default=np.inf)
+        for k in range(n_t)
+    ])  # fmt: skip
+    return Inputs(
+        scenario=scenario,
+        calls=calls,
+        desa_codes=index.codes,
+        categories=categories,
+        demand=demand,
+        cover_s=cover_s,
+        busy={code: busy_fraction.measure(session, code).value for code in types},
+        history={
+            "incidents": int(how.size),
+            "synthetic": bool(synthetic),
+            "first_day": datetime.fromordinal(int(first)).date().isoformat(),
+            "last_day": datetime.fromordinal(int(last)).date().isoformat(),
+            "days": days,
+            "calls_per_day": round(calls.calls_per_day, 3),
+        },
+    )
