@@ -117,6 +117,12 @@ class CallModel:
         mix = np.bincount(np.asarray(category, dtype=np.int64), minlength=n_categories).astype(float)
         return cls(hourly, desa_share / desa_share.sum(), mix / mix.sum())
 
+    def scaled(self, load: float) -> CallModel:
+        """The same model with ``load`` times the calls (a what-if of demand; 1: as fitted)."""
+        if not load > 0:
+            raise InvalidInput(f"load must be positive, got {load}")
+        return CallModel(self.hourly_rate * load, self.desa_share, self.category_share)
+
     @property
     def calls_per_day(self) -> float:
         """Expected calls per day."""

@@ -1,0 +1,66 @@
+"""The simulation from the database: the demo fleet, the regency's travel times, the synthetic history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo112.config import WIB
+from geo112.errors import InvalidInput
+from geo112.simulation import results
+from geo112.simulation.model import replicate
+from geo112.simulation.service import POLICIES, from_database
+from geo112.store.models import Incident, Unit
+
+DAY = 86400.0
+
+
+@pytest.fixture
+def inputs(history, session: Session, network):
+    return from_database(session, network)
+
+
+def test_scenario_of_the_demo(inputs, session: Session) -> None:
+    s = inputs.scenario
+    assert len(s.unit_type) == session.query(Unit).filter(Unit.station_id.is_not(None)).count()
+    assert inputs.history["synthetic"] and inputs.history["incidents"] == 2000
+    assert inputs.history["days"] == 365
+    # Every unit reaches every desa the network joins to its station, in a plausible time.
+    times = s.station_desa[s.unit_type, s.unit_station]
+    assert np.isfinite(times).mean() > 0.95 and np.nanmedian(times[np.isfinite(times)]) < 3600
+    fire = inputs.categories.index("kebakaran")
+    assert s.target_s[fire] == 900.0 and s.needs[fire][0][0] == s.types.index("fire_truck")
+    assert s.transport[inputs.categories.index("medis")] and s.types[s.transport_type] == "ambulance"
+
+
+def test_calls_per_hour_match_the_history(inputs, session: Session) -> None:
+    """Validation: the fitted stream's calls per hour of day against the history it was fitted from."""
+    received = session.scalars(select(Incident.received_at).where(Incident.synthetic)).all()
+    observed = np.bincount([t.astimezone(WIB).hour for t in received], minlength=24)
+    simulated = sum(
+        np.bincount((inputs.calls.draw(364, 112, r, 1).t // 3600).astype(int) % 24, minlength=24) for r in range(5)
+    )
+    expected = observed / observed.sum() * simulated.sum()
+    assert stats.chisquare(simulated, expected).pvalue > 0.001
+    assert abs(simulated.sum() / 5 / 364 - observed.sum() / 365) < 0.2
+
+
+def test_policies_on_the_same_calls(inputs) -> None:
+    """Both policies replay the same calls: the same requests, and each answers every request."""
+    s, days = inputs.scenario, 60
+    runs = replicate(
+        s, lambda r: inputs.calls.draw(days, 112, r, s.n_types), [inputs.policy(p) for p in POLICIES], 2, days * DAY
+    )
+    a, b = runs["closest"], runs["mexclp"]
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x.needed, y.needed)
+        assert np.isfinite(x.response_s[x.needed]).all() and np.isfinite(y.response_s[y.needed]).all()
+    comparison = results.compare(a, b)
+    assert 0 <= comparison.a.mean <= 1 and 0 <= comparison.b.mean <= 1
+    rows = results.table(a, s.types, s.unit_type)
+    assert {r.unit_type for r in rows} <= set(s.types) and all(0 <= r.figures["late"].mean <= 1 for r in rows)
+    with pytest.raises(InvalidInput):
+        inputs.policy("nearest")
