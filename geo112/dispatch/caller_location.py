@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo112.config import SLIVER_TOLERANCE_M
@@ -28,8 +29,10 @@ from geo112.dispatch.incidents import Snapper, open_incident, update_incident
 from geo112.dispatch.sms import SmsGateway
 from geo112.errors import Forbidden, Gone, Unprocessable
 from geo112.geography.locate import locate
+from geo112.region import current_region
 from geo112.store import audit
 from geo112.store.db import database_now
+from geo112.store.models import Assignment
 
 SALT = "geo112.caller-location"
 #: A position less precise than this (metres) does not move the incident.
@@ -66,8 +69,8 @@ def verify(secret: str, token: str, now: float | None = None) -> int:
 
 
 def message(url: str) -> str:
-    """The text sent to the caller (Indonesian, short enough for one SMS with the link)."""
-    return f"Call Center 112 Kab. Mojokerto: buka tautan ini untuk mengirim lokasi Anda ke petugas: {url}"
+    """The text sent to the caller (Indonesian, short enough for one SMS with the link), in the region's name."""
+    return f"{current_region().call_centre}: buka tautan ini untuk mengirim lokasi Anda ke petugas: {url}"
 
 
 def whatsapp_url(text: str, phone: str | None = None) -> str:
@@ -141,8 +144,11 @@ def receive(
     after = {"lon": position.lon, "lat": position.lat, "accuracy_m": position.accuracy_m, "low_accuracy": low}
     audit.record(session, "caller", "incident.caller_located", "incident", incident_id, None, after,
                  incident_id=incident_id)  # fmt: skip
+    # The caller is told help is coming only when a unit is: a phone that answers first is not promised one.
+    sent = session.scalar(select(func.count()).where(Assignment.incident_id == incident_id,
+                                                     Assignment.ended_at.is_(None)))  # fmt: skip
     return {"incident_id": incident_id, "accuracy_m": position.accuracy_m, "low_accuracy": low,
-            "desa": incident.desa.name if incident.desa else None}  # fmt: skip
+            "desa": incident.desa.name if incident.desa else None, "units_sent": sent or 0}  # fmt: skip
 
 
 def failed(session: Session, incident_id: int, failure: schemas.CallerLocationFailure) -> None:

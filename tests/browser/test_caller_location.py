@@ -55,7 +55,11 @@ def test_the_callers_phone_moves_the_incident(open_session) -> None:
     phone = open_session(None, {**PHONE, "geolocation": PHONE_AT, "permissions": ["geolocation"]})
     caller = phone.new_page()
     caller.goto(url)
-    expect(caller.get_by_test_id("caller-status")).to_contain_text("lokasi Anda terkirim (±35 m)", timeout=10_000)
+    status = caller.get_by_test_id("caller-status")
+    expect(status).to_contain_text("lokasi Anda terkirim (±35 m)", timeout=10_000)
+    # No unit has been sent yet: the caller is not told one is on its way (issue 29, fault 8).
+    expect(status).to_contain_text("sedang menangani laporan Anda")
+    expect(status).not_to_contain_text("sedang menuju")
     phone.watch.assert_clean()
 
     accuracy = console.get_by_test_id("caller-accuracy")

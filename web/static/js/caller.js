@@ -27,7 +27,9 @@ async function sent(position) {
   try {
     const { ok, data } = await post(page.dataset.post, { lat, lon, accuracy_m: Math.max(accuracy, 1) });
     if (!ok) { say(t(`caller_error_${data.reason}`, data.detail || t("caller_error_other")), "error"); return; }
-    say(format(data.low_accuracy ? "caller_sent_rough" : "caller_sent", { m: Math.round(data.accuracy_m) }),
+    // Help is said to be on its way only when a unit is (a caller may answer before one is sent).
+    const sentKey = data.units_sent > 0 ? "caller_sent" : "caller_sent_no_unit";
+    say(format(data.low_accuracy ? "caller_sent_rough" : sentKey, { m: Math.round(data.accuracy_m) }),
       data.low_accuracy ? "warning" : "done");
     button.textContent = t("caller_share_again");
   } catch (error) {
