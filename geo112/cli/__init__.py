@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from geo112.cli import data, database, history, network, report, users
+from geo112.cli import data, database, history, network, region, report, simulate, users
 from geo112.cli._context import Group
 from geo112.config import get_settings
 
@@ -33,5 +33,7 @@ for command in (
     network.route,
     history.history,
     report.report,
+    region.region,
+    simulate.simulate,
 ):
     main.add_command(command)

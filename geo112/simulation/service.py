@@ -28,13 +28,13 @@ from geo112.planning.coverage.service import times_from
 from geo112.planning.desa_index import desa_index
 from geo112.simulation.calls import CallModel
 from geo112.simulation.model import Durations, Scenario
-from geo112.simulation.policies import ClosestIdle, Mexclp, Policy
+from geo112.simulation.policies import ClosestIdle, Mexclp, Policy, safe_margin
 from geo112.store.models import STATION_NOT_BUILT, Desa, Incident, Station, Unit, UnitType
 
 #: The type that carries patients to hospital, and the categories whose calls need it.
 TRANSPORT_TYPE = "ambulance"
 TRANSPORT_CATEGORIES = ("medis", "kecelakaan_lalu_lintas")
-POLICIES = ("closest", "mexclp")
+POLICIES = ("closest", "mexclp", "mexclp-safe")
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,12 @@ class Inputs:
         """
         if name == "closest":
             return ClosestIdle()
+        d = self.scenario.durations
         if name == "mexclp":
-            return Mexclp(self.scenario, self.demand, self.cover_s, self.busy, self.scenario.durations.turnout_s)
+            return Mexclp(self.scenario, self.demand, self.cover_s, self.busy, d.turnout_s)
+        if name == "mexclp-safe":
+            margin = safe_margin(d.sigma, d.travel_sigma)
+            return Mexclp(self.scenario, self.demand, self.cover_s, self.busy, d.turnout_s, margin, name)
         raise InvalidInput(f"policy must be one of {', '.join(POLICIES)}, got {name[:20]!r}")
 
 
