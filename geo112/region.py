@@ -195,9 +195,8 @@ def _figure(table: dict[str, Any], prefix: str) -> Figure | None:
     return Figure(float(value), table.get(f"{prefix}_year"), table.get(f"{prefix}_source", ""))
 
 
-@cache
 def load_region(pack: str | Path | None = None) -> Region:
-    """Read a region pack (default Mojokerto's); cached per pack.
+    """Read a region pack (default Mojokerto's); cached per pack directory.
 
     Parameters
     ----------
@@ -213,7 +212,16 @@ def load_region(pack: str | Path | None = None) -> Region:
     RegionError
         When the pack is missing or lacks a required value (the message names it).
     """
-    directory = resolve_pack(pack)
+    return _read(resolve_pack(pack))
+
+
+def forget_packs() -> None:
+    """Forget the packs read so far (``region init`` has rewritten one)."""
+    _read.cache_clear()
+
+
+@cache
+def _read(directory: Path) -> Region:
     raw = tomllib.loads((directory / REGION_FILE).read_text(encoding="utf-8"))
     try:
         boundaries, population = raw["boundaries"], raw.get("population", {})

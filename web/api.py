@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from geo112.dispatch.schemas import Error, parse, unprocessable
 from geo112.errors import InvalidInput
+from geo112.region import current_region
 from web.auth import current_user, require_role
 from web.params import query_error
 
@@ -101,7 +102,7 @@ def body(model: type[M]) -> M:
 spec = SpecTree(
     "flask",
     mode="strict",
-    title="geo112 API",
+    title=f"geo112 API · {current_region().call_centre}",
     version="1",
     description="Call Center 112: dispatch, coverage and analytics. Errors are {error, detail}. The roles that "
     "may call an operation are its security requirement's list (admins may call every one).",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from geo112.config import Settings
+from geo112.region import Region, load_region
 from geo112.store.db import session_factory
 from web.errors import database_error
 
@@ -21,6 +22,11 @@ def settings() -> Settings:
     """The resolved geo112 settings of the current app."""
     resolved: Settings = current_app.config["GEO112_SETTINGS"]
     return resolved
+
+
+def region() -> Region:
+    """The region pack the current app serves (its settings' ``GEO112_REGION``)."""
+    return load_region(settings().region)
 
 
 def get_session() -> Session:

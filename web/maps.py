@@ -21,12 +21,10 @@ from branca.element import Figure, MacroElement
 from flask import Blueprint, Flask, Response, current_app, url_for
 from jinja2 import Template
 
+from web.db import region
 from web.i18n import language, translate
 
 bp = Blueprint("maps", __name__)
-
-# The middle of Kab. Mojokerto; pages fit the map to the kecamatan layer once it has loaded.
-CENTER = (-7.55, 112.47)
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,8 @@ def build_map(
         With the ids ``map_<name>`` (the page's ``<div>``) and ``feature_group_<key>`` fixed, so the
         script is the same on every render.
     """
-    fmap = folium.Map(location=CENTER, zoom_start=11, tiles=None, control_scale=True)
+    # The region pack's centre; pages fit the map to the kecamatan layer once it has loaded.
+    fmap = folium.Map(location=region().centre, zoom_start=11, tiles=None, control_scale=True)
     fmap._id = name
     # Folium gives the zoom range to its tile layer only; the map itself needs it (markercluster, overzoom).
     fmap.options.update(min_zoom=9, max_zoom=19)

@@ -25,6 +25,7 @@ from geo112.errors import InvalidInput
 from geo112.network import RoutedFleet
 from geo112.planning.coverage import service as coverage
 from geo112.planning.thresholds import first_minutes
+from geo112.region import current_region
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -120,6 +121,7 @@ def report_html(session: Session, fleet: RoutedFleet, period: Period, include_sy
     units, _ = charts.names(session)
     return _TEMPLATES.get_template("report.html").render(
         period=period,
+        region=current_region(),
         generated=datetime.now(WIB),
         headline=_headline(session, filters),
         coverage=[

@@ -34,13 +34,14 @@ from geo112.errors import Conflict, InvalidInput
 from geo112.network import Network
 from geo112.planning.coverage.service import sources, times_from
 from geo112.planning.desa_index import desa_index
+from geo112.region import Region, current_region
 from geo112.store import audit
 from geo112.store.geometry import point
 from geo112.store.models import Assignment, Call, CategoryRequirement, Desa, Event, Incident, IncidentCategory
-from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import read_rows
 
 SYNTHETIC_ACTOR = "synthetic-history"
+#: Mojokerto's facts files (another region names its own in its pack's ``[facts]``).
 INCIDENT_STATS = "kab_mojokerto/facts/incident_stats.csv"
 CALL_CENTRE = "kab_mojokerto/facts/call_center_112.csv"
 #: The row of ``call_center_112.csv`` with a category mix: Kota Malang's 112, first half of 2022.
@@ -142,6 +143,27 @@ def fires_per_year(incident_stats_rows: list[dict[str, str]], region: str = "Kab
     return best[1] / best[0] * 365.25
 
 
+def region_fires_per_year(region: Region, data_dir: Path) -> float:
+    """The region's fires per year: its published count (``[facts] incident_stats``, rows of its name), else the
+    pack's ``[history] fires_per_year``.
+
+    Raises
+    ------
+    InvalidInput
+        When the pack gives neither.
+    """
+    if region.incident_stats:
+        try:
+            return fires_per_year(read_rows(region.path(data_dir, region.incident_stats)), region.name)
+        except ValueError:
+            pass
+    if region.fires_per_year is None:
+        raise InvalidInput(
+            f"no fire count for {region.name}: give [history] fires_per_year in {region.directory / 'region.toml'}"
+        )
+    return float(region.fires_per_year)
+
+
 def hourly_profile(amplitude: float = 0.6, peak_hour: float = 14.0) -> npt.NDArray[np.float64]:
     """Return the share of incidents per local hour (24 values summing to 1): a day/night cosine curve.
 
@@ -186,6 +208,7 @@ def generate_history(
     end: date,
     data_dir: Path,
     delays: Delays | None = None,
+    region: Region | None = None,
 ) -> HistoryReport:
     """Replace the synthetic incident history with ``n`` incidents drawn from ``seed``.
 
@@ -208,6 +231,8 @@ def generate_history(
         The data directory (the facts files are verified against the manifest).
     delays
         Medians and spreads of the simulated phases; default :class:`Delays`.
+    region
+        The region pack whose facts give the mix and the fire rate; default :func:`geo112.region.current_region`.
 
     Returns
     -------
@@ -226,8 +251,11 @@ def generate_history(
         raise InvalidInput(f"the period must end after it starts ({start} .. {end})")
     delays = delays or Delays()
     rng = np.random.default_rng(seed)
-    mix = benchmark_mix(read_rows(verified_path(data_dir, CALL_CENTRE)))
-    per_year = fires_per_year(read_rows(verified_path(data_dir, INCIDENT_STATS))) / mix["kebakaran"]
+    region = region or current_region()
+    if region.call_centre_facts is None:
+        raise InvalidInput(f"the region pack {region.directory} names no [facts] call_centre (the category mix)")
+    mix = benchmark_mix(read_rows(region.path(data_dir, region.call_centre_facts)))
+    per_year = region_fires_per_year(region, data_dir) / mix["kebakaran"]
 
     categories = {c.code: c for c in session.scalars(select(IncidentCategory).order_by(IncidentCategory.sort_order))}
     codes = [c for c in categories if c in mix]

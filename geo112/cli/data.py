@@ -19,6 +19,7 @@ from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.population import load_planning_data
 from geo112.ingest.province import load_province
+from geo112.region import load_region
 from geo112.store.db import session_scope
 
 #: Columns ``locate --csv`` adds to each row.
@@ -41,12 +42,13 @@ def load(ctx: click.Context) -> None:
     except ServiceUnavailable as exc:
         click.echo(f"warning: {exc.detail}; desa population estimates and base map roads skipped", err=True)
         roads = None
+    region = load_region(settings.region)
     with session_scope(settings.database_url) as session:
-        report = load_geography(session, settings.data_dir)
-        province = load_province(session, settings.data_dir)
-        demo = load_demo(session, settings.data_dir)
-        planning = load_planning_data(session, roads, settings.data_dir)
-        basemap = load_basemap(session, settings.data_dir, roads)
+        report = load_geography(session, settings.data_dir, region)
+        province = load_province(session, settings.data_dir, region)
+        demo = load_demo(session, settings.data_dir, region)
+        planning = load_planning_data(session, roads, settings.data_dir, region)
+        basemap = load_basemap(session, settings.data_dir, roads, region)
     echo_json(
         {
             "loaded": {
@@ -58,6 +60,12 @@ def load(ctx: click.Context) -> None:
             },
             "demo_fleet": demo.units,
             "skipped_facilities": demo.skipped,
+            "region": {
+                "code": region.code,
+                "name": region.name,
+                "pack": str(region.directory),
+                "guessed": list(region.guessed),
+            },
             "datasets": report.datasets,
             "planning": planning,
         }

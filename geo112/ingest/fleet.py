@@ -67,8 +67,8 @@ def _fleet_plan(
     plan: list[tuple[Station, str, str, int]] = []
     for rule in region.fleet_rules:
         posts = _stations_of(rule, existing, region)
-        if rule.published and fleet_path is not None and posts:
-            total = published_count(fleet_path, rule.published)
+        total = published_count(fleet_path, rule.published) if rule.published and fleet_path and posts else 0
+        if total:
             plan += [
                 (s, rule.unit_type, rule.prefix, total // len(posts) + (i < total % len(posts)))
                 for i, s in enumerate(posts)

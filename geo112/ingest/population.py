@@ -179,7 +179,8 @@ def load_planning_data(
         path = region.path(data_dir, region.population_kecamatan)
         # None, not {}, when the region has no unofficial figures: an empty hint would pool the remainder
         # per kecamatan with nothing to split it by, and the stored desa would miss the published total.
-        hint = {code: figure.value for code, figure in unofficial_figures(path).items()} or None
+        own = f"{region.code}."
+        hint = {c: figure.value for c, figure in unofficial_figures(path).items() if c.startswith(own)} or None
     try:
         report = store_population(session, desa_index(session, network), hint)
     except LookupError as exc:

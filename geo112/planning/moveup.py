@@ -30,7 +30,8 @@ from geo112.planning.coverage import model as coverage
 from geo112.planning.coverage import service
 from geo112.planning.coverage.cache import Lru
 from geo112.planning.thresholds import first_minutes
-from geo112.store.models import KABUPATEN_CODE, STATION_NOT_BUILT, Station, Unit
+from geo112.region import current_region
+from geo112.store.models import STATION_NOT_BUILT, Station, Unit
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -189,7 +190,8 @@ def _sites(session: Session) -> list[Any]:
     """Where a relocated unit can wait: any station of the regency that exists (a puskesmas, a polsek, a Damkar
     post...), so that a unit can stand by where its type has no base of its own."""
     query = select(Station.id, Station.name, Station.geom.ST_X(), Station.geom.ST_Y())
-    ours = Station.kecamatan_code.startswith(f"{KABUPATEN_CODE}.")  # not in Kota Mojokerto, which has its own 112
+    # Not in an enclave (Kota Mojokerto), which has its own 112.
+    ours = Station.kecamatan_code.startswith(f"{current_region().code}.")
     return list(session.execute(query.where(Station.status != STATION_NOT_BUILT, ours).order_by(Station.id)))
 
 

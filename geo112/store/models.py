@@ -17,9 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from geo112.store.geometry import SRID
 
-KABUPATEN_CODE = "35.16"
 MERCATOR = 3857
-KOTA_CODE = "35.76"
 #: A station's status when a plan names it but nothing says it was built: no unit can wait there.
 STATION_NOT_BUILT = "planned_not_confirmed_built"
 

@@ -1,0 +1,140 @@
+"""Region packs: Mojokerto's is the default, and a second region (Kota Mojokerto, 35.76) runs from a pack that
+``geo112 region init`` writes: load, locate, a fire answered by the Kota's own trucks by road, its population."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from geo112.cli import main
+from geo112.config import Settings, get_settings
+from geo112.dispatch import schemas
+from geo112.dispatch.incidents import create_incident
+from geo112.dispatch.recommend import recommend
+from geo112.geography.locate import locate
+from geo112.ingest.boundaries import load_geography
+from geo112.ingest.fleet import load_demo
+from geo112.ingest.packs import PackError, init_pack
+from geo112.ingest.population import load_planning_data
+from geo112.ingest.province import load_province
+from geo112.network import Network, RoutedFleet
+from geo112.region import DEFAULT_PACK, Region, RegionError, load_region
+from geo112.store import migrate
+from geo112.store.db import session_factory
+from geo112.store.models import Desa, Jurisdiction, Kecamatan, Station, Unit
+from tests.conftest import TEST_DATABASE_URL, recreate_database
+
+#: A point in Kelurahan Kranggan, Kota Mojokerto; and one in Mojosari, Kab. Mojokerto.
+KOTA = (112.4340, -7.4720)
+MOJOSARI = (112.5600, -7.5180)
+
+
+def test_mojokerto_is_the_default_pack() -> None:
+    region = load_region()
+    assert region.directory == DEFAULT_PACK.resolve()
+    assert (region.code, region.kind, region.name, region.cap_sender) == (
+        "35.16",
+        "kabupaten",
+        "Kab. Mojokerto",
+        "112.mojokertokab.go.id",
+    )
+    assert [(e.code, e.kind) for e in region.enclaves] == [("35.76", "kota")]
+    assert load_region("kab_mojokerto") is load_region(DEFAULT_PACK.resolve())
+    assert region.agency_of({"kind": "fire_station", "name": "Pos", "kab_kota": "Kota Mojokerto"}) == "satpol_pp_kota"
+    assert region.agency_of({"kind": "fire_station", "name": "Pos", "kab_kota": "Kab. Mojokerto"}) == "bpbd"
+    assert region.agency_of({"kind": "school", "name": "SD"}) is None
+
+
+def test_the_setting_picks_the_pack_and_its_cap_sender(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("GEO112_CAP_SENDER", raising=False)
+    monkeypatch.setenv("GEO112_REGION", str(tmp_path / "nowhere"))
+    with pytest.raises(RegionError, match="no region pack"):
+        get_settings()
+    (tmp_path / "pack").mkdir()
+    text = (DEFAULT_PACK / "region.toml").read_text().replace("112.mojokertokab.go.id", "112.example.go.id")
+    (tmp_path / "pack" / "region.toml").write_text(text)
+    monkeypatch.setenv("GEO112_REGION", str(tmp_path / "pack"))
+    assert get_settings().cap_sender == "112.example.go.id"
+
+
+def test_init_refuses_a_region_without_boundaries(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(PackError, match=r"35\.99"):
+        init_pack(settings.data_dir, "35.99", tmp_path)
+
+
+def test_init_finds_the_enclave_of_the_kabupaten(settings: Settings, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["region", "init", "35.16", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    region = load_region(tmp_path)
+    assert (region.name, region.kind, [e.code for e in region.enclaves]) == ("Kab. Mojokerto", "kabupaten", ["35.76"])
+    assert "cap_sender" in region.guessed and "facilities.csv (every row)" in region.guessed
+
+
+@pytest.fixture(scope="module")
+def kota(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Region:
+    """The pack ``region init 35.76`` writes, with the synthetic network (it covers the Kota)."""
+    out = tmp_path_factory.mktemp("kota_mojokerto")
+    init_pack(settings.data_dir, "35.76", out, osm=settings.osm_path)
+    return load_region(out)
+
+
+@pytest.fixture(scope="module")
+def kota_db(kota: Region, settings: Settings, network: Network) -> str:
+    """A database of its own, loaded from the Kota's pack as ``geo112 data load`` does."""
+    url = make_url(TEST_DATABASE_URL)
+    url = url.set(database=f"{url.database}_region_kota").render_as_string(hide_password=False)
+    recreate_database(url)
+    migrate.upgrade(url)
+    with session_factory(url).begin() as session:
+        load_geography(session, settings.data_dir, kota)
+        load_province(session, settings.data_dir, kota)
+        load_demo(session, settings.data_dir, kota)
+        load_planning_data(session, network, settings.data_dir, kota)
+    return url
+
+
+@pytest.fixture
+def kota_session(kota_db: str) -> Iterator[Session]:
+    with session_factory(kota_db)() as session:
+        yield session
+        session.rollback()
+
+
+def test_the_kota_loads_as_the_served_region(kota: Region, kota_session: Session) -> None:
+    assert kota.kind == "kota" and kota.enclaves == () and kota.osm is not None
+    served = kota_session.scalars(select(Jurisdiction).where(Jurisdiction.served)).all()
+    assert [(j.code, j.kind) for j in served] == [("35.76", "kota")]
+    assert kota_session.scalar(select(func.count()).select_from(Kecamatan)) == 3
+    assert kota_session.scalar(select(func.count()).select_from(Desa)) == 18
+    here = locate(kota_session, *KOTA)
+    assert here.jurisdiction.code == "35.76" and here.jurisdiction.served and here.handoff is None
+    # The Kabupaten is now the other 112: a call from Mojosari is handed to it.
+    there = locate(kota_session, *MOJOSARI)
+    assert there.jurisdiction.code == "35.16" and there.handoff == "Call Center 112 Kabupaten Mojokerto"
+
+
+def test_the_kota_population_adds_up_to_its_census(kota_session: Session) -> None:
+    total = kota_session.scalar(select(Jurisdiction.population).where(Jurisdiction.code == "35.76"))
+    assert total == 132434
+    assert kota_session.scalar(select(func.sum(Desa.population))) == total
+
+
+def test_a_fire_in_the_kota_gets_the_kotas_trucks_by_road(kota_session: Session, network: Network) -> None:
+    trucks = kota_session.scalars(select(Unit).where(Unit.unit_type_code == "fire_truck")).all()
+    assert trucks and all(u.demo and u.agency_code == "damkar" for u in trucks)
+    incident = create_incident(kota_session, schemas.IncidentCreate(category="kebakaran", lon=KOTA[0], lat=KOTA[1]),
+                               "tester")  # fmt: skip
+    result = recommend(kota_session, RoutedFleet(network), incident.id, k=3)
+    assert result["method"] == "road"
+    fire = next(r for r in result["requirements"] if r["unit_type"] == "fire_truck")
+    proposed = {c["unit_id"] for c in fire["proposed"]}
+    assert proposed and proposed <= {u.id for u in trucks}
+    assert all(c["eta_s"] is not None for c in fire["proposed"])
+    stations = kota_session.scalars(select(Station.kecamatan_code).where(Station.agency_code == "damkar")).all()
+    assert stations and all(code.startswith("35.76.") for code in stations)
