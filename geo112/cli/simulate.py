@@ -98,6 +98,7 @@ def simulate(
                     "difference": _interval(comparison.difference),
                     "relative": round(comparison.relative, 4),
                 },
+                "relocations": {name: sum(r.relocations for r in runs[name]) / replications for name in names},
                 "cpu_s": round(time.process_time() - began, 2),
             }
         )
@@ -127,4 +128,7 @@ def simulate(
             f"paired difference {names[1]} − {names[0]} {_pct(comparison.difference, 2)} points "
             f"({100 * comparison.relative:+.1f}% of {names[0]}'s late arrivals)"
         )
+    for name in names:
+        if moved := sum(r.relocations for r in runs[name]) / replications:
+            click.echo(f"{name}: {moved:.0f} relocations per replication")
     click.echo(f"minutes (mean, p90) of response from the call; cpu {time.process_time() - began:.1f} s")

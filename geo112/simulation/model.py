@@ -6,7 +6,8 @@ the policy; with none idle the request waits in the type's queue (priority first
 ``mutual_aid_after_s`` a neighbour's unit is sent instead (arriving ``mutual_aid_travel_s`` later). A sent
 unit turns out, drives to the desa, works on scene, carries the patient to the nearest hospital when the
 category needs transport and the unit is of the transport type (handover there), and drives back to its
-station; then it takes the head of its type's queue, or waits idle.
+station; then it takes the head of its type's queue, or waits idle. A policy with a ``relocate`` method
+(move-up) may, after each dispatch, send idle units to other stations; they cannot be dispatched while driving.
 
 The response of a call for a unit type is the time from the call to the first unit of the type on scene; it
 is late when over the call's on-scene target (``phase_target``, phase ``on_scene``).
@@ -87,6 +88,9 @@ class Scenario:
         A request waiting this long is served by mutual aid (None: it waits for a unit of its own).
     mutual_aid_travel_s
         Seconds from mutual aid being asked to it arriving.
+    station_station
+        Seconds from each station to each other by each type, ``(T, S, S)``: a relocated unit's drive (None: no
+        relocation possible).
     """
 
     types: tuple[str, ...]
@@ -103,6 +107,7 @@ class Scenario:
     durations: Durations = field(default_factory=Durations)
     mutual_aid_after_s: float | None = 900.0
     mutual_aid_travel_s: float = 1800.0
+    station_station: FloatArray | None = None
 
     @property
     def n_types(self) -> int:
@@ -138,6 +143,8 @@ class Run:
         Seconds each unit spent away from idle (turnout to back at station).
     horizon_s
         Length of the period.
+    relocations
+        Units moved to another station by the policy (move-up).
     """
 
     needed: BoolArray
@@ -149,6 +156,7 @@ class Run:
     priority: IntArray
     busy_s: FloatArray
     horizon_s: float
+    relocations: int = 0
 
 
 class _Request:
@@ -171,12 +179,15 @@ class CallView:
 
 
 class State:
-    """What a policy may read while choosing: the scenario, which units are idle, and the clock."""
+    """What a policy may read while choosing: the scenario, which units are idle and where, and the clock."""
 
-    def __init__(self, scenario: Scenario, idle: BoolArray, env: simpy.Environment) -> None:
+    def __init__(
+        self, scenario: Scenario, idle: BoolArray, env: simpy.Environment, station: IntArray | None = None
+    ) -> None:
         self.scenario = scenario
         self._idle = idle
         self._env = env
+        self._station = scenario.unit_station if station is None else station
 
     @property
     def now(self) -> float:
@@ -190,10 +201,17 @@ class State:
         view.flags.writeable = False
         return view
 
+    @property
+    def station(self) -> IntArray:
+        """The station each unit waits at now (its home, or where move-up sent it; read only)."""
+        view = self._station.view()
+        view.flags.writeable = False
+        return view
+
     def travel_s(self, units: IntArray, desa: int) -> FloatArray:
         """Seconds from the units' stations to a desa (the engine's ETA, without spread)."""
         s = self.scenario
-        return np.asarray(s.station_desa[s.unit_type[units], s.unit_station[units], desa], dtype=float)
+        return np.asarray(s.station_desa[s.unit_type[units], self._station[units], desa], dtype=float)
 
 
 class Simulation:
@@ -204,7 +222,9 @@ class Simulation:
         self.env = simpy.Environment()
         n, n_types, n_units = len(calls), scenario.n_types, scenario.unit_type.size
         self.idle = np.ones(n_units, dtype=bool)
-        self.state = State(scenario, self.idle, self.env)
+        self.station = scenario.unit_station.copy()
+        self.state = State(scenario, self.idle, self.env, self.station)
+        self.relocations = 0
         self.queues: list[list[tuple[int, float, int, _Request]]] = [[] for _ in range(n_types)]
         self._seq = itertools.count()
         self.needed = np.zeros((n, n_types), dtype=bool)
@@ -243,6 +263,7 @@ class Simulation:
             priority=self.call_priority.astype(np.int64),
             busy_s=self.busy,
             horizon_s=self.horizon_s,
+            relocations=self.relocations,
         )
 
     def _arrivals(self) -> Process:
@@ -278,6 +299,23 @@ class Simulation:
         request.taken = True
         self.idle[unit] = False
         self.env.process(self._mission(unit, request))
+        relocate = getattr(self.policy, "relocate", None)
+        if relocate is not None and self.scenario.station_station is not None:
+            for moved, site in relocate(request.kind, self.state):
+                self.idle[moved] = False
+                self.relocations += 1
+                self.env.process(self._relocation(moved, site))
+
+    def _relocation(self, unit: int, site: int) -> Process:
+        kind = int(self.scenario.unit_type[unit])
+        assert self.scenario.station_station is not None
+        yield self.env.timeout(self.scenario.station_station[kind, self.station[unit], site])
+        self.station[unit] = site
+        request = self._next(kind)
+        if request is None:
+            self.idle[unit] = True
+        else:
+            self.env.process(self._mission(unit, request))
 
     def _mutual_aid(self, request: _Request, after_s: float) -> Process:
         yield self.env.timeout(after_s)
@@ -295,8 +333,9 @@ class Simulation:
 
     def _mission(self, unit: int, request: _Request | None) -> Process:
         s, env = self.scenario, self.env
-        kind, station = int(s.unit_type[unit]), int(s.unit_station[unit])
+        kind = int(s.unit_type[unit])
         while request is not None:
+            station = int(self.station[unit])
             i, desa, start = request.call, int(self.calls.desa[request.call]), env.now
             self.wait[i, kind] = np.fmin(self.wait[i, kind], start - request.released)
             travel = s.station_desa[kind, station, desa] * self.travel_factor[i, kind]

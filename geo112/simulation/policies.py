@@ -9,8 +9,9 @@
   none can, the closest. ``mexclp-safe`` is the same with a margin: in time with about 90 % probability
   given the spread of turnout and travel (the published rule takes times as certain).
 
-Move-up after each dispatch (:mod:`geo112.planning.moveup`) would be a second hook, called when a unit
-leaves; the simulator does not have it yet.
+- :class:`MoveUp`: any of these, and after each dispatch geo112's move-up (:mod:`geo112.planning.moveup`): when
+  the type's covered population falls below the level or a kecamatan is left bare, the greedy relocations of
+  idle units to stations (a policy with a ``relocate`` method; the simulator drives the moves).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 
+from geo112.config import MOVEUP_LEVEL
+from geo112.planning.moveup import MAX_MOVES, greedy_moves
 from geo112.simulation.model import CallView, Scenario, State
 
 FloatArray = npt.NDArray[np.float64]
@@ -91,18 +94,20 @@ class Mexclp:
         self._demand = np.asarray(demand, dtype=float)
         self._q = np.array([busy.get(code, 0.2) for code in scenario.types], dtype=float)
         self._turnout_s = turnout_s
-        # Which desa each unit covers from its station: idle units wait at their stations.
-        kind, station = scenario.unit_type, scenario.unit_station
-        self._covers = scenario.station_desa[kind, station, :] <= np.asarray(cover_s, dtype=float)[kind][:, None]
+        self._cover_s = np.asarray(cover_s, dtype=float)
 
-    def loss(self, kind: int, units: IntArray, idle: npt.NDArray[np.bool_]) -> FloatArray:
-        """Expected coverage each of ``units`` takes away by leaving, with the ``idle`` units of the type."""
+    def loss(self, kind: int, units: IntArray, state: State) -> FloatArray:
+        """Expected coverage each of ``units`` takes away by leaving, with the idle units of the type."""
         q = self._q[kind]
-        counts = self._covers[idle].sum(axis=0)  # idle units covering each desa (the candidates among them)
+        rows = state.scenario.station_desa[kind]
+        idle = np.flatnonzero(state.idle & (state.scenario.unit_type == kind))
+        # Idle units wait at their stations: which desa each covers from there (the candidates among them).
+        counts = (rows[state.station[idle]] <= self._cover_s[kind]).sum(axis=0)
         # Daskin: a desa covered by k idle units is served in time with probability 1 − q^k; one leaving
         # lowers it by (1 − q) q^(k − 1).
         marginal = self._demand[kind] * (1.0 - q) * np.power(q, np.maximum(counts - 1, 0))
-        return np.asarray(self._covers[units].astype(float) @ marginal, dtype=float)
+        covers = rows[state.station[units]] <= self._cover_s[kind]
+        return np.asarray(covers.astype(float) @ marginal, dtype=float)
 
     def choose(self, call: CallView, idle_units: IntArray, state: State) -> int:
         """Return the unit whose departure loses least expected coverage among those in time, else the closest."""
@@ -111,7 +116,68 @@ class Mexclp:
         if not in_time.any():
             return int(idle_units[np.argmin(travel)])
         candidates, times = idle_units[in_time], travel[in_time]
-        idle = state.idle & (state.scenario.unit_type == call.unit_type)
-        loss = self.loss(call.unit_type, candidates, idle)
+        loss = self.loss(call.unit_type, candidates, state)
         best = np.flatnonzero(loss <= loss.min() + 1e-9)  # on a tie, the closest
         return int(candidates[best[np.argmin(times[best])]])
+
+
+class MoveUp:
+    """A dispatch policy plus geo112's move-up after each dispatch.
+
+    Parameters
+    ----------
+    base
+        The policy that chooses the unit sent.
+    population
+        Persons per desa (move-up's weights, as in the console).
+    cover_s
+        Per type, the threshold in seconds (the type's first coverage threshold, as in the console).
+    kecamatan
+        Kecamatan index of each desa: a kecamatan with people and no cover triggers move-up too.
+    level
+        Below this share of the population covered, move-up proposes relocations.
+    max_moves
+        Most relocations after one dispatch.
+    """
+
+    def __init__(
+        self,
+        base: Policy,
+        population: FloatArray,
+        cover_s: FloatArray,
+        kecamatan: IntArray,
+        level: float = MOVEUP_LEVEL,
+        max_moves: int = MAX_MOVES,
+    ) -> None:
+        self.name = f"{base.name}+moveup"
+        self._base = base
+        self._people = np.asarray(population, dtype=float)
+        self._cover_s = np.asarray(cover_s, dtype=float)
+        self._kecamatan = np.asarray(kecamatan, dtype=np.int64)
+        self._level = level
+        self._max_moves = max_moves
+
+    def choose(self, call: CallView, idle_units: IntArray, state: State) -> int:
+        """The base policy's choice."""
+        return self._base.choose(call, idle_units, state)
+
+    def relocate(self, kind: int, state: State) -> list[tuple[int, int]]:
+        """Relocations ``(unit, station)`` of idle units of the type, after one of them left."""
+        s = state.scenario
+        units = np.flatnonzero(state.idle & (s.unit_type == kind))
+        sites = np.flatnonzero(np.isfinite(s.station_desa[kind]).any(axis=1))
+        if not units.size or not sites.size or not self._people.sum():
+            return []
+        threshold = float(self._cover_s[kind])
+        unit_times = s.station_desa[kind, state.station[units]]
+        covered = (unit_times <= threshold).any(axis=0)
+        share = self._people[covered].sum() / self._people.sum()
+        in_kecamatan = np.bincount(self._kecamatan, weights=self._people)
+        covered_in = np.bincount(self._kecamatan, weights=self._people * covered, minlength=in_kecamatan.size)
+        bare = bool(((in_kecamatan > 0) & (covered_in == 0)).any())
+        if share >= self._level and not bare:
+            return []
+        every = np.ones(units.size, dtype=bool)
+        moves = greedy_moves(unit_times, every, every, s.station_desa[kind, sites], threshold, self._people,
+                             self._max_moves)  # fmt: skip
+        return [(int(units[m.unit]), int(sites[m.site])) for m in moves]

@@ -26,15 +26,17 @@ from geo112.network import Network
 from geo112.planning import busy as busy_fraction
 from geo112.planning.coverage.service import times_from
 from geo112.planning.desa_index import desa_index
+from geo112.planning.moveup import DEFAULT_MINUTES
+from geo112.planning.thresholds import first_minutes
 from geo112.simulation.calls import CallModel
 from geo112.simulation.model import Durations, Scenario
-from geo112.simulation.policies import ClosestIdle, Mexclp, Policy, safe_margin
+from geo112.simulation.policies import ClosestIdle, Mexclp, MoveUp, Policy, safe_margin
 from geo112.store.models import STATION_NOT_BUILT, Desa, Incident, Station, Unit, UnitType
 
 #: The type that carries patients to hospital, and the categories whose calls need it.
 TRANSPORT_TYPE = "ambulance"
 TRANSPORT_CATEGORIES = ("medis", "kecelakaan_lalu_lintas")
-POLICIES = ("closest", "mexclp", "mexclp-safe")
+POLICIES = ("closest", "mexclp", "mexclp-safe", "closest+moveup", "mexclp+moveup")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class Inputs:
         after median call processing and turnout (MEXCLP's coverage radius).
     busy
         Per type code, the busy fraction measured from the history (:func:`geo112.planning.busy.measure`).
+    population, kecamatan
+        Persons and kecamatan index per desa (move-up's weights and its bare-kecamatan rule).
+    moveup_s
+        Per type, its first coverage threshold in seconds (move-up's, as in the console).
     history
         What the call model was fitted from (incidents, synthetic or real, period).
     """
@@ -67,6 +73,9 @@ class Inputs:
     demand: np.ndarray
     cover_s: np.ndarray
     busy: dict[str, float]
+    population: np.ndarray
+    kecamatan: np.ndarray
+    moveup_s: np.ndarray
     history: dict[str, Any]
 
     def policy(self, name: str) -> Policy:
@@ -80,6 +89,9 @@ class Inputs:
         if name == "closest":
             return ClosestIdle()
         d = self.scenario.durations
+        if name.endswith("+moveup") and name in POLICIES:
+            base = self.policy(name.removesuffix("+moveup"))
+            return MoveUp(base, self.population, self.moveup_s, self.kecamatan)
         if name == "mexclp":
             return Mexclp(self.scenario, self.demand, self.cover_s, self.busy, d.turnout_s)
         if name == "mexclp-safe":
@@ -157,11 +169,14 @@ def from_database(session: Session, network: Network, durations: Durations | Non
     s_lon = np.array([where[s][0] for s in station_ids])
     s_lat = np.array([where[s][1] for s in station_ids])
     h_lon, h_lat = np.array([h[0] for h in hospitals]), np.array([h[1] for h in hospitals])
-    x, y = network.to_xy(network.node_lon, network.node_lat)
-    hx, hy = network.to_xy(h_lon, h_lat)
-    hospital_node = np.zeros(0, dtype=np.int64)
-    if len(hospitals):
-        hospital_node = np.asarray(cKDTree(np.column_stack([x, y])).query(np.column_stack([hx, hy]))[1], dtype=np.int64)
+    nodes = cKDTree(np.column_stack(network.to_xy(network.node_lon, network.node_lat)))
+
+    def nearest_node(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        if not lon.size:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(nodes.query(np.column_stack(network.to_xy(lon, lat)))[1], dtype=np.int64)
+
+    hospital_node, station_node = nearest_node(h_lon, h_lat), nearest_node(s_lon, s_lat)
 
     unit_type = np.array([types.index(r.unit_type_code) for r in fleet], dtype=np.int64)
     unit_station = np.array([station_ids.index(r.station_id) for r in fleet], dtype=np.int64)
@@ -170,13 +185,15 @@ def from_database(session: Session, network: Network, durations: Durations | Non
     station_desa = np.full((n_t, n_s, n_d), np.inf)
     hospital_desa = np.full((n_t, n_h, n_d), np.inf)
     hospital_station = np.full((n_t, n_h, n_s), np.inf)
+    station_station = np.full((n_t, n_s, n_s), np.inf)
     for k, code in enumerate(types):
-        hosts = np.unique(unit_station[unit_type == k])
-        rows = times_from(network, s_lon[hosts], s_lat[hosts], factor[code])
-        station_desa[k, hosts] = rows[:, index.centre_node]
+        # From every station that hosts a unit (any type): move-up may send a unit to stand by at any of them.
+        rows = times_from(network, s_lon, s_lat, factor[code])
+        station_desa[k] = rows[:, index.centre_node]
+        station_station[k] = rows[:, station_node]
         if code == TRANSPORT_TYPE and n_h:
             hospital_desa[k] = times_from(network, h_lon, h_lat, factor[code])[:, index.centre_node]
-            hospital_station[k][:, hosts] = rows[:, hospital_node].T  # roads taken as two-way
+            hospital_station[k] = rows[:, hospital_node].T  # roads taken as two-way
 
     config = matrix(session)
     categories = [c["category"] for c in config]
@@ -201,6 +218,7 @@ def from_database(session: Session, network: Network, durations: Durations | Non
         transport=np.array([c in TRANSPORT_CATEGORIES for c in categories]),
         transport_type=types.index(TRANSPORT_TYPE) if TRANSPORT_TYPE in types else -1,
         durations=durations,
+        station_station=station_station,
     )
 
     population = np.array(
@@ -227,6 +245,9 @@ def from_database(session: Session, network: Network, durations: Durations | Non
         demand=demand,
         cover_s=cover_s,
         busy={code: busy_fraction.measure(session, code).value for code in types},
+        population=population,
+        kecamatan=index.kecamatan_of_desa[1],
+        moveup_s=np.array([60.0 * first_minutes(session).get(code, DEFAULT_MINUTES) for code in types]),
         history={
             "incidents": int(how.size),
             "synthetic": bool(synthetic),
