@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from geo112.analytics.synthetic_history import generate_history
 from geo112.cli import main
 from geo112.config import Settings, get_settings
-from geo112.dispatch import schemas
+from geo112.dispatch import caller_location, schemas
 from geo112.dispatch.incidents import create_incident
 from geo112.dispatch.recommend import recommend
 from geo112.geography.locate import locate
@@ -138,3 +141,24 @@ def test_a_fire_in_the_kota_gets_the_kotas_trucks_by_road(kota_session: Session,
     assert all(c["eta_s"] is not None for c in fire["proposed"])
     stations = kota_session.scalars(select(Station.kecamatan_code).where(Station.agency_code == "damkar")).all()
     assert stations and all(code.startswith("35.76.") for code in stations)
+
+
+def test_the_synthetic_history_runs_on_the_kota(
+    kota: Region, kota_session: Session, network: Network, settings: Settings
+) -> None:
+    report = generate_history(kota_session, network, 40, 7, date(2026, 1, 1), date(2026, 3, 1), settings.data_dir,
+                              region=kota)  # fmt: skip
+    assert report.n == 40 and report.assignments > 0
+    assert report.implied_incidents_per_year > kota.fires_per_year  # fires are a share of all incidents
+
+
+def test_texts_name_the_region_of_the_pack(kota: Region, kota_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from web import create_app
+
+    monkeypatch.setenv("GEO112_REGION", str(kota.directory))
+    assert caller_location.message("https://x/l/t").startswith("Call Center 112 Kota Mojokerto: ")
+    app = create_app({"TESTING": True, "GEO112_DATABASE_URL": kota_db,
+                      "RATELIMIT_KEY_PREFIX": f"geo112-test-{uuid.uuid4().hex}"})  # fmt: skip
+    page = app.test_client().get("/login").get_data(as_text=True)
+    assert "Call Center 112 Kota Mojokerto" in page and "Kab. Mojokerto" not in page
+    assert app.config["GEO112_SETTINGS"].cap_sender == "112.mojokertokota.go.id"
