@@ -156,12 +156,12 @@ def init_app(app: Flask) -> None:
     # Everything else that logs (SQLAlchemy's pool, psycopg, a thread that dies) writes JSON lines too, and
     # a thread's uncaught exception is a logged record instead of a traceback on standard error.
     root = logging.getLogger()
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        others = logging.StreamHandler(sys.stderr)
-        others.setFormatter(JsonFormatter())
-        others.addFilter(lambda record: not record.name.startswith(_OWN))
-        others.addFilter(RedactingFilter())
-        root.addHandler(others)
+    others = logging.StreamHandler(sys.stderr)
+    others.setFormatter(JsonFormatter())
+    others.addFilter(lambda record: not record.name.startswith(_OWN))
+    others.addFilter(RedactingFilter())
+    # One such handler, on the standard error of now (an earlier app's is replaced, as the app's own are).
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h.formatter, JsonFormatter)] + [others]
     threading.excepthook = _thread_died
     app.before_request(_start)
     app.after_request(_log_request)

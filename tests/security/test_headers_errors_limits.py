@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import text
 
@@ -81,9 +85,34 @@ def test_a_failure_answers_json_500_without_trace_or_sql(failing_app, path: str,
     for leak in ("Traceback", "SELECT", "no_such_table", "hunter2", ".py"):
         assert leak not in body
     assert answer.headers["X-Request-ID"] and answer.headers["X-Content-Type-Options"] == "nosniff"
-    # The cause is in the log, under the same request id.
+    # The cause is in the log, under the same request id, once.
     logged = [r for r in caplog.records if r.levelname == "ERROR"]
-    assert logged and logged[-1].exc_info is not None
+    assert len(logged) == 1 and logged[0].exc_info is not None
+
+
+def test_every_log_line_is_one_json_object() -> None:
+    """What else logs in a worker (a library, a listener thread that dies) writes JSON lines too, tracebacks
+    inside them: a process of its own, as gunicorn's worker is, its standard error read whole."""
+    script = """
+import logging, threading
+from web import create_app
+create_app({"TESTING": True})
+try:
+    raise ConnectionError("server closed the connection unexpectedly")
+except ConnectionError:
+    logging.getLogger("sqlalchemy.pool.impl.QueuePool").error("Exception during reset", exc_info=True)
+def listener():
+    raise RuntimeError("listener lost")
+dying = threading.Thread(target=listener, name="listen-test")
+dying.start()
+dying.join()
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert run.returncode == 0 and lines, run.stderr[-2000:]
+    entries = [json.loads(line) for line in lines]  # every line parses: no bare traceback line
+    assert any(e["logger"] == "sqlalchemy.pool.impl.QueuePool" and "ConnectionError" in e["exception"] for e in entries)
+    assert any("listen-test" in e["message"] and "listener lost" in e["exception"] for e in entries)
 
 
 def test_a_database_error_from_a_refused_value_says_nothing_of_sql(client, login) -> None:
