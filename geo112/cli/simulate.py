@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 
@@ -11,8 +10,7 @@ import click
 from geo112 import network
 from geo112.cli._context import echo_json, settings_of
 from geo112.simulation import results
-from geo112.simulation.model import replicate
-from geo112.simulation.service import POLICIES, from_database
+from geo112.simulation.service import POLICIES, Outcome, compare_policies, from_database
 from geo112.store.db import session_scope
 
 
@@ -28,8 +26,36 @@ def _min(i: results.Interval) -> str:
     return "-" if math.isnan(i.mean) else f"{i.mean / 60:.1f}"
 
 
-def _interval(i: results.Interval) -> dict[str, float | None]:
-    return {k: None if math.isnan(v) else round(v, 5) for k, v in dataclasses.asdict(i).items()}
+def _table(outcome: Outcome, load: float, mutual_aid_after: float) -> None:
+    h, p, names = outcome.history, outcome.parameters, outcome.names
+    click.echo(
+        f"{h['incidents']} {'synthetic' if h['synthetic'] else 'real'} incidents {h['first_day']}..{h['last_day']} "
+        f"→ {outcome.calls_per_day:.2f} calls/day (load {load:g}); {p['days']} days × {p['replications']} "
+        f"replications, seed {p['seed']}; {p['units']} units; mutual aid after {mutual_aid_after:g} min"
+    )
+    click.echo("late: share of requests whose first unit of the type is on scene after the phase target")
+    header = f"{'unit type':<17}{'prio':>5}{'requests':>9}"
+    for name in names:
+        header += f"  {name + ' late':<28}{'mean':>6}{'p90':>6}{'wait':>7}{'util':>6}"
+    click.echo(header)
+    for i, row in enumerate(outcome.tables[names[0]]):
+        line = f"{row.unit_type:<17}{row.priority or 'all':>5}{row.figures['requests'].mean:>9.0f}"
+        for name in names:
+            f = outcome.tables[name][i].figures
+            util = f"{100 * f['utilisation'].mean:5.1f}%" if "utilisation" in f else ""
+            line += f"  {_pct(f['late']):<28}{_min(f['mean_s']):>6}{_min(f['p90_s']):>6}"
+            line += f"{100 * f['waited'].mean:6.1f}%{util:>6}"
+        click.echo(line)
+    c = outcome.comparison
+    if c is not None:
+        click.echo(
+            f"all requests: late {names[0]} {_pct(c.a)}, {names[1]} {_pct(c.b)}; "
+            f"paired difference {names[1]} − {names[0]} {_pct(c.difference, 2)} points "
+            f"({100 * c.relative:+.1f}% of {names[0]}'s late arrivals)"
+        )
+    for name in names:
+        if moved := outcome.relocations(name):
+            click.echo(f"{name}: {moved:.0f} relocations per replication")
 
 
 @click.command("simulate")
@@ -62,73 +88,10 @@ def simulate(
     roads = network.network_for(settings)
     with session_scope(settings.database_url) as session:
         inputs = from_database(session, roads)
-    scenario = dataclasses.replace(inputs.scenario, mutual_aid_after_s=mutual_aid_after * 60.0)
-    calls = inputs.calls.scaled(load)
-    names = [policy] if compare in (None, policy) else [policy, compare]
-    runs = replicate(
-        scenario,
-        lambda r: calls.draw(days, seed, r, scenario.n_types),
-        [inputs.policy(name) for name in names],
-        replications,
-        days * 86400.0,
-    )
-    tables = {name: results.table(runs[name], scenario.types, scenario.unit_type) for name in names}
-    comparison = results.compare(runs[names[0]], runs[names[-1]]) if len(names) == 2 else None
+    names = [policy] if compare is None else [policy, compare]
+    outcome = compare_policies(inputs, names, days, replications, seed, load, mutual_aid_after * 60.0)
     if as_json:
-        echo_json(
-            {
-                "history": inputs.history,
-                "days": days,
-                "replications": replications,
-                "seed": seed,
-                "load": load,
-                "policies": {
-                    name: [
-                        {"unit_type": r.unit_type, "priority": r.priority or "all"}
-                        | {k: _interval(v) for k, v in r.figures.items()}
-                        for r in rows
-                    ]
-                    for name, rows in tables.items()
-                },
-                "comparison": None
-                if comparison is None
-                else {
-                    names[0]: _interval(comparison.a),
-                    names[1]: _interval(comparison.b),
-                    "difference": _interval(comparison.difference),
-                    "relative": round(comparison.relative, 4),
-                },
-                "relocations": {name: sum(r.relocations for r in runs[name]) / replications for name in names},
-                "cpu_s": round(time.process_time() - began, 2),
-            }
-        )
+        echo_json(outcome.as_dict() | {"cpu_s": round(time.process_time() - began, 2)})
         return
-    h = inputs.history
-    click.echo(
-        f"{h['incidents']} {'synthetic' if h['synthetic'] else 'real'} incidents {h['first_day']}..{h['last_day']} "
-        f"→ {calls.calls_per_day:.2f} calls/day (load {load:g}); {days} days × {replications} replications, "
-        f"seed {seed}; {len(scenario.unit_type)} units; mutual aid after {mutual_aid_after:g} min"
-    )
-    click.echo("late: share of requests whose first unit of the type is on scene after the phase target")
-    header = f"{'unit type':<17}{'prio':>5}{'requests':>9}"
-    for name in names:
-        header += f"  {name + ' late':<28}{'mean':>6}{'p90':>6}{'wait':>7}{'util':>6}"
-    click.echo(header)
-    for i, row in enumerate(tables[names[0]]):
-        line = f"{row.unit_type:<17}{row.priority or 'all':>5}{row.figures['requests'].mean:>9.0f}"
-        for name in names:
-            f = tables[name][i].figures
-            util = f"{100 * f['utilisation'].mean:5.1f}%" if "utilisation" in f else ""
-            line += f"  {_pct(f['late']):<28}{_min(f['mean_s']):>6}{_min(f['p90_s']):>6}"
-            line += f"{100 * f['waited'].mean:6.1f}%{util:>6}"
-        click.echo(line)
-    if comparison is not None:
-        click.echo(
-            f"all requests: late {names[0]} {_pct(comparison.a)}, {names[1]} {_pct(comparison.b)}; "
-            f"paired difference {names[1]} − {names[0]} {_pct(comparison.difference, 2)} points "
-            f"({100 * comparison.relative:+.1f}% of {names[0]}'s late arrivals)"
-        )
-    for name in names:
-        if moved := sum(r.relocations for r in runs[name]) / replications:
-            click.echo(f"{name}: {moved:.0f} relocations per replication")
+    _table(outcome, load, mutual_aid_after)
     click.echo(f"minutes (mean, p90) of response from the call; cpu {time.process_time() - began:.1f} s")

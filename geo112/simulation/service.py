@@ -9,6 +9,8 @@ itself never routes. A desa is reached at its centre's road node (:mod:`geo112.p
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,8 +30,9 @@ from geo112.planning.coverage.service import times_from
 from geo112.planning.desa_index import desa_index
 from geo112.planning.moveup import DEFAULT_MINUTES
 from geo112.planning.thresholds import first_minutes
+from geo112.simulation import results
 from geo112.simulation.calls import CallModel
-from geo112.simulation.model import Durations, Scenario
+from geo112.simulation.model import Durations, Run, Scenario, replicate
 from geo112.simulation.policies import ClosestIdle, Mexclp, MoveUp, Policy, safe_margin
 from geo112.store.models import STATION_NOT_BUILT, Desa, Incident, Station, Unit, UnitType
 
@@ -257,3 +260,85 @@ def from_database(session: Session, network: Network, durations: Durations | Non
             "calls_per_day": round(calls.calls_per_day, 3),
         },
     )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Policies replayed on the same calls: their figures, the paired comparison of the first two, the runs."""
+
+    names: list[str]
+    runs: dict[str, list[Run]]
+    tables: dict[str, list[results.Row]]
+    comparison: results.Comparison | None
+    calls_per_day: float
+    parameters: dict[str, Any]
+    history: dict[str, Any]
+
+    def relocations(self, name: str) -> float:
+        """Mean relocations per replication of a policy."""
+        return sum(r.relocations for r in self.runs[name]) / len(self.runs[name])
+
+    def as_dict(self) -> dict[str, Any]:
+        """The outcome as JSON-safe data (NaN as None)."""
+
+        def interval(i: results.Interval) -> dict[str, float | None]:
+            return {k: None if math.isnan(v) else round(v, 5) for k, v in dataclasses.asdict(i).items()}
+
+        c = self.comparison
+        return {
+            "history": self.history,
+            **self.parameters,
+            "calls_per_day": round(self.calls_per_day, 3),
+            "policies": {
+                name: [
+                    {"unit_type": r.unit_type, "priority": r.priority or "all"}
+                    | {k: interval(v) for k, v in r.figures.items()}
+                    for r in rows
+                ]
+                for name, rows in self.tables.items()
+            },
+            "relocations": {name: self.relocations(name) for name in self.names},
+            "comparison": None
+            if c is None
+            else {
+                self.names[0]: interval(c.a),
+                self.names[1]: interval(c.b),
+                "difference": interval(c.difference),
+                "relative": None if math.isnan(c.relative) else round(c.relative, 4),
+            },
+        }
+
+
+def compare_policies(
+    inputs: Inputs,
+    names: list[str],
+    days: int,
+    replications: int,
+    seed: int,
+    load: float = 1.0,
+    mutual_aid_after_s: float | None = 900.0,
+) -> Outcome:
+    """Replay ``days`` of calls (``load`` × the fitted rate) with each named policy, on the same seeds.
+
+    Raises
+    ------
+    InvalidInput
+        For an unknown policy or a load that is not positive.
+    """
+    names = list(dict.fromkeys(names))
+    policies = [inputs.policy(name) for name in names]
+    scenario = dataclasses.replace(inputs.scenario, mutual_aid_after_s=mutual_aid_after_s)
+    calls = inputs.calls.scaled(load)
+    runs = replicate(
+        scenario, lambda r: calls.draw(days, seed, r, scenario.n_types), policies, replications, days * 86400.0
+    )
+    return Outcome(
+        names=names,
+        runs=runs,
+        tables={name: results.table(runs[name], scenario.types, scenario.unit_type) for name in names},
+        comparison=results.compare(runs[names[0]], runs[names[1]]) if len(names) > 1 else None,
+        calls_per_day=calls.calls_per_day,
+        parameters={"days": days, "replications": replications, "seed": seed, "load": load,
+                    "mutual_aid_after_s": mutual_aid_after_s, "units": int(scenario.unit_type.size)},
+        history=inputs.history,
+    )  # fmt: skip
