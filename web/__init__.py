@@ -97,10 +97,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tiles.init_app(app)
     app.register_blueprint(console.bp)
     app.register_blueprint(planner.bp)
-    from web import analytics, coverage
+    from web import analytics, coverage, simulation
 
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
+    app.register_blueprint(simulation.bp)
     from web import account, api, caller, calls, config_api, exchange, incidents, responder, timers, units
 
     for dispatch_bp in (

@@ -39,6 +39,7 @@ from geo112.store.models import STATION_NOT_BUILT, Desa, Incident, Station, Unit
 #: The type that carries patients to hospital, and the categories whose calls need it.
 TRANSPORT_TYPE = "ambulance"
 TRANSPORT_CATEGORIES = ("medis", "kecelakaan_lalu_lintas")
+_NO_HISTORY = "no incident history to fit calls from: run `geo112 history generate` first"
 POLICIES = ("closest", "mexclp", "mexclp-safe", "closest+moveup", "mexclp+moveup")
 
 
@@ -154,6 +155,8 @@ def from_database(session: Session, network: Network, durations: Durations | Non
         When there is no fleet or no incident history to fit the calls from.
     """
     durations = durations or Durations()
+    if session.scalar(select(func.count()).select_from(Incident)) == 0:  # before any search
+        raise InvalidInput(_NO_HISTORY)
     index = desa_index(session, network)
     fleet = session.execute(
         select(Unit.unit_type_code, Unit.station_id, UnitType.speed_factor).join(UnitType)
@@ -229,7 +232,7 @@ def from_database(session: Session, network: Network, durations: Durations | Non
          for c in index.codes], dtype=float)  # fmt: skip
     history = _history(session, index.codes, categories)
     if history is None:
-        raise InvalidInput("no incident history to fit calls from: run `geo112 history generate` first")
+        raise InvalidInput(_NO_HISTORY)
     how, desa, category, (days, synthetic), (first, last) = history
     calls = CallModel.fit(how, desa, category, days, population, len(categories))
 

@@ -1,0 +1,29 @@
+"""The simulation API: a planner replays the calls fitted from the incident history on the fleet with a
+dispatch policy, or two compared on the same calls (``geo112.simulation``; method in docs/coverage.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geo112.errors import Unprocessable
+from geo112.simulation.schemas import MAX_DAY_REPLICATIONS, SimulationRequest
+from geo112.simulation.service import compare_policies, from_database
+from web.api import PLAN, blueprint
+from web.db import get_session
+from web.fleet import fleet
+
+bp = blueprint("simulation", "/api/v1/simulation")
+
+
+@bp.operation("post", "", roles=PLAN)
+def simulate(json: SimulationRequest) -> dict[str, Any]:
+    """Late arrivals, response times, waiting and utilisation per unit type and priority of a policy (95 %
+    intervals over replications), and the paired difference of a second one on the same calls."""
+    if json.days * json.replications > MAX_DAY_REPLICATIONS:
+        raise Unprocessable(f"days × replications must be at most {MAX_DAY_REPLICATIONS}, got "
+                            f"{json.days * json.replications}")  # fmt: skip
+    inputs = from_database(get_session(), fleet().network)
+    names: list[str] = [json.policy] if json.compare is None else [json.policy, json.compare]
+    return compare_policies(
+        inputs, names, json.days, json.replications, json.seed, json.load, json.mutual_aid_after_min * 60.0
+    ).as_dict()
