@@ -22,6 +22,7 @@ def region() -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Pack directory [geodata/<name> in the checkout].")
 @click.option("--osm", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An OSM extract (XML, .osm or .osm.bz2) of the region's roads.")  # fmt: skip
+@click.option("--synthetic", is_flag=True, help="Without --osm: a SYNTHETIC demo network from the boundaries.")
 @click.option("--facilities", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Facilities CSV (columns of Mojokerto's facts/facilities.csv); default guessed ones.")  # fmt: skip
 @click.option("--fleet", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -33,6 +34,7 @@ def init(
     code: str,
     out: Path | None,
     osm: Path | None,
+    synthetic: bool,
     facilities: Path | None,
     fleet: Path | None,
     cap_sender: str | None,
@@ -40,13 +42,13 @@ def init(
     """Write a region pack for kabupaten/kota CODE (kode wilayah, e.g. 35.17) from the data directory.
 
     Every guessed value is listed in the pack's `guessed`. Then: GEO112_REGION=<pack> geo112 db upgrade, data load.
-    Road networks: --osm FILE, or `geo112 graph build --online` then --osm with the written file.
+    Roads: --osm FILE (an OSM XML extract), or --synthetic (a labelled demo network from the boundaries).
     """
     settings = settings_of(ctx)
     target = out or PACKS / ("region_" + code.replace(".", "_"))
     try:
-        report = init_pack(settings.data_dir, code, target, osm=osm, facilities=facilities, fleet=fleet,
-                           cap_sender=cap_sender)  # fmt: skip
+        report = init_pack(settings.data_dir, code, target, osm=osm, synthetic=synthetic, facilities=facilities,
+                           fleet=fleet, cap_sender=cap_sender)  # fmt: skip
     except PackError as exc:
         raise click.ClickException(str(exc)) from None
     echo_json({**asdict(report), "next": f"GEO112_REGION={report.directory} geo112 data load"})

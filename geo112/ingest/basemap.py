@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from geo112.ingest.datasets import record_datasets, upsert, verified_inputs
 from geo112.network import Network
-from geo112.region import Region, current_region
+from geo112.region import IN_PACK, Region, current_region
 from geo112.store.models import MERCATOR, Dataset
 
 #: The provenance row of the stored roads (their sha256 is the graph's source key: the OSM file's digest).
@@ -55,8 +56,12 @@ def load_roads(session: Session, roads: Network, region: Region | None = None) -
         zip(lines.highway, lines.name, lines.oneway, _mercator_wkb(lines.lines), strict=True),
     )
     key, profile = roads.fingerprint
-    # The synthetic extract is in the manifest: its digest is the graph's source key.
-    entry = next((e for e in (region or current_region()).manifest().values() if e.sha256 == key), None)
+    # The synthetic extract is in the manifest, or a file of the pack (--synthetic): its digest is the source key.
+    region = region or current_region()
+    entry = next((e for e in region.manifest().values() if e.sha256 == key), None)
+    if entry is None and region.osm and region.osm.startswith(IN_PACK) and "synthetic" in region.osm:
+        origin = f"SYNTHETIC network of region init --synthetic ({region.osm} in {region.directory})"
+        entry = replace(region.provenance(region.osm), licence="generated (no third-party rights)", origin=origin)
     upsert(
         session,
         Dataset,

@@ -24,6 +24,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo112.geography.names import name_key
+from geo112.ingest.synthetic_roads import synthetic_network
 from geo112.region import DEFAULT_PACK, IN_PACK, REGION_FILE, forget_packs
 from geodata.kab_mojokerto.boundaries import Area, read_areas, read_names
 from geodata.kab_mojokerto.facts import read_rows
@@ -183,6 +184,7 @@ def init_pack(
     out: Path,
     *,
     osm: Path | None = None,
+    synthetic: bool = False,
     facilities: Path | None = None,
     fleet: Path | None = None,
     cap_sender: str | None = None,
@@ -200,6 +202,9 @@ def init_pack(
     osm
         An OSM extract of the region's roads; referenced where it lies when it is in the data directory,
         else copied into the pack.
+    synthetic
+        Without ``osm``: write a synthetic demo network of the region and its enclaves into the pack
+        (:func:`geo112.ingest.synthetic_roads.synthetic_network`), labelled synthetic.
     facilities, fleet
         CSV files in the columns of :data:`FACILITY_COLUMNS` and :data:`FLEET_COLUMNS`, copied into the pack;
         without them the pack gets guessed facilities and an empty fleet file (the demo fleet is then sized by
@@ -262,6 +267,13 @@ def init_pack(
     if population is None:
         guessed.append("population.total (missing: give it with its source)")
     roads = None
+    slug = name_key(short).replace(" ", "")
+    if osm is None and synthetic:
+        everyone = desa + [a for _, f in enclaves.values() for a in read_areas(data_dir / f, province + ".")]
+        file = f"{slug}{'kota' if kota else 'kab'}_synthetic.osm.bz2"
+        synthetic_network(everyone, read_names(data_dir / kec_file, province + "."), out / "osm" / file)
+        roads = f"{IN_PACK}osm/{file}"
+        guessed.append("roads: a SYNTHETIC network (--synthetic), for demonstration only")
     if osm is not None:
         osm = Path(osm).resolve()
         if osm.is_relative_to(data_dir.resolve()):
@@ -276,7 +288,6 @@ def init_pack(
     )
     data_files = [desa_file, *(f for _, f in enclaves.values()), kec_file, kab_file, *province_files]
     data_files += [f for f in (population, mix, roads) if f and not f.startswith(IN_PACK)]
-    slug = name_key(short).replace(" ", "")
     header = (
         f"# Region pack of {long_name}, written by `geo112 region init {code}`; read by geo112/region.py.\n"
         '# Paths are relative to the data directory and checked against manifest.toml; "./" marks a file of the\n'

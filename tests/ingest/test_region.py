@@ -21,16 +21,17 @@ from geo112.dispatch import caller_location, schemas
 from geo112.dispatch.incidents import create_incident
 from geo112.dispatch.recommend import recommend
 from geo112.geography.locate import locate
+from geo112.ingest.basemap import ROAD_DATASET, load_basemap
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.packs import PackError, init_pack
 from geo112.ingest.population import load_planning_data
 from geo112.ingest.province import load_province
-from geo112.network import Network, RoutedFleet
+from geo112.network import Network, RoutedFleet, load_network
 from geo112.region import DEFAULT_PACK, Region, RegionError, load_region
 from geo112.store import migrate
 from geo112.store.db import session_factory
-from geo112.store.models import Desa, Jurisdiction, Kecamatan, Station, Unit
+from geo112.store.models import Dataset, Desa, Jurisdiction, Kecamatan, Station, Unit
 from tests.conftest import TEST_DATABASE_URL, recreate_database
 
 #: A point in Kelurahan Kranggan, Kota Mojokerto; and one in Mojosari, Kab. Mojokerto.
@@ -81,14 +82,20 @@ def test_init_finds_the_enclave_of_the_kabupaten(settings: Settings, tmp_path: P
 
 @pytest.fixture(scope="module")
 def kota(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Region:
-    """The pack ``region init 35.76`` writes, with the synthetic network (it covers the Kota)."""
+    """The pack ``region init 35.76 --synthetic`` writes (a synthetic network made from the Kota's boundaries)."""
     out = tmp_path_factory.mktemp("kota_mojokerto")
-    init_pack(settings.data_dir, "35.76", out, osm=settings.osm_path)
+    init_pack(settings.data_dir, "35.76", out, synthetic=True)
     return load_region(out)
 
 
 @pytest.fixture(scope="module")
-def kota_db(kota: Region, settings: Settings, network: Network) -> str:
+def kota_network(kota: Region, settings: Settings) -> Network:
+    """The road network of the Kota's pack."""
+    return load_network(kota.osm_path(settings.data_dir), settings.cache_dir)
+
+
+@pytest.fixture(scope="module")
+def kota_db(kota: Region, settings: Settings, kota_network: Network) -> str:
     """A database of its own, loaded from the Kota's pack as ``geo112 data load`` does."""
     url = make_url(TEST_DATABASE_URL)
     url = url.set(database=f"{url.database}_region_kota").render_as_string(hide_password=False)
@@ -98,7 +105,8 @@ def kota_db(kota: Region, settings: Settings, network: Network) -> str:
         load_geography(session, settings.data_dir, kota)
         load_province(session, settings.data_dir, kota)
         load_demo(session, settings.data_dir, kota)
-        load_planning_data(session, network, settings.data_dir, kota)
+        load_planning_data(session, kota_network, settings.data_dir, kota)
+        load_basemap(session, settings.data_dir, kota_network, kota)
     return url
 
 
@@ -110,7 +118,9 @@ def kota_session(kota_db: str) -> Iterator[Session]:
 
 
 def test_the_kota_loads_as_the_served_region(kota: Region, kota_session: Session) -> None:
-    assert kota.kind == "kota" and kota.enclaves == () and kota.osm is not None
+    assert kota.kind == "kota" and kota.enclaves == () and kota.osm == "./osm/mojokertokota_synthetic.osm.bz2"
+    roads = kota_session.get(Dataset, ROAD_DATASET)
+    assert roads.licence.startswith("generated") and "SYNTHETIC" in roads.origin
     served = kota_session.scalars(select(Jurisdiction).where(Jurisdiction.served)).all()
     assert [(j.code, j.kind) for j in served] == [("35.76", "kota")]
     assert kota_session.scalar(select(func.count()).select_from(Kecamatan)) == 3
@@ -128,12 +138,12 @@ def test_the_kota_population_adds_up_to_its_census(kota_session: Session) -> Non
     assert kota_session.scalar(select(func.sum(Desa.population))) == total
 
 
-def test_a_fire_in_the_kota_gets_the_kotas_trucks_by_road(kota_session: Session, network: Network) -> None:
+def test_a_fire_in_the_kota_gets_the_kotas_trucks_by_road(kota_session: Session, kota_network: Network) -> None:
     trucks = kota_session.scalars(select(Unit).where(Unit.unit_type_code == "fire_truck")).all()
     assert trucks and all(u.demo and u.agency_code == "damkar" for u in trucks)
     incident = create_incident(kota_session, schemas.IncidentCreate(category="kebakaran", lon=KOTA[0], lat=KOTA[1]),
                                "tester")  # fmt: skip
-    result = recommend(kota_session, RoutedFleet(network), incident.id, k=3)
+    result = recommend(kota_session, RoutedFleet(kota_network), incident.id, k=3)
     assert result["method"] == "road"
     fire = next(r for r in result["requirements"] if r["unit_type"] == "fire_truck")
     proposed = {c["unit_id"] for c in fire["proposed"]}
@@ -144,9 +154,9 @@ def test_a_fire_in_the_kota_gets_the_kotas_trucks_by_road(kota_session: Session,
 
 
 def test_the_synthetic_history_runs_on_the_kota(
-    kota: Region, kota_session: Session, network: Network, settings: Settings
+    kota: Region, kota_session: Session, kota_network: Network, settings: Settings
 ) -> None:
-    report = generate_history(kota_session, network, 40, 7, date(2026, 1, 1), date(2026, 3, 1), settings.data_dir,
+    report = generate_history(kota_session, kota_network, 40, 7, date(2026, 1, 1), date(2026, 3, 1), settings.data_dir,
                               region=kota)  # fmt: skip
     assert report.n == 40 and report.assignments > 0
     assert report.implied_incidents_per_year > kota.fires_per_year  # fires are a share of all incidents
