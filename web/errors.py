@@ -1,17 +1,31 @@
-"""JSON errors ``{"error": ..., "detail": ...}`` with the right status, never a stack trace nor SQL."""
+"""JSON errors ``{"error": ..., "detail": ...}`` with the right status, never a stack trace nor SQL; a person's
+browser asking for a page gets the same as a page in their language instead."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from geo112.errors import Geo112Error
 
+#: Statuses with a page of their own; any other says so in general words.
+_PAGES = (403, 404, 405, 500, 503)
+
+
+def _for_a_person() -> bool:
+    # A browser that asks for a page (its first choice is HTML), not an API client, the API or a link's JSON.
+    return request.accept_mimetypes.best == "text/html" and not request.path.startswith("/api/")
+
 
 def error_response(status: int, error: str, detail: str, **extra: object) -> ResponseReturnValue:
-    """Build the JSON error body every endpoint uses."""
+    """Build the JSON error body every endpoint uses, or the error page a person's browser asked for."""
+    if _for_a_person():
+        which = status if status in _PAGES else "other"
+        page = render_template("error.html", status=status, title=f"error_title_{which}",
+                               explain=f"error_explain_{which}", request_id=g.get("request_id"))  # fmt: skip
+        return page, status
     return jsonify({"error": error, "detail": detail, **extra}), status
 
 

@@ -149,3 +149,18 @@ def test_a_list_of_ids_is_one_parameter_or_several(client, login, demo) -> None:
         routes = client.get(f"/api/v1/incidents/{incident['id']}/routes?{query}")
         assert routes.status_code == 200 and len(routes.get_json()["features"]) == 2, routes.get_json()
     assert client.get(f"/api/v1/incidents/{incident['id']}/routes?units=3,x").status_code == 400
+
+
+def test_a_person_gets_error_pages_in_indonesian_and_clients_json(client, login) -> None:
+    page = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    missing = client.get("/tidak-ada", headers=page)
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "Halaman tidak ditemukan" in missing.get_data(as_text=True) and "Not Found" not in missing.get_data(
+        as_text=True
+    )
+    login("planner")
+    forbidden = client.get("/console", headers=page)
+    assert forbidden.status_code == 403 and "Tidak diizinkan" in forbidden.get_data(as_text=True)
+    assert client.get("/tidak-ada").get_json()["error"] == "not_found"  # a client that asks for no page
+    api = client.get("/api/v1/tidak-ada", headers=page)
+    assert api.status_code == 404 and api.get_json()["error"] == "not_found"  # the API stays JSON
