@@ -51,7 +51,8 @@ export function byId(id) {
 /** "12 min", "45 s" from seconds. */
 export function fmtDuration(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "–";
-  if (seconds < 60) return `${Math.round(seconds)} s`;
+  // Rounded first, so that 59.6 s reads "1 min", never "60 s".
+  if (Math.round(seconds) < 60) return `${Math.round(seconds)} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
