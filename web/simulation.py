@@ -9,7 +9,7 @@ from geo112.errors import Unprocessable
 from geo112.simulation.schemas import MAX_DAY_REPLICATIONS, SimulationRequest
 from geo112.simulation.service import compare_policies, from_database
 from web.api import PLAN, blueprint
-from web.db import get_session
+from web.db import get_session, settings
 from web.fleet import fleet
 
 bp = blueprint("simulation", "/api/v1/simulation")
@@ -22,7 +22,7 @@ def simulate(json: SimulationRequest) -> dict[str, Any]:
     if json.days * json.replications > MAX_DAY_REPLICATIONS:
         raise Unprocessable(f"days × replications must be at most {MAX_DAY_REPLICATIONS}, got "
                             f"{json.days * json.replications}")  # fmt: skip
-    inputs = from_database(get_session(), fleet().network)
+    inputs = from_database(get_session(), fleet().network, data_dir=settings().data_dir)
     names: list[str] = [json.policy] if json.compare is None else [json.policy, json.compare]
     return compare_policies(
         inputs, names, json.days, json.replications, json.seed, json.load, json.mutual_aid_after_min * 60.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import click
 
@@ -26,12 +27,18 @@ def _min(i: results.Interval) -> str:
     return "-" if math.isnan(i.mean) else f"{i.mean / 60:.1f}"
 
 
+def _basis(history: dict[str, Any]) -> str:
+    if not history["incidents"]:
+        return "population (no incident history)"
+    return f"{history['incidents']} {history['basis']} incidents {history['first_day']}..{history['last_day']}"
+
+
 def _table(outcome: Outcome, load: float, mutual_aid_after: float) -> None:
     h, p, names = outcome.history, outcome.parameters, outcome.names
     click.echo(
-        f"{h['incidents']} {'synthetic' if h['synthetic'] else 'real'} incidents {h['first_day']}..{h['last_day']} "
-        f"→ {outcome.calls_per_day:.2f} calls/day (load {load:g}); {p['days']} days × {p['replications']} "
-        f"replications, seed {p['seed']}; {p['units']} units; mutual aid after {mutual_aid_after:g} min"
+        f"calls fitted from {_basis(h)} → {outcome.calls_per_day:.2f} calls/day (load {load:g}); "
+        f"{p['days']} days × {p['replications']} replications, seed {p['seed']}; {p['units']} units; "
+        f"mutual aid after {mutual_aid_after:g} min"
     )
     click.echo("late: share of requests whose first unit of the type is on scene after the phase target")
     header = f"{'unit type':<17}{'prio':>5}{'requests':>9}"
@@ -87,7 +94,7 @@ def simulate(
     began = time.process_time()
     roads = network.network_for(settings)
     with session_scope(settings.database_url) as session:
-        inputs = from_database(session, roads)
+        inputs = from_database(session, roads, data_dir=settings.data_dir)
     names = [policy] if compare is None else [policy, compare]
     outcome = compare_policies(inputs, names, days, replications, seed, load, mutual_aid_after * 60.0)
     if as_json:

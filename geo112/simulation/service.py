@@ -13,6 +13,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,13 @@ from scipy.spatial import cKDTree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo112.analytics.synthetic_history import (
+    CALL_CENTRE,
+    INCIDENT_STATS,
+    benchmark_mix,
+    fires_per_year,
+    hourly_profile,
+)
 from geo112.config import WIB
 from geo112.dispatch.configuration import matrix
 from geo112.dispatch.timers import targets
@@ -35,6 +43,8 @@ from geo112.simulation.calls import CallModel
 from geo112.simulation.model import Durations, Run, Scenario, replicate
 from geo112.simulation.policies import ClosestIdle, Mexclp, MoveUp, Policy, safe_margin
 from geo112.store.models import STATION_NOT_BUILT, Desa, Incident, Station, Unit, UnitType
+from geodata.kab_mojokerto import verified_path
+from geodata.kab_mojokerto.facts import read_rows
 
 #: The type that carries patients to hospital, and the categories whose calls need it.
 TRANSPORT_TYPE = "ambulance"
@@ -133,7 +143,9 @@ def _history(session: Session, codes: list[str], categories: list[str]) -> tuple
     return how, desa, category, np.array([days, float(synthetic)]), np.array([first.toordinal(), last.toordinal()])
 
 
-def from_database(session: Session, network: Network, durations: Durations | None = None) -> Inputs:
+def from_database(
+    session: Session, network: Network, durations: Durations | None = None, data_dir: Path | None = None
+) -> Inputs:
     """Assemble the regency's scenario and call model from the database and the road network.
 
     Parameters
@@ -144,6 +156,9 @@ def from_database(session: Session, network: Network, durations: Durations | Non
         The road network (:func:`geo112.network.network_for`).
     durations
         Phase durations; default :class:`Durations`.
+    data_dir
+        The data directory: without any incident history, calls are fitted from population instead, with the
+        volume and category mix the synthetic history takes from its facts (:func:`_from_population`).
 
     Returns
     -------
@@ -152,10 +167,10 @@ def from_database(session: Session, network: Network, durations: Durations | Non
     Raises
     ------
     InvalidInput
-        When there is no fleet or no incident history to fit the calls from.
+        When there is no fleet, or no incident history and no ``data_dir``.
     """
     durations = durations or Durations()
-    if session.scalar(select(func.count()).select_from(Incident)) == 0:  # before any search
+    if data_dir is None and session.scalar(select(func.count()).select_from(Incident)) == 0:  # before any search
         raise InvalidInput(_NO_HISTORY)
     index = desa_index(session, network)
     fleet = session.execute(
@@ -231,10 +246,22 @@ def from_database(session: Session, network: Network, durations: Durations | Non
         [dict(session.execute(select(Desa.code, Desa.population).where(Desa.code.in_(index.codes))).all()).get(c) or 0
          for c in index.codes], dtype=float)  # fmt: skip
     history = _history(session, index.codes, categories)
-    if history is None:
+    if history is not None:
+        how, desa, category, (days, synthetic), (first, last) = history
+        calls = CallModel.fit(how, desa, category, days, population, len(categories))
+        basis = {
+            "basis": "synthetic history" if synthetic else "real history",
+            "incidents": int(how.size),
+            "synthetic": bool(synthetic),
+            "first_day": datetime.fromordinal(int(first)).date().isoformat(),
+            "last_day": datetime.fromordinal(int(last)).date().isoformat(),
+            "days": days,
+        }
+    elif data_dir is not None:
+        calls = _from_population(population, categories, data_dir)
+        basis = {"basis": "population", "incidents": 0, "synthetic": None}
+    else:
         raise InvalidInput(_NO_HISTORY)
-    how, desa, category, (days, synthetic), (first, last) = history
-    calls = CallModel.fit(how, desa, category, days, population, len(categories))
 
     needing = np.array([[any(k == t for t, _ in needs[c]) for c in range(len(categories))] for k in range(n_t)])
     demand = calls.calls_per_day * 365.0 * (needing @ calls.category_share)[:, None] * calls.desa_share[None, :]
@@ -254,15 +281,21 @@ def from_database(session: Session, network: Network, durations: Durations | Non
         population=population,
         kecamatan=index.kecamatan_of_desa[1],
         moveup_s=np.array([60.0 * first_minutes(session).get(code, DEFAULT_MINUTES) for code in types]),
-        history={
-            "incidents": int(how.size),
-            "synthetic": bool(synthetic),
-            "first_day": datetime.fromordinal(int(first)).date().isoformat(),
-            "last_day": datetime.fromordinal(int(last)).date().isoformat(),
-            "days": days,
-            "calls_per_day": round(calls.calls_per_day, 3),
-        },
+        history=basis | {"calls_per_day": round(calls.calls_per_day, 3)},
     )
+
+
+def _from_population(population: np.ndarray, categories: list[str], data_dir: Path) -> CallModel:
+    """Calls where there is no history: desa by population, the synthetic history's yearly volume (the
+    regency's published fire count over the fire share of the published 112 mix), category mix and day/night
+    curve (:mod:`geo112.analytics.synthetic_history`), every day of the week alike."""
+    mix = benchmark_mix(read_rows(verified_path(data_dir, CALL_CENTRE)))
+    per_year = fires_per_year(read_rows(verified_path(data_dir, INCIDENT_STATS))) / mix["kebakaran"]
+    week = np.full(7, 1 / 7)
+    hourly = per_year / 365.25 * 7 * np.outer(week, hourly_profile()).ravel()
+    share = np.array([mix.get(c, 0.0) for c in categories])
+    desa = population / population.sum() if population.sum() > 0 else np.full(population.size, 1 / population.size)
+    return CallModel(hourly, desa, share / share.sum())
 
 
 @dataclass(frozen=True)

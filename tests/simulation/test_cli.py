@@ -19,7 +19,7 @@ def _run(settings, *extra: str) -> str:
 def test_table_compares_two_policies(history, settings) -> None:
     out = _run(settings, "--policy", "closest", "--compare", "mexclp")
     assert "closest late" in out and "mexclp late" in out and "paired difference mexclp − closest" in out
-    assert "2000 synthetic incidents" in out
+    assert "2000 synthetic history incidents" in out
 
 
 def test_json_is_reproducible(history, settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from geo112.config import WIB
@@ -13,7 +13,7 @@ from geo112.errors import InvalidInput
 from geo112.simulation import results
 from geo112.simulation.model import replicate
 from geo112.simulation.service import POLICIES, from_database
-from geo112.store.models import Incident, Unit
+from geo112.store.models import Assignment, Call, Desa, Incident, Unit
 
 DAY = 86400.0
 
@@ -64,3 +64,19 @@ def test_policies_on_the_same_calls(inputs) -> None:
     assert {r.unit_type for r in rows} <= set(s.types) and all(0 <= r.figures["late"].mean <= 1 for r in rows)
     with pytest.raises(InvalidInput):
         inputs.policy("nearest")
+
+
+def test_without_history_calls_come_from_population(history, session: Session, network, settings) -> None:
+    """No incident at all: the calls are fitted from population and the facts' volume, or refused without data."""
+    session.execute(delete(Assignment))
+    session.execute(delete(Call))
+    session.execute(delete(Incident))
+    with pytest.raises(InvalidInput, match="history generate"):
+        from_database(session, network)
+    inputs = from_database(session, network, data_dir=settings.data_dir)
+    assert inputs.history["basis"] == "population" and inputs.history["incidents"] == 0
+    # The synthetic history's volume: the facts' implied incidents per year.
+    assert inputs.calls.calls_per_day * 365.25 == pytest.approx(history.implied_incidents_per_year, rel=1e-3)
+    people = session.execute(select(Desa.code, Desa.population)).all()
+    biggest = max(people, key=lambda r: r.population or 0).code
+    assert inputs.desa_codes[int(np.argmax(inputs.calls.desa_share))] == biggest
