@@ -93,6 +93,13 @@ class Region:
     facility_rules: tuple[dict[str, str], ...]
     fleet_rules: tuple[FleetRule, ...]
     guessed: tuple[str, ...]
+    projection: int | None = None
+
+    @property
+    def metric_srid(self) -> int:
+        """The metric CRS of grids over the region (heat maps): ``projection``, else the UTM zone of its centre."""
+        lat, lon = self.centre
+        return self.projection or (32600 if lat >= 0 else 32700) + int((lon + 180.0) // 6.0) + 1
 
     @property
     def call_centre(self) -> str:
@@ -270,6 +277,7 @@ def _read(directory: Path) -> Region:
                 for f in raw.get("fleet", [])
             ),
             guessed=tuple(raw.get("guessed", ())),
+            projection=raw.get("projection"),
         )
     except (KeyError, ValueError, StopIteration) as exc:
         raise RegionError(f"{directory / REGION_FILE}: missing or invalid value {exc}") from None

@@ -21,6 +21,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from geo112.config import WIB
 from geo112.errors import InvalidInput, Unprocessable
 from geo112.planning.thresholds import Threshold, configured_thresholds
+from geo112.region import current_region
 from geo112.store.audit import jsonable
 from geo112.store.models import INTERVALS as PHASE_INTERVALS
 from geo112.store.models import Assignment, Desa, Incident, IncidentCategory, Kecamatan, Unit
@@ -29,8 +30,6 @@ from geo112.store.models import Assignment, Desa, Incident, IncidentCategory, Ke
 INTERVALS = (*PHASE_INTERVALS[:3], ("dispatch_to_scene", "dispatched", "on_scene"), *PHASE_INTERVALS[3:])
 COUNT_BY = ("desa", "kecamatan", "category")
 INTERVAL_BY = ("category", "kecamatan", "priority")
-#: Metric CRS of the heat-map grid: UTM zone 49S covers Kab. Mojokerto (112.3–112.7° E).
-GRID_SRID = 32749
 MIN_CELL_M, MAX_CELL_M = 100, 20_000
 
 
@@ -381,7 +380,7 @@ def compliance(
 
 
 def heatmap(session: Session, filters: Filters, cell_m: float = 1000.0) -> dict[str, Any]:
-    """Return incident counts on a square grid (metres, UTM 49S) for a heat map.
+    """Return incident counts on a square grid (metres, the region's UTM zone: 49S for Mojokerto) for a heat map.
 
     Parameters
     ----------
@@ -397,7 +396,7 @@ def heatmap(session: Session, filters: Filters, cell_m: float = 1000.0) -> dict[
     """
     if not MIN_CELL_M <= cell_m <= MAX_CELL_M:
         raise InvalidInput(f"cell_m must be within [{MIN_CELL_M}, {MAX_CELL_M}] metres, got {cell_m:g}")
-    cell = func.ST_SnapToGrid(func.ST_Transform(Incident.geom, GRID_SRID), cell_m).label("cell")
+    cell = func.ST_SnapToGrid(func.ST_Transform(Incident.geom, current_region().metric_srid), cell_m).label("cell")
     grid = select(cell, func.count().label("n")).where(*filters.clauses()).group_by(cell).subquery()
     box = func.ST_Transform(func.ST_Expand(grid.c.cell, cell_m / 2), 4326)
     rows = session.execute(

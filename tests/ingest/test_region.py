@@ -28,6 +28,7 @@ from geo112.ingest.packs import PackError, init_pack
 from geo112.ingest.population import load_planning_data
 from geo112.ingest.province import load_province
 from geo112.network import Network, RoutedFleet, load_network
+from geo112.planning.coverage import service as coverage
 from geo112.region import DEFAULT_PACK, Region, RegionError, load_region
 from geo112.store import migrate
 from geo112.store.db import session_factory
@@ -172,3 +173,10 @@ def test_texts_name_the_region_of_the_pack(kota: Region, kota_db: str, monkeypat
     page = app.test_client().get("/login").get_data(as_text=True)
     assert "Call Center 112 Kota Mojokerto" in page and "Kab. Mojokerto" not in page
     assert app.config["GEO112_SETTINGS"].cap_sender == "112.mojokertokota.go.id"
+
+
+def test_fire_coverage_of_the_kota_by_its_stations(kota_session: Session, kota_network: Network) -> None:
+    cov = coverage.coverage_of(kota_session, RoutedFleet(kota_network), "fire_truck", 10.0, "stations")
+    figures = coverage.totals(cov)
+    assert figures["population"] == 132434 and figures["sources"] == 2  # the guessed Damkar post's two trucks
+    assert 0.5 < figures["covered"] <= 1.0  # a city of 20 km² from its centre, in ten minutes
