@@ -141,6 +141,9 @@ class Run:
         Priority of each call.
     busy_s
         Seconds each unit spent away from idle (turnout to back at station).
+    engaged_s
+        Seconds each unit spent from being sent to leaving the scene: what an assignment in the incident history
+        lasts (``assigned_at`` to ``ended_at``), for comparing with the history's busy fractions.
     horizon_s
         Length of the period.
     relocations
@@ -155,6 +158,7 @@ class Run:
     late: BoolArray
     priority: IntArray
     busy_s: FloatArray
+    engaged_s: FloatArray
     horizon_s: float
     relocations: int = 0
 
@@ -233,6 +237,7 @@ class Simulation:
         self.waited = np.zeros((n, n_types), dtype=bool)
         self.mutual = np.zeros((n, n_types), dtype=bool)
         self.busy = np.zeros(n_units)
+        self.engaged = np.zeros(n_units)
         self.call_priority = scenario.priority[calls.category]
         d = scenario.durations
         medians = np.array([d.dispatch_s[int(p)] for p in self.call_priority])
@@ -262,6 +267,7 @@ class Simulation:
             late=self.needed & ~(self.response <= target),
             priority=self.call_priority.astype(np.int64),
             busy_s=self.busy,
+            engaged_s=self.engaged,
             horizon_s=self.horizon_s,
             relocations=self.relocations,
         )
@@ -342,6 +348,7 @@ class Simulation:
             yield env.timeout(self.turnout[i, kind] + travel)
             self._arrive(request, env.now)
             yield env.timeout(self.on_scene[i, kind])
+            self.engaged[unit] += env.now - start
             if kind == s.transport_type and s.transport[self.calls.category[i]]:
                 hospital = int(np.argmin(s.hospital_desa[kind, :, desa]))
                 yield env.timeout(s.hospital_desa[kind, hospital, desa] * self.travel_factor[i, kind]

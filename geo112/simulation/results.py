@@ -68,10 +68,12 @@ def late_share(run: Run) -> float:
     return float(run.late[run.needed].mean()) if run.needed.any() else math.nan
 
 
-def utilisation(run: Run, unit_type: np.ndarray, kind: int) -> float:
-    """Share of the period the type's units were away from idle."""
+def utilisation(run: Run, unit_type: np.ndarray, kind: int, engaged: bool = False) -> float:
+    """Share of the period the type's units were away from idle (``engaged``: sent until leaving the scene,
+    the incident history's busy fraction)."""
     units = unit_type == kind
-    return float(run.busy_s[units].sum() / (units.sum() * run.horizon_s)) if units.any() else math.nan
+    seconds = run.engaged_s if engaged else run.busy_s
+    return float(seconds[units].sum() / (units.sum() * run.horizon_s)) if units.any() else math.nan
 
 
 @dataclass(frozen=True)

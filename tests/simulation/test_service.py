@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from geo112.config import WIB
 from geo112.errors import InvalidInput
+from geo112.planning import busy
 from geo112.simulation import results
 from geo112.simulation.model import replicate
-from geo112.simulation.service import POLICIES, from_database
+from geo112.simulation.service import POLICIES, compare_policies, from_database
 from geo112.store.models import Assignment, Call, Desa, Incident, Unit
 
 DAY = 86400.0
@@ -80,3 +81,16 @@ def test_without_history_calls_come_from_population(history, session: Session, n
     people = session.execute(select(Desa.code, Desa.population)).all()
     biggest = max(people, key=lambda r: r.population or 0).code
     assert inputs.desa_codes[int(np.argmax(inputs.calls.desa_share))] == biggest
+
+
+def test_busy_fractions_match_the_history(inputs, session: Session) -> None:
+    """Validation: each type's share of time engaged (sent → leaving the scene) in five simulated years of
+    closest idle against the busy fraction measured from the history it was fitted from (planning.busy)."""
+    outcome = compare_policies(inputs, ["closest"], 365, 5, 112)
+    for k, code in enumerate(inputs.scenario.types):
+        measured = busy.measure(session, code)
+        assert measured.basis == "measured"
+        simulated = results.Interval.of(
+            [results.utilisation(r, inputs.scenario.unit_type, k, engaged=True) for r in outcome.runs["closest"]]
+        )
+        assert abs(simulated.mean - measured.value) <= 2 * simulated.half_width + 1e-4, (code, simulated, measured)
