@@ -102,6 +102,10 @@ def store_population(
     published: dict[str, int] = {c: p for c, p in session.execute(_PUBLISHED_DESA, {"published": PUBLISHED})}
     desa_pop = np.array([published.get(code, np.nan) for code in index.codes], dtype=np.float64)
     hint = None if kecamatan_hint is None else np.array([kecamatan_hint.get(k, np.nan) for k in kecamatan], dtype=float)
+    if hint is not None and not np.isfinite(hint).any():
+        # No figure for any of the region's kecamatan ({} or another region's): the remainder is one pool, as
+        # without hints; pooled per kecamatan, rounding could lose persons of the published total.
+        hint = None
     spread = spread_population(
         kec_of_desa,
         kec_pop,
@@ -118,7 +122,7 @@ def store_population(
     pool = np.where(spread.basis == BASIS_DESA, n_kec + 1 + np.arange(len(index.codes)), pool)
     persons = round_within_groups(spread.population, pool)
     remainder_source = f"{total_source} (kabupaten total, less the published kecamatan figures)"
-    if kecamatan_hint is not None:
+    if hint is not None:
         remainder_source += "; split by unofficial kecamatan figures (facts/population_kecamatan.csv, pop_other)"
     rows = [
         {

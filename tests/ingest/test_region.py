@@ -25,10 +25,11 @@ from geo112.ingest.basemap import ROAD_DATASET, load_basemap
 from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.packs import PackError, init_pack
-from geo112.ingest.population import load_planning_data
+from geo112.ingest.population import load_planning_data, store_population
 from geo112.ingest.province import load_province
 from geo112.network import Network, RoutedFleet, load_network
 from geo112.planning.coverage import service as coverage
+from geo112.planning.desa_index import desa_index
 from geo112.region import DEFAULT_PACK, Region, RegionError, load_region
 from geo112.store import migrate
 from geo112.store.db import session_factory
@@ -180,3 +181,12 @@ def test_fire_coverage_of_the_kota_by_its_stations(kota_session: Session, kota_n
     figures = coverage.totals(cov)
     assert figures["population"] == 132434 and figures["sources"] == 2  # the guessed Damkar post's two trucks
     assert 0.5 < figures["covered"] <= 1.0  # a city of 20 km² from its centre, in ten minutes
+
+
+def test_hints_for_no_kecamatan_of_the_region_are_no_hints(kota_session: Session, kota_network: Network) -> None:
+    index = desa_index(kota_session, kota_network)
+    for hint in ({}, {"35.16.01": 44012.0}):
+        report = store_population(kota_session, index, hint)
+        assert report.stored_total == report.kabupaten_total == 132434
+        sources = set(kota_session.scalars(select(Desa.population_source)))
+        assert not any("unofficial" in s for s in sources)
