@@ -1,0 +1,38 @@
+"""The planners' simulation section in Chromium: a short comparison of two policies on the same calls."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from geo112.analytics.synthetic_history import generate_history
+from geo112.store.db import session_factory
+from tests.browser.conftest import open_map_page, screenshot
+
+
+@pytest.fixture(scope="module")
+def simulation_history(browser_database: str, network, settings) -> str:
+    """A small synthetic history the calls are fitted from."""
+    with session_factory(browser_database).begin() as session:
+        generate_history(session, network, 400, 7, date(2025, 1, 1), date(2025, 7, 1), settings.data_dir)
+    return browser_database
+
+
+def test_planner_compares_two_policies(open_session, simulation_history) -> None:
+    session = open_session("planner")
+    page = open_map_page(session, "/planner", 30_000)
+    page.fill("#sim-days", "30")
+    page.fill("#sim-replications", "2")
+    page.select_option("#sim-compare", "mexclp")
+    page.click("#sim-form button")
+    rows = page.locator("#sim-rows tr")
+    expect(rows.first).to_be_visible(timeout=60_000)
+    assert rows.count() >= 5  # every fielded unit type at least once
+    expect(page.get_by_test_id("sim-note")).to_contain_text("Selisih berpasangan")
+    expect(page.locator("#sim-head-b")).to_contain_text("MEXCLP")
+    assert "%" in page.locator("#sim-rows tr td:nth-child(4)").first.inner_text()
+    page.locator("#sim-rows").scroll_into_view_if_needed()
+    screenshot(page, "planner-simulation")
+    session.watch.assert_clean()

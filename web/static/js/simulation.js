@@ -1,0 +1,40 @@
+// The planners' simulation: a year of calls replayed on the fleet with a dispatch policy, and a second one on
+// the same calls (POST /api/v1/simulation); late arrivals per unit type and priority with 95 % intervals.
+import { api } from "./api.js";
+import { byId, el, replace } from "./dom.js";
+import { t } from "./i18n.js";
+
+const pct = (x) => (x === null || x === undefined ? "–" : `${(100 * x).toFixed(1)}%`);
+const interval = (i) => (i.low === null ? pct(i.mean) : `${pct(i.mean)} [${pct(i.low)}–${pct(i.high)}]`);
+// A share's interval stays within 0–100 % (Student t over a few replications can reach past them).
+const share = (i) => interval(i.low === null ? i : { ...i, low: Math.max(0, i.low), high: Math.min(1, i.high) });
+const label = (policy) => t(`sim_policy_${policy.replace(/[-+]/g, "_")}`, policy);
+
+async function run(event) {
+  event.preventDefault();
+  const policy = byId("sim-policy").value;
+  const compare = byId("sim-compare").value || null;
+  byId("sim-note").textContent = "…";
+  try {
+    const result = await api("/api/v1/simulation", { method: "POST", body: {
+      policy, compare: compare === policy ? null : compare,
+      days: Number(byId("sim-days").value), replications: Number(byId("sim-replications").value) } });
+    const names = Object.keys(result.policies);
+    byId("sim-head-a").textContent = `${label(names[0])}: ${t("sim_late")}`;
+    byId("sim-head-b").textContent = names[1] ? `${label(names[1])}: ${t("sim_late")}` : "";
+    const second = names[1] ? result.policies[names[1]] : [];
+    replace(byId("sim-rows"), result.policies[names[0]].map((row, i) => el("tr", {},
+      el("td", { text: row.unit_type }), el("td", { class: "num", text: row.priority === "all" ? t("sim_all") : row.priority }),
+      el("td", { class: "num", text: Math.round(row.requests.mean) }), el("td", { class: "num", text: share(row.late) }),
+      el("td", { class: "num", text: second[i] ? share(second[i].late) : "" }))));
+    const c = result.comparison;
+    byId("sim-note").textContent = c
+      ? `${t("sim_difference")} (${label(names[1])} − ${label(names[0])}): ${interval(c.difference)}`
+        + ` (${c.relative === null ? "–" : `${(100 * c.relative).toFixed(1)}%`}); ${result.calls_per_day} ${t("sim_per_day")}`
+      : `${result.calls_per_day} ${t("sim_per_day")}`;
+  } catch (error) {
+    byId("sim-note").textContent = error.message;
+  }
+}
+
+byId("sim-form")?.addEventListener("submit", run);
