@@ -40,18 +40,22 @@ def _table(outcome: Outcome, load: float, mutual_aid_after: float) -> None:
         f"{p['days']} days × {p['replications']} replications, seed {p['seed']}; {p['units']} units; "
         f"mutual aid after {mutual_aid_after:g} min"
     )
-    click.echo("late: share of requests whose first unit of the type is on scene after the phase target")
+    click.echo(
+        "late: share of requests whose first unit of the type is on scene after the phase target; "
+        "cover: population within the type's first threshold of an idle unit, as calls arrive (time average)"
+    )
     header = f"{'unit type':<17}{'prio':>5}{'requests':>9}"
     for name in names:
-        header += f"  {name + ' late':<28}{'mean':>6}{'p90':>6}{'wait':>7}{'util':>6}"
+        header += f"  {name + ' late':<28}{'mean':>6}{'p90':>6}{'wait':>7}{'util':>6}{'cover':>7}"
     click.echo(header)
     for i, row in enumerate(outcome.tables[names[0]]):
         line = f"{row.unit_type:<17}{row.priority or 'all':>5}{row.figures['requests'].mean:>9.0f}"
         for name in names:
             f = outcome.tables[name][i].figures
             util = f"{100 * f['utilisation'].mean:5.1f}%" if "utilisation" in f else ""
+            cover = f"{100 * f['coverage'].mean:6.1f}%" if "coverage" in f else ""
             line += f"  {_pct(f['late']):<28}{_min(f['mean_s']):>6}{_min(f['p90_s']):>6}"
-            line += f"{100 * f['waited'].mean:6.1f}%{util:>6}"
+            line += f"{100 * f['waited'].mean:6.1f}%{util:>6}{cover:>7}"
         click.echo(line)
     c = outcome.comparison
     if c is not None:

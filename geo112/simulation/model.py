@@ -91,6 +91,9 @@ class Scenario:
     station_station
         Seconds from each station to each other by each type, ``(T, S, S)``: a relocated unit's drive (None: no
         relocation possible).
+    population, coverage_s
+        Persons per desa and, per type, the threshold of the planners' coverage (its first): with both, each run
+        records the population covered by idle units as each call is released (None: not recorded).
     """
 
     types: tuple[str, ...]
@@ -108,6 +111,8 @@ class Scenario:
     mutual_aid_after_s: float | None = 900.0
     mutual_aid_travel_s: float = 1800.0
     station_station: FloatArray | None = None
+    population: FloatArray | None = None
+    coverage_s: FloatArray | None = None
 
     @property
     def n_types(self) -> int:
@@ -148,6 +153,10 @@ class Run:
         Length of the period.
     relocations
         Units moved to another station by the policy (move-up).
+    coverage
+        Share of the population within the coverage threshold of an idle unit of each type when each call is
+        released, ``(n, T)`` (NaN when not recorded). Calls arrive as a Poisson stream, so their mean is the
+        time average of coverage (PASTA); low percentiles show how thin cover gets.
     """
 
     needed: BoolArray
@@ -161,6 +170,7 @@ class Run:
     engaged_s: FloatArray
     horizon_s: float
     relocations: int = 0
+    coverage: FloatArray | None = None
 
 
 class _Request:
@@ -236,6 +246,7 @@ class Simulation:
         self.wait = np.full((n, n_types), np.nan)
         self.waited = np.zeros((n, n_types), dtype=bool)
         self.mutual = np.zeros((n, n_types), dtype=bool)
+        self.coverage = np.full((n, n_types), np.nan)
         self.busy = np.zeros(n_units)
         self.engaged = np.zeros(n_units)
         self.call_priority = scenario.priority[calls.category]
@@ -270,15 +281,26 @@ class Simulation:
             engaged_s=self.engaged,
             horizon_s=self.horizon_s,
             relocations=self.relocations,
+            coverage=self.coverage,
         )
 
     def _arrivals(self) -> Process:
         for i in np.argsort(self.released, kind="stable").tolist():
             yield self.env.timeout(max(0.0, float(self.released[i]) - self.env.now))
+            self._cover(i)
             for kind, count in self.scenario.needs[int(self.calls.category[i])]:
                 self.needed[i, kind] = True
                 for _ in range(count):
                     self._request(_Request(i, kind, self.env.now))
+
+    def _cover(self, i: int) -> None:
+        s = self.scenario
+        if s.population is None or s.coverage_s is None or not s.population.sum():
+            return
+        for kind in range(s.n_types):
+            idle = np.flatnonzero(self.idle & (s.unit_type == kind))
+            covered = (s.station_desa[kind, self.station[idle]] <= s.coverage_s[kind]).any(axis=0)
+            self.coverage[i, kind] = float(s.population[covered].sum() / s.population.sum())
 
     def _request(self, request: _Request) -> None:
         s = self.scenario

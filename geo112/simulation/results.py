@@ -76,6 +76,18 @@ def utilisation(run: Run, unit_type: np.ndarray, kind: int, engaged: bool = Fals
     return float(seconds[units].sum() / (units.sum() * run.horizon_s)) if units.any() else math.nan
 
 
+def coverage(run: Run, kind: int, percentile: float | None = None) -> float:
+    """Mean share of the population an idle unit of the type covers, over the calls (a time average, as calls
+    are Poisson), or a percentile of it (10: the level coverage is below a tenth of the time)."""
+    if run.coverage is None:
+        return math.nan
+    seen = run.coverage[:, kind]
+    seen = seen[np.isfinite(seen)]
+    if not seen.size:
+        return math.nan
+    return float(seen.mean() if percentile is None else np.percentile(seen, percentile))
+
+
 @dataclass(frozen=True)
 class Row:
     """Figures of one unit type and priority across replications."""
@@ -97,6 +109,9 @@ def table(runs: Sequence[Run], types: Sequence[str], unit_type: np.ndarray) -> l
             values = {name: Interval.of([f[name] for f in per_run]) for name in FIGURES}
             if priority == ALL:
                 values["utilisation"] = Interval.of([utilisation(run, unit_type, kind) for run in runs])
+                if all(run.coverage is not None and np.isfinite(run.coverage[:, kind]).any() for run in runs):
+                    values["coverage"] = Interval.of([coverage(run, kind) for run in runs])
+                    values["coverage_p10"] = Interval.of([coverage(run, kind, 10) for run in runs])
             rows.append(Row(code, priority, values))
     return rows
 

@@ -226,6 +226,9 @@ def from_database(
     )  # fmt: skip
     priority = np.array([int(c["default_priority"]) for c in config], dtype=np.int64)
     target = np.array([_on_scene_target(phase, c["category"], int(c["default_priority"])) for c in config])
+    stored = dict(session.execute(select(Desa.code, Desa.population).where(Desa.code.in_(index.codes))).all())
+    population = np.array([stored.get(c) or 0 for c in index.codes], dtype=float)
+    moveup_s = np.array([60.0 * first_minutes(session).get(code, DEFAULT_MINUTES) for code in types])
     scenario = Scenario(
         types=tuple(types),
         station_desa=station_desa,
@@ -240,11 +243,10 @@ def from_database(
         transport_type=types.index(TRANSPORT_TYPE) if TRANSPORT_TYPE in types else -1,
         durations=durations,
         station_station=station_station,
+        population=population,
+        coverage_s=moveup_s,
     )
 
-    population = np.array(
-        [dict(session.execute(select(Desa.code, Desa.population).where(Desa.code.in_(index.codes))).all()).get(c) or 0
-         for c in index.codes], dtype=float)  # fmt: skip
     history = _history(session, index.codes, categories)
     if history is not None:
         how, desa, category, (days, synthetic), (first, last) = history
@@ -280,7 +282,7 @@ def from_database(
         busy={code: busy_fraction.measure(session, code).value for code in types},
         population=population,
         kecamatan=index.kecamatan_of_desa[1],
-        moveup_s=np.array([60.0 * first_minutes(session).get(code, DEFAULT_MINUTES) for code in types]),
+        moveup_s=moveup_s,
         history=basis | {"calls_per_day": round(calls.calls_per_day, 3)},
     )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from geo112.simulation import results
 from geo112.simulation.calls import CallModel
 from geo112.simulation.model import Durations, Scenario, replicate, simulate
 from geo112.simulation.policies import ClosestIdle
@@ -95,3 +98,17 @@ def test_same_seed_same_calls_other_seed_other_calls() -> None:
     np.testing.assert_array_equal(a.t, b.t)
     np.testing.assert_array_equal(a.z, b.z)
     assert len(a) != len(c) or not np.array_equal(a.t, c.t)
+
+
+def test_coverage_seen_by_calls_is_its_time_average() -> None:
+    """One unit covering the one desa: the share of calls that find it idle is the share of time it is idle
+    (PASTA), which is what the run's coverage records."""
+    d = Durations(dispatch_s={1: 0.0}, turnout_s=0.0, on_scene_s=1800.0, travel_sigma=0.0, exponential_on_scene=True)
+    scenario = dataclasses.replace(one_station(1, 0.0, d), population=np.array([100.0]), coverage_s=np.array([300.0]))
+    runs = [simulate(scenario, poisson(0.8).draw(60, 9, r, 1), ClosestIdle(), 60 * DAY) for r in range(5)]
+    seen = Interval.of([results.coverage(run, 0) for run in runs])
+    idle = Interval.of([1 - run.busy_s.sum() / run.horizon_s for run in runs])
+    assert abs(seen.mean - idle.mean) <= 2 * max(seen.half_width, idle.half_width), (seen, idle)
+    assert abs(seen.mean - (1 - 0.8 * 0.5)) < 0.05  # M/M/1: idle 1 − ρ, ρ = 0.8/h × 0.5 h
+    table = results.table(runs, scenario.types, scenario.unit_type)
+    assert table[0].figures["coverage"].mean == pytest.approx(seen.mean)
