@@ -7,7 +7,7 @@ from typing import Any
 
 from geo112.errors import Unprocessable
 from geo112.simulation.schemas import MAX_DAY_REPLICATIONS, SimulationRequest
-from geo112.simulation.service import compare_policies, from_database
+from geo112.simulation.service import ExtraUnits, compare_policies, from_database
 from web.api import PLAN, blueprint
 from web.db import get_session, settings
 from web.fleet import fleet
@@ -17,12 +17,14 @@ bp = blueprint("simulation", "/api/v1/simulation")
 
 @bp.operation("post", "", roles=PLAN)
 def simulate(json: SimulationRequest) -> dict[str, Any]:
-    """Late arrivals, response times, waiting and utilisation per unit type and priority of a policy (95 %
-    intervals over replications), and the paired difference of a second one on the same calls."""
+    """Late arrivals, response times, waiting, utilisation and coverage per unit type and priority of a policy
+    (95 % intervals over replications), and the paired difference of a second one on the same calls; what-if
+    units may be added at any station."""
     if json.days * json.replications > MAX_DAY_REPLICATIONS:
         raise Unprocessable(f"days × replications must be at most {MAX_DAY_REPLICATIONS}, got "
                             f"{json.days * json.replications}")  # fmt: skip
-    inputs = from_database(get_session(), fleet().network, data_dir=settings().data_dir)
+    extra = [ExtraUnits(a.station_id, a.unit_type, a.units) for a in json.add_units]
+    inputs = from_database(get_session(), fleet().network, data_dir=settings().data_dir, add_units=extra)
     names: list[str] = [json.policy] if json.compare is None else [json.policy, json.compare]
     return compare_policies(
         inputs, names, json.days, json.replications, json.seed, json.load, json.mutual_aid_after_min * 60.0

@@ -11,7 +11,7 @@ import click
 from geo112 import network
 from geo112.cli._context import echo_json, settings_of
 from geo112.simulation import results
-from geo112.simulation.service import POLICIES, Outcome, compare_policies, from_database
+from geo112.simulation.service import POLICIES, ExtraUnits, Outcome, compare_policies, from_database
 from geo112.store.db import session_scope
 
 
@@ -25,6 +25,17 @@ def _pct(i: results.Interval, digits: int = 1) -> str:
 
 def _min(i: results.Interval) -> str:
     return "-" if math.isnan(i.mean) else f"{i.mean / 60:.1f}"
+
+
+def _extra_units(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[ExtraUnits]:
+    extra = []
+    for value in values:
+        station, _, rest = value.partition(":")
+        kind, _, n = rest.partition(":")
+        if not (station and kind and n.isdigit() and int(n) >= 1):
+            raise click.BadParameter(f"expected STATION:TYPE:N, got {value!r}")
+        extra.append(ExtraUnits(int(station) if station.isdigit() else station, kind, int(n)))
+    return extra
 
 
 def _basis(history: dict[str, Any]) -> str:
@@ -79,6 +90,8 @@ def _table(outcome: Outcome, load: float, mutual_aid_after: float) -> None:
               help="Calls as a multiple of the history's rate (a what-if of demand).")  # fmt: skip
 @click.option("--mutual-aid-after", type=click.FloatRange(min=0), default=15.0, show_default=True,
               help="Minutes a call waits for a unit before mutual aid is sent.")  # fmt: skip
+@click.option("--add", "add", multiple=True, callback=_extra_units, metavar="STATION:TYPE:N",
+              help="What-if: N more units of TYPE at STATION (code, e.g. F05, or id); repeatable.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
 @click.pass_context
 def simulate(
@@ -90,6 +103,7 @@ def simulate(
     seed: int,
     load: float,
     mutual_aid_after: float,
+    add: list[ExtraUnits],
     as_json: bool,
 ) -> None:
     """Simulate the demo fleet over DAYS of calls fitted from the incident history; print late arrivals per
@@ -98,7 +112,7 @@ def simulate(
     began = time.process_time()
     roads = network.network_for(settings)
     with session_scope(settings.database_url) as session:
-        inputs = from_database(session, roads, data_dir=settings.data_dir)
+        inputs = from_database(session, roads, data_dir=settings.data_dir, add_units=add)
     names = [policy] if compare is None else [policy, compare]
     outcome = compare_policies(inputs, names, days, replications, seed, load, mutual_aid_after * 60.0)
     if as_json:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -29,9 +30,9 @@ from geo112.analytics.synthetic_history import (
     hourly_profile,
 )
 from geo112.config import WIB
-from geo112.dispatch.configuration import matrix
+from geo112.dispatch.configuration import get_station, get_unit_type, matrix
 from geo112.dispatch.timers import targets
-from geo112.errors import InvalidInput
+from geo112.errors import InvalidInput, NotFound
 from geo112.network import Network
 from geo112.planning import busy as busy_fraction
 from geo112.planning.coverage.service import times_from
@@ -143,8 +144,21 @@ def _history(session: Session, codes: list[str], categories: list[str]) -> tuple
     return how, desa, category, np.array([days, float(synthetic)]), np.array([first.toordinal(), last.toordinal()])
 
 
+@dataclass(frozen=True)
+class ExtraUnits:
+    """A what-if: ``units`` more units of a type at a station (its id or code; any station, a planned post too)."""
+
+    station: int | str
+    unit_type: str
+    units: int
+
+
 def from_database(
-    session: Session, network: Network, durations: Durations | None = None, data_dir: Path | None = None
+    session: Session,
+    network: Network,
+    durations: Durations | None = None,
+    data_dir: Path | None = None,
+    add_units: Sequence[ExtraUnits] = (),
 ) -> Inputs:
     """Assemble the regency's scenario and call model from the database and the road network.
 
@@ -159,6 +173,8 @@ def from_database(
     data_dir
         The data directory: without any incident history, calls are fitted from population instead, with the
         volume and category mix the synthetic history takes from its facts (:func:`_from_population`).
+    add_units
+        What-if units on top of the fleet (they are simulated like the others; they have no history).
 
     Returns
     -------
@@ -168,15 +184,19 @@ def from_database(
     ------
     InvalidInput
         When there is no fleet, or no incident history and no ``data_dir``.
+    NotFound
+        For a what-if unit at an unknown station or of an unknown type.
     """
     durations = durations or Durations()
     if data_dir is None and session.scalar(select(func.count()).select_from(Incident)) == 0:  # before any search
         raise InvalidInput(_NO_HISTORY)
     index = desa_index(session, network)
-    fleet = session.execute(
+    units = session.execute(
         select(Unit.unit_type_code, Unit.station_id, UnitType.speed_factor).join(UnitType)
         .where(Unit.station_id.is_not(None)).order_by(Unit.id)
     ).all()  # fmt: skip
+    fleet = [_FleetRow(r.unit_type_code, r.station_id, float(r.speed_factor)) for r in units]
+    fleet += _extra(session, add_units)
     if not fleet:
         raise InvalidInput("no unit with a home station: run `geo112 data load` first")
     types = sorted({r.unit_type_code for r in fleet})
@@ -285,6 +305,26 @@ def from_database(
         moveup_s=moveup_s,
         history=basis | {"calls_per_day": round(calls.calls_per_day, 3)},
     )
+
+
+class _FleetRow(NamedTuple):
+    unit_type_code: str
+    station_id: int
+    speed_factor: float
+
+
+def _extra(session: Session, add_units: Sequence[ExtraUnits]) -> list[_FleetRow]:
+    rows = []
+    for extra in add_units:
+        if isinstance(extra.station, str):
+            station_id = session.scalar(select(Station.id).where(Station.code == extra.station))
+            if station_id is None:
+                raise NotFound(f"no station {extra.station!r}")
+        else:
+            station_id = get_station(session, extra.station).id
+        kind = get_unit_type(session, extra.unit_type)
+        rows += [_FleetRow(kind.code, station_id, float(kind.speed_factor))] * extra.units
+    return rows
 
 
 def _from_population(population: np.ndarray, categories: list[str], data_dir: Path) -> CallModel:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
+from geo112.store.models import Station
 
 URL = "/api/v1/simulation"
 SMALL = {"policy": "closest", "compare": "mexclp", "days": 20, "replications": 2, "seed": 5}
@@ -32,6 +35,8 @@ def test_planner_runs_a_comparison(client, planner) -> None:
         ({"days": 366, "replications": 10}, 422),  # over the days × replications a request may ask
         ({"load": -1}, 422),
         ({"surprise": 1}, 422),
+        ({"add_units": [{"station_id": 1, "unit_type": "fire_truck", "units": 11}]}, 422),
+        ({**SMALL, "add_units": [{"station_id": 99999, "unit_type": "fire_truck"}]}, 404),
     ],
 )
 def test_bad_bodies(client, planner, body, status) -> None:
@@ -40,3 +45,12 @@ def test_bad_bodies(client, planner, body, status) -> None:
 
 def test_dispatcher_may_not(client, login, history) -> None:
     assert client.post(URL, json=SMALL, headers=login("dispatcher")).status_code == 403
+
+
+def test_what_if_units(client, planner, session) -> None:
+    jetis = session.scalar(select(Station.id).where(Station.code == "F11"))
+    body = {**SMALL, "compare": None, "add_units": [{"station_id": jetis, "unit_type": "fire_truck", "units": 2}]}
+    answer = client.post(URL, json=body, headers=planner)
+    assert answer.status_code == 200, answer.get_json()
+    plain = client.post(URL, json={**SMALL, "compare": None}, headers=planner).get_json()
+    assert answer.get_json()["units"] == plain["units"] + 2

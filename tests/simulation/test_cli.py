@@ -29,3 +29,13 @@ def test_json_is_reproducible(history, settings) -> None:
     assert first == second
     assert set(first["policies"]) == {"closest", "mexclp-safe"}
     assert 0 <= first["comparison"]["closest"]["mean"] <= 1
+
+
+def test_what_if_units_and_bad_ones(history, settings) -> None:
+    out = json.loads(_run(settings, "--json", "--add", "F11:fire_truck:2"))
+    assert out["units"] == 65
+    args = ["--database-url", settings.database_url, "--cache-dir", str(settings.cache_dir), "simulate", "--days", "5"]
+    refused = CliRunner().invoke(main, [*args, "--add", "F11fire"])
+    assert refused.exit_code == 2 and "STATION:TYPE:N" in refused.output
+    unknown = CliRunner().invoke(main, [*args, "--add", "F99:fire_truck:1"])
+    assert unknown.exit_code == 2 and "no station 'F99'" in unknown.output

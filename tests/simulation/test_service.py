@@ -9,12 +9,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from geo112.config import WIB
-from geo112.errors import InvalidInput
+from geo112.errors import InvalidInput, NotFound
 from geo112.planning import busy
 from geo112.simulation import results
 from geo112.simulation.model import replicate
-from geo112.simulation.service import POLICIES, compare_policies, from_database
-from geo112.store.models import Assignment, Call, Desa, Incident, Unit
+from geo112.simulation.service import POLICIES, ExtraUnits, compare_policies, from_database
+from geo112.store.models import Assignment, Call, Desa, Incident, Station, Unit
 
 DAY = 86400.0
 
@@ -94,3 +94,23 @@ def test_busy_fractions_match_the_history(inputs, session: Session) -> None:
             [results.utilisation(r, inputs.scenario.unit_type, k, engaged=True) for r in outcome.runs["closest"]]
         )
         assert abs(simulated.mean - measured.value) <= 2 * simulated.half_width + 1e-4, (code, simulated, measured)
+
+
+def test_what_if_units_at_a_planned_post(history, session: Session, network) -> None:
+    """Three fire trucks more at planned posts: more units, the same calls, fewer fire calls late."""
+    base = from_database(session, network)
+    pacet = session.scalar(select(Station.id).where(Station.code == "F14"))  # by id, as the API names it
+    extra = [ExtraUnits("F11", "fire_truck", 1), ExtraUnits("F13", "fire_truck", 1), ExtraUnits(pacet, "fire_truck", 1)]
+    more = from_database(session, network, add_units=extra)
+    fire = base.scenario.types.index("fire_truck")
+    assert (more.scenario.unit_type == fire).sum() == (base.scenario.unit_type == fire).sum() + 3
+    a = compare_policies(base, ["closest"], 120, 3, 112).runs["closest"]
+    b = compare_policies(more, ["closest"], 120, 3, 112).runs["closest"]
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x.needed, y.needed)  # common random numbers across fleets too
+    late = [results.figures(r, fire)["late"] for r in (*a, *b)]
+    assert sum(late[3:]) < sum(late[:3])
+    with pytest.raises(NotFound):
+        from_database(session, network, add_units=[ExtraUnits("F99", "fire_truck", 1)])
+    with pytest.raises(NotFound):
+        from_database(session, network, add_units=[ExtraUnits(pacet, "dragon", 1)])
