@@ -35,4 +35,11 @@ def test_planner_compares_two_policies(open_session, simulation_history) -> None
     assert "%" in page.locator("#sim-rows tr td:nth-child(4)").first.inner_text()
     page.locator("#sim-rows").scroll_into_view_if_needed()
     screenshot(page, "planner-simulation")
+    # A what-if: two fire trucks at the planned Jetis post, on the same calls.
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/simulation")) as answer:
+        page.select_option("#sim-add-station", label="F11 Usulan pos Damkar Jetis")
+        page.select_option("#sim-add-type", "fire_truck")
+        page.fill("#sim-add-units", "2")
+        page.click("#sim-form button")
+    assert answer.value.ok and answer.value.json()["units"] == 65
     session.watch.assert_clean()

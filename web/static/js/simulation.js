@@ -1,6 +1,7 @@
 // The planners' simulation: a year of calls replayed on the fleet with a dispatch policy, and a second one on
 // the same calls (POST /api/v1/simulation); late arrivals per unit type and priority with 95 % intervals.
 import { api } from "./api.js";
+import { loadCatalog, unitTypeName } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -16,8 +17,12 @@ async function run(event) {
   const compare = byId("sim-compare").value || null;
   byId("sim-note").textContent = "…";
   try {
+    const station = byId("sim-add-station").value;
+    // A what-if: more units of a type at a station (a planned post too), on the same calls.
+    const addUnits = station ? [{ station_id: Number(station), unit_type: byId("sim-add-type").value,
+      units: Number(byId("sim-add-units").value) }] : [];
     const result = await api("/api/v1/simulation", { method: "POST", body: {
-      policy, compare: compare === policy ? null : compare,
+      policy, compare: compare === policy ? null : compare, add_units: addUnits,
       days: Number(byId("sim-days").value), replications: Number(byId("sim-replications").value) } });
     const names = Object.keys(result.policies);
     byId("sim-head-a").textContent = `${label(names[0])}: ${t("sim_late")}`;
@@ -37,4 +42,14 @@ async function run(event) {
   }
 }
 
-byId("sim-form")?.addEventListener("submit", run);
+async function fillWhatIf() {
+  const [{ unitTypes }, stations] = await Promise.all([loadCatalog(), api("/api/v1/stations?limit=500")]);
+  replace(byId("sim-add-type"), unitTypes.map((u) => el("option", { value: u.code, text: unitTypeName(u.code) })));
+  replace(byId("sim-add-station"), [el("option", { value: "", text: "–" }),
+    ...stations.items.map((s) => el("option", { value: s.id, text: `${s.code} ${s.name}` }))]);
+}
+
+if (byId("sim-form")) {
+  byId("sim-form").addEventListener("submit", run);
+  fillWhatIf().catch((error) => { byId("sim-note").textContent = error.message; });
+}
