@@ -404,6 +404,8 @@ def compare_policies(
         For an unknown policy or a load that is not positive.
     """
     names = list(dict.fromkeys(names))
+    if load != 1.0:  # MEXCLP's q follows the demand: busy time grows with the calls
+        inputs = dataclasses.replace(inputs, busy={k: min(0.95, q * load) for k, q in inputs.busy.items()})
     policies = [inputs.policy(name) for name in names]
     scenario = dataclasses.replace(inputs.scenario, mutual_aid_after_s=mutual_aid_after_s)
     calls = inputs.calls.scaled(load)
