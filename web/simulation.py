@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo112.analytics import charts
 from geo112.errors import Unprocessable
+from geo112.simulation import chart
 from geo112.simulation.schemas import MAX_DAY_REPLICATIONS, SimulationRequest
 from geo112.simulation.service import ExtraUnits, compare_policies, from_database
 from web.api import PLAN, blueprint
@@ -24,8 +26,11 @@ def simulate(json: SimulationRequest) -> dict[str, Any]:
         raise Unprocessable(f"days × replications must be at most {MAX_DAY_REPLICATIONS}, got "
                             f"{json.days * json.replications}")  # fmt: skip
     extra = [ExtraUnits(a.station_id, a.unit_type, a.units) for a in json.add_units]
-    inputs = from_database(get_session(), fleet().network, data_dir=settings().data_dir, add_units=extra)
+    session = get_session()
+    inputs = from_database(session, fleet().network, data_dir=settings().data_dir, add_units=extra)
     names: list[str] = [json.policy] if json.compare is None else [json.policy, json.compare]
-    return compare_policies(
+    outcome = compare_policies(
         inputs, names, json.days, json.replications, json.seed, json.load, json.mutual_aid_after_min * 60.0
-    ).as_dict()
+    )
+    unit_names, _ = charts.names(session)
+    return outcome.as_dict() | {"chart": chart.late_by_type(outcome, unit_names)}

@@ -23,6 +23,9 @@ def test_planner_runs_a_comparison(client, planner) -> None:
     assert set(body["policies"]) == {"closest", "mexclp"}
     assert body["history"]["synthetic"] and body["days"] == 20 and body["replications"] == 2
     assert 0 <= body["comparison"]["closest"]["mean"] <= 1
+    assert len(body["chart"]["layer"]) == 2 and "Ambulans" in {
+        r["unit"] for r in next(iter(body["chart"]["datasets"].values()))
+    }
     again = client.post(URL, json=SMALL, headers=planner).get_json()
     assert again == body  # same seed, same calls, same answer
 

@@ -2,6 +2,7 @@
 // the same calls (POST /api/v1/simulation); late arrivals per unit type and priority with 95 % intervals.
 import { api } from "./api.js";
 import { loadCatalog, unitTypeName } from "./catalog.js";
+import { drawCharts } from "./charts.js";
 import { byId, el, replace } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -32,6 +33,7 @@ async function run(event) {
       el("td", { text: row.unit_type }), el("td", { class: "num", text: row.priority === "all" ? t("sim_all") : row.priority }),
       el("td", { class: "num", text: Math.round(row.requests.mean) }), el("td", { class: "num", text: share(row.late) }),
       el("td", { class: "num", text: second[i] ? share(second[i].late) : "" }))));
+    await drawCharts({ simulation_late: result.chart });
     const c = result.comparison;
     byId("sim-note").textContent = c
       ? `${t("sim_difference")} (${label(names[1])} − ${label(names[0])}): ${interval(c.difference)}`
