@@ -30,7 +30,7 @@ async function run(event) {
     byId("sim-head-b").textContent = names[1] ? `${label(names[1])}: ${t("sim_late")}` : "";
     const second = names[1] ? result.policies[names[1]] : [];
     replace(byId("sim-rows"), result.policies[names[0]].map((row, i) => el("tr", {},
-      el("td", { text: row.unit_type }), el("td", { class: "num", text: row.priority === "all" ? t("sim_all") : row.priority }),
+      el("td", { text: unitTypeName(row.unit_type) }), el("td", { class: "num", text: row.priority === "all" ? t("sim_all") : row.priority }),
       el("td", { class: "num", text: Math.round(row.requests.mean) }), el("td", { class: "num", text: share(row.late) }),
       el("td", { class: "num", text: second[i] ? share(second[i].late) : "" }))));
     await drawCharts({ simulation_late: result.chart });
