@@ -305,10 +305,13 @@ class Simulation:
     def _request(self, request: _Request) -> None:
         s = self.scenario
         idle = np.flatnonzero(self.idle & (s.unit_type == request.kind))
-        if idle.size:
-            idle = idle[np.isfinite(self.state.travel_s(idle, int(self.calls.desa[request.call])))]
-        if idle.size:
-            self._send(self._choose(request, idle), request)
+        reach = idle[np.isfinite(self.state.travel_s(idle, int(self.calls.desa[request.call])))]
+        if reach.size:
+            self._send(self._choose(request, reach), request)
+            return
+        if idle.size:  # units are free but no road leads from them: a neighbour's unit goes at once
+            request.taken = True
+            self._aid(request)
             return
         self.waited[request.call, request.kind] = True
         entry = (int(self.call_priority[request.call]), request.released, next(self._seq), request)
@@ -349,9 +352,12 @@ class Simulation:
         yield self.env.timeout(after_s)
         if not request.taken:
             request.taken = True
-            self.mutual[request.call, request.kind] = True
-            self.wait[request.call, request.kind] = self.env.now - request.released
-            self._arrive(request, self.env.now + self.scenario.mutual_aid_travel_s)
+            self._aid(request)
+
+    def _aid(self, request: _Request) -> None:
+        self.mutual[request.call, request.kind] = True
+        self.wait[request.call, request.kind] = self.env.now - request.released
+        self._arrive(request, self.env.now + self.scenario.mutual_aid_travel_s)
 
     def _arrive(self, request: _Request, at: float) -> None:
         i, k = request.call, request.kind
@@ -367,6 +373,10 @@ class Simulation:
             i, desa, start = request.call, int(self.calls.desa[request.call]), env.now
             self.wait[i, kind] = np.fmin(self.wait[i, kind], start - request.released)
             travel = s.station_desa[kind, station, desa] * self.travel_factor[i, kind]
+            if not np.isfinite(travel):  # no road from here: a neighbour's unit goes, this one stays
+                self._aid(request)
+                request = self._next(kind)
+                continue
             yield env.timeout(self.turnout[i, kind] + travel)
             self._arrive(request, env.now)
             yield env.timeout(self.on_scene[i, kind])

@@ -112,3 +112,15 @@ def test_coverage_seen_by_calls_is_its_time_average() -> None:
     assert abs(seen.mean - (1 - 0.8 * 0.5)) < 0.05  # M/M/1: idle 1 − ρ, ρ = 0.8/h × 0.5 h
     table = results.table(runs, scenario.types, scenario.unit_type)
     assert table[0].figures["coverage"].mean == pytest.approx(seen.mean)
+
+
+def test_a_desa_no_unit_can_reach_gets_mutual_aid() -> None:
+    """Desa 1 has no road from the station: its calls go to mutual aid at once or when queued, never hang."""
+    d = Durations(dispatch_s={1: 0.0}, turnout_s=0.0, on_scene_s=7200.0, travel_sigma=0.0, sigma=0.0)
+    base = one_station(1, 60.0, d)
+    scenario = dataclasses.replace(base, station_desa=np.array([[[60.0, np.inf]]]), hospital_desa=np.zeros((1, 1, 2)))
+    model = CallModel(np.full(168, 1.0), np.array([0.5, 0.5]), np.array([1.0]))
+    run = simulate(scenario, model.draw(5, 4, 0, 1), ClosestIdle(), 5 * DAY)
+    far = model.draw(5, 4, 0, 1).desa == 1
+    assert far.any() and run.mutual_aid[far, 0].all() and not run.mutual_aid[~far & ~run.waited[:, 0], 0].any()
+    assert np.isfinite(run.response_s[:, 0]).all() and np.isfinite(run.busy_s).all()
