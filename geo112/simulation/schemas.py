@@ -10,8 +10,9 @@ from geo112.dispatch.schemas import Code
 
 #: Policy names (:data:`geo112.simulation.service.POLICIES`).
 PolicyName = Literal["closest", "mexclp", "mexclp-safe", "closest+moveup", "mexclp+moveup"]
-#: A request answers within seconds: at most this many simulated days × replications.
-MAX_DAY_REPLICATIONS = 1830
+#: A request answers within seconds: at most this many simulated days × replications (three years; two move-up
+#: policies over three years take about 10 s of CPU).
+MAX_DAY_REPLICATIONS = 1100
 
 
 class AddUnits(BaseModel):
@@ -32,7 +33,7 @@ class SimulationRequest(BaseModel):
     policy: PolicyName = "closest"
     compare: PolicyName | None = "mexclp"
     days: Annotated[int, Field(strict=True, ge=1, le=366)] = 365
-    replications: Annotated[int, Field(strict=True, ge=1, le=10)] = 5
+    replications: Annotated[int, Field(strict=True, ge=1, le=10)] = 3
     seed: Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)] = 112
     load: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False, description="calls × the history's rate")] = 1.0
     mutual_aid_after_min: Annotated[float, Field(ge=0, le=240, allow_inf_nan=False)] = 15.0

@@ -27,6 +27,7 @@ FEWER = {
     "GET /analytics/report.pdf": 3,
     "GET /analytics/charts": 8,
     "GET /coverage/charts": 3,
+    "POST /simulation": 3,
 }
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
