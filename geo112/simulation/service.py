@@ -1,6 +1,7 @@
 """The simulation from the database: the fleet at its stations, the regency's desa, the hospitals, the
 category matrix and phase targets, the road engine's travel times, and the call model fitted from the
-incident history (the real one when there is any, else the labelled synthetic one).
+incident history (the real one when it spans :data:`MIN_REAL_DAYS` days or more, else the labelled synthetic
+one).
 
 Travel times are searched once per unit type (the speed factor of the type, from each station and hospital
 over the road network, through :mod:`geo112.network`) and kept as station × desa arrays; the simulation
@@ -125,8 +126,16 @@ def _on_scene_target(rows: list[dict[str, Any]], category: str, priority: int) -
     return float(best["seconds"])
 
 
+#: A real history shorter than this many days cannot give rates by hour of the week: the labelled synthetic
+#: one is fitted from instead (a new centre's first calls, a test's or a demo's few).
+MIN_REAL_DAYS = 28
+
+
 def _history(session: Session, codes: list[str], categories: list[str]) -> tuple[np.ndarray, ...] | None:
-    synthetic = session.scalar(select(func.count()).select_from(Incident).where(~Incident.synthetic)) == 0
+    first_real, last_real = session.execute(
+        select(func.min(Incident.received_at), func.max(Incident.received_at)).where(~Incident.synthetic)
+    ).one()
+    synthetic = first_real is None or (last_real - first_real).days + 1 < MIN_REAL_DAYS
     rows = session.execute(
         select(Incident.received_at, Incident.desa_code, Incident.category_code).where(
             Incident.synthetic == synthetic, Incident.desa_code.in_(codes), Incident.category_code.in_(categories)

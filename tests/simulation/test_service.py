@@ -114,3 +114,13 @@ def test_what_if_units_at_a_planned_post(history, session: Session, network) -> 
         from_database(session, network, add_units=[ExtraUnits("F99", "fire_truck", 1)])
     with pytest.raises(NotFound):
         from_database(session, network, add_units=[ExtraUnits(pacet, "dragon", 1)])
+
+
+def test_a_few_days_of_real_calls_do_not_replace_the_history(history, session: Session, network) -> None:
+    """A new centre's (or a test's) first real calls, all of one day, cannot give rates by hour of the week."""
+    from geo112.dispatch import schemas
+    from geo112.dispatch.incidents import create_incident
+
+    for lon in (112.50, 112.52, 112.54):
+        create_incident(session, schemas.IncidentCreate(category="medis", lon=lon, lat=-7.55), "tester")
+    assert from_database(session, network).history["basis"] == "synthetic history"
