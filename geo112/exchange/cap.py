@@ -11,7 +11,6 @@ size limit, the CAP namespace, and the OASIS schema (the XSD shipped by ``capval
 
 from __future__ import annotations
 
-import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from geo112.dispatch import schemas
 from geo112.dispatch.incidents import Snapper, create_incident, get_incident, set_closed, update_incident
 from geo112.errors import Conflict, InvalidInput, NotFound, TooLarge, Unprocessable
 from geo112.exchange.handoffs import list_handoffs
-from geo112.geography.coordinates import LAT_LIMIT, LON_LIMIT
+from geo112.geography.coordinates import parse_lat_lon_text
 from geo112.geography.locate import Location, locate
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Handoff, Incident, IncidentCategory, Jurisdiction, ProvinceDesa
@@ -211,17 +210,21 @@ def _values(element: ET.Element, tag: str) -> dict[str, str]:
 
 def _lon_lat(pair: str, what: str) -> tuple[float, float]:
     """A CAP ``lat,lon`` pair as ``(lon, lat)``; 422 naming the pair when it is not a WGS84 point."""
-    parts = pair.split(",")
     try:
-        lat, lon = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
-    except ValueError:
-        lat = lon = math.nan
-    if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= LAT_LIMIT and abs(lon) <= LON_LIMIT:
-        return lon, lat
+        return parse_lat_lon_text(pair)
+    except InvalidInput as exc:
+        refused = exc.detail
     # Indonesia's longitudes (95-141) are beyond any latitude: a longitude first is the usual mistake.
-    swapped = len(parts) == 2 and abs(lat) > LAT_LIMIT and abs(lon) <= LAT_LIMIT
-    hint = "; CAP writes latitude first (lat,lon)" if swapped else ""
-    raise Unprocessable(f"the alert's {what} {pair[:60]!r} is not a WGS84 lat,lon point{hint}")
+    hint = "; CAP writes latitude first (lat,lon)" if _reads_as_lon_lat(pair) else ""
+    raise Unprocessable(f"the alert's {what} {pair[:60]!r} is not a WGS84 lat,lon point ({refused}){hint}")
+
+
+def _reads_as_lon_lat(pair: str) -> bool:
+    try:
+        parse_lat_lon_text(",".join(reversed(pair.split(","))))
+    except InvalidInput:
+        return False
+    return True
 
 
 def _point(session: Session, area: ET.Element) -> tuple[float, float]:
