@@ -121,13 +121,17 @@ def _devices() -> URLSafeTimedSerializer:
 
 
 def _device() -> dict[str, Any] | None:
-    """The device cookie of this browser (its id and the usernames that logged in from it), or None."""
-    raw = request.cookies.get(DEVICE_COOKIE)
-    try:
-        device = _devices().loads(raw, max_age=DEVICE_LIFETIME_S) if raw else None
-    except BadSignature:
-        return None
-    return device if isinstance(device, dict) else None
+    """The device cookie of this browser (its id and the usernames that logged in from it), or None; checked
+    once per request (each login limit asks)."""
+    if "device" not in g:
+        raw = request.cookies.get(DEVICE_COOKIE)
+        try:
+            device = _devices().loads(raw, max_age=DEVICE_LIFETIME_S) if raw else None
+        except BadSignature:
+            device = None
+        g.device = device if isinstance(device, dict) else None
+    found: dict[str, Any] | None = g.device
+    return found
 
 
 def _trusted() -> bool:
