@@ -71,6 +71,30 @@ function alertItem(alert) {
     error);
 }
 
+// The bar stays small however many alerts a shift has: a summary by kind, the few most overdue unseen ones,
+// and the rest (and those already seen) folded into a list that scrolls, so the intake form stays in view.
+const SHOWN = 3;
+
+function summary(unseen) {
+  const counts = new Map();
+  for (const alert of unseen) counts.set(alert.phase, (counts.get(alert.phase) ?? 0) + 1);
+  return [...counts].map(([phase, n]) => `${n} ${t(`timer_${phase}`)}`).join(" · ");
+}
+
+function drawBar(bar, alerts) {
+  const byOverdue = (a, b) => b.over_s - a.over_s;
+  const unseen = alerts.filter((a) => !a.acknowledged_by).sort(byOverdue);
+  const rest = [...unseen.slice(SHOWN), ...alerts.filter((a) => a.acknowledged_by).sort(byOverdue)];
+  const open = bar.querySelector("details.more")?.open ?? false;
+  replace(bar,
+    el("h2", {}, format("alerts_heading", { n: unseen.length }), " ",
+      el("span", { class: "hint", dataset: { testid: "alerts-summary" }, text: summary(unseen) })),
+    el("ul", {}, unseen.slice(0, SHOWN).map(alertItem)),
+    rest.length ? el("details", { class: "more", open },
+      el("summary", { text: format("alerts_more", { n: rest.length }) }),
+      el("ul", {}, rest.map(alertItem))) : null);
+}
+
 /** Ask for the alerts now and redraw the bar. */
 export async function loadAlerts() {
   const { alerts } = await api("/api/v1/alerts");
@@ -78,10 +102,9 @@ export async function loadAlerts() {
   for (const alert of fresh) heard.add(key(alert));
   if (fresh.length) chime();
   const bar = byId("alerts");
-  const unseen = alerts.filter((a) => !a.acknowledged_by).length;
-  replace(bar, el("h2", { text: format("alerts_heading", { n: unseen }) }), el("ul", {}, alerts.map(alertItem)));
+  drawBar(bar, alerts);
   bar.hidden = !alerts.length;
-  bar.classList.toggle("unseen", unseen > 0);
+  bar.classList.toggle("unseen", alerts.some((a) => !a.acknowledged_by));
   onOverdue(new Set(alerts.map((a) => a.incident_id)));
 }
 
