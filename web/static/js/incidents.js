@@ -173,18 +173,26 @@ function closeForm(incident) {
 
 let drawnDetail = null; // the data the detail shows, to skip redraws when nothing of it changed
 
+// The detail is drawn in two parts around the proposals, so they open right under the button that asks for
+// them and not below a long timeline: the summary and actions above, the calls and timeline below.
 async function drawDetail() {
   const detail = byId("incident-detail");
-  if (selected === null) { replace(detail); drawnDetail = null; return; }
+  if (selected === null) { replace(byId("incident-summary")); replace(byId("incident-history")); drawnDetail = null; return; }
   const [incident, timeline, calls] = await Promise.all([api(`/api/v1/incidents/${selected}`),
     api(`/api/v1/incidents/${selected}/timeline`), api(`/api/v1/incidents/${selected}/calls`)]);
   const data = JSON.stringify([incident, timeline, calls]);
   if (data === drawnDetail) return;
-  redrawWhenIdle(detail, () => { drawnDetail = data; showDetail(detail, incident, timeline, calls.items); });
+  redrawWhenIdle(detail, () => { drawnDetail = data; showDetail(incident, timeline, calls.items); });
 }
 
-function showDetail(detail, incident, timeline, calls) {
-  replace(detail,
+async function recommend(incident) {
+  const panel = byId("incident-recommendations");
+  await showRecommendations(incident.id, panel);
+  panel.scrollIntoView({ block: "nearest" });
+}
+
+function showDetail(incident, timeline, calls) {
+  replace(byId("incident-summary"),
     el("h3", { text: `#${incident.id} ${categoryName(incident.category)}` }),
     el("p", { text: place(incident) }),
     incident.road_distance_m !== null ? el("p", { class: "hint", text: `${t("road_distance")}: ${fmtDistance(incident.road_distance_m)}` }) : null,
@@ -192,10 +200,10 @@ function showDetail(detail, incident, timeline, calls) {
     incident.description ? el("p", { class: "notes", text: incident.description }) : null,
     phaseTable(incident),
     incident.status === "open"
-      ? el("button", { type: "button", class: "secondary", text: t("recommend"),
-        on: { click: () => showRecommendations(incident.id, byId("incident-recommendations")) } })
+      ? el("button", { type: "button", class: "secondary", text: t("recommend"), on: { click: () => recommend(incident) } })
       : null,
-    incident.status === "open" ? closeForm(incident) : el("p", { text: `${t("disposition")}: ${t(`disposition_${incident.disposition}`)}` }),
+    incident.status === "open" ? closeForm(incident) : el("p", { text: `${t("disposition")}: ${t(`disposition_${incident.disposition}`)}` }));
+  replace(byId("incident-history"),
     incident.status === "open" ? callerLinkSection(incident) : null,
     callsSection(incident, calls, (id) => { refresh(); select(id); }),
     el("h4", { text: t("timeline") }),
@@ -209,15 +217,19 @@ export function setOverdue(ids) {
   if (changed) drawList();
 }
 
-/** Open an incident: list tab, its detail, the map on it. */
-export function select(id) {
+// Opening an incident brings the map to it, close enough to see its streets (never further out than it was).
+const DETAIL_ZOOM = 14;
+
+/** Open an incident: list tab, its detail (scrolled into view), the map on it. */
+export async function select(id) {
   if (id !== selected) replace(byId("incident-recommendations")).hidden = true;
   selected = id;
   document.querySelector('[data-tab="incidents"]').click();
-  const incident = incidents.find((i) => i.id === id);
-  if (incident) map.panTo([...incident.location.coordinates].reverse());
   drawList();
-  return drawDetail();
+  await drawDetail();
+  const incident = incidents.find((i) => i.id === id) ?? await api(`/api/v1/incidents/${id}`);
+  map.setView([...incident.location.coordinates].reverse(), Math.max(map.getZoom(), DETAIL_ZOOM));
+  byId("incident-detail").scrollIntoView({ block: "start" });
 }
 
 /** The hand-offs waiting for the other 112's answer, with the two answers a dispatcher records. */
