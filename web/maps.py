@@ -52,8 +52,9 @@ MAPS: dict[str, tuple[Overlay, ...]] = {
         Overlay("intake", "layer_intake"),
     ),
     "planner": (*_BOUNDARIES, Overlay("coverage", "layer_coverage"), Overlay("stations", "layer_stations")),
+    # A responder on mobile data gets the route and its ends: the vector base map draws the boundaries (without
+    # it, the kecamatan only, straight on the map), not the hover-only desa and neighbours' layers (1 MB).
     "responder": (
-        *_BOUNDARIES,
         Overlay("route", "layer_route"),
         Overlay("incident", "layer_incident"),
         Overlay("unit", "layer_unit"),

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Response, expect
 
 from geo112.dispatch import schemas
 from geo112.dispatch.incidents import create_incident, update_incident
 from geo112.store.db import session_factory
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE, screenshot
 from tests.browser.test_dispatch_flow import open_console
+from tests.browser.test_offline import responder_url
+from tests.reliability.test_front_door import proxy, proxy_env
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 
@@ -50,3 +56,41 @@ def test_opening_an_incident_brings_the_map_to_it_and_its_proposals_into_view(op
     screenshot(page, "incident-proposals-1366x768")
     assert _in_view(page, first), "the first proposal is on screen"
     assert _in_view(page, page.locator("#incident-recommendations h2"))
+
+
+@pytest.fixture(scope="module")
+def front_door(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The project's nginx (``scripts/proxy.sh``, plain HTTP on loopback) in front of the browser tests' app."""
+    env = proxy_env(tmp_path_factory.mktemp("responder-proxy"), live_server.removeprefix("http://"), plain=True)
+    started = proxy("start", env)
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        yield f"http://127.0.0.1:{env['GEO112_PROXY_HTTP_PORT']}"
+    finally:
+        stopped = proxy("stop", env)
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+def test_the_responder_page_loads_light_on_mobile_data(open_session, browser, front_door: str) -> None:
+    """Fault 9: a responder's first load through the front door was 4.7 MB; the target is 300 kB."""
+    link = urlsplit(responder_url(open_session("dispatcher"))).path  # through the front door
+    context = browser.new_context(base_url=front_door, locale="id-ID", **PHONE)
+    sent: dict[str, int] = {}
+
+    def count(response: Response) -> None:
+        sizes = response.request.sizes()
+        sent[response.url] = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+    try:
+        page = context.new_page()
+        page.on("response", count)
+        page.goto(link)
+        expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
+        page.wait_for_load_state("networkidle")
+        screenshot(page, "responder-first-load")
+    finally:
+        context.close()
+    heaviest = sorted(sent.items(), key=lambda item: -item[1])[:5]
+    total = sum(sent.values())
+    print(f"responder first load: {total} bytes")
+    assert total <= 300_000, f"{total / 1000:.0f} kB, heaviest: {[(u.split('?')[0][-40:], n) for u, n in heaviest]}"

@@ -4,7 +4,7 @@
 // "Selesai" asks once more, inline: it ends the crew's part in the incident.
 import { api } from "./api.js";
 import { el, replace } from "./dom.js";
-import { layers, loadBoundaries, map } from "./geomap.js";
+import { basemap, layers, loadBoundaries, map } from "./geomap.js";
 import { format, t } from "./i18n.js";
 
 const FOLLOW_MS = 30_000;
@@ -92,7 +92,7 @@ function wire(form, callSign) {
 }
 
 const form = document.querySelector("form.actions");
-const [first] = await Promise.all([api(page), loadBoundaries({ fit: false })]);
+const [first] = await Promise.all([api(page), basemap ? null : loadBoundaries({ fit: false })]);
 show(form, first, { fit: true });
 if (form) wire(form, first.unit.call_sign);
 // A missed follow-up is only a stale ETA until the next one; the page keeps what it shows.
