@@ -94,3 +94,27 @@ def test_the_responder_page_loads_light_on_mobile_data(open_session, browser, fr
     total = sum(sent.values())
     print(f"responder first load: {total} bytes")
     assert total <= 300_000, f"{total / 1000:.0f} kB, heaviest: {[(u.split('?')[0][-40:], n) for u, n in heaviest]}"
+
+
+# Headless Chromium does not apply the autoplay rule (its AudioContext always runs), so the page is given
+# a browser's rule: a context starts suspended and resumes only with a user activation.
+AUTOPLAY_RULE = """
+const Real = window.AudioContext;
+window.AudioContext = class extends Real {
+  constructor(...args) { super(...args); this.suspend(); }
+  resume() { return navigator.userActivation.isActive ? super.resume() : Promise.resolve(); }
+};
+"""
+
+
+def test_the_console_says_when_the_alert_sound_is_off_and_any_key_turns_it_on(open_session) -> None:
+    """Fault 6: the chime was silent after each page load until a click, and nothing said so."""
+    session = open_session("dispatcher", device=LAPTOP)
+    session.context.add_init_script(AUTOPLAY_RULE)
+    page = open_console(session)
+    banner = page.get_by_test_id("sound-off")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Suara peringatan mati")
+    page.locator("body").press("a")  # the dispatcher's first key, wherever the focus is
+    expect(banner).to_be_hidden()
+    assert page.evaluate("navigator.userActivation.hasBeenActive")

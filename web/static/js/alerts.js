@@ -19,10 +19,25 @@ function key(alert) {
   return `${alert.incident_id}/${alert.phase}/${alert.assignment_id ?? ""}`;
 }
 
-// A short two-tone chime; browsers allow sound once the page had a click, which a working console has.
+// A short two-tone chime. Browsers keep a page's sound off until its first click or key press (the autoplay
+// rule), and a console is reloaded at every shift change: while the sound is off a banner says so, and the
+// dispatcher's first key or click anywhere turns it on. docs/dispatch.md says how to allow it for good on the
+// console workstations (browser policy).
+function initSound() {
+  audio = new AudioContext();
+  const banner = byId("sound-off");
+  const show = () => { banner.hidden = audio.state === "running"; };
+  audio.addEventListener("statechange", show);
+  const wake = () => {
+    if (audio.state !== "running") audio.resume().catch((error) => console.warn("alert tone unavailable", error));
+  };
+  for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, wake, { capture: true });
+  show();
+}
+
 function chime() {
+  if (audio.state !== "running") return; // the banner is showing
   try {
-    audio ??= new AudioContext();
     for (const [i, hz] of [880, 660].entries()) {
       const tone = audio.createOscillator();
       const gain = audio.createGain();
@@ -115,6 +130,7 @@ export async function loadAlerts() {
 export function initAlerts({ overdue, open }) {
   onOverdue = overdue;
   onOpen = open;
+  initSound();
   const tick = () => loadAlerts().catch((error) => console.warn(error)).finally(() => setTimeout(tick, INTERVAL_MS));
   tick();
 }
