@@ -95,8 +95,7 @@ def _reason(
     if unit.lon is None:
         return "no_position", "no position known"
     if is_stale(unit, now, stale_after_s):
-        age = (now - unit.position_at).total_seconds() if unit.position_at else 0.0
-        return "stale_position", f"last AVL fix {age / 60:.0f} min ago"
+        return "stale_position", f"last AVL fix {(_age_s(unit) or 0.0) / 60:.0f} min ago"
     if unit.id in off_road:
         return "off_road", "position too far from any road to route from"
     return None
@@ -111,7 +110,13 @@ def _candidate(unit: Any, eta_s: float | None, distance_m: float | None, why: tu
         "distance_m": None if distance_m is None else round(distance_m, 1),
         "reason": why[0] if why else None,
         "detail": why[1] if why else None,
+        # The parts of the reason a page words in its own language.
+        **({"status": unit.status, "held_for": unit.held_for, "position_age_s": _age_s(unit)} if why else {}),
     }
+
+
+def _age_s(unit: Any) -> float | None:
+    return None if unit.position_at is None else round((unit.now - unit.position_at).total_seconds(), 1)
 
 
 def _assigned(units: list[Row[Any]], incident_id: int) -> dict[str, list[Any]]:

@@ -587,7 +587,10 @@ class Candidate(BaseModel):
     eta_s: float | None
     distance_m: float | None
     reason: str | None = Field(None, description="why it is not proposed: busy, out_of_service, stale_position, ...")
-    detail: str | None = None
+    detail: str | None = Field(None, description="the reason in English words, or an out-of-service unit's note")
+    status: str | None = Field(None, description="a unit not proposed: its status")
+    held_for: int | None = Field(None, description="a unit not proposed: the incident it is assigned to")
+    position_age_s: float | None = Field(None, description="a unit not proposed: age of its last position fix")
 
 
 class TypeRecommendation(BaseModel):

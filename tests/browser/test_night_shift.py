@@ -118,3 +118,19 @@ def test_the_console_says_when_the_alert_sound_is_off_and_any_key_turns_it_on(op
     page.locator("body").press("a")  # the dispatcher's first key, wherever the focus is
     expect(banner).to_be_hidden()
     assert page.evaluate("navigator.userActivation.hasBeenActive")
+
+
+def test_why_a_unit_is_not_proposed_is_said_in_indonesian(open_session, browser_database) -> None:
+    """Fault 12: "(already assigned to this incident (dispatched))" in the Indonesian console."""
+    with session_factory(browser_database).begin() as s:
+        incident = create_incident(s, schemas.IncidentCreate(category="medis", lon=112.4700, lat=-7.6300), "tester").id
+    page = open_console(open_session("dispatcher", device=LAPTOP))
+    page.click("[data-tab=incidents]")
+    page.locator(f"#incident-list button[data-incident='{incident}']").click()
+    page.locator("#incident-detail button", has_text="Rekomendasi unit").click()
+    panel = page.locator("#incident-recommendations")
+    panel.locator("[data-unit-type=ambulance] .candidates li button[data-assign]").first.click()
+    ambulances = panel.locator("[data-unit-type=ambulance]")
+    ambulances.locator("details:not(.more-units) > summary").click()  # "not proposed"
+    expect(ambulances).to_contain_text("sudah ditugaskan ke sini (Ditugaskan)")
+    expect(ambulances).not_to_contain_text("already")

@@ -65,6 +65,7 @@ def test_a_nearer_busy_unit_is_named_with_its_incident(db, fleet, make_incident)
     assert nearest["unit_id"] not in [p["unit_id"] for p in result["proposed"]]
     explained = next(n for n in result["not_proposed"] if n["unit_id"] == nearest["unit_id"])
     assert explained["reason"] == "busy" and f"incident {other.id}" in explained["detail"]
+    assert (explained["status"], explained["held_for"]) == ("dispatched", other.id)  # for the page's own words
     assert explained["eta_s"] == pytest.approx(nearest["eta_s"], abs=0.1)
 
 
@@ -82,6 +83,9 @@ def test_units_on_this_incident_out_of_service_or_stale_are_explained(db, fleet,
     assert reasons[here.id][0] == "assigned_here" and result["assigned"] == [here.id]
     assert reasons[broken.id] == ("out_of_service", "ban bocor")
     assert reasons[stale.id][0] == "stale_position" and "60 min" in reasons[stale.id][1]
+    explained = {n["unit_id"]: n for n in result["not_proposed"]}
+    assert (explained[here.id]["status"], explained[here.id]["held_for"]) == ("dispatched", incident.id)
+    assert explained[stale.id]["position_age_s"] == pytest.approx(3600, abs=60)
     assert reasons[nowhere.id] == ("no_position", "no position known")
     proposed = {p["unit_id"] for p in result["proposed"]}
     assert not proposed & {here.id, broken.id, stale.id, nowhere.id}

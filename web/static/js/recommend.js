@@ -99,11 +99,27 @@ function highlight(callSign, on) {
   if (on) line.bringToFront();
 }
 
+// Why a unit is not proposed, in the page's words (the API's `detail` is English): its status and the
+// incident holding it, how old its position is, or the note a dispatcher left on an out-of-service unit.
+function whyNot(u) {
+  const status = u.status ? t(`status_${u.status}`) : "";
+  switch (u.reason) {
+    case "assigned_here": return status;
+    case "busy": return u.held_for ? format("busy_for", { status, incident: u.held_for }) : status;
+    case "out_of_service": return u.detail ?? "";
+    case "stale_position": return u.position_age_s === null ? "" : format("position_age", { time: fmtDuration(u.position_age_s) });
+    default: return "";
+  }
+}
+
 function notProposed(units, open) {
   if (!units.length) return null;
+  const line = (u) => {
+    const why = whyNot(u);
+    return `${u.call_sign} · ${fmtDuration(u.eta_s)} · ${t(`reason_${u.reason}`, u.reason)}${why ? ` (${why})` : ""}`;
+  };
   return el("details", { open }, el("summary", { class: "hint", text: `${t("not_proposed")} (${units.length})` }),
-    el("ul", { class: "hint" }, units.map((u) => el("li", {
-      text: `${u.call_sign} · ${fmtDuration(u.eta_s)} · ${t(`reason_${u.reason}`, u.reason)}${u.detail ? ` (${u.detail})` : ""}` }))));
+    el("ul", { class: "hint" }, units.map((u) => el("li", { text: line(u) }))));
 }
 
 // A requirement met (as many units assigned as it asks for) names its units and offers no more proposals; a
