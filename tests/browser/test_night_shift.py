@@ -134,3 +134,44 @@ def test_why_a_unit_is_not_proposed_is_said_in_indonesian(open_session, browser_
     ambulances.locator("details:not(.more-units) > summary").click()  # "not proposed"
     expect(ambulances).to_contain_text("sudah ditugaskan ke sini (Ditugaskan)")
     expect(ambulances).not_to_contain_text("already")
+
+
+class Blip:
+    """The app's server unreachable for a while, at the browser: every API and tile request gets a 502."""
+
+    def __init__(self, page) -> None:
+        self.down = False
+        page.route("**/api/v1/**", self._answer)
+        page.route("**/tiles/**", self._answer)
+
+    def _answer(self, route, request) -> None:
+        if self.down:
+            route.fulfill(status=502, content_type="text/html", body="<h1>502 Bad Gateway</h1>")
+        else:
+            route.fallback()
+
+
+def test_after_a_server_blip_the_map_and_a_pending_lookup_fill_in(open_session) -> None:
+    """Fault 10: a console opened during a blip stayed blank; a desa lookup showed "…" forever."""
+    page = open_session("dispatcher", device=LAPTOP).new_page()
+    blip = Blip(page)
+    blip.down = True
+    page.goto("/console")
+    page.wait_for_timeout(3_000)
+    assert page.get_by_test_id("map").get_attribute("data-ready") is None
+    blip.down = False
+    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=30_000)
+    expect(page.locator("#category option").first).to_be_attached()
+    expect(page.locator(".leaflet-tile-loaded").first).to_be_attached()
+
+    blip.down = True
+    page.fill("#lat", "-7.6000")
+    page.fill("#lon", "112.4300")
+    page.click("#coords-go")
+    desa = page.locator("#located [data-field=desa]")
+    expect(desa).to_have_text("–", timeout=10_000)  # not "…" forever
+    expect(page.locator("#intake-error")).not_to_be_empty()
+    expect(page.get_by_test_id("offline-banner")).to_be_visible(timeout=10_000)
+    blip.down = False
+    expect(desa).not_to_have_text("–", timeout=15_000)
+    expect(page.locator("#intake-error")).to_be_empty()

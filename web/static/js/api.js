@@ -34,6 +34,25 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   return data;
 }
 
+const RETRY_MAX_MS = 15_000;
+
+/**
+ * Call `load` until it succeeds, waiting 1, 2, 4… up to 15 s between tries: a page opened during a server
+ * blip (a restart, a failover, a lost connection) fills in when the server is back instead of staying
+ * blank. An answer that is not the server's trouble (4xx) is not retried.
+ */
+export async function untilLoaded(load) {
+  for (let wait = 1000; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+    try {
+      return await load();
+    } catch (error) {
+      if (error.status >= 400 && error.status < 500) throw error;
+      console.warn("retrying", error);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /** A query string from an object, skipping empty values. */
 export function query(params) {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "");

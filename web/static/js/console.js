@@ -1,16 +1,16 @@
 // The dispatcher console: wires the map, call intake, recommendations, incident list, unit board,
 // coverage gap and live refresh.
 import { initAlerts, loadAlerts } from "./alerts.js";
-import { api } from "./api.js";
+import { api, untilLoaded } from "./api.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
 import { initFleet, loadUnits } from "./fleet.js";
 import { initGap } from "./gap.js";
-import { loadBoundaries, map } from "./geomap.js";
+import { basemap, loadBoundaries, map } from "./geomap.js";
 import { initIncidents, loadIncidents, select, setOverdue } from "./incidents.js";
 import { initIntake } from "./intake.js";
 import { loadMoveUp } from "./moveup.js";
-import { onChange, refresh, startLive } from "./live.js";
+import { onChange, onReconnect, refresh, startLive } from "./live.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
 import { initTabs } from "./tabs.js";
 
@@ -51,11 +51,13 @@ onChange(loadUnits);
 onChange(reloadRecommendations);
 onChange(loadAlerts);
 onChange(loadMoveUp);
-const catalog = loadCatalog().then(({ categories, unitTypes }) => {
+// Base map tiles that failed while the server was away are drawn again when it is back.
+onReconnect(() => { basemap?.clearLayout(); basemap?.rerenderTiles(); });
+const catalog = untilLoaded(loadCatalog).then(({ categories, unitTypes }) => {
   fillCategories(categories);
   initGap(unitTypes);
   initAlerts({ overdue: setOverdue, open: select });
 });
 // Categories name the incidents, so the first live load waits for them.
-await Promise.all([loadBoundaries(), catalog.then(startLive)]);
+await Promise.all([untilLoaded(loadBoundaries), catalog.then(startLive)]);
 map.getContainer().dataset.ready = "true";

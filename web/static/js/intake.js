@@ -5,6 +5,7 @@ import { clearDuplicates, showDuplicates } from "./calls.js";
 import { byId, el, fmtDistance, replace } from "./dom.js";
 import { layers, map } from "./geomap.js";
 import { format, t } from "./i18n.js";
+import { onReconnect } from "./live.js";
 
 const form = byId("intake");
 const located = byId("located");
@@ -12,6 +13,7 @@ const results = byId("place-results");
 let point = null; // {lat, lon} of the call
 let marker = null;
 let placeRequest = 0;
+let lookupFailed = false; // the last place lookup got no answer
 let joinCall = null; // set by initIntake
 let duplicateTimer = null;
 
@@ -56,14 +58,23 @@ export async function setPoint(lat, lon, { pan = false } = {}) {
   showError("");
   for (const dd of located.querySelectorAll("dd")) dd.textContent = "…";
   const request = ++placeRequest;
+  lookupFailed = false;
   checkDuplicates();
   try {
     const place = await api(`/api/v1/console/place${query({ lat, lon })}`);
     if (request === placeRequest) showPlace(place);
   } catch (error) {
-    if (request === placeRequest) showError(error.message);
+    if (request !== placeRequest) return;
+    for (const dd of located.querySelectorAll("dd")) dd.textContent = "–";
+    showError(error.message);
+    lookupFailed = true;
   }
 }
+
+// A lookup that failed during a server blip is made again as soon as the server answers.
+onReconnect(() => {
+  if (lookupFailed && point) setPoint(point.lat, point.lon);
+});
 
 export function currentPoint() {
   return point;

@@ -6,8 +6,15 @@ import { t } from "./i18n.js";
 
 const INTERVAL_MS = 2000;
 const listeners = [];
+const reconnected = [];
+let connected = true;
 let cursor = null;
 let timer = null;
+
+/** Call `listener()` when the server answers again after a lost connection. */
+export function onReconnect(listener) {
+  reconnected.push(listener);
+}
 
 /** Call `listener()` (may be async) after every change, and once at start. */
 export function onChange(listener) {
@@ -23,6 +30,8 @@ function showStatus(ok) {
   }
   const banner = byId("offline-banner");
   if (banner) banner.hidden = ok;
+  if (ok && !connected) for (const listener of reconnected) listener();
+  connected = ok;
 }
 
 /** Reload now (after the page itself changed something), without waiting for the next poll. */
