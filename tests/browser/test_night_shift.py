@@ -175,3 +175,48 @@ def test_after_a_server_blip_the_map_and_a_pending_lookup_fill_in(open_session) 
     blip.down = False
     expect(desa).not_to_have_text("–", timeout=15_000)
     expect(page.locator("#intake-error")).to_be_empty()
+
+
+def _focused(page) -> str:
+    return page.evaluate("(e => e.id || e.getAttribute('class') || e.tagName)(document.activeElement)")
+
+
+def test_a_whole_call_without_the_mouse(open_session) -> None:
+    """Fault 5: Tab never reached the search box; no shortcut for a new call; the focus was lost on the way."""
+    page = open_console(open_session("dispatcher", device=LAPTOP))
+    expect(page.locator("#place-search")).to_be_focused()  # a call starts here
+    walked = []  # the whole Tab ring, back to the search box
+    while len(walked) < 80 and (not walked or walked[-1] != "place-search"):
+        page.keyboard.press("Tab")
+        walked.append(_focused(page))
+    assert len(walked) <= 40, f"Tab walks the page's controls, not every marker and outline: {walked}"
+
+    keys = 0
+    page.keyboard.type("Trowulan")
+    expect(page.locator("#place-results li button").first).to_contain_text("Desa Trowulan")  # fault 11: not a post
+    page.keyboard.press("Enter")
+    keys += 1
+    expect(page.locator("#located [data-field=desa]")).to_have_text("Trowulan")
+    expect(page.locator("#category")).to_be_focused()
+    for _ in range(2):  # category (medis) → priority → caller's name
+        page.keyboard.press("Tab")
+    keys += 2
+    expect(page.locator("#caller-name")).to_be_focused()
+    page.keyboard.type("Bu Sri")
+    page.keyboard.press("Enter")  # saves the call
+    keys += 1
+    first = page.locator("#recommendations button[data-assign]").first
+    expect(first).to_be_focused(timeout=15_000)
+    page.keyboard.press("Enter")  # sends the best unit
+    keys += 1
+    expect(page.locator("#recommendations .responder-link button").first).to_be_focused(timeout=15_000)
+    page.keyboard.press("F2")  # the next call
+    keys += 1
+    expect(page.locator("#place-search")).to_be_focused()
+    expect(page.locator("#intake")).to_be_visible()
+    assert keys == 6
+    page.evaluate("document.activeElement.blur()")  # "?" is a character in a text field
+    page.keyboard.press("?")
+    expect(page.get_by_test_id("shortcuts").locator("dl")).to_be_visible()
+    expect(page.get_by_test_id("shortcuts")).to_contain_text("F2 · Alt+N")
+    screenshot(page, "keyboard-shortcuts-1366x768")

@@ -12,6 +12,7 @@ import { initIntake } from "./intake.js";
 import { loadMoveUp } from "./moveup.js";
 import { onChange, onReconnect, refresh, startLive } from "./live.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
+import { initShortcuts } from "./shortcuts.js";
 import { initTabs } from "./tabs.js";
 
 function fillCategories(categories) {
@@ -35,12 +36,22 @@ async function saveIncident(body) {
   const incident = await api("/api/v1/incidents", { method: "POST", body });
   await showRecommendations(incident.id, byId("recommendations"));
   showIntake(false);
+  byId("recommendations").querySelector("button[data-assign]")?.focus(); // Enter sends the best unit
   refresh();
 }
 
-byId("new-call").addEventListener("click", () => { showIntake(true); byId("place-search").focus(); });
+// The next call: the intake form, empty, the focus in the place search.
+function newCall() {
+  showTab("intake");
+  if (!byId("intake").hidden) byId("intake").reset();
+  showIntake(true);
+  byId("place-search").focus();
+}
 
-initTabs();
+byId("new-call").addEventListener("click", newCall);
+
+const showTab = initTabs();
+initShortcuts({ newCall, search: () => { showTab("intake"); showIntake(true); byId("place-search").focus(); }, tab: showTab });
 document.querySelector('[data-tab="units"]').addEventListener("click", loadMoveUp);
 // A call that joined an open incident: that incident opens, the panel ready for the next call.
 initIntake(saveIncident, (id) => { refresh(); return select(id); });
@@ -61,3 +72,4 @@ const catalog = untilLoaded(loadCatalog).then(({ categories, unitTypes }) => {
 // Categories name the incidents, so the first live load waits for them.
 await Promise.all([untilLoaded(loadBoundaries), catalog.then(startLive)]);
 map.getContainer().dataset.ready = "true";
+if (document.activeElement === document.body) byId("place-search").focus(); // a call starts here

@@ -26,6 +26,14 @@ const STYLE = {
   region: { pane: "boundaries", color: "#9a3412", weight: 1.5, dashArray: "2 4", fillColor: "#fed7aa", fillOpacity: basemap ? 0.15 : 0.25 },
 };
 
+// Chromium makes an SVG shape focusable once it has focus listeners, which Leaflet adds to every shape with a
+// tooltip: hundreds of desa outlines would fill the Tab order. Their names show on hover; the keyboard finds
+// a desa with the place search.
+function named(layer, ...lines) {
+  layer.bindTooltip(tooltip(...lines), { sticky: true, direction: "top", offset: [0, -8] });
+  layer.on("add", () => layer.getElement()?.setAttribute("tabindex", "-1"));
+}
+
 function tooltip(...lines) {
   return el("div", { class: "map-tip" }, lines.filter(Boolean).map((line, i) => el(i ? "div" : "strong", { text: line })));
 }
@@ -53,9 +61,8 @@ export async function loadBoundaries({ fit = true } = {}) {
   if (desa) {
     L.geoJSON(desa, {
       style: STYLE.desa,
-      onEachFeature: (f, layer) => layer.bindTooltip(
-        tooltip(`${f.properties.kind === "kelurahan" ? "Kel." : "Desa"} ${f.properties.name}`, `Kec. ${f.properties.kecamatan_name}`),
-        { sticky: true, direction: "top", offset: [0, -8] }),
+      onEachFeature: (f, layer) => named(layer,
+        `${f.properties.kind === "kelurahan" ? "Kel." : "Desa"} ${f.properties.name}`, `Kec. ${f.properties.kecamatan_name}`),
     }).addTo(layers.desa);
   }
   const kecamatanLayer = L.geoJSON(kecamatan, { style: STYLE.kecamatan }).addTo(layers.kecamatan || map);
@@ -64,14 +71,14 @@ export async function loadBoundaries({ fit = true } = {}) {
     if (layers.enclave) {
       L.geoJSON(only((f) => f.properties.enclave), {
         style: STYLE.enclave,
-        onEachFeature: (f, layer) => layer.bindTooltip(tooltip(f.properties.name, f.properties.call_centre), { sticky: true }),
+        onEachFeature: (f, layer) => named(layer, f.properties.name, f.properties.call_centre),
       }).addTo(layers.enclave);
     }
     // The neighbouring kabupaten/kota, named, instead of a grey field: calls there go to their own 112.
     if (layers.regions) {
       L.geoJSON(only((f) => !f.properties.served && !f.properties.enclave), {
         style: STYLE.region,
-        onEachFeature: (f, layer) => layer.bindTooltip(tooltip(f.properties.name, f.properties.call_centre), { sticky: true }),
+        onEachFeature: (f, layer) => named(layer, f.properties.name, f.properties.call_centre),
       }).addTo(layers.regions);
     }
   }

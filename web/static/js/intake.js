@@ -108,6 +108,7 @@ function typedCoordinates() {
     return;
   }
   setPoint(lat, lon, { pan: true });
+  byId("category").focus();
 }
 
 // A pasted "lat, lon" in either coordinate field fills both.
@@ -119,7 +120,12 @@ function splitPastedPair(event) {
 }
 
 function resultItem(label, detail, lat, lon) {
-  const choose = () => { replace(results); byId("place-search").value = label; setPoint(lat, lon, { pan: true }); };
+  const choose = () => {
+    replace(results);
+    byId("place-search").value = label;
+    setPoint(lat, lon, { pan: true });
+    byId("category").focus(); // the next step of the call
+  };
   return el("li", { attrs: { role: "option" } },
     el("button", { type: "button", on: { click: choose } }, el("strong", { text: label }), " ", el("span", { class: "hint", text: detail })));
 }
@@ -144,12 +150,17 @@ async function search(text) {
     api(`/api/v1/console/facilities${query({ q: text, limit: 4 })}`).catch(() => none),
   ]);
   if (request !== searchRequest) return; // a later keystroke's answer is on its way
-  const items = [
-    ...facilities.results.map((r) => resultItem(r.name, t(`facility_${r.kind}`, t("facility_other")), r.lat, r.lon)),
-    ...desa.results.map((r) => resultItem(`${r.desa.kind === "kelurahan" ? "Kel." : "Desa"} ${r.desa.name}`,
-      `Kec. ${r.kecamatan.name}`, r.lat, r.lon)),
-    ...streets.results.map((r) => resultItem(r.name, `${t("street")} · ${r.desa || ""}`, r.lat, r.lon)),
+  // Callers name their desa far more often than a post: a desa comes before a facility or street that
+  // shares its name ("Trowulan" is the desa, not Polsek Trowulan), unless what was typed is exactly a name.
+  const typed = text.trim().toLowerCase();
+  const found = [
+    ...desa.results.map((r) => [r.desa.name, resultItem(`${r.desa.kind === "kelurahan" ? "Kel." : "Desa"} ${r.desa.name}`,
+      `Kec. ${r.kecamatan.name}`, r.lat, r.lon)]),
+    ...facilities.results.map((r) => [r.name, resultItem(r.name, t(`facility_${r.kind}`, t("facility_other")), r.lat, r.lon)]),
+    ...streets.results.map((r) => [r.name, resultItem(r.name, `${t("street")} · ${r.desa || ""}`, r.lat, r.lon)]),
   ];
+  const exact = ([name]) => (name.toLowerCase() === typed ? 0 : 1);
+  const items = found.sort((a, b) => exact(a) - exact(b)).map(([, item]) => item);
   replace(results, items.length ? items : el("li", { class: "hint", text: t("no_results") }));
 }
 

@@ -47,7 +47,9 @@ function candidate(incidentId, unit, container) {
     try {
       const assignment = await api(`/api/v1/incidents/${incidentId}/assignments`, { method: "POST", body });
       await showRecommendations(incidentId, container);
-      container.querySelector(".links").append(responderLink(assignment));
+      const link = responderLink(assignment);
+      container.querySelector(".links").append(link);
+      link.querySelector("button").focus(); // the link is the next thing to pass on
       refresh();
     } catch (error) {
       assign.disabled = false;
