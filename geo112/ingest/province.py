@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo112.geography.names import name_key
-from geo112.ingest.boundaries import call_centre
+from geo112.ingest.boundaries import call_centre, clean_outlines
 from geo112.ingest.datasets import record_datasets, upsert, verified_inputs
 from geo112.region import Region, current_region
 from geo112.store.geometry import SRID
@@ -28,7 +28,7 @@ from geodata.kab_mojokerto.boundaries import read_areas, read_names
 _BATCH = 500
 
 _DISSOLVE = text("""
-    UPDATE jurisdiction j SET geom = d.geom, area_km2 = ST_Area(d.geom::geography) / 1e6
+    UPDATE jurisdiction j SET geom = d.geom
     FROM (SELECT jurisdiction_code, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom
           FROM province_desa WHERE jurisdiction_code <> ALL(:own) GROUP BY jurisdiction_code) d
     WHERE j.code = d.jurisdiction_code
@@ -85,5 +85,6 @@ def load_province(session: Session, data_dir: Path, region: Region | None = None
     for start in range(0, len(rows), _BATCH):
         upsert(session, ProvinceDesa, rows[start : start + _BATCH])
     session.execute(_DISSOLVE, {"own": own})
+    clean_outlines(session, "jurisdiction", [code for code in regions if code not in own])
     record_datasets(session, names, region)
     return ProvinceReport(len(regions), len(rows), names)

@@ -169,3 +169,19 @@ def test_a_failing_redis_only_costs_a_cut(app):
     with app.app_context():
         assert cache.get("any") is None
         cache.put("any", b"tile")  # logged, not raised
+
+
+def test_borders_are_drawn_from_cleaned_outlines_not_slivers(basemap):
+    """Issue 29, fault 4: the regency's border was 1,197 pieces (1,142 under 1 km), the province's 35,754:
+    the hairline gaps between the source's desa polygons. Dissolved outlines keep real holes and islands."""
+    with session_factory(basemap)() as session:
+        rings = dict(session.execute(text("SELECT code, ST_NRings(geom) FROM jurisdiction")).all())
+        pieces, short = session.execute(
+            text("SELECT count(*), count(*) FILTER (WHERE ST_Length(geom) < 1000) FROM boundary_line WHERE kind = :k"),
+            {"k": "kabupaten"},
+        ).one()
+        kecamatan_holes = session.scalar(text("SELECT max(ST_NRings(geom) - ST_NumGeometries(geom)) FROM kecamatan"))
+    assert rings["35.16"] == 2, "the regency's outline and the Kota Mojokerto enclave, nothing else"
+    assert rings["35.76"] == 1
+    assert len(rings) == 38 and pieces < 1_500 and short < 0.3 * pieces, (pieces, short)
+    assert kecamatan_holes <= 1
