@@ -133,12 +133,22 @@ def chart_specs(query: ChartsQuery) -> dict[str, Any]:
     return _answer(filters, charts=charts.analytics_charts(get_session(), filters, query.period))
 
 
+def _period(query: AnalyticsQuery, filters: analytics.Filters) -> Period:
+    """The period the screen shows: its dates, or without them from the first incident selected to today."""
+    today = datetime.now(WIB).date()
+    first = query.start
+    if first is None:
+        since = analytics.summary(get_session(), filters)["first_received_at"]
+        first = datetime.fromisoformat(since).astimezone(WIB).date() if since else today
+    return Period(first, query.end or today)
+
+
 @bp.operation("get", f"{API}/report.pdf", roles=PLAN, media_type="application/pdf")
 def report(query: AnalyticsQuery) -> ResponseReturnValue:
-    """The evaluation report of the period ``start``..``end`` (default the last 30 days) as PDF."""
+    """The evaluation report of the period ``start``..``end`` as PDF; without dates, the period the analytics
+    page shows (from the first incident selected to today)."""
     filters = _filters(query)
-    today = datetime.now(WIB).date()
-    period = Period(query.start or today - timedelta(days=30), query.end or today)
+    period = _period(query, filters)
     pdf = report_pdf(get_session(), fleet(), period, filters.include_synthetic)
     name = f"geo112-laporan-{period.first}-{period.last}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -143,3 +143,14 @@ def test_chart_and_report_names_say_what_the_console_catalogue_says() -> None:
         assert TEXT[f"disposition_{code}"]["id"] == name, code
     for interval, name in INTERVAL_NAMES.items():
         assert TEXT[f"interval_{interval}"]["id"] == name, interval
+
+
+def test_the_report_without_dates_covers_what_the_analytics_page_shows(client, login, history) -> None:
+    """Issue 29, fault 13: the page (no dates: every incident) and its report (then: the last 30 days) differed."""
+    login("planner")
+    shown = client.get(f"{API}/summary?include_synthetic=true").get_json()
+    page = client.get(f"{API}/report.pdf?include_synthetic=true")
+    assert page.status_code == 200
+    first = datetime.fromisoformat(shown["first_received_at"]).astimezone(WIB).date()  # the first local day
+    assert f"geo112-laporan-{first}-" in page.headers["Content-Disposition"]
+    assert f"Kejadian\n{shown['incidents']}" in _pdf_text(page.data)
