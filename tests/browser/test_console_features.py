@@ -104,6 +104,11 @@ def test_close_an_incident_from_its_detail(open_session) -> None:
     page.click("[data-tab=incidents]")
     page.locator(f"#incident-list button[data-incident='{incident['id']}']").click()
     expect(page.locator("#incident-detail .timeline")).to_contain_text("Insiden diubah Prioritas 3 → 1")
+    # Issue 29, fault 15: no disposition is chosen for the dispatcher; closing without one asks for it.
+    expect(page.locator(".close-form select")).to_have_value("")
+    page.get_by_role("button", name="Tutup insiden").click()
+    expect(page.locator(".close-form .error")).to_have_text("Pilih dulu hasil penanganan.")
+    expect(page.locator(".confirm-close")).to_be_hidden()
     page.select_option(".close-form select", "prank")
     page.get_by_role("button", name="Tutup insiden").click()
     expect(page.locator(".confirm-close")).to_contain_text(f"Tutup insiden #{incident['id']} sebagai")

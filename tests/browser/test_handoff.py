@@ -93,5 +93,7 @@ def test_mutual_aid_then_a_hand_off_and_its_answer(open_session, across) -> None
     incident = item.locator("button.link").inner_text().lstrip("#")
     expect(page.locator(f"#incident-list [data-incident='{incident}']")).to_have_count(0)  # left the open list
     item.locator("[data-answer=declined]").click()
-    expect(page.locator(f"#incident-list [data-incident='{incident}']")).to_have_count(1, timeout=5_000)
+    listed = page.locator(f"#incident-list [data-incident='{incident}']")
+    expect(listed).to_have_count(1, timeout=5_000)
+    expect(listed).to_contain_text("Kabupaten Jombang")  # issue 29, fault 15: not "di luar wilayah"
     dispatcher.watch.assert_clean(allow_failed=("/assignments",))

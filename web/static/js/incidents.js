@@ -23,9 +23,10 @@ export function phase(incident) {
   return [...PHASES].reverse().find((p) => incident.phases[p]) || "received";
 }
 
+// Another 112's incident has no desa of ours: it is named by its kabupaten/kota, not "outside the area".
 function place(incident) {
   return [incident.desa?.name, incident.kecamatan?.name && `Kec. ${incident.kecamatan.name}`].filter(Boolean).join(", ")
-    || t("outside");
+    || incident.jurisdiction?.name || incident.handoff || t("outside");
 }
 
 function icon(incident) {
@@ -140,7 +141,9 @@ function timelineList(events) {
 }
 
 function closeForm(incident) {
-  const disposition = el("select", { attrs: { "aria-label": t("disposition") } },
+  // No disposition is chosen for the dispatcher: closing asks for one.
+  const disposition = el("select", { attrs: { "aria-label": t("disposition"), required: "" } },
+    el("option", { value: "", text: t("choose_disposition") }),
     DISPOSITIONS.map((d) => el("option", { value: d, text: t(`disposition_${d}`) })));
   const error = el("p", { class: "error", attrs: { role: "alert" } });
   // Closing asks once more, inline (the console opens no dialogs): the incident and the disposition named.
@@ -151,6 +154,8 @@ function closeForm(incident) {
   const start = el("button", { type: "button", class: "secondary", text: t("close_incident") });
   const asking = (on) => { ask.hidden = !on; start.hidden = on; disposition.disabled = on; };
   start.addEventListener("click", () => {
+    error.textContent = disposition.value ? "" : t("choose_disposition_first");
+    if (!disposition.value) { disposition.focus(); return; }
     question.textContent = format("close_confirm", { id: incident.id, disposition: t(`disposition_${disposition.value}`) });
     asking(true);
     confirm.focus();
