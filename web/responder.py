@@ -26,13 +26,13 @@ csrf.exempt(bp)
 
 
 def _route(assignment: Assignment) -> dict[str, Any] | None:
-    """The route from the unit to the incident as GeoJSON, or None when it cannot be had now."""
+    """The route from the unit to where it drives now as GeoJSON, or None when it cannot be had now."""
     try:
         routed = fleet()
     except ServiceUnavailable as exc:
         current_app.logger.warning("no route for assignment %s: %s", assignment.id, exc.detail)
         return None
-    return responder.route(assignment, routed)
+    return responder.route(get_session(), assignment, routed)
 
 
 def _wants_json() -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo112.dispatch import assignments, schemas
@@ -23,7 +24,7 @@ from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
 from geo112.network import RoutedFleet
 from geo112.store import audit
 from geo112.store.geometry import lon_lat_of
-from geo112.store.models import Assignment, Incident
+from geo112.store.models import Assignment, Incident, Station
 
 SALT = "geo112.responder-link"
 log = logging.getLogger(__name__)
@@ -155,22 +156,45 @@ def allowed_actions(assignment: Assignment) -> list[str]:
     return (["acknowledged"] if assignment.acknowledged_at is None else []) + buttons
 
 
-def route(assignment: Assignment, fleet: RoutedFleet) -> dict[str, Any] | None:
-    """The route from the assignment's unit to its incident as a GeoJSON Feature, with the unit's speed.
+#: The station kind a crew carrying a patient drives to.
+HOSPITAL = "hospital"
 
-    From the unit's maintained row when it is current (:meth:`RoutedFleet.route`). Returns None when the unit
-    has no position or no road path joins them: the page still shows the incident.
+
+def destinations(session: Session, assignment: Assignment) -> list[tuple[str | None, tuple[float, float]]]:
+    """Where the crew may drive now, named: the incident (None), or while carrying a patient each hospital."""
+    if assignment.unit.status == "transporting":
+        hospitals = session.execute(select(Station.name, Station.geom).where(Station.kind == HOSPITAL)).all()
+        found = [(h.name, lon_lat_of(h.geom)) for h in hospitals]
+        if found:
+            return [(name, point) for name, point in found if point is not None]
+    return [(None, destination(assignment.incident))]
+
+
+def route(session: Session, assignment: Assignment, fleet: RoutedFleet) -> dict[str, Any] | None:
+    """The route from the assignment's unit to where it drives now as a GeoJSON Feature, with the unit's speed.
+
+    To the incident; while the unit carries a patient, to the hospital nearest by road (its name in the
+    feature's ``destination``). From the unit's maintained row when it is current (:meth:`RoutedFleet.route`).
+    Returns None when the unit has no position or no road path joins them: the page still shows the incident.
     """
     unit = assignment.unit
     origin = lon_lat_of(unit.geom)
     if origin is None:
         return None
-    try:
-        found = fleet.route(unit.id, origin, destination(assignment.incident), unit.unit_type.speed_factor)
-    except NoRoute as exc:
-        log.warning("no route for assignment %s: %s", assignment.id, exc.detail)
+    best = None
+    for name, target in destinations(session, assignment):
+        try:
+            found = fleet.route(unit.id, origin, target, unit.unit_type.speed_factor)
+        except NoRoute as exc:
+            log.warning("no route for assignment %s to %s: %s", assignment.id, name or "the incident", exc.detail)
+            continue
+        if best is None or found.eta_s < best[1].eta_s:
+            best = (name, found)
+    if best is None:
         return None
-    return found.to_geojson()
+    feature = best[1].to_geojson()
+    feature["properties"]["destination"] = best[0]
+    return feature
 
 
 def view(session: Session, assignment: Assignment, route: dict[str, Any] | None) -> dict[str, Any]:
@@ -187,6 +211,9 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
     """
     incident, unit = get_incident(session, assignment.incident_id), assignment.unit
     target = destination(incident)
+    # Carrying a patient, the crew navigates to the hospital the route leads to.
+    heading = route["properties"].get("destination") if route else None
+    lon, lat = route["geometry"]["coordinates"][-1] if route and heading else target
     return {
         "assignment": schemas.Assignment.model_validate(assignment).model_dump(mode="json"),
         "unit": {
@@ -210,9 +237,10 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
             "location": {"type": "Point", "coordinates": list(target)},
         },
         "route": route,
+        "destination": heading,
         "eta_s": route["properties"]["eta_s"] if route else assignment.eta_s,
         "distance_m": route["properties"]["distance_m"] if route else assignment.distance_m,
-        "navigation": navigation_links(*target, origin=lon_lat_of(unit.geom)),
+        "navigation": navigation_links(lon, lat, origin=lon_lat_of(unit.geom)),
         "actions": allowed_actions(assignment),
     }
 

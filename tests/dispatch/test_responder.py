@@ -6,10 +6,13 @@ import time
 
 import pytest
 from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
 
 from geo112.dispatch import responder
 from geo112.dispatch.assignments import assign
 from geo112.errors import Conflict, Forbidden, Gone
+from geo112.store.geometry import lon_lat_of
+from geo112.store.models import Station
 
 SECRET = "test-secret"
 
@@ -90,3 +93,24 @@ def test_navigation_links() -> None:
     )
     assert links["geo"] == "geo:-7.520000,112.560000?q=-7.520000,112.560000"
     assert "route=-7.500000%2C112.500000%3B-7.520000%2C112.560000" in links["openstreetmap"]
+
+
+def test_carrying_a_patient_the_crew_is_routed_to_the_nearest_hospital_by_road(db, fleet, assignment) -> None:
+    """Issue 29, fault 15: while "Mengantar pasien" the responder page still routed to the scene."""
+    to_scene = responder.route(db, assignment, fleet)
+    assert to_scene is not None and to_scene["properties"]["destination"] is None
+    for action in ("acknowledged", "en_route", "on_scene", "transporting"):
+        responder.act(db, assignment, action)
+    carrying = responder.route(db, assignment, fleet)
+    assert carrying is not None
+    hospitals = db.execute(select(Station.name, Station.geom).where(Station.kind == responder.HOSPITAL)).all()
+    unit = assignment.unit
+    origin = lon_lat_of(unit.geom)
+    speed = unit.unit_type.speed_factor
+    etas = {h.name: fleet.route(unit.id, origin, lon_lat_of(h.geom), speed).eta_s for h in hospitals}
+    assert carrying["properties"]["destination"] == min(etas, key=etas.__getitem__)
+    assert carrying["properties"]["eta_s"] == pytest.approx(min(etas.values()), abs=0.1)
+    page = responder.view(db, assignment, carrying)
+    end = carrying["geometry"]["coordinates"][-1]
+    assert page["destination"] == carrying["properties"]["destination"]
+    assert f"destination={end[1]:.6f},{end[0]:.6f}" in page["navigation"]["google_maps"]

@@ -37,6 +37,12 @@ function showEta(data) {
     : [el("strong", { text: `${Math.round(data.eta_s / 60)} min` }), " ", el("span", { text: `${(data.distance_m / 1000).toFixed(1)} km` })]);
 }
 
+function showDestination(data) {
+  const line = document.querySelector("[data-testid=destination]");
+  line.hidden = !data.destination;
+  line.textContent = data.destination ? format("heading_to", { name: data.destination }) : "";
+}
+
 function showStatus(data) {
   const pill = document.querySelector("[data-testid=unit-status]");
   pill.className = `status status-${data.unit.status}`;
@@ -55,6 +61,7 @@ function showActions(form, data) {
 function show(form, data, { fit = false } = {}) {
   showStatus(data);
   showEta(data);
+  showDestination(data);
   if (form?.isConnected) showActions(form, data);
   drawRoute(data, { fit });
 }
