@@ -52,6 +52,24 @@ AGENCIES = {
     "polres": ("Polres {police}", "police"),
     "pmi": ("Palang Merah Indonesia (PMI)", "pmi"),
 }
+#: Agencies without facilities of their own that every deployment's migrations seed with Mojokerto's names
+#: (0003: dispatch; issue 28's tickets route report categories to the same codes). A generated pack declares
+#: each under its own region's name, so that loading it renames them: the codes stay (the category routing and
+#: fleet rules name them), Mojokerto's agencies do not turn up in another regency's 112.
+SEEDED_AGENCIES = {
+    "rs_swasta": "Rumah sakit swasta",
+    "pupr": "Dinas PUPR {long_name}",
+    "pln": "PLN UP3 wilayah {long_name}",
+    "dinsos": "Dinas Sosial {long_name}",
+    "tni": "Kodim wilayah {long_name}",
+    "dishub": "Dinas Perhubungan {long_name} (penerangan jalan umum)",
+    "dprkp2": "Dinas Perumahan dan Kawasan Permukiman {long_name}",
+    "dp2kbp2": "Dinas Pemberdayaan Perempuan dan Perlindungan Anak {long_name}",
+    "pdam": "Perumda Air Minum (PDAM) {long_name}",
+    "diskominfo": "Diskominfo {long_name} (pengelola Call Center 112)",
+    "satpol_pp_kota": "Satpol PP {enclave}",
+    "polres_kota": "Polres {enclave}",
+}
 #: The demo fleet of a generated pack: (unit type, call-sign prefix, facility kinds, units per station).
 FLEET = (
     ("fire_truck", "PMK", ("fire_station",), 2, "fire truck (mobil"),
@@ -268,7 +286,7 @@ def init_pack(
         roads_report = {"source": "OpenStreetMap (Overpass)", "file": str(got.path), "nodes": got.nodes,
                         "ways": got.ways, "restrictions": got.restrictions, "queries": got.queries}  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
-    guessed = ["cap_sender", "seat", "history.fires_per_year", "fleet (per_station counts)"]
+    guessed = ["cap_sender", "seat", "history.fires_per_year", "fleet (per_station counts)", "agency names"]
     if cap_sender:
         guessed.remove("cap_sender")
     facilities_rows = guessed_facilities(desa, kecamatan, name, seat) if facilities is None else None
@@ -333,6 +351,11 @@ def init_pack(
     for agency, (pattern, _) in AGENCIES.items():
         agency_name = pattern.format(long_name=long_name, police=f"{short} Kota" if kota else short)
         parts.append(_table("[[agency]]", {"code": agency, "name": agency_name}))
+    # Mojokerto's enclave agencies are the enclave's here, or named as no agency of this region.
+    enclave = next(iter(enclaves.values()))[0] if enclaves else f"(bukan instansi {name})"
+    for agency, pattern in SEEDED_AGENCIES.items():
+        parts.append(_table("[[agency]]", {"code": agency, "name": pattern.format(long_name=long_name,
+                                                                                 enclave=enclave)}))  # fmt: skip
     for agency, (_, kind) in AGENCIES.items():
         parts.append(_table("[[facility_rule]]", {"kind": kind, "agency": agency}))
     for unit_type, prefix, kinds, per_station, published in FLEET:

@@ -11,16 +11,19 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from geo112.accounts.users import create_user
 from geo112.config import Settings
 from geo112.ingest.boundaries import load_geography
+from geo112.ingest.fleet import load_demo
 from geo112.ingest.packs import init_pack
 from geo112.ingest.province import load_province
 from geo112.region import DEFAULT_PACK, Region, load_region
 from geo112.store import migrate
 from geo112.store.db import session_factory
+from geo112.store.models import Agency
 from tests.conftest import PASSWORD, TEST_DATABASE_URL, recreate_database
 from tests.dispatch.conftest import MOJOSARI
 
@@ -34,6 +37,7 @@ class Deployment:
     """One 112: its pack, its app, and logged-in clients by user name."""
 
     region: Region
+    database: str
     app: object
     clients: dict[str, tuple[FlaskClient, dict[str, str]]]
 
@@ -50,7 +54,8 @@ class Deployment:
 
 
 def _deployment(pack: Path | str, suffix: str, settings: Settings, users: tuple[str, ...]) -> Deployment:
-    """A database of its own loaded from the pack (as `geo112 db upgrade && geo112 data load` do), its users
+    """A database of its own loaded from the pack (as `geo112 db upgrade && geo112 data load` do: geography,
+    province, agencies, stations and demo fleet), its users
     (dispatchers), and the app serving it with GEO112_REGION set to the pack."""
     region = load_region(pack)
     url = make_url(TEST_DATABASE_URL)
@@ -60,6 +65,7 @@ def _deployment(pack: Path | str, suffix: str, settings: Settings, users: tuple[
     with session_factory(url).begin() as session:
         load_geography(session, settings.data_dir, region)
         load_province(session, settings.data_dir, region)
+        load_demo(session, settings.data_dir, region)
         for name in users:
             create_user(session, name, PASSWORD, "dispatcher")
     from web import create_app
@@ -68,7 +74,7 @@ def _deployment(pack: Path | str, suffix: str, settings: Settings, users: tuple[
         env.setenv("GEO112_REGION", str(pack))
         app = create_app({"TESTING": True, "GEO112_DATABASE_URL": url, "GEO112_CACHE_DIR": str(settings.cache_dir),
                           "RATELIMIT_ENABLED": False})  # fmt: skip
-    return Deployment(region, app, {})
+    return Deployment(region, url, app, {})
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +159,12 @@ def test_mojokerto_hands_a_call_to_jombang_and_jombang_one_back(two: tuple[Deplo
     jombang_client, _ = jombang.as_user("dispatcher-jombang")
     (listed,) = jombang_client.get(f"{API}/handoffs").get_json()["items"]
     assert (listed["to_code"], listed["status"], listed["answered_by"]) == ("35.16", "accepted", "112-mojokerto")
+
+
+@pytest.mark.slow
+def test_jombangs_agencies_are_jombangs(two: tuple[Deployment, Deployment]) -> None:
+    _, jombang = two
+    with session_factory(jombang.database)() as session:
+        names = dict(session.execute(select(Agency.code, Agency.name)).all())
+    # The codes the migrations seed with Mojokerto's agencies are Jombang's once its pack is loaded.
+    assert [n for n in names.values() if "Mojokerto" in n] == [] and names["bpbd"] == "BPBD Kabupaten Jombang"

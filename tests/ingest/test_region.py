@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -190,3 +191,16 @@ def test_hints_for_no_kecamatan_of_the_region_are_no_hints(kota_session: Session
         assert report.stored_total == report.kabupaten_total == 132434
         sources = set(kota_session.scalars(select(Desa.population_source)))
         assert not any("unofficial" in s for s in sources)
+
+
+def test_a_generated_pack_renames_every_agency_the_migrations_seed(settings: Settings, tmp_path: Path) -> None:
+    seeded = importlib.import_module("geo112.store.migrations.versions.0003_dispatch").AGENCIES
+    init_pack(settings.data_dir, "35.17", tmp_path)
+    agencies = dict(load_region(tmp_path).agencies)
+    assert {code for code, _ in seeded} <= set(agencies)  # loading the pack upserts each under Jombang's name
+    assert [name for name in agencies.values() if "Mojokerto" in name] == []
+    assert agencies["pln"] == "PLN UP3 wilayah Kabupaten Jombang"
+    assert agencies["satpol_pp_kota"] == "Satpol PP (bukan instansi Kab. Jombang)"  # Jombang has no enclave
+    kabupaten = tmp_path / "kab"
+    init_pack(settings.data_dir, "35.16", kabupaten)
+    assert dict(load_region(kabupaten).agencies)["satpol_pp_kota"] == "Satpol PP Kota Mojokerto"
