@@ -10,6 +10,7 @@ import click
 from geo112 import network
 from geo112.analytics.report import Period, report_pdf
 from geo112.cli._context import parse_date, settings_of
+from geo112.errors import InvalidInput
 from geo112.simulation.stored import read_result, report_run
 from geo112.store.db import session_scope
 
@@ -49,7 +50,10 @@ def report(
     fleet = network.fleet_for(settings)
     with session_scope(settings.database_url) as session:
         if saved is None and not no_simulation:
-            saved = report_run(session, fleet.network, settings.data_dir)
+            try:
+                saved = report_run(session, fleet.network, settings.data_dir)
+            except InvalidInput as exc:  # e.g. no fleet yet: the report is still worth having
+                click.echo(f"no Simulasi section: {exc}", err=True)
         pdf = report_pdf(session, fleet, Period(first, last), include_synthetic=not real_only, simulation=saved)
     output.write_bytes(pdf)
     click.echo(f"{output} ({len(pdf) // 1024} KiB)")
