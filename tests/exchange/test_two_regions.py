@@ -12,19 +12,14 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from geo112.accounts.users import create_user
 from geo112.config import Settings
-from geo112.ingest.boundaries import load_geography
-from geo112.ingest.fleet import load_demo
 from geo112.ingest.packs import init_pack
-from geo112.ingest.province import load_province
 from geo112.region import DEFAULT_PACK, Region, load_region
-from geo112.store import migrate
 from geo112.store.db import session_factory
 from geo112.store.models import Agency
-from tests.conftest import PASSWORD, TEST_DATABASE_URL, recreate_database
+from tests.conftest import PASSWORD, pack_database
 from tests.dispatch.conftest import MOJOSARI
 
 API = "/api/v1"
@@ -58,14 +53,8 @@ def _deployment(pack: Path | str, suffix: str, settings: Settings, users: tuple[
     province, agencies, stations and demo fleet), its users
     (dispatchers), and the app serving it with GEO112_REGION set to the pack."""
     region = load_region(pack)
-    url = make_url(TEST_DATABASE_URL)
-    url = url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
-    recreate_database(url)
-    migrate.upgrade(url)
+    url = pack_database(suffix, settings.data_dir, region)
     with session_factory(url).begin() as session:
-        load_geography(session, settings.data_dir, region)
-        load_province(session, settings.data_dir, region)
-        load_demo(session, settings.data_dir, region)
         for name in users:
             create_user(session, name, PASSWORD, "dispatcher")
     from web import create_app

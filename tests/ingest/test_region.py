@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from geo112.analytics.synthetic_history import generate_history
@@ -23,19 +22,15 @@ from geo112.dispatch.incidents import create_incident
 from geo112.dispatch.recommend import recommend
 from geo112.geography.locate import locate
 from geo112.ingest.basemap import ROAD_DATASET, load_basemap
-from geo112.ingest.boundaries import load_geography
-from geo112.ingest.fleet import load_demo
 from geo112.ingest.packs import PackError, init_pack
 from geo112.ingest.population import load_planning_data, store_population
-from geo112.ingest.province import load_province
 from geo112.network import Network, RoutedFleet, load_network
 from geo112.planning.coverage import service as coverage
 from geo112.planning.desa_index import desa_index
 from geo112.region import DEFAULT_PACK, Region, RegionError, load_region
-from geo112.store import migrate
 from geo112.store.db import session_factory
 from geo112.store.models import Dataset, Desa, Jurisdiction, Kecamatan, Station, Unit
-from tests.conftest import TEST_DATABASE_URL, recreate_database
+from tests.conftest import pack_database
 
 #: A point in Kelurahan Kranggan, Kota Mojokerto; and one in Mojosari, Kab. Mojokerto.
 KOTA = (112.4340, -7.4720)
@@ -100,14 +95,8 @@ def kota_network(kota: Region, settings: Settings) -> Network:
 @pytest.fixture(scope="module")
 def kota_db(kota: Region, settings: Settings, kota_network: Network) -> str:
     """A database of its own, loaded from the Kota's pack as ``geo112 data load`` does."""
-    url = make_url(TEST_DATABASE_URL)
-    url = url.set(database=f"{url.database}_region_kota").render_as_string(hide_password=False)
-    recreate_database(url)
-    migrate.upgrade(url)
+    url = pack_database("region_kota", settings.data_dir, kota)
     with session_factory(url).begin() as session:
-        load_geography(session, settings.data_dir, kota)
-        load_province(session, settings.data_dir, kota)
-        load_demo(session, settings.data_dir, kota)
         load_planning_data(session, kota_network, settings.data_dir, kota)
         load_basemap(session, settings.data_dir, kota_network, kota)
     return url
