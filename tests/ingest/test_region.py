@@ -193,3 +193,15 @@ def test_a_generated_pack_renames_every_agency_the_migrations_seed(settings: Set
     kabupaten = tmp_path / "kab"
     init_pack(settings.data_dir, "35.16", kabupaten)
     assert dict(load_region(kabupaten).agencies)["satpol_pp_kota"] == "Satpol PP Kota Mojokerto"
+
+
+def test_region_init_works_when_the_setting_already_names_the_pack(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = tmp_path / "kota"
+    monkeypatch.setenv("GEO112_REGION", str(pack))  # an operator who exported it first
+    missing = CliRunner().invoke(main, ["locate", "--lat", "-7.47", "--lon", "112.43"])
+    assert missing.exit_code == 1 and f"no region pack {pack}" in missing.output
+    made = CliRunner().invoke(main, ["region", "init", "35.76", "--out", str(pack)])
+    assert made.exit_code == 0, made.output
+    assert load_region(pack).code == "35.76"
