@@ -115,8 +115,11 @@ def _share(interval: dict[str, float | None], points: bool = False) -> str:
     mean, low, high = interval["mean"], interval["low"], interval["high"]
     if mean is None:
         return "–"
-    unit = " poin" if points else " %"
-    text = f"{100 * mean:+.1f}{unit}" if points else f"{100 * mean:.1f}{unit}"
+    if points:
+        text = f"{100 * mean:+.1f} poin"
+    else:  # a share: its Student-t interval can overshoot 0–100 % with few replications
+        text = f"{100 * mean:.1f} %"
+        low, high = (None, None) if low is None or high is None else (max(low, 0.0), min(high, 1.0))
     return text if low is None or high is None else f"{text} [{100 * low:.1f}; {100 * high:.1f}]"
 
 
