@@ -9,11 +9,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pypdf
 import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from geo112.accounts.users import create_user
+from geo112.cli import main
 from geo112.config import Settings
 from geo112.ingest.packs import init_pack
 from geo112.region import DEFAULT_PACK, Region, load_region
@@ -157,3 +160,19 @@ def test_jombangs_agencies_are_jombangs(two: tuple[Deployment, Deployment]) -> N
         names = dict(session.execute(select(Agency.code, Agency.name)).all())
     # The codes the migrations seed with Mojokerto's agencies are Jombang's once its pack is loaded.
     assert [n for n in names.values() if "Mojokerto" in n] == [] and names["bpbd"] == "BPBD Kabupaten Jombang"
+
+
+@pytest.mark.slow
+def test_jombangs_report_without_a_census_total(
+    two: tuple[Deployment, Deployment], settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, jombang = two
+    monkeypatch.setenv("GEO112_REGION", str(jombang.region.directory))
+    out = tmp_path / "jombang.pdf"
+    made = CliRunner().invoke(main, ["--database-url", jombang.database, "--cache-dir", str(settings.cache_dir),
+                                     "report", "--from", "2025-01-01", "--to", "2025-12-31", "--no-simulation",
+                                     "-o", str(out)])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(out).pages).split())
+    # The pack has no population total: no desa has persons, so no share can be given (it crashed the report).
+    assert "Evaluasi Layanan Call Center 112 Kabupaten Jombang" in text and "Ambulans 8 mnt 0 – 0" in text
