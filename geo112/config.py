@@ -29,6 +29,10 @@ Every setting has a documented default so that a fresh checkout runs as it is:
 ``GEO112_MOVEUP_LEVEL``
     Below this share of the population covered by a unit type (at its first threshold), the console proposes
     relocations (move-up); default 0.8.
+``GEO112_DISPATCH_POLICY``
+    How the console's proposals are made (:data:`DISPATCH_POLICIES`): ``closest`` (default), or
+    ``closest+moveup``, the one policy the simulator showed to answer fewer calls late on the demo fleet: the
+    closest unit, with the relocations that follow sending it (:mod:`geo112.dispatch.policy`).
 ``GEO112_REDIS_URL``
     The Redis every worker shares state in (login limits); default the local ``redis://127.0.0.1:6379/0``.
 ``GEO112_CAP_SENDER``
@@ -72,6 +76,9 @@ SLIVER_TOLERANCE_M = 150.0
 AVL_STALE_S = 600.0
 #: Below this share of the population covered by a unit type, relocations (move-up) are proposed.
 MOVEUP_LEVEL = 0.8
+#: Dispatch policies the console may rank by: the simulator's that do not lose against closest idle
+#: (docs/coverage.md; MEXCLP dispatch is not offered, it answered more calls late).
+DISPATCH_POLICIES = ("closest", "closest+moveup")
 #: Western Indonesian Time (UTC+7, no daylight saving), the call centre's local time: local dates, hours of the
 #: day and the offsets of the times it sends out.
 WIB = ZoneInfo("Asia/Jakarta")
@@ -104,6 +111,7 @@ class Settings:
     caller_link_ttl_s: float = 1800.0
     sms_gateway: str = "outbox"
     moveup_level: float = MOVEUP_LEVEL
+    dispatch_policy: str = "closest"
     redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_prefix: str = "geo112"
     cap_sender: str = field(default_factory=_pack_cap_sender)
@@ -181,6 +189,7 @@ def get_settings(**overrides: object) -> Settings:
         ("sms_gateway", "GEO112_SMS_GATEWAY"),
         ("secret_key", "GEO112_SECRET_KEY"),
         ("tile_url", "GEO112_TILE_URL"),
+        ("dispatch_policy", "GEO112_DISPATCH_POLICY"),
     ):
         if value := os.environ.get(var):
             env[name] = value
@@ -199,6 +208,9 @@ def get_settings(**overrides: object) -> Settings:
         if value := os.environ.get(var):
             env[name] = value == "1"
     env.update({k: v for k, v in overrides.items() if v is not None})
+    if env.get("dispatch_policy", "closest") not in DISPATCH_POLICIES:
+        raise ValueError(f"GEO112_DISPATCH_POLICY must be one of {', '.join(DISPATCH_POLICIES)}, "
+                         f"got {str(env['dispatch_policy'])[:30]!r}")  # fmt: skip
     from geo112.region import resolve_pack
 
     env["region"] = resolve_pack(env.get("region"))  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from geo112.ingest.boundaries import load_geography
 from geo112.ingest.fleet import load_demo
 from geo112.ingest.province import load_province
 from geo112.network import Network, RoutedFleet, load_network
+from geo112.region import Region
 from geo112.store import migrate
 from geo112.store.db import get_engine, session_factory
 
@@ -40,6 +41,20 @@ def recreate_database(url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
     migrate.create_database(url)
+
+
+def pack_database(suffix: str, data_dir: Path, region: Region) -> str:
+    """Create a database of its own (the test database's name + ``_suffix``) loaded from a region pack as
+    ``geo112 db upgrade && geo112 data load`` do it (geography, province, agencies, stations, demo fleet)."""
+    url = make_url(TEST_DATABASE_URL)
+    url = url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
+    recreate_database(url)
+    migrate.upgrade(url)
+    with session_factory(url).begin() as session:
+        load_geography(session, data_dir, region)
+        load_province(session, data_dir, region)
+        load_demo(session, data_dir, region)
+    return url
 
 
 def loaded_database(suffix: str, data_dir: Path) -> str:

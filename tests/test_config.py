@@ -38,3 +38,11 @@ def test_the_environment_sets_each_field(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_wib_is_utc_plus_seven() -> None:
     assert datetime(2026, 12, 1, 16, 5, tzinfo=WIB).isoformat() == "2026-12-01T16:05:00+07:00"
+
+
+def test_dispatch_policy_offers_only_what_the_simulation_backs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEO112_DISPATCH_POLICY", "closest+moveup")
+    assert get_settings().dispatch_policy == "closest+moveup"
+    monkeypatch.setenv("GEO112_DISPATCH_POLICY", "mexclp")  # answered more calls late in the simulation
+    with pytest.raises(ValueError, match="must be one of closest, closest\\+moveup"):
+        get_settings()

@@ -7,7 +7,7 @@ from typing import Literal
 from flask import current_app, url_for
 from flask.typing import ResponseReturnValue
 
-from geo112.dispatch import assignments, incidents, recommend, responder, schemas
+from geo112.dispatch import assignments, incidents, policy, recommend, responder, schemas
 from geo112.dispatch.incidents import Snapper
 from geo112.errors import ServiceUnavailable
 from geo112.store.db import RowView
@@ -129,7 +129,8 @@ def recommendations(incident_id: int, query: RecommendationsQuery) -> ResponseRe
         # (an unknown incident is a 404 all the same).
         fallback = recommend.straight_line(session, incident_id, k, settings().avl_stale_s, unit_types)
         return error_response(exc.status, exc.error, exc.detail, fallback=fallback)
-    return recommend.recommend(session, routed, incident_id, k, settings().avl_stale_s, unit_types)
+    answer = recommend.recommend(session, routed, incident_id, k, settings().avl_stale_s, unit_types)
+    return policy.apply(session, routed, answer, settings().dispatch_policy, settings().moveup_level)
 
 
 @bp.operation("get", "/incidents/<int:incident_id>/routes", roles=DISPATCH, media_type="application/geo+json")

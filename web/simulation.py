@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo112.analytics import charts
 from geo112.errors import Unprocessable
-from geo112.simulation import chart
 from geo112.simulation.schemas import MAX_DAY_REPLICATIONS, SimulationRequest
 from geo112.simulation.service import ExtraUnits, compare_policies, from_database
+from geo112.simulation.stored import result_document
 from web.api import PLAN, blueprint
 from web.db import get_session, settings
 from web.fleet import fleet
@@ -32,5 +31,4 @@ def simulate(json: SimulationRequest) -> dict[str, Any]:
     outcome = compare_policies(
         inputs, names, json.days, json.replications, json.seed, json.load, json.mutual_aid_after_min * 60.0
     )
-    unit_names, _ = charts.names(session)
-    return outcome.as_dict() | {"chart": chart.late_by_type(outcome, unit_names)}
+    return result_document(session, outcome)

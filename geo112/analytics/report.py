@@ -2,7 +2,8 @@
 
 The page is HTML (``templates/report.html``, Jinja) printed by WeasyPrint; the charts are the same Vega-Lite
 specs the planner pages draw (:mod:`geo112.analytics.charts`), rendered to SVG by ``vl-convert`` so that no
-browser is needed. The coverage map is a Vega-Lite choropleth of the desa.
+browser is needed. The coverage map is a Vega-Lite choropleth of the desa. The *Simulasi* section shows a
+simulation result document (:mod:`geo112.simulation.stored`): dispatch policies compared on the same calls.
 """
 
 from __future__ import annotations
@@ -109,8 +110,65 @@ def _headline(session: Session, filters: figures.Filters) -> dict[str, Any]:
     return {"summary": figures.summary(session, filters), "compliance": rows, "intervals": intervals}
 
 
-def report_html(session: Session, fleet: RoutedFleet, period: Period, include_synthetic: bool = True) -> str:
-    """The report as an HTML page (what :func:`report_pdf` prints)."""
+def _share(interval: dict[str, float | None], points: bool = False) -> str:
+    """A share (or, ``points``, a difference in percentage points) with its 95 % interval, as the report prints it."""
+    mean, low, high = interval["mean"], interval["low"], interval["high"]
+    if mean is None:
+        return "–"
+    if points:
+        text = f"{100 * mean:+.1f} poin"
+    else:  # a share: its Student-t interval can overshoot 0–100 % with few replications
+        text = f"{100 * mean:.1f} %"
+        low, high = (None, None) if low is None or high is None else (max(low, 0.0), min(high, 1.0))
+    return text if low is None or high is None else f"{text} [{100 * low:.1f}; {100 * high:.1f}]"
+
+
+def _mean_minutes(interval: dict[str, float | None]) -> str:
+    return "–" if interval["mean"] is None else f"{interval['mean'] / 60:.1f}"
+
+
+def _simulation_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per unit type (every priority): its name, requests, and each policy's late share and mean response."""
+    unit_names = document.get("unit_names", {})
+    per_policy = [{r["unit_type"]: r for r in rows if r["priority"] == "all"} for rows in document["policies"].values()]
+    return [
+        {
+            "name": unit_names.get(code, code),
+            "requests": round(first["requests"]["mean"] or 0),
+            "cells": [(_share(rows[code]["late"]), _mean_minutes(rows[code]["mean_s"])) for rows in per_policy],
+        }
+        for code, first in per_policy[0].items()
+    ]
+
+
+def simulation_section(document: dict[str, Any]) -> dict[str, Any]:
+    """What the template's *Simulasi* section prints of a result document: per unit type each policy's late
+    share and mean response with intervals, the paired difference, the basis and the chart."""
+    policies = list(document["policies"])
+    comparison = document["comparison"]
+    relative = None if not comparison or comparison["relative"] is None else 100 * comparison["relative"]
+    return {
+        "policies": policies,
+        "rows": _simulation_rows(document),
+        "overall": [_share(comparison[p]) for p in policies] if comparison else None,
+        "difference": _share(comparison["difference"], points=True) if comparison else None,
+        "relative": relative,
+        "history": document["history"],
+        "parameters": {k: document[k] for k in ("days", "replications", "seed", "units")},
+        "relocations": document.get("relocations", {}),
+        "chart": _svg(document["chart"]),
+    }
+
+
+def report_html(
+    session: Session,
+    fleet: RoutedFleet,
+    period: Period,
+    include_synthetic: bool = True,
+    simulation: dict[str, Any] | None = None,
+) -> str:
+    """The report as an HTML page (what :func:`report_pdf` prints); with a simulation result document
+    (:mod:`geo112.simulation.stored`), its *Simulasi* section."""
     filters = period.filters(include_synthetic)
     specs = charts.analytics_charts(session, filters)
     covers = {
@@ -130,11 +188,18 @@ def report_html(session: Session, fleet: RoutedFleet, period: Period, include_sy
         charts={name: _svg(spec) for name, spec in {**specs, **charts.coverage_charts(session, fleet)}.items()},
         map_svg=_svg(coverage_map(session, mapped, units.get(MAP_UNIT_TYPE, MAP_UNIT_TYPE))) if mapped else None,
         minutes=lambda s: "–" if s is None else f"{s / 60:.1f}",
+        simulation=None if simulation is None else simulation_section(simulation),
     )
 
 
-def report_pdf(session: Session, fleet: RoutedFleet, period: Period, include_synthetic: bool = True) -> bytes:
-    """The report as PDF bytes."""
-    html = report_html(session, fleet, period, include_synthetic)
+def report_pdf(
+    session: Session,
+    fleet: RoutedFleet,
+    period: Period,
+    include_synthetic: bool = True,
+    simulation: dict[str, Any] | None = None,
+) -> bytes:
+    """The report as PDF bytes (see :func:`report_html`)."""
+    html = report_html(session, fleet, period, include_synthetic, simulation)
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf

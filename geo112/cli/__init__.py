@@ -10,6 +10,7 @@ import click
 from geo112.cli import data, database, history, network, region, report, simulate, users
 from geo112.cli._context import Group
 from geo112.config import get_settings
+from geo112.region import DEFAULT_PACK, RegionError
 
 
 @click.group(cls=Group)
@@ -19,9 +20,14 @@ from geo112.config import get_settings
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, data_dir: Path | None, cache_dir: Path | None) -> None:
     """geo112: GIS backbone of Call Center 112, Kabupaten Mojokerto."""
-    ctx.ensure_object(dict)["settings"] = get_settings(
-        database_url=database_url, data_dir=data_dir, cache_dir=cache_dir
-    )
+    try:
+        settings = get_settings(database_url=database_url, data_dir=data_dir, cache_dir=cache_dir)
+    except RegionError as exc:
+        # `region init` writes the pack GEO112_REGION may already name; every other command needs it.
+        if ctx.invoked_subcommand != "region":
+            raise click.ClickException(str(exc)) from None
+        settings = get_settings(database_url=database_url, data_dir=data_dir, cache_dir=cache_dir, region=DEFAULT_PACK)
+    ctx.ensure_object(dict)["settings"] = settings
 
 
 for command in (

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from geo112.cli._context import echo_json, settings_of
+from geo112.ingest.online_roads import DownloadError
 from geo112.ingest.packs import PackError, init_pack
 from geo112.region import PACKS
 
@@ -23,6 +24,8 @@ def region() -> None:
 @click.option("--osm", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An OSM extract (XML, .osm or .osm.bz2) of the region's roads.")  # fmt: skip
 @click.option("--synthetic", is_flag=True, help="Without --osm: a SYNTHETIC demo network from the boundaries.")
+@click.option("--online", is_flag=True,
+              help="Roads of the outline + 5 km, turn restrictions kept, from OpenStreetMap (osmnx).")  # fmt: skip
 @click.option("--facilities", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Facilities CSV (columns of Mojokerto's facts/facilities.csv); default guessed ones.")  # fmt: skip
 @click.option("--fleet", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -35,6 +38,7 @@ def init(
     out: Path | None,
     osm: Path | None,
     synthetic: bool,
+    online: bool,
     facilities: Path | None,
     fleet: Path | None,
     cap_sender: str | None,
@@ -42,13 +46,19 @@ def init(
     """Write a region pack for kabupaten/kota CODE (kode wilayah, e.g. 35.17) from the data directory.
 
     Every guessed value is listed in the pack's `guessed`. Then: GEO112_REGION=<pack> geo112 db upgrade, data load.
-    Roads: --osm FILE (an OSM XML extract), or --synthetic (a labelled demo network from the boundaries).
+    Roads: --osm FILE (an OSM XML extract), --online (OpenStreetMap through Overpass; needs internet), or
+    --synthetic (a labelled demo network from the boundaries).
     """
+    if sum((osm is not None, online, synthetic)) > 1:
+        raise click.UsageError("give one of --osm, --online and --synthetic")
     settings = settings_of(ctx)
     target = out or PACKS / ("region_" + code.replace(".", "_"))
     try:
-        report = init_pack(settings.data_dir, code, target, osm=osm, synthetic=synthetic, facilities=facilities,
-                           fleet=fleet, cap_sender=cap_sender)  # fmt: skip
+        report = init_pack(settings.data_dir, code, target, osm=osm, synthetic=synthetic, online=online,
+                           facilities=facilities, fleet=fleet, cap_sender=cap_sender)  # fmt: skip
     except PackError as exc:
         raise click.ClickException(str(exc)) from None
+    except DownloadError as exc:
+        raise click.ClickException(f"{exc}. Nothing was written. Without internet: --osm FILE (an OSM extract of "
+                                   "the region, e.g. from Geofabrik) or --synthetic.") from None  # fmt: skip
     echo_json({**asdict(report), "next": f"GEO112_REGION={report.directory} geo112 data load"})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +14,7 @@ from geo112 import network
 from geo112.cli._context import echo_json, settings_of
 from geo112.simulation import results
 from geo112.simulation.service import POLICIES, ExtraUnits, Outcome, compare_policies, from_database
+from geo112.simulation.stored import result_document
 from geo112.store.db import session_scope
 
 
@@ -93,6 +96,8 @@ def _table(outcome: Outcome, load: float, mutual_aid_after: float) -> None:
 @click.option("--add", "add", multiple=True, callback=_extra_units, metavar="STATION:TYPE:N",
               help="What-if: N more units of TYPE at STATION (code, e.g. F05, or id); repeatable.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
+@click.option("--save", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write the result (figures, chart) to this file for `geo112 report --simulation`.")  # fmt: skip
 @click.pass_context
 def simulate(
     ctx: click.Context,
@@ -105,16 +110,19 @@ def simulate(
     mutual_aid_after: float,
     add: list[ExtraUnits],
     as_json: bool,
+    save: Path | None,
 ) -> None:
     """Simulate the demo fleet over DAYS of calls fitted from the incident history; print late arrivals per
     unit type and priority (95 % intervals over replications) and, with --compare, the paired difference."""
     settings = settings_of(ctx)
     began = time.process_time()
     roads = network.network_for(settings)
+    names = [policy] if compare is None else [policy, compare]
     with session_scope(settings.database_url) as session:
         inputs = from_database(session, roads, data_dir=settings.data_dir, add_units=add)
-    names = [policy] if compare is None else [policy, compare]
-    outcome = compare_policies(inputs, names, days, replications, seed, load, mutual_aid_after * 60.0)
+        outcome = compare_policies(inputs, names, days, replications, seed, load, mutual_aid_after * 60.0)
+        if save is not None:
+            save.write_text(json.dumps(result_document(session, outcome), ensure_ascii=False), encoding="utf-8")
     if as_json:
         echo_json(outcome.as_dict() | {"cpu_s": round(time.process_time() - began, 2)})
         return

@@ -591,6 +591,23 @@ class Candidate(BaseModel):
     status: str | None = Field(None, description="a unit not proposed: its status")
     held_for: int | None = Field(None, description="a unit not proposed: the incident it is assigned to")
     position_age_s: float | None = Field(None, description="a unit not proposed: age of its last position fix")
+    why: Literal["closest", "closest_available", "slower"] | None = Field(
+        None,
+        description="a proposal against the closest unit: closest; closest_available (nearer ones cannot go, "
+        "see not_proposed); slower (behind_s after the first proposal)",
+    )
+    behind_s: float | None = Field(None, description="seconds of ETA after the first proposal")
+    closest_call_sign: str | None = Field(None, description="the nearer unit: the first proposal or one that cannot go")
+
+
+class MoveAfter(BaseModel):
+    """A relocation move-up orders once a proposed unit has left (``GEO112_DISPATCH_POLICY=closest+moveup``)."""
+
+    unit_id: int
+    call_sign: str | None
+    station_id: int
+    station: str
+    net: int = Field(description="persons it brings back within the type's threshold, net of those it leaves")
 
 
 class TypeRecommendation(BaseModel):
@@ -603,6 +620,9 @@ class TypeRecommendation(BaseModel):
     assigned_call_signs: list[str] = Field(default_factory=list, description="call signs of `assigned`, same order")
     proposed: list[Candidate]
     not_proposed: list[Candidate]
+    moveup_after: list[MoveAfter] | None = Field(
+        None, description="closest+moveup: the relocations that follow sending the first proposal (none: cover holds)"
+    )
 
 
 class Recommendation(BaseModel):
@@ -616,6 +636,7 @@ class Recommendation(BaseModel):
         "road", description="road: ranked by road ETA; straight_line: the road network is down, by distance only"
     )
     requirements: list[TypeRecommendation]
+    policy: Literal["closest", "closest+moveup"] = Field("closest", description="GEO112_DISPATCH_POLICY")
 
 
 class Event(_Row):

@@ -24,6 +24,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo112.geography.names import name_key
+from geo112.ingest.online_roads import Fetch, download_roads, overpass_elements
 from geo112.ingest.synthetic_roads import synthetic_network
 from geo112.region import DEFAULT_PACK, IN_PACK, REGION_FILE, forget_packs
 from geodata.kab_mojokerto.boundaries import Area, read_areas, read_names
@@ -51,6 +52,24 @@ AGENCIES = {
     "polres": ("Polres {police}", "police"),
     "pmi": ("Palang Merah Indonesia (PMI)", "pmi"),
 }
+#: Agencies without facilities of their own that every deployment's migrations seed with Mojokerto's names
+#: (0003: dispatch; issue 28's tickets route report categories to the same codes). A generated pack declares
+#: each under its own region's name, so that loading it renames them: the codes stay (the category routing and
+#: fleet rules name them), Mojokerto's agencies do not turn up in another regency's 112.
+SEEDED_AGENCIES = {
+    "rs_swasta": "Rumah sakit swasta",
+    "pupr": "Dinas PUPR {long_name}",
+    "pln": "PLN UP3 wilayah {long_name}",
+    "dinsos": "Dinas Sosial {long_name}",
+    "tni": "Kodim wilayah {long_name}",
+    "dishub": "Dinas Perhubungan {long_name} (penerangan jalan umum)",
+    "dprkp2": "Dinas Perumahan dan Kawasan Permukiman {long_name}",
+    "dp2kbp2": "Dinas Pemberdayaan Perempuan dan Perlindungan Anak {long_name}",
+    "pdam": "Perumda Air Minum (PDAM) {long_name}",
+    "diskominfo": "Diskominfo {long_name} (pengelola Call Center 112)",
+    "satpol_pp_kota": "Satpol PP {enclave}",
+    "polres_kota": "Polres {enclave}",
+}
 #: The demo fleet of a generated pack: (unit type, call-sign prefix, facility kinds, units per station).
 FLEET = (
     ("fire_truck", "PMK", ("fire_station",), 2, "fire truck (mobil"),
@@ -77,6 +96,7 @@ class InitReport:
     enclaves: list[str] = field(default_factory=list)
     guessed: list[str] = field(default_factory=list)
     facilities: int = 0
+    roads: dict[str, object] = field(default_factory=dict)
 
 
 def _find(data_dir: Path, pattern: str) -> str | None:
@@ -185,9 +205,11 @@ def init_pack(
     *,
     osm: Path | None = None,
     synthetic: bool = False,
+    online: bool = False,
     facilities: Path | None = None,
     fleet: Path | None = None,
     cap_sender: str | None = None,
+    fetch: Fetch = overpass_elements,
 ) -> InitReport:
     """Write a region pack for the kabupaten/kota ``code`` (``35.76``) into ``out``.
 
@@ -205,12 +227,18 @@ def init_pack(
     synthetic
         Without ``osm``: write a synthetic demo network of the region and its enclaves into the pack
         (:func:`geo112.ingest.synthetic_roads.synthetic_network`), labelled synthetic.
+    online
+        Without ``osm``: download the roads and turn restrictions of the region's outline plus a margin from
+        OpenStreetMap into the pack (:func:`geo112.ingest.online_roads.download_roads`), before anything is
+        written.
     facilities, fleet
         CSV files in the columns of :data:`FACILITY_COLUMNS` and :data:`FLEET_COLUMNS`, copied into the pack;
         without them the pack gets guessed facilities and an empty fleet file (the demo fleet is then sized by
         assumption).
     cap_sender
         The 112's CAP sender id; guessed from the name when not given.
+    fetch
+        Runs one Overpass query for ``online`` (tests give another source than the internet).
 
     Returns
     -------
@@ -220,6 +248,8 @@ def init_pack(
     ------
     PackError
         When the data directory holds no desa boundaries for ``code``.
+    geo112.ingest.online_roads.DownloadError
+        With ``online``, when OpenStreetMap cannot be reached or answers no road.
     """
     data_dir = Path(data_dir)
     province = code[:2]
@@ -249,8 +279,14 @@ def init_pack(
             if enclave_file and not outline.contains(area.geom.representative_point()):
                 enclaves[area.code] = (names.get(area.code, area.code), enclave_file)
     centre = outline.representative_point()
+    slug = name_key(short).replace(" ", "") + ("kota" if kota else "kab")
+    roads_report: dict[str, object] = {}
+    if osm is None and online:  # first: a failed download leaves nothing written
+        got = download_roads(filled, out / "osm" / f"{slug}_osm.osm.bz2", fetch=fetch)
+        roads_report = {"source": "OpenStreetMap (Overpass)", "file": str(got.path), "nodes": got.nodes,
+                        "ways": got.ways, "restrictions": got.restrictions, "queries": got.queries}  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
-    guessed = ["cap_sender", "seat", "history.fires_per_year", "fleet (per_station counts)"]
+    guessed = ["cap_sender", "seat", "history.fires_per_year", "fleet (per_station counts)", "agency names"]
     if cap_sender:
         guessed.remove("cap_sender")
     facilities_rows = guessed_facilities(desa, kecamatan, name, seat) if facilities is None else None
@@ -266,11 +302,10 @@ def init_pack(
     population = _population_file(data_dir, code)
     if population is None:
         guessed.append("population.total (missing: give it with its source)")
-    roads = None
-    slug = name_key(short).replace(" ", "")
+    roads = f"{IN_PACK}osm/{Path(str(roads_report['file'])).name}" if roads_report else None
     if osm is None and synthetic:
         everyone = desa + [a for _, f in enclaves.values() for a in read_areas(data_dir / f, province + ".")]
-        file = f"{slug}{'kota' if kota else 'kab'}_synthetic.osm.bz2"
+        file = f"{slug}_synthetic.osm.bz2"
         synthetic_network(everyone, read_names(data_dir / kec_file, province + "."), out / "osm" / file)
         roads = f"{IN_PACK}osm/{file}"
         guessed.append("roads: a SYNTHETIC network (--synthetic), for demonstration only")
@@ -295,7 +330,7 @@ def init_pack(
     )
     top = {
         "code": code, "name": name, "long_name": long_name, "kind": "kota" if kota else "kabupaten", "seat": seat,
-        "cap_sender": cap_sender or f"112.{slug}{'kota' if kota else 'kab'}.go.id",
+        "cap_sender": cap_sender or f"112.{slug}.go.id",
         "centre": [round(centre.y, 5), round(centre.x, 5)], "manifest": "manifest.toml", "guessed": guessed,
     }  # fmt: skip
     boundaries = {
@@ -316,6 +351,11 @@ def init_pack(
     for agency, (pattern, _) in AGENCIES.items():
         agency_name = pattern.format(long_name=long_name, police=f"{short} Kota" if kota else short)
         parts.append(_table("[[agency]]", {"code": agency, "name": agency_name}))
+    # Mojokerto's enclave agencies are the enclave's here, or named as no agency of this region.
+    enclave = next(iter(enclaves.values()))[0] if enclaves else f"(bukan instansi {name})"
+    for agency, pattern in SEEDED_AGENCIES.items():
+        parts.append(_table("[[agency]]", {"code": agency, "name": pattern.format(long_name=long_name,
+                                                                                 enclave=enclave)}))  # fmt: skip
     for agency, (_, kind) in AGENCIES.items():
         parts.append(_table("[[facility_rule]]", {"kind": kind, "agency": agency}))
     for unit_type, prefix, kinds, per_station, published in FLEET:
@@ -336,4 +376,5 @@ def init_pack(
         enclaves=list(enclaves),
         guessed=guessed,
         facilities=len(facilities_rows) if facilities_rows is not None else len(read_rows(out / "facilities.csv")),
+        roads=roads_report,
     )

@@ -16,6 +16,7 @@ coverage model; the service functions read them from the database and the routed
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,6 +217,19 @@ def relocations(
     minutes = _minutes(session, code, minutes)
     cov = service.coverage_of(session, fleet, code, minutes, "live")
     return _proposals.get((cov.key, level, max_moves), lambda: _propose(session, fleet, cov, level, max_moves))
+
+
+def relocations_after(
+    session: Session, fleet: RoutedFleet, code: str, unit_id: int, level: float = MOVEUP_LEVEL
+) -> dict[str, Any]:
+    """:func:`relocations` as they would be once ``unit_id`` (of type ``code``) has been sent: the move-up that
+    follows a dispatch, which the simulator's ``closest+moveup`` policy makes after each one."""
+    minutes = _minutes(session, code, None)
+    src = service.sources(session, code, "live")
+    fleet.sync(session)  # the maintained rows must match the positions just read
+    gone = dataclasses.replace(src, available=src.available & (src.unit_id != unit_id))
+    cov = service.evaluate(session, fleet, gone, minutes, "live", service.busy_of(session, code))
+    return _proposals.get((cov.key, level, MAX_MOVES), lambda: _propose(session, fleet, cov, level, MAX_MOVES))
 
 
 def _propose(

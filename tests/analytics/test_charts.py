@@ -125,6 +125,9 @@ def test_report_pdf_holds_the_figures_the_api_gives(client, login, history, sett
     text = _pdf_text(out.read_bytes())
     assert len(pypdf.PdfReader(out).pages) >= 3
     assert "Evaluasi Layanan Call Center 112" in text and "sintetis" in text
+    # Without a saved simulation the report runs its own: closest idle against closest idle with move-up.
+    flowing = " ".join(text.split())
+    assert "Simulasi kebijakan penugasan" in flowing and "Selisih berpasangan closest+moveup − closest" in flowing
     assert f"Kejadian\n{summary['incidents']}" in text
     ambulance = next(r for r in compliance if r["unit_type"] == "ambulance")
     assert f"{ambulance['n']} {100 * ambulance['travel_share']:.0f}%" in text

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from geo112.analytics.synthetic_history import generate_history
@@ -22,19 +22,15 @@ from geo112.dispatch.incidents import create_incident
 from geo112.dispatch.recommend import recommend
 from geo112.geography.locate import locate
 from geo112.ingest.basemap import ROAD_DATASET, load_basemap
-from geo112.ingest.boundaries import load_geography
-from geo112.ingest.fleet import load_demo
 from geo112.ingest.packs import PackError, init_pack
 from geo112.ingest.population import load_planning_data, store_population
-from geo112.ingest.province import load_province
 from geo112.network import Network, RoutedFleet, load_network
 from geo112.planning.coverage import service as coverage
 from geo112.planning.desa_index import desa_index
 from geo112.region import DEFAULT_PACK, Region, RegionError, load_region
-from geo112.store import migrate
 from geo112.store.db import session_factory
 from geo112.store.models import Dataset, Desa, Jurisdiction, Kecamatan, Station, Unit
-from tests.conftest import TEST_DATABASE_URL, recreate_database
+from tests.conftest import pack_database
 
 #: A point in Kelurahan Kranggan, Kota Mojokerto; and one in Mojosari, Kab. Mojokerto.
 KOTA = (112.4340, -7.4720)
@@ -99,14 +95,8 @@ def kota_network(kota: Region, settings: Settings) -> Network:
 @pytest.fixture(scope="module")
 def kota_db(kota: Region, settings: Settings, kota_network: Network) -> str:
     """A database of its own, loaded from the Kota's pack as ``geo112 data load`` does."""
-    url = make_url(TEST_DATABASE_URL)
-    url = url.set(database=f"{url.database}_region_kota").render_as_string(hide_password=False)
-    recreate_database(url)
-    migrate.upgrade(url)
+    url = pack_database("region_kota", settings.data_dir, kota)
     with session_factory(url).begin() as session:
-        load_geography(session, settings.data_dir, kota)
-        load_province(session, settings.data_dir, kota)
-        load_demo(session, settings.data_dir, kota)
         load_planning_data(session, kota_network, settings.data_dir, kota)
         load_basemap(session, settings.data_dir, kota_network, kota)
     return url
@@ -190,3 +180,28 @@ def test_hints_for_no_kecamatan_of_the_region_are_no_hints(kota_session: Session
         assert report.stored_total == report.kabupaten_total == 132434
         sources = set(kota_session.scalars(select(Desa.population_source)))
         assert not any("unofficial" in s for s in sources)
+
+
+def test_a_generated_pack_renames_every_agency_the_migrations_seed(settings: Settings, tmp_path: Path) -> None:
+    seeded = importlib.import_module("geo112.store.migrations.versions.0003_dispatch").AGENCIES
+    init_pack(settings.data_dir, "35.17", tmp_path)
+    agencies = dict(load_region(tmp_path).agencies)
+    assert {code for code, _ in seeded} <= set(agencies)  # loading the pack upserts each under Jombang's name
+    assert [name for name in agencies.values() if "Mojokerto" in name] == []
+    assert agencies["pln"] == "PLN UP3 wilayah Kabupaten Jombang"
+    assert agencies["satpol_pp_kota"] == "Satpol PP (bukan instansi Kab. Jombang)"  # Jombang has no enclave
+    kabupaten = tmp_path / "kab"
+    init_pack(settings.data_dir, "35.16", kabupaten)
+    assert dict(load_region(kabupaten).agencies)["satpol_pp_kota"] == "Satpol PP Kota Mojokerto"
+
+
+def test_region_init_works_when_the_setting_already_names_the_pack(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = tmp_path / "kota"
+    monkeypatch.setenv("GEO112_REGION", str(pack))  # an operator who exported it first
+    missing = CliRunner().invoke(main, ["locate", "--lat", "-7.47", "--lon", "112.43"])
+    assert missing.exit_code == 1 and f"no region pack {pack}" in missing.output
+    made = CliRunner().invoke(main, ["region", "init", "35.76", "--out", str(pack)])
+    assert made.exit_code == 0, made.output
+    assert load_region(pack).code == "35.76"

@@ -84,6 +84,17 @@ def test_departure_cost_is_the_coverage_lost_without_the_unit(db, fleet, make_un
     assert costs[lone.id]["population_lost"] == pytest.approx(lost, abs=2)  # rounding per figure
 
 
+def test_move_up_after_a_departure_counts_the_cover_it_takes(db, fleet, make_unit) -> None:
+    lone = make_unit("fire_truck", station="F11")  # a planned post in Jetis, far from the Damkar posts
+    (cost,) = moveup.departure_costs(db, fleet, [lone.id])
+    assert cost["population_lost"] > 0
+    now = moveup.relocations(db, fleet, "fire_truck", level=0.99)
+    after = moveup.relocations_after(db, fleet, "fire_truck", lone.id, 0.99)
+    assert after["covered_share"] < now["covered_share"]
+    assert lone.id not in {m["unit_id"] for m in after["moves"]}  # it has gone: it cannot be moved up
+    assert lone.id in {m["unit_id"] for m in now["moves"]} or after["moves"] != now["moves"]
+
+
 def test_relocations_below_the_level_raise_coverage_recomputed_from_scratch(db, fleet) -> None:
     proposal = moveup.relocations(db, fleet, "fire_truck", level=0.99)
     assert proposal["below_level"] and proposal["moves"]

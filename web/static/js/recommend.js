@@ -37,6 +37,24 @@ function refusal(error, unit) {
   return error.message;
 }
 
+/** Why a proposal stands where it does against the closest unit (the answer's `why`). */
+function why(unit) {
+  if (!unit.why) return "";
+  // A unit at the same post as the first one is as near: "+0 s" would read as a fault.
+  const key = unit.why === "slower" && unit.behind_s < 1 ? "why_as_near" : `why_${unit.why}`;
+  const text = format(key, { unit: unit.closest_call_sign, time: fmtDuration(unit.behind_s) });
+  return ` · ${text}`;
+}
+
+/** GEO112_DISPATCH_POLICY=closest+moveup: the relocations that follow sending the type's first proposal. */
+function movesAfter(need) {
+  const [first] = need.proposed;
+  if (!first || !need.moveup_after?.length) return null;
+  const moves = need.moveup_after.map((m) => `${m.call_sign} → ${m.station}`).join(", ");
+  return el("p", { class: "hint moveup-after", dataset: { testid: "moveup-after" },
+    text: format("moveup_after_dispatch", { unit: first.call_sign, moves }) });
+}
+
 function candidate(incidentId, unit, container) {
   const assign = el("button", { type: "button", class: "small", text: t("assign"), dataset: { assign: unit.call_sign } });
   assign.addEventListener("click", async () => {
@@ -61,7 +79,7 @@ function candidate(incidentId, unit, container) {
   return el("li", { dataset: { unit: unit.call_sign, unitId: unit.unit_id },
     on: { mouseenter: () => highlight(unit.call_sign, true), mouseleave: () => highlight(unit.call_sign, false) } },
     el("span", { class: "what" }, el("strong", { text: unit.call_sign }), " ",
-      el("span", { class: "hint", text: `${fmtDuration(unit.eta_s)} · ${fmtDistance(unit.distance_m)}` }),
+      el("span", { class: "hint", text: `${fmtDuration(unit.eta_s)} · ${fmtDistance(unit.distance_m)}${why(unit)}` }),
       el("span", { class: "cost hint" })),
     assign);
 }
@@ -117,8 +135,8 @@ function whyNot(u) {
 function notProposed(units, open) {
   if (!units.length) return null;
   const line = (u) => {
-    const why = whyNot(u);
-    return `${u.call_sign} · ${fmtDuration(u.eta_s)} · ${t(`reason_${u.reason}`, u.reason)}${why ? ` (${why})` : ""}`;
+    const because = whyNot(u);
+    return `${u.call_sign} · ${fmtDuration(u.eta_s)} · ${t(`reason_${u.reason}`, u.reason)}${because ? ` (${because})` : ""}`;
   };
   return el("details", { open }, el("summary", { class: "hint", text: `${t("not_proposed")} (${units.length})` }),
     el("ul", { class: "hint" }, units.map((u) => el("li", { text: line(u) }))));
@@ -139,6 +157,7 @@ function requirement(incidentId, need, container, openDetails) {
         text: `${t(met ? "requirement_met" : "assigned")}: ${need.assigned_call_signs.join(", ")}` })
       : null,
     met ? el("details", { class: "more-units" }, el("summary", { class: "hint", text: t("another_unit") }), proposals) : proposals,
+    met ? null : movesAfter(need),
     notProposed(need.not_proposed, openDetails.includes(need.unit_type)));
 }
 
