@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from shapely.geometry import mapping
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo112.config import AVL_STALE_S
 from geo112.dispatch.units import is_stale
 from geo112.errors import NoRoute, NotFound, Unprocessable
 from geo112.network import RoutedFleet, UnitPosition
-from geo112.store.models import Assignment, CategoryRequirement, Incident, Jurisdiction, Unit, UnitType
+from geo112.store.models import Assignment, CategoryRequirement, Incident, Jurisdiction, PhaseTarget, Unit, UnitType
 
 DEFAULT_K = 3
 
@@ -38,9 +38,23 @@ class Need:
 
 _TARGET = func.coalesce(Incident.road_geom, Incident.geom)
 # The incident with its category's row of the matrix, in one statement (one row per unit type it needs).
+# The incident's on-scene target (call → first unit on scene; the most specific row wins, as for alerts).
+_ON_SCENE_TARGET = (
+    select(PhaseTarget.seconds)
+    .where(
+        PhaseTarget.phase == "on_scene",
+        or_(PhaseTarget.category_code.is_(None), PhaseTarget.category_code == Incident.category_code),
+        or_(PhaseTarget.priority.is_(None), PhaseTarget.priority == Incident.priority),
+    )
+    .order_by(PhaseTarget.category_code.is_(None), PhaseTarget.priority.is_(None))
+    .limit(1)
+    .scalar_subquery()
+)
 _INCIDENT = (
     select(
         Incident.id,
+        _ON_SCENE_TARGET.label("target_s"),
+        func.extract("epoch", func.now() - Incident.received_at).label("elapsed_s"),
         Incident.category_code,
         Incident.handoff,
         Incident.handoff_code,
@@ -226,16 +240,25 @@ def recommend(
     incident, needs = _incident(session, incident_id, unit_types)
     units = _current_rows(session, fleet, _UNITS.where(Unit.unit_type_code.in_([n.unit_type for n in needs])))
     point = (incident.lon, incident.lat)
+    requirements = [
+        recommend_type(
+            fleet, incident.id, point, n, [u for u in units if u.unit_type_code == n.unit_type], k, stale_after_s
+        )
+        for n in needs
+    ]
+    for requirement in requirements:
+        requirement.update(_late(requirement, incident))
+    # A need no unit of ours meets in time (or at all) names the neighbouring 112 to ask; asked only then.
+    short = any(
+        len(r["assigned"]) < r["count"] and not r["optional"] and (r["late_by_s"] or not r["proposed"])
+        for r in requirements
+    )
     return {
         "incident_id": incident.id,
         **_handoff(incident),
         "method": "road",
-        "requirements": [
-            recommend_type(
-                fleet, incident.id, point, n, [u for u in units if u.unit_type_code == n.unit_type], k, stale_after_s
-            )
-            for n in needs
-        ],
+        "requirements": requirements,
+        "mutual_aid": nearest_neighbour(session, incident.id) if short and not incident.handoff else None,
     }
 
 
@@ -259,6 +282,28 @@ def _incident(session: Session, incident_id: int, unit_types: list[str] | None) 
     if unknown := [t for t in unit_types if t not in known]:
         raise Unprocessable(f"unknown unit type(s): {', '.join(unknown)}")
     return rows[0], [Need(t, 1, False) for t in unit_types]
+
+
+def _late(requirement: dict[str, Any], incident: Any) -> dict[str, Any]:
+    """How far the best proposal misses the incident's on-scene target, counting the time since the call."""
+    if incident.target_s is None or not requirement["proposed"]:
+        return {"target_s": incident.target_s, "late_by_s": None}
+    late = float(incident.elapsed_s) + requirement["proposed"][0]["eta_s"] - incident.target_s
+    return {"target_s": incident.target_s, "late_by_s": round(late, 1) if late > 0 else None}
+
+
+def nearest_neighbour(session: Session, incident_id: int) -> dict[str, Any] | None:
+    """The other 112 whose kabupaten/kota is nearest the incident: where to ask for mutual aid."""
+    distance = func.ST_Distance(
+        Jurisdiction.geom, select(Incident.geom).where(Incident.id == incident_id).scalar_subquery()
+    )
+    row = session.execute(
+        select(Jurisdiction.code, Jurisdiction.name, Jurisdiction.call_centre)
+        .where(Jurisdiction.served.is_(False))
+        .order_by(distance)
+        .limit(1)
+    ).first()
+    return None if row is None else {"code": row.code, "name": row.name, "call_centre": row.call_centre}
 
 
 def _handoff(incident: Any) -> dict[str, Any]:

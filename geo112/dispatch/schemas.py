@@ -620,9 +620,22 @@ class TypeRecommendation(BaseModel):
     assigned_call_signs: list[str] = Field(default_factory=list, description="call signs of `assigned`, same order")
     proposed: list[Candidate]
     not_proposed: list[Candidate]
+    target_s: float | None = Field(None, description="the incident's on-scene target (call → first unit on scene)")
+    late_by_s: float | None = Field(
+        None,
+        description="the best proposal reaches the scene this long after the target, counting the time since the call",
+    )
     moveup_after: list[MoveAfter] | None = Field(
         None, description="closest+moveup: the relocations that follow sending the first proposal (none: cover holds)"
     )
+
+
+class Neighbour(BaseModel):
+    """Another 112's kabupaten/kota."""
+
+    code: str
+    name: str
+    call_centre: str
 
 
 class Recommendation(BaseModel):
@@ -636,6 +649,9 @@ class Recommendation(BaseModel):
         "road", description="road: ranked by road ETA; straight_line: the road network is down, by distance only"
     )
     requirements: list[TypeRecommendation]
+    mutual_aid: Neighbour | None = Field(
+        None, description="a need our units meet late or not at all: the nearest neighbouring 112 to ask"
+    )
     policy: Literal["closest", "closest+moveup"] = Field("closest", description="GEO112_DISPATCH_POLICY")
 
 

@@ -220,3 +220,17 @@ def test_a_whole_call_without_the_mouse(open_session) -> None:
     expect(page.get_by_test_id("shortcuts").locator("dl")).to_be_visible()
     expect(page.get_by_test_id("shortcuts")).to_contain_text("F2 · Alt+N")
     screenshot(page, "keyboard-shortcuts-1366x768")
+
+
+def test_a_proposal_beyond_the_target_says_so(open_session, browser_database) -> None:
+    """Fault 3: the nearest fire truck, far beyond the 15-minute fire target, was shown like any other."""
+    with session_factory(browser_database).begin() as s:
+        data = schemas.IncidentCreate(category="kebakaran", lon=112.3700, lat=-7.5600)
+        incident = create_incident(s, data, "tester").id
+    page = open_console(open_session("dispatcher", device=LAPTOP))
+    page.click("[data-tab=incidents]")
+    page.locator(f"#incident-list button[data-incident='{incident}']").click()
+    page.locator("#incident-detail button", has_text="Rekomendasi unit").click()
+    missed = page.locator("#incident-recommendations [data-unit-type=fire_truck]").get_by_test_id("target-missed")
+    expect(missed).to_contain_text("Target tiba di lokasi 15 min terlewati", timeout=15_000)
+    screenshot(page, "target-missed-1366x768")

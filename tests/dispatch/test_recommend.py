@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 from shapely.geometry import Point, shape
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from geo112.dispatch.assignments import assign, change_status
 from geo112.dispatch.recommend import MAX_PREVIEWS, proposal_routes, recommend
 from geo112.dispatch.units import is_stale, move
 from geo112.errors import NotFound, Unprocessable
 from geo112.store.geometry import lon_lat_of
-from geo112.store.models import Unit, UnitType
+from geo112.store.models import Incident, Unit, UnitType
 
 from .conftest import KOTA, PACET
 
@@ -175,3 +175,25 @@ def test_route_previews_refuse_an_unknown_incident_and_too_many_units(db, fleet,
     incident = make_incident()
     with pytest.raises(Unprocessable, match="at most"):
         proposal_routes(db, fleet, incident.id, list(range(1, MAX_PREVIEWS + 2)))
+
+
+def test_a_need_met_late_or_not_at_all_names_the_neighbour_to_ask(province, db, fleet, make_incident) -> None:
+    """Issue 29, fault 3: the nearest truck 24 min away against the 15-minute fire target looked like any other."""
+    fire = make_incident("kebakaran", point=(112.3700, -7.5600))  # Kec. Trowulan's west, far from the fire posts
+    db.execute(update(Incident).where(Incident.id == fire.id).values(received_at=func.now() - timedelta(minutes=5)))
+    trucks = _by_type(recommend(db, fleet, fire.id), "fire_truck")
+    best = trucks["proposed"][0]["eta_s"]
+    assert trucks["target_s"] == 900  # the published fire target (Permen PU 20/PRT/M/2009)
+    expected = 300 + best - 900
+    assert expected > 0 and trucks["late_by_s"] == pytest.approx(expected, abs=2), "5 minutes since the call count"
+
+    for unit in db.scalars(select(Unit).where(Unit.unit_type_code == "fire_truck", Unit.status == "available")):
+        change_status(db, unit.id, "out_of_service", "alice", note="test")
+    answer = recommend(db, fleet, fire.id)
+    assert _by_type(answer, "fire_truck")["proposed"] == []
+    neighbour = answer["mutual_aid"]
+    assert neighbour is not None and neighbour["code"] == "35.17", "Kabupaten Jombang borders Trowulan's west"
+    assert neighbour["call_centre"].startswith("Call Center 112")
+
+    quiet = make_incident("medis", point=PACET)
+    assert recommend(db, fleet, quiet.id)["mutual_aid"] is None  # an ambulance in time: nobody to ask

@@ -149,9 +149,15 @@ function requirement(incidentId, need, container, openDetails) {
   const met = need.assigned.length >= need.count;
   const proposals = need.proposed.length
     ? el("ol", { class: "candidates" }, need.proposed.slice(0, TOP).map((u) => candidate(incidentId, u, container)))
-    : el("p", { class: "warning", text: t("no_unit_available") });
+    : el("p", { class: "warning", text: format("no_unit_free", { type: unitTypeName(need.unit_type) }) });
+  // Said before the proposals: the best unit still misses the on-scene target, and by how much.
+  const late = !met && need.late_by_s
+    ? el("p", { class: "warning", dataset: { testid: "target-missed" }, text: format("target_missed", {
+      target: fmtDuration(need.target_s), late: fmtDuration(need.late_by_s), unit: need.proposed[0].call_sign }) })
+    : null;
   return el("section", { class: `card${met ? " met" : ""}`, dataset: { unitType: need.unit_type, met: met ? "true" : "false" } },
     el("h3", { text: title }),
+    late,
     need.assigned.length
       ? el("p", { class: met ? "done" : "hint", dataset: { testid: "assigned-units" },
         text: `${t(met ? "requirement_met" : "assigned")}: ${need.assigned_call_signs.join(", ")}` })
@@ -159,6 +165,14 @@ function requirement(incidentId, need, container, openDetails) {
     met ? el("details", { class: "more-units" }, el("summary", { class: "hint", text: t("another_unit") }), proposals) : proposals,
     met ? null : movesAfter(need),
     notProposed(need.not_proposed, openDetails.includes(need.unit_type)));
+}
+
+// Our units cannot meet a need in time (or at all): the nearest neighbouring 112 to ask, with the call as a
+// CAP alert to send them (their system imports it, as ours does theirs).
+function askNeighbour(incidentId, neighbour) {
+  return el("section", { class: "card warning mutual-aid-ask", dataset: { testid: "ask-neighbour" } },
+    el("strong", { text: format("ask_neighbour", { name: neighbour.call_centre }) }), " ",
+    el("a", { href: `/api/v1/incidents/${incidentId}/cap.xml`, text: t("cap_download"), attrs: { download: `112-${incidentId}.cap.xml` } }));
 }
 
 const AID_REASONS = ["nearest_unit", "requested_by_neighbour", "other"];
@@ -224,6 +238,7 @@ function draw(container, incidentId, rec, error = null, mutualAid = undefined) {
     el("h2", { text: `${t("recommendations")} · #${incidentId}`, dataset: { incident: incidentId } }),
     errorNote(error?.text ?? "", { announce: error?.announce }),
     rec.handoff ? handoffCard(incidentId, rec, container, aid) : null,
+    rec.mutual_aid ? askNeighbour(incidentId, rec.mutual_aid) : null,
     rec.handoff && aid ? el("p", { class: "hint", text: format("mutual_aid_on", { name: rec.handoff }) }) : null,
     !rec.handoff || aid ? proposals : null,
     links);
