@@ -8,9 +8,10 @@ import { initFleet, loadUnits } from "./fleet.js";
 import { initGap } from "./gap.js";
 import { loadBoundaries, map } from "./geomap.js";
 import { initIncidents, loadIncidents, select, setOverdue } from "./incidents.js";
-import { initIntake } from "./intake.js";
+import { initIntake, joinIncident, takePhoneCall } from "./intake.js";
 import { loadMoveUp } from "./moveup.js";
 import { onChange, refresh, startLive } from "./live.js";
+import { currentCall, initPhone } from "./phone.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
 import { initTabs } from "./tabs.js";
 
@@ -46,6 +47,11 @@ document.querySelector('[data-tab="units"]').addEventListener("click", loadMoveU
 initIntake(saveIncident, (id) => { refresh(); return select(id); });
 initIncidents();
 initFleet(select);
+// A call classed darurat opens the intake with its number; joining from the pop is the intake's Gabungkan.
+initPhone(
+  (call) => { showIntake(true); takePhoneCall(call); byId("place-search").focus(); },
+  (incidentId) => { takePhoneCall(currentCall()); return joinIncident(incidentId); },
+);
 onChange(loadIncidents);
 onChange(loadUnits);
 onChange(reloadRecommendations);

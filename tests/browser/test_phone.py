@@ -1,0 +1,179 @@
+"""Real SIP calls through the project's Kamailio (``scripts/sip.sh``) with scripted baresip phones: the call pops
+up in the operator's console with the number's history, one key classes it, the third prank lists the number,
+an abandoned call is on the call-back list, a darurat call becomes an incident carrying its phone times."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import delete, select
+
+from geo112.config import REPO_ROOT
+from geo112.dispatch import schemas
+from geo112.dispatch.incidents import create_incident
+from geo112.store.db import session_factory
+from geo112.store.models import Call, Incident, OperatorPhone, WatchListing
+from tests.softphone import Softphone, free_port
+
+from .conftest import PBX_TOKEN
+
+pytestmark = pytest.mark.slow
+RING_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def sip_server(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The project's Kamailio on a free loopback port, posting to the live app; stopped by its PID."""
+    if not Path("/usr/sbin/kamailio").exists() or not Path("/usr/bin/baresip").exists():
+        pytest.skip("kamailio or baresip is not installed (bash scripts/install.sh installs them)")
+    port = free_port()
+    env = os.environ | {"GEO112_RUN_DIR": str(tmp_path_factory.mktemp("sip")), "GEO112_SIP_PORT": str(port),
+                        "GEO112_PBX_TOKEN": PBX_TOKEN, "GEO112_SIP_RING_S": "20",
+                        "GEO112_SIP_EVENTS_URL": f"{live_server}/api/v1/telephony/events"}  # fmt: skip
+    script = str(REPO_ROOT / "scripts" / "sip.sh")
+    subprocess.run(["bash", script, "start"], env=env, check=True)
+    try:
+        yield port
+    finally:
+        subprocess.run(["bash", script, "stop"], env=env, check=True)
+
+
+@pytest.fixture
+def phone(sip_server: int, tmp_path: Path) -> Iterator[Callable[..., Softphone]]:
+    """Start a baresip phone (stopped after the test)."""
+    started: list[Softphone] = []
+
+    def _phone(user: str, register: bool = False) -> Softphone:
+        softphone = Softphone(user, sip_server, free_port(), free_port(), tmp_path, register=register)
+        started.append(softphone.start())
+        return softphone
+
+    yield _phone
+    for softphone in started:
+        softphone.stop()
+
+
+@pytest.fixture
+def operator(browser_database: str, users: dict[str, str], phone: Callable[..., Softphone]) -> Iterator[Softphone]:
+    """The dispatcher's phone, extension op1, registered."""
+    with session_factory(browser_database).begin() as session:
+        session.merge(OperatorPhone(extension="op1", username=users["dispatcher"]))
+    softphone = phone("op1", register=True)
+    _wait(softphone.registered)
+    yield softphone
+    with session_factory(browser_database).begin() as session:
+        session.execute(delete(OperatorPhone).where(OperatorPhone.extension == "op1"))
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def _calls(url: str, number: str) -> list[Call]:
+    with session_factory(url)() as session:
+        return list(session.scalars(select(Call).where(Call.caller_phone == number).order_by(Call.id)))
+
+
+def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
+    open_session, browser_database: str, users: dict[str, str], operator: Softphone, phone
+) -> None:
+    number = "081299990001"
+    with session_factory(browser_database).begin() as session:  # the number called before: a typed-in incident
+        create_incident(session, schemas.IncidentCreate(category="medis", lon=112.43, lat=-7.47, caller_phone=number),
+                        users["dispatcher"])  # fmt: skip
+    session_ = open_session("dispatcher")
+    page = session_.new_page()
+    page.goto("/console")
+    caller = phone(number)
+    for prank in range(1, 4):
+        caller.dial()
+        card = page.locator("#phone article.phone-call").first
+        expect(card.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
+        # History: the typed-in call and the pranks before this one; the incident from the number is open.
+        expect(card.get_by_test_id("caller-history")).to_contain_text(f"{prank} panggilan")
+        expect(card.get_by_test_id("caller-history")).to_contain_text(f"{prank - 1} iseng")
+        expect(card.get_by_test_id("open-incidents")).to_be_visible()
+        operator.answer()
+        expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
+        page.locator("body").press("p")  # the one key
+        expect(page.locator("#phone article.phone-call")).to_have_count(0)
+        caller.hang_up()
+        _wait(lambda: _calls(browser_database, number)[-1].ended_at is not None)
+    calls = _calls(browser_database, number)[-3:]
+    assert [c.classification for c in calls] == ["prank"] * 3
+    assert all(c.answered_at > c.received_at and c.ended_at >= c.answered_at for c in calls)
+    assert {c.taken_by for c in calls} == {users["dispatcher"]} and {c.ended_by for c in calls} == {"caller"}
+    with session_factory(browser_database)() as session:
+        listing = session.scalars(select(WatchListing).where(WatchListing.number == number)).one()
+        assert listing.calls == 3 and listing.lifted_at is None
+    # The next call from the number: the default policy still rings it, flagged on the pop.
+    caller.dial()
+    card = page.locator("#phone article.phone-call").first
+    expect(card.get_by_test_id("watch-flag")).to_be_visible(timeout=RING_TIMEOUT_MS)
+    caller.hang_up()
+    _wait(lambda: _calls(browser_database, number)[-1].outcome == "abandoned")
+    assert _calls(browser_database, number)[-1].watch_listed
+    page.screenshot(path="test-artifacts/phone-watch-list.png")
+    session_.watch.assert_clean()
+
+
+def test_a_call_abandoned_while_ringing_is_on_the_call_back_list(
+    open_session, browser_database: str, operator: Softphone, phone
+) -> None:
+    number = "081299990002"
+    session_ = open_session("dispatcher")
+    page = session_.new_page()
+    page.goto("/console")
+    caller = phone(number)
+    caller.dial()
+    expect(page.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
+    caller.hang_up()
+    expect(page.locator("#phone article.phone-call")).to_have_count(0, timeout=RING_TIMEOUT_MS)
+    board = session_.context.request.get("/api/v1/telephony/board").json()
+    back = [c for c in board["call_back"] if c["caller_phone"] == number]
+    assert len(back) == 1 and back[0]["outcome"] == "abandoned" and back[0]["answered_at"] is None
+    assert back[0]["ended_by"] == "caller"
+    session_.watch.assert_clean()
+
+
+def test_a_darurat_call_becomes_an_incident_carrying_its_phone_times(
+    open_session, browser_database: str, users: dict[str, str], operator: Softphone, phone
+) -> None:
+    number = "081299990003"
+    session_ = open_session("dispatcher")
+    page = session_.new_page()
+    page.goto("/console")
+    caller = phone(number)
+    caller.dial()
+    card = page.locator("#phone article.phone-call").first
+    expect(card.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
+    operator.answer()
+    expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
+    page.locator("body").press("d")
+    expect(page.get_by_test_id("phone-call-info")).to_be_visible()
+    expect(page.locator("#caller-phone")).to_have_value(number)
+    page.fill("#lat", "-7.4705")
+    page.fill("#lon", "112.4340")
+    page.click("#coords-go")
+    expect(page.locator('#located dd[data-field="desa"]')).not_to_have_text("–")
+    page.click("#intake-save")
+    expect(page.get_by_test_id("recommendations")).to_be_visible()
+    operator.hang_up()
+    _wait(lambda: _calls(browser_database, number)[-1].ended_at is not None)
+    (call,) = _calls(browser_database, number)
+    assert call.incident_id is not None and call.classification == "darurat" and call.ended_by == "operator"
+    assert call.received_at < call.answered_at <= call.ended_at and call.geom is not None
+    with session_factory(browser_database)() as session:
+        incident = session.get(Incident, call.incident_id)
+        assert incident is not None and incident.caller_phone == number
+    session_.watch.assert_clean()
