@@ -20,7 +20,7 @@ BARESIP = "/usr/bin/baresip"
 MODULES = ("g711.so", "aufile.so")
 APP_MODULES = ("account.so", "ctrl_tcp.so", "menu.so")
 #: Seconds of silence a phone sends: baresip ends the call when its source file ends.
-SILENCE_S = 600
+SILENCE_S = 60
 
 
 def free_port() -> int:
@@ -66,20 +66,24 @@ class Softphone:
         True for an operator phone (it registers; calls to it ring it).
     auto_answer
         True: an operator phone answers every call by itself.
+    rtp_ports
+        The first and last port of its media (two per call); default four from ``sip_port + 1000``.
     """
 
     def __init__(self, user: str, server_port: int, sip_port: int, ctrl_port: int, directory: Path,
-                 register: bool = False, auto_answer: bool = False) -> None:  # fmt: skip
+                 register: bool = False, auto_answer: bool = False,
+                 rtp_ports: tuple[int, int] | None = None) -> None:  # fmt: skip
         self.user, self.server_port, self.ctrl_port = user, server_port, ctrl_port
         self.directory = directory / f"{user}-{sip_port}"
         self.directory.mkdir(parents=True, exist_ok=True)
         source = _silence(directory / "silence-8k.wav")
+        first, last = rtp_ports or (sip_port + 1000, sip_port + 1003)
         modules = "\n".join([f"module {m}" for m in MODULES] + [f"module_app {m}" for m in APP_MODULES])
         (self.directory / "config").write_text(
             f"poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nmodule_path /usr/lib/baresip/modules\n{modules}\n"
             f"audio_source aufile,{source}\naudio_player aufile,/dev/null\naudio_alert aufile,/dev/null\n"
-            f"ctrl_tcp_listen 127.0.0.1:{ctrl_port}\nrtp_ports {sip_port + 1000}-{sip_port + 1009}\n"
-            "sip_trans_def udp\n"
+            f"ctrl_tcp_listen 127.0.0.1:{ctrl_port}\nrtp_ports {first}-{last}\n"
+            "sip_trans_def udp\ncall_max_calls 32\n"
         )
         options = ";regint=60" if register else ";regint=0"
         options += ";answermode=auto" if auto_answer else ";answermode=manual"

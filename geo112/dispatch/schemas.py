@@ -692,7 +692,9 @@ def unprocessable(exc: ValidationError) -> Unprocessable:
 CallClass = Literal["darurat", "informasi", "prank", "silent", "salah_sambung", "tes"]
 CallState = Literal["ringing", "answered", "ended"]
 _CallId = Annotated[str, Field(min_length=1, max_length=200)]
-_Extension = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.]{1,40}$")]
+#: A phone's extension (its SIP account's user): what the PBX's events name a phone by.
+EXTENSION_PATTERN = r"^[A-Za-z0-9_.]{1,40}$"
+_Extension = Annotated[str, Field(pattern=EXTENSION_PATTERN)]
 
 
 class CallEvent(_Request):

@@ -7,24 +7,26 @@ operator), ``ended`` (who hung up) and ``abandoned`` (the caller hung up first, 
 idempotent: a repeated one changes nothing.
 
 The operator classes the call with one key: *darurat* goes on to the intake (the incident takes the call,
-:func:`geo112.dispatch.phone_calls.claim`), the other classes close it without an incident. Prank and silent calls count towards the
-watch list (:mod:`geo112.dispatch.watchlist`). Every step is in the audit trail, so the consoles' live cursor
-moves with it.
+:func:`~geo112.dispatch.phone_calls.claim`), the other classes close it without an incident. Prank and silent
+calls count towards the watch list (:mod:`geo112.dispatch.watchlist`). Every step is in the audit trail, so the
+consoles' live cursor moves with it.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from geo112.config import Settings
 from geo112.dispatch import schemas, watchlist
 from geo112.dispatch.calls import NUMBER_SQL, caller_history, possible_duplicates
 from geo112.dispatch.phone_calls import TRACKED, get_phone_call
-from geo112.errors import Conflict, NotFound
+from geo112.errors import Conflict, InvalidInput, NotFound
 from geo112.store import audit
 from geo112.store.db import database_now
 from geo112.store.models import Call, OperatorPhone, User
@@ -90,10 +92,16 @@ def _ringing(session: Session, event: schemas.CallEvent, settings: Settings) -> 
     listing = watchlist.current(session, number) if number else None
     reject = listing is not None and settings.watch_policy == "reject"
     phones = [] if reject else (event.phones if event.phones is not None else free_phones(session))
-    call = Call(sip_call_id=event.call_id, caller_phone=number, taken_by=PBX_ACTOR, rang_phones=phones,
-                watch_listed=listing is not None)  # fmt: skip
-    session.add(call)
-    session.flush()
+    # Two offers of one call at once (a PBX retrying while the first waits) insert one row; the second answers
+    # as a repeated offer does.
+    inserted = session.scalar(
+        insert(Call).values(sip_call_id=event.call_id, caller_phone=number, taken_by=PBX_ACTOR, rang_phones=phones,
+                            watch_listed=listing is not None)
+        .on_conflict_do_nothing(index_elements=[Call.sip_call_id]).returning(Call.id)
+    )  # fmt: skip
+    if inserted is None:
+        return _ringing(session, event, settings)
+    call = get_phone_call(session, inserted)
     if reject:
         call.ended_at, call.outcome = database_now(session), "rejected"
         session.flush()
@@ -125,6 +133,20 @@ def free_phones(session: Session) -> list[str]:
         .order_by(OperatorPhone.extension)
     )
     return list(session.scalars(query))
+
+
+def seat_operator(session: Session, username: str, extension: str) -> None:
+    """Seat ``username`` at the phone ``extension`` (letters, digits, ``_`` and ``.``), replacing whoever sat there.
+
+    Raises
+    ------
+    InvalidInput
+        For an extension the PBX's events could not name.
+    """
+    if not re.match(schemas.EXTENSION_PATTERN, extension):
+        raise InvalidInput(f"an extension is 1 to 40 letters, digits, _ or . (not {extension!r})")
+    session.merge(OperatorPhone(extension=extension, username=username))
+    session.flush()
 
 
 def extensions(session: Session, username: str) -> list[str]:
@@ -192,7 +214,8 @@ def screen_pop(session: Session, call_id: int, settings: Settings) -> schemas.Sc
 def classify(session: Session, call_id: int, data: schemas.CallClassify, actor: str, settings: Settings) -> Call:
     """Class a call with one key (``call.classified``); prank and silent may put the number on the watch list.
 
-    *darurat* only marks it: the incident saved from the intake takes the call (:func:`geo112.dispatch.phone_calls.claim`).
+    *darurat* only marks it: the incident saved from the intake takes the call
+    (:func:`~geo112.dispatch.phone_calls.claim`).
 
     Raises
     ------
