@@ -139,10 +139,19 @@ def test_a_call_abandoned_while_ringing_is_on_the_call_back_list(
     expect(page.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
     caller.hang_up()
     expect(page.locator("#phone article.phone-call")).to_have_count(0, timeout=RING_TIMEOUT_MS)
+    page.click('[data-tab="phones"]')  # the supervisor's view
+    expect(page.get_by_test_id("board-call-back")).to_contain_text(number)
+    expect(page.get_by_test_id("board-today")).to_contain_text("≤ 15 dtk")
     board = session_.context.request.get("/api/v1/telephony/board").json()
     back = [c for c in board["call_back"] if c["caller_phone"] == number]
     assert len(back) == 1 and back[0]["outcome"] == "abandoned" and back[0]["answered_at"] is None
     assert back[0]["ended_by"] == "caller"
+    # The number calls again and is answered: it leaves the call-back list.
+    caller.dial()
+    expect(page.get_by_test_id("board-ringing")).to_contain_text(number, timeout=RING_TIMEOUT_MS)
+    operator.answer()
+    expect(page.get_by_test_id("board-call-back")).not_to_contain_text(number, timeout=RING_TIMEOUT_MS)
+    caller.hang_up()
     session_.watch.assert_clean()
 
 

@@ -1,6 +1,7 @@
 // The dispatcher console: wires the map, call intake, recommendations, incident list, unit board,
 // coverage gap and live refresh.
 import { initAlerts, loadAlerts } from "./alerts.js";
+import { initBoard, loadBoard } from "./board.js";
 import { api } from "./api.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
@@ -43,6 +44,8 @@ byId("new-call").addEventListener("click", () => { showIntake(true); byId("place
 
 initTabs();
 document.querySelector('[data-tab="units"]').addEventListener("click", loadMoveUp);
+document.querySelector('[data-tab="phones"]').addEventListener("click", loadBoard);
+initBoard();
 // A call that joined an open incident: that incident opens, the panel ready for the next call.
 initIntake(saveIncident, (id) => { refresh(); return select(id); });
 initIncidents();
@@ -57,6 +60,7 @@ onChange(loadUnits);
 onChange(reloadRecommendations);
 onChange(loadAlerts);
 onChange(loadMoveUp);
+onChange(loadBoard);
 const catalog = loadCatalog().then(({ categories, unitTypes }) => {
   fillCategories(categories);
   initGap(unitTypes);
