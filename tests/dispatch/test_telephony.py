@@ -151,3 +151,20 @@ def test_the_board_shows_ringing_calls_and_masks_numbers_for_planners(client, lo
     shown = {c["id"]: c["caller_phone"] for c in planner["ringing"]}[call]
     assert shown != number and shown.endswith(number[-2:])
     assert planner["today_calls"] >= 1 and "operators" in planner
+
+
+def test_the_recap_counts_calls_by_class_hour_and_operator(client, login, users: dict[str, str], seated: str) -> None:
+    call_id = f"sip-{uuid.uuid4()}"
+    call = _event(client, "ringing", call_id, caller=_number()).get_json()["call"]
+    _event(client, "answered", call_id, phone=seated)
+    client.post(f"/api/v1/telephony/calls/{call}/classify", headers=login("dispatcher"), json={"classification": "tes"})
+    _event(client, "ended", call_id, by="operator")
+    headers = login("planner")
+    recap = client.get("/api/v1/analytics/calls?period=month", headers=headers).get_json()
+    by_class = {row["class"]: row["calls"] for row in recap["by_class"]}
+    assert by_class["tes"] >= 1 and all(row["period"].endswith("-01") for row in recap["by_class"])
+    assert sum(row["calls"] for row in recap["by_hour"]) == sum(by_class.values())
+    mine = {row["operator"]: row for row in recap["answer_times"]}[users["dispatcher"]]
+    assert mine["answered"] >= 1 and 0 <= mine["within_15s"] <= 1 and mine["median_answer_s"] >= 0
+    csv = client.get("/api/v1/analytics/export.csv?table=answer_times", headers=headers)
+    assert csv.status_code == 200 and csv.text.startswith("operator,answered,median_answer_s")
