@@ -25,7 +25,19 @@ _WHERE = """c.sip_call_id IS NOT NULL
         AND (CAST(:since AS timestamptz) IS NULL OR c.received_at >= CAST(:since AS timestamptz))
         AND (CAST(:until AS timestamptz) IS NULL OR c.received_at < CAST(:until AS timestamptz))"""
 _LOCAL = "(c.received_at AT TIME ZONE 'Asia/Jakarta')"
-PERIODS = ("day", "month")
+#: The classes' names in the report (Indonesian, as the report is).
+CLASS_NAMES = {
+    "darurat": "Darurat",
+    "informasi": "Informasi",
+    "prank": "Iseng",
+    "silent": "Kosong/hantu",
+    "salah_sambung": "Salah sambung",
+    "tes": "Tes",
+    "abandoned": "Ditutup saat berdering",
+    "unanswered": "Tidak dijawab",
+    "rejected": "Ditolak (daftar pantau)",
+    "unclassed": "Belum diklasifikasi",
+}
 
 
 def _params(filters: Filters) -> dict[str, Any]:
@@ -81,6 +93,15 @@ def answer_times(session: Session, filters: Filters) -> list[dict[str, Any]]:
 
 def _rounded(value: Any) -> Any:
     return round(float(value), 3) if value is not None and not isinstance(value, int | str) else jsonable(value)
+
+
+def totals_by_class(session: Session, filters: Filters) -> list[dict[str, Any]]:
+    """Calls of the whole period per class, most first, with the class's name (the report's table)."""
+    totals: dict[str, int] = {}
+    for row in by_class(session, filters, "month"):
+        totals[row["class"]] = totals.get(row["class"], 0) + row["calls"]
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return [{"class": code, "name": CLASS_NAMES.get(code, code), "calls": n} for code, n in ranked]
 
 
 def recap(session: Session, filters: Filters, period: str = "day") -> dict[str, list[dict[str, Any]]]:

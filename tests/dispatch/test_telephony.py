@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from geo112.config import WIB
 from geo112.dispatch.telephony import seat_operator
 from geo112.store.db import session_factory
 from geo112.store.models import Call, Event, WatchListing
+from tests.analytics.test_charts import _pdf_text
 
 EVENTS = "/api/v1/telephony/events"
 TOKEN = "api-tests-pbx-token-0123"
@@ -168,3 +170,18 @@ def test_the_recap_counts_calls_by_class_hour_and_operator(client, login, users:
     assert mine["answered"] >= 1 and 0 <= mine["within_15s"] <= 1 and mine["median_answer_s"] >= 0
     csv = client.get("/api/v1/analytics/export.csv?table=answer_times", headers=headers)
     assert csv.status_code == 200 and csv.text.startswith("operator,answered,median_answer_s")
+
+
+@pytest.mark.slow
+def test_the_pdf_report_has_the_calls_of_the_period(client, login, demo: str, seated: str) -> None:
+    call_id = f"sip-{uuid.uuid4()}"
+    call = _event(client, "ringing", call_id, caller=_number()).get_json()["call"]
+    _event(client, "answered", call_id, phone=seated)
+    client.post(f"/api/v1/telephony/calls/{call}/classify", headers=login("dispatcher"), json={"classification": "tes"})
+    _event(client, "ended", call_id, by="operator")
+    login("planner")
+    today = datetime.now(WIB).date().isoformat()
+    page = client.get(f"/api/v1/analytics/report.pdf?start={today}&end={today}")
+    assert page.status_code == 200
+    text = _pdf_text(page.data)
+    assert "Panggilan telepon 112" in text and "Tes" in text and "Dijawab" in text
