@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import delete, select
 
 from geo112.config import REPO_ROOT
@@ -79,6 +79,11 @@ def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
+def _card(page: Page, number: str) -> Locator:
+    """The pop of the call from ``number``."""
+    return page.locator("#phone article.phone-call", has=page.get_by_test_id("phone-number").get_by_text(number))
+
+
 def _calls(url: str, number: str) -> list[Call]:
     with session_factory(url)() as session:
         return list(session.scalars(select(Call).where(Call.caller_phone == number).order_by(Call.id)))
@@ -97,7 +102,7 @@ def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
     caller = phone(number)
     for prank in range(1, 4):
         caller.dial()
-        card = page.locator("#phone article.phone-call").first
+        card = _card(page, number)
         expect(card.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
         # History: the typed-in call and the pranks before this one; the incident from the number is open.
         expect(card.get_by_test_id("caller-history")).to_contain_text(f"{prank} panggilan")
@@ -118,7 +123,7 @@ def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
         assert listing.calls == 3 and listing.lifted_at is None
     # The next call from the number: the default policy still rings it, flagged on the pop.
     caller.dial()
-    card = page.locator("#phone article.phone-call").first
+    card = _card(page, number)
     expect(card.get_by_test_id("watch-flag")).to_be_visible(timeout=RING_TIMEOUT_MS)
     caller.hang_up()
     _wait(lambda: _calls(browser_database, number)[-1].outcome == "abandoned")
@@ -151,6 +156,8 @@ def test_a_call_abandoned_while_ringing_is_on_the_call_back_list(
     expect(page.get_by_test_id("board-ringing")).to_contain_text(number, timeout=RING_TIMEOUT_MS)
     operator.answer()
     expect(page.get_by_test_id("board-call-back")).not_to_contain_text(number, timeout=RING_TIMEOUT_MS)
+    expect(_card(page, number)).to_have_attribute("data-state", "answered")
+    page.locator("body").press("t")
     caller.hang_up()
     session_.watch.assert_clean()
 
@@ -164,7 +171,7 @@ def test_a_darurat_call_becomes_an_incident_carrying_its_phone_times(
     page.goto("/console")
     caller = phone(number)
     caller.dial()
-    card = page.locator("#phone article.phone-call").first
+    card = _card(page, number)
     expect(card.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
     operator.answer()
     expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
@@ -186,3 +193,30 @@ def test_a_darurat_call_becomes_an_incident_carrying_its_phone_times(
         incident = session.get(Incident, call.incident_id)
         assert incident is not None and incident.caller_phone == number
     session_.watch.assert_clean()
+
+
+def test_the_analytics_page_recaps_the_calls(
+    open_session, browser_database: str, users: dict[str, str], operator: Softphone, phone
+) -> None:
+    number = "081299990004"
+    dispatcher = open_session("dispatcher")
+    console = dispatcher.new_page()
+    console.goto("/console")
+    caller = phone(number)
+    caller.dial()
+    card = _card(console, number)
+    expect(card.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
+    operator.answer()
+    expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
+    console.locator("body").press("t")
+    expect(console.locator("#phone article.phone-call")).to_have_count(0)
+    caller.hang_up()
+    planner = open_session("planner")
+    page = planner.new_page()
+    page.goto("/planner/analytics")
+    for name in ("phone_calls_by_period", "phone_calls_by_hour"):
+        expect(page.locator(f"[data-chart={name}]")).to_have_attribute("data-rendered", "true", timeout=30_000)
+    row = page.locator(f'#analytics-answer-times tr[data-operator="{users["dispatcher"]}"]')
+    expect(row).to_be_visible()
+    planner.watch.assert_clean()
+    dispatcher.watch.assert_clean()

@@ -98,8 +98,8 @@ function drawCallRecap(recap) {
     el("td", { class: "num", text: fmtDuration(r.median_answer_s) }), el("td", { class: "num", text: fmtDuration(r.p90_answer_s) }),
     el("td", { class: "num", text: percent(r.within_15s) }), el("td", { class: "num", text: percent(r.within_20s) }))));
   return {
-    calls_by_period: classChart(recap.by_class, "period", t("analytics_calls_by_period")),
-    calls_by_hour: classChart(recap.by_hour, "hour", t("analytics_calls_by_hour")),
+    phone_calls_by_period: classChart(recap.by_class, "period", t("analytics_calls_by_period")),
+    phone_calls_by_hour: classChart(recap.by_hour, "hour", t("analytics_calls_by_hour")),
   };
 }
 
