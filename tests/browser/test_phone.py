@@ -130,6 +130,20 @@ def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
     assert _calls(browser_database, number)[-1].watch_listed
     page.screenshot(path="test-artifacts/phone-watch-list.png")
     session_.watch.assert_clean()
+    # A supervisor lifts the listing from the board, with a reason.
+    supervisor = open_session("admin")
+    board = supervisor.new_page()
+    board.goto("/console")
+    board.click('[data-tab="phones"]')
+    item = board.get_by_test_id("watch-list").locator("li", has_text=number)
+    item.locator("input.watch-reason").fill("nomor milik sekolah, sudah ditegur")
+    item.get_by_role("button").click()
+    expect(board.get_by_test_id("watch-list")).not_to_contain_text(number)
+    with session_factory(browser_database)() as session:
+        lifted = session.get(WatchListing, listing.id)
+        assert lifted is not None and lifted.lifted_by == users["admin"]
+        assert lifted.lift_reason == "nomor milik sekolah, sudah ditegur"
+    supervisor.watch.assert_clean()
 
 
 def test_a_call_abandoned_while_ringing_is_on_the_call_back_list(

@@ -7,6 +7,7 @@ import { byId, el, fmtTime, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
 
 let board = null;
+let listed = [];
 
 const share = (value) => (value === null ? "–" : `${Math.round(value * 100)} %`);
 const waited = (iso) => Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -43,11 +44,32 @@ function render() {
     el("ul", { dataset: { testid: "board-call-back" } }, board.call_back.map((c) => callRow(c, `${fmtTime(c.received_at)} · ${t(`board_outcome_${c.outcome}`)}`))));
 }
 
-/** Reload the board (after any change). */
+// A supervisor (admin) lifts a listing with a reason, which the audit trail keeps.
+function listingRow(listing) {
+  const item = el("li", { dataset: { listing: listing.id } }, el("strong", { text: listing.number }),
+    el("span", { class: "hint", text: ` ${format("watch_listed_until", { calls: listing.calls, until: fmtTime(listing.until) })} ` }));
+  if (byId("watch-list").dataset.canLift === "true") {
+    const reason = el("input", { class: "watch-reason", maxLength: 500, attrs: { "aria-label": t("watch_lift_reason") }, placeholder: t("watch_lift_reason") });
+    const button = el("button", { type: "button", class: "small", text: t("watch_lift") });
+    button.addEventListener("click", async () => {
+      try {
+        await api(`/api/v1/telephony/watch-list/${listing.id}/lift`, { method: "POST", body: { reason: reason.value.trim() } });
+        await loadBoard();
+      } catch (error) {
+        item.append(el("p", { class: "error", role: "alert", text: error.message }));
+      }
+    });
+    item.append(reason, " ", button);
+  }
+  return item;
+}
+
+/** Reload the board and the watch list (after any change). */
 export async function loadBoard() {
   if (byId("tab-phones")?.hidden) return;
-  board = await api("/api/v1/telephony/board");
+  [board, { items: listed }] = await Promise.all([api("/api/v1/telephony/board"), api("/api/v1/telephony/watch-list")]);
   render();
+  replace(byId("watch-list"), listed.map(listingRow));
 }
 
 /** Tick the ringing times every second while the tab is shown. */

@@ -57,7 +57,7 @@ function callCard(call) {
   if (classable(call)) {
     card.append(
       el("label", { class: "inline" }, t("phone_note"), " ",
-        el("input", { class: "phone-note", maxlength: "4000", dataset: { call: call.id } })),
+        el("input", { class: "phone-note", maxLength: 4000, dataset: { call: call.id } })),
       el("div", { class: "row phone-keys", dataset: { testid: "phone-keys" } }, Object.keys(KEYS).map((k) => keyButton(call, k))));
   }
   return card;
