@@ -16,11 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo112.analytics.figures import Filters
+from geo112.dispatch.telephony import CLASS_SQL
 from geo112.store.audit import jsonable
 
-#: The call's class, or what became of it.
-_CLASS = """coalesce(c.classification, CASE WHEN c.outcome IN ('abandoned', 'unanswered', 'rejected')
-                                             THEN c.outcome ELSE 'unclassed' END)"""
 _WHERE = """c.sip_call_id IS NOT NULL
         AND (CAST(:since AS timestamptz) IS NULL OR c.received_at >= CAST(:since AS timestamptz))
         AND (CAST(:until AS timestamptz) IS NULL OR c.received_at < CAST(:until AS timestamptz))"""
@@ -48,7 +46,7 @@ def by_class(session: Session, filters: Filters, period: str = "day") -> list[di
     """Calls per local day (or month) and class: ``period`` (the first day), ``class``, ``calls``."""
     unit = "month" if period == "month" else "day"
     query = text(f"""
-        SELECT date_trunc('{unit}', {_LOCAL})::date AS period, {_CLASS} AS class, count(*) AS calls
+        SELECT date_trunc('{unit}', {_LOCAL})::date AS period, {CLASS_SQL} AS class, count(*) AS calls
           FROM call c WHERE {_WHERE} GROUP BY 1, 2 ORDER BY 1, 2""")
     return [row._asdict() | {"period": row.period.isoformat()} for row in session.execute(query, _params(filters))]
 
@@ -56,7 +54,7 @@ def by_class(session: Session, filters: Filters, period: str = "day") -> list[di
 def by_hour(session: Session, filters: Filters) -> list[dict[str, Any]]:
     """Calls per hour of the local day (0–23) and class."""
     query = text(f"""
-        SELECT extract(hour FROM {_LOCAL})::int AS hour, {_CLASS} AS class, count(*) AS calls
+        SELECT extract(hour FROM {_LOCAL})::int AS hour, {CLASS_SQL} AS class, count(*) AS calls
           FROM call c WHERE {_WHERE} GROUP BY 1, 2 ORDER BY 1, 2""")
     return [row._asdict() for row in session.execute(query, _params(filters))]
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geo112.dispatch.telephony import shown
+from geo112.dispatch.telephony import CLASS_SQL, LOST_END_S, shown
 from geo112.store.models import Call
 
 #: The local day starts at midnight WIB.
@@ -24,13 +24,13 @@ _COUNTS = text(f"""
       FROM call WHERE sip_call_id IS NOT NULL AND received_at >= {_TODAY}
 """)
 _BY_CLASS = text(f"""
-    SELECT coalesce(classification, CASE WHEN outcome IN ('abandoned', 'unanswered', 'rejected') THEN outcome
-                                         ELSE 'unclassed' END) AS class, count(*) AS n
-      FROM call WHERE sip_call_id IS NOT NULL AND received_at >= {_TODAY} GROUP BY 1 ORDER BY 1
+    SELECT {CLASS_SQL} AS class, count(*) AS n
+      FROM call c WHERE c.sip_call_id IS NOT NULL AND c.received_at >= {_TODAY} GROUP BY 1 ORDER BY 1
 """)
 _OPERATORS = text(f"""
     SELECT p.username, array_agg(DISTINCT p.extension ORDER BY p.extension) AS extensions,
-           coalesce(bool_or(c.answered_at IS NOT NULL AND c.ended_at IS NULL), false) AS busy,
+           coalesce(bool_or(c.answered_at > now() - interval '{LOST_END_S} seconds' AND c.ended_at IS NULL),
+                    false) AS busy,
            count(DISTINCT c.id) FILTER (WHERE c.received_at >= {_TODAY}) AS answered_today
       FROM operator_phone p LEFT JOIN call c ON c.taken_by = p.username AND c.sip_call_id IS NOT NULL
   GROUP BY p.username ORDER BY p.username

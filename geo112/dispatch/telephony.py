@@ -37,6 +37,11 @@ PBX_ACTOR = "pbx"
 NUISANCE = ("prank", "silent")
 #: An ended call its operator has not classed stays on their screen this long.
 UNCLASSED_S = 600
+#: SQL of a call's class (``call`` as ``c``): the operator's, or what became of a call never classed.
+CLASS_SQL = """coalesce(c.classification, CASE WHEN c.outcome IN ('abandoned', 'unanswered', 'rejected')
+                                             THEN c.outcome ELSE 'unclassed' END)"""
+#: A call answered longer ago than this without its end is taken to have ended (its event was lost).
+LOST_END_S = 4 * 3600
 
 
 def state(call: Call) -> str:
@@ -120,8 +125,11 @@ def _operator(session: Session, extension: str | None) -> str | None:
 
 
 def _busy_operators() -> Any:
-    """Usernames on a call now: answered and not ended."""
-    return select(Call.taken_by).where(Call.answered_at.is_not(None), Call.ended_at.is_(None))
+    """Usernames on a call now: answered and not ended, for less than :data:`LOST_END_S` (an ``ended`` event
+    the PBX never delivered must not keep an operator's phone silent for good)."""
+    return select(Call.taken_by).where(
+        Call.answered_at > func.now() - timedelta(seconds=LOST_END_S), Call.ended_at.is_(None)
+    )
 
 
 def free_phones(session: Session) -> list[str]:
