@@ -20,7 +20,7 @@ from geo112.store.db import session_factory
 from geo112.store.models import Call, Incident, OperatorPhone, WatchListing
 from tests.softphone import Softphone, free_port
 
-from .conftest import PBX_TOKEN
+from .conftest import PBX_TOKEN, Session
 
 pytestmark = pytest.mark.slow
 RING_TIMEOUT_MS = 10_000
@@ -84,6 +84,24 @@ def _card(page: Page, number: str) -> Locator:
     return page.locator("#phone article.phone-call", has=page.get_by_test_id("phone-number").get_by_text(number))
 
 
+def _console(open_session: Callable[..., Session], role: str = "dispatcher") -> tuple[Session, Page]:
+    """A logged-in session and its console page."""
+    session = open_session(role)
+    page = session.new_page()
+    page.goto("/console")
+    return session, page
+
+
+def _answered(page: Page, caller: Softphone, operator: Softphone) -> Locator:
+    """Dial 112 from ``caller``, wait for its pop, answer on the operator's phone; the pop once answered."""
+    caller.dial()
+    card = _card(page, caller.user)
+    expect(card.get_by_test_id("phone-number")).to_have_text(caller.user, timeout=RING_TIMEOUT_MS)
+    operator.answer()
+    expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
+    return card
+
+
 def _calls(url: str, number: str) -> list[Call]:
     with session_factory(url)() as session:
         return list(session.scalars(select(Call).where(Call.caller_phone == number).order_by(Call.id)))
@@ -96,9 +114,7 @@ def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
     with session_factory(browser_database).begin() as session:  # the number called before: a typed-in incident
         create_incident(session, schemas.IncidentCreate(category="medis", lon=112.43, lat=-7.47, caller_phone=number),
                         users["dispatcher"])  # fmt: skip
-    session_ = open_session("dispatcher")
-    page = session_.new_page()
-    page.goto("/console")
+    session_, page = _console(open_session)
     caller = phone(number)
     for prank in range(1, 4):
         caller.dial()
@@ -131,9 +147,7 @@ def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
     page.screenshot(path="test-artifacts/phone-watch-list.png")
     session_.watch.assert_clean()
     # A supervisor lifts the listing from the board, with a reason.
-    supervisor = open_session("admin")
-    board = supervisor.new_page()
-    board.goto("/console")
+    supervisor, board = _console(open_session, "admin")
     board.click('[data-tab="phones"]')
     item = board.get_by_test_id("watch-list").locator("li", has_text=number)
     item.locator("input.watch-reason").fill("nomor milik sekolah, sudah ditegur")
@@ -150,9 +164,7 @@ def test_a_call_abandoned_while_ringing_is_on_the_call_back_list(
     open_session, browser_database: str, operator: Softphone, phone
 ) -> None:
     number = "081299990002"
-    session_ = open_session("dispatcher")
-    page = session_.new_page()
-    page.goto("/console")
+    session_, page = _console(open_session)
     caller = phone(number)
     caller.dial()
     expect(page.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
@@ -180,15 +192,8 @@ def test_a_darurat_call_becomes_an_incident_carrying_its_phone_times(
     open_session, browser_database: str, users: dict[str, str], operator: Softphone, phone
 ) -> None:
     number = "081299990003"
-    session_ = open_session("dispatcher")
-    page = session_.new_page()
-    page.goto("/console")
-    caller = phone(number)
-    caller.dial()
-    card = _card(page, number)
-    expect(card.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
-    operator.answer()
-    expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
+    session_, page = _console(open_session)
+    _answered(page, phone(number), operator)
     page.locator("body").press("d")
     expect(page.get_by_test_id("phone-call-info")).to_be_visible()
     expect(page.locator("#caller-phone")).to_have_value(number)
@@ -213,15 +218,9 @@ def test_the_analytics_page_recaps_the_calls(
     open_session, browser_database: str, users: dict[str, str], operator: Softphone, phone
 ) -> None:
     number = "081299990004"
-    dispatcher = open_session("dispatcher")
-    console = dispatcher.new_page()
-    console.goto("/console")
+    dispatcher, console = _console(open_session)
     caller = phone(number)
-    caller.dial()
-    card = _card(console, number)
-    expect(card.get_by_test_id("phone-number")).to_have_text(number, timeout=RING_TIMEOUT_MS)
-    operator.answer()
-    expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
+    _answered(console, caller, operator)
     console.locator("body").press("t")
     expect(console.locator("#phone article.phone-call")).to_have_count(0)
     caller.hang_up()
