@@ -54,6 +54,22 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     How many reverse proxies stand in front of the app (``scripts/proxy.sh``'s nginx: 1); the app takes the
     client's address, scheme and host from that many ``X-Forwarded-*`` entries and no more, so a client
     cannot name its own address; default 0 (serving directly).
+``GEO112_PBX_TOKEN``
+    The shared token the phone system (``scripts/sip.sh``'s Kamailio, or another PBX) sends as
+    ``Authorization: Bearer …`` with its call events (docs/telephony.md); default none: call events are refused.
+``GEO112_WATCH_CALLS``
+    A number with this many calls closed as prank or silent within ``GEO112_WATCH_WINDOW_S`` goes on the watch
+    list; default 3.
+``GEO112_WATCH_WINDOW_S``
+    The window those calls are counted in; default 7 days.
+``GEO112_WATCH_LISTED_S``
+    How long a number stays listed (unless a supervisor lifts it); default 24 hours.
+``GEO112_WATCH_POLICY``
+    What the phone system does with a call from a listed number: ``ring`` (it still rings, flagged on the
+    pop, after the other waiting calls) or ``reject`` (answered with ``GEO112_WATCH_REJECT_STATUS``); the call
+    is recorded either way; default ``ring``.
+``GEO112_WATCH_REJECT_STATUS``
+    The SIP status a rejected call is answered with; default 603 (Decline).
 
 Defaults that functions repeat in their signatures are named here once (:data:`SLIVER_TOLERANCE_M`,
 :data:`AVL_STALE_S`, :data:`MOVEUP_LEVEL`), and so is the call centre's time zone, :data:`WIB`.
@@ -120,6 +136,12 @@ class Settings:
     tile_url: str | None = None
     server_timing: bool = False
     proxy_hops: int = 0
+    pbx_token: str | None = field(default=None, repr=False)
+    watch_calls: int = 3
+    watch_window_s: float = 7 * 24 * 3600.0
+    watch_listed_s: float = 24 * 3600.0
+    watch_policy: str = "ring"
+    watch_reject_status: int = 603
 
     @property
     def osm_path(self) -> Path:
@@ -190,6 +212,8 @@ def get_settings(**overrides: object) -> Settings:
         ("secret_key", "GEO112_SECRET_KEY"),
         ("tile_url", "GEO112_TILE_URL"),
         ("dispatch_policy", "GEO112_DISPATCH_POLICY"),
+        ("pbx_token", "GEO112_PBX_TOKEN"),
+        ("watch_policy", "GEO112_WATCH_POLICY"),
     ):
         if value := os.environ.get(var):
             env[name] = value
@@ -199,11 +223,18 @@ def get_settings(**overrides: object) -> Settings:
         ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
         ("caller_link_ttl_s", "GEO112_CALLER_LINK_TTL_S"),
         ("moveup_level", "GEO112_MOVEUP_LEVEL"),
+        ("watch_window_s", "GEO112_WATCH_WINDOW_S"),
+        ("watch_listed_s", "GEO112_WATCH_LISTED_S"),
     ):
         if value := os.environ.get(var):
             env[name] = float(value)
-    if hops := os.environ.get("GEO112_PROXY_HOPS"):
-        env["proxy_hops"] = int(hops)
+    for name, var in (
+        ("proxy_hops", "GEO112_PROXY_HOPS"),
+        ("watch_calls", "GEO112_WATCH_CALLS"),
+        ("watch_reject_status", "GEO112_WATCH_REJECT_STATUS"),
+    ):
+        if value := os.environ.get(var):
+            env[name] = int(value)
     for name, var in (("secure_cookies", "GEO112_SECURE_COOKIES"), ("server_timing", "GEO112_SERVER_TIMING")):
         if value := os.environ.get(var):
             env[name] = value == "1"

@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Each answer's cost in a Server-Timing header (for the load test and a browser's developer tools).
         GEO112_SERVER_TIMING=env.server_timing,
         GEO112_PROXY_HOPS=env.proxy_hops,
+        # The phone system's token and the watch-list policy (tests set them per app).
+        GEO112_PBX_TOKEN=env.pbx_token,
+        GEO112_WATCH_POLICY=env.watch_policy,
         JSON_SORT_KEYS=False,
     )
     if test_config:
@@ -63,6 +66,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         database_url=app.config["GEO112_DATABASE_URL"],
         data_dir=app.config["GEO112_DATA_DIR"],
         cache_dir=app.config["GEO112_CACHE_DIR"],
+        pbx_token=app.config["GEO112_PBX_TOKEN"],
+        watch_policy=app.config["GEO112_WATCH_POLICY"],
     )
 
     from web import (
@@ -102,11 +107,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(simulation.bp)
-    from web import account, api, caller, calls, config_api, exchange, incidents, responder, timers, units
+    from web import account, api, caller, calls, config_api, exchange, incidents, responder, telephony, timers, units
 
     for dispatch_bp in (
         incidents.bp,
         calls.bp,
+        telephony.bp,
         timers.bp,
         caller.bp,
         caller.links,

@@ -14,7 +14,7 @@ from flask import Response, render_template
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from geo112.analytics import charts
+from geo112.analytics import calls, charts
 from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
 from geo112.analytics.report import Period, report_pdf
@@ -60,6 +60,12 @@ class ChartsQuery(AnalyticsQuery):
     """Charts over months or weeks."""
 
     period: Literal["month", "week"] = "month"
+
+
+class CallsQuery(AnalyticsQuery):
+    """The recap of calls per day or per month."""
+
+    period: Literal["day", "month"] = "day"
 
 
 class ExportQuery(HeatmapQuery):
@@ -152,6 +158,14 @@ def report(query: AnalyticsQuery) -> ResponseReturnValue:
     pdf = report_pdf(get_session(), fleet(), period, filters.include_synthetic)
     name = f"geo112-laporan-{period.first}-{period.last}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.operation("get", f"{API}/calls", roles=PLAN)
+def call_recap(query: CallsQuery) -> dict[str, Any]:
+    """The recap of calls from the phone system: by class per day or month, by hour, real reports by
+    kecamatan, answer times per operator (no caller data)."""
+    filters = _filters(query)
+    return {"filters": analytics.filter_dict(filters), **calls.recap(get_session(), filters, query.period)}
 
 
 @bp.operation("get", f"{API}/export.csv", roles=PLAN, media_type="text/csv")

@@ -26,7 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from geo112.dispatch.schemas import Error, parse, unprocessable
 from geo112.errors import InvalidInput
 from geo112.region import current_region
-from web.auth import current_user, require_role
+from web.auth import PBX_ROLE, current_user, require_role
 from web.params import query_error
 
 #: Who may do what (admins may do everything: see :func:`web.auth.require_role`); PUBLIC needs no login.
@@ -34,6 +34,7 @@ DISPATCH = ("dispatcher",)
 READ = ("dispatcher", "planner")
 PLAN = ("planner",)
 ADMIN = ("admin",)
+PBX = (PBX_ROLE,)
 PUBLIC: tuple[str, ...] = ()
 ERRORS = {
     400: "malformed request or query parameter",

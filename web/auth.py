@@ -81,15 +81,33 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+#: The role of the phone system: not a user who logs in, but the holder of ``GEO112_PBX_TOKEN``.
+PBX_ROLE = "pbx"
+
+
+def _is_pbx() -> bool:
+    """True when the request carries the phone system's token (``Authorization: Bearer …``)."""
+    token = settings().pbx_token
+    given = request.headers.get("Authorization", "")
+    return bool(token) and secrets.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
 def require_role(*roles: str) -> Callable[[F], F]:
     """Allow the view to users with one of ``roles`` (admins are always allowed).
 
-    Anonymous requests get 401 (API) or a redirect to the login page (pages); other roles get 403.
+    Anonymous requests get 401 (API) or a redirect to the login page (pages); other roles get 403. A view open
+    to :data:`PBX_ROLE` also admits the phone system's token; it is exempt from the CSRF check, which it
+    then makes itself for a request that comes with a session instead (a token is not sent by a browser).
     """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if PBX_ROLE in roles:
+                if _is_pbx():
+                    return view(*args, **kwargs)
+                if current_app.config["WTF_CSRF_ENABLED"] and request.method not in ("GET", "HEAD", "OPTIONS"):
+                    csrf.protect()
             user = current_user()
             if user is None:
                 if _wants_json():
@@ -99,7 +117,7 @@ def require_role(*roles: str) -> Callable[[F], F]:
                 raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}")
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return csrf.exempt(wrapped) if PBX_ROLE in roles else wrapped  # type: ignore[return-value]
 
     return decorator
 

@@ -1,4 +1,5 @@
-"""Analytics tables as CSV for planners: counts, intervals, compliance and the heat map of the filters.
+"""Analytics tables as CSV for planners: counts, intervals, compliance and the heat map of the filters, and the
+recap of calls from the phone system (:mod:`geo112.analytics.calls`).
 
 None of the tables holds a caller's name or phone; every row says whether synthetic history is included.
 """
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from geo112.analytics import figures
+from geo112.analytics import calls, figures
 from geo112.errors import InvalidInput
 
 #: Options of a table beyond the filters: ``by`` (intervals) and ``cell_m`` (heat map).
@@ -32,6 +33,11 @@ TABLES: dict[str, Callable[[Session, figures.Filters, Options], list[dict[str, A
     "intervals": lambda s, f, o: figures.intervals(s, f, o.get("by")),
     "compliance": lambda s, f, _: figures.compliance(s, f),
     "heatmap": _heatmap_rows,
+    "calls_by_day": lambda s, f, _: calls.by_class(s, f, "day"),
+    "calls_by_month": lambda s, f, _: calls.by_class(s, f, "month"),
+    "calls_by_hour": lambda s, f, _: calls.by_hour(s, f),
+    "calls_kecamatan": lambda s, f, _: calls.real_reports_by_kecamatan(s, f),
+    "answer_times": lambda s, f, _: calls.answer_times(s, f),
 }
 
 

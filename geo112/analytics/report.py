@@ -20,7 +20,7 @@ import vl_convert
 import weasyprint
 from sqlalchemy.orm import Session
 
-from geo112.analytics import charts, figures
+from geo112.analytics import calls, charts, figures
 from geo112.config import WIB
 from geo112.errors import InvalidInput
 from geo112.network import RoutedFleet
@@ -187,6 +187,11 @@ def report_html(
         ],
         charts={name: _svg(spec) for name, spec in {**specs, **charts.coverage_charts(session, fleet)}.items()},
         map_svg=_svg(coverage_map(session, mapped, units.get(MAP_UNIT_TYPE, MAP_UNIT_TYPE))) if mapped else None,
+        phone={
+            "classes": calls.totals_by_class(session, filters),
+            "operators": calls.answer_times(session, filters),
+            "kecamatan": calls.real_reports_by_kecamatan(session, filters),
+        },
         minutes=lambda s: "–" if s is None else f"{s / 60:.1f}",
         simulation=None if simulation is None else simulation_section(simulation),
     )

@@ -8,6 +8,7 @@ import click
 
 from geo112.accounts.users import ROLES, create_user, disable_user, ensure_user, get_user, set_password
 from geo112.cli._context import settings_of
+from geo112.dispatch.telephony import seat_operator
 from geo112.store.db import session_scope
 
 
@@ -59,3 +60,14 @@ def disable(ctx: click.Context, username: str) -> None:
     with session_scope(settings_of(ctx).database_url) as session:
         disable_user(get_user(session, username))
         click.echo(f"disabled {username}; their sessions have ended")
+
+
+@users.command("phone")
+@click.argument("username")
+@click.argument("extension")
+@click.pass_context
+def phone(ctx: click.Context, username: str, extension: str) -> None:
+    """Seat a user at the phone EXTENSION (its SIP account): calls ringing it pop up in their console."""
+    with session_scope(settings_of(ctx).database_url) as session:
+        seat_operator(session, get_user(session, username).username, extension)
+        click.echo(f"{username} answers phone {extension}")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
 from geo112.dispatch.incidents import get_incident, open_incident
+from geo112.dispatch.phone_calls import claim
 from geo112.errors import Unprocessable
 from geo112.store import audit
 from geo112.store.db import database_now
@@ -30,8 +31,8 @@ from geo112.store.models import CALLER_NUMBER, Assignment, Call, Incident
 _CALL_FIELDS = ("caller_name", "caller_phone", "description")
 #: The phases an incident that absorbs another keeps the earlier of: it began with the first call.
 _EARLIEST = ("received_at", "dispatched_at", "en_route_at", "on_scene_at")
-# The number of the phone parameter, normalised as the stored ``caller_number`` is.
-_NUMBER = CALLER_NUMBER.replace("caller_phone", "CAST(:phone AS text)")
+#: SQL of the number of the ``:phone`` parameter, normalised as the stored ``caller_number`` is.
+NUMBER_SQL = CALLER_NUMBER.replace("caller_phone", "CAST(:phone AS text)")
 
 
 def record_call(session: Session, incident: Incident, data: schemas.CallCreate, actor: str) -> Call:
@@ -53,7 +54,12 @@ def add_call(session: Session, incident_id: int, data: schemas.CallCreate, actor
         When the incident is closed (a merged one names the incident it joined).
     """
     incident = open_incident(session, incident_id)
-    call = record_call(session, incident, data, actor)
+    if data.phone_call is not None:  # the call from the phone system being taken joins the incident
+        where = point(data.lon, data.lat) if data.lon is not None and data.lat is not None else None
+        typed = {"geom": where, "caller_name": data.caller_name, "description": data.description}
+        call = claim(session, data.phone_call, incident.id, typed, actor)
+    else:
+        call = record_call(session, incident, data, actor)
     values = schemas.Call.model_validate(call).model_dump(mode="json")
     audit.record(session, actor, "incident.call_added", "call", call.id, None, values, incident_id=incident_id)
     return call
@@ -76,7 +82,7 @@ _DUPLICATES = text(
     WITH p AS (
         SELECT ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326)::geography AS g,
                """
-    + _NUMBER
+    + NUMBER_SQL
     + """ AS number,
                coalesce(CAST(:at AS timestamptz), now()) AS at
     )
@@ -153,18 +159,21 @@ def possible_duplicates(
 
 _HISTORY = text(f"""
     SELECT count(*) AS calls, count(DISTINCT c.incident_id) AS incidents,
-           count(DISTINCT c.incident_id) FILTER (WHERE i.disposition = 'prank') AS prank,
-           count(DISTINCT c.incident_id) FILTER (WHERE i.disposition = 'ghost_call') AS ghost_call,
+           count(DISTINCT c.incident_id) FILTER (WHERE i.disposition = 'prank')
+               + count(*) FILTER (WHERE c.classification = 'prank') AS prank,
+           count(DISTINCT c.incident_id) FILTER (WHERE i.disposition = 'ghost_call')
+               + count(*) FILTER (WHERE c.classification = 'silent') AS ghost_call,
            max(c.received_at) AS last_call_at
-      FROM call c JOIN incident i ON i.id = c.incident_id
-     WHERE c.caller_number = {_NUMBER}
+      FROM call c LEFT JOIN incident i ON i.id = c.incident_id
+     WHERE c.caller_number = {NUMBER_SQL} AND c.id <> :exclude
 """)
 
 
-def caller_history(session: Session, phone: str) -> dict[str, Any]:
+def caller_history(session: Session, phone: str, exclude: int = 0) -> dict[str, Any]:
     """What 112 knows of a number (:class:`geo112.dispatch.schemas.CallerHistory`): its calls, their
-    incidents, and how many of those were closed as prank or ghost calls."""
-    row = session.execute(_HISTORY, {"phone": phone}).one()
+    incidents, and how many were prank or ghost (silent) calls: incidents closed so, and calls from the phone
+    system classed so. ``exclude``: a call not to count (the one ringing now)."""
+    row = session.execute(_HISTORY, {"phone": phone, "exclude": exclude}).one()
     return row._asdict() | {"last_call_at": audit.jsonable(row.last_call_at)}
 
 

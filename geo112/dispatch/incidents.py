@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from geo112.config import SLIVER_TOLERANCE_M
 from geo112.dispatch import schemas
+from geo112.dispatch.phone_calls import claim
 from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.geography.locate import Location, locate
 from geo112.network import RoadPoint
@@ -169,6 +170,11 @@ def create_incident(
         set_committed_value(incident, name, area)
     after = audit.snapshot(incident, ("received_at", *_EDITABLE, *_LOCATION))
     event = audit.event_values(actor, "incident.created", "incident", incident.id, None, after, incident_id=incident.id)
+    if data.phone_call is not None:  # taken on a call from the phone system: that call is the incident's
+        audit.write_recorded(session, [], [event])
+        typed = {"geom": point(data.lon, data.lat), "caller_name": data.caller_name, "description": data.description}
+        claim(session, data.phone_call, incident.id, typed, actor)
+        return incident
     # The call it was made from is written with its event: no round trip of its own.
     call = insert(Call).values(
         incident_id=incident.id,

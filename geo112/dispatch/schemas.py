@@ -38,6 +38,7 @@ Priority = Annotated[int, Field(strict=True, ge=1, le=3, description="1 = life a
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$", description="lower-case code, e.g. fire_truck")]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()\-]{2,30}$", description="digits, spaces, (), -, leading +")]
 Text = Annotated[str, Field(max_length=4000)]
+Id = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
 UnitStatus = Literal[
     "available", "dispatched", "en_route", "on_scene", "transporting", "returning", "out_of_service", "relocating"
 ]
@@ -87,6 +88,7 @@ class IncidentCreate(_Request):
     caller_phone: Phone | None = None
     description: Text | None = None
     address: Annotated[str, Field(max_length=500)] | None = None
+    phone_call: Id | None = Field(None, description="the phone system's call it was taken on (classed darurat)")
 
 
 class CallCreate(_Request):
@@ -97,6 +99,7 @@ class CallCreate(_Request):
     description: Text | None = None
     lon: Lon | None = Field(None, description="where this caller says it is; with lat")
     lat: Lat | None = None
+    phone_call: Id | None = Field(None, description="the phone system's call that joins (instead of a new row)")
 
     @model_validator(mode="after")
     def _lon_and_lat_together(self) -> Self:
@@ -394,7 +397,7 @@ class Call(_Row):
     """One call about an incident."""
 
     id: int
-    incident_id: int
+    incident_id: int | None
     received_at: Time
     caller_name: str | None
     caller_phone: str | None
@@ -724,3 +727,141 @@ def unprocessable(exc: ValidationError) -> Unprocessable:
     errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
     summary = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
     return Unprocessable(summary, errors=errors)
+
+
+CallClass = Literal["darurat", "informasi", "prank", "silent", "salah_sambung", "tes"]
+CallState = Literal["ringing", "answered", "ended"]
+_CallId = Annotated[str, Field(min_length=1, max_length=200)]
+#: A phone's extension (its SIP account's user): what the PBX's events name a phone by.
+EXTENSION_PATTERN = r"^[A-Za-z0-9_.]{1,40}$"
+_Extension = Annotated[str, Field(pattern=EXTENSION_PATTERN)]
+
+
+class CallEvent(_Request):
+    """A call event from the phone system, contract version 1 (docs/telephony.md)."""
+
+    version: Literal[1]
+    event: Literal["ringing", "answered", "ended", "abandoned"]
+    call_id: _CallId = Field(description="the PBX's id of the call (SIP Call-ID), the same in all its events")
+    caller: Annotated[str, Field(pattern=r"^(anonymous|\+?[0-9]{3,20})$")] | None = Field(
+        None, description="ringing: the caller's number, or anonymous"
+    )
+    phones: list[_Extension] | None = Field(
+        None, max_length=100, description="ringing: the phones the PBX rings (absent: geo112 names them)"
+    )
+    phone: _Extension | None = Field(None, description="answered: the phone that took the call")
+    by: Literal["caller", "operator"] | None = Field(None, description="ended: who hung up")
+    reason: Literal["caller_hung_up", "unanswered"] | None = Field(None, description="abandoned: why")
+
+
+class CallEventAnswer(BaseModel):
+    """What the phone system does next: ring these phones, or reject with a SIP status (``ringing`` only)."""
+
+    call: int = Field(description="geo112's id of the call")
+    action: Literal["ring", "reject", "none"]
+    phones: list[str]
+    status: int | None = None
+    reason: str | None = None
+    watch_listed: bool = False
+
+
+class PhoneCall(_Row):
+    """A call from the phone system: ringing, answered or ended, and its class once an operator gave one."""
+
+    id: int
+    state: CallState
+    caller_phone: str | None
+    received_at: Time
+    answered_at: Time | None
+    ended_at: Time | None
+    rang_phones: list[str] | None
+    answered_phone: str | None
+    taken_by: str
+    ended_by: str | None
+    outcome: str | None
+    classification: str | None
+    classification_note: str | None
+    incident_id: int | None
+    watch_listed: bool
+
+
+class PhoneCalls(BaseModel):
+    """Calls from the phone system."""
+
+    items: list[PhoneCall]
+
+
+class CallClassify(_Request):
+    """The operator's class of a call (one key); a note is optional."""
+
+    classification: CallClass
+    note: Text | None = None
+
+
+class WatchListing(_Row):
+    """A number on the watch list (lifted or not)."""
+
+    id: int
+    number: str
+    listed_at: Time
+    until: Time
+    calls: int
+    lifted_at: Time | None
+    lifted_by: str | None
+    lift_reason: str | None
+
+
+class WatchLift(_Request):
+    """Why a supervisor lifts a listing (kept in the audit trail)."""
+
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+
+
+class WatchList(BaseModel):
+    """The numbers listed now."""
+
+    items: list[WatchListing]
+
+
+class LastPosition(BaseModel):
+    """Where a caller said they were on an earlier call."""
+
+    at: Time
+    lon: float
+    lat: float
+    incident_id: int | None
+
+
+class ScreenPop(BaseModel):
+    """What the operator sees while the phone rings: the number, its history, its open incidents, its last
+    positions, possible duplicates near the last one, and whether it is on the watch list."""
+
+    call: PhoneCall
+    history: CallerHistory | None
+    open_incidents: list[int]
+    last_positions: list[LastPosition]
+    duplicates: list[Duplicate]
+    watch: WatchListing | None
+
+
+class OperatorState(BaseModel):
+    """An operator with a phone: on a call or free, and today's counts."""
+
+    username: str
+    extensions: list[str]
+    busy: bool
+    answered_today: int
+    classified_today: dict[str, int]
+
+
+class CallBoard(BaseModel):
+    """The supervisor's live view: calls ringing now, operators, today's counts and answer-time compliance,
+    the abandoned calls to call back."""
+
+    ringing: list[PhoneCall]
+    operators: list[OperatorState]
+    today_by_class: dict[str, int]
+    today_calls: int
+    answered_within_15s: float | None = Field(description="share of today's answered calls, 0..1")
+    answered_within_20s: float | None
+    call_back: list[PhoneCall]

@@ -12,7 +12,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import BigInteger, Computed, DateTime, Float, ForeignKey, Integer, String, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from geo112.store.geometry import SRID
@@ -313,12 +313,13 @@ class Incident(Base):
 
 
 class Call(Base):
-    """One call to 112 about an incident (an incident can have many); migration 0009."""
+    """One call to 112 (migration 0009): about an incident (an incident can have many), or, when it came from
+    the phone system (migration 0013), possibly about none: closed with a class (prank, silent...)."""
 
     __tablename__ = "call"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     caller_name: Mapped[str | None] = mapped_column(String(200))
     caller_phone: Mapped[str | None] = mapped_column(String(40))
@@ -329,6 +330,42 @@ class Call(Base):
     taken_by: Mapped[str] = mapped_column(String(100))
     merged_from: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))  # taken for, before a merge
     synthetic: Mapped[bool] = mapped_column(default=False)
+    # From the phone system (migration 0013): its SIP Call-ID, the phones that rang, answer and end, the class.
+    sip_call_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    rang_phones: Mapped[list[str] | None] = mapped_column(ARRAY(String(40)))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_phone: Mapped[str | None] = mapped_column(String(40))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[str | None] = mapped_column(String(10))  # caller | operator
+    outcome: Mapped[str | None] = mapped_column(String(12))  # answered | abandoned | unanswered | rejected
+    classification: Mapped[str | None] = mapped_column(String(20))
+    classified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    classification_note: Mapped[str | None] = mapped_column(Text)
+    watch_listed: Mapped[bool] = mapped_column(default=False)
+
+
+class OperatorPhone(Base):
+    """The phone (its SIP extension) an operator sits at: the call that rings it pops up in their console."""
+
+    __tablename__ = "operator_phone"
+
+    extension: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("app_user.username", ondelete="CASCADE"))
+
+
+class WatchListing(Base):
+    """A number listed for repeated prank or silent calls, until ``until`` unless a supervisor lifts it."""
+
+    __tablename__ = "watch_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    calls: Mapped[int] = mapped_column(Integer)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by: Mapped[str | None] = mapped_column(String(100))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Assignment(Base):

@@ -46,6 +46,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1600, "height": 950}}
+#: The phone system's token of the browser tests' app (tests/browser/test_phone.py runs Kamailio with it).
+PBX_TOKEN = "browser-tests-pbx-token"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -90,6 +92,7 @@ def live_app(browser_database: str, settings: Settings):
             "GEO112_DATABASE_URL": browser_database,
             "GEO112_CACHE_DIR": str(settings.cache_dir),
             "RATELIMIT_ENABLED": False,
+            "GEO112_PBX_TOKEN": PBX_TOKEN,
         }
     )
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from geo112.store.db import session_factory
+from geo112.store.models import Call, WatchListing
 from tests.dispatch.conftest import KOTA, MOJOSARI, committed_unit
 
 API = "/api/v1"
@@ -33,8 +38,9 @@ def new_incident(client, login):
 
 
 @pytest.fixture
-def targets(new_incident, api_unit, client, login) -> dict[str, object]:
-    """Path parameters that name real rows: an incident with an assignment, a unit, a station."""
+def targets(new_incident, api_unit, client, login, demo: str) -> dict[str, object]:
+    """Path parameters that name real rows: an incident with an assignment, a unit, a station, a call from the
+    phone system and a watch-list entry."""
     incident, kota = new_incident(), new_incident(lon=KOTA[0], lat=KOTA[1])
     headers = login("dispatcher")
     assignment = client.post(
@@ -53,4 +59,15 @@ def targets(new_incident, api_unit, client, login) -> dict[str, object]:
         "code": "ambulance",
         "category": "medis",
         "fmt": "csv",
+        **phone_rows(demo),
     }
+
+
+def phone_rows(url: str) -> dict[str, int]:
+    """A call from the phone system and a watch-list entry, committed (the PBX's own token is not the tests')."""
+    with session_factory(url).begin() as session:
+        call = Call(sip_call_id=f"security-{uuid.uuid4()}", caller_phone="081200000000", taken_by="pbx")
+        listing = WatchListing(number="081200000000", until=datetime.now(UTC) + timedelta(hours=1), calls=3)
+        session.add_all([call, listing])
+        session.flush()
+        return {"call_id": call.id, "listing_id": listing.id}

@@ -9,7 +9,8 @@ import { addLegend, layers, loadBoundaries, map } from "./geomap.js";
 import { t } from "./i18n.js";
 
 const API = "/api/v1/analytics";
-const EXPORTS = ["counts_kecamatan", "counts_desa", "counts_category", "intervals", "compliance", "heatmap"];
+const EXPORTS = ["counts_kecamatan", "counts_desa", "counts_category", "intervals", "compliance", "heatmap",
+  "calls_by_day", "calls_by_month", "calls_by_hour", "calls_kecamatan", "answer_times"];
 const number = (n) => (n === null || n === undefined ? "–" : Math.round(n).toLocaleString("id-ID"));
 const percent = (share) => (share === null || share === undefined ? "–" : `${(100 * share).toFixed(0)}%`);
 
@@ -78,6 +79,30 @@ function drawCounts(by, rows) {
     el("td", { class: "num", text: number(r.count) }), el("td", { class: "num", text: number(r.synthetic) }))));
 }
 
+// Calls from the phone system, stacked by class (the operator's, or what became of an unclassed call).
+function classChart(rows, x, title) {
+  const values = rows.map((r) => ({ ...r, class: t(`call_class_${r.class}`, t(`board_outcome_${r.class}`, r.class)) }));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json", title, width: "container", height: 180,
+    data: { values }, mark: "bar",
+    encoding: { x: { field: x, type: "ordinal", title: null }, y: { field: "calls", type: "quantitative", title: t("analytics_calls") },
+      color: { field: "class", type: "nominal", title: null } },
+  };
+}
+
+function drawCallRecap(recap) {
+  replace(byId("analytics-call-kecamatan"), recap.real_reports_by_kecamatan.map((r) => el("tr", {},
+    el("td", { text: r.kecamatan }), el("td", { class: "num", text: number(r.calls) }))));
+  replace(byId("analytics-answer-times"), recap.answer_times.map((r) => el("tr", { dataset: { operator: r.operator } },
+    el("td", { text: r.operator }), el("td", { class: "num", text: number(r.answered) }),
+    el("td", { class: "num", text: fmtDuration(r.median_answer_s) }), el("td", { class: "num", text: fmtDuration(r.p90_answer_s) }),
+    el("td", { class: "num", text: percent(r.within_15s) }), el("td", { class: "num", text: percent(r.within_20s) }))));
+  return {
+    phone_calls_by_period: classChart(recap.by_class, "period", t("analytics_calls_by_period")),
+    phone_calls_by_hour: classChart(recap.by_hour, "hour", t("analytics_calls_by_hour")),
+  };
+}
+
 function drawExports(params) {
   byId("analytics-report").href = `${API}/report.pdf${query(params)}`;
   replace(byId("analytics-exports"), EXPORTS.map((table, i) => [i ? " · " : null,
@@ -94,7 +119,8 @@ async function show() {
       api(`${API}/heatmap${query(params)}`),
     ]);
     const { charts } = await api(`${API}/charts${query(params)}`);
-    await drawCharts(charts);
+    const recap = await api(`${API}/calls${query({ ...params, period: byId("analytics-call-period").value })}`);
+    await drawCharts({ ...charts, ...drawCallRecap(recap) });
     drawSummary(summary);
     drawCounts(by, counts.rows);
     drawIntervals(intervals.rows);
@@ -115,6 +141,7 @@ async function init() {
   byId("analytics-include-synthetic").checked = everything.incidents === 0 && everything.synthetic_available > 0;
   byId("analytics-form").addEventListener("submit", (event) => { event.preventDefault(); show(); });
   byId("analytics-by").addEventListener("change", show);
+  byId("analytics-call-period").addEventListener("change", show);
   await show();
   map.getContainer().dataset.ready = "true";
 }

@@ -11,7 +11,7 @@ let asked = 0;
 // Beyond this accuracy (metres) the caller's position is rough (geo112.dispatch.caller_location.LOW_ACCURACY_M).
 const ROUGH_M = 200;
 
-function callerNote(caller) {
+export function callerNote(caller) {
   if (!caller?.calls) return null;
   const doubtful = caller.prank + caller.ghost_call;
   return el("p", { class: doubtful ? "warning" : "hint", dataset: { testid: "caller-history" },
@@ -19,7 +19,7 @@ function callerNote(caller) {
       last: fmtTime(caller.last_call_at) }) });
 }
 
-function candidateItem(candidate, join) {
+export function candidateItem(candidate, join) {
   const facts = [
     categoryName(candidate.category),
     candidate.distance_m !== null ? fmtDistance(candidate.distance_m) : null,

@@ -2,15 +2,17 @@
 // coverage gap and live refresh.
 import { initAlerts, loadAlerts } from "./alerts.js";
 import { api, untilLoaded } from "./api.js";
+import { initBoard, loadBoard } from "./board.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
 import { initFleet, loadUnits } from "./fleet.js";
 import { initGap } from "./gap.js";
 import { basemap, loadBoundaries, map } from "./geomap.js";
 import { initIncidents, loadIncidents, select, setOverdue } from "./incidents.js";
-import { initIntake } from "./intake.js";
+import { initIntake, joinIncident, takePhoneCall } from "./intake.js";
 import { loadMoveUp } from "./moveup.js";
 import { onChange, onReconnect, refresh, startLive } from "./live.js";
+import { currentCall, initPhone } from "./phone.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
 import { initShortcuts } from "./shortcuts.js";
 import { initTabs } from "./tabs.js";
@@ -53,15 +55,23 @@ byId("new-call").addEventListener("click", newCall);
 const showTab = initTabs();
 initShortcuts({ newCall, search: () => { showTab("intake"); showIntake(true); byId("place-search").focus(); }, tab: showTab });
 document.querySelector('[data-tab="units"]').addEventListener("click", loadMoveUp);
+document.querySelector('[data-tab="phones"]').addEventListener("click", loadBoard);
+initBoard();
 // A call that joined an open incident: that incident opens, the panel ready for the next call.
 initIntake(saveIncident, (id) => { refresh(); return select(id); });
 initIncidents();
 initFleet(select);
+// A call classed darurat opens the intake with its number; joining from the pop is the intake's Gabungkan.
+initPhone(
+  (call) => { showTab("intake"); showIntake(true); takePhoneCall(call); byId("place-search").focus(); },
+  (incidentId) => { takePhoneCall(currentCall()); return joinIncident(incidentId); },
+);
 onChange(loadIncidents);
 onChange(loadUnits);
 onChange(reloadRecommendations);
 onChange(loadAlerts);
 onChange(loadMoveUp);
+onChange(loadBoard);
 // Base map tiles that failed while the server was away are drawn again when it is back.
 onReconnect(() => { basemap?.clearLayout(); basemap?.rerenderTiles(); });
 const catalog = untilLoaded(loadCatalog).then(({ categories, unitTypes }) => {

@@ -2,7 +2,7 @@
 // once, then save it (the dispatch flow continues in recommend.js).
 import { api, query } from "./api.js";
 import { clearDuplicates, showDuplicates } from "./calls.js";
-import { byId, el, fmtDistance, replace } from "./dom.js";
+import { byId, el, fmtDistance, fmtTime, replace } from "./dom.js";
 import { layers, map } from "./geomap.js";
 import { format, t } from "./i18n.js";
 import { onReconnect } from "./live.js";
@@ -187,13 +187,32 @@ function searchKeys(event) {
   }
 }
 
+// The call from the phone system being taken (its id), or null for a call typed in.
+let phoneCall = null;
+
 // The call as the form holds it: who rang, what they said, where (also when it joins an incident).
 function callFields() {
   return {
     caller_name: byId("caller-name").value.trim() || null,
     caller_phone: byId("caller-phone").value.trim() || null,
     description: byId("notes").value.trim() || null,
+    phone_call: phoneCall,
   };
+}
+
+/** Take a call from the phone system: the form holds its number and ring time, and the incident takes the call. */
+export function takePhoneCall(call) {
+  phoneCall = call.id;
+  byId("caller-phone").value = call.caller_phone || "";
+  const info = byId("phone-call-info");
+  info.textContent = format("phone_call_taken", { time: fmtTime(call.received_at) });
+  info.hidden = false;
+  checkDuplicates();
+}
+
+/** Attach the call being taken to an open incident (*Gabungkan*). */
+export function joinIncident(incidentId) {
+  return joinCall(incidentId);
 }
 
 // Possible duplicates are asked for once the typing pauses, for the point and the number as they are then.
@@ -234,6 +253,8 @@ export function initIntake(onSave, onJoined) {
   });
   form.addEventListener("reset", () => {
     point = null;
+    phoneCall = null;
+    byId("phone-call-info").hidden = true;
     if (marker) { marker.remove(); marker = null; }
     for (const dd of located.querySelectorAll("dd")) dd.textContent = "–";
     byId("handoff").hidden = true;

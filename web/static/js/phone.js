@@ -1,0 +1,144 @@
+// The phone: a call ringing this operator's phone pops up with its number and what 112 knows of it (history,
+// open incidents, last positions, possible duplicates, watch list) before they speak; once answered, one key
+// classes it. D: darurat (the intake opens with the number and the ring time), I: informasi, P: prank,
+// S: silent, W: salah sambung (wrong number), T: tes. Joining an open incident is the intake's Gabungkan.
+// The panel asks for the operator's calls twice a second: a ring shows within a second (docs/performance.md).
+import { api } from "./api.js";
+import { callerNote, candidateItem } from "./calls.js";
+import { byId, el, fmtTime, replace } from "./dom.js";
+import { format, t } from "./i18n.js";
+
+const INTERVAL_MS = 500;
+export const KEYS = { d: "darurat", i: "informasi", p: "prank", s: "silent", w: "salah_sambung", t: "tes" };
+const pops = new Map(); // call id → its pop (asked once per call)
+const offered = new Set(); // answered calls whose pop already took the focus
+let calls = [];
+let handlers = null;
+
+function classable(call) {
+  return call.answered_at !== null && call.classification === null;
+}
+
+function popDetails(pop) {
+  if (!pop) return [el("p", { class: "hint", text: t("phone_loading") })];
+  const parts = [callerNote(pop.history) || el("p", { class: "hint", dataset: { testid: "caller-history" }, text: t("phone_first_call") })];
+  if (pop.open_incidents.length) {
+    parts.push(el("p", { class: "warning", dataset: { testid: "open-incidents" },
+      text: format("phone_open_incidents", { ids: pop.open_incidents.map((id) => `#${id}`).join(", ") }) }));
+  }
+  if (pop.last_positions.length) {
+    parts.push(el("p", { class: "hint", text: format("phone_last_position", {
+      time: fmtTime(pop.last_positions[0].at), lat: pop.last_positions[0].lat.toFixed(5),
+      lon: pop.last_positions[0].lon.toFixed(5) }) }));
+  }
+  if (pop.duplicates.length) {
+    parts.push(el("h4", { text: t("possible_duplicates") }),
+      el("ul", { class: "duplicates" }, pop.duplicates.map((c) => candidateItem(c, (id) => handlers.join(id)))));
+  }
+  return parts;
+}
+
+function keyButton(call, key) {
+  const button = el("button", { type: "button", class: "small", dataset: { key },
+    text: `${key.toUpperCase()} · ${t(`call_class_${KEYS[key]}`)}` });
+  button.addEventListener("click", () => classify(call, KEYS[key]));
+  return button;
+}
+
+function callCard(call) {
+  const ringing = call.state === "ringing";
+  const since = Math.max(0, Math.round((Date.now() - Date.parse(call.received_at)) / 1000));
+  const head = el("p", { class: "phone-head" },
+    el("strong", { dataset: { testid: "phone-number" }, text: call.caller_phone || t("caller_unknown") }), " ",
+    el("span", { class: "badge", text: t(`phone_state_${call.state}`) }),
+    el("span", { class: "hint", text: ` ${format("phone_since", { time: fmtTime(call.received_at), s: since })}` }),
+    call.watch_listed ? el("span", { class: "badge warning", dataset: { testid: "watch-flag" }, text: t("phone_watch_listed") }) : null);
+  const card = el("article", { class: `card phone-call ${ringing ? "ringing" : ""}`, attrs: { tabindex: "-1" },
+    dataset: { call: call.id, state: call.state } },
+    head, ...popDetails(pops.get(call.id)));
+  if (classable(call)) {
+    card.append(
+      el("label", { class: "inline" }, t("phone_note"), " ",
+        el("input", { class: "phone-note", maxLength: 4000, dataset: { call: call.id } })),
+      el("div", { class: "row phone-keys", dataset: { testid: "phone-keys" } }, Object.keys(KEYS).map((k) => keyButton(call, k))));
+  }
+  return card;
+}
+
+// Someone typing in a field keeps the focus; an empty field (the place search waiting for a call) gives it up.
+function typing() {
+  const active = document.activeElement;
+  return ["INPUT", "TEXTAREA"].includes(active?.tagName) && active.value !== "";
+}
+
+// The pop of a call just answered takes the focus, so its one key works at once; the focus stays on the pop
+// (or its note) across the redraws.
+function render() {
+  const panel = byId("phone");
+  const notes = new Map([...panel.querySelectorAll("input.phone-note")].map((i) => [i.dataset.call, i.value]));
+  const onNote = document.activeElement?.classList.contains("phone-note") ? document.activeElement.dataset.call : null;
+  const onCard = panel.contains(document.activeElement) ? document.activeElement.closest("article")?.dataset.call : null;
+  replace(panel, calls.map(callCard));
+  for (const input of panel.querySelectorAll("input.phone-note")) {
+    input.value = notes.get(input.dataset.call) || "";
+    if (input.dataset.call === onNote) input.focus();
+  }
+  const answered = calls.find((c) => classable(c) && !offered.has(c.id));
+  const focus = onNote ? null : (onCard ?? (answered && !typing() ? String(answered.id) : null));
+  if (answered) offered.add(answered.id);
+  if (focus) panel.querySelector(`article[data-call="${focus}"]`)?.focus();
+  panel.hidden = calls.length === 0;
+}
+
+async function classify(call, classification) {
+  const note = byId("phone").querySelector(`input.phone-note[data-call="${call.id}"]`)?.value.trim() || null;
+  try {
+    await api(`/api/v1/telephony/calls/${call.id}/classify`, { method: "POST", body: { classification, note } });
+    if (classification === "darurat") handlers.emergency(call);
+    calls = calls.filter((c) => c.id !== call.id);
+    render();
+  } catch (error) {
+    byId("phone").prepend(el("p", { class: "error", role: "alert", text: error.message }));
+  }
+}
+
+async function poll() {
+  try {
+    calls = (await api("/api/v1/telephony/mine")).items;
+    const missing = calls.filter((c) => !pops.has(c.id));
+    render();
+    if (missing.length) {
+      await Promise.all(missing.map(async (c) => pops.set(c.id, await api(`/api/v1/telephony/calls/${c.id}/pop`))));
+      render();
+    }
+  } catch (error) {
+    console.warn(error);
+  } finally {
+    setTimeout(poll, INTERVAL_MS);
+  }
+}
+
+// One key classes the call being taken (the first one answered and not classed), unless a field is in use.
+function onKey(event) {
+  if (event.ctrlKey || event.altKey || event.metaKey || event.target.closest("input, textarea, select")) return;
+  const classification = KEYS[event.key.toLowerCase()];
+  const call = calls.find(classable);
+  if (!classification || !call) return;
+  event.preventDefault();
+  classify(call, classification);
+}
+
+/**
+ * Start the phone panel; `emergency(call)` opens the intake for a call classed darurat, `join(incidentId)`
+ * attaches the call being taken to an open incident.
+ */
+export function initPhone(onEmergency, onJoin) {
+  handlers = { emergency: onEmergency, join: onJoin };
+  document.addEventListener("keydown", onKey);
+  poll();
+}
+
+/** The call being taken (answered, not yet classed), for the intake's Gabungkan. */
+export function currentCall() {
+  return calls.find((c) => c.answered_at !== null) || null;
+}
