@@ -24,6 +24,9 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     incident, wherever it is placed; default 600 (the radius and window of places are per category).
 ``GEO112_CALLER_LINK_TTL_S``
     How long a caller location link stays valid; default 30 minutes.
+``GEO112_TICKET_LINK_TTL_S``
+    How long an agency's ticket link (for agencies without accounts) stays valid after it is made; default
+    7 days (an agency's deadline to be done is up to 3 days: docs/agencies.md).
 ``GEO112_SMS_GATEWAY``
     The gateway text messages go through (:data:`geo112.dispatch.sms.GATEWAYS`); default ``outbox``.
 ``GEO112_MOVEUP_LEVEL``
@@ -102,6 +105,7 @@ class Settings:
     responder_link_ttl_s: float = 12 * 3600.0
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
+    ticket_link_ttl_s: float = 7 * 24 * 3600.0
     sms_gateway: str = "outbox"
     moveup_level: float = MOVEUP_LEVEL
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -189,6 +193,7 @@ def get_settings(**overrides: object) -> Settings:
         ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S"),
         ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
         ("caller_link_ttl_s", "GEO112_CALLER_LINK_TTL_S"),
+        ("ticket_link_ttl_s", "GEO112_TICKET_LINK_TTL_S"),
         ("moveup_level", "GEO112_MOVEUP_LEVEL"),
     ):
         if value := os.environ.get(var):

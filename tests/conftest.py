@@ -58,7 +58,7 @@ def loaded_database(suffix: str, data_dir: Path) -> str:
         load_geography(session, data_dir)
         load_demo(session, data_dir)
         for role in ROLES:
-            create_user(session, f"test-{role}", PASSWORD, role)
+            create_user(session, f"test-{role}", PASSWORD, role, agency=agency_of(role))
     return url
 
 
@@ -118,7 +118,14 @@ def client(app):
 
 
 PASSWORD = "correct-horse-112"
-ROLES = ("dispatcher", "planner", "admin")
+ROLES = ("dispatcher", "planner", "admin", "officer")
+#: The agency the test officer works for (``test-officer``): the body that runs street lights.
+OFFICER_AGENCY = "dishub"
+
+
+def agency_of(role: str) -> str | None:
+    """The agency a test user of ``role`` works for (an officer's), else None."""
+    return OFFICER_AGENCY if role == "officer" else None
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +135,7 @@ def users(database: str) -> dict[str, str]:
 
     with session_factory(database).begin() as db_session:
         for role in ROLES:
-            create_user(db_session, f"test-{role}", PASSWORD, role)
+            create_user(db_session, f"test-{role}", PASSWORD, role, agency=agency_of(role))
     return {role: f"test-{role}" for role in ROLES}
 
 

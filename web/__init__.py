@@ -102,7 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(simulation.bp)
-    from web import account, api, caller, calls, config_api, exchange, incidents, responder, timers, units
+    from web import account, api, caller, calls, config_api, exchange, incidents, responder, tickets, timers, units
 
     for dispatch_bp in (
         incidents.bp,
@@ -114,6 +114,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         config_api.bp,
         exchange.bp,
         responder.bp,
+        tickets.bp,
+        tickets.pages,
+        tickets.links_bp,
         account.bp,
         api.bp,
     ):

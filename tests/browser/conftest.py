@@ -29,7 +29,7 @@ from geo112.ingest.province import load_province
 from geo112.network import Network
 from geo112.store import migrate
 from geo112.store.db import session_factory
-from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
+from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, agency_of, recreate_database
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -75,7 +75,7 @@ def browser_database(settings: Settings, users: dict[str, str], network: Network
         load_basemap(session, settings.data_dir, network)
         load_planning_data(session, network, settings.data_dir)  # populations: coverage and move-up
         for role, username in users.items():
-            create_user(session, username, PASSWORD, role)
+            create_user(session, username, PASSWORD, role, agency=agency_of(role))
     return url
 
 
