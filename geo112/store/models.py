@@ -399,7 +399,7 @@ class Ticket(Base):
     synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history
 
     incident: Mapped[Incident] = relationship()
-    agency: Mapped[Agency] = relationship(lazy="joined")
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)  # inner: rows can be locked
 
 
 class SmsMessage(Base):

@@ -130,6 +130,8 @@ def upgrade() -> None:
     op.execute("CREATE UNIQUE INDEX ux_ticket_live ON ticket (incident_id, agency_code) WHERE status <> 'returned'")
     op.execute("CREATE INDEX ix_ticket_agency_sent ON ticket (agency_code, sent_at)")
     op.add_column("app_user", sa.Column("agency_code", sa.String(30), sa.ForeignKey("agency.code")))
+    op.drop_constraint("app_user_role", "app_user", type_="check")
+    op.create_check_constraint("app_user_role", "app_user", "role IN ('dispatcher', 'planner', 'admin', 'officer')")
     op.create_check_constraint("app_user_officer_agency", "app_user", "(role = 'officer') = (agency_code IS NOT NULL)")
     op.drop_constraint("phase_target_phase", "phase_target", type_="check")
     op.create_check_constraint(
@@ -147,6 +149,8 @@ def downgrade() -> None:
     op.create_check_constraint("phase_target_phase", "phase_target", _phases(_PHASES))
     op.drop_constraint("app_user_officer_agency", "app_user", type_="check")
     op.execute("DELETE FROM app_user WHERE role = 'officer'")
+    op.drop_constraint("app_user_role", "app_user", type_="check")
+    op.create_check_constraint("app_user_role", "app_user", "role IN ('dispatcher', 'planner', 'admin')")
     op.drop_column("app_user", "agency_code")
     op.drop_table("ticket")
     op.drop_table("category_agency")
