@@ -7,7 +7,7 @@ found, lists and scorecards are their agency's whatever the query asks.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -17,7 +17,6 @@ from geo112.agencies import links, schemas, scorecard, tickets
 from geo112.config import WIB
 from geo112.dispatch import sms
 from geo112.dispatch.responder import navigation_links
-from geo112.store.db import database_now
 from geo112.store.models import Ticket
 from web.api import ADMIN, DISPATCH, READ, actor, blueprint, paginated
 from web.auth import csrf, current_user, require_role
@@ -34,8 +33,6 @@ OFFICER = ("officer",)
 TICKET_READERS = (*READ, *OFFICER)
 #: Who changes a ticket's state: the agency, or a dispatcher on its behalf (an agency that phoned).
 TICKET_WRITERS = (*DISPATCH, *OFFICER)
-#: The scorecard page's default span: this many weeks back.
-SCORE_WEEKS = 12
 
 
 class TicketsQuery(Page):
@@ -146,11 +143,7 @@ def scores(query: ScorecardQuery) -> schemas.Scorecard:
 
 
 def _scorecard(period: str, since: datetime | None, until: datetime | None, agency: str | None) -> dict[str, Any]:
-    session = get_session()
-    until = until or database_now(session) + timedelta(seconds=1)
-    since = since or until - timedelta(weeks=SCORE_WEEKS)
-    rows = scorecard.scorecard(session, since, until, period, _scope() or agency)
-    return {"period": period, "timezone": str(WIB), "items": rows}
+    return scorecard.recent(get_session(), period, since, until, _scope() or agency)
 
 
 # --- Officers' pages (phone first, no script needed) ---------------------------------------------------

@@ -8,7 +8,7 @@ them); and the open backlog at the period's end (sent by then, not closed by the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 
 from geo112.config import WIB
 from geo112.errors import InvalidInput
+from geo112.store.db import database_now
 
 PERIODS = ("week", "month")
+#: The span shown when none is asked for: this many weeks back from now.
+RECENT_WEEKS = 12
 
 _TARGET = """(SELECT t.seconds FROM phase_target t
                WHERE t.phase = '{phase}' AND (t.category_code IS NULL OR t.category_code = i.category_code)
@@ -109,3 +112,17 @@ def scorecard(
         }
         for row in rows
     ]
+
+
+def recent(
+    session: Session,
+    period: str = "week",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    agency: str | None = None,
+) -> dict[str, Any]:
+    """The scorecard as pages and the API show it: ``until`` now, ``since`` :data:`RECENT_WEEKS` before, unless
+    given; the fields of :class:`geo112.agencies.schemas.Scorecard`."""
+    until = until or database_now(session) + timedelta(seconds=1)
+    since = since or until - timedelta(weeks=RECENT_WEEKS)
+    return {"period": period, "timezone": str(WIB), "items": scorecard(session, since, until, period, agency)}

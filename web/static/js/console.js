@@ -13,6 +13,7 @@ import { loadMoveUp } from "./moveup.js";
 import { onChange, refresh, startLive } from "./live.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
 import { initTabs } from "./tabs.js";
+import { initTicketAlerts } from "./tickets.js";
 
 function fillCategories(categories) {
   const select = byId("category");
@@ -55,6 +56,7 @@ const catalog = loadCatalog().then(({ categories, unitTypes }) => {
   fillCategories(categories);
   initGap(unitTypes);
   initAlerts({ overdue: setOverdue, open: select });
+  initTicketAlerts({ open: select });
 });
 // Categories name the incidents, so the first live load waits for them.
 await Promise.all([loadBoundaries(), catalog.then(startLive)]);
