@@ -92,6 +92,7 @@ def test_the_link_works_without_an_account_and_only_for_its_ticket(app, client, 
 
 def test_admins_route_categories_and_set_deadlines(client, login) -> None:
     headers = login("admin")
+    seeded = {r["category"]: r for r in client.get(f"{API}/report-categories").get_json()["items"]}["lampu_jalan"]
     routes = {"agencies": [{"agency": "dprkp2", "caller_visible": True, "source": "uji"}]}
     assert client.put(f"{API}/report-categories/lampu_jalan", json=routes, headers=headers).status_code == 200
     listed = {r["category"]: r for r in client.get(f"{API}/report-categories").get_json()["items"]}
@@ -100,6 +101,9 @@ def test_admins_route_categories_and_set_deadlines(client, login) -> None:
     assert client.put(f"{API}/report-categories/lampu_jalan", json=bad, headers=headers).status_code == 422
     target = {"phase": "ticket_done", "category": "jalan_rusak", "seconds": 7 * 24 * 3600, "source": "uji"}
     assert client.put(f"{API}/phase-targets", json=target, headers=headers).status_code == 200
+    # The seeded route back: the database is shared with the other tests of the session.
+    restored = {"agencies": seeded["agencies"]}
+    assert client.put(f"{API}/report-categories/lampu_jalan", json=restored, headers=headers).status_code == 200
 
 
 def test_overdue_tickets_reach_the_supervisor(client, login, database, demo) -> None:
