@@ -19,6 +19,7 @@ import vl_convert
 import weasyprint
 from sqlalchemy.orm import Session
 
+from geo112.agencies.scorecard import scorecard
 from geo112.analytics import charts, figures
 from geo112.config import WIB
 from geo112.errors import InvalidInput
@@ -109,6 +110,12 @@ def _headline(session: Session, filters: figures.Filters) -> dict[str, Any]:
     return {"summary": figures.summary(session, filters), "compliance": rows, "intervals": intervals}
 
 
+def _agencies(session: Session, period: Period) -> list[dict[str, Any]]:
+    """How each agency answered its tickets in the period, per month (:mod:`geo112.agencies.scorecard`)."""
+    start = datetime.combine(period.first, time(), WIB)
+    return scorecard(session, start, datetime.combine(period.last + timedelta(days=1), time(), WIB), "month")
+
+
 def report_html(session: Session, fleet: RoutedFleet, period: Period, include_synthetic: bool = True) -> str:
     """The report as an HTML page (what :func:`report_pdf` prints)."""
     filters = period.filters(include_synthetic)
@@ -130,6 +137,8 @@ def report_html(session: Session, fleet: RoutedFleet, period: Period, include_sy
         charts={name: _svg(spec) for name, spec in {**specs, **charts.coverage_charts(session, fleet)}.items()},
         map_svg=_svg(coverage_map(session, mapped, units.get(MAP_UNIT_TYPE, MAP_UNIT_TYPE))) if mapped else None,
         minutes=lambda s: "–" if s is None else f"{s / 60:.1f}",
+        agencies=_agencies(session, period),
+        wib=WIB,
     )
 
 
