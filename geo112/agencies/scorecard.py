@@ -38,6 +38,7 @@ _SCORES = text(f"""
           FROM ticket k JOIN incident i ON i.id = k.incident_id
          WHERE k.sent_at >= :start AND k.sent_at < :end
            AND (CAST(:agency AS text) IS NULL OR k.agency_code = :agency)
+           AND (:synthetic OR NOT k.synthetic)
     ),
     scores AS (
         SELECT agency_code, period_start,
@@ -72,7 +73,12 @@ _SHARES = ("ack_within_share", "done_within_share")
 
 
 def scorecard(
-    session: Session, start: datetime, end: datetime, period: str = "week", agency: str | None = None
+    session: Session,
+    start: datetime,
+    end: datetime,
+    period: str = "week",
+    agency: str | None = None,
+    synthetic: bool = True,
 ) -> list[dict[str, Any]]:
     """The scores of every agency (or of ``agency``) per ``period`` for the tickets sent in ``[start, end)``.
 
@@ -84,6 +90,8 @@ def scorecard(
         ``week`` (from Monday, WIB) or ``month``.
     agency
         Only this agency's scores.
+    synthetic
+        Count the tickets of the generated demo history too (rows that do say so).
 
     Returns
     -------
@@ -101,7 +109,8 @@ def scorecard(
     if end <= start:
         raise InvalidInput("end must be after start")
     rows = session.execute(
-        _SCORES, {"period": period, "tz": str(WIB), "start": start, "end": end, "agency": agency}
+        _SCORES,
+        {"period": period, "tz": str(WIB), "start": start, "end": end, "agency": agency, "synthetic": synthetic},
     ).mappings()
     return [
         dict(row)

@@ -50,6 +50,7 @@ def test_every_analytics_chart_renders_with_its_data(history, session: Session) 
         "calls_by_hour",
         "kecamatan_categories",
         "dispositions",
+        "agency_scores",
     }
     for name, spec in specs.items():
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/"), name
@@ -88,7 +89,7 @@ def test_reach_curve_on_constructed_demand() -> None:
 def test_chart_api_answers_specs_and_refuses_a_bad_period(client, login, history) -> None:
     login("planner")
     answer = client.get(f"{API}/charts?{HISTORY}&period=week").get_json()
-    assert answer["synthetic_included"] and len(answer["charts"]) == 5
+    assert answer["synthetic_included"] and len(answer["charts"]) == 6
     weeks = {r["period"] for r in _values(answer["charts"]["response_over_time"]) if "period" in r}
     assert len(weeks) > 40
     bad = client.get(f"{API}/charts?period=year")
