@@ -46,6 +46,7 @@ def test_forward_answer_score_and_scope(open_session, browser_database, users) -
     expect(card).to_contain_text("Lampu jalan")
     card.locator("a").click()
     expect(phone.get_by_test_id("caller")).to_contain_text("disembunyikan")
+    expect(phone.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
     assert "081277788899" not in phone.content()
     phone.get_by_test_id("do-acknowledge").click()
     expect(phone.get_by_test_id("ticket-status")).to_have_text("Diterima")
@@ -54,6 +55,8 @@ def test_forward_answer_score_and_scope(open_session, browser_database, users) -
     expect(phone.get_by_test_id("ticket-status")).to_have_text("Selesai")
     expect(phone.get_by_test_id("resolution")).to_have_text("Lampu diganti, menyala kembali")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the page fits the phone's width"
+    expect(phone.get_by_test_id("map")).to_have_attribute("data-ready", "true", timeout=15_000)
+    phone.get_by_test_id("map").scroll_into_view_if_needed()
     screenshot(phone, "opd-ticket-phone")
 
     planner = open_session("planner").new_page()
