@@ -27,6 +27,9 @@ Every setting has a documented default so that a fresh checkout runs as it is:
 ``GEO112_TICKET_LINK_TTL_S``
     How long an agency's ticket link (for agencies without accounts) stays valid after it is made; default
     7 days (an agency's deadline to be done is up to 3 days: docs/agencies.md).
+``GEO112_LAPOR_OUTBOX``
+    The directory complaints for SP4N-LAPOR! are written to (:class:`geo112.agencies.lapor.FileOutbox`);
+    default ``instance/lapor-outbox`` in the checkout.
 ``GEO112_SMS_GATEWAY``
     The gateway text messages go through (:data:`geo112.dispatch.sms.GATEWAYS`); default ``outbox``.
 ``GEO112_MOVEUP_LEVEL``
@@ -106,6 +109,7 @@ class Settings:
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
     ticket_link_ttl_s: float = 7 * 24 * 3600.0
+    lapor_outbox: Path = REPO_ROOT / "instance" / "lapor-outbox"
     sms_gateway: str = "outbox"
     moveup_level: float = MOVEUP_LEVEL
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -176,6 +180,8 @@ def get_settings(**overrides: object) -> Settings:
         env["cache_dir"] = Path(cache)
     if osm := os.environ.get("GEO112_OSM_FILE"):
         env["osm_file"] = Path(osm)
+    if outbox := os.environ.get("GEO112_LAPOR_OUTBOX"):
+        env["lapor_outbox"] = Path(outbox)
     if region := os.environ.get("GEO112_REGION"):
         env["region"] = region
     for name, var in (

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from geo112.agencies import links, schemas, scorecard, tickets
+from geo112.agencies import lapor, links, schemas, scorecard, tickets
 from geo112.config import WIB
 from geo112.dispatch import sms
 from geo112.dispatch.responder import navigation_links
@@ -128,6 +128,15 @@ def escalate(ticket_id: int, json: schemas.Escalation) -> schemas.TicketWithLink
     session = get_session()
     ticket = tickets.escalate(session, tickets.get_ticket(session, ticket_id, lock=True), json.how, json.note, actor())
     return _with_link(ticket)
+
+
+@bp.operation("post", "/tickets/<int:ticket_id>/lapor", roles=DISPATCH, response=schemas.LaporExport, status=201)
+def export_lapor(ticket_id: int) -> tuple[schemas.LaporExport, int]:
+    """File a report that is not an emergency (priority 3) with SP4N-LAPOR!, without the caller's details."""
+    session = get_session()
+    ticket = tickets.get_ticket(session, ticket_id, lock=True)
+    reference = lapor.export(session, ticket, lapor.FileOutbox(settings().lapor_outbox), actor())
+    return schemas.LaporExport(ticket_id=ticket_id, reference=reference), 201
 
 
 @bp.operation("get", "/tickets/overdue", roles=DISPATCH, response=schemas.OverdueTickets)

@@ -195,3 +195,10 @@ class Scorecard(BaseModel):
     period: Literal["week", "month"]
     timezone: str
     items: list[ScoreRow]
+
+
+class LaporExport(BaseModel):
+    """A report filed with SP4N-LAPOR!: the exporter's reference (``file:<name>`` for the file outbox)."""
+
+    ticket_id: int
+    reference: str

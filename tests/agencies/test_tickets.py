@@ -3,14 +3,15 @@ each agency may see them, deadlines with an injected clock, escalation, signed l
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from geo112.agencies import links, tickets
+from geo112.agencies import lapor, links, tickets
 from geo112.dispatch.sms import OutboxGateway
-from geo112.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from geo112.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, Unprocessable
 from geo112.store.db import database_now
 from geo112.store.models import Event, SmsMessage
 
@@ -110,3 +111,18 @@ def test_a_ticket_link_acts_on_its_own_ticket_until_replaced_or_expired(db, make
     tickets.escalate(db, ticket, "resent", None, "disp")
     with pytest.raises(Gone):
         links.resolve(db, SECRET, token, now=1010)
+
+
+def test_a_complaint_goes_to_lapor_once_without_the_caller(db, make_incident, tmp_path) -> None:
+    road = make_incident("jalan_rusak", caller_name="Pak Joko", caller_phone="081233344455", description="lubang")
+    [ticket] = tickets.forward_by_category(db, road, "disp")
+    outbox = lapor.FileOutbox(tmp_path)
+    reference = lapor.export(db, ticket, outbox, "disp")
+    written = json.loads((tmp_path / reference.removeprefix("file:")).read_text())
+    assert written["instansi_tujuan"].startswith("Dinas PUPR") and written["anonim"] and written["isi"] == "lubang"
+    assert "081233344455" not in json.dumps(written) and "Joko" not in json.dumps(written)
+    with pytest.raises(Conflict):
+        lapor.export(db, ticket, outbox, "disp")
+    emergency = tickets.forward(db, make_incident("kdrt").id, "dp2kbp2", "disp")
+    with pytest.raises(Unprocessable):
+        lapor.export(db, emergency, outbox, "disp")
