@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geo112.agencies import schemas
-from geo112.dispatch.incidents import get_incident, mask_caller
+from geo112.dispatch.incidents import field_summary, get_incident, mask_caller
 from geo112.dispatch.sms import SmsGateway
 from geo112.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from geo112.store import audit
@@ -179,15 +179,7 @@ def _notes(session: Session, ids: Iterable[int]) -> dict[int, list[dict[str, Any
 
 def _incident_view(incident: Incident, caller_visible: bool) -> dict[str, Any]:
     caller = {"caller_name": incident.caller_name, "caller_phone": incident.caller_phone}
-    return {
-        "id": incident.id,
-        "category": incident.category_code,
-        "category_name": incident.category.name,
-        "priority": incident.priority,
-        "description": incident.description,
-        "address": incident.address,
-        "desa": incident.desa.name if incident.desa else None,
-        "kecamatan": incident.kecamatan.name if incident.kecamatan else None,
+    return field_summary(incident) | {
         "location": point_geojson(incident.geom),
         "caller_visible": caller_visible,
         **(caller if caller_visible else mask_caller(caller)),
