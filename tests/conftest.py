@@ -68,6 +68,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return get_settings(
         database_url=TEST_DATABASE_URL,
         cache_dir=Path(os.environ.get("GEO112_TEST_CACHE_DIR", tmp_path_factory.mktemp("cache"))),
+        lapor_outbox=tmp_path_factory.mktemp("lapor-outbox"),
     )
 
 
@@ -105,6 +106,7 @@ def app(database: str, settings: Settings):
             "TESTING": True,
             "GEO112_DATABASE_URL": database,
             "GEO112_CACHE_DIR": str(settings.cache_dir),
+            "GEO112_LAPOR_OUTBOX": settings.lapor_outbox,
             # Login counts live in the machine's Redis: each app counts apart, from zero.
             "RATELIMIT_KEY_PREFIX": f"geo112-test-{uuid.uuid4().hex}",
         }

@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         database_url=app.config["GEO112_DATABASE_URL"],
         data_dir=app.config["GEO112_DATA_DIR"],
         cache_dir=app.config["GEO112_CACHE_DIR"],
+        lapor_outbox=app.config.get("GEO112_LAPOR_OUTBOX"),
     )
 
     from web import (

@@ -89,6 +89,7 @@ def live_app(browser_database: str, settings: Settings):
             "TESTING": True,
             "GEO112_DATABASE_URL": browser_database,
             "GEO112_CACHE_DIR": str(settings.cache_dir),
+            "GEO112_LAPOR_OUTBOX": settings.lapor_outbox,
             "RATELIMIT_ENABLED": False,
         }
     )

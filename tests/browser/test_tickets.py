@@ -38,6 +38,9 @@ def test_forward_answer_score_and_scope(open_session, browser_database, users) -
     expect(tickets.locator("li[data-agency=dishub]")).to_contain_text("Terkirim", timeout=10_000)
     assert "/t/" in tickets.get_by_test_id("ticket-link").input_value()
     ticket = int(tickets.locator("li[data-agency=dishub]").get_attribute("data-ticket"))
+    # A street light is a complaint (priority 3): it may also go to SP4N-LAPOR!, once, through the outbox.
+    tickets.locator("li[data-agency=dishub]").get_by_test_id("lapor").click()
+    expect(tickets.locator("li[data-agency=dishub]")).to_contain_text(f"ticket-{ticket}.json")
 
     officer = open_session("officer", device=PHONE)
     phone = officer.new_page()
@@ -92,3 +95,6 @@ def test_a_late_ticket_alerts_the_console_and_is_escalated(open_session, browser
     expect(alert).to_contain_text("Lewat batas waktu menerima", timeout=15_000)
     alert.get_by_test_id("escalate-phoned").click()
     expect(alert).to_contain_text("dieskalasi 1×")
+    alert.get_by_test_id("escalate-resent").click()
+    expect(alert).to_contain_text("dieskalasi 2×")
+    assert "/t/" in alert.get_by_test_id("ticket-link").input_value()

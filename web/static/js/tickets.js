@@ -28,12 +28,26 @@ function linkBox(link) {
     el("input", { type: "text", readOnly: true, value: link, dataset: { testid: "ticket-link" } }));
 }
 
-function ticketItem(ticket) {
+// A complaint (priority 3) can also go to SP4N-LAPOR!, once; the answer names the outbox file.
+function laporButton(ticket, error) {
+  const button = el("button", { type: "button", class: "small secondary", text: t("ticket_lapor"), dataset: { testid: "lapor" },
+    on: { click: async () => {
+      button.disabled = true;
+      try {
+        const { reference } = await api(`/api/v1/tickets/${ticket.id}/lapor`, { method: "POST" });
+        button.replaceWith(el("span", { class: "hint", text: ` · ${format("ticket_lapor_done", { reference })}` }));
+      } catch (e) { error.textContent = e.message; button.disabled = false; }
+    } } });
+  return button;
+}
+
+function ticketItem(ticket, error) {
   return el("li", { dataset: { ticket: ticket.id, agency: ticket.agency.code, status: ticket.status } },
     el("strong", { text: agencyName(ticket.agency.code) }),
     el("span", { text: ` · ${t(`ticket_status_${ticket.status}`)} · ${fmtTime(ticket.sent_at)}` }),
     ticket.resolution ? el("span", { class: "hint", text: ` · ${ticket.resolution}` }) : null,
-    ticket.return_reason ? el("span", { class: "warning", text: ` · ${ticket.return_reason}` }) : null);
+    ticket.return_reason ? el("span", { class: "warning", text: ` · ${ticket.return_reason}` }) : null,
+    ticket.incident.priority === 3 && ticket.status !== "returned" ? [" ", laporButton(ticket, error)] : null);
 }
 
 async function drawSection(section, incident) {
@@ -58,7 +72,7 @@ async function drawSection(section, incident) {
   others.addEventListener("change", () => others.value && forward(others.value));
   replace(section,
     el("h4", { text: t("tickets_heading") }),
-    el("ul", { class: "tickets" }, tickets.items.map(ticketItem)),
+    el("ul", { class: "tickets" }, tickets.items.map((ticket) => ticketItem(ticket, error))),
     incident.status === "open" && incident.handoff === null ? [
       suggested.length ? el("p", {}, el("span", { class: "hint", text: `${t("ticket_forward_suggested")}: ` }), suggested.map(button)) : null,
       others] : null,
@@ -72,11 +86,13 @@ export function ticketSection(incident) {
   return section;
 }
 
+const resentLinks = new Map(); // ticket → the new link a re-send made, shown until the ticket is no longer late
+
 async function escalate(alert, how) {
   const note = how === "noted" ? window.prompt(t("ticket_escalate_noted")) : null;
   if (how === "noted" && !note) return;
   const ticket = await api(`/api/v1/tickets/${alert.ticket_id}/escalate`, { method: "POST", body: { how, note } });
-  if (how === "resent") await navigator.clipboard?.writeText(ticket.link).catch(() => {});
+  if (how === "resent") resentLinks.set(alert.ticket_id, ticket.link);
   await loadTicketAlerts();
 }
 
@@ -89,7 +105,8 @@ function alertItem(alert, open) {
     el("button", { type: "button", class: "link", text: `#${alert.incident_id}`, on: { click: () => open(alert.incident_id) } }),
     el("span", { text: ` ${agencyName(alert.agency.code)} · ${t(`opd_overdue_${alert.phase}`)} · ${format("over_by", { time: fmtDuration(alert.over_s) })} ` }),
     alert.escalations ? el("span", { class: "hint", text: format("ticket_escalated", { n: alert.escalations }) }) : null,
-    ["resent", "phoned", "noted"].map(act), error);
+    ["resent", "phoned", "noted"].map(act), error,
+    resentLinks.has(alert.ticket_id) ? linkBox(resentLinks.get(alert.ticket_id)) : null);
 }
 
 let openIncident = () => {};
