@@ -3,7 +3,8 @@
 Per agency and period (the tickets sent in it, periods in the call centre's time zone, WIB): tickets received,
 acknowledged, done, returned; median and 90th percentile of the time to acknowledge and to be done; the share
 acknowledged and done within their deadlines (``phase_target``, as :mod:`geo112.agencies.tickets` reads
-them); and the open backlog at the period's end (sent by then, not closed by then). One statement.
+them; a ticket still open counts as missed once its deadline has passed, and not at all before; a returned
+one not at all); and the open backlog at the period's end (sent by then, not closed by then). One statement.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _SCORES = text(f"""
                k.sent_at,
                extract(epoch FROM k.acknowledged_at - k.sent_at) AS ack_s,
                CASE WHEN k.status = 'done' THEN extract(epoch FROM k.closed_at - k.sent_at) END AS done_s,
+               extract(epoch FROM now() - k.sent_at) AS age_s,
                {_TARGET.format(phase="ticket_acknowledge")} AS ack_target_s,
                {_TARGET.format(phase="ticket_done")} AS done_target_s
           FROM ticket k JOIN incident i ON i.id = k.incident_id
@@ -51,10 +53,10 @@ _SCORES = text(f"""
                percentile_cont(0.5) WITHIN GROUP (ORDER BY done_s) AS done_median_s,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY done_s) AS done_p90_s,
                avg(CASE WHEN ack_s IS NOT NULL THEN (ack_s <= ack_target_s)::int
-                        WHEN status <> 'returned' THEN 0 END)
+                        WHEN status <> 'returned' AND age_s > ack_target_s THEN 0 END)
                    FILTER (WHERE ack_target_s IS NOT NULL) AS ack_within_share,
                avg(CASE WHEN done_s IS NOT NULL THEN (done_s <= done_target_s)::int
-                        WHEN status <> 'returned' THEN 0 END)
+                        WHEN status NOT IN ('returned', 'done') AND age_s > done_target_s THEN 0 END)
                    FILTER (WHERE done_target_s IS NOT NULL) AS done_within_share,
                bool_or(synthetic) AS synthetic
           FROM tickets GROUP BY agency_code, period_start

@@ -10,6 +10,7 @@ import pytest
 from geo112.agencies import scorecard
 from geo112.config import WIB
 from geo112.errors import InvalidInput
+from geo112.store.db import database_now
 from geo112.store.models import Ticket
 
 MONDAY = datetime(2020, 3, 2, tzinfo=WIB)  # a week no other test writes in
@@ -47,3 +48,16 @@ def test_a_week_of_one_agency(db, make_incident) -> None:
         scorecard.scorecard(db, MONDAY, MONDAY, "week")
     with pytest.raises(InvalidInput):
         scorecard.scorecard(db, MONDAY, MONDAY + timedelta(days=1), "year")
+
+
+def test_an_open_ticket_counts_as_missed_only_once_its_deadline_passed(db, make_incident) -> None:
+    incident = make_incident("air_bersih", priority=3)  # 4 hours to acknowledge
+    now = database_now(db)
+    for hours in (1, 5):
+        db.add(Ticket(incident_id=incident.id if hours == 1 else make_incident("air_bersih", priority=3).id,
+                      agency_code="diskominfo", sent_by="t", sent_at=now - timedelta(hours=hours)))  # fmt: skip
+    db.flush()
+    [row] = scorecard.scorecard(db, now - timedelta(days=1), now + timedelta(days=1), "month", "diskominfo")
+    assert row["received"] == 2 and row["acknowledged"] == 0
+    assert row["ack_within_share"] == 0.0  # the 5-hour-old one missed; the 1-hour-old one is not counted yet
+    assert row["done_within_share"] is None  # 3 days to be done: neither has missed it
