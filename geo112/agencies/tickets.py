@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from geo112.agencies import schemas
 from geo112.dispatch.incidents import field_summary, get_incident, mask_caller
@@ -217,6 +217,12 @@ def views(session: Session, tickets: list[Ticket], now: datetime | None = None) 
     return answers
 
 
+#: Tickets with their incident and its category in the same statement (every reader shows both).
+_WITH_INCIDENT = (
+    select(Ticket).join(Ticket.incident).options(contains_eager(Ticket.incident).joinedload(Incident.category))
+)
+
+
 def list_tickets(
     session: Session,
     agency: str | None = None,
@@ -239,7 +245,7 @@ def list_tickets(
     incident_id
         Only this incident's.
     """
-    query = select(Ticket).join(Ticket.incident)
+    query = _WITH_INCIDENT
     if agency is not None:
         query = query.where(Ticket.agency_code == agency)
     if incident_id is not None:
@@ -269,7 +275,7 @@ def overdue(session: Session, now: datetime | None = None) -> dict[str, Any]:
     longest over first: what the 112 supervisor's console shows as alerts."""
     now = now or database_now(session)
     deadlines = Deadlines.load(session)
-    open_tickets = session.scalars(select(Ticket).join(Ticket.incident).where(Ticket.status.not_in(CLOSED)))
+    open_tickets = session.scalars(_WITH_INCIDENT.where(Ticket.status.not_in(CLOSED)))
     items: list[dict[str, Any]] = []
     for t in open_tickets:
         late = overdue_phase(deadlines, t, now)
