@@ -24,6 +24,12 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     incident, wherever it is placed; default 600 (the radius and window of places are per category).
 ``GEO112_CALLER_LINK_TTL_S``
     How long a caller location link stays valid; default 30 minutes.
+``GEO112_TICKET_LINK_TTL_S``
+    How long an agency's ticket link (for agencies without accounts) stays valid after it is made; default
+    7 days (an agency's deadline to be done is up to 3 days: docs/agencies.md).
+``GEO112_LAPOR_OUTBOX``
+    The directory complaints for SP4N-LAPOR! are written to (:class:`geo112.agencies.lapor.FileOutbox`);
+    default ``instance/lapor-outbox`` in the checkout.
 ``GEO112_SMS_GATEWAY``
     The gateway text messages go through (:data:`geo112.dispatch.sms.GATEWAYS`); default ``outbox``.
 ``GEO112_MOVEUP_LEVEL``
@@ -125,6 +131,8 @@ class Settings:
     responder_link_ttl_s: float = 12 * 3600.0
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
+    ticket_link_ttl_s: float = 7 * 24 * 3600.0
+    lapor_outbox: Path = REPO_ROOT / "instance" / "lapor-outbox"
     sms_gateway: str = "outbox"
     moveup_level: float = MOVEUP_LEVEL
     dispatch_policy: str = "closest"
@@ -202,6 +210,8 @@ def get_settings(**overrides: object) -> Settings:
         env["cache_dir"] = Path(cache)
     if osm := os.environ.get("GEO112_OSM_FILE"):
         env["osm_file"] = Path(osm)
+    if outbox := os.environ.get("GEO112_LAPOR_OUTBOX"):
+        env["lapor_outbox"] = Path(outbox)
     if region := os.environ.get("GEO112_REGION"):
         env["region"] = region
     for name, var in (
@@ -222,6 +232,7 @@ def get_settings(**overrides: object) -> Settings:
         ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S"),
         ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
         ("caller_link_ttl_s", "GEO112_CALLER_LINK_TTL_S"),
+        ("ticket_link_ttl_s", "GEO112_TICKET_LINK_TTL_S"),
         ("moveup_level", "GEO112_MOVEUP_LEVEL"),
         ("watch_window_s", "GEO112_WATCH_WINDOW_S"),
         ("watch_listed_s", "GEO112_WATCH_LISTED_S"),

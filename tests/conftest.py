@@ -73,7 +73,7 @@ def loaded_database(suffix: str, data_dir: Path) -> str:
         load_geography(session, data_dir)
         load_demo(session, data_dir)
         for role in ROLES:
-            create_user(session, f"test-{role}", PASSWORD, role)
+            create_user(session, f"test-{role}", PASSWORD, role, agency=agency_of(role))
     return url
 
 
@@ -83,6 +83,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return get_settings(
         database_url=TEST_DATABASE_URL,
         cache_dir=Path(os.environ.get("GEO112_TEST_CACHE_DIR", tmp_path_factory.mktemp("cache"))),
+        lapor_outbox=tmp_path_factory.mktemp("lapor-outbox"),
     )
 
 
@@ -120,6 +121,7 @@ def app(database: str, settings: Settings):
             "TESTING": True,
             "GEO112_DATABASE_URL": database,
             "GEO112_CACHE_DIR": str(settings.cache_dir),
+            "GEO112_LAPOR_OUTBOX": settings.lapor_outbox,
             # Login counts live in the machine's Redis: each app counts apart, from zero.
             "RATELIMIT_KEY_PREFIX": f"geo112-test-{uuid.uuid4().hex}",
         }
@@ -133,7 +135,14 @@ def client(app):
 
 
 PASSWORD = "correct-horse-112"
-ROLES = ("dispatcher", "planner", "admin")
+ROLES = ("dispatcher", "planner", "admin", "officer")
+#: The agency the test officer works for (``test-officer``): the body that runs street lights.
+OFFICER_AGENCY = "dishub"
+
+
+def agency_of(role: str) -> str | None:
+    """The agency a test user of ``role`` works for (an officer's), else None."""
+    return OFFICER_AGENCY if role == "officer" else None
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +152,7 @@ def users(database: str) -> dict[str, str]:
 
     with session_factory(database).begin() as db_session:
         for role in ROLES:
-            create_user(db_session, f"test-{role}", PASSWORD, role)
+            create_user(db_session, f"test-{role}", PASSWORD, role, agency=agency_of(role))
     return {role: f"test-{role}" for role in ROLES}
 
 

@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cache_dir=app.config["GEO112_CACHE_DIR"],
         pbx_token=app.config["GEO112_PBX_TOKEN"],
         watch_policy=app.config["GEO112_WATCH_POLICY"],
+        lapor_outbox=app.config.get("GEO112_LAPOR_OUTBOX"),
     )
 
     from web import (
@@ -107,7 +108,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(coverage.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(simulation.bp)
-    from web import account, api, caller, calls, config_api, exchange, incidents, responder, telephony, timers, units
+    from web import (
+        account,
+        api,
+        caller,
+        calls,
+        config_api,
+        exchange,
+        incidents,
+        responder,
+        telephony,
+        tickets,
+        timers,
+        units,
+    )
 
     for dispatch_bp in (
         incidents.bp,
@@ -120,6 +134,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         config_api.bp,
         exchange.bp,
         responder.bp,
+        tickets.bp,
+        tickets.pages,
+        tickets.links_bp,
         account.bp,
         api.bp,
     ):

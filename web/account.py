@@ -33,13 +33,13 @@ def login(json: Login) -> dict[str, Any]:
     user = log_in(json.username, json.password)
     if user is None:
         raise Unauthorized("wrong username or password")
-    return {"username": user.username, "role": user.role, "csrf_token": generate_csrf()}
+    return {"username": user.username, "role": user.role, "agency": user.agency_code, "csrf_token": generate_csrf()}
 
 
-@bp.operation("get", "/me", roles=READ)
+@bp.operation("get", "/me", roles=(*READ, "officer"))
 def me() -> dict[str, Any]:
-    """The logged-in user."""
+    """The logged-in user (an officer with their agency)."""
     user = current_user()
     if user is None:
         raise Unauthorized("not logged in")
-    return {"username": user.username, "display_name": user.display_name, "role": user.role}
+    return {"username": user.username, "display_name": user.display_name, "role": user.role, "agency": user.agency}

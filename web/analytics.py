@@ -14,6 +14,7 @@ from flask import Response, render_template
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
+from geo112.agencies import scorecard
 from geo112.analytics import calls, charts
 from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
@@ -94,8 +95,8 @@ def _answer(filters: analytics.Filters, **body: Any) -> dict[str, Any]:
 @bp.get("/planner/analytics")
 @require_role(*PLAN)
 def page() -> ResponseReturnValue:
-    """The analytics page: heat map, counts, intervals and compliance."""
-    return render_template("planner/analytics.html")
+    """The analytics page: heat map, counts, intervals and compliance, and the agencies' scorecard."""
+    return render_template("planner/analytics.html", data=scorecard.recent(get_session()))
 
 
 @bp.operation("get", f"{API}/summary", roles=PLAN)

@@ -7,6 +7,7 @@ from typing import Literal
 from flask import current_app, url_for
 from flask.typing import ResponseReturnValue
 
+from geo112.agencies import tickets
 from geo112.dispatch import assignments, incidents, policy, recommend, responder, schemas
 from geo112.dispatch.incidents import Snapper
 from geo112.errors import ServiceUnavailable
@@ -64,8 +65,9 @@ def shown(values: incidents.Masked) -> incidents.Masked:
 
 @bp.operation("post", "/incidents", roles=DISPATCH, response=schemas.Incident, status=201)
 def create(json: schemas.IncidentCreate) -> tuple[schemas.Incident, int, dict[str, str]]:
-    """Record an incident; 201 with the incident."""
+    """Record an incident; 201 with the incident (sent at once to the agencies its category forwards to)."""
     incident = incidents.create_incident(get_session(), json, actor(), snapper(), settings().sliver_tolerance_m)
+    tickets.forward_by_category(get_session(), incident, actor())
     answer = schemas.Incident.model_validate(incident)
     return answer, 201, {"Location": url_for(".read", incident_id=incident.id)}
 

@@ -60,6 +60,8 @@ MAPS: dict[str, tuple[Overlay, ...]] = {
         Overlay("unit", "layer_unit"),
     ),
     "analytics": (*_BOUNDARIES, Overlay("heat", "layer_heat")),
+    # An agency's ticket (officer's page or link): where the report is.
+    "ticket": (*_BOUNDARIES, Overlay("incident", "layer_incident")),
 }
 # Panes keep the stacking stable however layers are toggled: boundaries under analyses under markers.
 PANES = (("boundaries", 350), ("analysis", 390))
@@ -99,7 +101,7 @@ def build_map(
     Parameters
     ----------
     name
-        Which map: ``console``, ``planner`` or ``responder``.
+        Which map: a key of :data:`MAPS` (``console``, ``planner``, ``responder``, ``analytics``, ``ticket``).
     label
         Turns a UI text key into the layer name shown in the layer control (the request's language).
     tile_url
@@ -145,7 +147,7 @@ def map_script(fmap: folium.Map) -> str:
     return str(root.script.render())
 
 
-@bp.get("/maps/<any(console, planner, responder, analytics):name>.js")
+@bp.get("/maps/<any(console, planner, responder, analytics, ticket):name>.js")
 def script(name: str) -> Response:
     """The map script of a page, in the request's language."""
     config = current_app.config

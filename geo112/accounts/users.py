@@ -22,10 +22,14 @@ from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo112.errors import Conflict, InvalidInput, NotFound
-from geo112.store.models import User
+from geo112.store.models import Agency, User
 from geo112.store.notify import USERS_CHANNEL, Listener
 
-ROLES = ("dispatcher", "planner", "admin")
+ROLES = ("dispatcher", "planner", "admin", "officer")
+#: The role scoped to one agency: an agency's officer answers its tickets and sees nothing else.
+OFFICER = "officer"
+#: The agency whose officer the demo creates (``geo112 users demo``): the body that runs street lights.
+DEMO_AGENCY = "dishub"
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Checked against when the username is unknown, so a login takes as long whether or not the user exists.
@@ -43,13 +47,28 @@ def _check_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def create_user(session: Session, username: str, password: str, role: str, display_name: str | None = None) -> User:
+def _check_agency(session: Session, role: str, agency: str | None) -> None:
+    if (role == OFFICER) != (agency is not None):
+        raise InvalidInput("an officer needs an agency (--agency), and only an officer has one")
+    if agency is not None and session.get(Agency, agency) is None:
+        raise InvalidInput(f"unknown agency {agency!r}")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    agency: str | None = None,
+) -> User:
     """Add a user, hashing the password with scrypt (Werkzeug's current default).
 
     Raises
     ------
     InvalidInput
-        For a malformed username, an unknown role or a short password.
+        For a malformed username, an unknown role, a short password, or an officer without a known agency
+        (``agency``: the agency code an officer works for; other roles have none).
     Conflict
         When the username is taken.
     """
@@ -58,10 +77,12 @@ def create_user(session: Session, username: str, password: str, role: str, displ
         raise InvalidInput("username must be 2-64 characters of a-z, 0-9, '.', '_' or '-'")
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    _check_agency(session, role, agency)
     password_hash = _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} exists already")
-    user = User(username=username, display_name=display_name or username, password_hash=password_hash, role=role)
+    user = User(username=username, display_name=display_name or username, password_hash=password_hash, role=role,
+                agency_code=agency)  # fmt: skip
     session.add(user)
     session.flush()
     return user
@@ -111,13 +132,14 @@ def disable_user(user: User) -> None:
     end_sessions(user)
 
 
-def ensure_user(session: Session, username: str, password: str, role: str) -> User:
-    """Create the user, or give an existing one this password and role (used for the demo users)."""
+def ensure_user(session: Session, username: str, password: str, role: str, agency: str | None = None) -> User:
+    """Create the user, or give an existing one this password, role and agency (used for the demo users)."""
     user = session.scalar(select(User).where(User.username == normalize_username(username)))
     if user is None:
-        return create_user(session, username, password, role)
+        return create_user(session, username, password, role, agency=agency)
+    _check_agency(session, role, agency)
     set_password(user, password)
-    user.role, user.active = role, True
+    user.role, user.agency_code, user.active = role, agency, True
     return user
 
 
@@ -137,9 +159,10 @@ class SessionUser(NamedTuple):
     username: str
     display_name: str | None
     role: str
+    agency: str | None = None  # an officer's agency
 
 
-_SESSION_USER = select(User.id, User.username, User.display_name, User.role)
+_SESSION_USER = select(User.id, User.username, User.display_name, User.role, User.agency_code)
 
 
 def session_user(session: Session, user_id: int, version: int | None) -> SessionUser | None:

@@ -10,6 +10,7 @@ gather them from the database.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import altair as alt
@@ -17,10 +18,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo112.agencies.scorecard import scorecard
 from geo112.analytics import figures
+from geo112.config import WIB
 from geo112.network import RoutedFleet
 from geo112.planning.coverage import service as coverage
 from geo112.planning.thresholds import first_minutes
+from geo112.store.db import database_now
 from geo112.store.models import IncidentCategory, UnitType
 
 Rows = Sequence[Mapping[str, Any]]
@@ -183,6 +187,44 @@ def disposition_shares(rows: Rows) -> Spec:
     return _spec(alt.layer(bars, labels).properties(width=WIDTH), "Hasil penanganan")
 
 
+def agency_scores(rows: Rows, period: str = "month") -> Spec:
+    """The agencies' tickets (:mod:`geo112.agencies.scorecard` rows): received, done and returned per agency,
+    and the share done within the deadline per period."""
+    columns = ["agency_name", "period_start", "received", "done", "returned", "done_within_share"]
+    frame = pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
+    frame["period"] = frame.period_start.map(
+        lambda t: t.astimezone(WIB).strftime("%Y-%m" if period == "month" else "%Y-%m-%d")
+    )
+    totals = frame.groupby("agency_name")[["received", "done", "returned"]].sum().reset_index()
+    long = totals.melt("agency_name", var_name="ukuran", value_name="tiket")
+    long["ukuran"] = long.ukuran.map({"received": "diterima", "done": "selesai", "returned": "dikembalikan"})
+    counts = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("agency_name:N", title=None),
+            yOffset="ukuran:N",
+            x=alt.X("tiket:Q", title="Tiket"),
+            color=alt.Color("ukuran:N", title="Tiket"),
+            tooltip=["agency_name", "ukuran", "tiket"],
+        )
+        .properties(width=WIDTH)
+    )
+    share = (
+        alt.Chart(frame.dropna(subset=["done_within_share"]))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:O", title="Bulan" if period == "month" else "Minggu (Senin)"),
+            y=alt.Y("done_within_share:Q", title="Selesai tepat waktu", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("agency_name:N", title="OPD"),
+            tooltip=["agency_name", "period", alt.Tooltip("done_within_share:Q", format=".0%")],
+        )
+        .properties(width=WIDTH, height=140)
+    )  # fmt: skip
+    return _spec(alt.vconcat(counts, share), "Tindak lanjut OPD")
+
+
 def covered_by_kecamatan(rows: Rows) -> Spec:
     """Bars of the population share covered per kecamatan, one bar per unit type, sorted by the first type."""
     frame = pd.DataFrame(list(rows), columns=["kecamatan", "unit", "minutes", "covered"])
@@ -256,7 +298,18 @@ def analytics_charts(session: Session, filters: figures.Filters, period: str = "
         "calls_by_hour": calls_by_hour(figures.by_hour(session, filters)),
         "kecamatan_categories": kecamatan_categories(figures.kecamatan_categories(session, filters), category_names),
         "dispositions": disposition_shares(figures.dispositions(session, filters)),
+        "agency_scores": agency_scores(_scores(session, filters, period), period),
     }
+
+
+#: Tickets sent from this day on, when the filters leave the start open (before any 112 in the province).
+_SCORES_SINCE = datetime(2000, 1, 1, tzinfo=WIB)
+
+
+def _scores(session: Session, filters: figures.Filters, period: str) -> list[dict[str, Any]]:
+    """The scorecard of the tickets sent in the filters' span (one category's incidents are not told apart)."""
+    until = filters.until or database_now(session) + timedelta(days=1)
+    return scorecard(session, filters.since or _SCORES_SINCE, until, period, synthetic=filters.include_synthetic)
 
 
 def coverage_figures(session: Session, fleet: RoutedFleet, mode: str = "stations") -> dict[str, list[dict[str, Any]]]:

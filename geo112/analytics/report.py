@@ -20,6 +20,7 @@ import vl_convert
 import weasyprint
 from sqlalchemy.orm import Session
 
+from geo112.agencies.scorecard import scorecard
 from geo112.analytics import calls, charts, figures
 from geo112.config import WIB
 from geo112.errors import InvalidInput
@@ -160,6 +161,12 @@ def simulation_section(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _agencies(session: Session, period: Period) -> list[dict[str, Any]]:
+    """How each agency answered its tickets in the period, per month (:mod:`geo112.agencies.scorecard`)."""
+    start = datetime.combine(period.first, time(), WIB)
+    return scorecard(session, start, datetime.combine(period.last + timedelta(days=1), time(), WIB), "month")
+
+
 def report_html(
     session: Session,
     fleet: RoutedFleet,
@@ -194,6 +201,8 @@ def report_html(
         },
         minutes=lambda s: "–" if s is None else f"{s / 60:.1f}",
         simulation=None if simulation is None else simulation_section(simulation),
+        agencies=_agencies(session, period),
+        wib=WIB,
     )
 
 

@@ -29,6 +29,7 @@ import numpy.typing as npt
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from geo112.agencies.synthetic import add_tickets
 from geo112.config import WIB
 from geo112.errors import Conflict, InvalidInput
 from geo112.network import Network
@@ -37,7 +38,7 @@ from geo112.planning.desa_index import desa_index
 from geo112.region import Region, current_region
 from geo112.store import audit
 from geo112.store.geometry import point
-from geo112.store.models import Assignment, Call, CategoryRequirement, Desa, Event, Incident, IncidentCategory
+from geo112.store.models import Assignment, Call, CategoryRequirement, Desa, Event, Incident, IncidentCategory, Ticket
 from geodata.kab_mojokerto.facts import read_rows
 
 SYNTHETIC_ACTOR = "synthetic-history"
@@ -87,6 +88,7 @@ class HistoryReport:
     replaced: int
     desa_without_roads: list[str]
     implied_incidents_per_year: float
+    tickets: int = 0  # to agencies, for the incidents whose category routes to them (geo112.agencies.synthetic)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-safe data."""
@@ -195,6 +197,7 @@ def _replace_previous(session: Session) -> int:
     if audited:
         raise Conflict(f"{audited} audit events refer to synthetic incidents, which therefore cannot be replaced")
     session.execute(delete(Assignment).where(Assignment.incident_id.in_(synthetic)))
+    session.execute(delete(Ticket).where(Ticket.incident_id.in_(synthetic)))
     session.execute(delete(Call).where(Call.incident_id.in_(synthetic)))
     return int(session.execute(delete(Incident).where(Incident.synthetic)).rowcount)  # type: ignore[attr-defined]
 
@@ -365,7 +368,9 @@ def generate_history(
                 for a in assignments
             ],
         )
+    forwarded = [(ids[i], row["category_code"], row["priority"], row["received_at"]) for i, row in enumerate(rows)]
     report = HistoryReport(
+        tickets=add_tickets(session, rng, forwarded),
         n=n,
         seed=seed,
         start=start,

@@ -6,7 +6,16 @@ import secrets
 
 import click
 
-from geo112.accounts.users import ROLES, create_user, disable_user, ensure_user, get_user, set_password
+from geo112.accounts.users import (
+    DEMO_AGENCY,
+    OFFICER,
+    ROLES,
+    create_user,
+    disable_user,
+    ensure_user,
+    get_user,
+    set_password,
+)
 from geo112.cli._context import settings_of
 from geo112.dispatch.telephony import seat_operator
 from geo112.store.db import session_scope
@@ -21,12 +30,15 @@ def users() -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--display-name", default=None)
+@click.option("--agency", default=None, help="The agency code an officer works for (role officer only).")
 @click.password_option(envvar="GEO112_NEW_PASSWORD", help="Password (prompted when not given).")
 @click.pass_context
-def add(ctx: click.Context, username: str, role: str, display_name: str | None, password: str) -> None:
-    """Create a user with a role."""
+def add(
+    ctx: click.Context, username: str, role: str, display_name: str | None, agency: str | None, password: str
+) -> None:
+    """Create a user with a role (an officer with the agency whose tickets they answer)."""
     with session_scope(settings_of(ctx).database_url) as session:
-        user = create_user(session, username, password, role, display_name)
+        user = create_user(session, username, password, role, display_name, agency)
         click.echo(f"created {user.role} {user.username}")
 
 
@@ -37,7 +49,7 @@ def demo(ctx: click.Context) -> None:
     with session_scope(settings_of(ctx).database_url) as session:
         for role in ROLES:
             password = secrets.token_urlsafe(9)
-            ensure_user(session, f"demo-{role}", password, role)
+            ensure_user(session, f"demo-{role}", password, role, DEMO_AGENCY if role == OFFICER else None)
             click.echo(f"  {role:<10}  user: demo-{role:<11} password: {password}")
 
 

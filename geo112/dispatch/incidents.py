@@ -50,6 +50,21 @@ def get_incident(session: Session, incident_id: int, lock: bool = False) -> Inci
     return get_or_not_found(session, Incident, incident_id, "incident", lock=lock)
 
 
+def field_summary(incident: Incident) -> dict[str, Any]:
+    """What people sent to an incident are told of it (a crew's link, an agency's ticket): what, how urgent,
+    what the caller said, where by name; never the caller's details (each reader adds those it may see)."""
+    return {
+        "id": incident.id,
+        "category": incident.category_code,
+        "category_name": incident.category.name,
+        "priority": incident.priority,
+        "description": incident.description,
+        "address": incident.address,
+        "desa": incident.desa.name if incident.desa else None,
+        "kecamatan": incident.kecamatan.name if incident.kecamatan else None,
+    }
+
+
 def destination(incident: Incident) -> tuple[float, float]:
     """Where units drive to: the incident's point on the road, else the point itself (no road was near)."""
     point = lon_lat_of(incident.road_geom if incident.road_geom is not None else incident.geom)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo112.dispatch import assignments, schemas
-from geo112.dispatch.incidents import destination, get_incident
+from geo112.dispatch.incidents import destination, field_summary, get_incident
 from geo112.dispatch.units import TRANSITIONS
 from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
 from geo112.network import RoutedFleet
@@ -223,17 +223,10 @@ def view(session: Session, assignment: Assignment, route: dict[str, Any] | None)
             "status": unit.status,
             "relocating_to": unit.relocation_station.name if unit.relocation_station else None,
         },
-        "incident": {
-            "id": incident.id,
-            "category": incident.category_code,
-            "category_name": incident.category.name,
-            "priority": incident.priority,
-            "description": incident.description,
-            "address": incident.address,
+        "incident": field_summary(incident)
+        | {
             "status": incident.status,
             "closed": incident.status == "closed",
-            "desa": incident.desa.name if incident.desa else None,
-            "kecamatan": incident.kecamatan.name if incident.kecamatan else None,
             "location": {"type": "Point", "coordinates": list(target)},
         },
         "route": route,

@@ -169,13 +169,19 @@ class AlertAcknowledge(_Request):
     )
 
 
+#: Phases with a target: the incident's and its units' (:data:`TimerPhase`), and an agency's ticket's (sent →
+#: acknowledged, sent → done: :mod:`geo112.agencies.tickets`).
+TargetPhase = TimerPhase | Literal["ticket_acknowledge", "ticket_done"]
+
+
 class PhaseTargetSet(_Request):
     """How long a phase may take, for a category and/or priority (none: every incident)."""
 
-    phase: TimerPhase
+    phase: TargetPhase
     category: Code | None = None
     priority: Priority | None = None
-    seconds: Annotated[int, Field(strict=True, ge=10, le=24 * 3600)]
+    # An agency may have days to repair a road (SP4N-LAPOR! allows 60 for a complaint that needs a visit).
+    seconds: Annotated[int, Field(strict=True, ge=10, le=60 * 24 * 3600)]
     source: Annotated[str, Field(min_length=1, max_length=500)] = "set by an administrator"
 
 

@@ -127,6 +127,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
+    # The agency an officer answers tickets for (role "officer" only; migration 0014).
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
     active: Mapped[bool] = mapped_column(default=True)
     # Stored in each session at login; incremented to end every session of the user (migration 0005).
     session_version: Mapped[int] = mapped_column(Integer, default=0)
@@ -394,6 +396,47 @@ class Assignment(Base):
 
     unit: Mapped[Unit] = relationship()
     incident: Mapped[Incident] = relationship()
+
+
+class CategoryAgency(Base):
+    """An agency that gets a ticket for a category's incidents, and what it may see (migration 0014)."""
+
+    __tablename__ = "category_agency"
+
+    category_code: Mapped[str] = mapped_column(ForeignKey("incident_category.code"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), primary_key=True)
+    caller_visible: Mapped[bool] = mapped_column(default=False)  # the agency calls the caller back
+    auto_forward: Mapped[bool] = mapped_column(default=False)  # the ticket goes out when the incident is recorded
+    notify_caller: Mapped[bool] = mapped_column(default=False)  # the caller gets a text when it is done
+    source: Mapped[str] = mapped_column(Text)
+
+
+class Ticket(Base):
+    """A report forwarded to an agency: sent → acknowledged → in_progress → done | returned (migration 0014)."""
+
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    status: Mapped[str] = mapped_column(String(20), default="sent")
+    sent_by: Mapped[str] = mapped_column(String(100))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Carried by the agency's link; incremented when a new link replaces the old.
+    link_version: Mapped[int] = mapped_column(Integer, default=0)
+    synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history
+
+    incident: Mapped[Incident] = relationship()
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)  # inner: rows can be locked
 
 
 class SmsMessage(Base):

@@ -50,6 +50,7 @@ def test_every_analytics_chart_renders_with_its_data(history, session: Session) 
         "calls_by_hour",
         "kecamatan_categories",
         "dispositions",
+        "agency_scores",
     }
     for name, spec in specs.items():
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/"), name
@@ -66,7 +67,7 @@ def test_charts_and_report_of_an_empty_period(history, session: Session, fleet) 
     for name, spec in charts.analytics_charts(session, empty).items():
         assert "<svg" in vl_convert.vegalite_to_svg(spec), name
     text = _pdf_text(report_pdf(session, fleet, Period(date(1999, 1, 1), date(1999, 1, 31))))
-    assert "Kejadian\n0" in text
+    assert "Kejadian\n0" in text and "Belum ada tiket OPD" in text
 
 
 def test_reach_curve_meets_the_coverage_at_the_threshold(history, session: Session, fleet) -> None:
@@ -88,7 +89,7 @@ def test_reach_curve_on_constructed_demand() -> None:
 def test_chart_api_answers_specs_and_refuses_a_bad_period(client, login, history) -> None:
     login("planner")
     answer = client.get(f"{API}/charts?{HISTORY}&period=week").get_json()
-    assert answer["synthetic_included"] and len(answer["charts"]) == 5
+    assert answer["synthetic_included"] and len(answer["charts"]) == 6
     weeks = {r["period"] for r in _values(answer["charts"]["response_over_time"]) if "period" in r}
     assert len(weeks) > 40
     bad = client.get(f"{API}/charts?period=year")
@@ -131,6 +132,12 @@ def test_report_pdf_holds_the_figures_the_api_gives(client, login, history, sett
     assert f"Kejadian\n{summary['incidents']}" in text
     ambulance = next(r for r in compliance if r["unit_type"] == "ambulance")
     assert f"{ambulance['n']} {100 * ambulance['travel_share']:.0f}%" in text
+    # The agencies' section: the synthetic tickets of the year, per month, as the scorecard API counts them.
+    assert "Tindak lanjut OPD" in text and "(sintetis)" in text
+    scores = client.get(
+        "/api/v1/agencies/scorecard?period=month&since=2025-01-01T00:00:00%2B07:00&until=2026-01-01T00:00:00%2B07:00"
+    ).get_json()["items"]
+    assert scores and all(f"{r['received']} {r['acknowledged']} {r['done']} {r['returned']}" in text for r in scores)
     page = client.get(f"{API}/report.pdf?start=2025-01-01&end=2025-12-31&include_synthetic=true")
     assert page.status_code == 200 and page.mimetype == "application/pdf"
     assert f"Kejadian\n{summary['incidents']}" in _pdf_text(page.data)

@@ -24,7 +24,7 @@ from geo112.dispatch.incidents import create_incident
 from geo112.errors import InvalidInput
 from geo112.ingest.population import store_population
 from geo112.planning.desa_index import desa_index
-from geo112.store.models import Assignment, Event, Incident, Station, Unit
+from geo112.store.models import Assignment, Event, Incident, Station, Ticket, Unit
 from geodata.kab_mojokerto import verified_path
 from geodata.kab_mojokerto.facts import read_rows
 from tests.analytics.conftest import END, SEED, START, N
@@ -85,6 +85,14 @@ def test_every_row_is_synthetic_and_labelled(db: Session, history) -> None:
     assert len(assigned) == history.assignments and {tuple(a) for a in assigned} == {(SYNTHETIC_ACTOR, "cleared")}
     run = db.scalars(select(Event).where(Event.action == "history.generated").order_by(Event.id.desc())).first()
     assert run.actor == SYNTHETIC_ACTOR and run.after["seed"] == SEED and run.after["n"] == N
+    # Incidents whose category routes to agencies (fallen trees, animals) have synthetic tickets, for the scorecard.
+    # (Other tests' real tickets may share the database: the history's are those of its incidents.)
+    tickets = db.execute(
+        select(Ticket.synthetic, Ticket.status, Ticket.sent_by).join(Incident).where(Incident.synthetic)
+    ).all()
+    assert len(tickets) == history.tickets > 0
+    assert {(t.synthetic, t.sent_by) for t in tickets} == {(True, SYNTHETIC_ACTOR)}
+    assert {t.status for t in tickets} <= {"done", "returned"}
 
 
 def test_real_incidents_are_never_touched(db: Session, network, settings) -> None:

@@ -29,7 +29,7 @@ from geo112.ingest.province import load_province
 from geo112.network import Network
 from geo112.store import migrate
 from geo112.store.db import session_factory
-from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, recreate_database
+from tests.conftest import PASSWORD, ROLES, TEST_DATABASE_URL, agency_of, recreate_database
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -77,7 +77,7 @@ def browser_database(settings: Settings, users: dict[str, str], network: Network
         load_basemap(session, settings.data_dir, network)
         load_planning_data(session, network, settings.data_dir)  # populations: coverage and move-up
         for role, username in users.items():
-            create_user(session, username, PASSWORD, role)
+            create_user(session, username, PASSWORD, role, agency=agency_of(role))
     return url
 
 
@@ -91,6 +91,7 @@ def live_app(browser_database: str, settings: Settings):
             "TESTING": True,
             "GEO112_DATABASE_URL": browser_database,
             "GEO112_CACHE_DIR": str(settings.cache_dir),
+            "GEO112_LAPOR_OUTBOX": settings.lapor_outbox,
             "RATELIMIT_ENABLED": False,
             "GEO112_PBX_TOKEN": PBX_TOKEN,
         }

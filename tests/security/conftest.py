@@ -39,8 +39,8 @@ def new_incident(client, login):
 
 @pytest.fixture
 def targets(new_incident, api_unit, client, login, demo: str) -> dict[str, object]:
-    """Path parameters that name real rows: an incident with an assignment, a unit, a station, a call from the
-    phone system and a watch-list entry."""
+    """Path parameters that name real rows: an incident with an assignment and a ticket, a unit, a station, a
+    call from the phone system and a watch-list entry."""
     incident, kota = new_incident(), new_incident(lon=KOTA[0], lat=KOTA[1])
     headers = login("dispatcher")
     assignment = client.post(
@@ -48,6 +48,9 @@ def targets(new_incident, api_unit, client, login, demo: str) -> dict[str, objec
     ).get_json()
     handoff = client.post(f"{API}/incidents/{kota['id']}/handoff", json={"reason": "di Kota"}, headers=headers)
     assert handoff.status_code == 201, handoff.get_json()
+    # A ticket of the test officer's agency, so the officer's allowed operations reach a row of theirs.
+    ticket = client.post(f"{API}/incidents/{incident['id']}/tickets", json={"agency": "dishub"}, headers=headers)
+    assert ticket.status_code == 201, ticket.get_json()
     assert client.post("/logout", headers=headers).status_code == 302
     return {
         "token": assignment["responder_url"].rsplit("/r/", 1)[1],
@@ -55,6 +58,7 @@ def targets(new_incident, api_unit, client, login, demo: str) -> dict[str, objec
         "incident_id": incident["id"],
         "unit_id": api_unit,
         "assignment_id": assignment["id"],
+        "ticket_id": ticket.get_json()["id"],
         "station_id": 1,
         "code": "ambulance",
         "category": "medis",

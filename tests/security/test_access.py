@@ -28,7 +28,9 @@ PUBLIC = {
 PAGES = [
     ("get", "/console", ("dispatcher",)),
     ("get", "/planner", ("planner",)),
-    ("get", "/", ("dispatcher", "planner")),
+    ("get", "/", ("dispatcher", "planner", "officer")),
+    ("get", "/opd", ("officer",)),
+    ("get", "/opd/scorecard", ("officer",)),
 ]
 
 
@@ -53,7 +55,7 @@ def test_every_api_route_but_the_public_ones_needs_a_login(app, client) -> None:
             assert answer.get_json()["error"] in ("unauthorized", "bad_request"), (method, rule.rule)
 
 
-@pytest.mark.parametrize("role", ["dispatcher", "planner", "admin"])
+@pytest.mark.parametrize("role", ["dispatcher", "planner", "admin", "officer"])
 def test_role_matrix(client, login, targets, role: str) -> None:
     headers = login(role)
     for method, path, roles in _calls(targets):

@@ -14,7 +14,7 @@ from geo112.planning import busy
 from geo112.simulation import results
 from geo112.simulation.model import replicate
 from geo112.simulation.service import POLICIES, ExtraUnits, compare_policies, from_database
-from geo112.store.models import Assignment, Call, Desa, Incident, Station, Unit
+from geo112.store.models import Assignment, Call, Desa, Incident, Station, Ticket, Unit
 
 DAY = 86400.0
 
@@ -71,6 +71,7 @@ def test_without_history_calls_come_from_population(history, session: Session, n
     """No incident at all: the calls are fitted from population and the facts' volume, or refused without data."""
     session.execute(delete(Assignment))
     session.execute(delete(Call))
+    session.execute(delete(Ticket))  # the synthetic history's tickets to agencies
     session.execute(delete(Incident))
     with pytest.raises(InvalidInput, match="history generate"):
         from_database(session, network)

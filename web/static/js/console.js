@@ -16,6 +16,7 @@ import { currentCall, initPhone } from "./phone.js";
 import { reloadRecommendations, showRecommendations } from "./recommend.js";
 import { initShortcuts } from "./shortcuts.js";
 import { initTabs } from "./tabs.js";
+import { initTicketAlerts } from "./tickets.js";
 
 function fillCategories(categories) {
   const select = byId("category");
@@ -78,6 +79,7 @@ const catalog = untilLoaded(loadCatalog).then(({ categories, unitTypes }) => {
   fillCategories(categories);
   initGap(unitTypes);
   initAlerts({ overdue: setOverdue, open: select });
+  initTicketAlerts({ open: select });
 });
 // Categories name the incidents, so the first live load waits for them.
 await Promise.all([untilLoaded(loadBoundaries), catalog.then(startLive)]);

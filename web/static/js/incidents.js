@@ -8,6 +8,7 @@ import { layers, map } from "./geomap.js";
 import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
 import { showRecommendations } from "./recommend.js";
+import { ticketSection } from "./tickets.js";
 
 const PHASES = ["received", "dispatched", "en_route", "on_scene", "cleared", "closed"];
 // How an incident can be closed: the API's list, embedded by the console page (web/console.py).
@@ -211,6 +212,7 @@ function showDetail(incident, timeline, calls) {
   replace(byId("incident-history"),
     incident.status === "open" ? callerLinkSection(incident) : null,
     callsSection(incident, calls, (id) => { refresh(); select(id); }),
+    ticketSection(incident),
     el("h4", { text: t("timeline") }),
     timelineList(timeline.events));
 }
