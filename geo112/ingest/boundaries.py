@@ -46,7 +46,8 @@ def _dissolve(areas: list[Area], key_len: int) -> dict[str, MultiPolygon]:
 
 # Desa polygons of the source do not share their edges exactly: their union is full of hairline gaps, holes
 # and slivers (Kab. Mojokerto's outline had 1,184 holes; drawn, 35,000 border pieces around the province,
-# 94 % shorter than 1 km). A dissolved outline is closed over gaps narrower than twice GAP_M, then keeps only
+# 94 % shorter than 1 km). A dissolved outline is closed over gaps narrower than twice GAP_M (joined with
+# itself: a buffer's cut corners must not lose any of its desa), then keeps only
 # holes of at least MIN_HOLE_M2 (the smallest real enclave, Kota Mojokerto, is 20 km²) and parts of at least
 # MIN_PART_M2 (small islands stay).
 GAP_M = 30.0
@@ -58,8 +59,8 @@ _CLEAN = """
             SELECT ST_MakePolygon(ST_ExteriorRing(part.geom), ARRAY(
                      SELECT ST_ExteriorRing(ring.geom) FROM ST_DumpRings(part.geom) ring
                      WHERE ring.path[1] > 0 AND ST_Area(ring.geom::geography) >= :min_hole))
-              FROM ST_Dump(ST_Transform(ST_Buffer(ST_Buffer(ST_Transform(geom, 3857), :gap, 'join=mitre'),
-                                                  -:gap, 'join=mitre'), 4326)) part
+              FROM ST_Dump(ST_Union(geom, ST_Transform(ST_Buffer(ST_Buffer(ST_Transform(geom, 3857), :gap,
+                           'join=mitre'), -:gap, 'join=mitre'), 4326))) part
              WHERE ST_Area(part.geom::geography) >= :min_part))) AS geom
             FROM {table} WHERE code = ANY(:codes)) c
     WHERE t.code = c.code

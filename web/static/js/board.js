@@ -3,7 +3,7 @@
 // 95 %), and the abandoned calls to call back. Reloaded on every change (each call event moves the live
 // cursor); the ringing times tick every second in between.
 import { api } from "./api.js";
-import { byId, el, fmtTime, replace } from "./dom.js";
+import { byId, el, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
 
 let board = null;
@@ -54,6 +54,7 @@ function listingRow(listing) {
     button.addEventListener("click", async () => {
       try {
         await api(`/api/v1/telephony/watch-list/${listing.id}/lift`, { method: "POST", body: { reason: reason.value.trim() } });
+        button.blur(); // done here: the list may be redrawn
         await loadBoard();
       } catch (error) {
         item.append(el("p", { class: "error", role: "alert", text: error.message }));
@@ -69,7 +70,9 @@ export async function loadBoard() {
   if (byId("tab-phones")?.hidden) return;
   [board, { items: listed }] = await Promise.all([api("/api/v1/telephony/board"), api("/api/v1/telephony/watch-list")]);
   render();
-  replace(byId("watch-list"), listed.map(listingRow));
+  // Not under a supervisor typing a reason: the list is redrawn once the focus has left it.
+  const list = byId("watch-list");
+  redrawWhenIdle(list, () => replace(list, listed.map(listingRow)));
 }
 
 /** Tick the ringing times every second while the tab is shown. */
