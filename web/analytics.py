@@ -14,10 +14,8 @@ from flask import Response, render_template
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from geo112.analytics import charts
 from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
-from geo112.analytics.report import Period, report_pdf
 from geo112.config import WIB
 from web.api import PLAN, blueprint
 from web.auth import require_role
@@ -129,6 +127,8 @@ def heatmap(query: HeatmapQuery) -> dict[str, Any]:
 @bp.operation("get", f"{API}/charts", roles=PLAN)
 def chart_specs(query: ChartsQuery) -> dict[str, Any]:
     """Analytics charts (Vega-Lite specs; ``?period=month|week`` for the charts over time)."""
+    from geo112.analytics import charts  # Altair and pandas load when a planner first asks (docs/performance.md)
+
     filters = _filters(query)
     return _answer(filters, charts=charts.analytics_charts(get_session(), filters, query.period))
 
@@ -136,6 +136,8 @@ def chart_specs(query: ChartsQuery) -> dict[str, Any]:
 @bp.operation("get", f"{API}/report.pdf", roles=PLAN, media_type="application/pdf")
 def report(query: AnalyticsQuery) -> ResponseReturnValue:
     """The evaluation report of the period ``start``..``end`` (default the last 30 days) as PDF."""
+    from geo112.analytics.report import Period, report_pdf  # WeasyPrint, vl-convert and Altair
+
     filters = _filters(query)
     today = datetime.now(WIB).date()
     period = Period(query.start or today - timedelta(days=30), query.end or today)
