@@ -17,6 +17,11 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     the synthetic network in the data dir).
 ``GEO112_AVL_STALE_S``
     A unit position (AVL) older than this many seconds is stale and the unit is not proposed; default 600.
+``GEO112_UNIT_ROW_LIMIT_S``
+    A unit's travel-time row holds the road nodes it reaches within this many seconds (:class:`RoutedFleet
+    <geo112.network.RoutedFleet>`); a unit farther from an incident is ranked by a hierarchy query instead,
+    and coverage beyond it is searched afresh; default 3600 (the reach curves' 60 minutes; the longest phase
+    target, on scene, is 30).
 ``GEO112_RESPONDER_LINK_TTL_S``
     How long a responder link stays valid after the assignment; default 12 hours.
 ``GEO112_SAME_CALLER_WINDOW_S``
@@ -70,6 +75,8 @@ DEFAULT_REGION = REPO_ROOT / "geodata" / "kab_mojokerto"
 SLIVER_TOLERANCE_M = 150.0
 #: A unit position (AVL) older than this many seconds is stale.
 AVL_STALE_S = 600.0
+#: A unit's row holds the road nodes it reaches within this many seconds (``GEO112_UNIT_ROW_LIMIT_S``).
+UNIT_ROW_LIMIT_S = 3600.0
 #: Below this share of the population covered by a unit type, relocations (move-up) are proposed.
 MOVEUP_LEVEL = 0.8
 #: Western Indonesian Time (UTC+7, no daylight saving), the call centre's local time: local dates, hours of the
@@ -99,6 +106,7 @@ class Settings:
     region: Path = DEFAULT_REGION
     sliver_tolerance_m: float = SLIVER_TOLERANCE_M
     avl_stale_s: float = AVL_STALE_S
+    unit_row_limit_s: float = UNIT_ROW_LIMIT_S
     responder_link_ttl_s: float = 12 * 3600.0
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
@@ -186,6 +194,7 @@ def get_settings(**overrides: object) -> Settings:
             env[name] = value
     for name, var in (
         ("avl_stale_s", "GEO112_AVL_STALE_S"),
+        ("unit_row_limit_s", "GEO112_UNIT_ROW_LIMIT_S"),
         ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S"),
         ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
         ("caller_link_ttl_s", "GEO112_CALLER_LINK_TTL_S"),
