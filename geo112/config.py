@@ -20,8 +20,9 @@ Every setting has a documented default so that a fresh checkout runs as it is:
 ``GEO112_UNIT_ROW_LIMIT_S``
     A unit's travel-time row holds the road nodes it reaches within this many seconds (:class:`RoutedFleet
     <geo112.network.RoutedFleet>`); a unit farther from an incident is ranked by a hierarchy query instead,
-    and coverage beyond it is searched afresh; default 3600 (the reach curves' 60 minutes; the longest phase
-    target, on scene, is 30).
+    and coverage beyond it is searched afresh; default 7200, the longest threshold a planner may ask for
+    (``geo112.planning.thresholds.MAX_MINUTES``), which holds a regency whole; a province's deployment sets
+    about 1800-3600 (the longest phase target, on scene, is 30 minutes; docs/performance.md, unit rows).
 ``GEO112_RESPONDER_LINK_TTL_S``
     How long a responder link stays valid after the assignment; default 12 hours.
 ``GEO112_SAME_CALLER_WINDOW_S``
@@ -76,7 +77,7 @@ SLIVER_TOLERANCE_M = 150.0
 #: A unit position (AVL) older than this many seconds is stale.
 AVL_STALE_S = 600.0
 #: A unit's row holds the road nodes it reaches within this many seconds (``GEO112_UNIT_ROW_LIMIT_S``).
-UNIT_ROW_LIMIT_S = 3600.0
+UNIT_ROW_LIMIT_S = 7200.0
 #: Below this share of the population covered by a unit type, relocations (move-up) are proposed.
 MOVEUP_LEVEL = 0.8
 #: Western Indonesian Time (UTC+7, no daylight saving), the call centre's local time: local dates, hours of the

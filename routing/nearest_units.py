@@ -408,18 +408,21 @@ class UnitTable:
         shape = (len(slots), len(at))
         if len(self._nodes) == 0 or len(slots) == 0:
             return np.full(shape, -1, dtype=np.int64)
-        lo = np.broadcast_to(self._start[slots][:, None], shape).copy()
-        end = lo + self._length[slots][:, None]
-        hi = end.copy()
-        target = np.broadcast_to(np.asarray(at, dtype=np.int64), shape)
-        last = len(self._nodes) - 1
-        while (active := lo < hi).any():
-            mid = (lo + hi) >> 1
-            below = self._nodes[np.minimum(mid, last)] < target
-            lo = np.where(active & below, mid + 1, lo)
-            hi = np.where(active & ~below, mid, hi)
-        found = (lo < end) & (self._nodes[np.minimum(lo, last)] == target)
-        return np.where(found, lo, -1)
+        # halving search: the first position whose node is not below the target, in every row at once
+        base = np.repeat(self._start[slots], len(at))
+        size = np.repeat(self._length[slots], len(at))
+        target = np.tile(np.asarray(at, dtype=self._nodes.dtype), len(slots))
+        span = size.copy()
+        while (widest := int(span.max())) > 1:
+            half = span >> 1
+            base += half * (self._nodes.take(base + half) < target)
+            span -= half
+            if widest == 2:
+                break
+        ends = base + (self._nodes.take(base) < target) * (size > 0)
+        found = (size > 0) & (ends < self._start[slots].repeat(len(at)) + size)
+        found &= self._nodes.take(np.minimum(ends, len(self._nodes) - 1)) == target
+        return np.where(found, ends, -1).reshape(shape)
 
     def _searched(
         self, slots: np.ndarray, in_nodes: np.ndarray, in_costs: np.ndarray, in_lengths: np.ndarray
@@ -432,13 +435,13 @@ class UnitTable:
         src = self._snap.take(slots)
         starts, start_costs = engine.ends(src, engine.graph.edge_tt, leaving=True)
         _, start_lengths = engine.ends(src, engine.graph.edge_len, leaving=True)
-        arc_len = np.append(engine.graph.edge_len, 0.0)[engine.search.arc_edge]
+        arc_len = np.append(engine.graph.edge_len, 0.0)
         eta, dist = np.full(len(slots), np.inf), np.full(len(slots), np.inf)
         for i in range(len(slots)):
             cost, start, end, arcs = engine.hierarchy.path(starts[i], start_costs[i], in_nodes, in_costs)
             if start >= 0:
                 eta[i] = cost
-                dist[i] = start_lengths[i, start] + arc_len[arcs].sum() + in_lengths[end]
+                dist[i] = start_lengths[i, start] + arc_len[engine.search.arc_edge[arcs]].sum() + in_lengths[end]
         return eta, dist
 
     def nearest(
@@ -496,7 +499,8 @@ class UnitTable:
         if beyond is not None and len(outside) > beyond:
             crow = np.hypot(units.lon[outside] - lon, (units.lat[outside] - lat) * math.cos(math.radians(lat)))
             outside = outside[np.argsort(crow, kind="stable")[:beyond]]
-        eta[outside], dist[outside] = self._searched(cand[outside], nodes[0], costs[0], lengths[0])
+        if len(outside):
+            eta[outside], dist[outside] = self._searched(cand[outside], nodes[0], costs[0], lengths[0])
         eta = eta / self._factor[cand]
         searched = np.zeros(len(cand), dtype=bool)
         searched[outside] = True
