@@ -322,7 +322,8 @@ class RoutedFleet:
             if rows is not None and keep:
                 units = [changed[i] for i in keep]
                 types = [current[u].unit_type for u in units]
-                snap = self.table.store(units, rows.take(keep), types, True, [current[u].speed_factor for u in units])
+                kept = rows if len(keep) == len(changed) else rows.take(keep)  # a copy only when some are dropped
+                snap = self.table.store(units, kept, types, True, [current[u].speed_factor for u in units])
                 for unit_id, too_far in zip(units, snap.too_far.tolist()):
                     (self.off_road.add if too_far else self.off_road.discard)(unit_id)
                 self._synced.update((u, current[u]) for u in units)

@@ -29,8 +29,9 @@ from .routing import Tree, direct_costs, tree_lengths, virtual_tree
 if TYPE_CHECKING:
     from .engine import Engine, Route
 
-#: Search nodes times units of one Dijkstra call's dense output: its (units, S) float64 arrays stay ~64 MB.
-_CHUNK_CELLS = 8_000_000
+#: Search nodes times units of one Dijkstra call: its dense (units, S) float64 arrays stay ~16 MB each, so a refresh
+#: of the whole fleet does not leave a worker holding memory its allocator keeps.
+_CHUNK_CELLS = 2_000_000
 
 
 class RankedUnit(NamedTuple):
@@ -91,7 +92,7 @@ class UnitRows(NamedTuple):
         """Nodes in each unit's row."""
         return np.diff(self.bounds)
 
-    def take(self, indices: Sequence[int]) -> UnitRows:
+    def take(self, indices: Sequence[int] | np.ndarray) -> UnitRows:
         """The rows of these units only, in this order."""
         index = np.asarray(indices, dtype=np.int64)
         counts = self.lengths[index]
@@ -100,6 +101,36 @@ class UnitRows(NamedTuple):
         return UnitRows(
             bounds, self.nodes[pick], self.times[pick], self.dists[pick], self.preds[pick], self.snap.take(index)
         )
+
+
+def _empty_rows(snap: Snap) -> UnitRows:
+    """Rows of no units (``snap`` has none)."""
+    return UnitRows(
+        np.zeros(1, dtype=np.int64),
+        np.empty(0, dtype=np.int32),
+        np.empty(0, dtype=np.float32),
+        np.empty(0, dtype=np.float32),
+        np.empty(0, dtype=np.int32),
+        snap,
+    )
+
+
+def _joined(pieces: list[UnitRows]) -> UnitRows:
+    """The rows of several :class:`UnitRows`, one after the other (no copy for one)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    lengths = np.concatenate([p.lengths for p in pieces])
+    snap = pieces[0].snap
+    for piece in pieces[1:]:
+        snap = snap.concat(piece.snap)
+    return UnitRows(
+        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        np.concatenate([p.nodes for p in pieces]),
+        np.concatenate([p.times for p in pieces]),
+        np.concatenate([p.dists for p in pieces]),
+        np.concatenate([p.preds for p in pieces]),
+        snap,
+    )
 
 
 def _search_chunks(factors: np.ndarray, n_nodes: int) -> list[np.ndarray]:
@@ -224,21 +255,24 @@ class UnitTable:
         factors = np.array([speed_factor(f) for f in (speed_factors if speed_factors is not None else [None] * m)])
         nodes, costs = engine.ends(snap, engine.graph.edge_tt, leaving=True)
         _, first = engine.ends(snap, engine.graph.edge_len, leaving=True)
-        parts: list[list[np.ndarray]] = [[] for _ in range(m)]
+        pieces, order = [], []
         for chunk in _search_chunks(factors, n):
             limit = self.limit_s * float(factors[chunk[0]])
             times, pred = virtual_tree(engine.forward, nodes[chunk], costs[chunk], limit=limit)
             dists = tree_lengths(engine.search, engine.graph.edge_len, pred, nodes[chunk], first[chunk])
-            for row, unit in enumerate(chunk.tolist()):
-                reached = np.flatnonzero(times[row] <= limit)
-                parts[unit] = [reached, times[row, reached], dists[row, reached], pred[row, reached]]
-        counts = np.array([len(p[0]) if p else 0 for p in parts], dtype=np.int64)
-        bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-
-        def flat(k: int, dtype: type) -> np.ndarray:
-            return np.concatenate([p[k] for p in parts if p] or [np.empty(0)]).astype(dtype)
-
-        return UnitRows(bounds, flat(0, np.int32), flat(1, np.float32), flat(2, np.float32), flat(3, np.int32), snap)
+            reached = times <= limit  # row by row, each row's nodes ascending
+            counts = reached.sum(axis=1)
+            bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            node_ids = np.nonzero(reached)[1].astype(np.int32)
+            seconds, metres = times[reached].astype(np.float32), dists[reached].astype(np.float32)
+            parents = pred[reached].astype(np.int32)
+            del times, pred, dists, reached  # the chunk's dense arrays go before the next chunk's are made
+            pieces.append(UnitRows(bounds, node_ids, seconds, metres, parents, snap.take(chunk)))
+            order.append(chunk)
+        rows = _joined(pieces) if pieces else _empty_rows(snap)
+        ranks = np.concatenate(order) if order else np.empty(0, dtype=np.int64)
+        # chunks group units by speed factor: back to the callers' order, unless it is that already
+        return rows if np.array_equal(ranks, np.arange(m)) else rows.take(np.argsort(ranks))
 
     def store(
         self,
