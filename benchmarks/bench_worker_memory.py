@@ -28,7 +28,7 @@ Step = tuple[str, Callable[[requests.Session, requests.Session], object]]
 
 
 def _dispatch(dispatcher: requests.Session, base: str) -> None:
-    """The dispatch API a console uses: lists, a new incident, its recommendations, move-up."""
+    """The dispatch API a console uses: lists, a new incident, its recommendations."""
     for path in ("/api/v1/units?limit=500", "/api/v1/incidents?limit=50", "/api/v1/console/changes"):
         dispatcher.get(f"{base}{path}", timeout=60).raise_for_status()
     incident = dispatcher.post(
@@ -36,7 +36,6 @@ def _dispatch(dispatcher: requests.Session, base: str) -> None:
     )
     incident.raise_for_status()
     dispatcher.get(f"{base}/api/v1/incidents/{incident.json()['id']}/recommendations", timeout=60).raise_for_status()
-    dispatcher.get(f"{base}/api/v1/moveup", timeout=120).raise_for_status()
 
 
 def steps(base: str) -> list[Step]:
@@ -45,6 +44,7 @@ def steps(base: str) -> list[Step]:
         ("ready (engine loaded)", lambda d, p: None),
         ("/healthz", lambda d, p: d.get(f"{base}/healthz", timeout=60).raise_for_status()),
         ("dispatch API", lambda d, p: _dispatch(d, base)),
+        ("move-up (coverage)", lambda d, p: d.get(f"{base}/api/v1/moveup", timeout=120).raise_for_status()),
         ("console map script", lambda d, p: d.get(f"{base}/maps/console.js", timeout=60).raise_for_status()),
         ("planner charts", lambda d, p: p.get(f"{base}/api/v1/coverage/charts", timeout=300).raise_for_status()),
     ]
