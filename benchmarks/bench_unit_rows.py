@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 import routing
+from benchmarks.timing import timed
 from geo112.config import get_settings  # importing geo112 limits native threads to one, as in the app
 
 TYPES = {"ambulance": 1.25, "fire_truck": 0.85, "police_patrol": 1.1, "rescue": 1.0}
@@ -35,12 +36,7 @@ TYPES = {"ambulance": 1.25, "fire_truck": 0.85, "police_patrol": 1.1, "rescue": 
 
 def cpu_ms(fn: Callable[[], Any], repeat: int) -> float:
     """Median CPU milliseconds of ``fn`` (this process)."""
-    spent = []
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        spent.append(time.process_time() - start)
-    return statistics.median(spent) * 1e3
+    return statistics.median(timed([fn] * repeat)[1])
 
 
 def measure(engine: routing.Engine, limit_s: float, units: int, rng: np.random.Generator) -> dict[str, float]:
