@@ -17,6 +17,12 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     the synthetic network in the data dir).
 ``GEO112_AVL_STALE_S``
     A unit position (AVL) older than this many seconds is stale and the unit is not proposed; default 600.
+``GEO112_UNIT_ROW_LIMIT_S``
+    A unit's travel-time row holds the road nodes it reaches within this many seconds (:class:`RoutedFleet
+    <geo112.network.RoutedFleet>`); a unit farther from an incident is ranked by a hierarchy query instead,
+    and coverage beyond it is searched afresh; default 7200, the longest threshold a planner may ask for
+    (``geo112.planning.thresholds.MAX_MINUTES``), which holds a regency whole; a province's deployment sets
+    about 1800-3600 (the longest phase target, on scene, is 30 minutes; docs/performance.md, unit rows).
 ``GEO112_RESPONDER_LINK_TTL_S``
     How long a responder link stays valid after the assignment; default 12 hours.
 ``GEO112_SAME_CALLER_WINDOW_S``
@@ -96,6 +102,8 @@ DEFAULT_REGION = REPO_ROOT / "geodata" / "kab_mojokerto"
 SLIVER_TOLERANCE_M = 150.0
 #: A unit position (AVL) older than this many seconds is stale.
 AVL_STALE_S = 600.0
+#: A unit's row holds the road nodes it reaches within this many seconds (``GEO112_UNIT_ROW_LIMIT_S``).
+UNIT_ROW_LIMIT_S = 7200.0
 #: Below this share of the population covered by a unit type, relocations (move-up) are proposed.
 MOVEUP_LEVEL = 0.8
 #: Dispatch policies the console may rank by: the simulator's that do not lose against closest idle
@@ -128,6 +136,7 @@ class Settings:
     region: Path = DEFAULT_REGION
     sliver_tolerance_m: float = SLIVER_TOLERANCE_M
     avl_stale_s: float = AVL_STALE_S
+    unit_row_limit_s: float = UNIT_ROW_LIMIT_S
     responder_link_ttl_s: float = 12 * 3600.0
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
@@ -229,6 +238,7 @@ def get_settings(**overrides: object) -> Settings:
             env[name] = value
     for name, var in (
         ("avl_stale_s", "GEO112_AVL_STALE_S"),
+        ("unit_row_limit_s", "GEO112_UNIT_ROW_LIMIT_S"),
         ("responder_link_ttl_s", "GEO112_RESPONDER_LINK_TTL_S"),
         ("same_caller_window_s", "GEO112_SAME_CALLER_WINDOW_S"),
         ("caller_link_ttl_s", "GEO112_CALLER_LINK_TTL_S"),

@@ -175,9 +175,9 @@ class Network:
         """The roads whose two ends are both unreached (``reached`` is one flag per node)."""
         return routing.unreached_roads(self._engine.graph, reached)
 
-    def unit_table(self) -> routing.UnitTable:
-        """An empty table of units' travel-time rows over this network."""
-        return routing.UnitTable(self._engine)
+    def unit_table(self, limit_s: float = np.inf) -> routing.UnitTable:
+        """An empty table of units' travel-time rows over this network, each row bounded at ``limit_s``."""
+        return routing.UnitTable(self._engine, limit_s)
 
 
 def cache_file(osm_path: Path | None, cache_dir: Path, place: str | None = None) -> Path:
@@ -253,11 +253,14 @@ class RoutedFleet:
     ----------
     network
         The road network the rows are computed on.
+    row_limit_s
+        A row holds the nodes its unit reaches within this many seconds (``GEO112_UNIT_ROW_LIMIT_S``), so its
+        cost follows the unit's reach, not the size of the network.
     """
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, row_limit_s: float = np.inf) -> None:
         self.network = network
-        self.table = network.unit_table()
+        self.table = network.unit_table(row_limit_s)
         self._synced: dict[int, UnitPosition] = {}
         self._marks: dict[int, int] = {}
         self._reads = itertools.count()
@@ -307,7 +310,8 @@ class RoutedFleet:
         """
         changed = self.stale(current)
         where = [current[u] for u in changed]
-        rows = self.table.compute([p.lon for p in where], [p.lat for p in where]) if changed else None
+        factors = [p.speed_factor for p in where]
+        rows = self.table.compute([p.lon for p in where], [p.lat for p in where], factors) if changed else None
         with self._lock:
             if drop_others:
                 for unit_id in [u for u in self._synced if u not in current and self._marks[u] < mark]:
@@ -318,7 +322,8 @@ class RoutedFleet:
             if rows is not None and keep:
                 units = [changed[i] for i in keep]
                 types = [current[u].unit_type for u in units]
-                snap = self.table.store(units, rows.take(keep), types, True, [current[u].speed_factor for u in units])
+                kept = rows if len(keep) == len(changed) else rows.take(keep)  # a copy only when some are dropped
+                snap = self.table.store(units, kept, types, True, [current[u].speed_factor for u in units])
                 for unit_id, too_far in zip(units, snap.too_far.tolist()):
                     (self.off_road.add if too_far else self.off_road.discard)(unit_id)
                 self._synced.update((u, current[u]) for u in units)
@@ -338,7 +343,11 @@ class RoutedFleet:
         return self.refresh(current, mark, drop_others=True)
 
     def rank(self, lon: float, lat: float, unit_type: str) -> list[RankedUnit]:
-        """Every known unit of a type that can reach the point, fastest first."""
+        """Every known unit of a type that can reach the point, fastest first.
+
+        A unit farther than the rows' bound is ranked by a hierarchy query (``beyond_bound``): a search per
+        such unit, where a row costs none.
+        """
         with self._lock:
             return self.table.nearest(lon, lat, [unit_type], None)
 
@@ -362,8 +371,18 @@ class RoutedFleet:
                     raise NoRoute(str(exc)) from None
         return self.network.route(origin, destination, factor)
 
-    def unit_times(self, unit_ids: list[int]) -> FloatArray:
-        """The units' seconds to every node (with their speed factors), one row per unit, for coverage."""
+    def unit_times(self, unit_ids: list[int], within_s: float = np.inf) -> FloatArray:
+        """The units' seconds to every node (with their speed factors), one row per unit, for coverage.
+
+        Exact up to ``within_s``: from the rows when that is within their bound, else from fresh searches
+        at the units' positions (a search per unit).
+        """
+        if within_s > self.table.limit_s:
+            with self._lock:
+                where = [self._synced[u] for u in unit_ids]
+            return np.array(
+                [self.network.times_from(p.lon, p.lat, p.speed_factor) for p in where], dtype=float
+            ).reshape(len(unit_ids), self.network.n_nodes)
         with self._lock:
             rows = [self.table.times(u) for u in unit_ids]
         return np.array(rows, dtype=float).reshape(len(unit_ids), self.network.n_nodes)
@@ -415,7 +434,7 @@ def fleet_for(settings: Settings) -> RoutedFleet:
     with _lock:
         fleet_key = (*key, settings.database_url)
         if fleet_key not in _fleets:
-            _fleets[fleet_key] = listen(RoutedFleet(_network(key)), settings.database_url)
+            _fleets[fleet_key] = listen(RoutedFleet(_network(key), settings.unit_row_limit_s), settings.database_url)
         return _fleets[fleet_key]
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -20,6 +19,9 @@ import shapely
 from tqdm.auto import tqdm
 
 from . import settings
+
+if TYPE_CHECKING:  # networkx (22 MB) only when a graph is compiled, not in every process that routes
+    import networkx as nx
 
 
 @dataclass(eq=False)

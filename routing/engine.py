@@ -22,7 +22,7 @@ from ._validate import speed_factor
 from .compiled import CompiledGraph
 from .distance import Roads, Snap, Snapper
 from .hierarchy import Hierarchy
-from .routing import direct_costs, end_costs, virtual_search
+from .routing import Tree, direct_costs, end_costs, virtual_search
 from .turns import SearchGraph
 
 
@@ -267,9 +267,7 @@ class Engine:
         path = np.concatenate([out_nodes[0, i : i + 1], self.forward.indices[arcs]])
         return self._route_along(src, dst, (i, j), path, self.search.arc_edge[arcs], cost, factor)
 
-    def route_on_tree(
-        self, src: Snap, starts: np.ndarray, times: np.ndarray, pred: np.ndarray, dst: Snap, factor: float = 1.0
-    ) -> Route:
+    def route_on_tree(self, src: Snap, starts: np.ndarray, tree: Tree, dst: Snap, factor: float = 1.0) -> Route:
         """The route from a snapped origin whose shortest-path tree is known, to a snapped destination.
 
         Why: a unit's maintained row (:class:`routing.nearest_units.UnitTable`) holds its tree already, so its route
@@ -281,9 +279,9 @@ class Engine:
             The origin's snap (one point).
         starts
             The origin road's end search nodes the tree was grown from (:meth:`ends`, leaving).
-        times, pred
-            The tree: seconds at the profile speed to every search node, and each one's predecessor (>= S:
-            the origin itself), from :func:`routing.routing.virtual_tree`.
+        tree
+            The tree: seconds at the profile speed to the search nodes it reached, and each one's predecessor
+            (>= S: the origin itself).
         dst
             The destination's snap (one point).
         factor
@@ -295,11 +293,11 @@ class Engine:
             If the destination cannot be reached.
         """
         in_nodes, in_costs = self.ends(dst, self.graph.edge_tt, leaving=False)
-        arrive = times[in_nodes[0]] + in_costs[0]
+        arrive = tree.times_at(in_nodes[0]) + in_costs[0]
         j = int(np.argmin(arrive))
         path, n = [int(in_nodes[0, j])], self.search.n_nodes
-        while 0 <= pred[path[-1]] < n:
-            path.append(int(pred[path[-1]]))
+        while 0 <= (pred := tree.pred_at(path[-1])) < n:
+            path.append(pred)
         path.reverse()
         nodes = np.array(path)
         ends = (0 if path[0] == starts[0] else 1, j)

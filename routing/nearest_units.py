@@ -1,27 +1,37 @@
-"""Maintained per-unit travel-time tables and nearest-unit ranking.
+"""Maintained per-unit travel-time rows and nearest-unit ranking.
 
-Each unit owns one row: seconds and metres (of the fastest path) from its
-position to every node, at the profile speed, and the shortest-path tree's
-predecessors.  Moving a unit recomputes only its row; ranking units for an
-incident then only reads two columns of the table (the incident road's end
-nodes), so it costs microseconds per unit, and a unit's route is a walk up its
-tree.  Rows are float32: 4096 s still resolves to half a millisecond, and it
-halves the memory of the table.
+Each unit owns one row: the search nodes it reaches within the table's bound (``limit_s`` of its own driving
+time), with the seconds (at the profile speed) and metres of the fastest path to each, and the shortest-path
+tree's predecessors.  Moving a unit recomputes only its row, with a search that stops at the bound, so a move
+and a row cost what the unit can reach, not the size of the network (a regency or a province).  Ranking units
+for an incident reads each unit's row at the incident road's two end nodes (a binary search in every row at
+once), and a unit's route is a walk up its tree.
+
+Beyond the bound a row says nothing: a unit whose row does not reach the incident is ranked by a
+contraction-hierarchy query instead (:class:`RankedUnit` ``beyond_bound``), the same fastest path a row would
+hold.  Rows are float32: 4096 s still resolves to half a millisecond.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from ._errors import UnreachableError
 from ._validate import speed_factor
+from .compiled import concat_ranges
 from .distance import Snap
-from .routing import direct_costs, tree_lengths, virtual_tree
+from .routing import Tree, direct_costs, tree_lengths, virtual_tree
 
 if TYPE_CHECKING:
     from .engine import Engine, Route
+
+#: Search nodes times units of one Dijkstra call: its dense (units, S) float64 arrays stay ~16 MB each, so a refresh
+#: of the whole fleet does not leave a worker holding memory its allocator keeps.
+_CHUNK_CELLS = 2_000_000
 
 
 class RankedUnit(NamedTuple):
@@ -37,57 +47,129 @@ class RankedUnit(NamedTuple):
         Driving time to the incident, with the unit's speed factor.
     distance_m : float
         Road distance of that fastest path.
+    beyond_bound : bool
+        The unit's row does not reach the incident (it is farther than the table's bound): its ETA and
+        distance come from a hierarchy query, not from its row.
     """
 
     unit_id: Any
     unit_type: str | None
     eta_s: float
     distance_m: float
+    beyond_bound: bool = False
 
 
 class UnitRows(NamedTuple):
-    """Travel-time rows of units, computed but not yet in a table (:meth:`UnitTable.compute`).
+    """Bounded travel-time rows of units, computed but not yet in a table (:meth:`UnitTable.compute`).
+
+    Unit ``i``'s row is positions ``bounds[i]:bounds[i + 1]`` of the flat arrays.
 
     Attributes
     ----------
-    times : ndarray of float32, shape (m, S)
-        Seconds at the profile speed from each unit to every search node (:class:`routing.turns.SearchGraph`;
-        the graph's nodes where no turn is restricted).
-    dists : ndarray of float32, shape (m, S)
+    bounds : ndarray of int64, shape (m + 1,)
+        Where each unit's row starts in the flat arrays.
+    nodes : ndarray of int32
+        The search nodes each unit reaches within the bound, ascending within a row.
+    times : ndarray of float32
+        Seconds at the profile speed to each.
+    dists : ndarray of float32
         Metres of those fastest paths.
+    preds : ndarray of int32
+        Each node's predecessor on the fastest path (>= S: the unit itself).
     snap : Snap
         Where each unit was snapped.
-    preds : ndarray of int32, shape (m, S)
-        Each search node's predecessor on the fastest path (>= S: the unit itself; negative: unreached).
     """
 
+    bounds: np.ndarray
+    nodes: np.ndarray
     times: np.ndarray
     dists: np.ndarray
-    snap: Snap
     preds: np.ndarray
+    snap: Snap
 
-    def take(self, indices: Sequence[int]) -> UnitRows:
+    @property
+    def lengths(self) -> np.ndarray:
+        """Nodes in each unit's row."""
+        return np.diff(self.bounds)
+
+    def take(self, indices: Sequence[int] | np.ndarray) -> UnitRows:
         """The rows of these units only, in this order."""
-        return UnitRows(self.times[indices], self.dists[indices], self.snap.take(indices), self.preds[indices])
+        index = np.asarray(indices, dtype=np.int64)
+        counts = self.lengths[index]
+        pick = concat_ranges(self.bounds[index], counts)
+        bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return UnitRows(
+            bounds, self.nodes[pick], self.times[pick], self.dists[pick], self.preds[pick], self.snap.take(index)
+        )
+
+
+def _empty_rows(snap: Snap) -> UnitRows:
+    """Rows of no units (``snap`` has none)."""
+    return UnitRows(
+        np.zeros(1, dtype=np.int64),
+        np.empty(0, dtype=np.int32),
+        np.empty(0, dtype=np.float32),
+        np.empty(0, dtype=np.float32),
+        np.empty(0, dtype=np.int32),
+        snap,
+    )
+
+
+def _joined(pieces: list[UnitRows]) -> UnitRows:
+    """The rows of several :class:`UnitRows`, one after the other (no copy for one)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    lengths = np.concatenate([p.lengths for p in pieces])
+    snap = pieces[0].snap
+    for piece in pieces[1:]:
+        snap = snap.concat(piece.snap)
+    return UnitRows(
+        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        np.concatenate([p.nodes for p in pieces]),
+        np.concatenate([p.times for p in pieces]),
+        np.concatenate([p.dists for p in pieces]),
+        np.concatenate([p.preds for p in pieces]),
+        snap,
+    )
+
+
+def _search_chunks(factors: np.ndarray, n_nodes: int) -> list[np.ndarray]:
+    """Units searched together: the same speed factor (one bound at the profile speed), a bounded output."""
+    size = max(1, _CHUNK_CELLS // max(n_nodes, 1))
+    chunks = []
+    for factor in np.unique(factors):
+        same = np.flatnonzero(factors == factor)
+        chunks += [same[i : i + size] for i in range(0, len(same), size)]
+    return chunks
 
 
 class UnitTable:
-    """Units and their travel-time rows over one engine.
+    """Units and their bounded travel-time rows over one engine.
 
     Parameters
     ----------
     engine
         A :class:`routing.engine.Engine`.
+    limit_s
+        A row holds the nodes its unit reaches within this many seconds of its own driving time (inf: every
+        node it reaches).  Rankings, routes and times within it are those of unbounded rows.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, limit_s: float = math.inf) -> None:
+        if not limit_s > 0:
+            raise ValueError(f"limit_s must be positive, got {limit_s}")
         self.engine = engine
+        self.limit_s = float(limit_s)
         self._slot: dict[Any, int] = {}
         self._free: list[int] = []
-        n = engine.search.n_nodes
-        self._times = np.empty((0, n), dtype=np.float32)
-        self._dists = np.empty((0, n), dtype=np.float32)
-        self._preds = np.empty((0, n), dtype=np.int32)
+        # the rows, one after another in flat arrays; slot s holds positions start[s]:start[s] + length[s]
+        self._nodes = np.empty(0, dtype=np.int32)
+        self._times = np.empty(0, dtype=np.float32)
+        self._dists = np.empty(0, dtype=np.float32)
+        self._preds = np.empty(0, dtype=np.int32)
+        self._top = 0
+        self._start = np.zeros(0, dtype=np.int64)
+        self._length = np.zeros(0, dtype=np.int64)
         self._ids: list[Any] = []
         self._types: list[str | None] = []
         self._factor = np.empty(0)
@@ -105,18 +187,21 @@ class UnitTable:
 
     @property
     def nbytes(self) -> int:
-        """Memory of the tables, in bytes."""
-        return self._times.nbytes + self._dists.nbytes + self._preds.nbytes
+        """Memory of the rows (with the room kept for the next ones), in bytes."""
+        return self._nodes.nbytes + self._times.nbytes + self._dists.nbytes + self._preds.nbytes
+
+    @property
+    def reached(self) -> int:
+        """Nodes held in the rows of all units."""
+        return int(self._length[self._used].sum())
 
     def _grow(self, slots: int) -> None:
         """Make room for ``slots`` more units (doubling, so upserts stay amortised O(1))."""
         old = len(self._used)
         new = max(2 * old, old + slots, 8)
         pad = new - old
-        n = self._times.shape[1]
-        self._times = np.vstack([self._times, np.full((pad, n), np.inf, dtype=np.float32)])
-        self._dists = np.vstack([self._dists, np.full((pad, n), np.inf, dtype=np.float32)])
-        self._preds = np.vstack([self._preds, np.full((pad, n), -1, dtype=np.int32)])
+        self._start = np.concatenate([self._start, np.zeros(pad, dtype=np.int64)])
+        self._length = np.concatenate([self._length, np.zeros(pad, dtype=np.int64)])
         self._ids += [None] * pad
         self._types += [None] * pad
         self._factor = np.concatenate([self._factor, np.ones(pad)])
@@ -125,8 +210,30 @@ class UnitTable:
         self._snap = self._snap.concat(self._blank.take(np.zeros(pad, dtype=np.int64)))
         self._free += list(range(new - 1, old - 1, -1))
 
-    def compute(self, lons: Any, lats: Any) -> UnitRows:
-        """Compute the travel-time rows of units at these positions, without touching the table.
+    def _make_room(self, size: int) -> None:
+        """Make room for ``size`` more row entries after the last row.
+
+        A moved unit's new row goes after the last one and its old one becomes a gap; when the room is full,
+        the live rows are packed into room for a quarter more (a move then copies its row about five times
+        over, amortised, and the rows never take more than 1.25 times what they hold, plus the gaps).
+        """
+        if self._top + size <= len(self._nodes) and len(self._nodes):
+            return
+        live = np.flatnonzero(self._used & (self._length > 0))
+        kept = int(self._length[live].sum())
+        room = max(int(1.25 * (kept + size)), 1024)
+        pick = concat_ranges(self._start[live], self._length[live])
+        for name in ("_nodes", "_times", "_dists", "_preds"):
+            old = getattr(self, name)
+            packed = np.empty(room, dtype=old.dtype)
+            packed[:kept] = old[pick]
+            setattr(self, name, packed)
+        self._start[live] = np.cumsum(self._length[live]) - self._length[live]
+        self._length[~self._used] = 0
+        self._top = kept
+
+    def compute(self, lons: Any, lats: Any, speed_factors: Sequence[float | None] | None = None) -> UnitRows:
+        """Compute the bounded travel-time rows of units at these positions, without touching the table.
 
         Why: the search is the slow part (milliseconds per unit); a caller that shares the table between
         threads runs it outside its lock and only holds the lock for :meth:`store`, which copies rows.
@@ -135,22 +242,37 @@ class UnitTable:
         ----------
         lons, lats
             Positions, degrees.
+        speed_factors
+            One factor per unit (None: 1.0): a row reaches ``limit_s`` of the unit's own driving time.
 
         Returns
         -------
         UnitRows
         """
-        snap = self.engine.snap(lons, lats)
-        n = self.engine.search.n_nodes
-        if len(snap.lon) == 0:
-            empty = np.empty((0, n), dtype=np.float32)
-            return UnitRows(empty, empty, snap, np.empty((0, n), dtype=np.int32))
         engine = self.engine
+        snap = engine.snap(lons, lats)
+        m, n = len(snap.lon), engine.search.n_nodes
+        factors = np.array([speed_factor(f) for f in (speed_factors if speed_factors is not None else [None] * m)])
         nodes, costs = engine.ends(snap, engine.graph.edge_tt, leaving=True)
         _, first = engine.ends(snap, engine.graph.edge_len, leaving=True)
-        times, pred = virtual_tree(engine.forward, nodes, costs)
-        dists = tree_lengths(engine.search, engine.graph.edge_len, pred, nodes, first)
-        return UnitRows(times.astype(np.float32), dists.astype(np.float32), snap, pred.astype(np.int32))
+        pieces, order = [], []
+        for chunk in _search_chunks(factors, n):
+            limit = self.limit_s * float(factors[chunk[0]])
+            times, pred = virtual_tree(engine.forward, nodes[chunk], costs[chunk], limit=limit)
+            dists = tree_lengths(engine.search, engine.graph.edge_len, pred, nodes[chunk], first[chunk])
+            reached = times <= limit  # row by row, each row's nodes ascending
+            counts = reached.sum(axis=1)
+            bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            node_ids = np.nonzero(reached)[1].astype(np.int32)
+            seconds, metres = times[reached].astype(np.float32), dists[reached].astype(np.float32)
+            parents = pred[reached].astype(np.int32)
+            del times, pred, dists, reached  # the chunk's dense arrays go before the next chunk's are made
+            pieces.append(UnitRows(bounds, node_ids, seconds, metres, parents, snap.take(chunk)))
+            order.append(chunk)
+        rows = _joined(pieces) if pieces else _empty_rows(snap)
+        ranks = np.concatenate(order) if order else np.empty(0, dtype=np.int64)
+        # chunks group units by speed factor: back to the callers' order, unless it is that already
+        return rows if np.array_equal(ranks, np.arange(m)) else rows.take(np.argsort(ranks))
 
     def store(
         self,
@@ -167,7 +289,7 @@ class UnitTable:
         unit_ids
             Caller ids (any hashable).
         rows
-            Their rows, from :meth:`compute` on this table's engine.
+            Their rows, from :meth:`compute` on this table's engine, with these speed factors.
         unit_types
             Type names, to filter rankings by (:meth:`nearest`).
         available
@@ -195,9 +317,19 @@ class UnitTable:
         for uid in new:
             self._slot[uid] = self._free.pop()
         slots = np.array([self._slot[u] for u in unit_ids], dtype=np.int64)
-        self._times[slots] = rows.times
-        self._dists[slots] = rows.dists
-        self._preds[slots] = rows.preds
+        self._length[slots] = 0  # the old rows are gaps now (and not packed again by _make_room)
+        size = len(rows.nodes)
+        self._make_room(size)
+        at = slice(self._top, self._top + size)
+        self._nodes[at], self._times[at], self._dists[at], self._preds[at] = (
+            rows.nodes,
+            rows.times,
+            rows.dists,
+            rows.preds,
+        )
+        self._start[slots] = self._top + rows.bounds[:-1]
+        self._length[slots] = rows.lengths
+        self._top += size
         for i, s in enumerate(slots.tolist()):
             self._ids[s] = unit_ids[i]
             self._types[s] = types[i]
@@ -237,7 +369,7 @@ class UnitTable:
         """
         for f in speed_factors or ():
             speed_factor(f)  # a bad factor is refused before the search, not after it
-        return self.store(unit_ids, self.compute(lons, lats), unit_types, available, speed_factors)
+        return self.store(unit_ids, self.compute(lons, lats, speed_factors), unit_types, available, speed_factors)
 
     def upsert(
         self,
@@ -259,17 +391,25 @@ class UnitTable:
         self._ids[slot] = None
         self._free.append(slot)
 
+    def _tree(self, slot: int) -> Tree:
+        """The slot's row as a tree (views of the flat arrays)."""
+        at = slice(int(self._start[slot]), int(self._start[slot] + self._length[slot]))
+        return Tree(self._nodes[at], self._times[at], self._preds[at])
+
     def times(self, unit_id: Any) -> np.ndarray:
-        """Return the unit's seconds to every node (with its speed factor), shape (N,)."""
+        """Return the unit's seconds to every node (with its speed factor; inf beyond the bound), shape (N,)."""
         slot = self._slot[unit_id]
-        row = self.engine.search.physical(self._times[slot], leaving=True)
-        return np.asarray(row / self._factor[slot], dtype=np.float64)
+        tree = self._tree(slot)
+        row = np.full(self.engine.search.n_nodes, np.inf)
+        row[tree.nodes] = tree.times
+        return np.asarray(self.engine.search.physical(row, leaving=True) / self._factor[slot], dtype=np.float64)
 
     def route(self, unit_id: Any, lon: float, lat: float) -> Route:
         """The unit's fastest route to a point, from its row's tree (no search), with geometry and steps.
 
         Why: the console previews a route for every proposal and the crew's page draws one; the row knows
-        the tree already, so a route costs a walk along it (see :meth:`Engine.route_on_tree`).
+        the tree already, so a route costs a walk along it (see :meth:`Engine.route_on_tree`).  A point beyond
+        the row's bound is routed by the hierarchy from where the unit was snapped.
 
         Raises
         ------
@@ -280,17 +420,71 @@ class UnitTable:
         """
         slot = self._slot[unit_id]
         engine = self.engine
-        src = self._snap.take([slot])
+        src, factor = self._snap.take([slot]), float(self._factor[slot])
         starts, _ = engine.ends(src, engine.graph.edge_tt, leaving=True)
-        return engine.route_on_tree(
-            src, starts[0], self._times[slot], self._preds[slot], engine.snap(lon, lat), float(self._factor[slot])
-        )
+        try:
+            return engine.route_on_tree(src, starts[0], self._tree(slot), engine.snap(lon, lat), factor)
+        except UnreachableError:
+            if math.isinf(self.limit_s):
+                raise
+        return engine.route((float(src.lon[0]), float(src.lat[0])), (lon, lat), factor)
 
-    def nearest(self, lon: float, lat: float, types: list[str] | None = None, k: int | None = None) -> list[RankedUnit]:
+    def _positions(self, slots: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Where the search nodes ``at`` are in the rows of ``slots`` (flat positions), -1 where a row lacks one.
+
+        Why: one binary search in every row at once (numpy steps over all the slots together, log2 of the
+        longest row of them), so a ranking costs microseconds per unit whatever the size of the network.
+
+        Returns
+        -------
+        ndarray of int64, shape (len(slots), len(at))
+        """
+        shape = (len(slots), len(at))
+        if len(self._nodes) == 0 or len(slots) == 0:
+            return np.full(shape, -1, dtype=np.int64)
+        # halving search: the first position whose node is not below the target, in every row at once
+        base = np.repeat(self._start[slots], len(at))
+        size = np.repeat(self._length[slots], len(at))
+        target = np.tile(np.asarray(at, dtype=self._nodes.dtype), len(slots))
+        span = size.copy()
+        while (widest := int(span.max())) > 1:
+            half = span >> 1
+            base += half * (self._nodes.take(base + half) < target)
+            span -= half
+            if widest == 2:
+                break
+        ends = base + (self._nodes.take(base) < target) * (size > 0)
+        found = (size > 0) & (ends < self._start[slots].repeat(len(at)) + size)
+        found &= self._nodes.take(np.minimum(ends, len(self._nodes) - 1)) == target
+        return np.where(found, ends, -1).reshape(shape)
+
+    def _searched(
+        self, slots: np.ndarray, in_nodes: np.ndarray, in_costs: np.ndarray, in_lengths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds (at the profile speed) and metres from these units to an incident, by hierarchy queries.
+
+        Why: the fallback for units whose rows do not reach the incident (farther than the bound).
+        """
+        engine = self.engine
+        src = self._snap.take(slots)
+        starts, start_costs = engine.ends(src, engine.graph.edge_tt, leaving=True)
+        _, start_lengths = engine.ends(src, engine.graph.edge_len, leaving=True)
+        arc_len = np.append(engine.graph.edge_len, 0.0)
+        eta, dist = np.full(len(slots), np.inf), np.full(len(slots), np.inf)
+        for i in range(len(slots)):
+            cost, start, end, arcs = engine.hierarchy.path(starts[i], start_costs[i], in_nodes, in_costs)
+            if start >= 0:
+                eta[i] = cost
+                dist[i] = start_lengths[i, start] + arc_len[engine.search.arc_edge[arcs]].sum() + in_lengths[end]
+        return eta, dist
+
+    def nearest(
+        self, lon: float, lat: float, types: list[str] | None = None, k: int | None = None, beyond: int | None = None
+    ) -> list[RankedUnit]:
         """Rank available units by ETA to an incident.
 
-        Why: the dispatcher's first question; answered from the maintained
-        rows, so its cost does not depend on the size of the graph.
+        Why: the dispatcher's first question; answered from the maintained rows, so its cost does not depend
+        on the size of the graph.
 
         Parameters
         ----------
@@ -300,11 +494,15 @@ class UnitTable:
             Keep only these unit types (None: all).
         k
             Return at most this many units (None: all).
+        beyond
+            Of the units whose rows do not reach the incident (farther than the bound), rank at most this many,
+            the nearest as the crow flies first, by hierarchy queries (None: every one; 0: none).
 
         Returns
         -------
         list of RankedUnit
-            Fastest first; units that cannot reach the incident are left out.
+            Fastest first; units that cannot reach the incident (or beyond the bound and not asked for) are
+            left out.
         """
         cand = np.flatnonzero(self._used & self._available)
         if types is not None:
@@ -316,8 +514,10 @@ class UnitTable:
         inc = engine.snap(lon, lat)
         nodes, costs = engine.ends(inc, engine.graph.edge_tt, leaving=False)
         _, lengths = engine.ends(inc, engine.graph.edge_len, leaving=False)
-        eta = self._times[np.ix_(cand, nodes[0])] + costs[0]
-        dist = self._dists[np.ix_(cand, nodes[0])] + lengths[0]
+        pos = self._positions(cand, nodes[0])
+        held, at = pos >= 0, np.maximum(pos, 0)
+        eta = np.where(held, self._times[at], np.inf) + costs[0]
+        dist = np.where(held, self._dists[at], np.inf) + lengths[0]
         pick = np.argmin(eta, axis=1)
         rows = np.arange(len(cand))
         eta, dist = eta[rows, pick], dist[rows, pick]
@@ -325,11 +525,22 @@ class UnitTable:
         units = self._snap.take(cand)
         direct = direct_costs(units, inc, engine.roads, engine.graph.edge_tt)
         closer = direct < eta
-        eta = np.where(closer, direct, eta) / self._factor[cand]
+        eta = np.where(closer, direct, eta)
         dist = np.where(closer, np.abs(units.offset_m - inc.offset_m), dist)
+        # past the bound a row may hold one end of the incident's road and not the faster other: not an answer
+        eta[(eta > self.limit_s * self._factor[cand]) & ~closer] = np.inf
+        outside = np.flatnonzero(~np.isfinite(eta)) if math.isfinite(self.limit_s) and beyond != 0 else rows[:0]
+        if beyond is not None and len(outside) > beyond:
+            crow = np.hypot(units.lon[outside] - lon, (units.lat[outside] - lat) * math.cos(math.radians(lat)))
+            outside = outside[np.argsort(crow, kind="stable")[:beyond]]
+        if len(outside):
+            eta[outside], dist[outside] = self._searched(cand[outside], nodes[0], costs[0], lengths[0])
+        eta = eta / self._factor[cand]
+        searched = np.zeros(len(cand), dtype=bool)
+        searched[outside] = True
         order = np.argsort(eta, kind="stable")
         order = order[np.isfinite(eta[order])][:k]
         return [
-            RankedUnit(self._ids[s], self._types[s], float(eta[i]), float(dist[i]))
+            RankedUnit(self._ids[s], self._types[s], float(eta[i]), float(dist[i]), bool(searched[i]))
             for i, s in zip(order.tolist(), cand[order].tolist())
         ]

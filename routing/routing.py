@@ -14,6 +14,8 @@ for the way out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
@@ -158,6 +160,40 @@ def virtual_tree(
     graph = _with_virtual_nodes(base, nodes, costs)
     dist, pred = dijkstra(graph, directed=True, indices=np.arange(n, n + m), return_predecessors=True, limit=limit)
     return dist[..., :n], pred[..., :n]
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One source's shortest-path tree, kept only where it reached: what a unit's bounded row holds.
+
+    Attributes
+    ----------
+    nodes : ndarray of int32
+        The reached search nodes, ascending.
+    times : ndarray of float32
+        Seconds to each of them.
+    preds : ndarray of int32
+        Each one's predecessor (>= S: the source point itself).
+    """
+
+    nodes: np.ndarray
+    times: np.ndarray
+    preds: np.ndarray
+
+    def _find(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the search nodes ``at`` in :attr:`nodes`, and whether each was reached."""
+        i = np.minimum(np.searchsorted(self.nodes, at), max(len(self.nodes) - 1, 0))
+        return i, (self.nodes[i] == at) if len(self.nodes) else np.zeros(np.shape(at), dtype=bool)
+
+    def times_at(self, at: np.ndarray) -> np.ndarray:
+        """Seconds to the search nodes ``at``; inf where the tree did not reach."""
+        i, hit = self._find(np.asarray(at))
+        return np.where(hit, self.times[i] if len(self.nodes) else np.inf, np.inf)
+
+    def pred_at(self, node: int) -> int:
+        """The predecessor of a reached search node (>= S: the source), -1 for one not reached."""
+        i, hit = self._find(np.asarray(node))
+        return int(self.preds[i]) if bool(hit) else -1
 
 
 def tree_lengths(

@@ -179,9 +179,9 @@ def network(settings: Settings) -> Network:
 
 
 @pytest.fixture(scope="session")
-def fleet(network: Network) -> RoutedFleet:
+def fleet(network: Network, settings: Settings) -> RoutedFleet:
     """One routed fleet for the session, as one web worker holds it (synchronised per recommendation)."""
-    return RoutedFleet(network)
+    return RoutedFleet(network, settings.unit_row_limit_s)
 
 
 @pytest.fixture(scope="session")

@@ -8,23 +8,25 @@ the CSV carries the same flag on every row. Query parameters: ``start`` and ``en
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flask import Response, render_template
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
 from geo112.agencies import scorecard
-from geo112.analytics import calls, charts
+from geo112.analytics import calls
 from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
-from geo112.analytics.report import Period, report_pdf
 from geo112.config import WIB
 from web.api import PLAN, blueprint
 from web.auth import require_role
 from web.db import get_session
 from web.fleet import fleet
 from web.params import Day, Flag, Number, Query
+
+if TYPE_CHECKING:
+    from geo112.analytics.report import Period
 
 bp = blueprint("analytics", "")
 API = "/api/v1/analytics"
@@ -136,12 +138,16 @@ def heatmap(query: HeatmapQuery) -> dict[str, Any]:
 @bp.operation("get", f"{API}/charts", roles=PLAN)
 def chart_specs(query: ChartsQuery) -> dict[str, Any]:
     """Analytics charts (Vega-Lite specs; ``?period=month|week`` for the charts over time)."""
+    from geo112.analytics import charts  # Altair and pandas load when a planner first asks (docs/performance.md)
+
     filters = _filters(query)
     return _answer(filters, charts=charts.analytics_charts(get_session(), filters, query.period))
 
 
 def _period(query: AnalyticsQuery, filters: analytics.Filters) -> Period:
     """The period the screen shows: its dates, or without them from the first incident selected to today."""
+    from geo112.analytics.report import Period  # WeasyPrint, vl-convert and Altair, when a report is asked for
+
     today = datetime.now(WIB).date()
     first = query.start
     if first is None:
@@ -154,6 +160,8 @@ def _period(query: AnalyticsQuery, filters: analytics.Filters) -> Period:
 def report(query: AnalyticsQuery) -> ResponseReturnValue:
     """The evaluation report of the period ``start``..``end`` as PDF; without dates, the period the analytics
     page shows (from the first incident selected to today)."""
+    from geo112.analytics.report import report_pdf
+
     filters = _filters(query)
     period = _period(query, filters)
     pdf = report_pdf(get_session(), fleet(), period, filters.include_synthetic)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import io
 from typing import Any, get_args
 
-import qrcode
-import qrcode.image.svg
 from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, Field
@@ -122,6 +120,8 @@ class QrText(BaseModel):
 def qr_code(json: QrText) -> ResponseReturnValue:
     """A QR code of a link as SVG, drawn here so the console needs no internet; the link is posted, never put
     in a URL, since it is a credential and URLs end up in logs."""
+    import qrcode.image.svg  # with Pillow and lxml: loaded when a dispatcher first asks, not with the app
+
     svg = io.BytesIO()
     qrcode.make(json.text, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(svg)
     return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

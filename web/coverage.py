@@ -13,15 +13,13 @@ from flask import Response, request
 from flask.typing import ResponseReturnValue
 from pydantic import AliasChoices, Field
 
-from geo112.analytics import charts
 from geo112.dispatch.configuration import get_unit_type
 from geo112.errors import Forbidden
 from geo112.planning import scenario, thresholds
-from geo112.planning.coverage import export, gaps
+from geo112.planning.coverage import gaps
 from geo112.planning.coverage import service as coverage
 from geo112.planning.coverage.service import Coverage
 from geo112.planning.schemas import SitingRequest, ThresholdUpdate, WhatIfRequest
-from geo112.planning.siting.service import site
 from web.api import ADMIN, PLAN, READ, actor, blueprint
 from web.auth import current_user
 from web.db import get_session
@@ -118,6 +116,8 @@ def summary_alias(query: CoverageQuery) -> dict[str, Any]:
 @bp.operation("get", "/charts", roles=PLAN)
 def chart_specs(query: ChartsQuery) -> dict[str, Any]:
     """Coverage charts of every unit type at its first threshold (Vega-Lite specs)."""
+    from geo112.analytics import charts  # Altair and pandas load when a planner first asks (docs/performance.md)
+
     return {"charts": charts.coverage_charts(get_session(), fleet(), query.mode)}
 
 
@@ -148,6 +148,8 @@ def whatif(json: WhatIfRequest) -> dict[str, Any]:
     Add, move or remove hypothetical stations or units: coverage before and after, the desa map, and the reach
     curves before and after as a chart (``chart``, Vega-Lite).
     """
+    from geo112.analytics import charts
+
     session = get_session()
     report = scenario.whatif(session, fleet(), json)
     return report | {"chart": charts.whatif_reach(report, get_unit_type(session, report["unit_type"]).name)}
@@ -156,6 +158,8 @@ def whatif(json: WhatIfRequest) -> dict[str, Any]:
 @bp.operation("post", "/siting", roles=PLAN)
 def siting(json: SitingRequest) -> dict[str, Any]:
     """Best new posts by MCLP or p-median, among existing facilities, planned posts and desa centres."""
+    from geo112.planning.siting.service import site  # PuLP and HiGHS
+
     return site(get_session(), fleet().network, json)
 
 
@@ -165,6 +169,8 @@ def export_file(fmt: str, query: ExportQuery) -> ResponseReturnValue:
 
     CSV (a row per kecamatan, or per desa with ``level=desa``), GeoJSON (desa) or GeoPackage (desa and kecamatan).
     """
+    from geo112.planning.coverage import export  # geopandas and pyproj
+
     cov, level = _coverage(query), query.level
     data, mimetype = export.as_file(get_session(), cov, fmt, level)
     suffix = "-desa" if fmt == "csv" and level == "desa" else ""

@@ -7,8 +7,6 @@ from typing import Any
 
 from geo112.errors import Unprocessable
 from geo112.simulation.schemas import MAX_DAY_REPLICATIONS, SimulationRequest
-from geo112.simulation.service import ExtraUnits, compare_policies, from_database
-from geo112.simulation.stored import result_document
 from web.api import PLAN, blueprint
 from web.db import get_session, settings
 from web.fleet import fleet
@@ -24,6 +22,10 @@ def simulate(json: SimulationRequest) -> dict[str, Any]:
     if json.days * json.replications > MAX_DAY_REPLICATIONS:
         raise Unprocessable(f"days × replications must be at most {MAX_DAY_REPLICATIONS}, got "
                             f"{json.days * json.replications}")  # fmt: skip
+    # scipy.stats, Altair and pandas load when a planner first asks, not with the app (docs/performance.md).
+    from geo112.simulation.service import ExtraUnits, compare_policies, from_database
+    from geo112.simulation.stored import result_document
+
     extra = [ExtraUnits(a.station_id, a.unit_type, a.units) for a in json.add_units]
     session = get_session()
     inputs = from_database(session, fleet().network, data_dir=settings().data_dir, add_units=extra)

