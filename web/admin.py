@@ -124,5 +124,11 @@ def config_page() -> ResponseReturnValue:
 @pages.get("/units")
 @require_role(*ADMIN)
 def units_page() -> ResponseReturnValue:
-    """Units with their status: put one out of service, or back in service."""
-    return render_template("admin/units.html", units=list_units(get_session(), limit=500)[0])
+    """Units with their status: add one at a station, put one out of service or back in service."""
+    session = get_session()
+    return render_template(
+        "admin/units.html",
+        units=list_units(session, limit=500)[0],
+        unit_types=configuration.list_unit_types(session),
+        stations=configuration.list_stations(session, limit=500)[0],
+    )
