@@ -27,6 +27,7 @@ def _add_user(page: Page) -> None:
     form.get_by_role("button").click()
     _saved(page)
     expect(page.locator(f"[data-user='{NEW_USER}']")).to_contain_text("Operator Malam")
+    screenshot(page, "admin-users")
 
 
 def _change_target(page: Page) -> int:
@@ -40,6 +41,7 @@ def _change_target(page: Page) -> int:
     expect(page.get_by_test_id("target-list").locator("tr[data-target]").first.locator("[name=seconds]")).to_have_value(
         str(seconds)
     )
+    screenshot(page, "admin-config")
     return seconds
 
 
