@@ -117,7 +117,8 @@ def config_page() -> ResponseReturnValue:
         matrix=configuration.matrix(session),
         unit_types=configuration.list_unit_types(session),
         agencies=configuration.list_agencies(session),
-        stations=configuration.list_stations(session, limit=500)[0],
+        stations=[schemas.Station.model_validate(s) for s in configuration.list_stations(session, limit=500)[0]],
+        precisions=get_args(schemas.Precision),
     )
 
 

@@ -42,6 +42,8 @@ def _change_target(page: Page) -> int:
         str(seconds)
     )
     screenshot(page, "admin-config")
+    page.get_by_test_id("station-list").scroll_into_view_if_needed()
+    screenshot(page, "admin-stations")
     return seconds
 
 

@@ -18,7 +18,8 @@ function requirements(text) {
 function value(field) {
   const raw = field.value.trim();
   switch (field.dataset.type) {
-    case "int": return raw === "" ? undefined : Number(raw);
+    case "int":
+    case "float": return raw === "" ? undefined : Number(raw);
     case "bool": return raw === "true";
     case "nullable": return raw === "" ? null : raw;
     case "requirements": return requirements(raw);
