@@ -49,7 +49,7 @@ def users() -> admin.UserList:
 @bp.operation("post", "/users", roles=ADMIN, response=admin.UserOut, status=201)
 def create_user(json: admin.UserCreate) -> tuple[admin.UserOut, int]:
     """Add a user (admin; recorded in the audit trail, without the password)."""
-    return _out(admin.add_user(get_session(), json, actor())), 201
+    return _out(admin.add_user(get_session(), actor(), **json.model_dump())), 201
 
 
 @bp.operation("patch", "/users/<username>", roles=ADMIN, response=admin.UserOut)

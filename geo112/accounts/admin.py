@@ -76,7 +76,15 @@ def _state(user: User) -> dict[str, Any]:
     return audit.snapshot(user, _FIELDS)
 
 
-def add_user(session: Session, data: UserCreate, actor: str) -> User:
+def add_user(
+    session: Session,
+    actor: str,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    agency: str | None = None,
+) -> User:
     """Add a user (``user.created``; the password is not recorded).
 
     Raises
@@ -84,9 +92,28 @@ def add_user(session: Session, data: UserCreate, actor: str) -> User:
     InvalidInput, Conflict
         As :func:`geo112.accounts.users.create_user`.
     """
-    user = users.create_user(session, data.username, data.password, data.role, data.display_name, data.agency)
+    user = users.create_user(session, username, password, role, display_name, agency)
     audit.record(session, actor, "user.created", "app_user", user.id, None, _state(user))
     return user
+
+
+def new_password(session: Session, user: User, password: str, actor: str) -> None:
+    """Give the user a new password, ending their sessions (``user.password``; the password is not recorded).
+
+    Raises
+    ------
+    InvalidInput
+        For a short password.
+    """
+    users.set_password(user, password)
+    audit.record(session, actor, "user.password", "app_user", user.id)
+
+
+def disable(session: Session, user: User, actor: str) -> None:
+    """Disable the account, ending its sessions (``user.disabled``)."""
+    before = _state(user)
+    users.disable_user(user)
+    audit.record(session, actor, "user.disabled", "app_user", user.id, before, _state(user))
 
 
 def change_user(session: Session, username: str, data: UserChange, actor: str) -> User:
@@ -121,8 +148,7 @@ def change_user(session: Session, username: str, data: UserChange, actor: str) -
         action = "user.disabled" if data.active is False and before["active"] else "user.updated"
         audit.record(session, actor, action, "app_user", user.id, before, _state(user))
     if data.password is not None:
-        users.set_password(user, data.password)
-        audit.record(session, actor, "user.password", "app_user", user.id)
+        new_password(session, user, data.password, actor)
     return user
 
 
