@@ -110,6 +110,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(simulation.bp)
     from web import (
         account,
+        admin,
         api,
         caller,
         calls,
@@ -138,6 +139,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         tickets.pages,
         tickets.links_bp,
         account.bp,
+        admin.bp,
+        admin.pages,
         api.bp,
     ):
         app.register_blueprint(dispatch_bp)

@@ -31,6 +31,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from geo112.accounts.admin import record_login, record_logout
 from geo112.accounts.users import SessionUser, authenticate, end_sessions, normalize_username, session_users
 from geo112.errors import Forbidden, Geo112Error
 from geo112.store.db import get_or_not_found
@@ -206,6 +207,7 @@ def log_in(username: str, password: str) -> User | None:
         session["user_id"], session["version"] = user.id, user.session_version
         session.permanent = True
         _remember_device(user.username)
+        record_login(get_session(), user)
     return user
 
 
@@ -237,7 +239,9 @@ def logout() -> ResponseReturnValue:
     """End the session, and every copy of it: the user's session version moves on."""
     user = current_user()
     if user is not None:
-        end_sessions(get_or_not_found(get_session(), User, user.id, "user"))
+        row = get_or_not_found(get_session(), User, user.id, "user")
+        end_sessions(row)
+        record_logout(get_session(), row)
     session.clear()
     return redirect(url_for("auth.login"))
 

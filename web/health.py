@@ -26,7 +26,7 @@ def healthz() -> ResponseReturnValue:
     return jsonify({"status": "ok"})
 
 
-def _database() -> str:
+def database_state() -> str:
     session = get_session()
     try:
         ping(session)
@@ -55,7 +55,7 @@ def _routing() -> str:
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
     """The database and the routing engine are ready: 200, else 503 with each check's state."""
-    checks = {"database": _database(), "routing": _routing()}
+    checks = {"database": database_state(), "routing": _routing()}
     if all(state == "ok" for state in checks.values()):
         return jsonify({"status": "ready", "checks": checks})
     failing = ", ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo112.dispatch import assignments, redispatch, responder, schemas, units
+from geo112.dispatch import assignments, commissioning, redispatch, responder, schemas, units
 from geo112.planning import moveup
 from geo112.store.db import database_now
-from web.api import DISPATCH, READ, actor, blueprint, paginated
+from web.api import ADMIN, DISPATCH, READ, actor, blueprint, paginated
 from web.db import get_session, settings
 from web.fleet import fleet
 from web.incidents import assignment_with_link
@@ -40,6 +40,13 @@ class MoveUpQuery(Query):
 
 def _unit(state: units.UnitState) -> schemas.Unit:
     return units.unit_model(state, settings().avl_stale_s)
+
+
+@bp.operation("post", "/units", roles=ADMIN, response=schemas.Unit, status=201)
+def create(json: schemas.UnitCreate) -> tuple[schemas.Unit, int]:
+    """Add a unit, available at a station of its agency (admin; recorded in the audit trail)."""
+    unit = commissioning.add_unit(get_session(), json, actor())
+    return _unit(units.unit_state(get_session(), unit.id)), 201
 
 
 @bp.operation("get", "/units", roles=READ, response=schemas.UnitPage)

@@ -47,7 +47,7 @@ def _check_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def _check_agency(session: Session, role: str, agency: str | None) -> None:
+def check_agency(session: Session, role: str, agency: str | None) -> None:
     if (role == OFFICER) != (agency is not None):
         raise InvalidInput("an officer needs an agency (--agency), and only an officer has one")
     if agency is not None and session.get(Agency, agency) is None:
@@ -77,7 +77,7 @@ def create_user(
         raise InvalidInput("username must be 2-64 characters of a-z, 0-9, '.', '_' or '-'")
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
-    _check_agency(session, role, agency)
+    check_agency(session, role, agency)
     password_hash = _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} exists already")
@@ -137,7 +137,7 @@ def ensure_user(session: Session, username: str, password: str, role: str, agenc
     user = session.scalar(select(User).where(User.username == normalize_username(username)))
     if user is None:
         return create_user(session, username, password, role, agency=agency)
-    _check_agency(session, role, agency)
+    check_agency(session, role, agency)
     set_password(user, password)
     user.role, user.agency_code, user.active = role, agency, True
     return user

@@ -6,19 +6,14 @@ import secrets
 
 import click
 
-from geo112.accounts.users import (
-    DEMO_AGENCY,
-    OFFICER,
-    ROLES,
-    create_user,
-    disable_user,
-    ensure_user,
-    get_user,
-    set_password,
-)
+from geo112.accounts import admin
+from geo112.accounts.users import DEMO_AGENCY, OFFICER, ROLES, ensure_user, get_user
 from geo112.cli._context import settings_of
 from geo112.dispatch.telephony import seat_operator
 from geo112.store.db import session_scope
+
+#: Who the audit trail names for a change made on the command line.
+CLI_ACTOR = "system:cli"
 
 
 @click.group()
@@ -38,7 +33,7 @@ def add(
 ) -> None:
     """Create a user with a role (an officer with the agency whose tickets they answer)."""
     with session_scope(settings_of(ctx).database_url) as session:
-        user = create_user(session, username, password, role, display_name, agency)
+        user = admin.add_user(session, CLI_ACTOR, username, password, role, display_name, agency)
         click.echo(f"created {user.role} {user.username}")
 
 
@@ -60,7 +55,7 @@ def demo(ctx: click.Context) -> None:
 def password(ctx: click.Context, username: str, password: str) -> None:
     """Give a user a new password; every session of the user ends."""
     with session_scope(settings_of(ctx).database_url) as session:
-        set_password(get_user(session, username), password)
+        admin.new_password(session, get_user(session, username), password, CLI_ACTOR)
         click.echo(f"new password for {username}; their sessions have ended")
 
 
@@ -70,7 +65,7 @@ def password(ctx: click.Context, username: str, password: str) -> None:
 def disable(ctx: click.Context, username: str) -> None:
     """Disable a user: no more logins, and every session of the user ends."""
     with session_scope(settings_of(ctx).database_url) as session:
-        disable_user(get_user(session, username))
+        admin.disable(session, get_user(session, username), CLI_ACTOR)
         click.echo(f"disabled {username}; their sessions have ended")
 
 

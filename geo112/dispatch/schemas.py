@@ -252,6 +252,14 @@ class UnitReplace(_Request):
     note: Text | None = Field(None, description="why the silent unit is stood down (shown in the timeline)")
 
 
+class UnitCreate(_Request):
+    """A new unit, standing by at a station (of whose agency it is)."""
+
+    call_sign: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")]
+    unit_type: Code
+    station_id: Id
+
+
 class UnitRelocate(_Request):
     """Order an available unit to stand by at another station (move-up)."""
 

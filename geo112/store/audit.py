@@ -120,3 +120,13 @@ def change_cursor(session: Session) -> str:
     """
     newest, recent = session.execute(_CURSOR, {"window": LATE_COMMIT_WINDOW}).one()
     return f"{newest}.{recent}"
+
+
+def recent(session: Session, actor: str | None = None, entity: str | None = None, limit: int = 100) -> list[Event]:
+    """The newest events, newest first; only those of ``actor`` and/or on ``entity`` (a table) when given."""
+    query = select(Event).order_by(Event.id.desc()).limit(limit)
+    if actor:
+        query = query.where(Event.actor == actor)
+    if entity:
+        query = query.where(Event.entity == entity)
+    return list(session.scalars(query))

@@ -1,5 +1,5 @@
 """Officers on the command line: one agency each, refused without one (or with an unknown one); the demo
-users include Dishub's officer."""
+users include Dishub's officer; what the command line changes is in the audit trail."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from geo112.cli import main
 from geo112.store.db import session_factory
-from geo112.store.models import User
+from geo112.store.models import Event, User
 
 
 def test_an_officer_is_added_with_an_agency(database: str) -> None:
@@ -29,3 +29,11 @@ def test_an_officer_is_added_with_an_agency(database: str) -> None:
         agencies = dict(s.execute(select(User.username, User.agency_code).where(User.role == "officer")).all())
     assert agencies["pupr-ani"] == "pupr" and agencies["demo-officer"] == "dishub"
     assert "tanpa-opd" not in agencies and "opd-asing" not in agencies
+    assert run("disable", "pupr-ani").exit_code == 0
+    with session_factory(database)() as s:
+        recorded = s.execute(
+            select(Event.actor, Event.action).where(
+                Event.entity == "app_user", Event.after["username"].astext == "pupr-ani"
+            )
+        ).all()
+    assert recorded == [("system:cli", "user.created"), ("system:cli", "user.disabled")]

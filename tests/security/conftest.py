@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from geo112.accounts.users import create_user
 from geo112.store.db import session_factory
 from geo112.store.models import Call, WatchListing
 from tests.dispatch.conftest import KOTA, MOJOSARI, committed_unit
@@ -64,7 +65,16 @@ def targets(new_incident, api_unit, client, login, demo: str) -> dict[str, objec
         "category": "medis",
         "fmt": "csv",
         **phone_rows(demo),
+        "username": throwaway_user(demo),
     }
+
+
+def throwaway_user(url: str) -> str:
+    """A user the matrix may change and whose sessions it may end (never one the tests log in as)."""
+    username = f"matrix-{uuid.uuid4().hex[:8]}"
+    with session_factory(url).begin() as session:
+        create_user(session, username, "a-long-password", "dispatcher")
+    return username
 
 
 def phone_rows(url: str) -> dict[str, int]:

@@ -31,6 +31,7 @@ PAGES = [
     ("get", "/", ("dispatcher", "planner", "officer")),
     ("get", "/opd", ("officer",)),
     ("get", "/opd/scorecard", ("officer",)),
+    *[("get", path, ("admin",)) for path in ("/admin", "/admin/users", "/admin/config", "/admin/units")],
 ]
 
 
