@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_map_page, screenshot
+from tests.browser.conftest import csrf, open_map_page, screenshot
 from tests.browser.test_dispatch_flow import open_console
+from tests.browser.test_handoff import across  # noqa: F401 (a fixture)
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 # How much wider than its text a select must be: its padding and the arrow Chromium draws.
@@ -68,3 +69,23 @@ def test_the_gap_layer_gives_way_to_the_next_calls_route_previews(open_session) 
     _ask_for_the_gap(page)  # asked again while the proposals show: the next call takes it off
     page.click("#new-call")
     expect(page.locator(".leaflet-analysis-pane path")).to_have_count(0)
+
+
+def test_mutual_aid_is_named_in_the_timeline(open_session, across) -> None:  # noqa: F811
+    """Item 15: a unit sent as mutual aid read in the timeline like any other assignment."""
+    session = open_session("dispatcher", device=LAPTOP)
+    api, headers = session.context.request, {"X-CSRFToken": csrf(session.context)}
+    jombang = next(row for row in across if row.jurisdiction_code == "35.17")
+    body = {"category": "medis", "lon": jombang.lon, "lat": jombang.lat}
+    incident = api.post("/api/v1/incidents", data=body, headers=headers).json()["id"]
+    unit = api.get(f"/api/v1/incidents/{incident}/recommendations").json()["requirements"][0]["proposed"][0]
+    aid = {"unit_id": unit["unit_id"], "mutual_aid": True, "mutual_aid_reason": "nearest_unit"}
+    assert api.post(f"/api/v1/incidents/{incident}/assignments", data=aid, headers=headers).status == 201
+    page = open_console(session)
+    page.click("[data-tab=incidents]")
+    page.locator(f"#incident-list [data-incident='{incident}']").click()
+    created = page.locator("#incident-detail ol.timeline li", has_text="bantuan untuk")
+    expect(created).to_contain_text("bantuan untuk Call Center 112 Kabupaten Jombang: Unit kami paling dekat")
+    expect(created).to_contain_text(unit["call_sign"])
+    created.scroll_into_view_if_needed()
+    screenshot(page, "timeline-mutual-aid-1366x768")
