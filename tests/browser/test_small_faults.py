@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from geo112.dispatch import schemas
+from geo112.dispatch.incidents import create_incident
+from geo112.store.db import session_factory
 from tests.browser.conftest import csrf, open_map_page, screenshot
 from tests.browser.test_dispatch_flow import open_console
 from tests.browser.test_handoff import across  # noqa: F401 (a fixture)
@@ -89,3 +92,21 @@ def test_mutual_aid_is_named_in_the_timeline(open_session, across) -> None:  # n
     expect(created).to_contain_text(unit["call_sign"])
     created.scroll_into_view_if_needed()
     screenshot(page, "timeline-mutual-aid-1366x768")
+
+
+def test_incident_numbers_do_not_heap_up_at_the_regencys_zoom(open_session, browser_database) -> None:
+    """Item 15: at the regency's zoom the numbered labels of nearby incidents overlapped; they are dots there."""
+    with session_factory(browser_database).begin() as s:
+        for n in range(4):  # four calls a few hundred metres apart, in Kec. Pacet
+            data = schemas.IncidentCreate(category="medis", lon=112.5400 + 0.002 * n, lat=-7.6800)
+            create_incident(s, data, "tester")
+    page = open_console(open_session("dispatcher", device=LAPTOP))
+    numbers = page.locator(".leaflet-marker-pane .incident-icon span")
+    expect(numbers.first).to_be_attached()
+    page.evaluate("(({ map }) => map.setView([-7.68, 112.543], 10, { animate: false }))(window.geo112Map)")
+    expect(numbers.filter(visible=True)).to_have_count(0)
+    dots = page.locator(".leaflet-marker-pane .incident-icon").filter(visible=True)
+    assert dots.count() >= 4 and all(box["width"] <= 14 for box in (d.bounding_box() for d in dots.all()))
+    screenshot(page, "incidents-regency-zoom-1366x768")
+    page.evaluate("(({ map }) => map.setView([-7.68, 112.543], 15, { animate: false }))(window.geo112Map)")
+    expect(numbers.filter(visible=True).first).to_be_visible()

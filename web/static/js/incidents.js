@@ -275,6 +275,13 @@ export async function loadIncidents() {
   await Promise.all([drawDetail(), drawHandoffs()]);
 }
 
+// At the regency's zoom the numbered labels of nearby incidents overlap into an unreadable heap: below street
+// zoom the markers are small dots (the colour still says the priority) and the numbers come back when zoomed in.
+const LABEL_ZOOM = 12;
+
 export function initIncidents() {
   byId("incidents-closed").addEventListener("change", loadIncidents);
+  const labels = () => map.getContainer().classList.toggle("incidents-far", map.getZoom() < LABEL_ZOOM);
+  map.on("zoomend", labels);
+  labels();
 }
