@@ -20,6 +20,8 @@ bp = Blueprint("assets", __name__, url_prefix="/assets")
 
 # URL name → folder inside node_modules.
 VENDOR = {
+    # The accessibility checker, for the browser tests (tests/browser/test_accessibility.py); no page loads it.
+    "axe-core": "axe-core",
     "leaflet": "leaflet/dist",
     "leaflet.markercluster": "leaflet.markercluster/dist",
     "protomaps-leaflet": "protomaps-leaflet/dist",

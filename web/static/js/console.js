@@ -6,7 +6,7 @@ import { initBoard, loadBoard } from "./board.js";
 import { loadCatalog } from "./catalog.js";
 import { byId, el, replace } from "./dom.js";
 import { initFleet, loadUnits } from "./fleet.js";
-import { initGap } from "./gap.js";
+import { hideGap, initGap } from "./gap.js";
 import { basemap, loadBoundaries, map } from "./geomap.js";
 import { initIncidents, loadIncidents, select, setOverdue } from "./incidents.js";
 import { initIntake, joinIncident, takePhoneCall } from "./intake.js";
@@ -47,6 +47,7 @@ async function saveIncident(body) {
 function newCall() {
   showTab("intake");
   if (!byId("intake").hidden) byId("intake").reset();
+  hideGap(); // the last call's gap would hide this one's route previews
   showIntake(true);
   byId("place-search").focus();
 }

@@ -9,7 +9,6 @@ import { query } from "./api.js";
 
 let chosen = null; // {unit_type, minutes} once the dispatcher asked for a gap
 let drawnTag = null;
-let drawn = null;
 
 function summary(p) {
   return format("gap_summary", { km: (p.gap_length_m / 1000).toFixed(0), pct: (100 * p.gap_share).toFixed(0), n: p.units });
@@ -23,16 +22,19 @@ async function geojson(url) {
 }
 
 async function reloadGap() {
-  if (!chosen) return;
+  const asked = chosen;
+  if (!asked) return;
   const [roads, area] = await Promise.all([
-    geojson(`/api/v1/console/gap${query(chosen)}`),
-    geojson(`/api/v1/coverage/gaps.geojson${query({ ...chosen, mode: "live" })}`),
+    geojson(`/api/v1/console/gap${query(asked)}`),
+    geojson(`/api/v1/coverage/gaps.geojson${query({ ...asked, mode: "live" })}`),
   ]);
+  if (asked !== chosen) return; // hidden or asked again meanwhile
   const tag = `${JSON.stringify(chosen)} ${roads.etag} ${area.etag}`;
   if (tag === drawnTag) return;
   drawnTag = tag;
-  drawn?.remove();
-  drawn = L.featureGroup([
+  // Emptied, not each drawing removed: a removed drawing stays in the group and comes back with it.
+  layers.gap.clearLayers();
+  L.featureGroup([
     L.geoJSON(area.body, { pane: "analysis", interactive: false,
       style: { stroke: false, fillColor: "#dc2626", fillOpacity: 0.12 } }),
     L.geoJSON(roads.body, { pane: "analysis", interactive: false, style: { color: "#dc2626", weight: 2.5, opacity: 0.75 } }),
@@ -40,6 +42,19 @@ async function reloadGap() {
   const body = roads.body;
   if (!map.hasLayer(layers.gap)) layers.gap.addTo(map);
   byId("gap-status").textContent = summary(body.properties);
+}
+
+/**
+ * Take the gap off the map until the dispatcher asks again: a gap asked for one call would hide the next
+ * call's route previews under its red roads.
+ */
+export function hideGap() {
+  if (!chosen) return;
+  chosen = null;
+  drawnTag = null;
+  layers.gap.clearLayers();
+  map.removeLayer(layers.gap);
+  byId("gap-status").textContent = "";
 }
 
 export function initGap(unitTypes) {

@@ -115,12 +115,20 @@ function edited(before, after) {
 }
 
 /** What an audit event changed, in words: "AMB-03: Tersedia → Ditugaskan", "Prioritas 2 → 1", a disposition. */
-export function change(event) {
+// A unit sent to another call centre's incident says so, for whom and why.
+function mutualAid(after, incident) {
+  const name = incident?.handoff || incident?.jurisdiction?.name || t("outside");
+  const reason = after.mutual_aid_reason ? format(`mutual_aid_reason_${after.mutual_aid_reason}`, { name }) : null;
+  return [format("mutual_aid_for", { name }), reason].filter(Boolean).join(": ");
+}
+
+export function change(event, incident) {
   const before = event.before || {}, after = event.after || {};
   const unit = event.unit_call_sign || "";
   switch (event.action) {
     case "unit.status": return `${unit}: ${t(`status_${before.status}`)} → ${t(`status_${after.status}`)}`;
-    case "assignment.created": return `${unit}${after.eta_s ? ` · ETA ${fmtDuration(after.eta_s)}` : ""}`;
+    case "assignment.created": return [unit, after.eta_s ? `ETA ${fmtDuration(after.eta_s)}` : null,
+      after.mutual_aid ? mutualAid(after, incident) : null].filter(Boolean).join(" · ");
     case "assignment.acknowledged": case "assignment.link_reissued": return unit;
     case "incident.updated": return edited(before, after);
     case "incident.closed": return t(`disposition_${after.disposition}`);
@@ -133,11 +141,11 @@ export function change(event) {
   }
 }
 
-function timelineList(events) {
+function timelineList(events, incident) {
   return el("ol", { class: "timeline" }, events.map((event) => el("li", {},
     el("time", { text: fmtTime(event.at) }), " ",
     el("strong", { text: t(`event_${event.action}`) }),
-    change(event) ? el("span", { class: "change", text: ` ${change(event)}` }) : null,
+    change(event, incident) ? el("span", { class: "change", text: ` ${change(event, incident)}` }) : null,
     el("span", { class: "hint", text: ` · ${event.actor}` }))));
 }
 
@@ -214,7 +222,7 @@ function showDetail(incident, timeline, calls) {
     callsSection(incident, calls, (id) => { refresh(); select(id); }),
     ticketSection(incident),
     el("h4", { text: t("timeline") }),
-    timelineList(timeline.events));
+    timelineList(timeline.events, incident));
 }
 
 /** The incidents with an overdue phase (alerts.js), listed first. */
@@ -267,6 +275,13 @@ export async function loadIncidents() {
   await Promise.all([drawDetail(), drawHandoffs()]);
 }
 
+// At the regency's zoom the numbered labels of nearby incidents overlap into an unreadable heap: below street
+// zoom the markers are small dots (the colour still says the priority) and the numbers come back when zoomed in.
+const LABEL_ZOOM = 12;
+
 export function initIncidents() {
   byId("incidents-closed").addEventListener("change", loadIncidents);
+  const labels = () => map.getContainer().classList.toggle("incidents-far", map.getZoom() < LABEL_ZOOM);
+  map.on("zoomend", labels);
+  labels();
 }

@@ -6,6 +6,7 @@ import { whatsappShare } from "./calls.js";
 import { el, errorNote, fmtDistance, fmtDuration, redrawWhenIdle, replace } from "./dom.js";
 import { unitTypeName } from "./catalog.js";
 import { layers } from "./geomap.js";
+import { hideGap } from "./gap.js";
 import { format, t } from "./i18n.js";
 import { refresh } from "./live.js";
 import { showCosts } from "./moveup.js";
@@ -99,6 +100,7 @@ async function previewRoutes(incidentId, rec) {
   previewed = key;
   const routes = ids.length ? await api(`/api/v1/incidents/${incidentId}/routes${query({ units: ids.join(",") })}`) : { features: [] };
   if (previewed !== key) return; // newer proposals were drawn meanwhile
+  hideGap();
   layers.proposals.clearLayers();
   previews.clear();
   for (const route of routes.features) {
