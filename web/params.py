@@ -85,11 +85,24 @@ def _ids(name: str, raw: str) -> list[int]:
     return [int(part) for part in parts]
 
 
+# Days and times a 112 centre's records can hold: far enough either way for any history, near enough that a
+# period computed from them (a day added, weeks taken away) stays a valid date.
+YEARS = (1970, 2200)
+
+
+def _in_years(name: str, year: int) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InvalidInput(f"{name} must be between the years {YEARS[0]} and {YEARS[1]}, got {year}")
+
+
 def _day(name: str, raw: str) -> date | None:
     try:
-        return date.fromisoformat(raw) if raw else None
+        value = date.fromisoformat(raw) if raw else None
     except ValueError:
         raise InvalidInput(f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}") from None
+    if value is not None:
+        _in_years(name, value.year)
+    return value
 
 
 def _time(name: str, raw: str) -> datetime:
@@ -99,6 +112,7 @@ def _time(name: str, raw: str) -> datetime:
         raise InvalidInput(f"{name} must be an ISO 8601 time, got {raw[:40]!r}") from None
     if value.tzinfo is None:
         raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-27T08:00:00+07:00")
+    _in_years(name, value.year)
     return value
 
 
@@ -116,9 +130,9 @@ def _short(limit: int) -> Callable[[str, str], str | None]:
 Flag = Annotated[bool, _check(_flag)]
 #: Comma-separated positive ids (``3,7,12``).
 Ids = Annotated[list[int], _check(_ids), Field(description="comma-separated positive ids, e.g. 3,7,12")]
-#: A day, ``YYYY-MM-DD``.
+#: A day, ``YYYY-MM-DD``, in :data:`YEARS`.
 Day = Annotated[date | None, _check(_day)]
-#: A time with its zone, ISO 8601.
+#: A time with its zone, ISO 8601, in :data:`YEARS`.
 Time = Annotated[datetime, _check(_time)]
 Phone = Annotated[str | None, _check(_short(40))]
 

@@ -39,6 +39,7 @@ def test_roles(client, login, history, endpoint) -> None:
         ("intervals?by=weather", 400, "by must be one of"),
         ("summary?category=meteor", 422, "unknown category"),
         ("summary?start=2025-13-01", 400, "start must be a date"),
+        ("summary?end=9999-12-31", 400, "end must be between the years 1970 and 2200"),  # a day is added to it
         ("summary?start=2025-06-01&end=2025-05-01", 400, "empty"),
         ("summary?include_synthetic=maybe", 400, "include_synthetic must be true or false"),
         ("heatmap?cell_m=5", 400, "cell_m must be within"),
