@@ -14,12 +14,10 @@ incident → 409. Positions outside Jawa Timur are refused; a position less prec
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,9 +25,10 @@ from geo112.config import SLIVER_TOLERANCE_M
 from geo112.dispatch import schemas
 from geo112.dispatch.incidents import Snapper, open_incident, update_incident
 from geo112.dispatch.sms import SmsGateway
-from geo112.errors import Forbidden, Gone, Unprocessable
+from geo112.errors import Unprocessable
 from geo112.geography.locate import locate
 from geo112.region import current_region
+from geo112.signed_links import sign, unsign
 from geo112.store import audit
 from geo112.store.db import database_now
 from geo112.store.models import Assignment
@@ -43,9 +42,7 @@ LOW_ACCURACY_M = 200.0
 
 def issue(secret: str, incident_id: int, ttl_s: float, now: float | None = None) -> tuple[str, datetime]:
     """Sign a caller link token for an incident; returns the token and when it expires (UTC)."""
-    expires = int((time.time() if now is None else now) + ttl_s)
-    token = URLSafeSerializer(secret, salt=SALT).dumps({"i": incident_id, "exp": expires})
-    return token, datetime.fromtimestamp(expires, UTC)
+    return sign(secret, SALT, {"i": incident_id}, ttl_s, now)
 
 
 def verify(secret: str, token: str, now: float | None = None) -> int:
@@ -58,13 +55,7 @@ def verify(secret: str, token: str, now: float | None = None) -> int:
     Gone
         For an expired token.
     """
-    try:
-        claims = URLSafeSerializer(secret, salt=SALT).loads(token)
-    except BadSignature:
-        raise Forbidden("this location link is not valid", reason="invalid") from None
-    if (time.time() if now is None else now) >= claims["exp"]:
-        raise Gone("this location link has expired; ask 112 for a new one", reason="expired",
-                   expired_at=datetime.fromtimestamp(claims["exp"], UTC).isoformat())  # fmt: skip
+    claims = unsign(secret, SALT, token, {"i"}, "location", "112", now)
     return int(claims["i"])
 
 

@@ -8,12 +8,10 @@ The token carries the assignment, unit and incident ids and its expiry, signed w
 from __future__ import annotations
 
 import logging
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +20,7 @@ from geo112.dispatch.incidents import destination, field_summary, get_incident
 from geo112.dispatch.units import TRANSITIONS
 from geo112.errors import Conflict, Forbidden, Gone, NoRoute, Unprocessable
 from geo112.network import RoutedFleet
+from geo112.signed_links import sign, unsign
 from geo112.store import audit
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Assignment, Incident, Station
@@ -57,17 +56,8 @@ def issue(secret: str, assignment: Assignment, ttl_s: float, now: float | None =
     (str, datetime)
         The token and when it expires (UTC).
     """
-    expires = int((time.time() if now is None else now) + ttl_s)
-    token = URLSafeSerializer(secret, salt=SALT).dumps(
-        {
-            "a": assignment.id,
-            "u": assignment.unit_id,
-            "i": assignment.incident_id,
-            "v": assignment.link_version,
-            "exp": expires,
-        }
-    )
-    return token, datetime.fromtimestamp(expires, UTC)
+    claims = {"a": assignment.id, "u": assignment.unit_id, "i": assignment.incident_id, "v": assignment.link_version}
+    return sign(secret, SALT, claims, ttl_s, now)
 
 
 def reissue(session: Session, assignment: Assignment, actor: str) -> None:
@@ -83,7 +73,7 @@ def reissue(session: Session, assignment: Assignment, actor: str) -> None:
     )  # fmt: skip
 
 
-def verify(secret: str, token: str, now: float | None = None) -> dict[str, int]:
+def verify(secret: str, token: str, now: float | None = None) -> dict[str, Any]:
     """Check a token's signature, then its expiry.
 
     Raises
@@ -93,18 +83,7 @@ def verify(secret: str, token: str, now: float | None = None) -> dict[str, int]:
     Gone
         (410) When it has expired.
     """
-    try:
-        claims = URLSafeSerializer(secret, salt=SALT).loads(token)
-    except BadSignature:
-        raise Forbidden("this responder link is not valid") from None
-    if not isinstance(claims, dict) or not {"a", "u", "i", "exp"} <= claims.keys():
-        raise Forbidden("this responder link is not valid")
-    if (time.time() if now is None else now) >= claims["exp"]:
-        raise Gone(
-            "this responder link has expired; ask the dispatcher for a new one",
-            expired_at=datetime.fromtimestamp(claims["exp"], UTC).isoformat(),
-        )
-    return claims
+    return unsign(secret, SALT, token, {"a", "u", "i"}, "responder", "the dispatcher", now)
 
 
 def _same_incident(session: Session, signed: int, assignment: Assignment) -> bool:
