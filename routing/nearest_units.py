@@ -442,7 +442,17 @@ class UnitTable:
         shape = (len(slots), len(at))
         if len(self._nodes) == 0 or len(slots) == 0:
             return np.full(shape, -1, dtype=np.int64)
-        # halving search: the first position whose node is not below the target, in every row at once
+        # a row that holds every search node (a regency within the bound) holds node i at its position i
+        whole = self._length[slots] == self.engine.search.n_nodes
+        positions = self._start[slots, None] + np.asarray(at, dtype=np.int64)
+        if not whole.all():
+            positions[~whole] = self._searched_positions(slots[~whole], at)
+        return positions
+
+    def _searched_positions(self, slots: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """:meth:`_positions` in rows that lack some search nodes: a halving search in every row at once."""
+        shape = (len(slots), len(at))
+        # the first position whose node is not below the target, in every row at once
         base = np.repeat(self._start[slots], len(at))
         size = np.repeat(self._length[slots], len(at))
         target = np.tile(np.asarray(at, dtype=self._nodes.dtype), len(slots))
