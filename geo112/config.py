@@ -23,6 +23,10 @@ Every setting has a documented default so that a fresh checkout runs as it is:
     and coverage beyond it is searched afresh; default 7200, the longest threshold a planner may ask for
     (``geo112.planning.thresholds.MAX_MINUTES``), which holds a regency whole; a province's deployment sets
     about 1800-3600 (the longest phase target, on scene, is 30 minutes; docs/performance.md, unit rows).
+``GEO112_UNIT_ROW_BEYOND``
+    Of the units of a type beyond the rows' bound from an incident, this many (the nearest as the crow flies)
+    are ranked by hierarchy queries; the others are not ranked (``beyond_bound`` in a recommendation); default
+    20. A regency within the bound has none.
 ``GEO112_RESPONDER_LINK_TTL_S``
     How long a responder link stays valid after the assignment; default 12 hours.
 ``GEO112_SAME_CALLER_WINDOW_S``
@@ -104,6 +108,8 @@ SLIVER_TOLERANCE_M = 150.0
 AVL_STALE_S = 600.0
 #: A unit's row holds the road nodes it reaches within this many seconds (``GEO112_UNIT_ROW_LIMIT_S``).
 UNIT_ROW_LIMIT_S = 7200.0
+#: Units beyond the rows' bound ranked per question (``GEO112_UNIT_ROW_BEYOND``): a hierarchy query each.
+UNIT_ROW_BEYOND = 20
 #: Below this share of the population covered by a unit type, relocations (move-up) are proposed.
 MOVEUP_LEVEL = 0.8
 #: Dispatch policies the console may rank by: the simulator's that do not lose against closest idle
@@ -137,6 +143,7 @@ class Settings:
     sliver_tolerance_m: float = SLIVER_TOLERANCE_M
     avl_stale_s: float = AVL_STALE_S
     unit_row_limit_s: float = UNIT_ROW_LIMIT_S
+    unit_row_beyond: int = UNIT_ROW_BEYOND
     responder_link_ttl_s: float = 12 * 3600.0
     same_caller_window_s: float = 600.0
     caller_link_ttl_s: float = 1800.0
@@ -251,6 +258,7 @@ def get_settings(**overrides: object) -> Settings:
             env[name] = float(value)
     for name, var in (
         ("proxy_hops", "GEO112_PROXY_HOPS"),
+        ("unit_row_beyond", "GEO112_UNIT_ROW_BEYOND"),
         ("watch_calls", "GEO112_WATCH_CALLS"),
         ("watch_reject_status", "GEO112_WATCH_REJECT_STATUS"),
     ):

@@ -256,11 +256,15 @@ class RoutedFleet:
     row_limit_s
         A row holds the nodes its unit reaches within this many seconds (``GEO112_UNIT_ROW_LIMIT_S``), so its
         cost follows the unit's reach, not the size of the network.
+    beyond
+        Of the units beyond the bound from a point, rank this many, the nearest as the crow flies, by hierarchy
+        queries (``GEO112_UNIT_ROW_BEYOND``; None: every one).
     """
 
-    def __init__(self, network: Network, row_limit_s: float = np.inf) -> None:
+    def __init__(self, network: Network, row_limit_s: float = np.inf, beyond: int | None = None) -> None:
         self.network = network
         self.table = network.unit_table(row_limit_s)
+        self.beyond = beyond
         self._synced: dict[int, UnitPosition] = {}
         self._marks: dict[int, int] = {}
         self._reads = itertools.count()
@@ -346,10 +350,11 @@ class RoutedFleet:
         """Every known unit of a type that can reach the point, fastest first.
 
         A unit farther than the rows' bound is ranked by a hierarchy query (``beyond_bound``): a search per
-        such unit, where a row costs none.
+        such unit, where a row costs none; past :attr:`beyond` of them the others come last, not ranked (an
+        infinite ETA).
         """
         with self._lock:
-            return self.table.nearest(lon, lat, [unit_type], None)
+            return self.table.nearest(lon, lat, [unit_type], None, self.beyond)
 
     def route(
         self, unit_id: int, origin: tuple[float, float], destination: tuple[float, float], factor: float
@@ -434,7 +439,9 @@ def fleet_for(settings: Settings) -> RoutedFleet:
     with _lock:
         fleet_key = (*key, settings.database_url)
         if fleet_key not in _fleets:
-            _fleets[fleet_key] = listen(RoutedFleet(_network(key), settings.unit_row_limit_s), settings.database_url)
+            _fleets[fleet_key] = listen(
+                RoutedFleet(_network(key), settings.unit_row_limit_s, settings.unit_row_beyond), settings.database_url
+            )
         return _fleets[fleet_key]
 
 

@@ -49,7 +49,7 @@ class RankedUnit(NamedTuple):
         Road distance of that fastest path.
     beyond_bound : bool
         The unit's row does not reach the incident (it is farther than the table's bound): its ETA and
-        distance come from a hierarchy query, not from its row.
+        distance come from a hierarchy query, not from its row, or are infinite when it was not ranked.
     """
 
     unit_id: Any
@@ -511,8 +511,9 @@ class UnitTable:
         Returns
         -------
         list of RankedUnit
-            Fastest first; units that cannot reach the incident (or beyond the bound and not asked for) are
-            left out.
+            Fastest first; units that cannot reach the incident are left out. The units beyond the bound not
+            ranked (past ``beyond``) come last, ``beyond_bound`` with an infinite ETA and distance, so that a
+            caller tells them from the unreachable ones.
         """
         cand = np.flatnonzero(self._used & self._available)
         if types is not None:
@@ -539,17 +540,19 @@ class UnitTable:
         dist = np.where(closer, np.abs(units.offset_m - inc.offset_m), dist)
         # past the bound a row may hold one end of the incident's road and not the faster other: not an answer
         eta[(eta > self.limit_s * self._factor[cand]) & ~closer] = np.inf
-        outside = np.flatnonzero(~np.isfinite(eta)) if math.isfinite(self.limit_s) and beyond != 0 else rows[:0]
+        outside = np.flatnonzero(~np.isfinite(eta)) if math.isfinite(self.limit_s) else rows[:0]
+        skipped = rows[:0]
         if beyond is not None and len(outside) > beyond:
             crow = np.hypot(units.lon[outside] - lon, (units.lat[outside] - lat) * math.cos(math.radians(lat)))
-            outside = outside[np.argsort(crow, kind="stable")[:beyond]]
+            by_crow = outside[np.argsort(crow, kind="stable")]
+            outside, skipped = by_crow[:beyond], by_crow[beyond:]
         if len(outside):
             eta[outside], dist[outside] = self._searched(cand[outside], nodes[0], costs[0], lengths[0])
         eta = eta / self._factor[cand]
         searched = np.zeros(len(cand), dtype=bool)
-        searched[outside] = True
+        searched[outside] = searched[skipped] = True
         order = np.argsort(eta, kind="stable")
-        order = order[np.isfinite(eta[order])][:k]
+        order = np.concatenate([order[np.isfinite(eta[order])], skipped])[:k]
         return [
             RankedUnit(self._ids[s], self._types[s], float(eta[i]), float(dist[i]), bool(searched[i]))
             for i, s in zip(order.tolist(), cand[order].tolist())

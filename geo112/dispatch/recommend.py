@@ -10,6 +10,7 @@ service, stale position, ...) instead of silently missing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -115,7 +116,9 @@ def _reason(
     return None
 
 
-def _candidate(unit: Any, eta_s: float | None, distance_m: float | None, why: tuple[str, str] | None) -> dict[str, Any]:
+def _candidate(
+    unit: Any, eta_s: float | None, distance_m: float | None, why: tuple[str, str] | None, beyond_bound: bool = False
+) -> dict[str, Any]:
     return {
         "unit_id": unit.id,
         "call_sign": unit.call_sign,
@@ -126,6 +129,8 @@ def _candidate(unit: Any, eta_s: float | None, distance_m: float | None, why: tu
         "detail": why[1] if why else None,
         # The parts of the reason a page words in its own language.
         **({"status": unit.status, "held_for": unit.held_for, "position_age_s": _age_s(unit)} if why else {}),
+        # Said only when true: a regency's rows reach every incident in it.
+        **({"beyond_bound": True} if beyond_bound else {}),
     }
 
 
@@ -177,12 +182,15 @@ def recommend_type(
     ranked = sorted((r for r in fleet.rank(*point, need.unit_type) if r.unit_id in by_id),
                     key=lambda r: (r.eta_s, r.unit_id))  # fmt: skip
     for r in ranked:
+        if not math.isfinite(r.eta_s):
+            # farther than the rows' bound and past the units ranked there: slower than those, not unreachable
+            continue
         unit = by_id[r.unit_id]
         why = _reason(unit, incident_id, now, stale_after_s, fleet.off_road)
         if why is None and len(proposed) < wanted:
-            proposed.append(_candidate(unit, r.eta_s, r.distance_m, None))
+            proposed.append(_candidate(unit, r.eta_s, r.distance_m, None, r.beyond_bound))
         elif why is not None and (len(proposed) < wanted or why[0] == "stale_position"):
-            not_proposed.append(_candidate(unit, r.eta_s, r.distance_m, why))
+            not_proposed.append(_candidate(unit, r.eta_s, r.distance_m, why, r.beyond_bound))
     seen = {r.unit_id for r in ranked}
     for unit in units:
         if unit.id not in seen:
@@ -368,7 +376,7 @@ def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int)
         return None
     unit = units[0]
     ranked = fleet.rank(unit.to_lon, unit.to_lat, unit.unit_type_code)
-    return next(((r.eta_s, r.distance_m) for r in ranked if r.unit_id == unit_id), None)
+    return next(((r.eta_s, r.distance_m) for r in ranked if r.unit_id == unit_id and math.isfinite(r.eta_s)), None)
 
 
 #: Most proposals one route preview answers for (three per type of a large incident's needs).

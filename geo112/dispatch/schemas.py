@@ -608,6 +608,11 @@ class Candidate(BaseModel):
     status: str | None = Field(None, description="a unit not proposed: its status")
     held_for: int | None = Field(None, description="a unit not proposed: the incident it is assigned to")
     position_age_s: float | None = Field(None, description="a unit not proposed: age of its last position fix")
+    beyond_bound: bool | None = Field(
+        None,
+        description="true when the unit is farther than its travel-time row's bound (GEO112_UNIT_ROW_LIMIT_S): "
+        "its ETA comes from a contraction-hierarchy query instead",
+    )
     why: Literal["closest", "closest_available", "slower"] | None = Field(
         None,
         description="a proposal against the closest unit: closest; closest_available (nearer ones cannot go, "

@@ -39,3 +39,22 @@ def test_coverage_times_beyond_the_bound_are_searched(db, network: Network) -> N
     np.testing.assert_allclose(np.where(exact <= LIMIT_S, exact, np.inf), np.where(within <= LIMIT_S, within, np.inf),
                                rtol=1e-6)  # fmt: skip
     np.testing.assert_allclose(bounded.unit_times(list(units), 3600.0), exact, rtol=1e-5)
+
+
+def test_units_beyond_the_bound_are_labelled_and_past_the_cap_not_called_unreachable(
+    db, network: Network, fleet: RoutedFleet, make_incident
+) -> None:
+    capped = RoutedFleet(network, LIMIT_S, beyond=1)
+    incident = make_incident("kebakaran", point=PACET)
+    got, want = recommend(db, capped, incident.id, k=5), recommend(db, fleet, incident.id, k=5)
+    labelled = 0
+    for mine, theirs in zip(got["requirements"], want["requirements"], strict=True):
+        unreachable = [{u["unit_id"] for u in r["not_proposed"] if u["reason"] == "unreachable"}
+                       for r in (mine, theirs)]  # fmt: skip
+        assert unreachable[0] == unreachable[1]
+        ranked = [u for u in mine["proposed"] + mine["not_proposed"] if u["eta_s"] is not None]
+        # a unit is labelled exactly when its ETA is past the bound (a hierarchy query), at most one per type
+        assert all(u.get("beyond_bound", False) == (u["eta_s"] > LIMIT_S) for u in ranked)
+        assert sum("beyond_bound" in u for u in ranked) <= 1
+        labelled += sum("beyond_bound" in u for u in ranked)
+    assert labelled > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -89,9 +91,11 @@ def _check_bounded(engine: Engine, scene: tuple, limit_s: float) -> None:
         table.upsert_many(ids, lons[1:], lats[1:], types, available, [FACTORS[t] for t in types])
     assert bounded.reached <= full.reached
     want = full.nearest(lons[0], lats[0])
-    from_rows = bounded.nearest(lons[0], lats[0], beyond=0)
+    asked = bounded.nearest(lons[0], lats[0], beyond=0)
+    from_rows = [r for r in asked if not r.beyond_bound]
+    # the units whose rows do not reach the incident come last, not ranked
+    assert all(r.beyond_bound and math.isinf(r.eta_s) for r in asked[len(from_rows) :])
     # every unit within the bound is ranked from its row: the same order, ETAs and distances
-    assert not any(r.beyond_bound for r in from_rows)
     within = [r for r in want if r.eta_s <= limit_s]
     assert [r for r in from_rows if r.eta_s <= limit_s] == within
     by_id = {r.unit_id: r for r in want}
@@ -102,6 +106,10 @@ def _check_bounded(engine: Engine, scene: tuple, limit_s: float) -> None:
     assert {r.unit_id for r in ranked} == set(by_id)
     for r in ranked:
         assert r.eta_s == pytest.approx(by_id[r.unit_id].eta_s, rel=1e-4, abs=1e-2)
+    # with a cap, at most that many are ranked beyond the bound; the others still come, not ranked
+    capped = bounded.nearest(lons[0], lats[0], beyond=1)
+    assert sum(r.beyond_bound and math.isfinite(r.eta_s) for r in capped) <= 1
+    assert {r.unit_id for r in capped} >= set(by_id)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
