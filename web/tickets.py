@@ -130,6 +130,14 @@ def escalate(ticket_id: int, json: schemas.Escalation) -> schemas.TicketWithLink
     return _with_link(ticket)
 
 
+@bp.operation("post", "/tickets/<int:ticket_id>/return-seen", roles=DISPATCH, response=schemas.Ticket)
+def see_return(ticket_id: int) -> schemas.Ticket:
+    """A dispatcher saw that the agency returned the ticket: it leaves the alerts (409 if not returned or seen)."""
+    session = get_session()
+    ticket = tickets.see_return(session, tickets.get_ticket(session, ticket_id, lock=True), actor())
+    return schemas.Ticket.model_validate(_one(ticket))
+
+
 @bp.operation("post", "/tickets/<int:ticket_id>/lapor", roles=DISPATCH, response=schemas.LaporExport, status=201)
 def export_lapor(ticket_id: int) -> tuple[schemas.LaporExport, int]:
     """File a report that is not an emergency (priority 3) with SP4N-LAPOR!, without the caller's details."""

@@ -122,6 +122,8 @@ class Ticket(BaseModel):
     return_reason: str | None
     escalations: int
     escalated_at: Time | None
+    return_seen_by: str | None = Field(None, description="a returned ticket: the dispatcher who saw the return")
+    return_seen_at: Time | None = None
     acknowledge_due_at: Time | None = Field(description="the deadline to acknowledge (none: no target)")
     done_due_at: Time | None = Field(description="the deadline to be done (none: no target)")
     overdue: Literal["ticket_acknowledge", "ticket_done"] | None = Field(description="the deadline passed, if any")
@@ -155,11 +157,15 @@ class OverdueTicket(BaseModel):
     category: str
     priority: int
     status: TicketStatus
-    phase: Literal["ticket_acknowledge", "ticket_done"]
-    due_at: Time
-    over_s: float
+    phase: Literal["ticket_acknowledge", "ticket_done", "returned"] = Field(
+        description="the deadline missed, or returned: the agency handed the report back and no dispatcher has "
+        "seen it yet (POST /tickets/{id}/return-seen)"
+    )
+    due_at: Time = Field(description="when the deadline passed, or when the ticket was returned")
+    over_s: float = Field(description="seconds since due_at")
     escalations: int
     escalated_at: Time | None
+    return_reason: str | None = Field(None, description="a returned ticket: the agency's reason")
 
 
 class OverdueTickets(BaseModel):

@@ -10,7 +10,8 @@ phone only when the category's route says the agency calls back (``category_agen
 An officer (role ``officer``) reaches their own agency's tickets only: another agency's ticket is not found.
 
 Deadlines are rows of ``phase_target`` (phases ``ticket_acknowledge`` and ``ticket_done``, counted from
-``sent_at``), the most specific row winning, as for the incident phase timers.
+``sent_at``), the most specific row winning, as for the incident phase timers. A returned ticket of an open
+incident is an alert too (phase ``returned``) until a dispatcher has seen it (:func:`see_return`).
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def views(session: Session, tickets: list[Ticket], now: datetime | None = None) 
     for t in tickets:
         late = overdue_phase(deadlines, t, now)
         answers.append(
-            audit.snapshot(t, ("id", "sent_by", "sent_at", "synthetic", *_FIELDS))
+            audit.snapshot(t, ("id", "sent_by", "sent_at", "synthetic", *_FIELDS, "return_seen_by", "return_seen_at"))
             | {
                 "agency": {"code": t.agency.code, "name": t.agency.name},
                 "acknowledge_due_at": _due(deadlines, t, "ticket_acknowledge"),
@@ -270,24 +271,31 @@ def list_tickets(
     return views(session, [t for t, _ in ranked[offset : offset + limit]], now), len(ranked)
 
 
+def _alert(ticket: Ticket, phase: str, since: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.id, "incident_id": ticket.incident_id,
+        "agency": {"code": ticket.agency.code, "name": ticket.agency.name},
+        "category": ticket.incident.category_code, "priority": ticket.incident.priority, "status": ticket.status,
+        "phase": phase, "due_at": since, "over_s": round((now - since).total_seconds(), 1),
+        "escalations": ticket.escalations, "escalated_at": ticket.escalated_at,
+        "return_reason": ticket.return_reason,
+    }  # fmt: skip
+
+
 def overdue(session: Session, now: datetime | None = None) -> dict[str, Any]:
     """Open tickets past a deadline at ``now`` (default the database clock; tests give their own), the
-    longest over first: what the 112 supervisor's console shows as alerts."""
+    longest over first, after the returned tickets of open incidents no dispatcher has seen yet (phase
+    ``returned``, since the return): what the 112 supervisor's console shows as alerts."""
     now = now or database_now(session)
     deadlines = Deadlines.load(session)
-    open_tickets = session.scalars(_WITH_INCIDENT.where(Ticket.status.not_in(CLOSED)))
+    unseen_return = (Ticket.status == "returned") & Ticket.return_seen_at.is_(None) & (Incident.status == "open")
+    listed = session.scalars(_WITH_INCIDENT.where(Ticket.status.not_in(CLOSED) | unseen_return))
     items: list[dict[str, Any]] = []
-    for t in open_tickets:
-        late = overdue_phase(deadlines, t, now)
-        if late is not None:
-            agency = {"code": t.agency.code, "name": t.agency.name}
-            items.append({
-                "ticket_id": t.id, "incident_id": t.incident_id, "agency": agency,
-                "category": t.incident.category_code, "priority": t.incident.priority, "status": t.status,
-                "phase": late[0], "due_at": late[1], "over_s": round((now - late[1]).total_seconds(), 1),
-                "escalations": t.escalations, "escalated_at": t.escalated_at,
-            })  # fmt: skip
-    items.sort(key=lambda a: -float(a["over_s"]))
+    for t in listed:
+        late = ("returned", t.closed_at) if t.status == "returned" else overdue_phase(deadlines, t, now)
+        if late is not None and late[1] is not None:
+            items.append(_alert(t, late[0], late[1], now))
+    items.sort(key=lambda a: (a["phase"] != "returned", -float(a["over_s"])))
     return {"at": now, "items": items}
 
 
@@ -409,6 +417,25 @@ def notify_caller(session: Session, ticket: Ticket, sms: SmsGateway, actor: str)
     sent = sms.send(session, incident.caller_phone, body, actor, incident.id)
     _record(session, ticket, actor, "caller_notified", None, {"sms": sent})
     return sent
+
+
+def see_return(session: Session, ticket: Ticket, actor: str) -> Ticket:
+    """A dispatcher saw that the agency returned the ticket (``ticket.return_seen``): no longer an alert.
+
+    Raises
+    ------
+    Conflict
+        When the ticket is not returned, or its return was seen already.
+    """
+    if ticket.status != "returned":
+        raise Conflict(f"ticket {ticket.id} is {ticket.status}, not returned", status=ticket.status)
+    if ticket.return_seen_at is not None:
+        raise Conflict(f"{ticket.return_seen_by} saw the return of ticket {ticket.id} already",
+                       seen_by=ticket.return_seen_by)  # fmt: skip
+    ticket.return_seen_by, ticket.return_seen_at = actor, database_now(session)
+    session.flush()
+    _record(session, ticket, actor, "return_seen", None, {"reason": ticket.return_reason})
+    return ticket
 
 
 def escalate(session: Session, ticket: Ticket, how: str, note: str | None, actor: str) -> Ticket:

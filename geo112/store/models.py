@@ -431,6 +431,9 @@ class Ticket(Base):
     return_reason: Mapped[str | None] = mapped_column(Text)
     escalations: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A returned ticket is a console alert until a dispatcher saw it (migration 0015).
+    return_seen_by: Mapped[str | None] = mapped_column(String(100))
+    return_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Carried by the agency's link; incremented when a new link replaces the old.
     link_version: Mapped[int] = mapped_column(Integer, default=0)
     synthetic: Mapped[bool] = mapped_column(default=False)  # generated demo history

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from geo112.agencies import lapor, links, tickets
+from geo112.dispatch import schemas
+from geo112.dispatch.incidents import close_incident
 from geo112.dispatch.sms import OutboxGateway
 from geo112.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, Unprocessable
 from geo112.store.db import database_now
@@ -126,3 +128,26 @@ def test_a_complaint_goes_to_lapor_once_without_the_caller(db, make_incident, tm
     emergency = tickets.forward(db, make_incident("kdrt").id, "dp2kbp2", "disp")
     with pytest.raises(Unprocessable):
         lapor.export(db, emergency, outbox, "disp")
+
+
+def test_a_returned_ticket_is_an_alert_until_seen_or_the_incident_is_closed(db, make_incident) -> None:
+    incident = make_incident("lampu_jalan", priority=3)
+    [ticket] = tickets.forward_by_category(db, incident, "disp")
+    mine = lambda: [a for a in tickets.overdue(db)["items"] if a["ticket_id"] == ticket.id]  # noqa: E731
+    with pytest.raises(Conflict, match="not returned"):
+        tickets.see_return(db, ticket, "disp")
+    tickets.act(db, ticket, "return", "jalan provinsi, bukan kami", "officer1")
+    [alert] = mine()
+    assert (alert["phase"], alert["return_reason"]) == ("returned", "jalan provinsi, bukan kami")
+    assert alert["due_at"] == ticket.closed_at
+    tickets.see_return(db, ticket, "disp")
+    assert mine() == [] and ticket.return_seen_by == "disp"
+    assert _events(db, ticket.id)[-1] == ("ticket.return_seen", "disp")
+    with pytest.raises(Conflict, match="saw the return"):
+        tickets.see_return(db, ticket, "disp2")
+    # a second agency returns it too; nobody looks, and the incident is closed: no alert for a closed incident
+    other = tickets.forward(db, incident.id, "pupr", "disp")
+    tickets.act(db, other, "return", "bukan jalan kabupaten", "officer2")
+    assert [a["ticket_id"] for a in tickets.overdue(db)["items"] if a["incident_id"] == incident.id] == [other.id]
+    close_incident(db, incident.id, schemas.IncidentClose(disposition="handled"), "disp")
+    assert [a for a in tickets.overdue(db)["items"] if a["incident_id"] == incident.id] == []

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from geo112.accounts.users import create_user
+from geo112.agencies import tickets
 from geo112.dispatch import schemas
 from geo112.dispatch.incidents import create_incident
 from geo112.store.db import session_factory
@@ -98,3 +99,26 @@ def test_a_late_ticket_alerts_the_console_and_is_escalated(open_session, browser
     alert.get_by_test_id("escalate-resent").click()
     expect(alert).to_contain_text("dieskalasi 2×")
     assert "/t/" in alert.get_by_test_id("ticket-link").input_value()
+
+
+def test_a_returned_ticket_alerts_the_console_until_a_dispatcher_saw_it(open_session, browser_database) -> None:
+    incident = _street_light(browser_database)
+    with session_factory(browser_database).begin() as s:
+        ticket = tickets.forward(s, incident, "dishub", "tester")
+        tickets.act(s, ticket, "return", "Bukan PJU kami: jalan provinsi", "dishub-officer")
+        ticket_id = ticket.id
+    console = open_console(open_session("dispatcher"))
+    alert = console.get_by_test_id("ticket-alerts").locator(f"li[data-ticket='{ticket_id}']")
+    expect(alert).to_contain_text("Dishub", timeout=15_000)
+    expect(alert).to_contain_text("mengembalikan tiket")
+    expect(alert).to_contain_text("Bukan PJU kami: jalan provinsi")
+    screenshot(console, "console-ticket-returned")
+    alert.get_by_role("button", name=f"#{incident}").click()  # the dispatcher opens it to forward it elsewhere
+    expect(console.get_by_test_id("incident-tickets").locator("li[data-agency=dishub]")).to_contain_text(
+        "Dikembalikan ke 112"
+    )
+    alert.get_by_test_id("return-seen").click()
+    expect(alert).to_have_count(0)
+    seen = console.context.request.post(f"/api/v1/tickets/{ticket_id}/return-seen",
+                                        headers={"X-CSRFToken": csrf(console.context)})  # fmt: skip
+    assert seen.status == 409 and "saw the return" in seen.json()["detail"]

@@ -35,8 +35,9 @@ function initSound() {
   show();
 }
 
-function chime() {
-  if (audio.state !== "running") return; // the banner is showing
+/** The alert tone (silent until the page may play sound; the banner says so). */
+export function chime() {
+  if (audio?.state !== "running") return; // the banner is showing (or this page plays no sound)
   try {
     for (const [i, hz] of [880, 660].entries()) {
       const tone = audio.createOscillator();

@@ -1,6 +1,7 @@
 // Agency tickets in the console: the incident detail's section (forward to the category's agencies or any
 // other with one click, each ticket's state and its link for the agency), and the bar of overdue tickets with
 // their escalations (re-send, phoned, note). Self-contained: incidents.js and console.js only call in here.
+import { chime } from "./alerts.js";
 import { api } from "./api.js";
 import { byId, el, errorNote, fmtDuration, fmtTime, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
@@ -96,7 +97,25 @@ async function escalate(alert, how) {
   await loadTicketAlerts();
 }
 
+async function seeReturn(alert) {
+  await api(`/api/v1/tickets/${alert.ticket_id}/return-seen`, { method: "POST" });
+  await loadTicketAlerts();
+}
+
+// A returned report is 112's again: the dispatcher opens it to forward it elsewhere, then says they saw it.
+function returnedItem(alert, open) {
+  const error = el("span", { class: "error" });
+  const seen = el("button", { type: "button", class: "small", text: t("ticket_return_seen"), dataset: { testid: "return-seen" },
+    on: { click: () => seeReturn(alert).catch((e) => { error.textContent = e.message; }) } });
+  return el("li", { class: "new", dataset: { ticket: alert.ticket_id, phase: alert.phase } },
+    el("button", { type: "button", class: "link", text: `#${alert.incident_id}`, title: t("ticket_return_open"),
+      on: { click: () => open(alert.incident_id) } }),
+    el("span", { text: ` ${agencyName(alert.agency.code)} ${format("ticket_returned_alert", { ago: fmtDuration(alert.over_s), reason: alert.return_reason })} ` }),
+    seen, error);
+}
+
 function alertItem(alert, open) {
+  if (alert.phase === "returned") return returnedItem(alert, open);
   const error = el("span", { class: "error" });
   const act = (how) => el("button", { type: "button", class: "small", text: t(`ticket_escalate_${how}`),
     dataset: { testid: `escalate-${how}` },
@@ -110,11 +129,15 @@ function alertItem(alert, open) {
 }
 
 let openIncident = () => {};
+const heardReturns = new Set(); // returned tickets that already sounded
 
 /** Ask for the overdue tickets now and redraw their bar. */
 export async function loadTicketAlerts() {
   await catalogue();
   const { items } = await api("/api/v1/tickets/overdue");
+  const returned = items.filter((a) => a.phase === "returned" && !heardReturns.has(a.ticket_id));
+  for (const alert of returned) heardReturns.add(alert.ticket_id);
+  if (returned.length) chime();
   const bar = byId("ticket-alerts");
   replace(bar, el("h2", { text: format("ticket_alerts_heading", { n: items.length }) }),
     el("ul", {}, items.map((a) => alertItem(a, openIncident))));
