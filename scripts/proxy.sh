@@ -49,14 +49,10 @@ url() {
   if [ "$HTTPS_PORT" = 443 ]; then echo "https://$host/"; else echo "https://$host:$HTTPS_PORT/"; fi
 }
 
+# shellcheck source=scripts/pidfile.sh
+source "$ROOT/scripts/pidfile.sh"
 # The PID of the running nginx master of this run directory, or nothing.
-running_pid() {
-  local pid
-  [ -s "$PIDFILE" ] || return 0
-  pid="$(tr -dc '0-9' < "$PIDFILE")"
-  # Only an nginx process: a stale pid file may name a PID that another process has now.
-  if [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = nginx ]; then echo "$pid"; fi
-}
+running_pid() { pid_of "$PIDFILE" nginx; }
 
 certificate() {
   if [ -n "$CERT" ] || [ -n "$KEY" ]; then
@@ -155,9 +151,7 @@ stop() {
   local pid
   pid="$(running_pid)"
   if [ -z "$pid" ]; then say "nginx is not running ($PREFIX)"; rm -f "$PIDFILE"; return; fi
-  kill -TERM "$pid"
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && fail "nginx (pid $pid) did not stop within 10 s"
+  stop_pid "$pid" 10 || fail "nginx (pid $pid) did not stop within 10 s"
   rm -f "$PIDFILE"
   say "stopped nginx (pid $pid)"
 }

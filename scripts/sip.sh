@@ -30,13 +30,10 @@ PIDFILE="$PREFIX/kamailio.pid"
 say() { printf '\033[1m[geo112 sip]\033[0m %s\n' "$*"; }
 fail() { say "$*" >&2; exit 1; }
 
-# The PID of the running Kamailio of this run directory, or nothing (a stale pid file may name another process).
-running_pid() {
-  local pid
-  [ -s "$PIDFILE" ] || return 0
-  pid="$(tr -dc '0-9' < "$PIDFILE")"
-  if [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = kamailio ]; then echo "$pid"; fi
-}
+# shellcheck source=scripts/pidfile.sh
+source "$ROOT/scripts/pidfile.sh"
+# The PID of the running Kamailio of this run directory, or nothing.
+running_pid() { pid_of "$PIDFILE" kamailio; }
 
 configure() {
   [[ "$PORT" =~ ^[0-9]+$ ]] || fail "not a port: $PORT"
@@ -77,8 +74,7 @@ stop() {
   local pid
   pid="$(running_pid)"
   [ -n "$pid" ] || { say "not running"; return 0; }
-  kill -TERM "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  stop_pid "$pid" 5 || fail "Kamailio (PID $pid) did not stop within 5 s"
   rm -f "$PIDFILE"
   say "stopped"
 }
