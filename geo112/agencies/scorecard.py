@@ -40,6 +40,7 @@ _SCORES = text(f"""
           FROM ticket k JOIN incident i ON i.id = k.incident_id
          WHERE k.sent_at >= :start AND k.sent_at < :end
            AND (CAST(:agency AS text) IS NULL OR k.agency_code = :agency)
+           AND (CAST(:category AS text) IS NULL OR i.category_code = :category)
            AND (:synthetic OR NOT k.synthetic)
     ),
     scores AS (
@@ -62,8 +63,9 @@ _SCORES = text(f"""
           FROM tickets GROUP BY agency_code, period_start
     )
     SELECT s.*, a.name AS agency_name,
-           (SELECT count(*) FROM ticket b
+           (SELECT count(*) FROM ticket b JOIN incident bi ON bi.id = b.incident_id
              WHERE b.agency_code = s.agency_code
+               AND (CAST(:category AS text) IS NULL OR bi.category_code = :category)
                AND b.sent_at < s.period_start + CAST('1 ' || :period AS interval)
                AND (b.closed_at IS NULL OR b.closed_at >= s.period_start + CAST('1 ' || :period AS interval))
            ) AS open_backlog
@@ -81,6 +83,7 @@ def scorecard(
     period: str = "week",
     agency: str | None = None,
     synthetic: bool = True,
+    category: str | None = None,
 ) -> list[dict[str, Any]]:
     """The scores of every agency (or of ``agency``) per ``period`` for the tickets sent in ``[start, end)``.
 
@@ -94,6 +97,8 @@ def scorecard(
         Only this agency's scores.
     synthetic
         Count the tickets of the generated demo history too (rows that do say so).
+    category
+        Only the tickets of this category's incidents (the backlog too).
 
     Returns
     -------
@@ -112,7 +117,15 @@ def scorecard(
         raise InvalidInput("end must be after start")
     rows = session.execute(
         _SCORES,
-        {"period": period, "tz": str(WIB), "start": start, "end": end, "agency": agency, "synthetic": synthetic},
+        {
+            "period": period,
+            "tz": str(WIB),
+            "start": start,
+            "end": end,
+            "agency": agency,
+            "synthetic": synthetic,
+            "category": category,
+        },
     ).mappings()
     return [
         dict(row)

@@ -307,9 +307,10 @@ _SCORES_SINCE = datetime(2000, 1, 1, tzinfo=WIB)
 
 
 def _scores(session: Session, filters: figures.Filters, period: str) -> list[dict[str, Any]]:
-    """The scorecard of the tickets sent in the filters' span (one category's incidents are not told apart)."""
+    """The scorecard of the tickets sent in the filters' span, of the filters' category's incidents."""
     until = filters.until or database_now(session) + timedelta(days=1)
-    return scorecard(session, filters.since or _SCORES_SINCE, until, period, synthetic=filters.include_synthetic)
+    since = filters.since or _SCORES_SINCE
+    return scorecard(session, since, until, period, synthetic=filters.include_synthetic, category=filters.category)
 
 
 def coverage_figures(session: Session, fleet: RoutedFleet, mode: str = "stations") -> dict[str, list[dict[str, Any]]]:

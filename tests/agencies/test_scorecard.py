@@ -42,7 +42,15 @@ def test_a_week_of_one_agency(db, make_incident) -> None:
     assert row["ack_within_share"] == 0.75  # 3 of the 4 not returned
     assert row["done_within_share"] == pytest.approx(2 / 4)  # the open one is not done within (yet)
     assert row["open_backlog"] == 1
-    month = scorecard.scorecard(db, MONDAY, MONDAY + timedelta(days=7), "month", "pdam")
+    # one category's incidents only: the same tickets but one, sent for another category's incident
+    other = make_incident("kdrt", priority=3).id
+    _ticket(db, other, 5, None, None, "sent")
+    [mixed] = scorecard.scorecard(db, MONDAY, MONDAY + timedelta(days=7), "week", "pdam")
+    assert (mixed["received"], mixed["open_backlog"]) == (6, 2)
+    [water] = scorecard.scorecard(db, MONDAY, MONDAY + timedelta(days=7), "week", "pdam", category="air_bersih")
+    assert (water["received"], water["open_backlog"]) == (5, 1)
+    assert scorecard.scorecard(db, MONDAY, MONDAY + timedelta(days=7), "week", "pdam", category="odgj") == []
+    month = scorecard.scorecard(db, MONDAY, MONDAY + timedelta(days=7), "month", "pdam", category="air_bersih")
     assert [r["received"] for r in month] == [5]
     with pytest.raises(InvalidInput):
         scorecard.scorecard(db, MONDAY, MONDAY, "week")
