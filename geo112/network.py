@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 import routing
 from geo112.config import Settings
 from geo112.errors import NoRoute, ServiceUnavailable
+from geo112.shared_rows import SharedRows
 from geo112.store.db import session_factory
 from geo112.store.models import Unit, UnitType
 from geo112.store.notify import FLEET_CHANNEL, Listener
@@ -259,12 +260,17 @@ class RoutedFleet:
     beyond
         Of the units beyond the bound from a point, rank this many, the nearest as the crow flies, by hierarchy
         queries (``GEO112_UNIT_ROW_BEYOND``; None: every one).
+    shared
+        Rows searched once per machine and copied by the other workers (None: every row searched here).
     """
 
-    def __init__(self, network: Network, row_limit_s: float = np.inf, beyond: int | None = None) -> None:
+    def __init__(
+        self, network: Network, row_limit_s: float = np.inf, beyond: int | None = None, shared: SharedRows | None = None
+    ) -> None:
         self.network = network
         self.table = network.unit_table(row_limit_s)
         self.beyond = beyond
+        self.shared = shared
         self._synced: dict[int, UnitPosition] = {}
         self._marks: dict[int, int] = {}
         self._reads = itertools.count()
@@ -295,6 +301,14 @@ class RoutedFleet:
             stale = [u for u in stale if not _same_type_and_speed(self._synced.get(u), current[u])]
         return {u: current[u] for u in stale}
 
+    def _compute(self, where: list[UnitPosition]) -> routing.UnitRows:
+        """The rows of units at these positions, copied when another worker searched them (:attr:`shared`)."""
+        lons, lats, factors = [p.lon for p in where], [p.lat for p in where], [p.speed_factor for p in where]
+        if self.shared is not None:
+            rows: routing.UnitRows = self.shared.compute(self.table, lons, lats, factors)
+            return rows
+        return self.table.compute(lons, lats, factors)
+
     def refresh(self, current: dict[int, UnitPosition], mark: int, drop_others: bool = False) -> int:
         """Bring the rows of these units up to their current positions (computing only the changed ones).
 
@@ -314,8 +328,7 @@ class RoutedFleet:
         """
         changed = self.stale(current)
         where = [current[u] for u in changed]
-        factors = [p.speed_factor for p in where]
-        rows = self.table.compute([p.lon for p in where], [p.lat for p in where], factors) if changed else None
+        rows = self._compute(where) if changed else None
         with self._lock:
             if drop_others:
                 for unit_id in [u for u in self._synced if u not in current and self._marks[u] < mark]:
@@ -439,9 +452,10 @@ def fleet_for(settings: Settings) -> RoutedFleet:
     with _lock:
         fleet_key = (*key, settings.database_url)
         if fleet_key not in _fleets:
-            _fleets[fleet_key] = listen(
-                RoutedFleet(_network(key), settings.unit_row_limit_s, settings.unit_row_beyond), settings.database_url
-            )
+            network = _network(key)
+            shared = SharedRows(settings.redis_url, network.fingerprint)
+            fleet = RoutedFleet(network, settings.unit_row_limit_s, settings.unit_row_beyond, shared)
+            _fleets[fleet_key] = listen(fleet, settings.database_url)
         return _fleets[fleet_key]
 
 

@@ -29,6 +29,10 @@ from .routing import Tree, direct_costs, tree_lengths, virtual_tree
 if TYPE_CHECKING:
     from .engine import Engine, Route
 
+#: The item types of a row's four arrays (nodes, seconds, metres, predecessors): 16 bytes a reached node.
+_ROW_DTYPES = (np.dtype(np.int32), np.dtype(np.float32), np.dtype(np.float32), np.dtype(np.int32))
+_ROW_ITEM = sum(d.itemsize for d in _ROW_DTYPES)
+
 #: Search nodes times units of one Dijkstra call: its dense (units, S) float64 arrays stay ~16 MB each, so a refresh
 #: of the whole fleet does not leave a worker holding memory its allocator keeps.
 _CHUNK_CELLS = 2_000_000
@@ -101,6 +105,40 @@ class UnitRows(NamedTuple):
         return UnitRows(
             bounds, self.nodes[pick], self.times[pick], self.dists[pick], self.preds[pick], self.snap.take(index)
         )
+
+    def row_bytes(self, i: int) -> bytes:
+        """Unit ``i``'s row as bytes, so that another process can store it without searching
+        (:meth:`from_row_bytes`)."""
+        at = slice(int(self.bounds[i]), int(self.bounds[i + 1]))
+        return b"".join(a[at].astype(d, copy=False).tobytes() for a, d in zip(self._arrays, _ROW_DTYPES))
+
+    @classmethod
+    def from_row_bytes(cls, rows: Sequence[bytes], snap: Snap) -> UnitRows:
+        """The rows of units from :meth:`row_bytes`, in order, for units snapped at ``snap``.
+
+        Raises
+        ------
+        ValueError
+            For a row whose length is not a whole number of reached nodes, or a count unlike the snap's.
+        """
+        if len(rows) != len(snap.lon):
+            raise ValueError(f"{len(rows)} rows for {len(snap.lon)} snapped units")
+        if any(len(b) % _ROW_ITEM for b in rows):
+            raise ValueError(f"a row's bytes must be a multiple of {_ROW_ITEM}")
+        counts = np.array([len(b) // _ROW_ITEM for b in rows], dtype=np.int64)
+        arrays = []
+        offset = 0
+        for d in _ROW_DTYPES:  # each blob holds the four arrays one after the other
+            parts = [np.frombuffer(b, d, int(n), offset * int(n)) for b, n in zip(rows, counts)]
+            arrays.append(np.concatenate(parts) if parts else np.empty(0, d))
+            offset += d.itemsize
+        bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        nodes, times, dists, preds = arrays
+        return cls(bounds, nodes, times, dists, preds, snap)
+
+    @property
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.nodes, self.times, self.dists, self.preds
 
 
 def _empty_rows(snap: Snap) -> UnitRows:
@@ -273,6 +311,11 @@ class UnitTable:
         ranks = np.concatenate(order) if order else np.empty(0, dtype=np.int64)
         # chunks group units by speed factor: back to the callers' order, unless it is that already
         return rows if np.array_equal(ranks, np.arange(m)) else rows.take(np.argsort(ranks))
+
+    def rows_from_bytes(self, rows: Sequence[bytes], lons: Any, lats: Any) -> UnitRows:
+        """The rows of units at these positions from :meth:`UnitRows.row_bytes` (computed by :meth:`compute`
+        on a table of the same graph and bound, e.g. in another process), ready to :meth:`store`."""
+        return UnitRows.from_row_bytes(rows, self.engine.snap(lons, lats))
 
     def store(
         self,
