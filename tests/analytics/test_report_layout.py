@@ -1,5 +1,6 @@
 """Issue 29, fault 13: the report's charts printed whole — every title and label inside its chart, every chart
-inside the page's content box and on one page, all the kecamatan in the per-kecamatan charts.
+inside the page's content box and on one page, all the kecamatan in the per-kecamatan charts — and nothing
+else past the page's right edge, no table row split over two pages.
 
 pypdf's text sees clipped text as well as the rest, so these tests read WeasyPrint's layout (where each chart's
 box lies on which page) and measure every text of each chart's SVG in the font WeasyPrint prints it with; when
@@ -182,6 +183,32 @@ def test_every_chart_lies_whole_on_one_page_inside_its_content_box(html: str, do
         assert cy - SLACK <= y and y + h <= cy + ch + SLACK, (
             f"chart {chart} reaches {y + h - cy:.0f} px down page {places[0].page + 1}, the page {ch:.0f}"
         )
+
+
+def test_nothing_reaches_past_the_pages_right_edge(document: weasyprint.Document) -> None:
+    """The agencies' table (ten columns, long agency names) ran past the page's right edge and lost its last."""
+    past: dict[str, float] = {}
+    for number, page in enumerate(document.pages):
+        frame = page._page_box
+        right = frame.content_box_x() + frame.width
+        flow = [box for box in frame.children if not isinstance(box, boxes.MarginBox)]  # not the page number
+        for box in (box for root in flow for box in root.descendants()):
+            where, reach = f"<{box.element_tag}> on page {number + 1}", box.position_x + box.margin_width() - right
+            if reach > SLACK:
+                past[where] = max(past.get(where, 0.0), reach)
+    assert not past, "\n".join(f"{where} reaches {reach:.0f} px past it" for where, reach in past.items())
+
+
+def test_no_table_row_is_split_over_two_pages(document: weasyprint.Document) -> None:
+    """A split row printed an agency's figures at one page's bottom and its name atop the next."""
+    pages: dict[object, set[int]] = {}
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TableRowGroupBox) and not box.is_header:  # headers repeat on each page
+                for row in box.children:
+                    pages.setdefault(row.element, set()).add(number + 1)
+    split = [sorted(numbers) for numbers in pages.values() if len(numbers) > 1]
+    assert pages and not split, f"rows split over pages {split}"
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
