@@ -211,7 +211,9 @@ def test_no_table_row_is_split_over_two_pages(document: weasyprint.Document) -> 
     assert pages and not split, f"rows split over pages {split}"
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None, reason="pdftoppm is not installed (scripts/install.sh installs poppler-utils)"
+)
 def test_the_printed_charts_have_no_ink_on_their_edges(document: weasyprint.Document, tmp_path: Path) -> None:
     """Text clipped by its chart's edge leaves ink on the edge; Vega pads every chart, so nothing else does."""
     (tmp_path / "report.pdf").write_bytes(document.write_pdf())
