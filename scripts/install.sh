@@ -2,7 +2,9 @@
 # Install what geo112 needs on a fresh Debian machine, idempotently; sourced by demo.sh and test.sh.
 #   - Debian packages: PostGIS and pgRouting for PostgreSQL 15, Redis, Patroni and etcd (the HA test cluster),
 #     Chromium for the browser tests, nginx and openssl for the front door (scripts/proxy.sh), Kamailio with
-#     its PostgreSQL, JSON and HTTP modules for the phone system and baresip for scripted phones (scripts/sip.sh)
+#     its PostgreSQL, JSON and HTTP modules for the phone system and baresip for scripted phones (scripts/sip.sh),
+#     the DejaVu fonts the PDF report and its charts are laid out and printed in, and poppler-utils (pdftoppm)
+#     for the test that rasterises the printed report
 #     (Debian's kamailio package enables a kamailio service of its own where systemd runs; geo112 does not use
 #     it: sip.sh runs a Kamailio with the project's configuration on a loopback port.)
 #     (Debian's nginx package starts its own service on port 80 where systemd runs; geo112 does not use it:
@@ -16,7 +18,7 @@ VENV="${GEO112_VENV:-$ROOT/.venv}"
 PG_VERSION="${PG_VERSION:-15}"
 APT_PACKAGES=("postgresql-$PG_VERSION-postgis-3" "postgresql-$PG_VERSION-pgrouting" redis-server patroni etcd-server
               etcd-client chromium nodejs npm nginx openssl kamailio kamailio-extra-modules kamailio-postgres-modules
-              kamailio-json-modules kamailio-utils-modules baresip)
+              kamailio-json-modules kamailio-utils-modules baresip fonts-dejavu-core poppler-utils)
 
 log() { printf '\033[1m[geo112]\033[0m %s\n' "$*"; }
 

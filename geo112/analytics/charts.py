@@ -44,12 +44,16 @@ DISPOSITIONS = {
     "cancelled": "Dibatalkan",
 }
 WIDTH = 300
+#: Height of one kecamatan's group of bars (px) in the per-kecamatan coverage chart.
+KECAMATAN_ROW = 24
 THRESHOLD_COLOUR = "#c0392b"
 
 
 def _spec(chart: alt.TopLevelMixin, title: str) -> Spec:
-    # Legends go below the plot: the planner pages show charts in a 32rem side panel.
-    spec: Spec = chart.properties(title=title).configure_legend(orient="bottom", columns=2).to_dict()
+    # Legends go below the plot: the planner pages show charts in a 32rem side panel. Their labels are not cut
+    # short ("Kendaraan rescue BPBD ≤ 15 mnt"): two columns of the longest still fit that panel.
+    legend = chart.properties(title=title).configure_legend(orient="bottom", columns=2, labelLimit=0)
+    spec: Spec = legend.to_dict()
     return spec
 
 
@@ -241,7 +245,9 @@ def covered_by_kecamatan(rows: Rows) -> Spec:
             color=alt.Color("jenis:N", title="Jenis unit, ambang"),
             tooltip=["kecamatan", "jenis", alt.Tooltip("covered:Q", format=".1%")],
         )
-        .properties(width=WIDTH)
+        # A fixed height per kecamatan: by default each unit type's bar is 20 px, and 18 kecamatan of five bars
+        # made the chart 2,400 px tall, more than two printed pages (the report lost 10 kecamatan).
+        .properties(width=WIDTH, height=KECAMATAN_ROW * max(frame.kecamatan.nunique(), 1))
     )
     return _spec(chart, "Penduduk terjangkau per kecamatan (paling rendah di atas)")
 

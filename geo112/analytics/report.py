@@ -34,6 +34,10 @@ _TEMPLATES = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+#: The font the report prints in. Its charts are laid out in it too: Vega measures each text to fit the chart
+#: around it, and vl-convert measured "sans-serif" as Liberation Sans while WeasyPrint printed it in the wider
+#: DejaVu Sans, so titles and labels ran past the charts' edges and were cut (#29, fault 13).
+FONT = "DejaVu Sans"
 #: The unit type whose coverage the report maps (the one most calls need).
 MAP_UNIT_TYPE = "ambulance"
 #: Indonesian names of the response intervals (as the analytics page names them).
@@ -67,7 +71,7 @@ class Period:
 
 
 def _svg(spec: dict[str, Any]) -> str:
-    return str(vl_convert.vegalite_to_svg(spec))
+    return str(vl_convert.vegalite_to_svg(spec, config={"font": FONT}))
 
 
 def coverage_map(session: Session, cov: coverage.Coverage, unit_name: str) -> dict[str, Any]:
@@ -186,6 +190,7 @@ def report_html(
     units, _ = charts.names(session)
     return _TEMPLATES.get_template("report.html").render(
         period=period,
+        font=FONT,
         region=current_region(),
         generated=datetime.now(WIB),
         headline=_headline(session, filters),
