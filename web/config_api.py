@@ -33,6 +33,20 @@ def station(station_id: int) -> schemas.Station:
     return schemas.Station.model_validate(configuration.get_station(get_session(), station_id))
 
 
+@bp.operation("post", "/stations", roles=ADMIN, response=schemas.Station, status=201)
+def create_station(json: schemas.StationCreate) -> tuple[schemas.Station, int]:
+    """Add a station of an agency at a position (admin)."""
+    row = configuration.create_station(get_session(), json, actor(), settings().sliver_tolerance_m)
+    return schemas.Station.model_validate(row), 201
+
+
+@bp.operation("patch", "/stations/<int:station_id>", roles=ADMIN, response=schemas.Station)
+def update_station(station_id: int, json: schemas.StationChange) -> schemas.Station:
+    """Change a station's name, agency, kind, status, address, phone or note (admin; its units follow a new
+    agency)."""
+    return schemas.Station.model_validate(configuration.update_station(get_session(), station_id, json, actor()))
+
+
 @bp.operation("put", "/stations/<int:station_id>/position", roles=PLAN, response=schemas.Station)
 def station_position(station_id: int, json: schemas.StationPosition) -> schemas.Station:
     """Correct a station's position (planner or admin)."""
@@ -44,6 +58,20 @@ def station_position(station_id: int, json: schemas.StationPosition) -> schemas.
 def agencies() -> dict[str, Any]:
     """List agencies (code and name)."""
     return {"items": configuration.list_agencies(get_session())}
+
+
+@bp.operation("post", "/agencies", roles=ADMIN, response=schemas.Agency, status=201)
+def create_agency(json: schemas.AgencyCreate) -> tuple[schemas.Agency, int]:
+    """Add an agency (admin)."""
+    agency = configuration.create_agency(get_session(), json, actor())
+    return schemas.Agency.model_validate(agency), 201
+
+
+@bp.operation("patch", "/agencies/<code>", roles=ADMIN, response=schemas.Agency)
+def update_agency(code: str, json: schemas.AgencyChange) -> schemas.Agency:
+    """Rename an agency (admin)."""
+    agency = configuration.update_agency(get_session(), code, json, actor())
+    return schemas.Agency.model_validate(agency)
 
 
 @bp.operation("get", "/unit-types", roles=READ, response=schemas.UnitTypes)
