@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo112.dispatch import configuration, schemas
+from geo112.store.models import Agency, UnitType
 from web.api import ADMIN, PLAN, READ, actor, blueprint, paginated
 from web.db import get_session, settings
 from web.params import Page
@@ -63,14 +64,14 @@ def agencies() -> dict[str, Any]:
 @bp.operation("post", "/agencies", roles=ADMIN, response=schemas.Agency, status=201)
 def create_agency(json: schemas.AgencyCreate) -> tuple[schemas.Agency, int]:
     """Add an agency (admin)."""
-    agency = configuration.create_agency(get_session(), json, actor())
+    agency = configuration.add_coded(get_session(), Agency, json, actor())
     return schemas.Agency.model_validate(agency), 201
 
 
 @bp.operation("patch", "/agencies/<code>", roles=ADMIN, response=schemas.Agency)
 def update_agency(code: str, json: schemas.AgencyChange) -> schemas.Agency:
     """Rename an agency (admin)."""
-    agency = configuration.update_agency(get_session(), code, json, actor())
+    agency = configuration.change_coded(get_session(), Agency, code, json, actor())
     return schemas.Agency.model_validate(agency)
 
 
@@ -84,13 +85,13 @@ def unit_types() -> schemas.UnitTypes:
 @bp.operation("post", "/unit-types", roles=ADMIN, response=schemas.UnitType, status=201)
 def create_unit_type(json: schemas.UnitTypeCreate) -> tuple[schemas.UnitType, int]:
     """Add a unit type (admin)."""
-    return schemas.UnitType.model_validate(configuration.create_unit_type(get_session(), json, actor())), 201
+    return schemas.UnitType.model_validate(configuration.add_coded(get_session(), UnitType, json, actor())), 201
 
 
 @bp.operation("patch", "/unit-types/<code>", roles=ADMIN, response=schemas.UnitType)
 def update_unit_type(code: str, json: schemas.UnitTypeUpdate) -> schemas.UnitType:
     """Change a unit type (admin)."""
-    return schemas.UnitType.model_validate(configuration.update_unit_type(get_session(), code, json, actor()))
+    return schemas.UnitType.model_validate(configuration.change_coded(get_session(), UnitType, code, json, actor()))
 
 
 @bp.operation("get", "/category-matrix", roles=READ)

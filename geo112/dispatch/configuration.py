@@ -4,8 +4,9 @@ the category → unit type matrix. Every change is an audit event.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,9 @@ _CATEGORY_RULES = ("duplicate_radius_m", "duplicate_window_min")
 _STATION_POSITION = ("geom", "precision", "desa_code", "kecamatan_code", "note")
 _STATION_FIELDS = ("code", "name", "agency_code", "kind", "status", "address", "phone", *_STATION_POSITION)
 _AGENCY_FIELDS = ("code", "name")
-
-
-def _absent(session: Session, model: type[Agency | UnitType], code: str, what: str) -> None:
-    """Refuse a new row whose code exists (``reason`` ``<table>_exists``)."""
-    if session.get(model, code) is not None:
-        raise Conflict(f"{what} {code!r} exists already", reason=f"{model.__tablename__}_exists", code=code)
+#: The rows keyed by a code that a request writes field for field, with the fields their events keep.
+_CODED: dict[type[Any], tuple[str, ...]] = {UnitType: _UNIT_TYPE_FIELDS, Agency: _AGENCY_FIELDS}
+Coded = TypeVar("Coded", UnitType, Agency)
 
 
 def _add(session: Session, row: Any, entity: str, fields: tuple[str, ...], actor: str) -> None:
@@ -71,30 +69,34 @@ def list_unit_types(session: Session) -> list[UnitType]:
     return list(session.scalars(select(UnitType).order_by(UnitType.code)))
 
 
-def create_unit_type(session: Session, data: schemas.UnitTypeCreate, actor: str) -> UnitType:
-    """Add a unit type (``config.unit_type.created``).
+def add_coded(session: Session, model: type[Coded], data: BaseModel, actor: str) -> Coded:
+    """Add a unit type or an agency, whose request names its columns (``config.<table>.created``).
 
     Raises
     ------
     Conflict
-        When the code exists (``reason`` ``unit_type_exists``).
+        When the code exists (``reason`` ``<table>_exists``, e.g. ``agency_exists``).
     """
-    _absent(session, UnitType, data.code, "unit type")
-    unit_type = UnitType(**data.model_dump())
-    _add(session, unit_type, "unit_type", _UNIT_TYPE_FIELDS, actor)
-    return unit_type
+    values, entity = data.model_dump(), model.__tablename__
+    if session.get(model, values["code"]) is not None:
+        what = entity.replace("_", " ")
+        raise Conflict(f"{what} {values['code']!r} exists already", reason=f"{entity}_exists", code=values["code"])
+    row = model(**values)
+    _add(session, row, entity, _CODED[model], actor)
+    return row
 
 
-def update_unit_type(session: Session, code: str, data: schemas.UnitTypeUpdate, actor: str) -> UnitType:
-    """Change a unit type's name, speed factor or description (``config.unit_type.updated``).
+def change_coded(session: Session, model: type[Coded], code: str, data: BaseModel, actor: str) -> Coded:
+    """Change a unit type or an agency: the request's fields, omitted ones kept (``config.<table>.updated``).
 
     Raises
     ------
     NotFound
     """
-    unit_type = get_unit_type(session, code, lock=True)
-    _change(session, unit_type, "unit_type", code, _UNIT_TYPE_FIELDS, data.model_dump(exclude_unset=True), actor)
-    return unit_type
+    entity = model.__tablename__
+    row = get_or_not_found(session, model, code, entity.replace("_", " "), lock=True)
+    _change(session, row, entity, code, _CODED[model], data.model_dump(exclude_unset=True), actor)
+    return row
 
 
 def matrix(session: Session) -> list[dict[str, Any]]:
@@ -193,32 +195,6 @@ def known_agency(session: Session, code: str) -> Agency:
     agency = session.get(Agency, code)
     if agency is None:
         raise Unprocessable(f"unknown agency {code!r}", reason="unknown_agency", code=code)
-    return agency
-
-
-def create_agency(session: Session, data: schemas.AgencyCreate, actor: str) -> Agency:
-    """Add an agency (``config.agency.created``).
-
-    Raises
-    ------
-    Conflict
-        When the code exists (``reason`` ``agency_exists``).
-    """
-    _absent(session, Agency, data.code, "agency")
-    agency = Agency(code=data.code, name=data.name)
-    _add(session, agency, "agency", _AGENCY_FIELDS, actor)
-    return agency
-
-
-def update_agency(session: Session, code: str, data: schemas.AgencyChange, actor: str) -> Agency:
-    """Rename an agency (``config.agency.updated``).
-
-    Raises
-    ------
-    NotFound
-    """
-    agency = get_or_not_found(session, Agency, code, "agency", lock=True)
-    _change(session, agency, "agency", code, _AGENCY_FIELDS, data.model_dump(exclude_unset=True), actor)
     return agency
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from geo112.dispatch import configuration, schemas
 from geo112.errors import Conflict, Unprocessable
-from geo112.store.models import Event, Station, Unit
+from geo112.store.models import Agency, Event, Station, Unit
 from tests.dispatch.conftest import MOJOSARI
 
 
@@ -18,11 +18,12 @@ def _events(session, action: str) -> list[Event]:
 
 
 def test_an_agency_is_added_and_renamed(demo, session) -> None:
-    agency = configuration.create_agency(session, schemas.AgencyCreate(code="opd_uji", name="OPD Uji"), "test-admin")
+    new = schemas.AgencyCreate(code="opd_uji", name="OPD Uji")
+    agency = configuration.add_coded(session, Agency, new, "test-admin")
     with pytest.raises(Conflict) as caught:
-        configuration.create_agency(session, schemas.AgencyCreate(code="opd_uji", name="lagi"), "test-admin")
+        configuration.add_coded(session, Agency, new, "test-admin")
     assert caught.value.extra == {"reason": "agency_exists", "code": "opd_uji"}
-    configuration.update_agency(session, "opd_uji", schemas.AgencyChange(name="OPD Uji Coba"), "test-admin")
+    configuration.change_coded(session, Agency, "opd_uji", schemas.AgencyChange(name="OPD Uji Coba"), "test-admin")
     assert agency.name == "OPD Uji Coba"
     created, renamed = _events(session, "config.agency.created")[-1], _events(session, "config.agency.updated")[-1]
     assert created.after == {"code": "opd_uji", "name": "OPD Uji"}
