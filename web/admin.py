@@ -108,7 +108,7 @@ def users_page() -> ResponseReturnValue:
 @pages.get("/config")
 @require_role(*ADMIN)
 def config_page() -> ResponseReturnValue:
-    """Phase targets and the categories' required units, agencies and stations."""
+    """Phase targets and the categories' required units and duplicate rules."""
     session = get_session()
     return render_template(
         "admin/config.html",
@@ -116,8 +116,19 @@ def config_page() -> ResponseReturnValue:
         phases=PHASES,
         matrix=configuration.matrix(session),
         unit_types=configuration.list_unit_types(session),
+    )
+
+
+@pages.get("/places")
+@require_role(*ADMIN)
+def places_page() -> ResponseReturnValue:
+    """Agencies and stations: add one (a station where the map is clicked), rename, change, move."""
+    session = get_session()
+    return render_template(
+        "admin/places.html",
         agencies=configuration.list_agencies(session),
         stations=[schemas.Station.model_validate(s) for s in configuration.list_stations(session, limit=500)[0]],
+        kinds=configuration.station_kinds(session),
         precisions=get_args(schemas.Precision),
     )
 
@@ -125,11 +136,12 @@ def config_page() -> ResponseReturnValue:
 @pages.get("/units")
 @require_role(*ADMIN)
 def units_page() -> ResponseReturnValue:
-    """Units with their status: add one at a station, put one out of service or back in service."""
+    """Units with their status and station: add one at a station, change its call sign, type or station, put
+    it out of service or back in service."""
     session = get_session()
     return render_template(
         "admin/units.html",
         units=list_units(session, limit=500)[0],
         unit_types=configuration.list_unit_types(session),
-        stations=configuration.list_stations(session, limit=500)[0],
+        stations={s.id: s for s in configuration.list_stations(session, limit=500)[0]},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo112.dispatch import configuration, schemas
+from geo112.store.models import Agency, UnitType
 from web.api import ADMIN, PLAN, READ, actor, blueprint, paginated
 from web.db import get_session, settings
 from web.params import Page
@@ -33,6 +34,20 @@ def station(station_id: int) -> schemas.Station:
     return schemas.Station.model_validate(configuration.get_station(get_session(), station_id))
 
 
+@bp.operation("post", "/stations", roles=ADMIN, response=schemas.Station, status=201)
+def create_station(json: schemas.StationCreate) -> tuple[schemas.Station, int]:
+    """Add a station of an agency at a position (admin)."""
+    row = configuration.create_station(get_session(), json, actor(), settings().sliver_tolerance_m)
+    return schemas.Station.model_validate(row), 201
+
+
+@bp.operation("patch", "/stations/<int:station_id>", roles=ADMIN, response=schemas.Station)
+def update_station(station_id: int, json: schemas.StationChange) -> schemas.Station:
+    """Change a station's name, agency, kind, status, address, phone or note (admin; its units follow a new
+    agency)."""
+    return schemas.Station.model_validate(configuration.update_station(get_session(), station_id, json, actor()))
+
+
 @bp.operation("put", "/stations/<int:station_id>/position", roles=PLAN, response=schemas.Station)
 def station_position(station_id: int, json: schemas.StationPosition) -> schemas.Station:
     """Correct a station's position (planner or admin)."""
@@ -46,6 +61,20 @@ def agencies() -> dict[str, Any]:
     return {"items": configuration.list_agencies(get_session())}
 
 
+@bp.operation("post", "/agencies", roles=ADMIN, response=schemas.Agency, status=201)
+def create_agency(json: schemas.AgencyCreate) -> tuple[schemas.Agency, int]:
+    """Add an agency (admin)."""
+    agency = configuration.add_coded(get_session(), Agency, json, actor())
+    return schemas.Agency.model_validate(agency), 201
+
+
+@bp.operation("patch", "/agencies/<code>", roles=ADMIN, response=schemas.Agency)
+def update_agency(code: str, json: schemas.AgencyChange) -> schemas.Agency:
+    """Rename an agency (admin)."""
+    agency = configuration.change_coded(get_session(), Agency, code, json, actor())
+    return schemas.Agency.model_validate(agency)
+
+
 @bp.operation("get", "/unit-types", roles=READ, response=schemas.UnitTypes)
 def unit_types() -> schemas.UnitTypes:
     """List unit types, by code."""
@@ -56,13 +85,13 @@ def unit_types() -> schemas.UnitTypes:
 @bp.operation("post", "/unit-types", roles=ADMIN, response=schemas.UnitType, status=201)
 def create_unit_type(json: schemas.UnitTypeCreate) -> tuple[schemas.UnitType, int]:
     """Add a unit type (admin)."""
-    return schemas.UnitType.model_validate(configuration.create_unit_type(get_session(), json, actor())), 201
+    return schemas.UnitType.model_validate(configuration.add_coded(get_session(), UnitType, json, actor())), 201
 
 
 @bp.operation("patch", "/unit-types/<code>", roles=ADMIN, response=schemas.UnitType)
 def update_unit_type(code: str, json: schemas.UnitTypeUpdate) -> schemas.UnitType:
     """Change a unit type (admin)."""
-    return schemas.UnitType.model_validate(configuration.update_unit_type(get_session(), code, json, actor()))
+    return schemas.UnitType.model_validate(configuration.change_coded(get_session(), UnitType, code, json, actor()))
 
 
 @bp.operation("get", "/category-matrix", roles=READ)

@@ -55,6 +55,8 @@ MAPS: dict[str, tuple[Overlay, ...]] = {
         Overlay("unit", "layer_unit"),
     ),
     "analytics": (*_BOUNDARIES, Overlay("heat", "layer_heat")),
+    # The admin's stations: where they are, and where a new one goes (a click).
+    "admin": (*_BOUNDARIES, Overlay("stations", "layer_stations"), Overlay("new_station", "layer_new_station")),
     # An agency's ticket (officer's page or link): where the report is.
     "ticket": (*_BOUNDARIES, Overlay("incident", "layer_incident")),
 }
@@ -62,7 +64,7 @@ MAPS: dict[str, tuple[Overlay, ...]] = {
 PANES = (("boundaries", 350), ("analysis", 390))
 
 
-@bp.get("/maps/<any(console, planner, responder, analytics, ticket):name>.js")
+@bp.get("/maps/<any(console, planner, responder, analytics, ticket, admin):name>.js")
 def script(name: str) -> Response:
     """The map script of a page, in the request's language."""
     from web.map_script import build_map, map_script  # Folium (and pandas, which it imports): ~75 MB

@@ -49,6 +49,14 @@ def create(json: schemas.UnitCreate) -> tuple[schemas.Unit, int]:
     return _unit(units.unit_state(get_session(), unit.id)), 201
 
 
+@bp.operation("patch", "/units/<int:unit_id>", roles=ADMIN, response=schemas.Unit)
+def change(unit_id: int, json: schemas.UnitChange) -> schemas.Unit:
+    """Change a unit's call sign, type or home station, whose agency it then belongs to (admin; recorded in the
+    audit trail)."""
+    commissioning.change_unit(get_session(), unit_id, json, actor())
+    return _unit(units.unit_state(get_session(), unit_id))
+
+
 @bp.operation("get", "/units", roles=READ, response=schemas.UnitPage)
 def list_(query: UnitsQuery) -> schemas.UnitPage:
     """List units by call sign; filters ``type``, ``status``, ``agency``, ``station``; paged."""

@@ -1,12 +1,13 @@
-"""Dispatch configuration an admin or planner edits: unit types, the category → unit type matrix, and
-station positions. Every change is an audit event.
+"""Dispatch configuration an admin or planner edits: agencies, stations and their positions, unit types and
+the category → unit type matrix. Every change is an audit event.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from pydantic import BaseModel
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from geo112.config import SLIVER_TOLERANCE_M
@@ -21,10 +22,36 @@ from geo112.store.models import Agency, CategoryRequirement, IncidentCategory, S
 _UNIT_TYPE_FIELDS = ("code", "name", "speed_factor", "description")
 _CATEGORY_RULES = ("duplicate_radius_m", "duplicate_window_min")
 _STATION_POSITION = ("geom", "precision", "desa_code", "kecamatan_code", "note")
+_STATION_FIELDS = ("code", "name", "agency_code", "kind", "status", "address", "phone", *_STATION_POSITION)
+_AGENCY_FIELDS = ("code", "name")
+#: The rows keyed by a code that a request writes field for field, with the fields their events keep.
+_CODED: dict[type[Any], tuple[str, ...]] = {UnitType: _UNIT_TYPE_FIELDS, Agency: _AGENCY_FIELDS}
+Coded = TypeVar("Coded", UnitType, Agency)
 
 
-def _unit_type_values(unit_type: UnitType) -> dict[str, Any]:
-    return schemas.UnitType.model_validate(unit_type).model_dump(mode="json")
+def _add(session: Session, row: Any, entity: str, fields: tuple[str, ...], actor: str) -> None:
+    """Add ``row`` and record ``config.<entity>.created`` under its key."""
+    session.add(row)
+    session.flush()
+    key = inspect(row).identity[0]
+    audit.record(session, actor, f"config.{entity}.created", entity, key, None, audit.snapshot(row, fields))
+
+
+def _change(
+    session: Session,
+    row: Any,
+    entity: str,
+    key: str | int,
+    fields: tuple[str, ...],
+    changes: dict[str, Any],
+    actor: str,
+) -> None:
+    """Set ``changes`` on ``row`` and record them as ``config.<entity>.updated``."""
+    before = audit.snapshot(row, fields)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    session.flush()
+    audit.record(session, actor, f"config.{entity}.updated", entity, key, before, audit.snapshot(row, fields))
 
 
 def get_unit_type(session: Session, code: str, lock: bool = False) -> UnitType:
@@ -42,39 +69,34 @@ def list_unit_types(session: Session) -> list[UnitType]:
     return list(session.scalars(select(UnitType).order_by(UnitType.code)))
 
 
-def create_unit_type(session: Session, data: schemas.UnitTypeCreate, actor: str) -> UnitType:
-    """Add a unit type (``config.unit_type.created``).
+def add_coded(session: Session, model: type[Coded], data: BaseModel, actor: str) -> Coded:
+    """Add a unit type or an agency, whose request names its columns (``config.<table>.created``).
 
     Raises
     ------
     Conflict
-        When the code exists.
+        When the code exists (``reason`` ``<table>_exists``, e.g. ``agency_exists``).
     """
-    if session.get(UnitType, data.code) is not None:
-        raise Conflict(f"unit type {data.code!r} exists already")
-    unit_type = UnitType(**data.model_dump())
-    session.add(unit_type)
-    session.flush()
-    audit.record(
-        session, actor, "config.unit_type.created", "unit_type", unit_type.code, None, _unit_type_values(unit_type)
-    )
-    return unit_type
+    values, entity = data.model_dump(), model.__tablename__
+    if session.get(model, values["code"]) is not None:
+        what = entity.replace("_", " ")
+        raise Conflict(f"{what} {values['code']!r} exists already", reason=f"{entity}_exists", code=values["code"])
+    row = model(**values)
+    _add(session, row, entity, _CODED[model], actor)
+    return row
 
 
-def update_unit_type(session: Session, code: str, data: schemas.UnitTypeUpdate, actor: str) -> UnitType:
-    """Change a unit type's name, speed factor or description (``config.unit_type.updated``).
+def change_coded(session: Session, model: type[Coded], code: str, data: BaseModel, actor: str) -> Coded:
+    """Change a unit type or an agency: the request's fields, omitted ones kept (``config.<table>.updated``).
 
     Raises
     ------
     NotFound
     """
-    unit_type = get_unit_type(session, code, lock=True)
-    before = _unit_type_values(unit_type)
-    for name, value in data.model_dump(exclude_unset=True).items():
-        setattr(unit_type, name, value)
-    session.flush()
-    audit.record(session, actor, "config.unit_type.updated", "unit_type", code, before, _unit_type_values(unit_type))
-    return unit_type
+    entity = model.__tablename__
+    row = get_or_not_found(session, model, code, entity.replace("_", " "), lock=True)
+    _change(session, row, entity, code, _CODED[model], data.model_dump(exclude_unset=True), actor)
+    return row
 
 
 def matrix(session: Session) -> list[dict[str, Any]]:
@@ -162,6 +184,20 @@ def list_agencies(session: Session) -> list[dict[str, str]]:
     return [{"code": a.code, "name": a.name} for a in session.scalars(select(Agency).order_by(Agency.code))]
 
 
+def known_agency(session: Session, code: str) -> Agency:
+    """Return the agency ``code`` names.
+
+    Raises
+    ------
+    Unprocessable
+        For an unknown agency (``reason`` ``unknown_agency``): the request names it, it is not its path.
+    """
+    agency = session.get(Agency, code)
+    if agency is None:
+        raise Unprocessable(f"unknown agency {code!r}", reason="unknown_agency", code=code)
+    return agency
+
+
 def get_station(session: Session, station_id: int) -> Station:
     """Return a station.
 
@@ -170,6 +206,11 @@ def get_station(session: Session, station_id: int) -> Station:
     NotFound
     """
     return get_or_not_found(session, Station, station_id, "station")
+
+
+def station_kinds(session: Session) -> list[str]:
+    """The kinds of station there are (hospital, police, …), for a new station to be one of them."""
+    return list(session.scalars(select(Station.kind).distinct().order_by(Station.kind)))
 
 
 def list_stations(
@@ -225,3 +266,61 @@ def correct_station(
         audit.snapshot(station, _STATION_POSITION),
     )
     return station
+
+
+def create_station(
+    session: Session, data: schemas.StationCreate, actor: str, sliver_tolerance_m: float = SLIVER_TOLERANCE_M
+) -> Station:
+    """Add a station of an agency at a position, in the desa and kecamatan it lies in (``config.station.created``).
+
+    Raises
+    ------
+    Conflict
+        When the code is taken (``reason`` ``station_code_taken``).
+    Unprocessable
+        For an unknown agency.
+    """
+    if session.scalar(select(Station.id).where(Station.code == data.code)) is not None:
+        raise Conflict(f"station code {data.code!r} is taken", reason="station_code_taken", code=data.code)
+    known_agency(session, data.agency)
+    desa, kecamatan = regency_codes(locate(session, data.lon, data.lat, sliver_tolerance_m))
+    station = Station(code=data.code, name=data.name, agency_code=data.agency, kind=data.kind, status=data.status,
+                      address=data.address, phone=data.phone, note=data.note, geom=point(data.lon, data.lat),
+                      precision=data.precision, desa_code=desa, kecamatan_code=kecamatan)  # fmt: skip
+    _add(session, station, "station", _STATION_FIELDS, actor)
+    return station
+
+
+def update_station(session: Session, station_id: int, data: schemas.StationChange, actor: str) -> Station:
+    """Change a station's name, agency, kind, status, address, phone or note (``config.station.updated``).
+
+    The units based at the station belong to its agency, so they follow a new agency (``unit.updated`` each).
+
+    Raises
+    ------
+    NotFound
+    Unprocessable
+        For an unknown agency.
+    """
+    station = get_or_not_found(session, Station, station_id, "station", lock=True)
+    changes = data.model_dump(exclude_unset=True)
+    if "agency" in changes:
+        changes["agency_code"] = known_agency(session, changes.pop("agency")).code
+        if changes["agency_code"] != station.agency_code:
+            _units_follow(session, station, changes["agency_code"], actor)
+    _change(session, station, "station", station_id, _STATION_FIELDS, changes | {"updated_at": func.now()}, actor)
+    return station
+
+
+def _units_follow(session: Session, station: Station, agency: str, actor: str) -> None:
+    """Give the units based at ``station`` its new ``agency``, each change recorded."""
+    moved = session.scalars(
+        update(Unit)
+        .where(Unit.station_id == station.id, Unit.agency_code == station.agency_code)
+        .values(agency_code=agency)
+        .returning(Unit.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for unit_id in moved:
+        audit.record(session, actor, "unit.updated", "unit", unit_id, {"agency_code": station.agency_code},
+                     {"agency_code": agency}, unit_id=unit_id)  # fmt: skip

@@ -252,12 +252,23 @@ class UnitReplace(_Request):
     note: Text | None = Field(None, description="why the silent unit is stood down (shown in the timeline)")
 
 
+CallSign = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")]
+
+
 class UnitCreate(_Request):
     """A new unit, standing by at a station (of whose agency it is)."""
 
-    call_sign: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")]
+    call_sign: CallSign
     unit_type: Code
     station_id: Id
+
+
+class UnitChange(_Changes):
+    """Changes to a unit: its call sign, type or home station (whose agency it then belongs to)."""
+
+    call_sign: CallSign | None = None
+    unit_type: Code | None = None
+    station_id: Id | None = None
 
 
 class UnitRelocate(_Request):
@@ -281,6 +292,48 @@ class StationPosition(_Request):
     lat: Lat
     precision: Precision = "surveyed"
     note: Text | None = None
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class AgencyCreate(_Request):
+    """A new agency (OPD)."""
+
+    code: Code
+    name: Name
+
+
+class AgencyChange(_Changes):
+    """Changes to an agency."""
+
+    name: Name | None = None
+
+
+class StationChange(_Changes):
+    """Changes to a station's details (its position has :class:`StationPosition`)."""
+
+    clearable = ("address", "phone", "note")
+
+    name: Name | None = None
+    agency: Code | None = None
+    kind: Code | None = None
+    status: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    address: Text | None = None
+    phone: Phone | None = None
+    note: Text | None = None
+
+
+class StationCreate(StationPosition):
+    """A new station at a position."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$", description="e.g. P01")]
+    name: Name
+    agency: Code
+    kind: Code
+    status: Annotated[str, Field(min_length=1, max_length=60)] = "existing"
+    address: Text | None = None
+    phone: Phone | None = None
 
 
 class UnitTypeCreate(_Request):
@@ -513,6 +566,13 @@ class Station(_Row):
     precision: Precision
     source: str | None
     note: str | None
+
+
+class Agency(_Row):
+    """An agency (OPD) that owns stations and units."""
+
+    code: str
+    name: str
 
 
 class StationPage(BaseModel):

@@ -67,3 +67,9 @@ def test_the_planner_pages_have_no_serious_violations(open_session) -> None:
 
 def test_the_agency_page_has_no_serious_violations(open_session) -> None:
     assert_accessible(_open(open_session("officer", device=PHONE), "/opd", ready=None))
+
+
+@pytest.mark.parametrize("path", ["/admin", "/admin/users", "/admin/config", "/admin/places", "/admin/units"])
+def test_the_admin_pages_have_no_serious_violations(open_session, path: str) -> None:
+    page = _open(open_session("admin"), path, ready="map" if path == "/admin/places" else None)
+    assert_accessible(page)

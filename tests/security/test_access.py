@@ -31,7 +31,10 @@ PAGES = [
     ("get", "/", ("dispatcher", "planner", "officer")),
     ("get", "/opd", ("officer",)),
     ("get", "/opd/scorecard", ("officer",)),
-    *[("get", path, ("admin",)) for path in ("/admin", "/admin/users", "/admin/config", "/admin/units")],
+    *[
+        ("get", path, ("admin",))
+        for path in ("/admin", "/admin/users", "/admin/config", "/admin/places", "/admin/units")
+    ],
 ]
 
 

@@ -1,7 +1,7 @@
 // The admin pages: each form with data-api sends its fields as JSON to that API operation, then the page reloads
 // to show the change (and the audit trail's new event); an error stays on the page with the API's message.
 import { api } from "./api.js";
-import { t } from "./i18n.js";
+import { format, t } from "./i18n.js";
 
 const MESSAGE_KEY = "geo112.admin.message";
 
@@ -36,6 +36,24 @@ function body(form) {
   return data;
 }
 
+/** The API's refusal in the page's language: its reason's text when there is one (with the body's values). */
+function explain(error) {
+  const reason = error.body?.reason;
+  if (reason && t(`admin_error_${reason}`, "")) return format(`admin_error_${reason}`, error.body);
+  return error.status === 422 ? `${t("admin_error_invalid")} (${error.message})` : error.message;
+}
+
+/** A form whose row is picked from a list (a unit, a station): the pick fills its fields and names its API path. */
+function pick(select) {
+  const form = select.form;
+  const option = select.selectedOptions[0];
+  form.dataset.api = option.value ? select.dataset.picks.replace("{id}", option.value) : "";
+  const fields = option.value ? JSON.parse(option.dataset.fields) : {};
+  for (const [name, v] of Object.entries(fields)) {
+    if (form.elements[name]) form.elements[name].value = v;
+  }
+}
+
 function show(text, kind) {
   const box = document.querySelector(".admin-message");
   box.textContent = text;
@@ -54,12 +72,15 @@ async function submit(event) {
     sessionStorage.setItem(MESSAGE_KEY, t("admin_saved"));
     window.location.reload();
   } catch (error) {
-    show(`${t("admin_failed")}: ${error.message}`, "warning");
+    show(`${t("admin_failed")}: ${explain(error)}`, "warning");
     button.disabled = false;
   }
 }
 
 document.addEventListener("submit", submit);
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-picks]")) pick(event.target);
+});
 const saved = sessionStorage.getItem(MESSAGE_KEY);
 if (saved) {
   sessionStorage.removeItem(MESSAGE_KEY);
