@@ -247,7 +247,7 @@ def _propose(
         real = src.unit_id >= 0
         unit_times = service.source_times(fleet, src, "live", threshold_s)
         site_times = service.times_from(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
-                                        src.factor)  # fmt: skip
+                                        src.factor, threshold_s)  # fmt: skip
         moves = greedy_moves(unit_times, src.available & real, src.available, site_times, threshold_s, people,
                              max_moves)  # fmt: skip
     signs = dict(session.execute(select(Unit.id, Unit.call_sign).where(Unit.id.in_(src.unit_id.tolist()))).all())
