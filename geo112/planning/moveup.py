@@ -133,18 +133,13 @@ def greedy_moves(
     within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
     counts = within.sum(axis=0)
     sites = np.asarray(site_times) <= threshold_s
+    people = np.asarray(people, dtype=float)
+    # Rounding of the batched sums is far below this (persons); candidates within it are weighed exactly.
+    tie = 1e-6 * max(float(people.sum()), 1.0)
     moves: list[Move] = []
     free = np.asarray(movable, dtype=bool).copy()
     for _ in range(max_moves):
-        best: Move | None = None
-        for u in np.flatnonzero(free):
-            bare = (counts - within[u]) == 0  # uncovered once u leaves
-            lost = float(people[within[u] & bare].sum())
-            gains = (sites & bare[None, :]) @ people
-            site = int(np.argmax(gains))
-            move = Move(int(u), site, float(gains[site]), lost)
-            if best is None or move.net > best.net:
-                best = move
+        best = _best_move(within, counts, sites, people, free, tie)
         if best is None or best.net <= 0.5:  # less than a person: no move worth a drive
             break
         moves.append(best)
@@ -152,6 +147,56 @@ def greedy_moves(
         within[best.unit] = sites[best.site]
         free[best.unit] = False
     return moves
+
+
+def move_of(unit: int, within: BoolArray, counts: npt.NDArray[np.integer[Any]], sites: BoolArray,
+            people: FloatArray) -> Move:  # fmt: skip
+    """The best move of one source: to the site that covers the most people left bare, exactly.
+
+    ``within`` (sources × nodes) and ``sites`` (sites × nodes) say who reaches a node within the threshold,
+    ``counts`` how many covering sources reach each node.
+    """
+    bare = (counts - within[unit]) == 0  # uncovered once the unit leaves
+    lost = float(people[within[unit] & bare].sum())
+    gains = (sites & bare[None, :]) @ people
+    site = int(np.argmax(gains))
+    return Move(int(unit), site, float(gains[site]), lost)
+
+
+def _best_move(
+    within: BoolArray,
+    counts: npt.NDArray[np.integer[Any]],
+    sites: BoolArray,
+    people: FloatArray,
+    free: BoolArray,
+    tie: float,
+) -> Move | None:
+    """The move of greatest net gain among the free sources (the first such source), or None when none gains
+    more than half a person.
+
+    Every free source's best net at once, up to rounding, by two products over the nodes that at most one
+    source covers (a source's leaving bares the nodes only it covers; nobody covers the others): then only
+    the sources within ``tie`` of the best are weighed exactly (:func:`move_of`), in order, so the move is the
+    one weighing every source exactly would choose.
+    """
+    rows = np.flatnonzero(free)
+    if rows.size == 0:
+        return None
+    nodes = np.flatnonzero(counts <= 1)
+    alone = np.where(counts[nodes] == 1, people[nodes], 0.0)
+    reach = sites[:, nodes].astype(float)
+    mine = within[np.ix_(rows, nodes)].astype(float)
+    gains = (reach @ (people[nodes] - alone))[None, :] + mine @ (reach * alone).T  # (free sources, sites)
+    net = gains.max(axis=1) - mine @ alone
+    top = float(net.max())
+    if top < 0.5 - tie:
+        return None
+    best: Move | None = None
+    for unit in rows[net >= top - tie]:
+        move = move_of(int(unit), within, counts, sites, people)
+        if best is None or move.net > best.net:
+            best = move
+    return best
 
 
 # --- service: from the database and the routed fleet ---------------------------------------------------

@@ -66,6 +66,55 @@ def test_greedy_moves_never_lower_coverage_and_say_what_they_gain() -> None:
             covered = now
 
 
+def _weighing_every_unit(
+    unit_times: np.ndarray, movable: np.ndarray, covering: np.ndarray, site_times: np.ndarray, threshold_s: float,
+    people: np.ndarray, max_moves: int = moveup.MAX_MOVES,
+) -> list[moveup.Move]:  # fmt: skip
+    """The greedy search as it was until 2026-12-07: every free unit weighed exactly before each move."""
+    within = (unit_times <= threshold_s) & covering[:, None]
+    counts, sites, free, moves = within.sum(axis=0), site_times <= threshold_s, movable.copy(), []
+    for _ in range(max_moves):
+        weighed = [moveup.move_of(u, within, counts, sites, people) for u in np.flatnonzero(free)]
+        best = max(weighed, key=lambda m: m.net, default=None)  # the first of equals, as the loop kept it
+        if best is None or best.net <= 0.5:
+            break
+        moves.append(best)
+        counts = counts - within[best.unit] + sites[best.site]
+        within[best.unit] = sites[best.site]
+        free[best.unit] = False
+    return moves
+
+
+def test_the_batched_search_moves_as_weighing_every_unit_does_ties_included() -> None:
+    rng = np.random.default_rng(33)
+    for _ in range(200):
+        units = rng.uniform(0, 1500, (rng.integers(1, 12), 60))
+        units[rng.random(len(units)) < 0.3] = units[0]  # units at one station: equal gains, the first moves
+        sites = rng.uniform(0, 1500, (rng.integers(1, 10), 60))
+        sites[rng.random(len(sites)) < 0.3] = sites[0]
+        people = rng.choice([0.0, 50.0, 100.0, rng.uniform(0, 300)], 60)
+        covering = rng.random(len(units)) < 0.8
+        movable = covering & (rng.random(len(units)) < 0.8)
+        expected = _weighing_every_unit(units, movable, covering, sites, T, people, 5)
+        assert moveup.greedy_moves(units, movable, covering, sites, T, people, 5) == expected
+
+
+def test_on_the_demo_fleet_bounded_station_rows_and_the_batched_search_move_as_before(db, fleet) -> None:
+    sites = moveup._sites(db)
+    lon, lat = np.array([s[2] for s in sites]), np.array([s[3] for s in sites])
+    for code in moveup.fielded_types(db):
+        proposal = moveup.relocations(db, fleet, code, level=1.0, max_moves=6)
+        cov = cs.coverage_of(db, fleet, code, proposal["minutes"], "live")
+        threshold_s, src = cov.minutes * 60.0, cov.sources
+        people = moveup.node_population(cs.demand(db, cov.index))
+        units = cs.source_times(fleet, src, "live", threshold_s)
+        unbounded = fleet.network.times_from(lon, lat, src.factor)
+        expected = _weighing_every_unit(units, src.available, src.available, unbounded, threshold_s, people, 6)
+        assert [(int(src.unit_id[m.unit]), sites[m.site][0], round(m.net)) for m in expected] == [
+            (m["unit_id"], m["station_id"], m["net"]) for m in proposal["moves"]
+        ], code
+
+
 def test_node_population_spreads_each_desa_over_its_nodes() -> None:
     demand = coverage.Demand(np.array([0, 0, 1, -1]), np.array([1.0, 3.0, 1.0, 1.0]), np.array([400.0, 50.0]))
     assert moveup.node_population(demand).tolist() == [100.0, 300.0, 50.0, 0.0]
