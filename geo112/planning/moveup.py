@@ -192,7 +192,14 @@ def _best_move(
     if top < 0.5 - tie:
         return None
     best: Move | None = None
+    weighed: set[bytes] = set()
     for unit in rows[net >= top - tie]:
+        # A source's move depends on the nodes only it covers: one that leaves the same nodes bare as a source
+        # weighed before (often none) moves with the same figures and loses the tie to it.
+        bared = np.flatnonzero(within[unit] & (counts == 1)).tobytes()
+        if bared in weighed:
+            continue
+        weighed.add(bared)
         move = move_of(int(unit), within, counts, sites, people)
         if best is None or move.net > best.net:
             best = move
