@@ -13,8 +13,12 @@ from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.planning import moveup
 from geo112.planning.coverage import model as coverage
 from geo112.planning.coverage import service as cs
+from geo112.store.db import session_factory
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Station, Unit
+from web.db import settings
+from web.fleet import fleet as worker_fleet
+from web.warmup import warm_up
 
 T = 600.0
 INF = np.inf
@@ -166,6 +170,15 @@ def test_above_the_level_nothing_is_proposed(db, fleet) -> None:
     assert quiet["below_level"] is bool(quiet["kecamatan_without_cover"])
     if not quiet["below_level"]:
         assert quiet["moves"] == []
+
+
+def test_a_warmed_up_worker_has_proposed_every_fielded_type_before_its_first_question(app, planning) -> None:
+    warm_up(app)
+    with app.app_context(), session_factory(settings().database_url)() as session:
+        routed, level = worker_fleet(), settings().moveup_level
+        for code in moveup.fielded_types(session):
+            cov = cs.coverage_of(session, routed, code, moveup._minutes(session, code, None), "live")
+            assert (cov.key, level, moveup.MAX_MOVES) in moveup._proposals, code
 
 
 def test_a_relocating_unit_drives_to_its_station_and_is_not_proposed(db, make_unit, fleet) -> None:

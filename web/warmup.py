@@ -1,0 +1,47 @@
+"""What a new worker prepares before it takes requests (gunicorn's ``post_worker_init``, web.gunicorn_config).
+
+A worker's first move-up question otherwise pays for everything a process computes once: the road network,
+the travel-time rows of every unit (its fleet listener's first sync), the desa index, the stations' rows
+within each type's threshold (issue 33: 2.3 s for ambulances). Computed here, the first question costs what
+any later one does; asked while nothing has moved, it is an answer from the cache.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+
+from geo112.errors import ServiceUnavailable
+from geo112.planning import moveup
+from geo112.store.db import session_factory
+from web.db import settings
+from web.fleet import fleet
+
+#: Longest wait for the fleet listener's first sync (the units' rows): past it, requests compute what is left.
+LISTENER_WAIT_S = 20.0
+
+
+def warm_up(app: Flask) -> None:
+    """Load the road network, wait for the units' rows and propose the move-up of every fielded unit type at
+    the configured level.
+
+    A failure is logged, not raised: a worker that cannot warm up still serves (the question that failed
+    answers 503 with its cause), where a worker that fails to boot would be restarted in a loop.
+    """
+    started = time.perf_counter()
+    with app.app_context():
+        try:
+            routed = fleet()
+            if routed.listener is not None:
+                routed.listener.wait_connected(LISTENER_WAIT_S)
+            with session_factory(settings().database_url)() as session:
+                for code in moveup.fielded_types(session):
+                    moveup.relocations(session, routed, code, level=settings().moveup_level)
+        except ServiceUnavailable as exc:
+            app.logger.warning("worker not warmed up: %s", exc)
+            return
+        except Exception:
+            app.logger.exception("worker not warmed up")
+            return
+    app.logger.info("worker warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
