@@ -37,7 +37,7 @@ def post_worker_init(worker: object) -> None:
     rows and the move-up of every fielded type), so that no dispatcher's question pays for it."""
     from web.warmup import warm_up  # in the worker: the master imports no numpy (see limit_native_threads)
 
-    warm_up(worker.wsgi)  # type: ignore[attr-defined]
+    warm_up(worker.wsgi, worker.notify)  # type: ignore[attr-defined]
 
 
 logger_class = "web.logging.GunicornLogger"

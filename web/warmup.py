@@ -9,6 +9,7 @@ any later one does; asked while nothing has moved, it is an answer from the cach
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -22,21 +23,27 @@ from web.fleet import fleet
 LISTENER_WAIT_S = 20.0
 
 
-def warm_up(app: Flask) -> None:
+def warm_up(app: Flask, alive: Callable[[], object] = lambda: None) -> None:
     """Load the road network, wait for the units' rows and propose the move-up of every fielded unit type at
     the configured level.
 
-    A failure is logged, not raised: a worker that cannot warm up still serves (the question that failed
-    answers 503 with its cause), where a worker that fails to boot would be restarted in a loop.
+    ``alive`` is called between the steps (gunicorn's ``worker.notify``: a worker silent for its timeout
+    during a long warm-up would be killed and started again, warming up again). A failure is logged, not
+    raised: a worker that cannot warm up still serves (the question that failed answers 503 with its cause),
+    where a worker that fails to boot would be restarted in a loop.
     """
     started = time.perf_counter()
     with app.app_context():
         try:
             routed = fleet()
-            if routed.listener is not None:
-                routed.listener.wait_connected(LISTENER_WAIT_S)
+            deadline = time.monotonic() + LISTENER_WAIT_S
+            while routed.listener is not None and not routed.listener.wait_connected(1.0):
+                alive()
+                if time.monotonic() > deadline:
+                    break
             with session_factory(settings().database_url)() as session:
                 for code in moveup.fielded_types(session):
+                    alive()
                     moveup.relocations(session, routed, code, level=settings().moveup_level)
         except ServiceUnavailable as exc:
             app.logger.warning("worker not warmed up: %s", exc)
