@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.load_test import server_timing
 from benchmarks.timing import timed
 from geo112.accounts.users import ensure_user
 from geo112.config import Settings, get_settings
@@ -59,6 +60,9 @@ BENCH_USER = "bench-dispatcher"
 #: Each move shifts the unit this far east (degrees, ~55 m): a new position, a new coverage fingerprint.
 STEP_DEG = 0.0005
 WARM_ASKS = 3
+KINDS = ("boot", "cold", "same", "moved")
+#: ``wall`` and ``cpu`` ms per kind of question (:data:`KINDS`) of one served worker.
+Served = dict[str, dict[str, list[float]]]
 
 
 def _medians(
@@ -127,43 +131,51 @@ def bench_type(session: Session, fleet: RoutedFleet, code: str, rounds: int) -> 
           f"from scratch {scratch[0]:.0f} ms ({scratch[0] / warm[0]:.0f}x warm)")  # fmt: skip
 
 
-def _ms(call: Callable[[], object]) -> float:
-    return timed([call])[0][0]
-
-
-def serve_once(settings: Settings, checkout: Path, code: str, port: int) -> dict[str, float | list[float]]:
-    """Serve ``checkout`` in a new gunicorn and time its boot and the move-up questions of one type (module doc)."""
+def serve_once(settings: Settings, checkout: Path, code: str, port: int) -> Served:
+    """Serve ``checkout`` in a new gunicorn; its boot and the move-up questions of one type (module doc), wall ms
+    and the app's CPU ms (``Server-Timing``) of each."""
     with session_factory(settings.database_url).begin() as session:
         unit = session.scalars(select(Unit).where(Unit.unit_type_code == code, Unit.status == "available",
                                                   Unit.geom.is_not(None)).order_by(Unit.id)).first()  # fmt: skip
         if unit is None:
             raise SystemExit(f"no available positioned {code}")
         unit_id, (lon, lat) = unit.id, lon_lat_of(unit.geom)
-    path = f"/api/v1/moveup?unit_type={code}"
+    wall: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
     started = time.perf_counter()
-    env = {"PYTHONPATH": str(checkout), "GEO112_DATA_DIR": str(settings.data_dir)}
+    env = {"PYTHONPATH": str(checkout), "GEO112_DATA_DIR": str(settings.data_dir), "GEO112_SERVER_TIMING": "1"}
     served = serve_process(settings.database_url, settings.cache_dir, 1, 4, env=env, checkout=checkout, port=port)
     with served as (base, _):
-        boot = (time.perf_counter() - started) * 1000
+        wall["boot"].append((time.perf_counter() - started) * 1000)
         dispatcher = login(base, BENCH_USER, PASSWORD)
-        moves = iter(range(1, 1000))
 
-        def ask() -> None:
-            dispatcher.get(f"{base}{path}", timeout=120).raise_for_status()
+        def ask(kind: str) -> None:
+            asked = time.perf_counter()
+            answer = dispatcher.get(f"{base}/api/v1/moveup?unit_type={code}", timeout=120)
+            answer.raise_for_status()
+            wall[kind].append((time.perf_counter() - asked) * 1000)
+            cpu[kind].append(server_timing(answer.headers.get("Server-Timing"))[0] or float("nan"))
 
-        def move() -> None:
-            position = {"lon": lon + next(moves) * STEP_DEG, "lat": lat}
+        def move(step: int) -> None:
+            position = {"lon": lon + step * STEP_DEG, "lat": lat}
             dispatcher.post(f"{base}/api/v1/units/{unit_id}/position", json=position, timeout=60).raise_for_status()
 
         try:
-            move()
-            cold = _ms(ask)
-            same = timed([ask] * WARM_ASKS)[0]
-            moved = timed([ask] * WARM_ASKS, move)[0]
+            move(1)
+            ask("cold")
+            for _ in range(WARM_ASKS):
+                ask("same")
+            for step in range(2, 2 + WARM_ASKS):
+                move(step)
+                ask("moved")
         finally:
-            position = {"lon": lon, "lat": lat}
-            dispatcher.post(f"{base}/api/v1/units/{unit_id}/position", json=position, timeout=60).raise_for_status()
-    return {"boot": boot, "cold": cold, "same": same, "moved": moved}
+            move(0)
+    return {"wall": wall, "cpu": cpu}
+
+
+def _median(served: list[Served], measure: str, kind: str) -> float:
+    """Median over the served workers of each one's median ``measure`` of a kind of question."""
+    return statistics.median(statistics.median(one[measure][kind]) for one in served)
 
 
 def bench_api(settings: Settings, codes: list[str], rounds: int, peer: Path | None, port: int) -> None:
@@ -171,20 +183,20 @@ def bench_api(settings: Settings, codes: list[str], rounds: int, peer: Path | No
     with session_factory(settings.database_url).begin() as session:
         ensure_user(session, BENCH_USER, PASSWORD, "dispatcher")
     checkouts = {"this": REPO, **({"peer": peer.resolve()} if peer else {})}
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {(c, n): [] for c in codes for n in checkouts}
+    runs: dict[tuple[str, str], list[Served]] = {(c, n): [] for c in codes for n in checkouts}
     for _ in range(rounds):
         for code in codes:
             for name, checkout in checkouts.items():
                 runs[code, name].append(serve_once(settings, checkout, code, port))
     print(f"{time.strftime('%Y-%m-%d')}: GET /api/v1/moveup?unit_type=… through gunicorn (1 worker, 4 threads), "
-          f"wall ms, medians of {rounds} rounds ({WARM_ASKS} asks each for warm); checkouts: "
+          f"wall ms (the app's CPU ms), medians of {rounds} rounds ({WARM_ASKS} asks each for warm); checkouts: "
           + ", ".join(f"{n} = {c}" for n, c in checkouts.items()))  # fmt: skip
     print("| type | checkout | boot (to ready) | cold (first question) | warm, same | warm, moved |")
     print("|---|---|---:|---:|---:|---:|")
-    for (code, name), figures in runs.items():
-        cells = [statistics.median(f[k] for f in figures) for k in ("boot", "cold")]
-        cells += [statistics.median(statistics.median(f[k]) for f in figures) for k in ("same", "moved")]
-        print(f"| {code} | {name} | " + " | ".join(f"{c:.0f}" for c in cells) + " |")
+    for (code, name), served in runs.items():
+        cells = [f"{_median(served, 'wall', 'boot'):.0f}"]
+        cells += [f"{_median(served, 'wall', k):.0f} ({_median(served, 'cpu', k):.0f})" for k in KINDS[1:]]
+        print(f"| {code} | {name} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
