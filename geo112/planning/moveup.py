@@ -17,6 +17,7 @@ coverage model; the service functions read them from the database and the routed
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,12 @@ class Move:
         return self.gained - self.lost
 
 
+#: Covering sources within the threshold of each node.
+Counts = npt.NDArray[np.integer[Any]]
+#: Given ``within``, the per-node ``counts`` of covering sources and the ``free`` ones: the best move, or None.
+Chooser = Callable[[BoolArray, Counts, BoolArray], Move | None]
+
+
 def greedy_moves(
     unit_times: FloatArray,
     movable: BoolArray,
@@ -131,15 +138,26 @@ def greedy_moves(
         In the order they should be made; each unit moves at most once.
     """
     within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
-    counts = within.sum(axis=0)
     sites = np.asarray(site_times) <= threshold_s
     people = np.asarray(people, dtype=float)
     # Rounding of the batched sums is far below this (persons); candidates within it are weighed exactly.
     tie = 1e-6 * max(float(people.sum()), 1.0)
+
+    def batched(within: BoolArray, counts: Counts, free: BoolArray) -> Move | None:
+        return _best_move(within, counts, sites, people, free, tie)
+
+    return moves_by(batched, within, sites, np.asarray(movable, dtype=bool), max_moves)
+
+
+def moves_by(choose: Chooser, within: BoolArray, sites: BoolArray, movable: BoolArray, max_moves: int) -> list[Move]:
+    """The greedy steps: ``choose`` the best move of the free sources and make it, while it gains more than half
+    a person (``within``, sources × nodes, and ``sites``, sites × nodes: who reaches a node within the threshold;
+    ``within`` is changed)."""
+    counts = within.sum(axis=0)
     moves: list[Move] = []
-    free = np.asarray(movable, dtype=bool).copy()
+    free = movable.copy()
     for _ in range(max_moves):
-        best = _best_move(within, counts, sites, people, free, tie)
+        best = choose(within, counts, free)
         if best is None or best.net <= 0.5:  # less than a person: no move worth a drive
             break
         moves.append(best)
@@ -149,8 +167,7 @@ def greedy_moves(
     return moves
 
 
-def move_of(unit: int, within: BoolArray, counts: npt.NDArray[np.integer[Any]], sites: BoolArray,
-            people: FloatArray) -> Move:  # fmt: skip
+def move_of(unit: int, within: BoolArray, counts: Counts, sites: BoolArray, people: FloatArray) -> Move:
     """The best move of one source: to the site that covers the most people left bare, exactly.
 
     ``within`` (sources × nodes) and ``sites`` (sites × nodes) say who reaches a node within the threshold,
@@ -164,12 +181,7 @@ def move_of(unit: int, within: BoolArray, counts: npt.NDArray[np.integer[Any]], 
 
 
 def _best_move(
-    within: BoolArray,
-    counts: npt.NDArray[np.integer[Any]],
-    sites: BoolArray,
-    people: FloatArray,
-    free: BoolArray,
-    tie: float,
+    within: BoolArray, counts: Counts, sites: BoolArray, people: FloatArray, free: BoolArray, tie: float
 ) -> Move | None:
     """The move of greatest net gain among the free sources (the first such source), or None when none gains
     more than half a person.

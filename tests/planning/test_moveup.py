@@ -75,18 +75,13 @@ def _weighing_every_unit(
     people: np.ndarray, max_moves: int = moveup.MAX_MOVES,
 ) -> list[moveup.Move]:  # fmt: skip
     """The greedy search as it was until 2026-12-07: every free unit weighed exactly before each move."""
-    within = (unit_times <= threshold_s) & covering[:, None]
-    counts, sites, free, moves = within.sum(axis=0), site_times <= threshold_s, movable.copy(), []
-    for _ in range(max_moves):
+    sites = site_times <= threshold_s
+
+    def every_unit(within: np.ndarray, counts: np.ndarray, free: np.ndarray) -> moveup.Move | None:
         weighed = [moveup.move_of(u, within, counts, sites, people) for u in np.flatnonzero(free)]
-        best = max(weighed, key=lambda m: m.net, default=None)  # the first of equals, as the loop kept it
-        if best is None or best.net <= 0.5:
-            break
-        moves.append(best)
-        counts = counts - within[best.unit] + sites[best.site]
-        within[best.unit] = sites[best.site]
-        free[best.unit] = False
-    return moves
+        return max(weighed, key=lambda m: m.net, default=None)  # the first of equals, as the loop kept it
+
+    return moveup.moves_by(every_unit, (unit_times <= threshold_s) & covering[:, None], sites, movable, max_moves)
 
 
 def test_the_batched_search_moves_as_weighing_every_unit_does_ties_included() -> None:
