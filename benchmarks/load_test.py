@@ -80,7 +80,8 @@ class Answer:
         return json.loads(self.body)
 
 
-def _server_timing(header: str | None) -> tuple[float | None, int | None]:
+def server_timing(header: str | None) -> tuple[float | None, int | None]:
+    """The app's CPU ms and SQL statements of an answer, from its ``Server-Timing`` header (None when none)."""
     if not header:
         return None, None
     parts = dict(p.strip().split(";", 1) for p in header.split(","))
@@ -129,7 +130,7 @@ class Client:
         for cookie in response.headers.get_all("Set-Cookie") or []:
             if cookie.startswith("session="):
                 self.headers["Cookie"] = cookie.split(";", 1)[0]
-        return Answer(response.status, content, *_server_timing(response.headers.get("Server-Timing")))
+        return Answer(response.status, content, *server_timing(response.headers.get("Server-Timing")))
 
     def close(self) -> None:
         """Close the connection (a later request opens a new one)."""

@@ -130,14 +130,20 @@ class Network:
         return snap.distance_m.tolist(), snap.too_far.tolist()
 
     def times_from(
-        self, lons: npt.ArrayLike, lats: npt.ArrayLike, factor: float = 1.0, min_only: bool = False
+        self,
+        lons: npt.ArrayLike,
+        lats: npt.ArrayLike,
+        factor: float = 1.0,
+        min_only: bool = False,
+        limit_s: float = np.inf,
     ) -> FloatArray:
         """Seconds from each point to every node for a unit with this speed factor, shape (points, nodes).
 
-        With ``min_only``, the seconds from the nearest of the points, shape (nodes,).
+        With ``min_only``, the seconds from the nearest of the points, shape (nodes,). With ``limit_s``, the
+        search stops there (nodes beyond are inf): a bounded search costs the reach, not the whole network.
         """
         times = self._engine.travel_times_from(
-            np.atleast_1d(lons), np.atleast_1d(lats), min_only=min_only, factor=factor
+            np.atleast_1d(lons), np.atleast_1d(lats), min_only=min_only, limit_s=limit_s, factor=factor
         )
         return np.asarray(times, dtype=float)
 

@@ -1,8 +1,9 @@
 """gunicorn settings of geo112 (``gunicorn -c python:web.gunicorn_config "web:create_app()"``).
 
-Every gunicorn geo112 starts reads this: the logs redact responder tokens, and no instance opens gunicorn's
-default control socket (one path per user, which a second instance on the machine would take over); a
-process that needs one names its own with ``--control-socket``.
+Every gunicorn geo112 starts reads this: the logs redact responder tokens, no instance opens gunicorn's
+default control socket (one path per user, which a second instance on the machine would take over; a
+process that needs one names its own with ``--control-socket``), and each worker warms up before it takes
+requests (:mod:`web.warmup`).
 """
 
 import ctypes
@@ -29,6 +30,15 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
 
 
 _limit_malloc_arenas()
+
+
+def post_worker_init(worker: object) -> None:
+    """Warm a new worker up before it takes requests (:func:`web.warmup.warm_up`: the road network, the units'
+    rows and the move-up of every fielded type), so that no dispatcher's question pays for it."""
+    from web.warmup import warm_up  # in the worker: the master imports no numpy (see limit_native_threads)
+
+    warm_up(worker.wsgi, worker.notify)  # type: ignore[attr-defined]
+
 
 logger_class = "web.logging.GunicornLogger"
 control_socket_disable = True

@@ -17,6 +17,7 @@ coverage model; the service functions read them from the database and the routed
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,12 @@ class Move:
         return self.gained - self.lost
 
 
+#: Covering sources within the threshold of each node.
+Counts = npt.NDArray[np.integer[Any]]
+#: Given ``within``, the per-node ``counts`` of covering sources and the ``free`` ones: the best move, or None.
+Chooser = Callable[[BoolArray, Counts, BoolArray], Move | None]
+
+
 def greedy_moves(
     unit_times: FloatArray,
     movable: BoolArray,
@@ -131,20 +138,26 @@ def greedy_moves(
         In the order they should be made; each unit moves at most once.
     """
     within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
-    counts = within.sum(axis=0)
     sites = np.asarray(site_times) <= threshold_s
+    people = np.asarray(people, dtype=float)
+    # Rounding of the batched sums is far below this (persons); candidates within it are weighed exactly.
+    tie = 1e-6 * max(float(people.sum()), 1.0)
+
+    def batched(within: BoolArray, counts: Counts, free: BoolArray) -> Move | None:
+        return _best_move(within, counts, sites, people, free, tie)
+
+    return moves_by(batched, within, sites, np.asarray(movable, dtype=bool), max_moves)
+
+
+def moves_by(choose: Chooser, within: BoolArray, sites: BoolArray, movable: BoolArray, max_moves: int) -> list[Move]:
+    """The greedy steps: ``choose`` the best move of the free sources and make it, while it gains more than half
+    a person (``within``, sources × nodes, and ``sites``, sites × nodes: who reaches a node within the threshold;
+    ``within`` is changed)."""
+    counts = within.sum(axis=0)
     moves: list[Move] = []
-    free = np.asarray(movable, dtype=bool).copy()
+    free = movable.copy()
     for _ in range(max_moves):
-        best: Move | None = None
-        for u in np.flatnonzero(free):
-            bare = (counts - within[u]) == 0  # uncovered once u leaves
-            lost = float(people[within[u] & bare].sum())
-            gains = (sites & bare[None, :]) @ people
-            site = int(np.argmax(gains))
-            move = Move(int(u), site, float(gains[site]), lost)
-            if best is None or move.net > best.net:
-                best = move
+        best = choose(within, counts, free)
         if best is None or best.net <= 0.5:  # less than a person: no move worth a drive
             break
         moves.append(best)
@@ -152,6 +165,57 @@ def greedy_moves(
         within[best.unit] = sites[best.site]
         free[best.unit] = False
     return moves
+
+
+def move_of(unit: int, within: BoolArray, counts: Counts, sites: BoolArray, people: FloatArray) -> Move:
+    """The best move of one source: to the site that covers the most people left bare, exactly.
+
+    ``within`` (sources × nodes) and ``sites`` (sites × nodes) say who reaches a node within the threshold,
+    ``counts`` how many covering sources reach each node.
+    """
+    bare = (counts - within[unit]) == 0  # uncovered once the unit leaves
+    lost = float(people[within[unit] & bare].sum())
+    gains = (sites & bare[None, :]) @ people
+    site = int(np.argmax(gains))
+    return Move(int(unit), site, float(gains[site]), lost)
+
+
+def _best_move(
+    within: BoolArray, counts: Counts, sites: BoolArray, people: FloatArray, free: BoolArray, tie: float
+) -> Move | None:
+    """The move of greatest net gain among the free sources (the first such source), or None when none gains
+    more than half a person.
+
+    Every free source's best net at once, up to rounding, by two products over the nodes that at most one
+    source covers (a source's leaving bares the nodes only it covers; nobody covers the others): then only
+    the sources within ``tie`` of the best are weighed exactly (:func:`move_of`), in order, so the move is the
+    one weighing every source exactly would choose.
+    """
+    rows = np.flatnonzero(free)
+    if rows.size == 0:
+        return None
+    nodes = np.flatnonzero(counts <= 1)
+    alone = np.where(counts[nodes] == 1, people[nodes], 0.0)
+    reach = sites[:, nodes].astype(float)
+    mine = within[np.ix_(rows, nodes)].astype(float)
+    gains = (reach @ (people[nodes] - alone))[None, :] + mine @ (reach * alone).T  # (free sources, sites)
+    net = gains.max(axis=1) - mine @ alone
+    top = float(net.max())
+    if top < 0.5 - tie:
+        return None
+    best: Move | None = None
+    weighed: set[bytes] = set()
+    for unit in rows[net >= top - tie]:
+        # A source's move depends on the nodes only it covers: one that leaves the same nodes bare as a source
+        # weighed before (often none) moves with the same figures and loses the tie to it.
+        bared = np.flatnonzero(within[unit] & (counts == 1)).tobytes()
+        if bared in weighed:
+            continue
+        weighed.add(bared)
+        move = move_of(int(unit), within, counts, sites, people)
+        if best is None or move.net > best.net:
+            best = move
+    return best
 
 
 # --- service: from the database and the routed fleet ---------------------------------------------------
@@ -247,7 +311,7 @@ def _propose(
         real = src.unit_id >= 0
         unit_times = service.source_times(fleet, src, "live", threshold_s)
         site_times = service.times_from(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
-                                        src.factor)  # fmt: skip
+                                        src.factor, threshold_s)  # fmt: skip
         moves = greedy_moves(unit_times, src.available & real, src.available, site_times, threshold_s, people,
                              max_moves)  # fmt: skip
     signs = dict(session.execute(select(Unit.id, Unit.call_sign).where(Unit.id.in_(src.unit_id.tolist()))).all())

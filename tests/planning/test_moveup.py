@@ -13,8 +13,12 @@ from geo112.errors import Conflict, NotFound, Unprocessable
 from geo112.planning import moveup
 from geo112.planning.coverage import model as coverage
 from geo112.planning.coverage import service as cs
+from geo112.store.db import session_factory
 from geo112.store.geometry import lon_lat_of
 from geo112.store.models import Station, Unit
+from web.db import settings
+from web.fleet import fleet as worker_fleet
+from web.warmup import warm_up
 
 T = 600.0
 INF = np.inf
@@ -64,6 +68,50 @@ def test_greedy_moves_never_lower_coverage_and_say_what_they_gain() -> None:
             now = _covered(current, covering, people)
             assert now == pytest.approx(covered + move.net)
             covered = now
+
+
+def _weighing_every_unit(
+    unit_times: np.ndarray, movable: np.ndarray, covering: np.ndarray, site_times: np.ndarray, threshold_s: float,
+    people: np.ndarray, max_moves: int = moveup.MAX_MOVES,
+) -> list[moveup.Move]:  # fmt: skip
+    """The greedy search as it was until 2026-12-07: every free unit weighed exactly before each move."""
+    sites = site_times <= threshold_s
+
+    def every_unit(within: np.ndarray, counts: np.ndarray, free: np.ndarray) -> moveup.Move | None:
+        weighed = [moveup.move_of(u, within, counts, sites, people) for u in np.flatnonzero(free)]
+        return max(weighed, key=lambda m: m.net, default=None)  # the first of equals, as the loop kept it
+
+    return moveup.moves_by(every_unit, (unit_times <= threshold_s) & covering[:, None], sites, movable, max_moves)
+
+
+def test_the_batched_search_moves_as_weighing_every_unit_does_ties_included() -> None:
+    rng = np.random.default_rng(33)
+    for _ in range(200):
+        units = rng.uniform(0, 1500, (rng.integers(1, 12), 60))
+        units[rng.random(len(units)) < 0.3] = units[0]  # units at one station: equal gains, the first moves
+        sites = rng.uniform(0, 1500, (rng.integers(1, 10), 60))
+        sites[rng.random(len(sites)) < 0.3] = sites[0]
+        people = rng.choice([0.0, 50.0, 100.0, rng.uniform(0, 300)], 60)
+        covering = rng.random(len(units)) < 0.8
+        movable = covering & (rng.random(len(units)) < 0.8)
+        expected = _weighing_every_unit(units, movable, covering, sites, T, people, 5)
+        assert moveup.greedy_moves(units, movable, covering, sites, T, people, 5) == expected
+
+
+def test_on_the_demo_fleet_bounded_station_rows_and_the_batched_search_move_as_before(db, fleet) -> None:
+    sites = moveup._sites(db)
+    lon, lat = np.array([s[2] for s in sites]), np.array([s[3] for s in sites])
+    for code in moveup.fielded_types(db):
+        proposal = moveup.relocations(db, fleet, code, level=1.0, max_moves=6)
+        cov = cs.coverage_of(db, fleet, code, proposal["minutes"], "live")
+        threshold_s, src = cov.minutes * 60.0, cov.sources
+        people = moveup.node_population(cs.demand(db, cov.index))
+        units = cs.source_times(fleet, src, "live", threshold_s)
+        unbounded = fleet.network.times_from(lon, lat, src.factor)
+        expected = _weighing_every_unit(units, src.available, src.available, unbounded, threshold_s, people, 6)
+        assert [(int(src.unit_id[m.unit]), sites[m.site][0], round(m.net)) for m in expected] == [
+            (m["unit_id"], m["station_id"], m["net"]) for m in proposal["moves"]
+        ], code
 
 
 def test_node_population_spreads_each_desa_over_its_nodes() -> None:
@@ -117,6 +165,15 @@ def test_above_the_level_nothing_is_proposed(db, fleet) -> None:
     assert quiet["below_level"] is bool(quiet["kecamatan_without_cover"])
     if not quiet["below_level"]:
         assert quiet["moves"] == []
+
+
+def test_a_warmed_up_worker_has_proposed_every_fielded_type_before_its_first_question(app, planning) -> None:
+    warm_up(app)
+    with app.app_context(), session_factory(settings().database_url)() as session:
+        routed, level = worker_fleet(), settings().moveup_level
+        for code in moveup.fielded_types(session):
+            cov = cs.coverage_of(session, routed, code, moveup._minutes(session, code, None), "live")
+            assert (cov.key, level, moveup.MAX_MOVES) in moveup._proposals, code
 
 
 def test_a_relocating_unit_drives_to_its_station_and_is_not_proposed(db, make_unit, fleet) -> None:

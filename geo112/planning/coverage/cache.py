@@ -37,6 +37,11 @@ class Lru(Generic[V]):
                 self._items.popitem(last=False)
         return value
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether ``key`` holds a value (its recency unchanged)."""
+        with self._lock:
+            return key in self._items
+
     def clear(self) -> None:
         """Forget every value (a benchmark measures the cost of a cold cache with it)."""
         with self._lock:

@@ -123,14 +123,21 @@ def sources(session: Session, code: str, mode: str) -> Sources:
     )
 
 
-def times_from(network: Network, lon: np.ndarray, lat: np.ndarray, factor: float) -> np.ndarray:
-    """Seconds from each point to every node, one search per distinct position (cached per position set)."""
+def times_from(
+    network: Network, lon: np.ndarray, lat: np.ndarray, factor: float, within_s: float = np.inf
+) -> np.ndarray:
+    """Seconds from each point to every node, one search per distinct position (cached per position set).
+
+    Exact up to ``within_s`` (farther nodes may be inf): the search stops a second past it, so that a time at
+    the bound is not lost to the rounding of the speed factor, and costs the reach instead of the network.
+    """
     n = network.n_nodes
     if lon.size == 0:
         return np.empty((0, n))
     points, row = np.unique(np.column_stack([np.round(lon, 7), np.round(lat, 7)]), axis=0, return_inverse=True)
-    key = (id(network), round(factor, 6), points.tobytes())
-    unique = _station_times.get(key, lambda: network.times_from(points[:, 0], points[:, 1], factor))
+    key = (id(network), round(factor, 6), within_s, points.tobytes())
+    limit_s = within_s + 1.0
+    unique = _station_times.get(key, lambda: network.times_from(points[:, 0], points[:, 1], factor, limit_s=limit_s))
     return unique.reshape(len(points), n)[row.ravel()]
 
 

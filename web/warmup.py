@@ -1,0 +1,54 @@
+"""What a new worker prepares before it takes requests (gunicorn's ``post_worker_init``, web.gunicorn_config).
+
+A worker's first move-up question otherwise pays for everything a process computes once: the road network,
+the travel-time rows of every unit (its fleet listener's first sync), the desa index, the stations' rows
+within each type's threshold (issue 33: 2.3 s for ambulances). Computed here, the first question costs what
+any later one does; asked while nothing has moved, it is an answer from the cache.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Flask
+
+from geo112.errors import ServiceUnavailable
+from geo112.planning import moveup
+from geo112.store.db import session_factory
+from web.db import settings
+from web.fleet import fleet
+
+#: Longest wait for the fleet listener's first sync (the units' rows): past it, requests compute what is left.
+LISTENER_WAIT_S = 20.0
+
+
+def warm_up(app: Flask, alive: Callable[[], object] = lambda: None) -> None:
+    """Load the road network, wait for the units' rows and propose the move-up of every fielded unit type at
+    the configured level.
+
+    ``alive`` is called between the steps (gunicorn's ``worker.notify``: a worker silent for its timeout
+    during a long warm-up would be killed and started again, warming up again). A failure is logged, not
+    raised: a worker that cannot warm up still serves (the question that failed answers 503 with its cause),
+    where a worker that fails to boot would be restarted in a loop.
+    """
+    started = time.perf_counter()
+    with app.app_context():
+        try:
+            routed = fleet()
+            deadline = time.monotonic() + LISTENER_WAIT_S
+            while routed.listener is not None and not routed.listener.wait_connected(1.0):
+                alive()
+                if time.monotonic() > deadline:
+                    break
+            with session_factory(settings().database_url)() as session:
+                for code in moveup.fielded_types(session):
+                    alive()
+                    moveup.relocations(session, routed, code, level=settings().moveup_level)
+        except ServiceUnavailable as exc:
+            app.logger.warning("worker not warmed up: %s", exc)
+            return
+        except Exception:
+            app.logger.exception("worker not warmed up")
+            return
+    app.logger.info("worker warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
