@@ -19,8 +19,11 @@ def _for_a_person() -> bool:
     return request.accept_mimetypes.best == "text/html" and not request.path.startswith("/api/")
 
 
-def error_response(status: int, error: str, detail: str, **extra: object) -> ResponseReturnValue:
-    """Build the JSON error body every endpoint uses, or the error page a person's browser asked for."""
+def error_response(status: int, error: str, detail: str, /, **extra: object) -> ResponseReturnValue:
+    """Build the JSON error body every endpoint uses, or the error page a person's browser asked for.
+
+    The first three are positional only: a domain error's extras may hold a ``status`` of their own (a ticket's).
+    """
     if _for_a_person():
         which = status if status in _PAGES else "other"
         page = render_template("error.html", status=status, title=f"error_title_{which}",

@@ -57,6 +57,8 @@ def test_forward_answer_and_scope(app, client, login, database, demo) -> None:
                              headers=officer)  # fmt: skip
         assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["status"] == "done" and answer.get_json()["closed_by"] == "test-officer"
+    late = client.post(f"{API}/tickets/{ticket['id']}/actions", json={"action": "start"}, headers=officer)
+    assert late.status_code == 409 and late.get_json()["status"] == "done"  # the ticket's state, with the refusal
     page = client.get(f"/opd/tickets/{ticket['id']}")
     assert page.status_code == 200 and "lampu diganti" in page.get_data(as_text=True)
 
