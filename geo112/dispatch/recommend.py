@@ -16,14 +16,23 @@ from datetime import datetime
 from typing import Any
 
 from shapely.geometry import mapping
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo112.config import AVL_STALE_S
 from geo112.dispatch.units import is_stale
 from geo112.errors import NoRoute, NotFound, Unprocessable
 from geo112.network import RoutedFleet, UnitPosition
-from geo112.store.models import Assignment, CategoryRequirement, Incident, Jurisdiction, PhaseTarget, Unit, UnitType
+from geo112.store.models import (
+    Assignment,
+    CategoryRequirement,
+    Handoff,
+    Incident,
+    Jurisdiction,
+    PhaseTarget,
+    Unit,
+    UnitType,
+)
 
 DEFAULT_K = 3
 
@@ -263,7 +272,7 @@ def recommend(
     )
     return {
         "incident_id": incident.id,
-        **_handoff(incident),
+        **_handoff(session, incident),
         "method": "road",
         "requirements": requirements,
         "mutual_aid": nearest_neighbour(session, incident.id) if short and not incident.handoff else None,
@@ -314,10 +323,18 @@ def nearest_neighbour(session: Session, incident_id: int) -> dict[str, Any] | No
     return None if row is None else {"code": row.code, "name": row.name, "call_centre": row.call_centre}
 
 
-def _handoff(incident: Any) -> dict[str, Any]:
-    """Whose incident it is when not ours: the call centre, its kabupaten/kota code and name."""
-    region = incident.jurisdiction_name if incident.handoff else None
-    return {"handoff": incident.handoff, "handoff_code": incident.handoff_code, "jurisdiction_name": region}
+def _handoff(session: Session, incident: Any) -> dict[str, Any]:
+    """Whose incident it is when not ours: the call centre, its kabupaten/kota code and name, and whether it was
+    handed over and awaits that centre's answer (so that every console says so, not only the one that sent it)."""
+    if not incident.handoff:
+        return {"handoff": None, "handoff_code": None, "jurisdiction_name": None}
+    pending = exists().where(Handoff.incident_id == incident.id, Handoff.status == "pending")
+    return {
+        "handoff": incident.handoff,
+        "handoff_code": incident.handoff_code,
+        "jurisdiction_name": incident.jurisdiction_name,
+        "handoff_pending": session.scalar(select(pending)),
+    }
 
 
 def straight_line(
@@ -360,7 +377,8 @@ def straight_line(
                 "not_proposed": [],
             }
         )
-    return {"incident_id": incident.id, **_handoff(incident), "method": "straight_line", "requirements": result}
+    where = _handoff(session, incident)
+    return {"incident_id": incident.id, **where, "method": "straight_line", "requirements": result}
 
 
 def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int) -> tuple[float, float] | None:

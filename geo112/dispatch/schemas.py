@@ -727,6 +727,9 @@ class Recommendation(BaseModel):
     handoff: str | None
     handoff_code: str | None = None
     jurisdiction_name: str | None = Field(None, description="the kabupaten/kota of another call centre's incident")
+    handoff_pending: bool | None = Field(
+        None, description="another call centre's incident: handed over to it and awaiting its answer"
+    )
     method: Literal["road", "straight_line"] = Field(
         "road", description="road: ranked by road ETA; straight_line: the road network is down, by distance only"
     )

@@ -37,6 +37,9 @@ def test_a_call_from_across_the_border_is_handed_off_and_a_decline_reopens_it(cl
     incident = _incident(client, dispatcher, JOMBANG)
     assert incident["handoff"] == "Call Center 112 Kabupaten Jombang" and incident["handoff_code"] == "35.17"
     assert incident["jurisdiction"]["code"] == "35.17" and incident["desa"] is None
+    recommendations = f"{API}/incidents/{incident['id']}/recommendations"
+    handoff_pending = lambda: client.get(recommendations).get_json()["handoff_pending"]  # noqa: E731
+    assert handoff_pending() is False
     made = client.post(f"{API}/incidents/{incident['id']}/handoff", headers=dispatcher,
                        json={"reason": "penelepon di Desa Jombang"})  # fmt: skip
     assert made.status_code == 201
@@ -50,11 +53,13 @@ def test_a_call_from_across_the_border_is_handed_off_and_a_decline_reopens_it(cl
     assert incident["id"] not in open_ids  # it left the open list
     pending = client.get(f"{API}/handoffs?status=pending").get_json()["items"]
     assert handoff["id"] in [h["id"] for h in pending]
+    assert handoff_pending() is True  # every console says it awaits the answer, not only the one that sent it
     note = "lokasi di perbatasan, bukan wilayah kami"
     declined = client.post(f"{API}/handoffs/{handoff['id']}/answer", headers=dispatcher,
                            json={"outcome": "declined", "note": note})  # fmt: skip
     assert declined.status_code == 200 and declined.get_json()["status"] == "declined"
     assert client.get(f"{API}/incidents/{incident['id']}").get_json()["status"] == "open"
+    assert handoff_pending() is False
     again = client.post(f"{API}/handoffs/{handoff['id']}/answer", headers=dispatcher, json={"outcome": "accepted"})
     assert again.status_code == 409  # answered already
     actions = [e["action"] for e in client.get(f"{API}/incidents/{incident['id']}/timeline").get_json()["events"]]

@@ -179,6 +179,11 @@ function askNeighbour(incidentId, neighbour) {
 
 const AID_REASONS = ["nearest_unit", "requested_by_neighbour", "other"];
 
+// Handed over, awaiting the other 112's answer (a declined hand-off comes back with the button).
+function handedOff(name) {
+  return el("p", { class: "done", dataset: { testid: "handoff-done" }, text: format("handoff_done", { name }) });
+}
+
 /**
  * The choice a call of another 112 asks for: hand it over (one click, with a reason), or send our units as
  * mutual aid (a reason first; only then are the proposals assignable).
@@ -186,6 +191,7 @@ const AID_REASONS = ["nearest_unit", "requested_by_neighbour", "other"];
 function handoffCard(incidentId, rec, container, mutualAid) {
   const name = rec.handoff;
   if (!rec.handoff_code) return el("p", { class: "warning", dataset: { testid: "outside-province" }, text: t("outside_province") });
+  if (rec.handoff_pending) return handedOff(name);
   const reason = el("input", { value: format("handoff_reason_default", { name: rec.jurisdiction_name || name }),
     attrs: { "aria-label": t("handoff_reason"), maxlength: "500" } });
   const note = el("p", { class: "hint", attrs: { role: "status" } });
@@ -195,7 +201,7 @@ function handoffCard(incidentId, rec, container, mutualAid) {
     button.disabled = true;
     try {
       await api(`/api/v1/incidents/${incidentId}/handoff`, { method: "POST", body: { reason: reason.value } });
-      replace(card, el("p", { class: "done", dataset: { testid: "handoff-done" }, text: format("handoff_done", { name }) }));
+      replace(card, handedOff(name));
       refresh();
     } catch (error) {
       button.disabled = false;
