@@ -1,6 +1,7 @@
 // Units: markers on the map (a shape and label per type, a colour per status) and the unit board
 // (status, time in status, current incident, status change; filters by agency and type).
 import { api } from "./api.js";
+import { agencyName } from "./catalog.js";
 import { byId, el, errorNote, fmtAge, fmtTime, redrawWhenIdle, replace } from "./dom.js";
 import { layers } from "./geomap.js";
 import { format, t } from "./i18n.js";
@@ -16,11 +17,6 @@ let drawnBoard = null; // the rows the board shows (see rowView)
 
 export function typeLabel(type) {
   return TYPE_LABEL[type] || type.slice(0, 3).toUpperCase();
-}
-
-/** An agency's short name as dispatchers say it ("Dinkes", "Satpol-PP"), never its code. */
-export function agencyName(code) {
-  return t(`agency_${code}`, code);
 }
 
 export function statusPill(status) {

@@ -3,6 +3,7 @@
 // their escalations (re-send, phoned, note). Self-contained: incidents.js and console.js only call in here.
 import { chime } from "./alerts.js";
 import { api } from "./api.js";
+import { agencyName } from "./catalog.js";
 import { byId, el, errorNote, fmtDuration, fmtTime, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
 
@@ -17,10 +18,6 @@ async function catalogue() {
     agencies = all.items;
   }
   return { routes, agencies };
-}
-
-function agencyName(code) {
-  return t(`agency_${code}`, agencies?.find((a) => a.code === code)?.name || code);
 }
 
 function linkBox(link) {
