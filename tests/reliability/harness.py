@@ -36,6 +36,7 @@ def serve_process(
     log: Path | None = None,
     env: dict[str, str] | None = None,
     checkout: Path = REPO,
+    port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run the app under gunicorn (gthread workers) on a free port of 127.0.0.1; yield its base URL and the
     gunicorn master process.
@@ -58,8 +59,10 @@ def serve_process(
         More environment variables for the app (``GEO112_OSM_FILE``, ``GEO112_SERVER_TIMING``).
     checkout
         The checkout whose app is served (its working directory; default this one).
+    port
+        The port to serve on (a machine shared by several runs gives each its own); default a free one.
     """
-    port = free_port()
+    port = port or free_port()
     server_env = {
         **os.environ,
         "GEO112_DATABASE_URL": database_url,
