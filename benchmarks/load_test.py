@@ -642,7 +642,14 @@ def measure_model(url: str, args: argparse.Namespace, workers: int, threads: int
         "app CPU ms": mix["latency_ms"]["all"]["cpu_ms_mean"],
         "workers CPU ms": mix["process_cpu_ms"]["workers"],
         "PostgreSQL CPU ms": mix["process_cpu_ms"]["database"],
+        "outside the app's handlers ms": round(
+            mix["process_cpu_ms"]["workers"] - mix["latency_ms"]["all"]["cpu_ms_mean"], 2
+        ),
+        "AVL fixes/s": mix["latency_ms"]["avl"]["per_s"],
         "/healthz workers CPU ms": floor["process_cpu_ms"]["workers"],
+        "/healthz outside the app's handlers ms": round(
+            floor["process_cpu_ms"]["workers"] - floor["endpoints"]["all"]["cpu_ms_mean"], 2
+        ),
         **{f"x /healthz ({counted})": ratio for counted, ratio in floor_ratios(floor, mix).items()},
         "errors": len(mix["errors"]),
     }
