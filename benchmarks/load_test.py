@@ -18,12 +18,17 @@ reports whole-process CPU per request: the gunicorn workers, the PostgreSQL back
 and this client (``/proc/<pid>/stat``). The mix counts errors (any 5xx, any unexpected 4xx, any failed
 connection) and double assignments twice: by the clients (a 201 for a unit another dispatcher still holds)
 and in the database (a unit dispatched again before its status history made it available). The targets of
-issue 11 are printed met or not.
+issues 11 and 33 are printed met or not, among them the mix's server CPU per request against ``/healthz``'s
+of the same run.
 
 ```
 .venv/bin/python -m benchmarks.load_test [--dispatchers 12] [--seconds 30] [--avl-period 5]
                                          [--models 2x4,2x2] [--rounds 3] [--units 240] [--osm FILE]
+                                         [--port PORT] [--peer CHECKOUT]
 ```
+
+``--peer`` serves another checkout (the code before a change, e.g. from ``git archive``) the same way, in
+alternating rounds, on the same database (migrated by this checkout).
 
 ``--models`` runs the phases per gunicorn process model (workers × threads), ``--rounds`` times each,
 interleaved, and prints the medians; ``--units`` adds units
@@ -55,7 +60,7 @@ from sqlalchemy import text
 
 from geo112.config import get_settings
 from geo112.store.db import session_factory
-from tests.reliability.harness import PASSWORD, add_dispatchers, serve_process
+from tests.reliability.harness import PASSWORD, REPO, add_dispatchers, serve_process
 
 #: Answers that are part of the work: 409 when another dispatcher took the unit first.
 EXPECTED = {"assign": {201, 409}}
@@ -609,17 +614,22 @@ def targets(floor: dict[str, Any], changes: dict[str, Any], alone: dict[str, Any
     return lines
 
 
-def measure_model(url: str, args: argparse.Namespace, workers: int, threads: int) -> tuple[list[str], dict]:
-    """Serve one process model and run the four phases; return the report's lines and the mix's figures."""
-    env = {"GEO112_SERVER_TIMING": "1", **({"GEO112_OSM_FILE": str(args.osm)} if args.osm else {})}
-    with serve_process(url, args.cache_dir, workers, threads, env=env, port=args.port) as (base, server):
+def measure_model(
+    url: str, args: argparse.Namespace, workers: int, threads: int, checkout: Path = REPO
+) -> tuple[list[str], dict]:
+    """Serve one process model of a checkout and run the four phases; return the report's lines and the mix's
+    figures."""
+    env = {"GEO112_SERVER_TIMING": "1", "PYTHONPATH": str(checkout)}
+    env |= {"GEO112_OSM_FILE": str(args.osm)} if args.osm else {}
+    served = serve_process(url, args.cache_dir, workers, threads, env=env, checkout=checkout, port=args.port)
+    with served as (base, server):
         pid = server.pid
         floor = poll(base, url, "/healthz", args.dispatchers, args.poll_seconds, pid)
         changes = poll(base, url, "/api/v1/console/changes", args.dispatchers, args.poll_seconds, pid)
         alone = profile(base, url, args.profile_calls, pid)
         mix = run(base, url, args.dispatchers, args.seconds, args.avl_period, pid)
         memory = Processes(pid, url).memory_mb()
-    lines = [f"## {workers} workers × {threads} threads, {args.dispatchers} dispatchers", ""]
+    lines = [f"## {workers} workers × {threads} threads, {args.dispatchers} dispatchers, {checkout}", ""]
     for title, phase in (("floor: /healthz", floor), ("console poll: /api/v1/console/changes", changes)):
         lines += [f"### {title}", "", *_table(phase["endpoints"], _LOAD_COLUMNS), "", _processes(phase), ""]
     lines += ["### one dispatcher alone (server CPU read around each request)", ""]
@@ -681,6 +691,7 @@ def main() -> None:
     parser.add_argument("--osm", type=Path, help="route on this OSM extract instead of the manifest's")
     parser.add_argument("--cache-dir", type=Path, default=get_settings().cache_dir)
     parser.add_argument("--port", type=int, help="serve on this port of 127.0.0.1 (default a free one)")
+    parser.add_argument("--peer", type=Path, help="another checkout (the code before) served the same way, alternating")
     args = parser.parse_args()
     from tests.conftest import loaded_database  # the same database the load test of the suite uses
 
@@ -689,12 +700,14 @@ def main() -> None:
     units = add_units(url, args.units)
     print(f"# geo112 load test: {units} units{f', graph {args.osm.name}' if args.osm else ''}\n")
     rounds: dict[str, list[dict]] = defaultdict(list)
-    for _ in range(args.rounds):  # interleaved, so that every model sees the machine's load alike
+    checkouts = {"": REPO, **({" (peer)": args.peer.resolve()} if args.peer else {})}
+    for _ in range(args.rounds):  # interleaved, so that every model and checkout sees the machine's load alike
         for model in args.models.split(","):
             workers, threads = (int(n) for n in model.lower().split("x"))
-            lines, figures = measure_model(url, args, workers, threads)
-            rounds[model].append(figures)
-            print("\n".join(lines), flush=True)
+            for name, checkout in checkouts.items():
+                lines, figures = measure_model(url, args, workers, threads, checkout)
+                rounds[model + name].append(figures)
+                print("\n".join(lines), flush=True)
     print("\n".join(_medians(rounds)))
 
 
