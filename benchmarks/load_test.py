@@ -619,7 +619,8 @@ def measure_model(
 ) -> tuple[list[str], dict]:
     """Serve one process model of a checkout and run the four phases; return the report's lines and the mix's
     figures."""
-    env = {"GEO112_SERVER_TIMING": "1", "PYTHONPATH": str(checkout)}
+    # The data of this checkout for every checkout served (a peer elsewhere would look for its own).
+    env = {"GEO112_SERVER_TIMING": "1", "PYTHONPATH": str(checkout), "GEO112_DATA_DIR": str(get_settings().data_dir)}
     env |= {"GEO112_OSM_FILE": str(args.osm)} if args.osm else {}
     served = serve_process(url, args.cache_dir, workers, threads, env=env, checkout=checkout, port=args.port)
     with served as (base, server):
