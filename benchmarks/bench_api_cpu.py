@@ -4,7 +4,8 @@
 
 In-process (Flask's test client, ``time.process_time``) on a database of its own (the test database's name +
 ``_apicpu``: geography, demo fleet, users) with a few incidents, as a dispatcher. Printed: the median over
-rounds of CPU milliseconds per request, and its ratio to ``/healthz``.
+rounds of CPU milliseconds per request, and its ratio to ``/healthz``, as served (answers not checked against
+their response models) and as in tests (checked: ``GEO112_CHECK_RESPONSES``), alternating.
 """
 
 from __future__ import annotations
@@ -39,20 +40,25 @@ def main() -> None:
     headers = {"X-CSRFToken": answer.get_json()["csrf_token"]}
     for lon in (112.50, 112.52, 112.54):
         client.post("/api/v1/incidents", json={"category": "medis", "lon": lon, "lat": -7.55}, headers=headers)
-    cpu: dict[str, list[float]] = {path: [] for path in PATHS}
+    modes = {"served": False, "checked": True}
+    cpu: dict[tuple[str, str], list[float]] = {(mode, path): [] for mode in modes for path in PATHS}
     for path in PATHS:
         client.get(path)  # warm
     for _ in range(args.rounds):
-        for path in PATHS:
-            started = time.process_time()
-            for _ in range(args.calls):
-                client.get(path)
-            cpu[path].append((time.process_time() - started) / args.calls * 1000)
-    floor = statistics.median(cpu["/healthz"])
+        for mode, checked in modes.items():
+            app.config["GEO112_CHECK_RESPONSES"] = checked
+            for path in PATHS:
+                started = time.process_time()
+                for _ in range(args.calls):
+                    client.get(path)
+                cpu[mode, path].append((time.process_time() - started) / args.calls * 1000)
+    floor = {mode: statistics.median(cpu[mode, "/healthz"]) for mode in modes}
     print(f"{time.strftime('%Y-%m-%d')}: CPU ms per request, medians of {args.rounds} rounds x {args.calls} calls")
+    print("| request | served | against `/healthz` | checked (tests) | against `/healthz` |")
     for path in PATHS:
-        median = statistics.median(cpu[path])
-        print(f"| `GET {path}` | {median:.2f} ms | {median / floor:.1f}x /healthz |")
+        cells = [f"{statistics.median(cpu[m, path]):.2f} ms | {statistics.median(cpu[m, path]) / floor[m]:.1f}x"
+                 for m in modes]  # fmt: skip
+        print(f"| `GET {path}` | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

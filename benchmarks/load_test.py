@@ -18,12 +18,17 @@ reports whole-process CPU per request: the gunicorn workers, the PostgreSQL back
 and this client (``/proc/<pid>/stat``). The mix counts errors (any 5xx, any unexpected 4xx, any failed
 connection) and double assignments twice: by the clients (a 201 for a unit another dispatcher still holds)
 and in the database (a unit dispatched again before its status history made it available). The targets of
-issue 11 are printed met or not.
+issues 11 and 33 are printed met or not, among them the mix's server CPU per request against ``/healthz``'s
+of the same run.
 
 ```
 .venv/bin/python -m benchmarks.load_test [--dispatchers 12] [--seconds 30] [--avl-period 5]
                                          [--models 2x4,2x2] [--rounds 3] [--units 240] [--osm FILE]
+                                         [--port PORT] [--peer CHECKOUT]
 ```
+
+``--peer`` serves another checkout (the code before a change, e.g. from ``git archive``) the same way, in
+alternating rounds, on the same database (migrated by this checkout).
 
 ``--models`` runs the phases per gunicorn process model (workers × threads), ``--rounds`` times each,
 interleaved, and prints the medians; ``--units`` adds units
@@ -55,7 +60,7 @@ from sqlalchemy import text
 
 from geo112.config import get_settings
 from geo112.store.db import session_factory
-from tests.reliability.harness import PASSWORD, add_dispatchers, serve_process
+from tests.reliability.harness import PASSWORD, REPO, add_dispatchers, serve_process
 
 #: Answers that are part of the work: 409 when another dispatcher took the unit first.
 EXPECTED = {"assign": {201, 409}}
@@ -566,8 +571,20 @@ def _processes(result: dict[str, Any]) -> str:
             f"{cpu['database']} ms, this client {cpu['client']} ms")  # fmt: skip
 
 
+def floor_ratios(floor: dict[str, Any], mix: dict[str, Any]) -> dict[str, float]:
+    """The dispatch mix's server CPU per request against ``/healthz``'s in the same run (issue 33): the gunicorn
+    workers' (every thread: serving, gunicorn's main thread, the listeners), and with PostgreSQL's backends."""
+    at_floor, in_mix = floor["process_cpu_ms"], mix["process_cpu_ms"]
+    return {
+        "workers": round(in_mix["workers"] / at_floor["workers"], 2),
+        "workers+PostgreSQL": round(
+            (in_mix["workers"] + in_mix["database"]) / (at_floor["workers"] + at_floor["database"]), 2
+        ),
+    }
+
+
 def targets(floor: dict[str, Any], changes: dict[str, Any], alone: dict[str, Any], mix: dict[str, Any]) -> list[str]:
-    """Issue 11's targets, each with what was measured and whether it was met."""
+    """Issue 11's and issue 33's targets, each with what was measured and whether it was met."""
     lines = []
 
     def check(what: str, value: float, bound: float, unit: str = "ms", at_least: bool = False) -> None:
@@ -583,6 +600,8 @@ def targets(floor: dict[str, Any], changes: dict[str, Any], alone: dict[str, Any
         if name in DISPATCH:
             check(f"{name}: worker process CPU per request alone, vs 3 × /healthz's {floor_ms} ms",
                   row["workers_ms_p50"], 3 * floor_ms)  # fmt: skip
+    for counted, ratio in floor_ratios(floor, mix).items():
+        check(f"dispatch mix / /healthz, server CPU per request ({counted}, same run)", ratio, 3.0, "x")
     check(
         "console/changes: app CPU per request (p50)", changes["endpoints"]["changes"]["cpu_ms_p50"], CHANGES_TARGET_MS
     )
@@ -596,17 +615,23 @@ def targets(floor: dict[str, Any], changes: dict[str, Any], alone: dict[str, Any
     return lines
 
 
-def measure_model(url: str, args: argparse.Namespace, workers: int, threads: int) -> tuple[list[str], dict]:
-    """Serve one process model and run the four phases; return the report's lines and the mix's figures."""
-    env = {"GEO112_SERVER_TIMING": "1", **({"GEO112_OSM_FILE": str(args.osm)} if args.osm else {})}
-    with serve_process(url, args.cache_dir, workers, threads, env=env) as (base, server):
+def measure_model(
+    url: str, args: argparse.Namespace, workers: int, threads: int, checkout: Path = REPO
+) -> tuple[list[str], dict]:
+    """Serve one process model of a checkout and run the four phases; return the report's lines and the mix's
+    figures."""
+    # The data of this checkout for every checkout served (a peer elsewhere would look for its own).
+    env = {"GEO112_SERVER_TIMING": "1", "PYTHONPATH": str(checkout), "GEO112_DATA_DIR": str(get_settings().data_dir)}
+    env |= {"GEO112_OSM_FILE": str(args.osm)} if args.osm else {}
+    served = serve_process(url, args.cache_dir, workers, threads, env=env, checkout=checkout, port=args.port)
+    with served as (base, server):
         pid = server.pid
         floor = poll(base, url, "/healthz", args.dispatchers, args.poll_seconds, pid)
         changes = poll(base, url, "/api/v1/console/changes", args.dispatchers, args.poll_seconds, pid)
         alone = profile(base, url, args.profile_calls, pid)
         mix = run(base, url, args.dispatchers, args.seconds, args.avl_period, pid)
         memory = Processes(pid, url).memory_mb()
-    lines = [f"## {workers} workers × {threads} threads, {args.dispatchers} dispatchers", ""]
+    lines = [f"## {workers} workers × {threads} threads, {args.dispatchers} dispatchers, {checkout}", ""]
     for title, phase in (("floor: /healthz", floor), ("console poll: /api/v1/console/changes", changes)):
         lines += [f"### {title}", "", *_table(phase["endpoints"], _LOAD_COLUMNS), "", _processes(phase), ""]
     lines += ["### one dispatcher alone (server CPU read around each request)", ""]
@@ -629,6 +654,15 @@ def measure_model(url: str, args: argparse.Namespace, workers: int, threads: int
         "app CPU ms": mix["latency_ms"]["all"]["cpu_ms_mean"],
         "workers CPU ms": mix["process_cpu_ms"]["workers"],
         "PostgreSQL CPU ms": mix["process_cpu_ms"]["database"],
+        "outside the app's handlers ms": round(
+            mix["process_cpu_ms"]["workers"] - mix["latency_ms"]["all"]["cpu_ms_mean"], 2
+        ),
+        "AVL fixes/s": mix["latency_ms"]["avl"]["per_s"],
+        "/healthz workers CPU ms": floor["process_cpu_ms"]["workers"],
+        "/healthz outside the app's handlers ms": round(
+            floor["process_cpu_ms"]["workers"] - floor["endpoints"]["all"]["cpu_ms_mean"], 2
+        ),
+        **{f"x /healthz ({counted})": ratio for counted, ratio in floor_ratios(floor, mix).items()},
         "errors": len(mix["errors"]),
     }
     return lines, figures
@@ -658,6 +692,8 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=0, help="grow the fleet to this many units")
     parser.add_argument("--osm", type=Path, help="route on this OSM extract instead of the manifest's")
     parser.add_argument("--cache-dir", type=Path, default=get_settings().cache_dir)
+    parser.add_argument("--port", type=int, help="serve on this port of 127.0.0.1 (default a free one)")
+    parser.add_argument("--peer", type=Path, help="another checkout (the code before) served the same way, alternating")
     args = parser.parse_args()
     from tests.conftest import loaded_database  # the same database the load test of the suite uses
 
@@ -666,12 +702,14 @@ def main() -> None:
     units = add_units(url, args.units)
     print(f"# geo112 load test: {units} units{f', graph {args.osm.name}' if args.osm else ''}\n")
     rounds: dict[str, list[dict]] = defaultdict(list)
-    for _ in range(args.rounds):  # interleaved, so that every model sees the machine's load alike
+    checkouts = {"": REPO, **({" (peer)": args.peer.resolve()} if args.peer else {})}
+    for _ in range(args.rounds):  # interleaved, so that every model and checkout sees the machine's load alike
         for model in args.models.split(","):
             workers, threads = (int(n) for n in model.lower().split("x"))
-            lines, figures = measure_model(url, args, workers, threads)
-            rounds[model].append(figures)
-            print("\n".join(lines), flush=True)
+            for name, checkout in checkouts.items():
+                lines, figures = measure_model(url, args, workers, threads, checkout)
+                rounds[model + name].append(figures)
+                print("\n".join(lines), flush=True)
     print("\n".join(_medians(rounds)))
 
 

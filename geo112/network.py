@@ -12,6 +12,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import NamedTuple
 
@@ -315,7 +316,7 @@ class RoutedFleet:
             return rows
         return self.table.compute(lons, lats, factors)
 
-    def refresh(self, current: dict[int, UnitPosition], mark: int, drop_others: bool = False) -> int:
+    def refresh(self, current: dict[int, UnitPosition], mark: int, drop: Collection[int] | None = ()) -> int:
         """Bring the rows of these units up to their current positions (computing only the changed ones).
 
         Parameters
@@ -324,8 +325,10 @@ class RoutedFleet:
             ``{unit id: position}`` as read after ``mark`` was taken.
         mark
             From :meth:`mark`: rows from a read older than the one that computed a row do not replace it.
-        drop_others
-            Forget units not in ``current`` (a read of every positioned unit: the others have vanished).
+        drop
+            Of these units, forget those not in ``current``: the read asked for them and found them gone
+            (deleted, or without a position). None for every unit not in ``current`` (a read of every
+            positioned unit).
 
         Returns
         -------
@@ -336,11 +339,11 @@ class RoutedFleet:
         where = [current[u] for u in changed]
         rows = self._compute(where) if changed else None
         with self._lock:
-            if drop_others:
-                for unit_id in [u for u in self._synced if u not in current and self._marks[u] < mark]:
-                    self.table.remove(unit_id)
-                    del self._synced[unit_id], self._marks[unit_id]
-                    self.off_road.discard(unit_id)
+            asked = self._synced if drop is None else drop
+            for unit_id in [u for u in asked if u not in current and self._marks.get(u, mark) < mark]:
+                self.table.remove(unit_id)
+                del self._synced[unit_id], self._marks[unit_id]
+                self.off_road.discard(unit_id)
             keep = [i for i, u in enumerate(changed) if self._marks.get(u, -1) < mark]
             if rows is not None and keep:
                 units = [changed[i] for i in keep]
@@ -353,8 +356,15 @@ class RoutedFleet:
                 self._marks.update((u, mark) for u in units)
         return len(changed)
 
-    def sync(self, session: Session) -> int:
-        """Read every positioned unit and bring the rows up to date; forget vanished units.
+    def sync(self, session: Session, unit_ids: Collection[int] | None = None) -> int:
+        """Read the positioned units and bring their rows up to date; forget vanished units.
+
+        Parameters
+        ----------
+        session
+            Session on the database.
+        unit_ids
+            Only these units (the ones a notification named); default every unit.
 
         Returns
         -------
@@ -362,8 +372,9 @@ class RoutedFleet:
             How many rows were computed.
         """
         mark = self.mark()
-        current = {r[0]: UnitPosition(float(r[1]), float(r[2]), r[3], float(r[4])) for r in session.execute(POSITIONS)}
-        return self.refresh(current, mark, drop_others=True)
+        read = session.execute(POSITIONS if unit_ids is None else POSITIONS.where(Unit.id.in_(unit_ids)))
+        current = {r[0]: UnitPosition(float(r[1]), float(r[2]), r[3], float(r[4])) for r in read}
+        return self.refresh(current, mark, drop=unit_ids)
 
     def rank(self, lon: float, lat: float, unit_type: str) -> list[RankedUnit]:
         """Every known unit of a type that can reach the point, fastest first.
@@ -469,13 +480,16 @@ def listen(fleet: RoutedFleet, database_url: str) -> RoutedFleet:
     """Keep the fleet's rows current in a background thread, from the database's notifications.
 
     Every change of a unit's position, type or speed notifies :data:`~geo112.store.notify.FLEET_CHANNEL`
-    (migration 0007); the thread then syncs, so requests find the rows computed already.
+    (migration 0007); the thread then syncs, so requests find the rows computed already. A unit's change
+    names the unit (migration 0016), and only the units named are read; a unit type's new speed, a
+    reconnection or a long silence has every unit read.
     """
     factory = session_factory(database_url)
 
-    def sync() -> None:
+    def sync(changed: set[str] | None) -> None:
+        units = [int(p) for p in changed] if changed and all(p.isdigit() for p in changed) else None
         with factory() as session:
-            fleet.sync(session)
+            fleet.sync(session, units)
 
     fleet.listener = Listener(database_url, FLEET_CHANNEL, sync, name="fleet-listener").start()
     return fleet

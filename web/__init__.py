@@ -62,6 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    # Answers checked against their response models in tests only (why: web.api._Plugin).
+    app.config.setdefault("GEO112_CHECK_RESPONSES", app.testing)
     app.config["GEO112_SETTINGS"] = get_settings(
         database_url=app.config["GEO112_DATABASE_URL"],
         data_dir=app.config["GEO112_DATA_DIR"],

@@ -21,6 +21,7 @@ from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import InType, SecureType
+from spectree.plugins.flask_plugin import FlaskPlugin
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geo112.dispatch.schemas import Error, parse, unprocessable
@@ -100,8 +101,27 @@ def body(model: type[M]) -> M:
     return parse(model, _checked_body(model))
 
 
+class _Plugin(FlaskPlugin):
+    """spectree's Flask plugin, checking answers against their response models only where the app says
+    (``GEO112_CHECK_RESPONSES``: on in tests, off when serving).
+
+    Why: a view builds its answer from the response model already (``model_validate``); spectree's check parses
+    the JSON written from it and validates it again, ~0.6 ms per dispatch request, ~1 ms per list page
+    (docs/performance.md). The tests keep the check, so a model that drifts from its views still fails them.
+    Unchecked, the answer is what spectree sends for a status without a model: the view's, byte for byte.
+    """
+
+    def validate_response(
+        self, resp: Any, resp_model: Response | None, skip_validation: bool, force_resp_serialize: bool
+    ) -> Any:
+        """spectree's answer, its response model left out unless the app checks responses."""
+        checked = resp_model if current_app.config["GEO112_CHECK_RESPONSES"] else None
+        return super().validate_response(resp, checked, skip_validation, force_resp_serialize)
+
+
 spec = SpecTree(
     "flask",
+    backend=_Plugin,
     mode="strict",
     title=f"geo112 API · {current_region().call_centre}",
     version="1",

@@ -184,7 +184,7 @@ class SessionUsers:
         self._known: dict[tuple[int, int | None], SessionUser | None] = {}
         self._generation = 0
         self._lock = threading.Lock()
-        self.listener = Listener(database_url, USERS_CHANNEL, self.forget, name="users-listener").start()
+        self.listener = Listener(database_url, USERS_CHANNEL, lambda _: self.forget(), name="users-listener").start()
 
     def forget(self) -> None:
         """Forget every answer (a user changed)."""

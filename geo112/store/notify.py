@@ -6,7 +6,8 @@ database changes, and every worker process must hear of changes made by the othe
 (migration 0007); each process listens on one connection of its own, outside the pool.
 
 Notifications are lost while the listener is disconnected (a restart, a failover), so the callback also runs
-after every (re)connection, and after ``idle_s`` without any notification as a safety net.
+after every (re)connection, and after ``idle_s`` without any notification as a safety net: then with None
+instead of the payloads, for "catch up on everything".
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ class Listener:
     channel
         The channel to ``LISTEN`` on.
     callback
-        Called with no arguments after each batch of notifications, after each (re)connection and after
-        ``idle_s`` of silence; it must not raise (an exception is logged and the listener goes on).
+        Called with the set of payloads of each batch of notifications, and with None after each
+        (re)connection and after ``idle_s`` of silence; it must not raise (an exception is logged and the
+        listener goes on).
     idle_s
         Seconds of silence after which the callback runs anyway.
     name
@@ -51,7 +53,12 @@ class Listener:
     """
 
     def __init__(
-        self, database_url: str, channel: str, callback: Callable[[], Any], idle_s: float = 60.0, name: str = ""
+        self,
+        database_url: str,
+        channel: str,
+        callback: Callable[[set[str] | None], Any],
+        idle_s: float = 60.0,
+        name: str = "",
     ) -> None:
         self._engine = get_engine(database_url)
         self._channel = channel
@@ -111,16 +118,16 @@ class Listener:
             self._connection = connection
             connection.autocommit = True
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
-            self._run_callback()  # what changed before LISTEN took effect
+            self._run_callback(None)  # what changed before LISTEN took effect
             self._connected.set()
             while not self._stop.is_set():
-                for _ in connection.notifies(timeout=self._idle_s, stop_after=1):
-                    pass
+                # Whatever arrived with the first notification (one packet) is one batch; silence is None.
+                payloads = {n.payload for n in connection.notifies(timeout=self._idle_s, stop_after=1)}
                 if not self._stop.is_set():
-                    self._run_callback()
+                    self._run_callback(payloads or None)
 
-    def _run_callback(self) -> None:
+    def _run_callback(self, payloads: set[str] | None) -> None:
         try:
-            self._callback()
+            self._callback(payloads)
         except Exception:
             log.exception("listener callback for %s failed", self._channel)

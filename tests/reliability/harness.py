@@ -60,7 +60,7 @@ def serve_process(
     checkout
         The checkout whose app is served (its working directory; default this one).
     port
-        The port to serve on (default a free one).
+        The port to serve on (a machine shared by several runs gives each its own); default a free one.
     """
     port = port or free_port()
     server_env = {

@@ -93,6 +93,35 @@ def test_a_committed_move_reaches_the_fleet_without_a_request_and_after_a_lost_c
         fleet.listener.stop()
 
 
+def test_the_listener_reads_only_the_units_a_notification_names(notified: str, network) -> None:
+    fleet, asked = RoutedFleet(network), []
+    sync = fleet.sync
+    fleet.sync = lambda session, unit_ids=None: asked.append(unit_ids) or sync(session, unit_ids)  # type: ignore[method-assign]
+    listen(fleet, notified)
+    try:
+        assert fleet.listener is not None and fleet.listener.wait_connected(WAIT_S)
+        assert eventually(lambda: asked[:1] == [None])  # on connecting: every unit
+        with session_factory(notified).begin() as s:  # a new unit: a copy of the first, at its place
+            unit_id = s.scalar(
+                text(
+                    "INSERT INTO unit (call_sign, unit_type_code, agency_code, station_id, status, geom, position_at, "
+                    "position_source) SELECT 'NOTIFY-1', unit_type_code, agency_code, station_id, status, geom, "
+                    "position_at, position_source FROM unit "
+                    "WHERE geom IS NOT NULL ORDER BY id LIMIT 1 RETURNING id"
+                )
+            )
+        assert eventually(lambda: unit_id in fleet._synced) and [unit_id] in asked
+        there = move(notified, unit_id, 112.5100, -7.5400)
+        assert eventually(lambda: fleet.stale({unit_id: there}) == [])
+        assert asked.count([unit_id]) == 2
+        with session_factory(notified).begin() as s:
+            s.execute(text("DELETE FROM unit WHERE id = :id"), {"id": unit_id})
+        assert eventually(lambda: unit_id not in fleet._synced)  # forgotten: read, and found gone
+        assert asked.count([unit_id]) == 3 and asked.count(None) == 1
+    finally:
+        fleet.listener.stop()
+
+
 def test_remembered_sessions_are_forgotten_when_the_user_changes_anywhere(notified: str) -> None:
     users = SessionUsers(notified)
     try:
