@@ -89,7 +89,10 @@ class SharedRows:
             missing = [i for i, blob in enumerate(found) if blob is None]
             claims = self._claim([locks[i] for i in missing])
             mine = [i for i, won in zip(missing, claims) if won]
-            self._search(table, lons, lats, factors, mine, found, rows, locks)
+            try:
+                self._search(table, lons, lats, factors, mine, found)
+            finally:
+                self._leave(mine, found, rows, locks)
             self._wait([i for i, won in zip(missing, claims) if not won], found, rows, locks)
         except redis.RedisError as exc:
             log.warning("shared unit rows unavailable for %.0f s, searching in this worker: %s", RETRY_S, exc)
@@ -119,28 +122,24 @@ class SharedRows:
         factors: Sequence[float],
         which: list[int],
         found: list[Any],
-        rows: list[str] | None = None,
-        locks: list[str] | None = None,
     ) -> None:
-        """Search the rows of units ``which`` here, into ``found``; with ``rows``/``locks``, leave them for the
-        other workers and release the claims."""
+        """Search the rows of units ``which`` here, into ``found``."""
         if not which:
             return
-        try:
-            searched = table.compute([lons[i] for i in which], [lats[i] for i in which], [factors[i] for i in which])
-        except Exception:
-            if locks is not None:  # the others must not wait for rows that will not come
-                self._redis.delete(*(locks[i] for i in which))
-            raise
+        searched = table.compute([lons[i] for i in which], [lats[i] for i in which], [factors[i] for i in which])
         self.searched += len(which)
-        pipe = self._redis.pipeline(transaction=False) if rows is not None and locks is not None else None
         for j, i in enumerate(which):
             found[i] = searched.row_bytes(j)
-            if pipe is not None:
-                pipe.set(rows[i], found[i], px=int(ROW_TTL_S * 1000))  # type: ignore[index]
-                pipe.delete(locks[i])  # type: ignore[index]
-        if pipe is not None:
-            pipe.execute()
+
+    def _leave(self, which: list[int], found: list[Any], rows: list[str], locks: list[str]) -> None:
+        """Leave the rows this worker claimed for the others and release the claims (also of rows it failed to
+        search: the others must not wait for rows that will not come; they search them themselves)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for i in which:
+            if found[i] is not None:
+                pipe.set(rows[i], found[i], px=int(ROW_TTL_S * 1000))
+            pipe.delete(locks[i])
+        pipe.execute()
 
     def _wait(self, which: list[int], found: list[Any], rows: list[str], locks: list[str]) -> None:
         """Wait for the rows other workers claimed, while their claims hold."""
