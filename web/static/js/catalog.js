@@ -4,14 +4,16 @@ import { t } from "./i18n.js";
 
 const names = { category: new Map(), unitType: new Map(), agency: new Map() };
 export let categories = [];
+export let agencies = [];
 
 export async function loadCatalog() {
-  const [matrix, types, agencies] = await Promise.all([
+  const [matrix, types, agencyList] = await Promise.all([
     api("/api/v1/category-matrix"), api("/api/v1/unit-types"), api("/api/v1/agencies")]);
+  agencies = agencyList.items;
   categories = matrix.items.map((c) => ({ ...c, code: c.category }));
   for (const c of categories) names.category.set(c.code, c.name);
   for (const u of types.items) names.unitType.set(u.code, u.name);
-  for (const a of agencies.items) names.agency.set(a.code, a.name);
+  for (const a of agencies) names.agency.set(a.code, a.name);
   return { categories, unitTypes: types.items };
 }
 

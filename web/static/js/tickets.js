@@ -3,19 +3,18 @@
 // their escalations (re-send, phoned, note). Self-contained: incidents.js and console.js only call in here.
 import { chime } from "./alerts.js";
 import { api } from "./api.js";
-import { agencyName } from "./catalog.js";
+import { agencies, agencyName } from "./catalog.js";
 import { byId, el, errorNote, fmtDuration, fmtTime, replace } from "./dom.js";
 import { format, t } from "./i18n.js";
 
 const INTERVAL_MS = 10_000;
 let routes = null; // category → its agencies (report-categories), asked once
-let agencies = null;
 
+// The agencies themselves come with the console's catalogue (catalog.js).
 async function catalogue() {
   if (!routes) {
-    const [categories, all] = await Promise.all([api("/api/v1/report-categories"), api("/api/v1/agencies")]);
+    const categories = await api("/api/v1/report-categories");
     routes = new Map(categories.items.map((c) => [c.category, c.agencies.map((a) => a.agency)]));
-    agencies = all.items;
   }
   return { routes, agencies };
 }
