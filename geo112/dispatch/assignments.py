@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, String, case, exists, func, insert, literal, select, true, update
+from sqlalchemy import Float, Integer, Select, String, bindparam, case, exists, func, insert, null, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -69,18 +69,18 @@ def _check_open(incident: Incident, mutual_aid: str | None) -> None:
         )
 
 
-def _assigning(
-    incident_id: int, unit_id: int, actor: str, eta_s: float | None, distance_m: float | None, mutual_aid: str | None
-) -> Select[Any]:
-    """The one statement that takes the unit, stamps the incident and inserts the assignment.
+def _assigning(mutual_aid: bool) -> Select[Any]:
+    """The one statement that takes the unit, stamps the incident and inserts the assignment (bind parameters
+    ``incident_id``, ``unit_id``, ``actor``, ``eta_s``, ``distance_m``, and ``mutual_aid`` when it is).
 
     ``taken`` updates the unit only if it is available *and* the incident (as the statement sees it) may have
     it, so a refusal writes nothing. ``stamped`` then locks the incident (after the unit: locks are taken unit
     first, then incident, everywhere, so no deadlock with :func:`change_status`) and checks it again on its
     newest version; only if both hold is the assignment inserted.
     """
-    allowed = [Incident.id == incident_id, Incident.status == "open"]
-    if mutual_aid is None:
+    unit_id = bindparam("unit_id", type_=Integer)
+    allowed = [Incident.id == bindparam("incident_id", type_=Integer), Incident.status == "open"]
+    if not mutual_aid:
         allowed.append(Incident.handoff.is_(None))
     taken = (
         update(Unit)
@@ -111,11 +111,11 @@ def _assigning(
             select(
                 stamped.c.id,
                 taken.c.id,
-                literal(actor),
-                literal(eta_s, Float),
-                literal(distance_m, Float),
+                bindparam("actor", type_=String),
+                bindparam("eta_s", type_=Float),
+                bindparam("distance_m", type_=Float),
                 helping,
-                case((helping, literal(mutual_aid, String)), else_=None),
+                case((helping, bindparam("mutual_aid", type_=String)), else_=None) if mutual_aid else null(),
             ).select_from(stamped.join(taken, true())),
         )
         .returning(*Assignment.__table__.c)
@@ -124,6 +124,11 @@ def _assigning(
     return select(taken.c.call_sign, taken.c.status_at, taken.c.was_at, stamped.c.dispatched_at, inserted).select_from(
         taken.outerjoin(stamped, true()).outerjoin(inserted, true())
     )
+
+
+# Built once, with and without mutual aid: building the statement and its cache key on every assignment cost
+# more CPU than running it.
+_ASSIGNING = {aid: _assigning(aid) for aid in (False, True)}
 
 
 def assign(
@@ -164,7 +169,9 @@ def assign(
         available: ``incident_id`` names the incident holding it.
     """
     try:
-        row = session.execute(_assigning(incident_id, unit_id, actor, eta_s, distance_m, mutual_aid)).first()
+        params = {"incident_id": incident_id, "unit_id": unit_id, "actor": actor, "eta_s": eta_s,
+                  "distance_m": distance_m} | ({"mutual_aid": mutual_aid} if mutual_aid else {})  # fmt: skip
+        row = session.execute(_ASSIGNING[mutual_aid is not None], params).first()
     except IntegrityError:  # the partial unique index: only reachable if the status and assignments disagree
         raise Conflict(f"unit {unit_id} has an active assignment already", incident_id=None) from None
     if row is None or row.id is None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, Table, func, insert, literal, or_, select, update
+from sqlalchemy import Insert, Integer, Table, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,6 +33,8 @@ Snapper = Callable[[float, float], RoadPoint | None]
 _EDITABLE = ("category_code", "priority", "caller_name", "caller_phone", "description", "address")
 #: What an incident keeps of the call it was made from.
 _CALLER_FIELDS = ("caller_name", "caller_phone", "description")
+#: What a call records of itself when an incident is made from it (with :data:`_CALLER_FIELDS`).
+_CALL_FIELDS = ("incident_id", "received_at", "geom", "taken_by")
 _LOCATION = ("geom", "road_geom", "road_distance_m", "location_match", "desa_code", "kecamatan_code",
              "jurisdiction_code", "handoff", "handoff_code")  # fmt: skip
 _CLOSING = ("status", "closed_at", "disposition", "disposition_note")
@@ -132,6 +134,36 @@ def _place(session: Session, lon: float, lat: float, snap: Snapper | None, slive
     return _Place(columns, areas)
 
 
+def _inserting() -> Insert:
+    """The insert of a new incident, its category and default priority from the category's row (no row,
+    nothing inserted); bind parameters named as the columns of :func:`_place`, ``caller_name``,
+    ``caller_phone``, ``description``, ``address``, ``created_by``, ``category`` and ``priority``."""
+    table = Incident.__table__
+    assert isinstance(table, Table)  # mypy: a mapped class's table is a Table
+    given = ("caller_name", "caller_phone", "description", "address", "created_by", *_LOCATION)
+    chosen = select(
+        *(bindparam(name, type_=table.c[name].type) for name in given),
+        literal("open"),
+        IncidentCategory.code,
+        func.coalesce(bindparam("priority", type_=Integer), IncidentCategory.default_priority),
+    ).where(IncidentCategory.code == bindparam("category"))
+    return insert(table).from_select([*given, "status", "category_code", "priority"], chosen).returning(*table.c)
+
+
+# Built once: building these statements and their cache keys on every call cost more CPU than running them.
+_INSERTING = _inserting()
+#: The call an incident was made from, written with the incident's event.
+_CREATED = audit.with_events(
+    insert(Call).values(
+        {
+            name: bindparam(f"call_{name}", type_=column.type)
+            for name, column in Call.__table__.c.items()
+            if name in (*_CALL_FIELDS, *_CALLER_FIELDS)
+        }
+    )
+)
+
+
 def create_incident(
     session: Session,
     data: schemas.IncidentCreate,
@@ -166,18 +198,8 @@ def create_incident(
     """
     place = _place(session, data.lon, data.lat, snap, sliver_tolerance_m)
     values = {"caller_name": data.caller_name, "caller_phone": data.caller_phone, "description": data.description,
-              "address": data.address, "created_by": actor, "status": "open", **place.columns}  # fmt: skip
-    table = Incident.__table__
-    assert isinstance(table, Table)  # mypy: a mapped class's table is a Table
-    # The category and its default priority come from its row: no row, nothing inserted.
-    chosen = select(
-        *(literal(value, table.c[name].type) for name, value in values.items()),
-        IncidentCategory.code,
-        func.coalesce(literal(data.priority, Integer), IncidentCategory.default_priority),
-    ).where(IncidentCategory.code == data.category)
-    row = session.execute(
-        insert(table).from_select([*values, "category_code", "priority"], chosen).returning(*table.c)
-    ).first()
+              "address": data.address, "created_by": actor, **place.columns}  # fmt: skip
+    row = session.execute(_INSERTING, values | {"category": data.category, "priority": data.priority}).first()
     if row is None:
         raise _unknown_category(session, data.category)
     incident = known(session, Incident, **row._asdict())
@@ -191,14 +213,9 @@ def create_incident(
         claim(session, data.phone_call, incident.id, typed, actor)
         return incident
     # The call it was made from is written with its event: no round trip of its own.
-    call = insert(Call).values(
-        incident_id=incident.id,
-        received_at=incident.received_at,
-        geom=point(data.lon, data.lat),
-        taken_by=actor,
-        **{name: values[name] for name in _CALLER_FIELDS},
-    )
-    audit.write_recorded(session, [call], [event])
+    call = {"incident_id": incident.id, "received_at": incident.received_at, "geom": point(data.lon, data.lat),
+            "taken_by": actor} | {name: values[name] for name in _CALLER_FIELDS}  # fmt: skip
+    audit.run_recorded(session, _CREATED, [event], **{f"call_{name}": value for name, value in call.items()})
     return incident
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
@@ -42,6 +42,16 @@ ORDERED = ("dispatched", "relocating")
 # Allowed clock skew of an AVL device: a fix from further in the future is refused.
 MAX_FUTURE_S = 60.0
 _POSITION_FIELDS = ("geom", "position_at", "position_source")
+# An AVL fix and its event, the commonest write of all: built once (audit.with_events).
+_MOVED = audit.with_events(
+    update(Unit)
+    .where(Unit.id == bindparam("unit_id"))
+    .values(
+        geom=bindparam("fix_geom", type_=Unit.__table__.c.geom.type),
+        position_at=bindparam("fix_at", type_=Unit.__table__.c.position_at.type),
+        position_source="avl",
+    )
+)
 
 
 def check_transition(unit: Unit, new: str) -> None:
@@ -248,7 +258,7 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
     values = {"geom": point(lon, lat), "position_at": at, "position_source": "avl"}
     event = audit.event_values(actor, "unit.position", "unit", unit.id, before,
                                {k: audit.jsonable(v) for k, v in values.items()}, unit_id=unit.id)  # fmt: skip
-    audit.write_recorded(session, [update(Unit).where(Unit.id == unit_id).values(values)], [event])
+    audit.run_recorded(session, _MOVED, [event], unit_id=unit_id, fix_geom=values["geom"], fix_at=at)
     return UnitState(known(session, Unit, id=unit.id, **values), assignment, now)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import bindparam, column, func, insert, select, text
+from sqlalchemy import Insert, bindparam, column, func, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
@@ -87,19 +87,31 @@ _ROWS = (
 _APPEND = insert(Event).from_select(_FIELDS, select(*_ROWS.c))
 
 
-def write_recorded(session: Session, writes: list[UpdateBase], events: list[dict[str, Any]]) -> None:
-    """Run ``writes`` (UPDATE/INSERT statements, none for events alone) and append their ``events``
-    (:func:`event_values`) in ONE statement, so a change and its record cost one round trip and are saved
+def with_events(*writes: UpdateBase) -> Insert:
+    """The statement that runs ``writes`` (UPDATE/INSERT statements, none for events alone) and appends their
+    events (:func:`run_recorded`'s ``events``), so a change and its record cost one round trip and are saved
     together.
 
     The writes run as data-modifying CTEs: each sees the database as it was before the statement, so none may
-    depend on another's effect.
+    depend on another's effect. A hot path builds its statement once, with bind parameters, at import:
+    building it and its cache key again on every request costs more than running it (0.3 ms of CPU for an AVL
+    fix's, against 0.16 ms to run it).
     """
     statement = _APPEND
     for i, write in enumerate(writes):
         statement = statement.add_cte(write.cte(f"write_{i}"))
+    return statement
+
+
+def run_recorded(session: Session, statement: Insert, events: list[dict[str, Any]], **params: Any) -> None:
+    """Run a statement of :func:`with_events` with its ``events`` (:func:`event_values`) and bind ``params``."""
     # On the connection: the session would take a parameter dict on an INSERT for an ORM bulk insert.
-    session.connection().execute(statement, {"events": events})
+    session.connection().execute(statement, {"events": events, **params})
+
+
+def write_recorded(session: Session, writes: list[UpdateBase], events: list[dict[str, Any]]) -> None:
+    """Run ``writes`` built for this change and append their ``events`` in one statement (:func:`with_events`)."""
+    run_recorded(session, with_events(*writes), events)
 
 
 # Event ids come from a sequence, taken at insert and visible at commit: a transaction that began earlier
