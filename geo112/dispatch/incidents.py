@@ -309,6 +309,20 @@ _BUSY = (
 )
 
 
+_UNBUSY = (
+    select(Incident, _BUSY, func.now())
+    .where(Incident.id == bindparam("incident_id"))
+    .with_for_update(of=Incident)
+    .execution_options(populate_existing=True)
+)
+#: Closing or reopening an incident, with its event (bind parameters ``incident_id`` and ``new_<column>``).
+_SET_CLOSED = audit.with_events(
+    update(Incident)
+    .where(Incident.id == bindparam("incident_id"))
+    .values({name: bindparam(f"new_{name}", type_=Incident.__table__.c[name].type) for name in _CLOSING})
+)
+
+
 def open_without_units(session: Session, incident_id: int) -> tuple[Incident, datetime]:
     """Lock an open incident that no unit works on any more (to close or hand it off), in one statement.
 
@@ -323,12 +337,7 @@ def open_without_units(session: Session, incident_id: int) -> tuple[Incident, da
     Conflict
         When it is closed, or units still work on it (``units`` names them).
     """
-    row = session.execute(
-        select(Incident, _BUSY, func.now())
-        .where(Incident.id == incident_id)
-        .with_for_update(of=Incident)
-        .execution_options(populate_existing=True)
-    ).first()
+    row = session.execute(_UNBUSY, {"incident_id": incident_id}).first()
     if row is None:
         raise NotFound(f"no incident {incident_id}")
     incident, busy, now = row
@@ -362,7 +371,8 @@ def set_closed(
               "disposition_note": note}  # fmt: skip
     after = {name: audit.jsonable(value) for name, value in values.items()}
     event = audit.event_values(actor, action, "incident", incident.id, before, after, incident_id=incident.id)
-    audit.write_recorded(session, [update(Incident).where(Incident.id == incident.id).values(values)], [event])
+    audit.run_recorded(session, _SET_CLOSED, [event], incident_id=incident.id,
+                       **{f"new_{name}": value for name, value in values.items()})  # fmt: skip
     return known(session, Incident, id=incident.id, **values)
 
 

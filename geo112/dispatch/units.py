@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from geo112.dispatch import schemas
@@ -115,12 +115,22 @@ class UnitState(NamedTuple):
     now: datetime
 
 
-_STATE = select(Unit, Assignment, func.now()).outerjoin(
-    Assignment, (Assignment.unit_id == Unit.id) & Assignment.ended_at.is_(None)
-)
+def _state(lock: bool, local_commit: bool) -> Select[Any]:
+    """A unit (bind parameter ``unit_id``) with its active assignment and the database clock."""
+    columns: list[Any] = [Unit, Assignment, func.now(), *([LOCAL_COMMIT] if local_commit else [])]
+    query = (
+        select(*columns)
+        .outerjoin(Assignment, (Assignment.unit_id == Unit.id) & Assignment.ended_at.is_(None))
+        .where(Unit.id == bindparam("unit_id"))
+    )
+    return query.with_for_update(of=Unit).execution_options(populate_existing=True) if lock else query
 
 
-def unit_state(session: Session, unit_id: int, lock: bool = False, also: ColumnElement[Any] | None = None) -> UnitState:
+# Built once (lock, commit locally): building an ORM statement and its cache key costs more than running it.
+_STATE = {(lock, local): _state(lock, local) for lock in (False, True) for local in (False, True)}
+
+
+def unit_state(session: Session, unit_id: int, lock: bool = False, local_commit: bool = False) -> UnitState:
     """Read a unit with its active assignment and the database clock in one statement.
 
     Parameters
@@ -131,19 +141,15 @@ def unit_state(session: Session, unit_id: int, lock: bool = False, also: ColumnE
         The unit.
     lock
         Lock the unit's row until the transaction ends (its assignment is not locked).
-    also
-        One more expression to evaluate in the same statement (e.g. a setting of the transaction).
+    local_commit
+        Let the transaction commit without waiting for the replica (:data:`~geo112.store.db.LOCAL_COMMIT`),
+        set in the same statement.
 
     Raises
     ------
     NotFound
     """
-    query = _STATE.where(Unit.id == unit_id)
-    if also is not None:
-        query = query.add_columns(also)
-    if lock:
-        query = query.with_for_update(of=Unit).execution_options(populate_existing=True)
-    row = session.execute(query).first()
+    row = session.execute(_STATE[lock, local_commit], {"unit_id": unit_id}).first()
     if row is None:
         raise NotFound(f"no unit {unit_id}")
     return UnitState(row[0], row[1], row[2])
@@ -242,7 +248,7 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
         For a fix older than the unit's current position: a late packet must not move the unit back.
     """
     # The next fix replaces this one within seconds: its commit need not wait for the replica.
-    unit, assignment, now = unit_state(session, unit_id, lock=True, also=LOCAL_COMMIT)
+    unit, assignment, now = unit_state(session, unit_id, lock=True, local_commit=True)
     if at is None:
         # Stamped on arrival, in the order the lock serialises: now() is when this transaction began, which
         # can be before a change that held the lock committed its own time.
