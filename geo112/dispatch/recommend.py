@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from shapely.geometry import mapping
-from sqlalchemy import Row, Select, exists, func, or_, select
+from sqlalchemy import Row, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo112.config import AVL_STALE_S
@@ -77,6 +77,7 @@ _INCIDENT = (
     )
     .outerjoin(Jurisdiction, Jurisdiction.code == Incident.jurisdiction_code)
     .outerjoin(CategoryRequirement, CategoryRequirement.category_code == Incident.category_code)
+    .where(Incident.id == bindparam("incident_id"))
     .order_by(CategoryRequirement.optional, CategoryRequirement.unit_type_code)
 )
 # Every unit of the types asked for, with its position, its type's speed, whom it works for, and the database
@@ -100,6 +101,15 @@ _UNITS = (
     .join(UnitType)
     .outerjoin(Assignment, (Assignment.unit_id == Unit.id) & Assignment.ended_at.is_(None))
 )
+# Statements of every recommendation and assignment, built once (building them and their cache keys cost
+# more CPU than running them): the units of some types (``unit_types``), and units (``unit_id`` or
+# ``unit_ids``) with the point of an incident (``incident_id``) they would drive to.
+_OF_TYPES = _UNITS.where(Unit.unit_type_code.in_(bindparam("unit_types", expanding=True)))
+_TO_INCIDENT = _UNITS.add_columns(func.ST_X(_TARGET).label("to_lon"), func.ST_Y(_TARGET).label("to_lat")).join(
+    Incident, Incident.id == bindparam("incident_id")
+)
+_ONE_TO_INCIDENT = _TO_INCIDENT.where(Unit.id == bindparam("unit_id"))
+_SOME_TO_INCIDENT = _TO_INCIDENT.where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
 
 
 def _reason(
@@ -153,15 +163,16 @@ def _assigned(units: list[Row[Any]], incident_id: int) -> dict[str, list[Any]]:
     return {"assigned": [u.id for u in held], "assigned_call_signs": [u.call_sign for u in held]}
 
 
-def _current_rows(session: Session, fleet: RoutedFleet, query: Select[Any]) -> list[Row[Any]]:
-    """The units ``query`` reads (``_UNITS``, filtered), after making sure the fleet can rank every one.
+def _current_rows(session: Session, fleet: RoutedFleet, query: Select[Any], **params: Any) -> list[Row[Any]]:
+    """The units ``query`` reads with ``params`` (``_UNITS``, filtered), after making sure the fleet can rank
+    every one.
 
     The fleet's listener recomputes a moved unit's row within milliseconds of the commit, so a ranking uses
     positions at most that old; what the fleet cannot rank without (:meth:`RoutedFleet.behind`: a new unit,
     or every moved one when no listener is caught up) is computed here.
     """
     mark = fleet.mark()
-    units = session.execute(query).all()
+    units = session.execute(query, params).all()
     positions = {u.id: UnitPosition(u.lon, u.lat, u.unit_type_code, u.speed_factor) for u in units if u.lon is not None}
     if behind := fleet.behind(positions):
         fleet.refresh(behind, mark)
@@ -255,7 +266,7 @@ def recommend(
         For an unknown unit type in ``unit_types``.
     """
     incident, needs = _incident(session, incident_id, unit_types)
-    units = _current_rows(session, fleet, _UNITS.where(Unit.unit_type_code.in_([n.unit_type for n in needs])))
+    units = _current_rows(session, fleet, _OF_TYPES, unit_types=[n.unit_type for n in needs])
     point = (incident.lon, incident.lat)
     requirements = [
         recommend_type(
@@ -290,7 +301,7 @@ def _incident(session: Session, incident_id: int, unit_types: list[str] | None) 
     Unprocessable
         For an unknown unit type in ``unit_types``.
     """
-    rows = session.execute(_INCIDENT.where(Incident.id == incident_id)).all()
+    rows = session.execute(_INCIDENT, {"incident_id": incident_id}).all()
     if not rows:
         raise NotFound(f"no incident {incident_id}")
     if unit_types is None:
@@ -386,10 +397,7 @@ def eta_of(session: Session, fleet: RoutedFleet, incident_id: int, unit_id: int)
 
     One statement: the unit with the incident's point (no row when either does not exist).
     """
-    joined = _UNITS.add_columns(func.ST_X(_TARGET).label("to_lon"), func.ST_Y(_TARGET).label("to_lat")).join(
-        Incident, Incident.id == incident_id
-    )
-    units = _current_rows(session, fleet, joined.where(Unit.id == unit_id))
+    units = _current_rows(session, fleet, _ONE_TO_INCIDENT, incident_id=incident_id, unit_id=unit_id)
     if not units:
         return None
     unit = units[0]
@@ -419,11 +427,8 @@ def proposal_routes(session: Session, fleet: RoutedFleet, incident_id: int, unit
         raise Unprocessable(f"at most {MAX_PREVIEWS} units per preview, got {len(unit_ids)}")
     if session.get(Incident, incident_id) is None:
         raise NotFound(f"incident {incident_id} not found")
-    joined = _UNITS.add_columns(func.ST_X(_TARGET).label("to_lon"), func.ST_Y(_TARGET).label("to_lat")).join(
-        Incident, Incident.id == incident_id
-    )
     features = []
-    for unit in _current_rows(session, fleet, joined.where(Unit.id.in_(unit_ids))):
+    for unit in _current_rows(session, fleet, _SOME_TO_INCIDENT, incident_id=incident_id, unit_ids=unit_ids):
         if unit.lon is None:
             continue
         try:
