@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 import routing
@@ -248,6 +248,8 @@ POSITIONS = (
     .join(UnitType)
     .where(Unit.geom.is_not(None))
 )
+# The units a notification named: built once, as a listener reads it for every AVL fix in every worker.
+_POSITIONS_OF = POSITIONS.where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
 
 
 class RoutedFleet:
@@ -372,7 +374,8 @@ class RoutedFleet:
             How many rows were computed.
         """
         mark = self.mark()
-        read = session.execute(POSITIONS if unit_ids is None else POSITIONS.where(Unit.id.in_(unit_ids)))
+        named = {} if unit_ids is None else {"unit_ids": list(unit_ids)}
+        read = session.execute(_POSITIONS_OF if named else POSITIONS, named)
         current = {r[0]: UnitPosition(float(r[1]), float(r[2]), r[3], float(r[4])) for r in read}
         return self.refresh(current, mark, drop=unit_ids)
 

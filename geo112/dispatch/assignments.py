@@ -11,10 +11,26 @@ the incident's ``en_route_at`` / ``on_scene_at``; when the last unit clears, the
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Float, Integer, Select, String, bindparam, case, exists, func, insert, null, select, true, update
+from sqlalchemy import (
+    Float,
+    Insert,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    null,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,6 +48,8 @@ _ASSIGNMENT_FIELDS = ("id", "incident_id", "unit_id", "assigned_by", "assigned_a
                       "mutual_aid", "mutual_aid_reason")  # fmt: skip
 # The incident phase a unit status stamps (the first unit to reach it sets it).
 _PHASE_OF_STATUS = {"en_route": "en_route_at", "on_scene": "on_scene_at"}
+_UNIT, _ASSIGNMENT = Unit.__table__, Assignment.__table__
+_LOCK_INCIDENT = select(Incident.id).where(Incident.id == bindparam("for_incident")).with_for_update()
 
 
 def get_assignment(session: Session, assignment_id: int, lock: bool = False) -> Assignment:
@@ -71,15 +89,16 @@ def _check_open(incident: Incident, mutual_aid: str | None) -> None:
 
 def _assigning(mutual_aid: bool) -> Select[Any]:
     """The one statement that takes the unit, stamps the incident and inserts the assignment (bind parameters
-    ``incident_id``, ``unit_id``, ``actor``, ``eta_s``, ``distance_m``, and ``mutual_aid`` when it is).
+    ``for_incident``, ``for_unit``, ``by_actor``, ``at_eta_s``, ``at_distance_m``, and ``aid_reason`` for mutual
+    aid: never a column's name, which SQLAlchemy would add to an UPDATE's SET).
 
     ``taken`` updates the unit only if it is available *and* the incident (as the statement sees it) may have
     it, so a refusal writes nothing. ``stamped`` then locks the incident (after the unit: locks are taken unit
     first, then incident, everywhere, so no deadlock with :func:`change_status`) and checks it again on its
     newest version; only if both hold is the assignment inserted.
     """
-    unit_id = bindparam("unit_id", type_=Integer)
-    allowed = [Incident.id == bindparam("incident_id", type_=Integer), Incident.status == "open"]
+    unit_id = bindparam("for_unit", type_=Integer)
+    allowed = [Incident.id == bindparam("for_incident", type_=Integer), Incident.status == "open"]
     if not mutual_aid:
         allowed.append(Incident.handoff.is_(None))
     taken = (
@@ -111,11 +130,11 @@ def _assigning(mutual_aid: bool) -> Select[Any]:
             select(
                 stamped.c.id,
                 taken.c.id,
-                bindparam("actor", type_=String),
-                bindparam("eta_s", type_=Float),
-                bindparam("distance_m", type_=Float),
+                bindparam("by_actor", type_=String),
+                bindparam("at_eta_s", type_=Float),
+                bindparam("at_distance_m", type_=Float),
                 helping,
-                case((helping, bindparam("mutual_aid", type_=String)), else_=None) if mutual_aid else null(),
+                case((helping, bindparam("aid_reason", type_=String)), else_=None) if mutual_aid else null(),
             ).select_from(stamped.join(taken, true())),
         )
         .returning(*Assignment.__table__.c)
@@ -169,8 +188,8 @@ def assign(
         available: ``incident_id`` names the incident holding it.
     """
     try:
-        params = {"incident_id": incident_id, "unit_id": unit_id, "actor": actor, "eta_s": eta_s,
-                  "distance_m": distance_m} | ({"mutual_aid": mutual_aid} if mutual_aid else {})  # fmt: skip
+        params = {"for_incident": incident_id, "for_unit": unit_id, "by_actor": actor, "at_eta_s": eta_s,
+                  "at_distance_m": distance_m} | ({"aid_reason": mutual_aid} if mutual_aid else {})  # fmt: skip
         row = session.execute(_ASSIGNING[mutual_aid is not None], params).first()
     except IntegrityError:  # the partial unique index: only reachable if the status and assignments disagree
         raise Conflict(f"unit {unit_id} has an active assignment already", incident_id=None) from None
@@ -202,45 +221,65 @@ def _refusal(session: Session, incident_id: int, unit_id: int, mutual_aid: str |
     return Conflict(f"incident {incident_id} changed while unit {row.call_sign} was assigned; try again")
 
 
-def _advance(assignment: Assignment, status: str, now: datetime) -> tuple[list[UpdateBase], dict[str, Any]]:
-    """The writes a unit's new status makes to its assignment and incident, and the assignment's new values.
-
-    The first unit en route or on scene stamps the incident; when the last unit leaves a visited incident,
-    it is cleared (the incident is locked by the caller first, so of two units leaving at once the second
-    sees the first gone).
-    """
-    changes: dict[str, Any] = {}
+def _assignment_changes(assignment: Assignment, status: str, now: datetime) -> dict[str, Any]:
+    """What a unit's new status writes to its assignment: the phase it reached, or its end."""
     if status in ("en_route", "on_scene", "transporting"):
-        changes[f"{status}_at"] = now
+        return {f"{status}_at": now}
     if status in ("returning", "available"):
-        changes["ended_at"] = now
-        changes["end_reason"] = "cleared" if assignment.on_scene_at is not None else "stood_down"
-    writes: list[UpdateBase] = [update(Assignment).where(Assignment.id == assignment.id).values(changes)]
-    incident = Incident.id == assignment.incident_id
-    if status in _PHASE_OF_STATUS:
-        phase = getattr(Incident, _PHASE_OF_STATUS[status])
+        return {"ended_at": now, "end_reason": "cleared" if assignment.on_scene_at is not None else "stood_down"}
+    return {}
+
+
+class _StatusWrites(NamedTuple):
+    """The shape of a status change's writes, one statement per shape (:func:`_status_writes`)."""
+
+    #: The unit's columns written (bound as ``unit_<column>``).
+    unit: tuple[str, ...]
+    #: A relocating unit without AVL arrives: it is put at its target station (``station_id``).
+    arrives: bool
+    #: The assignment's columns written (``assignment_<column>``), None without an assignment.
+    assignment: tuple[str, ...] | None
+    #: The incident phase the first unit to reach it stamps.
+    phase: str | None
+    #: The unit leaves: the incident is cleared if it was visited and no other unit works on it.
+    leaves: bool
+
+
+@functools.cache
+def _status_writes(shape: _StatusWrites) -> Insert:
+    """The writes of a status change and its event, built once per shape (bind parameters ``for_unit``,
+    ``for_assignment``, ``for_incident``, ``to_station``, ``at_now`` and the columns': never a column's own name,
+    which SQLAlchemy would add to an UPDATE's SET).
+
+    The first unit en route or on scene stamps the incident; when the last unit leaves a visited incident, it is
+    cleared (the incident is locked by the caller first, so of two units leaving at once the second sees the
+    first gone).
+    """
+    unit_values: dict[str, Any] = {name: bindparam(f"unit_{name}", type_=_UNIT.c[name].type) for name in shape.unit}
+    if shape.arrives:
+        unit_values["geom"] = select(Station.geom).where(Station.id == bindparam("to_station")).scalar_subquery()
+    writes: list[UpdateBase] = [update(Unit).where(Unit.id == bindparam("for_unit")).values(unit_values)]
+    if shape.assignment is None:
+        return audit.with_events(*writes)
+    changes = {name: bindparam(f"assignment_{name}", type_=_ASSIGNMENT.c[name].type) for name in shape.assignment}
+    writes.append(update(Assignment).where(Assignment.id == bindparam("for_assignment")).values(changes))
+    incident = Incident.id == bindparam("for_incident")
+    now = bindparam("at_now", type_=_UNIT.c.status_at.type)
+    if shape.phase is not None:
+        phase = getattr(Incident, shape.phase)
         writes.append(update(Incident).where(incident, phase.is_(None)).values({phase.key: now}))
-    if "ended_at" in changes:
+    if shape.leaves:
         others = exists().where(
-            Assignment.incident_id == assignment.incident_id,
+            Assignment.incident_id == bindparam("for_incident"),
             Assignment.ended_at.is_(None),
-            Assignment.id != assignment.id,
+            Assignment.id != bindparam("for_assignment"),
         )
         writes.append(
             update(Incident)
             .where(incident, Incident.on_scene_at.is_not(None), Incident.cleared_at.is_(None), ~others)
             .values(cleared_at=now)
         )
-    return writes, changes
-
-
-def _arrival(unit: Unit, status: str) -> dict[str, Any]:
-    """A relocating unit's move ends: arrived (``available``; without AVL it is now at the target station) or
-    taken out of service on the way."""
-    values: dict[str, Any] = {"relocation_station_id": None}
-    if status == "available" and unit.position_source == "station":
-        values["geom"] = select(Station.geom).where(Station.id == unit.relocation_station_id).scalar_subquery()
-    return values
+    return audit.with_events(*writes)
 
 
 def relocate(session: Session, unit_id: int, station_id: int, actor: str) -> UnitState:
@@ -317,25 +356,36 @@ def change_status(session: Session, unit_id: int, status: str, actor: str, note:
         values["note"] = note
     if status == "available" and unit.position_source == "station" and unit.station_id is not None:
         values["position_at"] = now  # without AVL an available unit is assumed back at its home station
+    # A relocating unit's move ends: arrived (available; without AVL it is now at the target station) or
+    # taken out of service on the way.
+    arrives = unit.status == "relocating" and status == "available" and unit.position_source == "station"
     if unit.status == "relocating":
-        values.update(_arrival(unit, status))
-    writes: list[UpdateBase] = [update(Unit).where(Unit.id == unit_id).values(values)]
-    changes: dict[str, Any] = {}
-    if assignment is not None:
-        if status in ("returning", "available"):
-            # Locked first, so that the write below reads the other assignments as they are once the lock is
-            # ours: of two units leaving at once, the second sees the first gone and clears the incident.
-            session.execute(select(Incident.id).where(Incident.id == assignment.incident_id).with_for_update())
-        more, changes = _advance(assignment, status, now)
-        writes += more
+        values["relocation_station_id"] = None
+    changes = _assignment_changes(assignment, status, now) if assignment is not None else {}
+    if assignment is not None and "ended_at" in changes:
+        # Locked first, so that the write below reads the other assignments as they are once the lock is
+        # ours: of two units leaving at once, the second sees the first gone and clears the incident.
+        session.execute(_LOCK_INCIDENT, {"for_incident": assignment.incident_id})
+    shape = _StatusWrites(
+        unit=tuple(values),
+        arrives=arrives,
+        assignment=tuple(changes) if assignment is not None else None,
+        phase=_PHASE_OF_STATUS.get(status) if assignment is not None else None,
+        leaves="ended_at" in changes,
+    )
     after = {"status": status, "status_at": audit.jsonable(now)}
     event = audit.event_values(actor, "unit.status", "unit", unit_id, before, after,
                                incident_id=assignment.incident_id if assignment else None, unit_id=unit_id)  # fmt: skip
-    audit.write_recorded(session, writes, [event])
-    placed = values.pop("geom", None) is not None  # the station's point, written by the statement
+    params = {f"unit_{name}": value for name, value in values.items()} | {
+        f"assignment_{name}": value for name, value in changes.items()
+    }
+    ids = {"for_unit": unit_id, "to_station": unit.relocation_station_id, "at_now": now}
+    if assignment is not None:
+        ids |= {"for_assignment": assignment.id, "for_incident": assignment.incident_id}
+    audit.run_recorded(session, _status_writes(shape), [event], **params, **ids)
     current = known(session, Unit, id=unit_id, **values)
-    if placed:
-        session.expire(current, ["geom"])
+    if arrives:
+        session.expire(current, ["geom"])  # the station's point, written by the statement
     if assignment is not None:
         known(session, Assignment, id=assignment.id, **changes)
         held(session, Incident, assignment.incident_id)  # its phases may have changed: read them again if asked

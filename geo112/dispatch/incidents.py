@@ -315,10 +315,10 @@ _UNBUSY = (
     .with_for_update(of=Incident)
     .execution_options(populate_existing=True)
 )
-#: Closing or reopening an incident, with its event (bind parameters ``incident_id`` and ``new_<column>``).
+#: Closing or reopening an incident, with its event (bind parameters ``for_incident`` and ``new_<column>``).
 _SET_CLOSED = audit.with_events(
     update(Incident)
-    .where(Incident.id == bindparam("incident_id"))
+    .where(Incident.id == bindparam("for_incident"))
     .values({name: bindparam(f"new_{name}", type_=Incident.__table__.c[name].type) for name in _CLOSING})
 )
 
@@ -371,7 +371,7 @@ def set_closed(
               "disposition_note": note}  # fmt: skip
     after = {name: audit.jsonable(value) for name, value in values.items()}
     event = audit.event_values(actor, action, "incident", incident.id, before, after, incident_id=incident.id)
-    audit.run_recorded(session, _SET_CLOSED, [event], incident_id=incident.id,
+    audit.run_recorded(session, _SET_CLOSED, [event], for_incident=incident.id,
                        **{f"new_{name}": value for name, value in values.items()})  # fmt: skip
     return known(session, Incident, id=incident.id, **values)
 

@@ -45,7 +45,7 @@ _POSITION_FIELDS = ("geom", "position_at", "position_source")
 # An AVL fix and its event, the commonest write of all: built once (audit.with_events).
 _MOVED = audit.with_events(
     update(Unit)
-    .where(Unit.id == bindparam("unit_id"))
+    .where(Unit.id == bindparam("for_unit"))
     .values(
         geom=bindparam("fix_geom", type_=Unit.__table__.c.geom.type),
         position_at=bindparam("fix_at", type_=Unit.__table__.c.position_at.type),
@@ -264,7 +264,7 @@ def move(session: Session, unit_id: int, lon: float, lat: float, at: datetime | 
     values = {"geom": point(lon, lat), "position_at": at, "position_source": "avl"}
     event = audit.event_values(actor, "unit.position", "unit", unit.id, before,
                                {k: audit.jsonable(v) for k, v in values.items()}, unit_id=unit.id)  # fmt: skip
-    audit.run_recorded(session, _MOVED, [event], unit_id=unit_id, fix_geom=values["geom"], fix_at=at)
+    audit.run_recorded(session, _MOVED, [event], for_unit=unit_id, fix_geom=values["geom"], fix_at=at)
     return UnitState(known(session, Unit, id=unit.id, **values), assignment, now)
 
 
