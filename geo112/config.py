@@ -93,6 +93,7 @@ Defaults that functions repeat in their signatures are named here once (:data:`S
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,9 +168,9 @@ class Settings:
     watch_policy: str = "ring"
     watch_reject_status: int = 603
 
-    @property
+    @functools.cached_property
     def osm_path(self) -> Path:
-        """The OSM extract to build the road graph from."""
+        """The OSM extract to build the road graph from (found once: every dispatch request asks for it)."""
         from geo112.region import load_region
 
         return self.osm_file or load_region(self.region).osm_path(self.data_dir)
