@@ -418,8 +418,11 @@ class RoutedFleet:
         if within_s > self.table.limit_s:
             with self._lock:
                 where = [self._synced[u] for u in unit_ids]
+            # A second past the bound, so that a time at it is not lost to the speed factor's rounding; one
+            # search at a time, as each fills a row over every node.
+            limit_s = within_s + 1.0
             return np.array(
-                [self.network.times_from(p.lon, p.lat, p.speed_factor) for p in where], dtype=float
+                [self.network.times_from(p.lon, p.lat, p.speed_factor, limit_s=limit_s) for p in where], dtype=float
             ).reshape(len(unit_ids), self.network.n_nodes)
         with self._lock:
             rows = [self.table.times(u) for u in unit_ids]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -174,6 +176,27 @@ def test_a_warmed_up_worker_has_proposed_every_fielded_type_before_its_first_que
         for code in moveup.fielded_types(session):
             cov = cs.coverage_of(session, routed, code, moveup._minutes(session, code, None), "live")
             assert (cov.key, level, moveup.MAX_MOVES) in moveup._proposals, code
+
+
+def test_a_worker_serves_once_move_up_has_warmed_up_for_its_time_and_it_goes_on_in_the_background(
+    app, planning, monkeypatch
+) -> None:
+    # A province's move-up took minutes a type: a worker waiting for it was killed by gunicorn's timeout.
+    release, asked = threading.Event(), []
+
+    def slow(session, routed, code, **kwargs):
+        asked.append(code)
+        release.wait(60)
+
+    monkeypatch.setattr(moveup, "relocations", slow)
+    beats: list[int] = []
+    warm_up(app, alive=lambda: beats.append(1), moveup_wait_s=0.5)
+    (proposing,) = [t for t in threading.enumerate() if t.name == "moveup-warm-up"]
+    assert proposing.is_alive() and beats and len(asked) == 1  # serving, the first type still being proposed
+    release.set()
+    proposing.join(60)
+    with app.app_context(), session_factory(settings().database_url)() as session:
+        assert asked == moveup.fielded_types(session)  # every type, in the background
 
 
 def test_a_relocating_unit_drives_to_its_station_and_is_not_proposed(db, make_unit, fleet) -> None:
