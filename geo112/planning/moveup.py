@@ -137,8 +137,22 @@ def greedy_moves(
     list of Move
         In the order they should be made; each unit moves at most once.
     """
-    within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
     sites = np.asarray(site_times) <= threshold_s
+    return greedy_moves_reaching(unit_times, movable, covering, sites, threshold_s, people, max_moves)
+
+
+def greedy_moves_reaching(
+    unit_times: FloatArray,
+    movable: BoolArray,
+    covering: BoolArray,
+    sites: BoolArray,
+    threshold_s: float,
+    people: FloatArray,
+    max_moves: int = MAX_MOVES,
+) -> list[Move]:
+    """:func:`greedy_moves` given the nodes each site reaches within the threshold, ``sites`` ``(k, n)``, instead
+    of its seconds (what a worker keeps of the sites)."""
+    within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
     people = np.asarray(people, dtype=float)
     # Rounding of the batched sums is far below this (persons); candidates within it are weighed exactly.
     tie = 1e-6 * max(float(people.sum()), 1.0)
@@ -310,10 +324,10 @@ def _propose(
     if below and sites and len(src):
         real = src.unit_id >= 0
         unit_times = service.source_times(fleet, src, "live", threshold_s)
-        site_times = service.times_from(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
-                                        src.factor, threshold_s)  # fmt: skip
-        moves = greedy_moves(unit_times, src.available & real, src.available, site_times, threshold_s, people,
-                             max_moves)  # fmt: skip
+        reach = service.reach_within(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
+                                     src.factor, threshold_s)  # fmt: skip
+        moves = greedy_moves_reaching(unit_times, src.available & real, src.available, reach, threshold_s, people,
+                                      max_moves)  # fmt: skip
     signs = dict(session.execute(select(Unit.id, Unit.call_sign).where(Unit.id.in_(src.unit_id.tolist()))).all())
     return {
         "unit_type": cov.unit_type,
