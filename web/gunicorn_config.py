@@ -16,30 +16,22 @@ from geo112.config import limit_native_threads
 limit_native_threads()
 
 
-def _tune_malloc(arenas: int = 2, mmap_threshold: int = 1 << 20) -> None:
-    """Let glibc's malloc keep at most ``arenas`` arenas in each worker (its default: 8 per core) and give
-    every block of ``mmap_threshold`` bytes or more back to the system when it is freed.
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Let glibc's malloc keep at most ``arenas`` arenas in each worker (its default: 8 per core).
 
     Each thread that allocates gets an arena of its own, and memory freed there stays with it: a worker's
-    threads and its fleet listener, each computing units' rows for a moment, left a worker 30-40 MB larger.
-    And glibc raises its mmap threshold to the size of each large block freed (up to 32 MB), so after the
-    first units' rows are searched (dense arrays of 16 MB) the next ones are carved from the heap, which
-    keeps them when freed: 50 MB of a warmed-up worker were freed memory (docs/performance.md, worker
-    memory). A fixed threshold keeps large arrays mapped apart. Set in the master, so every forked worker
-    inherits it; ``MALLOC_ARENA_MAX`` and ``MALLOC_MMAP_THRESHOLD_`` in the environment, read by glibc
-    itself, win.
+    threads and its fleet listener, each computing units' rows for a moment, left a worker 30-40 MB larger
+    (docs/performance.md, worker memory). Set in the master, so every forked worker inherits it;
+    ``MALLOC_ARENA_MAX`` in the environment, read by glibc itself, wins. (A fixed mmap threshold, which
+    would give every large array back when freed, made move-up's proposals twice as slow: each array then
+    costs its page faults again; the freed heap is given back once, after the warm-up, instead.)
     """
     library = ctypes.util.find_library("c")
-    if not library:
-        return
-    libc = ctypes.CDLL(library)
-    if "MALLOC_ARENA_MAX" not in os.environ:
-        libc.mallopt(-8, arenas)  # -8: M_ARENA_MAX
-    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
-        libc.mallopt(-3, mmap_threshold)  # -3: M_MMAP_THRESHOLD (a fixed one: glibc then stops raising it)
+    if "MALLOC_ARENA_MAX" not in os.environ and library:
+        ctypes.CDLL(library).mallopt(-8, arenas)  # -8: M_ARENA_MAX
 
 
-_tune_malloc()
+_limit_malloc_arenas()
 
 
 def post_worker_init(worker: object) -> None:
@@ -54,8 +46,9 @@ def post_worker_init(worker: object) -> None:
 def _give_back_freed_memory() -> None:
     """Return to the system the heap pages freed during the warm-up (glibc's ``malloc_trim``).
 
-    The warm-up's rows, copied from other workers as ~400 KB strings, and its coverage arrays leave freed
-    blocks in the middle of the heap, which glibc gives back only at its top: ~10 MB a worker.
+    The warm-up's passing arrays (units' rows searched or copied from other workers, coverage) leave freed
+    blocks in the middle of the heap, which glibc gives back only from its top: ~10 MB a worker
+    (docs/performance.md, worker memory).
     """
     library = ctypes.util.find_library("c")
     if library:
