@@ -171,9 +171,21 @@ def _joined(pieces: list[UnitRows]) -> UnitRows:
     )
 
 
+def _chunk_size(n_nodes: int) -> int:
+    """Units searched together at most (:func:`_search_chunks`)."""
+    return max(1, _CHUNK_CELLS // max(n_nodes, 1))
+
+
+def _pred_dtype(n_nodes: int) -> np.dtype[Any]:
+    """The item type a table keeps predecessors in: 16 bits when every one fits (a regency's rows then take 10
+    bytes a node, not 12), else 32. The largest is a search's last unit, node ``S + units - 1``."""
+    most = n_nodes + _chunk_size(n_nodes) - 1
+    return np.dtype(np.uint16) if most <= np.iinfo(np.uint16).max else np.dtype(np.int32)
+
+
 def _search_chunks(factors: np.ndarray, n_nodes: int) -> list[np.ndarray]:
     """Units searched together: the same speed factor (one bound at the profile speed), a bounded output."""
-    size = max(1, _CHUNK_CELLS // max(n_nodes, 1))
+    size = _chunk_size(n_nodes)
     chunks = []
     for factor in np.unique(factors):
         same = np.flatnonzero(factors == factor)
@@ -203,7 +215,7 @@ class UnitTable:
         # the rows, one after another in flat arrays; slot s holds positions start[s]:start[s] + length[s]
         self._times = np.empty(0, dtype=np.float32)
         self._dists = np.empty(0, dtype=np.float32)
-        self._preds = np.empty(0, dtype=np.int32)
+        self._preds = np.empty(0, dtype=_pred_dtype(engine.search.n_nodes))
         self._top = 0
         self._start = np.zeros(0, dtype=np.int64)
         self._length = np.zeros(0, dtype=np.int64)
