@@ -138,8 +138,8 @@ def greedy_moves(
     list of Move
         In the order they should be made; each unit moves at most once.
     """
-    sites = np.asarray(site_times)
-    sites = sites if sites.dtype == bool else sites <= threshold_s
+    given: npt.NDArray[Any] = np.asarray(site_times)
+    sites: BoolArray = given if given.dtype == bool else given <= threshold_s
     within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
     people = np.asarray(people, dtype=float)
     # Rounding of the batched sums is far below this (persons); candidates within it are weighed exactly.
