@@ -8,6 +8,10 @@ own (the test database's name + ``_memory``: geography, demo fleet, users) and r
 incident, its recommendations, move-up), the console page's map script (Folium), then a planner's charts
 (Altair, pandas). ``--peer`` serves another checkout (e.g. the main branch) the same way, alternating rounds,
 so both are measured under the same load of the machine. Issue 33's goal: ≤ 200 MB after the dispatch steps.
+
+Each server starts once the units' rows the one before left in Redis have expired
+(:data:`geo112.shared_rows.ROW_TTL_S`), so that every worker searches its rows as the first (or only) worker of a
+machine does: a worker that copies them from another one's search holds less.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 import requests
 
 from geo112.config import get_settings
+from geo112.shared_rows import ROW_TTL_S
 from tests.reliability.harness import REPO, login, serve_process
 
 Step = tuple[str, Callable[[requests.Session, requests.Session], object]]
@@ -62,6 +67,7 @@ def measure(url: str, checkout: Path) -> dict[str, dict[str, float]]:
     from tests.conftest import PASSWORD
 
     env = {"PYTHONPATH": str(checkout)}
+    time.sleep(ROW_TTL_S + 1.0)  # the rows the server before left in Redis are gone: this worker searches its own
     with serve_process(url, get_settings().cache_dir, 1, 4, env=env, checkout=checkout) as (base, server):
         (worker,) = (int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split())
         dispatcher = login(base, "test-dispatcher", PASSWORD)

@@ -19,8 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pooch
-
 from geodata.kab_mojokerto.facts import Figure
 from geodata.kab_mojokerto.manifest import DataFile, ManifestError, load_manifest, verified_path
 
@@ -137,6 +135,8 @@ class Region:
     def provenance(self, name: str) -> DataFile:
         """Sha256, licence and origin of an input: the manifest's entry, or a pack file's own digest."""
         if name.startswith(IN_PACK):
+            import pooch  # ~12 MB: only a process that loads data needs it, not every worker that imports this
+
             path = self.directory / name[len(IN_PACK) :]
             return DataFile(name=f"{self.directory.name}/{name[len(IN_PACK):]}",
                             sha256=pooch.file_hash(str(path), alg="sha256"), licence="region pack",

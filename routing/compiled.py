@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import shapely
-from tqdm.auto import tqdm
 
 from . import settings
 
@@ -250,6 +249,8 @@ def compile_graph(G: nx.MultiDiGraph[Any], meta: dict[str, Any] | None = None, p
     -------
     CompiledGraph
     """
+    from tqdm.auto import tqdm  # ~4 MB: only a process that compiles a graph needs it
+
     osmid = np.array(sorted(G.nodes), dtype=np.int64)
     index = {n: i for i, n in enumerate(osmid.tolist())}
     lon = np.array([G.nodes[n]["x"] for n in osmid.tolist()], dtype=np.float64)

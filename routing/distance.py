@@ -23,7 +23,7 @@ from ._projection import LocalProjection
 from .compiled import CompiledGraph, concat_ranges
 
 _K = 8  # candidate pieces per point; more only when the k nearest cannot prove the answer
-_AX, _AY, _DX, _DY, _LEN2, _LEN, _OFFSET = range(7)  # the columns of Snapper._pieces
+_AX, _AY, _DX, _DY, _LEN, _OFFSET = range(6)  # the columns of Snapper._pieces
 
 
 @dataclass(eq=False)
@@ -178,20 +178,20 @@ class Snapper:
         # cut long segments so that midpoints are close to every part of a piece
         seg, t0, t1 = cut_segments(seg_len, settings.SNAP_SEGMENT_M)
         dx, dy = bx[seg] - ax[seg], by[seg] - ay[seg]
-        # one row per piece (start, direction, squared and true length, offset along its road): a query
-        # gathers its candidates' rows in one indexing operation
+        # one row per piece (start, direction, true length, offset along its road): a query gathers its
+        # candidates' rows in one indexing operation (the squared length is worked out from the direction then,
+        # the same number, a megabyte less a worker)
         self._pieces = np.column_stack(
             [
                 ax[seg] + t0 * dx,
                 ay[seg] + t0 * dy,
                 (t1 - t0) * dx,
                 (t1 - t0) * dy,
-                np.maximum(((t1 - t0) * dx) ** 2 + ((t1 - t0) * dy) ** 2, 1e-18),
                 seg_len[seg] * (t1 - t0),
                 seg_offset[seg] + t0 * seg_len[seg],
             ]
         )
-        self._road = seg_road[seg]
+        self._road = seg_road[seg].astype(np.int32)  # read back as int64 (:meth:`snap`)
         self._road_proj_len = np.maximum(road_end - road_start, 1e-12)
         self._half = float(self._pieces[:, _LEN].max()) / 2.0
         # pykdtree, not scipy's cKDTree: the same answers, and a query of one or two points (a route's ends)
@@ -209,7 +209,7 @@ class Snapper:
         """Return distance and clamped parameter t of points to candidate pieces (rows of ``_pieces``, broadcast)."""
         dx, dy = pieces[..., _DX], pieces[..., _DY]
         rx, ry = px - pieces[..., _AX], py - pieces[..., _AY]
-        t = np.clip((rx * dx + ry * dy) / pieces[..., _LEN2], 0.0, 1.0)
+        t = np.clip((rx * dx + ry * dy) / np.maximum(dx**2 + dy**2, 1e-18), 0.0, 1.0)
         return np.hypot(rx - t * dx, ry - t * dy), t
 
     def _within(self, x: float, y: float, radius: float) -> np.ndarray:
@@ -258,7 +258,7 @@ class Snapper:
             di, ti = self._distances(px[i], py[i], self._pieces[near])
             j = int(np.argmin(di))
             piece[i], d[i], tt[i] = near[j], di[j], ti[j]
-        road, chosen = self._road[piece], self._pieces[piece]
+        road, chosen = self._road[piece].astype(np.int64), self._pieces[piece]
         length = self.roads.length_m[road]
         fraction = np.clip((chosen[:, _OFFSET] + tt * chosen[:, _LEN]) / self._road_proj_len[road], 0.0, 1.0)
         fraction = np.where(fraction * length < settings.AT_NODE_M, 0.0, fraction)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import settings
 from ._errors import GraphMismatchError, GraphSourceError
@@ -110,7 +109,9 @@ def build_compiled(osm_path: Path | None = None, place: str | None = None, progr
     CompiledGraph
         With ``meta`` holding the build report, source key and profile version.
     """
-    # osmnx (and geopandas) take seconds to import; only builds need them
+    # osmnx (and geopandas) take seconds to import, tqdm ~4 MB; only builds need them
+    from tqdm.auto import tqdm
+
     from . import graph as graph_mod
 
     if osm_path is None and place is None:

@@ -171,9 +171,21 @@ def _joined(pieces: list[UnitRows]) -> UnitRows:
     )
 
 
+def _chunk_size(n_nodes: int) -> int:
+    """Units searched together at most (:func:`_search_chunks`)."""
+    return max(1, _CHUNK_CELLS // max(n_nodes, 1))
+
+
+def _pred_dtype(n_nodes: int) -> np.dtype[Any]:
+    """The item type a table keeps predecessors in: 16 bits when every one fits (a regency's rows then take 10
+    bytes a node, not 12), else 32. The largest is a search's last unit, node ``S + units - 1``."""
+    most = n_nodes + _chunk_size(n_nodes) - 1
+    return np.dtype(np.uint16) if most <= np.iinfo(np.uint16).max else np.dtype(np.int32)
+
+
 def _search_chunks(factors: np.ndarray, n_nodes: int) -> list[np.ndarray]:
     """Units searched together: the same speed factor (one bound at the profile speed), a bounded output."""
-    size = max(1, _CHUNK_CELLS // max(n_nodes, 1))
+    size = _chunk_size(n_nodes)
     chunks = []
     for factor in np.unique(factors):
         same = np.flatnonzero(factors == factor)
@@ -201,13 +213,20 @@ class UnitTable:
         self._slot: dict[Any, int] = {}
         self._free: list[int] = []
         # the rows, one after another in flat arrays; slot s holds positions start[s]:start[s] + length[s]
-        self._nodes = np.empty(0, dtype=np.int32)
         self._times = np.empty(0, dtype=np.float32)
         self._dists = np.empty(0, dtype=np.float32)
-        self._preds = np.empty(0, dtype=np.int32)
+        self._preds = np.empty(0, dtype=_pred_dtype(engine.search.n_nodes))
         self._top = 0
         self._start = np.zeros(0, dtype=np.int64)
         self._length = np.zeros(0, dtype=np.int64)
+        # the node ids of the rows that lack some search nodes, in flat arrays of their own (node_start[s]:
+        # node_start[s] + node_length[s]); a whole row (every node within the bound, as on a regency) holds
+        # node i at its position i and stores none: a quarter of its bytes
+        self._nodes = np.empty(0, dtype=np.int32)
+        self._node_top = 0
+        self._node_start = np.zeros(0, dtype=np.int64)
+        self._node_length = np.zeros(0, dtype=np.int64)
+        self._every_node = np.arange(engine.search.n_nodes, dtype=np.int32)
         self._ids: list[Any] = []
         self._types: list[str | None] = []
         self._factor = np.empty(0)
@@ -240,6 +259,8 @@ class UnitTable:
         pad = new - old
         self._start = np.concatenate([self._start, np.zeros(pad, dtype=np.int64)])
         self._length = np.concatenate([self._length, np.zeros(pad, dtype=np.int64)])
+        self._node_start = np.concatenate([self._node_start, np.zeros(pad, dtype=np.int64)])
+        self._node_length = np.concatenate([self._node_length, np.zeros(pad, dtype=np.int64)])
         self._ids += [None] * pad
         self._types += [None] * pad
         self._factor = np.concatenate([self._factor, np.ones(pad)])
@@ -248,27 +269,33 @@ class UnitTable:
         self._snap = self._snap.concat(self._blank.take(np.zeros(pad, dtype=np.int64)))
         self._free += list(range(new - 1, old - 1, -1))
 
-    def _make_room(self, size: int) -> None:
-        """Make room for ``size`` more row entries after the last row.
+    def _make_room(self, size: int, node_size: int) -> None:
+        """Make room for ``size`` more row entries after the last row, and ``node_size`` more node ids.
 
         A moved unit's new row goes after the last one and its old one becomes a gap; when the room is full,
         the live rows are packed into room for a quarter more (a move then copies its row about five times
         over, amortised, and the rows never take more than 1.25 times what they hold, plus the gaps).
         """
-        if self._top + size <= len(self._nodes) and len(self._nodes):
-            return
-        live = np.flatnonzero(self._used & (self._length > 0))
-        kept = int(self._length[live].sum())
+        if self._top + size > len(self._times) or not len(self._times):
+            self._top = self._pack(("_times", "_dists", "_preds"), self._start, self._length, size)
+        if self._node_top + node_size > len(self._nodes) or not len(self._nodes):
+            self._node_top = self._pack(("_nodes",), self._node_start, self._node_length, node_size)
+
+    def _pack(self, names: tuple[str, ...], start: np.ndarray, length: np.ndarray, size: int) -> int:
+        """Pack the live slots' entries of the flat arrays ``names`` (``start`` and ``length`` per slot, updated)
+        into room for a quarter more than they and ``size`` hold; return the entries kept."""
+        live = np.flatnonzero(self._used & (length > 0))
+        kept = int(length[live].sum())
         room = max(int(1.25 * (kept + size)), 1024)
-        pick = concat_ranges(self._start[live], self._length[live])
-        for name in ("_nodes", "_times", "_dists", "_preds"):
+        pick = concat_ranges(start[live], length[live])
+        for name in names:
             old = getattr(self, name)
             packed = np.empty(room, dtype=old.dtype)
             packed[:kept] = old[pick]
             setattr(self, name, packed)
-        self._start[live] = np.cumsum(self._length[live]) - self._length[live]
-        self._length[~self._used] = 0
-        self._top = kept
+        start[live] = np.cumsum(length[live]) - length[live]
+        length[~self._used] = 0
+        return kept
 
     def compute(self, lons: Any, lats: Any, speed_factors: Sequence[float | None] | None = None) -> UnitRows:
         """Compute the bounded travel-time rows of units at these positions, without touching the table.
@@ -360,19 +387,21 @@ class UnitTable:
         for uid in new:
             self._slot[uid] = self._free.pop()
         slots = np.array([self._slot[u] for u in unit_ids], dtype=np.int64)
-        self._length[slots] = 0  # the old rows are gaps now (and not packed again by _make_room)
-        size = len(rows.nodes)
-        self._make_room(size)
+        self._length[slots] = self._node_length[slots] = 0  # the old rows are gaps now (not packed again)
+        lengths = rows.lengths
+        node_lengths = np.where(lengths == len(self._every_node), 0, lengths)  # whole rows store no node ids
+        size, node_size = len(rows.nodes), int(node_lengths.sum())
+        self._make_room(size, node_size)
         at = slice(self._top, self._top + size)
-        self._nodes[at], self._times[at], self._dists[at], self._preds[at] = (
-            rows.nodes,
-            rows.times,
-            rows.dists,
-            rows.preds,
-        )
+        self._times[at], self._dists[at], self._preds[at] = rows.times, rows.dists, rows.preds
         self._start[slots] = self._top + rows.bounds[:-1]
-        self._length[slots] = rows.lengths
+        self._length[slots] = lengths
         self._top += size
+        at = slice(self._node_top, self._node_top + node_size)
+        self._nodes[at] = rows.nodes[concat_ranges(rows.bounds[:-1], node_lengths)]
+        self._node_start[slots] = self._node_top + np.cumsum(node_lengths) - node_lengths
+        self._node_length[slots] = node_lengths
+        self._node_top += node_size
         for i, s in enumerate(slots.tolist()):
             self._ids[s] = unit_ids[i]
             self._types[s] = types[i]
@@ -437,7 +466,10 @@ class UnitTable:
     def _tree(self, slot: int) -> Tree:
         """The slot's row as a tree (views of the flat arrays)."""
         at = slice(int(self._start[slot]), int(self._start[slot] + self._length[slot]))
-        return Tree(self._nodes[at], self._times[at], self._preds[at])
+        nodes = self._every_node
+        if self._length[slot] != len(nodes):
+            nodes = self._nodes[int(self._node_start[slot]) : int(self._node_start[slot] + self._length[slot])]
+        return Tree(nodes, self._times[at], self._preds[at])
 
     def times(self, unit_id: Any) -> np.ndarray:
         """Return the unit's seconds to every node (with its speed factor; inf beyond the bound), shape (N,)."""
@@ -483,33 +515,36 @@ class UnitTable:
         ndarray of int64, shape (len(slots), len(at))
         """
         shape = (len(slots), len(at))
-        if len(self._nodes) == 0 or len(slots) == 0:
+        if len(self._times) == 0 or len(slots) == 0:
             return np.full(shape, -1, dtype=np.int64)
         # a row that holds every search node (a regency within the bound) holds node i at its position i
-        whole = self._length[slots] == self.engine.search.n_nodes
+        whole = self._length[slots] == len(self._every_node)
         positions = self._start[slots, None] + np.asarray(at, dtype=np.int64)
         if not whole.all():
             positions[~whole] = self._searched_positions(slots[~whole], at)
         return positions
 
     def _searched_positions(self, slots: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """:meth:`_positions` in rows that lack some search nodes: a halving search in every row at once."""
+        """:meth:`_positions` in rows that lack some search nodes: a halving search in every row at once, in
+        their node ids."""
         shape = (len(slots), len(at))
         # the first position whose node is not below the target, in every row at once
-        base = np.repeat(self._start[slots], len(at))
+        first = self._node_start[slots].repeat(len(at))
+        base = first.copy()
         size = np.repeat(self._length[slots], len(at))
         target = np.tile(np.asarray(at, dtype=self._nodes.dtype), len(slots))
         span = size.copy()
         while (widest := int(span.max())) > 1:
             half = span >> 1
-            base += half * (self._nodes.take(base + half) < target)
+            base += half * (self._nodes.take(base + half, mode="clip") < target)  # clip: rows of no node
             span -= half
             if widest == 2:
                 break
-        ends = base + (self._nodes.take(base) < target) * (size > 0)
-        found = (size > 0) & (ends < self._start[slots].repeat(len(at)) + size)
+        ends = base + (self._nodes.take(base, mode="clip") < target) * (size > 0)
+        found = (size > 0) & (ends < first + size)
         found &= self._nodes.take(np.minimum(ends, len(self._nodes) - 1)) == target
-        return np.where(found, ends, -1).reshape(shape)
+        # the row's entries of times, metres and predecessors are in the same order as its node ids
+        return np.where(found, ends - first + self._start[slots].repeat(len(at)), -1).reshape(shape)
 
     def _searched(
         self, slots: np.ndarray, in_nodes: np.ndarray, in_costs: np.ndarray, in_lengths: np.ndarray

@@ -172,7 +172,7 @@ class Tree:
         The reached search nodes, ascending.
     times : ndarray of float32
         Seconds to each of them.
-    preds : ndarray of int32
+    preds : ndarray of int32 (or uint16)
         Each one's predecessor (>= S: the source point itself).
     """
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import shapely
-from scipy import ndimage
 
 from . import settings
 from ._geometry import cut_segments, raster_polygons
@@ -105,6 +104,10 @@ def service_area(
     mask = np.zeros((rows.max() + reach + 2, cols.max() + reach + 2), dtype=bool)
     mask[rows, cols] = True
     disk = np.hypot(*np.mgrid[-reach : reach + 1, -reach : reach + 1]) <= reach
+    # scipy.ndimage (and scipy.special with it, ~8 MB a process) only when an area is drawn: a worker
+    # serving dispatch never does
+    from scipy import ndimage
+
     mask = ndimage.binary_dilation(mask, structure=disk)
     area = shapely.simplify(raster_polygons(mask, x0, y0, cell), cell / 2.0)
     area = shapely.transform(area, engine.projection.coords_to_lonlat)

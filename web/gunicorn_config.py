@@ -22,7 +22,9 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
     Each thread that allocates gets an arena of its own, and memory freed there stays with it: a worker's
     threads and its fleet listener, each computing units' rows for a moment, left a worker 30-40 MB larger
     (docs/performance.md, worker memory). Set in the master, so every forked worker inherits it;
-    ``MALLOC_ARENA_MAX`` in the environment, read by glibc itself, wins.
+    ``MALLOC_ARENA_MAX`` in the environment, read by glibc itself, wins. (A fixed mmap threshold, which
+    would give every large array back when freed, made move-up's proposals twice as slow: each array then
+    costs its page faults again; the freed heap is given back once, after the warm-up, instead.)
     """
     library = ctypes.util.find_library("c")
     if "MALLOC_ARENA_MAX" not in os.environ and library:
@@ -38,6 +40,19 @@ def post_worker_init(worker: object) -> None:
     from web.warmup import warm_up  # in the worker: the master imports no numpy (see limit_native_threads)
 
     warm_up(worker.wsgi, worker.notify)  # type: ignore[attr-defined]
+    _give_back_freed_memory()
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system the heap pages freed during the warm-up (glibc's ``malloc_trim``).
+
+    The warm-up's passing arrays (units' rows searched or copied from other workers, coverage) leave freed
+    blocks in the middle of the heap, which glibc gives back only from its top: ~10 MB a worker
+    (docs/performance.md, worker memory).
+    """
+    library = ctypes.util.find_library("c")
+    if library:
+        ctypes.CDLL(library).malloc_trim(0)
 
 
 logger_class = "web.logging.GunicornLogger"

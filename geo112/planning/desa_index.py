@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
+from pykdtree.kdtree import KDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -109,7 +109,8 @@ def build_desa_index(session: Session, network: Network) -> DesaIndex:
     lat = np.array([r.lat for r in rows])
     x, y = network.to_xy(network.node_lon, network.node_lat)
     cx, cy = network.to_xy(lon, lat)
-    centre_node = cKDTree(np.column_stack([x, y])).query(np.column_stack([cx, cy]))[1]
+    # pykdtree, not scipy.spatial (~10 MB a worker with what it imports): the routing engine snaps with it
+    centre_node = KDTree(np.column_stack([x, y])).query(np.column_stack([cx, cy]))[1]
     return DesaIndex(
         codes=[r.code for r in rows],
         names=[r.name for r in rows],

@@ -108,7 +108,7 @@ def greedy_moves(
     unit_times: FloatArray,
     movable: BoolArray,
     covering: BoolArray,
-    site_times: FloatArray,
+    site_times: FloatArray | BoolArray,
     threshold_s: float,
     people: FloatArray,
     max_moves: int = MAX_MOVES,
@@ -124,7 +124,8 @@ def greedy_moves(
     covering
         Sources that cover now (available), ``(u,)``.
     site_times
-        Seconds from each site (station) to each node, ``(k, n)``.
+        Seconds from each site (station) to each node, ``(k, n)``; or, bool, whether each site reaches each node
+        within the threshold (what a worker keeps of the sites: a byte a node).
     threshold_s
         The threshold.
     people
@@ -137,8 +138,9 @@ def greedy_moves(
     list of Move
         In the order they should be made; each unit moves at most once.
     """
+    given: npt.NDArray[Any] = np.asarray(site_times)
+    sites: BoolArray = given if given.dtype == bool else given <= threshold_s
     within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
-    sites = np.asarray(site_times) <= threshold_s
     people = np.asarray(people, dtype=float)
     # Rounding of the batched sums is far below this (persons); candidates within it are weighed exactly.
     tie = 1e-6 * max(float(people.sum()), 1.0)
@@ -310,9 +312,9 @@ def _propose(
     if below and sites and len(src):
         real = src.unit_id >= 0
         unit_times = service.source_times(fleet, src, "live", threshold_s)
-        site_times = service.times_from(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
-                                        src.factor, threshold_s)  # fmt: skip
-        moves = greedy_moves(unit_times, src.available & real, src.available, site_times, threshold_s, people,
+        reach = service.reach_within(fleet.network, np.array([s[2] for s in sites]), np.array([s[3] for s in sites]),
+                                     src.factor, threshold_s)  # fmt: skip
+        moves = greedy_moves(unit_times, src.available & real, src.available, reach, threshold_s, people,
                              max_moves)  # fmt: skip
     signs = dict(session.execute(select(Unit.id, Unit.call_sign).where(Unit.id.in_(src.unit_id.tolist()))).all())
     return {

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pooch
-
 MANIFEST = Path(__file__).with_name("manifest.toml")
 
 
@@ -62,6 +60,8 @@ def verified_path(data_dir: Path, name: str, manifest: Path = MANIFEST) -> Path:
     path = Path(data_dir) / name
     if not path.is_file():
         raise ManifestError(f"input file missing: {path} (set GEO112_DATA_DIR to the geodata directory)")
+    import pooch  # ~12 MB with what it imports: only a process that checks a file (loads data) needs it
+
     digest = pooch.file_hash(str(path), alg="sha256")
     if digest != entry.sha256:
         raise ManifestError(

@@ -98,6 +98,8 @@ def test_the_batched_search_moves_as_weighing_every_unit_does_ties_included() ->
         movable = covering & (rng.random(len(units)) < 0.8)
         expected = _weighing_every_unit(units, movable, covering, sites, T, people, 5)
         assert moveup.greedy_moves(units, movable, covering, sites, T, people, 5) == expected
+        # what a worker keeps of the sites, whether each reaches each node in time, moves the same
+        assert moveup.greedy_moves(units, movable, covering, sites <= T, T, people, 5) == expected
 
 
 def test_on_the_demo_fleet_bounded_station_rows_and_the_batched_search_move_as_before(db, fleet) -> None:

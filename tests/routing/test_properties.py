@@ -125,3 +125,27 @@ def test_bounded_rows_rank_as_unbounded_ones_oakland(
 @given(data=st.data(), limit_s=st.floats(120.0, 2400.0))
 def test_bounded_rows_rank_as_unbounded_ones_mojokerto(mojokerto: Engine, data: st.DataObject, limit_s: float) -> None:
     _check_bounded(mojokerto, data.draw(scenes(mojokerto, pad=0.0)), limit_s)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data(), limit_s=st.sampled_from([60.0, 400.0, 1500.0, math.inf]))
+def test_moved_rows_whole_or_bounded_answer_as_fresh_ones_oakland(
+    oakland: tuple[nx.MultiDiGraph, Engine], data: st.DataObject, limit_s: float
+) -> None:
+    """Rows moved again and again (packed, with the node ids a whole row does not store) rank, time and route
+    as rows computed once at the last positions."""
+    engine = oakland[1]
+    lons, lats, available, types = data.draw(scenes(engine, pad=0.0))
+    ids = [f"u{i}" for i in range(1, len(lons))]
+    factors = [FACTORS[t] for t in types]
+    moved, fresh = UnitTable(engine, limit_s), UnitTable(engine, limit_s)
+    moved.upsert_many(ids, lons[1:], lats[1:], types, available, factors)
+    for _ in range(data.draw(st.integers(1, 6))):
+        i = data.draw(st.integers(1, len(ids)))
+        lons[i], lats[i] = data.draw(scenes(engine, pad=0.0))[0][0], data.draw(scenes(engine, pad=0.0))[1][0]
+        moved.upsert(ids[i - 1], lons[i], lats[i], types[i - 1], available[i - 1], factors[i - 1])
+    fresh.upsert_many(ids, lons[1:], lats[1:], types, available, factors)
+    assert moved.nearest(lons[0], lats[0]) == fresh.nearest(lons[0], lats[0])
+    for uid in ids:
+        np.testing.assert_array_equal(moved.times(uid), fresh.times(uid))
+        assert moved.route(uid, lons[0], lats[0]).nodes == fresh.route(uid, lons[0], lats[0]).nodes

