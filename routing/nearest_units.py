@@ -36,6 +36,11 @@ _ROW_ITEM = sum(d.itemsize for d in _ROW_DTYPES)
 #: Search nodes times units of one Dijkstra call: its dense (units, S) float64 arrays stay ~16 MB each, so a refresh
 #: of the whole fleet does not leave a worker holding memory its allocator keeps.
 _CHUNK_CELLS = 2_000_000
+#: Seconds within which an answer from a row (float32 seconds) and an exact one are the same. At the bound one
+#: end of the incident's road may be in a row and the other, as fast to within rounding, not: an answer from a
+#: row must be this far inside the bound. A unit on the incident's own road drives along it (computed exactly)
+#: unless its row is faster by more than this, so that whole and bounded rows give the same answer.
+ROUNDING_S = 1e-3
 
 
 class RankedUnit(NamedTuple):
@@ -613,11 +618,11 @@ class UnitTable:
         # a unit on the incident's own road may get there without any node
         units = self._snap.take(cand)
         direct = direct_costs(units, inc, engine.roads, engine.graph.edge_tt)
-        closer = direct < eta
+        closer = direct <= eta + ROUNDING_S
         eta = np.where(closer, direct, eta)
         dist = np.where(closer, np.abs(units.offset_m - inc.offset_m), dist)
         # past the bound a row may hold one end of the incident's road and not the faster other: not an answer
-        eta[(eta > self.limit_s * self._factor[cand]) & ~closer] = np.inf
+        eta[(eta > self.limit_s * self._factor[cand] - ROUNDING_S) & ~closer] = np.inf
         outside = np.flatnonzero(~np.isfinite(eta)) if math.isfinite(self.limit_s) else rows[:0]
         skipped = rows[:0]
         if beyond is not None and len(outside) > beyond:
