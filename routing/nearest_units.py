@@ -234,6 +234,9 @@ class UnitTable:
         self._every_node = np.arange(engine.search.n_nodes, dtype=np.int32)
         self._ids: list[Any] = []
         self._types: list[str | None] = []
+        # each slot's type as a small number too, so that a ranking picks its types' units in one numpy step
+        self._type_code = np.zeros(0, dtype=np.int32)
+        self._codes: dict[str | None, int] = {}
         self._factor = np.empty(0)
         self._available = np.empty(0, dtype=bool)
         self._used = np.empty(0, dtype=bool)
@@ -268,6 +271,7 @@ class UnitTable:
         self._node_length = np.concatenate([self._node_length, np.zeros(pad, dtype=np.int64)])
         self._ids += [None] * pad
         self._types += [None] * pad
+        self._type_code = np.concatenate([self._type_code, np.zeros(pad, dtype=np.int32)])
         self._factor = np.concatenate([self._factor, np.ones(pad)])
         self._available = np.concatenate([self._available, np.zeros(pad, dtype=bool)])
         self._used = np.concatenate([self._used, np.zeros(pad, dtype=bool)])
@@ -410,6 +414,7 @@ class UnitTable:
         for i, s in enumerate(slots.tolist()):
             self._ids[s] = unit_ids[i]
             self._types[s] = types[i]
+            self._type_code[s] = self._codes.setdefault(types[i], len(self._codes))
             self._factor[s] = factors[i]
         self._available[slots] = avail
         self._used[slots] = True
@@ -600,8 +605,7 @@ class UnitTable:
         """
         cand = np.flatnonzero(self._used & self._available)
         if types is not None:
-            wanted = set(types)
-            cand = cand[[self._types[s] in wanted for s in cand.tolist()]]
+            cand = cand[np.isin(self._type_code[cand], [self._codes[t] for t in set(types) if t in self._codes])]
         if len(cand) == 0:
             return []
         engine = self.engine
@@ -636,7 +640,8 @@ class UnitTable:
         searched[outside] = searched[skipped] = True
         order = np.argsort(eta, kind="stable")
         order = np.concatenate([order[np.isfinite(eta[order])], skipped])[:k]
-        return [
-            RankedUnit(self._ids[s], self._types[s], float(eta[i]), float(dist[i]), bool(searched[i]))
-            for i, s in zip(order.tolist(), cand[order].tolist())
-        ]
+        # a province's ranking returns hundreds of units: built from lists, not element by element
+        slots = cand[order].tolist()
+        ids, kinds = [self._ids[s] for s in slots], [self._types[s] for s in slots]
+        answers = zip(ids, kinds, eta[order].tolist(), dist[order].tolist(), searched[order].tolist(), strict=True)
+        return list(map(RankedUnit._make, answers))
