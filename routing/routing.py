@@ -105,11 +105,12 @@ def _with_virtual_nodes(base: sp.csr_matrix, nodes: np.ndarray, costs: np.ndarra
     """Return ``base`` with one virtual node per row of (nodes, costs) appended, edges to those nodes only."""
     n, m = base.shape[0], len(nodes)
     finite = np.isfinite(costs)
-    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(finite.sum(axis=1))])
-    return sp.csr_matrix(
-        (np.concatenate([base.data, costs[finite]]), np.concatenate([base.indices, nodes[finite]]), indptr),
-        shape=(n + m, n + m),
-    )
+    # In the base's own index types: int64 would make scipy scan every index to check it fits, and copy them all
+    # again (a third of a unit's move on a province's graph).
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(finite.sum(axis=1), dtype=base.indptr.dtype)])
+    indices = np.concatenate([base.indices, nodes[finite].astype(base.indices.dtype)])
+    data = np.concatenate([base.data, costs[finite]])
+    return sp.csr_matrix((data, indices, indptr), shape=(n + m, n + m), copy=False)
 
 
 def virtual_search(
@@ -225,14 +226,15 @@ def tree_lengths(
     """
     m, n = pred.shape
     heads = np.arange(n)
-    arc_len = np.append(edge_len, 0.0)
     out = np.empty((m, n))
     for i in range(m):
         tail = pred[i].astype(np.int64)
         real = (tail >= 0) & (tail < n)
         virtual = tail >= n
         acc = np.full(n, np.inf)
-        acc[real] = arc_len[search.arc_edges(tail[real], heads[real])]
+        # a turn within a junction (an edge index past the roads') has no length
+        edges = search.arc_edges(tail[real], heads[real])
+        acc[real] = np.where(edges < len(edge_len), edge_len.take(edges, mode="clip"), 0.0)
         # a virtual predecessor is the source point itself: its first leg
         acc[virtual] = np.where(nodes[i, 0] == heads[virtual], first[i, 0], first[i, 1])
         anc = np.where(real, tail, -1)
