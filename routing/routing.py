@@ -225,24 +225,27 @@ def tree_lengths(
         Path lengths; inf where unreached.
     """
     m, n = pred.shape
-    heads = np.arange(n)
-    out = np.empty((m, n))
+    out = np.full((m, n), np.inf)
     for i in range(m):
-        tail = pred[i].astype(np.int64)
-        real = (tail >= 0) & (tail < n)
-        virtual = tail >= n
-        acc = np.full(n, np.inf)
+        # Only the nodes the tree reached (a bounded search reaches thousands of a province's million): the
+        # jumps run on their positions in ``heads``, not over every node.
+        heads = np.flatnonzero(pred[i] >= 0)
+        tail = pred[i, heads].astype(np.int64)
+        real = tail < n
+        acc = np.empty(len(heads))
         # a turn within a junction (an edge index past the roads') has no length
         edges = search.arc_edges(tail[real], heads[real])
         acc[real] = np.where(edges < len(edge_len), edge_len.take(edges, mode="clip"), 0.0)
         # a virtual predecessor is the source point itself: its first leg
-        acc[virtual] = np.where(nodes[i, 0] == heads[virtual], first[i, 0], first[i, 1])
-        anc = np.where(real, tail, -1)
+        acc[~real] = np.where(nodes[i, 0] == heads[~real], first[i, 0], first[i, 1])
+        anc = np.full(len(heads), -1)
+        # each predecessor's position among the reached (it was reached): itself when every node was (a regency)
+        anc[real] = tail[real] if len(heads) == n else np.searchsorted(heads, tail[real])
         active = np.flatnonzero(real)
         while len(active):
             up = anc[active]
             acc[active] += acc[up]
             anc[active] = anc[up]
             active = active[anc[active] >= 0]
-        out[i] = acc
+        out[i, heads] = acc
     return out
