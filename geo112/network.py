@@ -148,6 +148,12 @@ class Network:
         )
         return np.asarray(times, dtype=float)
 
+    def times_within(self, lons: npt.ArrayLike, lats: npt.ArrayLike, factor: float, within_s: float) -> FloatArray:
+        """:meth:`times_from`, exact up to ``within_s`` (farther nodes may be inf) at the cost of the reach, not
+        the network: the search stops a second past it, so that a time at the bound is not lost to the rounding
+        of the speed factor."""
+        return self.times_from(lons, lats, factor, limit_s=within_s + 1.0)
+
     def route(self, origin: tuple[float, float], destination: tuple[float, float], factor: float) -> Route:
         """The fastest route between two (lon, lat) points for a unit with this speed factor.
 
@@ -418,11 +424,9 @@ class RoutedFleet:
         if within_s > self.table.limit_s:
             with self._lock:
                 where = [self._synced[u] for u in unit_ids]
-            # A second past the bound, so that a time at it is not lost to the speed factor's rounding; one
-            # search at a time, as each fills a row over every node.
-            limit_s = within_s + 1.0
+            # one search at a time, as each fills a row over every node
             return np.array(
-                [self.network.times_from(p.lon, p.lat, p.speed_factor, limit_s=limit_s) for p in where], dtype=float
+                [self.network.times_within(p.lon, p.lat, p.speed_factor, within_s) for p in where], dtype=float
             ).reshape(len(unit_ids), self.network.n_nodes)
         with self._lock:
             rows = [self.table.times(u) for u in unit_ids]

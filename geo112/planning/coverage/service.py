@@ -129,8 +129,7 @@ def times_from(
 ) -> np.ndarray:
     """Seconds from each point to every node, one search per distinct position (cached per position set).
 
-    Exact up to ``within_s`` (farther nodes may be inf): the search stops a second past it, so that a time at
-    the bound is not lost to the rounding of the speed factor, and costs the reach instead of the network.
+    Exact up to ``within_s`` (farther nodes may be inf; :meth:`~geo112.network.Network.times_within`).
     """
     return _per_position(network, lon, lat, factor, within_s, reach=False)
 
@@ -154,7 +153,7 @@ def _per_position(
     key = (id(network), round(factor, 6), within_s, points.tobytes(), reach)
 
     def search() -> np.ndarray:
-        times = network.times_from(points[:, 0], points[:, 1], factor, limit_s=within_s + 1.0)
+        times = network.times_within(points[:, 0], points[:, 1], factor, within_s)
         return times <= within_s if reach else times
 
     return _station_times.get(key, search).reshape(len(points), n)[row.ravel()]
