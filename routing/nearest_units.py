@@ -233,9 +233,10 @@ class UnitTable:
         self._node_length = np.zeros(0, dtype=np.int64)
         self._every_node = np.arange(engine.search.n_nodes, dtype=np.int32)
         self._ids: list[Any] = []
-        self._types: list[str | None] = []
-        # each slot's type as a small number too, so that a ranking picks its types' units in one numpy step
+        # each slot's type as a small number (its position in _type_names), so that a ranking picks its types'
+        # units in one numpy step
         self._type_code = np.zeros(0, dtype=np.int32)
+        self._type_names: list[str | None] = []
         self._codes: dict[str | None, int] = {}
         self._factor = np.empty(0)
         self._available = np.empty(0, dtype=bool)
@@ -260,6 +261,13 @@ class UnitTable:
         """Nodes held in the rows of all units."""
         return int(self._length[self._used].sum())
 
+    def _code(self, unit_type: str | None) -> int:
+        """The small number of a unit type in this table (a new one for a type not seen before)."""
+        if unit_type not in self._codes:
+            self._codes[unit_type] = len(self._type_names)
+            self._type_names.append(unit_type)
+        return self._codes[unit_type]
+
     def _grow(self, slots: int) -> None:
         """Make room for ``slots`` more units (doubling, so upserts stay amortised O(1))."""
         old = len(self._used)
@@ -270,7 +278,6 @@ class UnitTable:
         self._node_start = np.concatenate([self._node_start, np.zeros(pad, dtype=np.int64)])
         self._node_length = np.concatenate([self._node_length, np.zeros(pad, dtype=np.int64)])
         self._ids += [None] * pad
-        self._types += [None] * pad
         self._type_code = np.concatenate([self._type_code, np.zeros(pad, dtype=np.int32)])
         self._factor = np.concatenate([self._factor, np.ones(pad)])
         self._available = np.concatenate([self._available, np.zeros(pad, dtype=bool)])
@@ -413,8 +420,7 @@ class UnitTable:
         self._node_top += node_size
         for i, s in enumerate(slots.tolist()):
             self._ids[s] = unit_ids[i]
-            self._types[s] = types[i]
-            self._type_code[s] = self._codes.setdefault(types[i], len(self._codes))
+            self._type_code[s] = self._code(types[i])
             self._factor[s] = factors[i]
         self._available[slots] = avail
         self._used[slots] = True
@@ -642,6 +648,6 @@ class UnitTable:
         order = np.concatenate([order[np.isfinite(eta[order])], skipped])[:k]
         # a province's ranking returns hundreds of units: built from lists, not element by element
         slots = cand[order].tolist()
-        ids, kinds = [self._ids[s] for s in slots], [self._types[s] for s in slots]
+        ids, kinds = [self._ids[s] for s in slots], [self._type_names[c] for c in self._type_code[cand[order]].tolist()]
         answers = zip(ids, kinds, eta[order].tolist(), dist[order].tolist(), searched[order].tolist(), strict=True)
         return list(map(RankedUnit._make, answers))
