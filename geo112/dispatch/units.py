@@ -12,6 +12,7 @@ incident; every other transition goes through :func:`geo112.dispatch.assignments
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -115,8 +116,10 @@ class UnitState(NamedTuple):
     now: datetime
 
 
+@functools.cache
 def _state(lock: bool, local_commit: bool) -> Select[Any]:
-    """A unit (bind parameter ``unit_id``) with its active assignment and the database clock."""
+    """A unit (bind parameter ``unit_id``) with its active assignment and the database clock, built once per
+    (lock, commit locally): building an ORM statement and its cache key costs more than running it."""
     columns: list[Any] = [Unit, Assignment, func.now(), *([LOCAL_COMMIT] if local_commit else [])]
     query = (
         select(*columns)
@@ -124,10 +127,6 @@ def _state(lock: bool, local_commit: bool) -> Select[Any]:
         .where(Unit.id == bindparam("unit_id"))
     )
     return query.with_for_update(of=Unit).execution_options(populate_existing=True) if lock else query
-
-
-# Built once (lock, commit locally): building an ORM statement and its cache key costs more than running it.
-_STATE = {(lock, local): _state(lock, local) for lock in (False, True) for local in (False, True)}
 
 
 def unit_state(session: Session, unit_id: int, lock: bool = False, local_commit: bool = False) -> UnitState:
@@ -149,7 +148,7 @@ def unit_state(session: Session, unit_id: int, lock: bool = False, local_commit:
     ------
     NotFound
     """
-    row = session.execute(_STATE[lock, local_commit], {"unit_id": unit_id}).first()
+    row = session.execute(_state(lock, local_commit), {"unit_id": unit_id}).first()
     if row is None:
         raise NotFound(f"no unit {unit_id}")
     return UnitState(row[0], row[1], row[2])
