@@ -179,7 +179,7 @@ def bench_mojokerto(p: int) -> None:
         index = desa_index(session, network)
         need = cs.demand(session, index)
         srcs = {t: cs.sources(session, t, "live") for t in thresholds}
-        rows = {t: fleet.unit_times(s.unit_id.tolist()) for t, s in srcs.items()}
+        rows = {t: fleet.unit_reach(s.unit_id.tolist(), np.inf) for t, s in srcs.items()}
         n_units = sum(len(s) for s in srcs.values())
         arrays, out = best_of(
             lambda: coverage.summarize_unit_types(

@@ -107,14 +107,14 @@ def bench_type(session: Session, fleet: RoutedFleet, code: str, rounds: int) -> 
     minutes = moveup._minutes(session, code, None)
     cov = service.coverage_of(session, fleet, code, minutes, "live")
     need = service.demand(session, cov.index)
-    rows = service.source_times(fleet, cov.sources, "live")[cov.sources.available]
+    rows = coverage.dense_times(service.source_times(fleet, cov.sources, "live", np.inf))[cov.sources.available]
     fast = _medians(lambda: moveup.departure_costs(session, fleet, ids), rounds)
     naive = _medians(lambda: _naive_costs(rows, minutes * 60, need), rounds)
     print(f"{code} ({len(ids)} units, T {minutes:g} min) departure costs: {fast[0]:.1f} ms wall, "
           f"{fast[1]:.1f} ms CPU; from scratch {naive[0]:.1f} ms ({naive[0] / fast[0]:.1f}x)")  # fmt: skip
 
     def forget(stations: bool) -> Callable[[], None]:
-        return lambda: (moveup._proposals.clear(), stations and service._station_times.clear())
+        return lambda: (moveup._proposals.clear(), stations and service._station_reach.clear())
 
     def propose() -> dict[str, Any]:
         return moveup.relocations(session, fleet, code, level=1.0)

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 import shapely
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -415,22 +416,34 @@ class RoutedFleet:
                     raise NoRoute(str(exc)) from None
         return self.network.route(origin, destination, factor)
 
-    def unit_times(self, unit_ids: list[int], within_s: float = np.inf) -> FloatArray:
-        """The units' seconds to every node (with their speed factors), one row per unit, for coverage.
+    def unit_reach(self, unit_ids: list[int], within_s: float) -> sp.csr_array:
+        """The units' seconds (with their speed factors) to the nodes each reaches within ``within_s``, one row
+        per unit, for coverage: sparse, as a unit reaches a few nodes of a large network.
 
-        Exact up to ``within_s``: from the rows when that is within their bound, else from fresh searches
-        at the units' positions (a search per unit).
+        From the rows when ``within_s`` is within their bound, else from fresh searches at the units' positions
+        (a search per unit).
         """
+        n = self.network.n_nodes
         if within_s > self.table.limit_s:
             with self._lock:
                 where = [self._synced[u] for u in unit_ids]
             # one search at a time, as each fills a row over every node
-            return np.array(
-                [self.network.times_within(p.lon, p.lat, p.speed_factor, within_s) for p in where], dtype=float
-            ).reshape(len(unit_ids), self.network.n_nodes)
-        with self._lock:
-            rows = [self.table.times(u) for u in unit_ids]
-        return np.array(rows, dtype=float).reshape(len(unit_ids), self.network.n_nodes)
+            reached = [_within(self.network.times_within(p.lon, p.lat, p.speed_factor, within_s), within_s)
+                       for p in where]  # fmt: skip
+        else:
+            with self._lock:
+                reached = [self.table.reach(u, within_s) for u in unit_ids]
+        rows = np.repeat(np.arange(len(reached)), [len(nodes) for nodes, _ in reached])
+        nodes = np.concatenate([nodes for nodes, _ in reached] or [np.empty(0, dtype=np.int64)])
+        times = np.concatenate([times for _, times in reached] or [np.empty(0)])
+        return sp.csr_array((times, (rows, nodes)), shape=(len(unit_ids), n))
+
+
+def _within(times: FloatArray, within_s: float) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """The nodes of a row of times within ``within_s``, and their times."""
+    row = times.ravel()
+    nodes = np.flatnonzero(row <= within_s)
+    return nodes, row[nodes]
 
 
 # One network per (OSM file, cache) and one fleet per (network, database) in each process.

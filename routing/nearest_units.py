@@ -495,6 +495,23 @@ class UnitTable:
         row[tree.nodes] = tree.times
         return np.asarray(self.engine.search.physical(row, leaving=True) / self._factor[slot], dtype=np.float64)
 
+    def reach(self, unit_id: Any, within_s: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Return the nodes the unit reaches within ``within_s`` (and the bound) and its seconds to them.
+
+        Why: what a unit covers is a few nodes of a large graph; :meth:`times` spreads them over every node.
+
+        Returns
+        -------
+        tuple of ndarray
+            Node indices (int64) and seconds (float64, with the unit's speed factor), in no particular order.
+        """
+        slot = self._slot[unit_id]
+        tree = self._tree(slot)
+        nodes, times = self.engine.search.physical_reached(tree.nodes, tree.times)
+        seconds = np.asarray(times, dtype=np.float64) / self._factor[slot]
+        keep = seconds <= within_s
+        return nodes[keep], np.asarray(seconds[keep], dtype=np.float64)
+
     def route(self, unit_id: Any, lon: float, lat: float) -> Route:
         """The unit's fastest route to a point, from its row's tree (no search), with geometry and steps.
 

@@ -132,6 +132,30 @@ class SearchGraph:
         """
         return look_up(self._arc_lookup, tails, heads)
 
+    @cached_property
+    def _arrival_of(self) -> np.ndarray:
+        """The physical node each search node is the arrival node of, -1 for the others."""
+        of = np.full(self.n_nodes, -1, dtype=np.int64)
+        of[self.arrival] = np.arange(self.n_physical)
+        return of
+
+    def physical_reached(self, nodes: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`physical` of a search from points, given as the search nodes it reached and their costs.
+
+        Why: a bounded search reaches a few nodes of a large graph; spreading them over every node to reduce
+        them would cost the graph, not the reach.
+
+        Returns
+        -------
+        tuple of ndarray
+            The physical nodes reached and their costs, in the order of ``nodes``.
+        """
+        if not self.restricted:
+            return np.asarray(nodes, dtype=np.int64), np.asarray(costs)
+        of = self._arrival_of[nodes]
+        keep = of >= 0
+        return of[keep], np.asarray(costs)[keep]
+
     def physical(self, times: np.ndarray, leaving: bool) -> np.ndarray:
         """Reduce search results (..., S) to the physical nodes (..., N).
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,14 @@ MAX_MOVES = 3
 
 _proposals: Lru[dict[str, Any]] = Lru(32)
 
+#: Covering sources within the threshold of each node.
+Counts = npt.NDArray[np.integer[Any]]
+#: Who reaches a node within the threshold, sources (or sites) x nodes: sparse (a few nodes each of a
+#: province's million) or, given by a caller, dense.
+Relation = sp.csr_array
+#: Given ``within``, the per-node ``counts`` of covering sources and the ``free`` ones: the best move, or None.
+Chooser = Callable[[Relation, Counts, BoolArray], "Move | None"]
+
 
 # --- model: arrays in ----------------------------------------------------------------------------------
 
@@ -58,15 +67,14 @@ def node_population(demand: coverage.Demand) -> FloatArray:
     return people
 
 
-def departure_loss(
-    times: FloatArray, counts: npt.NDArray[np.integer[Any]], threshold_s: float, people: FloatArray
-) -> FloatArray:
+def departure_loss(times: coverage.Times, counts: Counts, threshold_s: float, people: FloatArray) -> FloatArray:
     """Population each source alone covers: within ``threshold_s`` of it and of no other counted source.
 
     Parameters
     ----------
     times
-        Seconds from each candidate (counted among ``counts``) to each node, shape ``(k, n)``.
+        Seconds from each candidate (counted among ``counts``) to each node, shape ``(k, n)``, dense or sparse
+        (:func:`geo112.planning.coverage.model.reach_matrix`).
     counts
         Available sources within the threshold, per node.
     threshold_s
@@ -79,8 +87,8 @@ def departure_loss(
     numpy.ndarray
         Persons per candidate.
     """
-    alone = (np.asarray(times) <= threshold_s) & (np.asarray(counts) == 1)[None, :]
-    return np.asarray(alone @ people, dtype=float)
+    alone = np.where(np.asarray(counts) == 1, np.asarray(people, dtype=float), 0.0)
+    return np.asarray(coverage.within_threshold(times, threshold_s) @ alone, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -98,17 +106,11 @@ class Move:
         return self.gained - self.lost
 
 
-#: Covering sources within the threshold of each node.
-Counts = npt.NDArray[np.integer[Any]]
-#: Given ``within``, the per-node ``counts`` of covering sources and the ``free`` ones: the best move, or None.
-Chooser = Callable[[BoolArray, Counts, BoolArray], Move | None]
-
-
 def greedy_moves(
-    unit_times: FloatArray,
+    unit_times: coverage.Times,
     movable: BoolArray,
     covering: BoolArray,
-    site_times: FloatArray | BoolArray,
+    site_times: coverage.Times | BoolArray | sp.csr_array,
     threshold_s: float,
     people: FloatArray,
     max_moves: int = MAX_MOVES,
@@ -118,14 +120,15 @@ def greedy_moves(
     Parameters
     ----------
     unit_times
-        Seconds from each source to each node, ``(u, n)``.
+        Seconds from each source to each node, ``(u, n)``, dense or sparse
+        (:func:`geo112.planning.coverage.model.reach_matrix`).
     movable
         Sources that may be moved (available units), ``(u,)``.
     covering
         Sources that cover now (available), ``(u,)``.
     site_times
-        Seconds from each site (station) to each node, ``(k, n)``; or, bool, whether each site reaches each node
-        within the threshold (what a worker keeps of the sites: a byte a node).
+        Seconds from each site (station) to each node, ``(k, n)``; or, bool (dense or sparse), whether each site
+        reaches each node within the threshold (what a worker keeps of the sites).
     threshold_s
         The threshold.
     people
@@ -138,24 +141,36 @@ def greedy_moves(
     list of Move
         In the order they should be made; each unit moves at most once.
     """
-    given: npt.NDArray[Any] = np.asarray(site_times)
-    sites: BoolArray = given if given.dtype == bool else given <= threshold_s
-    within = (np.asarray(unit_times) <= threshold_s) & np.asarray(covering)[:, None]
+    if site_times.dtype == bool:
+        sites = coverage.relation(cast("BoolArray | sp.csr_array", site_times))
+    else:
+        sites = coverage.within_threshold(cast("coverage.Times", site_times), threshold_s)
+    within = coverage.within_threshold(unit_times, threshold_s, covering)
     people = np.asarray(people, dtype=float)
     # Rounding of the batched sums is far below this (persons); candidates within it are weighed exactly.
     tie = 1e-6 * max(float(people.sum()), 1.0)
 
-    def batched(within: BoolArray, counts: Counts, free: BoolArray) -> Move | None:
+    def batched(within: Relation, counts: Counts, free: BoolArray) -> Move | None:
         return _best_move(within, counts, sites, people, free, tie)
 
     return moves_by(batched, within, sites, np.asarray(movable, dtype=bool), max_moves)
 
 
-def moves_by(choose: Chooser, within: BoolArray, sites: BoolArray, movable: BoolArray, max_moves: int) -> list[Move]:
+def _row(relation: Relation, i: int) -> BoolArray:
+    """Row ``i`` of a relation, dense (a flag per node)."""
+    row = np.zeros(relation.shape[1], dtype=bool)
+    row[relation.indices[relation.indptr[i] : relation.indptr[i + 1]]] = True
+    return row
+
+
+def moves_by(
+    choose: Chooser, within: Relation | BoolArray, sites: Relation | BoolArray, movable: BoolArray, max_moves: int
+) -> list[Move]:
     """The greedy steps: ``choose`` the best move of the free sources and make it, while it gains more than half
-    a person (``within``, sources × nodes, and ``sites``, sites × nodes: who reaches a node within the threshold;
-    ``within`` is changed)."""
-    counts = within.sum(axis=0)
+    a person (``within``, sources × nodes, and ``sites``, sites × nodes: who reaches a node within the
+    threshold)."""
+    within, sites = coverage.relation(within), coverage.relation(sites)
+    counts = coverage.relation_counts(within)
     moves: list[Move] = []
     free = movable.copy()
     for _ in range(max_moves):
@@ -163,45 +178,62 @@ def moves_by(choose: Chooser, within: BoolArray, sites: BoolArray, movable: Bool
         if best is None or best.net <= 0.5:  # less than a person: no move worth a drive
             break
         moves.append(best)
-        counts = counts - within[best.unit] + sites[best.site]
-        within[best.unit] = sites[best.site]
+        counts = counts - _row(within, best.unit) + _row(sites, best.site)
+        # the unit's row becomes the site's: the stack's last row stands in for it
+        order = np.arange(within.shape[0])
+        order[best.unit] = within.shape[0]
+        within = sp.csr_array(sp.vstack([within, sites[[best.site]]], format="csr")[order])
         free[best.unit] = False
     return moves
 
 
-def move_of(unit: int, within: BoolArray, counts: Counts, sites: BoolArray, people: FloatArray) -> Move:
+def move_of(unit: int, within: Relation, counts: Counts, sites: Relation, people: FloatArray) -> Move:
     """The best move of one source: to the site that covers the most people left bare, exactly.
 
     ``within`` (sources × nodes) and ``sites`` (sites × nodes) say who reaches a node within the threshold,
     ``counts`` how many covering sources reach each node.
     """
-    bare = (counts - within[unit]) == 0  # uncovered once the unit leaves
-    lost = float(people[within[unit] & bare].sum())
-    gains = (sites & bare[None, :]) @ people
+    mine = _row(within, unit)
+    bare = (counts - mine) == 0  # uncovered once the unit leaves
+    lost = float(people[mine & bare].sum())
+    gains = np.asarray(sites @ np.where(bare, people, 0.0))
     site = int(np.argmax(gains))
     return Move(int(unit), site, float(gains[site]), lost)
 
 
+def _entry_rows(relation: Relation) -> npt.NDArray[np.intp]:
+    """The row of each stored entry of a relation."""
+    return np.repeat(np.arange(relation.shape[0]), np.diff(relation.indptr))
+
+
 def _best_move(
-    within: BoolArray, counts: Counts, sites: BoolArray, people: FloatArray, free: BoolArray, tie: float
+    within: Relation, counts: Counts, sites: Relation, people: FloatArray, free: BoolArray, tie: float
 ) -> Move | None:
     """The move of greatest net gain among the free sources (the first such source), or None when none gains
     more than half a person.
 
-    Every free source's best net at once, up to rounding, by two products over the nodes that at most one
-    source covers (a source's leaving bares the nodes only it covers; nobody covers the others): then only
-    the sources within ``tie`` of the best are weighed exactly (:func:`move_of`), in order, so the move is the
-    one weighing every source exactly would choose.
+    Every free source's best net at once, up to rounding: a site gains the people nobody covers within its
+    reach, and those a source alone covers when that source is the one to move; a source loses those it alone
+    covers. Each node covered once has one owner, so both are sums over the sites' and sources' entries. Then
+    only the sources within ``tie`` of the best are weighed exactly (:func:`move_of`), in order, so the move is
+    the one weighing every source exactly would choose.
     """
     rows = np.flatnonzero(free)
     if rows.size == 0:
         return None
-    nodes = np.flatnonzero(counts <= 1)
-    alone = np.where(counts[nodes] == 1, people[nodes], 0.0)
-    reach = sites[:, nodes].astype(float)
-    mine = within[np.ix_(rows, nodes)].astype(float)
-    gains = (reach @ (people[nodes] - alone))[None, :] + mine @ (reach * alone).T  # (free sources, sites)
-    net = gains.max(axis=1) - mine @ alone
+    n_sources, n_sites = within.shape[0], sites.shape[0]
+    alone = np.where(counts == 1, people, 0.0)
+    owner = np.full(within.shape[1], -1)  # the one source of each node covered once
+    only = counts[within.indices] == 1
+    owner[within.indices[only]] = _entry_rows(within)[only]
+    reached_owner = owner[sites.indices]
+    hit = reached_owner >= 0
+    taken = np.bincount(reached_owner[hit] * n_sites + _entry_rows(sites)[hit], weights=alone[sites.indices[hit]],
+                        minlength=n_sources * n_sites).reshape(n_sources, n_sites)  # fmt: skip
+    owned = owner >= 0
+    lost = np.bincount(owner[owned], weights=alone[owned], minlength=n_sources)
+    gains = np.asarray(sites @ np.where(counts == 0, people, 0.0))[None, :] + taken[rows]
+    net = gains.max(axis=1) - lost[rows]  # (free sources,)
     top = float(net.max())
     if top < 0.5 - tie:
         return None
@@ -210,7 +242,7 @@ def _best_move(
     for unit in rows[net >= top - tie]:
         # A source's move depends on the nodes only it covers: one that leaves the same nodes bare as a source
         # weighed before (often none) moves with the same figures and loses the tie to it.
-        bared = np.flatnonzero(within[unit] & (counts == 1)).tobytes()
+        bared = np.flatnonzero(owner == unit).tobytes()
         if bared in weighed:
             continue
         weighed.add(bared)
@@ -247,7 +279,7 @@ def departure_costs(session: Session, fleet: RoutedFleet, unit_ids: list[int]) -
         minutes = _minutes(session, code, None)
         cov = service.coverage_of(session, fleet, code, minutes, "live")
         people = node_population(service.demand(session, cov.index))
-        lost = departure_loss(fleet.unit_times(ids, minutes * 60.0), cov.summary.counts, minutes * 60.0, people)
+        lost = departure_loss(fleet.unit_reach(ids, minutes * 60.0), cov.summary.counts, minutes * 60.0, people)
         costs += [{"unit_id": u, "unit_type": code, "minutes": minutes, "population_lost": round(float(p))}
                   for u, p in zip(ids, lost, strict=True)]  # fmt: skip
     return sorted(costs, key=lambda c: c["unit_id"])

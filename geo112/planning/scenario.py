@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy.orm import Session
 
 from geo112.errors import Unprocessable
@@ -49,8 +50,8 @@ def _rows_of(src: Sources, change: Change) -> np.ndarray:
 
 
 def apply_changes(
-    network: Network, src: Sources, times: np.ndarray, changes: list[Change]
-) -> tuple[Sources, np.ndarray]:
+    network: Network, src: Sources, times: coverage.Times, changes: list[Change]
+) -> tuple[Sources, sp.csr_array]:
     """Apply a scenario's changes in order to sources and their travel-time rows.
 
     Parameters
@@ -64,14 +65,16 @@ def apply_changes(
 
     Returns
     -------
-    tuple of (Sources, numpy.ndarray)
-        The sources and rows after the changes; added units have ``unit_id = station_id = -1``.
+    tuple of (Sources, scipy.sparse.csr_array)
+        The sources and rows after the changes (sparse, :func:`~geo112.planning.coverage.model.reach_matrix`);
+        added units have ``unit_id = station_id = -1``.
 
     Raises
     ------
     Unprocessable
         When a change refers to a station or unit that has no unit of the type (left).
     """
+    reach = coverage.reach_matrix(times)
     for change in changes:
         if change.action == "add":
             n = change.count
@@ -84,7 +87,7 @@ def apply_changes(
                 np.full(n, -1),
                 np.ones(n, dtype=bool),
             )
-            row = times_from(network, added.lon[:1], added.lat[:1], src.factor)
+            row = coverage.reach_matrix(times_from(network, added.lon[:1], added.lat[:1], src.factor))
             src = Sources(
                 src.unit_type,
                 src.factor,
@@ -93,18 +96,20 @@ def apply_changes(
                     for f in ("lon", "lat", "unit_id", "station_id", "available")
                 ),
             )
-            times = np.vstack([times, np.repeat(row, n, axis=0)])
+            reach = sp.vstack([reach, row[np.zeros(n, dtype=np.int64)]], format="csr")
             continue
         rows = _rows_of(src, change)
         if change.action == "remove":
-            src, times = src.take(~rows), times[~rows]
+            src, reach = src.take(~rows), reach[np.flatnonzero(~rows)]
         else:
             lon, lat = src.lon.copy(), src.lat.copy()
             lon[rows], lat[rows] = change.lon, change.lat
             src = Sources(src.unit_type, src.factor, lon, lat, src.unit_id, src.station_id, src.available)
-            times = times.copy()
-            times[rows] = times_from(network, lon[rows][:1], lat[rows][:1], src.factor)
-    return src, times
+            row = coverage.reach_matrix(times_from(network, lon[rows][:1], lat[rows][:1], src.factor))
+            # the moved rows become the new row: the stack's last one stands in for each
+            stacked = sp.vstack([reach, row], format="csr")
+            reach = stacked[np.where(rows, reach.shape[0], np.arange(reach.shape[0]))]
+    return src, reach
 
 
 def _side(cov: Coverage) -> dict[str, Any]:

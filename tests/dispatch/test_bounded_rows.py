@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from geo112.dispatch.recommend import recommend
 from geo112.network import Network, RoutedFleet
+from geo112.planning.coverage import model as coverage
 from geo112.store.models import Unit
 
 from .conftest import PACET
@@ -34,15 +35,16 @@ def test_coverage_times_beyond_the_bound_are_searched(db, network: Network) -> N
     for fleet in (bounded, whole):
         fleet.sync(db)
     units = db.scalars(select(Unit.id).where(Unit.geom.is_not(None)).order_by(Unit.id).limit(3)).all()
-    exact = whole.unit_times(list(units))
+    exact = np.array([whole.table.times(u) for u in units])  # each unit's whole row, over every node
 
     def up_to(times: np.ndarray, bound: float) -> np.ndarray:
         return np.where(times <= bound, times, np.inf)
 
     for bound in (LIMIT_S, 3600.0):  # from the rows; past their bound, searched (a search bounded there too)
-        within = bounded.unit_times(list(units), bound)
-        np.testing.assert_allclose(up_to(within, bound), up_to(exact, bound), rtol=1e-5)
-        assert np.isfinite(within).sum() < np.isfinite(exact).sum()
+        within = bounded.unit_reach(list(units), bound)
+        assert within.nnz == np.isfinite(up_to(exact, bound)).sum()  # the nodes within the bound, no other
+        np.testing.assert_allclose(coverage.dense_times(within), up_to(exact, bound), rtol=1e-5)
+        np.testing.assert_allclose(coverage.dense_times(whole.unit_reach(list(units), bound)), up_to(exact, bound))
 
 
 def test_units_beyond_the_bound_are_labelled_and_past_the_cap_not_called_unreachable(

@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sqlalchemy import select
 
 from geo112.dispatch import assignments, recommend, schemas
@@ -76,8 +77,9 @@ def _weighing_every_unit(
     unit_times: np.ndarray, movable: np.ndarray, covering: np.ndarray, site_times: np.ndarray, threshold_s: float,
     people: np.ndarray, max_moves: int = moveup.MAX_MOVES,
 ) -> list[moveup.Move]:  # fmt: skip
-    """The greedy search as it was until 2026-12-07: every free unit weighed exactly before each move."""
-    sites = site_times <= threshold_s
+    """The greedy search as it was until 2026-12-07: every free unit weighed exactly before each move (on the
+    sparse relation the search keeps, so that equal moves add up to the same last bit and tie as they should)."""
+    sites = sp.csr_array(site_times <= threshold_s)
 
     def every_unit(within: np.ndarray, counts: np.ndarray, free: np.ndarray) -> moveup.Move | None:
         weighed = [moveup.move_of(u, within, counts, sites, people) for u in np.flatnonzero(free)]
@@ -110,7 +112,7 @@ def test_on_the_demo_fleet_bounded_station_rows_and_the_batched_search_move_as_b
         cov = cs.coverage_of(db, fleet, code, proposal["minutes"], "live")
         threshold_s, src = cov.minutes * 60.0, cov.sources
         people = moveup.node_population(cs.demand(db, cov.index))
-        units = cs.source_times(fleet, src, "live", threshold_s)
+        units = coverage.dense_times(cs.source_times(fleet, src, "live", threshold_s))
         unbounded = fleet.network.times_from(lon, lat, src.factor)
         expected = _weighing_every_unit(units, src.available, src.available, unbounded, threshold_s, people, 6)
         assert [(int(src.unit_id[m.unit]), sites[m.site][0], round(m.net)) for m in expected] == [

@@ -165,3 +165,18 @@ def _check_restricted(engine: Engine, data: st.DataObject, most: int) -> None:
         at_nodes = engine.travel_times_from(lons[r.unit_id], lats[r.unit_id])
         sample = [v for v in range(0, g.n_nodes, 1 + g.n_nodes // 50) if v in reference]
         assert at_nodes[sample] == pytest.approx([reference[v] for v in sample], rel=1e-5, abs=1e-3)
+
+
+@pytest.mark.parametrize("within_s", [120.0, 600.0, np.inf])
+def test_a_units_reach_is_its_row_where_turns_are_restricted(restricted_oakland: Engine, within_s: float) -> None:
+    # what coverage reads of a unit (the nodes it reaches, sparse) against its row over every node
+    g = restricted_oakland.graph
+    assert restricted_oakland.search.restricted
+    table = UnitTable(restricted_oakland)
+    picks = np.random.default_rng(3).choice(g.n_nodes, 4, replace=False)
+    table.upsert_many(list(range(4)), g.node_lon[picks], g.node_lat[picks], None, True, [1.0, 0.8, 1.2, 1.0])
+    for unit in range(4):
+        nodes, seconds = table.reach(unit, within_s)
+        row = table.times(unit)
+        assert sorted(nodes.tolist()) == np.flatnonzero(row <= within_s).tolist()
+        np.testing.assert_allclose(seconds, row[nodes])

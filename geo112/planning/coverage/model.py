@@ -1,8 +1,9 @@
 """Coverage of road nodes and desa by emergency units, computed on arrays.
 
 The routing engine gives travel times as a matrix ``times[n_sources, n_nodes]``
-in seconds, ``np.inf`` where a node is unreachable; a source is a live unit or
-a station. Everything here is a pure function of such arrays, so it serves
+in seconds, ``np.inf`` where a node is unreachable, or as a sparse matrix of
+the nodes each source reaches (:func:`reach_matrix`: what a province's
+network needs); a source is a live unit or a station. Everything here is a pure function of such arrays, so it serves
 both live dispatch (available units only) and planning (stations), and it
 never touches the database. Methods and references: docs/coverage.md.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from geo112.planning.thresholds import Threshold
 
@@ -22,21 +24,80 @@ IntArray = npt.NDArray[np.int_]
 BoolArray = npt.NDArray[np.bool_]
 
 
-def _available_mask(times: FloatArray, available: npt.ArrayLike | None) -> BoolArray:
-    """Check the matrix shape and return the source mask (all sources by default)."""
-    if times.ndim != 2:
-        msg = f"times must be a [n_sources, n_nodes] matrix, got shape {times.shape}"
+#: Travel times, dense (``np.inf`` where unreachable) or sparse (:func:`reach_matrix`).
+Times = FloatArray | sp.csr_array
+
+
+def reach_matrix(times: Times) -> sp.csr_array:
+    """
+    Travel times as a sparse matrix of the nodes each source reaches.
+
+    A source covers the nodes it reaches within a threshold, a few of a large
+    network's: kept sparse, what coverage holds grows with the sources' reach,
+    not with the network (a province's roads hold a million nodes).
+
+    Parameters
+    ----------
+    times
+        Seconds from each source to each node, ``(n_sources, n_nodes)``: dense
+        with ``np.inf`` where unreachable, or already sparse, where an absent
+        entry is unreachable and an explicit zero a source on the node.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        The finite entries (a sparse input as it is).
+    """
+    if isinstance(times, sp.csr_array):
+        return times
+    dense = _dense(times)
+    return _where(np.isfinite(dense), dense)
+
+
+def _dense(times: FloatArray) -> FloatArray:
+    """A dense matrix of times, checked."""
+    dense = np.asarray(times, dtype=float)
+    if dense.ndim != 2:
+        msg = f"times must be a [n_sources, n_nodes] matrix, got shape {dense.shape}"
         raise ValueError(msg)
+    return dense
+
+
+def _where(keep: BoolArray, values: npt.NDArray[np.generic]) -> sp.csr_array:
+    """The entries of a dense matrix where ``keep``, as a sparse one."""
+    kept = np.flatnonzero(keep)
+    row_starts = np.arange(keep.shape[0] + 1) * keep.shape[1]
+    nodes = kept % max(keep.shape[1], 1)
+    return sp.csr_array((values.ravel()[kept], nodes, np.searchsorted(kept, row_starts)), shape=keep.shape)
+
+
+def _entries(matrix: sp.csr_array, keep: BoolArray, data: npt.NDArray[np.generic]) -> sp.csr_array:
+    """The entries of ``matrix`` where ``keep`` (one flag per stored entry), holding ``data`` instead."""
+    kept = np.flatnonzero(keep)
+    return sp.csr_array((data, matrix.indices[kept], np.searchsorted(kept, matrix.indptr)), shape=matrix.shape)
+
+
+def dense_times(times: Times) -> FloatArray:
+    """The dense matrix of :func:`reach_matrix`'s times: ``np.inf`` where unreachable."""
+    reach = reach_matrix(times)
+    dense = np.full(reach.shape, np.inf)
+    rows = np.repeat(np.arange(reach.shape[0]), np.diff(reach.indptr))
+    dense[rows, reach.indices] = reach.data
+    return dense
+
+
+def _available_mask(n_sources: int, available: npt.ArrayLike | None) -> BoolArray:
+    """The source mask (all sources by default), checked against the number of sources."""
     if available is None:
-        return np.ones(times.shape[0], dtype=bool)
+        return np.ones(n_sources, dtype=bool)
     mask = np.asarray(available, dtype=bool)
-    if mask.shape != (times.shape[0],):
-        msg = f"available must have one flag per source ({times.shape[0]}), got {mask.shape}"
+    if mask.shape != (n_sources,):
+        msg = f"available must have one flag per source ({n_sources}), got {mask.shape}"
         raise ValueError(msg)
     return mask
 
 
-def nearest_times(times: FloatArray, available: npt.ArrayLike | None = None) -> FloatArray:
+def nearest_times(times: Times, available: npt.ArrayLike | None = None) -> FloatArray:
     """
     Travel time from the nearest available source to every node.
 
@@ -47,7 +108,7 @@ def nearest_times(times: FloatArray, available: npt.ArrayLike | None = None) -> 
     ----------
     times
         Seconds from each source to each node, shape ``(n_sources, n_nodes)``,
-        ``np.inf`` where unreachable.
+        ``np.inf`` where unreachable (or sparse, :func:`reach_matrix`).
     available
         One boolean per source; ``None`` means all sources are available.
 
@@ -56,23 +117,26 @@ def nearest_times(times: FloatArray, available: npt.ArrayLike | None = None) -> 
     numpy.ndarray
         Seconds per node, ``np.inf`` where no available source reaches it.
     """
-    times = np.asarray(times, dtype=float)
-    mask = _available_mask(times, available)
-    return np.asarray(np.min(times, axis=0, initial=np.inf, where=mask[:, None]), dtype=np.float64)
+    reach = reach_matrix(times)
+    counted = np.repeat(_available_mask(reach.shape[0], available), np.diff(reach.indptr))
+    nearest = np.full(reach.shape[1], np.inf)
+    np.minimum.at(nearest, reach.indices[counted], reach.data[counted])
+    return nearest
 
 
-def within_threshold(times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None) -> BoolArray:
+def within_threshold(times: Times, threshold_s: float, available: npt.ArrayLike | None = None) -> sp.csr_array:
     """
     Which available sources reach which nodes within the threshold.
 
     The boolean matrix is the coverage relation a_ij of the covering models
-    (MCLP, MEXCLP); unavailable sources get an all-False row so that row
+    (MCLP, MEXCLP), sparse; unavailable sources get an empty row so that row
     indices keep matching the caller's unit list.
 
     Parameters
     ----------
     times
-        Seconds from each source to each node, shape ``(n_sources, n_nodes)``.
+        Seconds from each source to each node, shape ``(n_sources, n_nodes)``
+        (dense or sparse, :func:`reach_matrix`).
     threshold_s
         Largest travel time in seconds that counts as covered (inclusive).
     available
@@ -80,15 +144,34 @@ def within_threshold(times: FloatArray, threshold_s: float, available: npt.Array
 
     Returns
     -------
-    numpy.ndarray
+    scipy.sparse.csr_array
         Boolean matrix of shape ``(n_sources, n_nodes)``.
     """
-    times = np.asarray(times, dtype=float)
-    mask = _available_mask(times, available)
-    return (times <= threshold_s) & mask[:, None]
+    if not isinstance(times, sp.csr_array):
+        dense = _dense(times)
+        keep = (dense <= threshold_s) & _available_mask(dense.shape[0], available)[:, None]
+        return _where(keep, keep)
+    counted = np.repeat(_available_mask(times.shape[0], available), np.diff(times.indptr))
+    keep = (times.data <= threshold_s) & counted
+    return _entries(times, keep, np.ones(int(keep.sum()), dtype=bool))
 
 
-def coverage_counts(times: FloatArray, threshold_s: float, available: npt.ArrayLike | None = None) -> IntArray:
+def relation(within: BoolArray | sp.csr_array) -> sp.csr_array:
+    """A coverage relation (who reaches which node within the threshold), sparse as :func:`within_threshold`
+    gives it: a dense one (a caller's) converted."""
+    if isinstance(within, sp.csr_array):
+        return within
+    given = np.asarray(within, dtype=bool)
+    return _where(given, given)
+
+
+def relation_counts(within: BoolArray | sp.csr_array) -> IntArray:
+    """How many sources of a coverage relation (:func:`within_threshold`) reach each node."""
+    relation_ = relation(within)
+    return np.bincount(relation_.indices[relation_.data], minlength=relation_.shape[1]).astype(np.int32)
+
+
+def coverage_counts(times: Times, threshold_s: float, available: npt.ArrayLike | None = None) -> IntArray:
     """
     How many available sources reach each node within the threshold.
 
@@ -105,10 +188,10 @@ def coverage_counts(times: FloatArray, threshold_s: float, available: npt.ArrayL
     numpy.ndarray
         Integer count per node.
     """
-    return np.asarray(within_threshold(times, threshold_s, available).sum(axis=0, dtype=np.int32))
+    return relation_counts(within_threshold(times, threshold_s, available))
 
 
-def expected_coverage(within: BoolArray, busy_fraction: float | npt.ArrayLike) -> FloatArray:
+def expected_coverage(within: BoolArray | sp.csr_array, busy_fraction: float | npt.ArrayLike) -> FloatArray:
     """
     Probability that at least one covering unit is free (MEXCLP).
 
@@ -122,7 +205,7 @@ def expected_coverage(within: BoolArray, busy_fraction: float | npt.ArrayLike) -
     ----------
     within
         The coverage relation, shape ``(n_sources, n_nodes)``
-        (:func:`within_threshold`).
+        (:func:`within_threshold`, or dense).
     busy_fraction
         Share of time a unit is busy, in ``[0, 1]``: one number for all
         units (Daskin), or one per source.
@@ -132,20 +215,20 @@ def expected_coverage(within: BoolArray, busy_fraction: float | npt.ArrayLike) -
     numpy.ndarray
         Probability per node in ``[0, 1]``.
     """
+    given = relation(within)
     q = np.asarray(busy_fraction, dtype=float)
     if np.any((q < 0) | (q > 1)):
         raise ValueError("busy fractions must lie in [0, 1]")
     if q.ndim == 0:
-        return np.asarray(1.0 - q ** within.sum(axis=0), dtype=np.float64)
-    if q.shape != (within.shape[0],):
-        msg = f"busy_fraction must be a scalar or one per source ({within.shape[0]}), got {q.shape}"
+        return np.asarray(1.0 - q ** relation_counts(given), dtype=np.float64)
+    if q.shape != (given.shape[0],):
+        msg = f"busy_fraction must be a scalar or one per source ({given.shape[0]}), got {q.shape}"
         raise ValueError(msg)
-    # A product of many q_i is a sum of logs: one matrix-vector product (BLAS
-    # wants floats, not booleans). A unit that is never busy (q_i = 0) has log
-    # -inf, so it is handled apart.
+    # A product of many q_i is a sum of logs: one matrix-vector product. A unit that is never busy (q_i = 0)
+    # has log -inf, so it is handled apart.
     always_free = q == 0
-    all_busy = np.exp(np.log(np.where(always_free, 1.0, q)) @ within.astype(float))
-    all_busy[within[always_free].any(axis=0)] = 0.0
+    all_busy = np.exp(np.asarray(given.T.astype(float) @ np.log(np.where(always_free, 1.0, q))))
+    all_busy[relation_counts(given[np.flatnonzero(always_free)]) > 0] = 0.0
     return np.asarray(1.0 - all_busy, dtype=np.float64)
 
 
@@ -270,7 +353,7 @@ class CoverageSummary:
 
 
 def summarize(
-    times: FloatArray,
+    times: Times,
     threshold_s: float,
     demand: Demand,
     available: npt.ArrayLike | None = None,
@@ -286,7 +369,7 @@ def summarize(
     ----------
     times
         Seconds from each source to each node, shape ``(n_sources, n_nodes)``,
-        ``np.inf`` where unreachable.
+        ``np.inf`` where unreachable (or sparse, :func:`reach_matrix`).
     threshold_s
         Largest travel time in seconds that counts as covered (inclusive).
     demand
@@ -301,15 +384,15 @@ def summarize(
     -------
     CoverageSummary
     """
-    times = np.asarray(times, dtype=float)
-    if times.shape[1] != demand.node_desa.size:
+    reach = reach_matrix(times)
+    if reach.shape[1] != demand.node_desa.size:
         raise ValueError("times and demand cover different numbers of nodes")
-    within = within_threshold(times, threshold_s, available)
-    counts = within.sum(axis=0, dtype=np.int32)
+    within = within_threshold(reach, threshold_s, available)
+    counts = relation_counts(within)
     expected = None if busy_fraction is None else demand.desa_share(expected_coverage(within, busy_fraction))
     return CoverageSummary(
         threshold_s=float(threshold_s),
-        nearest_s=nearest_times(times, available),
+        nearest_s=nearest_times(reach, available),
         counts=counts,
         share=demand.desa_share(counts >= 1),
         share_double=demand.desa_share(counts >= 2),
@@ -352,7 +435,7 @@ def reach_curve(nearest_s: FloatArray, demand: Demand, minutes: npt.ArrayLike) -
 
 
 def summarize_unit_types(
-    times_by_type: Mapping[str, FloatArray],
+    times_by_type: Mapping[str, Times],
     thresholds: Mapping[str, Sequence[Threshold]],
     demand: Demand,
     available_by_type: Mapping[str, npt.ArrayLike] | None = None,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import func, literal, select, text
 from sqlalchemy.orm import Session
 
@@ -42,8 +43,9 @@ REACH_MINUTES = np.arange(0, 61, 1.0)
 _MEASURES = ("share", "share_double", "share_expected")
 
 _results: Lru[Coverage] = Lru(64)
-#: Stations' times (or whether they reach each node) per position set: :func:`times_from`, :func:`reach_within`.
+#: Stations' times, and whether they reach each node, per position set: :func:`times_from`, :func:`reach_within`.
 _station_times: Lru[np.ndarray] = Lru(16)
+_station_reach: Lru[sp.csr_array] = Lru(16)
 
 
 @dataclass(frozen=True)
@@ -131,32 +133,39 @@ def times_from(
 
     Exact up to ``within_s`` (farther nodes may be inf; :meth:`~geo112.network.Network.times_within`).
     """
-    return _per_position(network, lon, lat, factor, within_s, reach=False)
-
-
-def reach_within(network: Network, lon: np.ndarray, lat: np.ndarray, factor: float, within_s: float) -> np.ndarray:
-    """Whether each point reaches each node within ``within_s``: :func:`times_from` ``<= within_s``, cached as
-    such (a byte a node where times take eight: a worker holds every fielded type's move-up sites from its
-    warm-up on)."""
-    return _per_position(network, lon, lat, factor, within_s, reach=True)
-
-
-def _per_position(
-    network: Network, lon: np.ndarray, lat: np.ndarray, factor: float, within_s: float, reach: bool
-) -> np.ndarray:
-    """:func:`times_from` (or, with ``reach``, :func:`reach_within`): one search per distinct position, the
-    answer cached per position set."""
     n = network.n_nodes
     if lon.size == 0:
-        return np.empty((0, n), dtype=bool if reach else float)
-    points, row = np.unique(np.column_stack([np.round(lon, 7), np.round(lat, 7)]), axis=0, return_inverse=True)
-    key = (id(network), round(factor, 6), within_s, points.tobytes(), reach)
+        return np.empty((0, n))
+    points, row = _positions(lon, lat)
 
     def search() -> np.ndarray:
-        times = network.times_within(points[:, 0], points[:, 1], factor, within_s)
-        return times <= within_s if reach else times
+        return network.times_within(points[:, 0], points[:, 1], factor, within_s).reshape(len(points), n)
 
-    return _station_times.get(key, search).reshape(len(points), n)[row.ravel()]
+    return np.asarray(_station_times.get((id(network), round(factor, 6), within_s, points.tobytes()), search)[row])
+
+
+def reach_within(network: Network, lon: np.ndarray, lat: np.ndarray, factor: float, within_s: float) -> sp.csr_array:
+    """Whether each point reaches each node within ``within_s``, sparse (a worker holds every fielded type's
+    move-up sites from its warm-up on: the nodes each reaches, where :func:`times_from` holds every node).
+    One bounded search per distinct position, one at a time; cached per position set."""
+    n = network.n_nodes
+    if lon.size == 0:
+        return sp.csr_array((0, n), dtype=bool)
+    points, row = _positions(lon, lat)
+
+    def search() -> sp.csr_array:
+        rows = [coverage.within_threshold(network.times_within(x, y, factor, within_s), within_s)
+                for x, y in points]  # fmt: skip
+        return sp.csr_array(sp.vstack(rows, format="csr"))
+
+    key = (id(network), round(factor, 6), within_s, points.tobytes())
+    return sp.csr_array(_station_reach.get(key, search)[row])
+
+
+def _positions(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct positions (rounded to ~1 cm), and the row of each point among them."""
+    points, row = np.unique(np.column_stack([np.round(lon, 7), np.round(lat, 7)]), axis=0, return_inverse=True)
+    return points, row.ravel()
 
 
 def read_s(minutes: float) -> float:
@@ -165,11 +174,11 @@ def read_s(minutes: float) -> float:
     return max(float(minutes), float(REACH_MINUTES[-1])) * 60.0
 
 
-def source_times(fleet: RoutedFleet, src: Sources, mode: str, within_s: float = np.inf) -> np.ndarray:
-    """The travel-time rows of the sources, exact up to ``within_s``: the fleet's maintained rows (live) or
-    fresh searches (see :meth:`RoutedFleet.unit_times`)."""
+def source_times(fleet: RoutedFleet, src: Sources, mode: str, within_s: float = np.inf) -> coverage.Times:
+    """The travel-time rows of the sources, exact up to ``within_s``: the nodes each live unit reaches within
+    it, from the fleet's maintained rows (sparse, see :meth:`RoutedFleet.unit_reach`), or fresh searches."""
     if mode == "live" and np.all(src.unit_id >= 0):
-        return fleet.unit_times(src.unit_id.tolist(), within_s)
+        return fleet.unit_reach(src.unit_id.tolist(), within_s)
     return times_from(fleet.network, src.lon, src.lat, src.factor)
 
 
@@ -192,7 +201,7 @@ def evaluate(
     minutes: float,
     mode: str,
     busy: BusyFraction,
-    times: np.ndarray | None = None,
+    times: coverage.Times | None = None,
 ) -> Coverage:
     """Coverage of given sources (cached by fingerprint unless ``times`` are given).
 
