@@ -149,11 +149,13 @@ class Network:
         )
         return np.asarray(times, dtype=float)
 
-    def times_within(self, lons: npt.ArrayLike, lats: npt.ArrayLike, factor: float, within_s: float) -> FloatArray:
+    def times_within(
+        self, lons: npt.ArrayLike, lats: npt.ArrayLike, factor: float, within_s: float, min_only: bool = False
+    ) -> FloatArray:
         """:meth:`times_from`, exact up to ``within_s`` (farther nodes may be inf) at the cost of the reach, not
         the network: the search stops a second past it, so that a time at the bound is not lost to the rounding
         of the speed factor."""
-        return self.times_from(lons, lats, factor, limit_s=within_s + 1.0)
+        return self.times_from(lons, lats, factor, min_only=min_only, limit_s=within_s + 1.0)
 
     def route(self, origin: tuple[float, float], destination: tuple[float, float], factor: float) -> Route:
         """The fastest route between two (lon, lat) points for a unit with this speed factor.

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from geo112.dispatch.recommend import recommend
 from geo112.network import Network, RoutedFleet
 from geo112.planning.coverage import model as coverage
+from geo112.planning.coverage import service as cs
 from geo112.store.models import Unit
 
 from .conftest import PACET
@@ -64,3 +65,18 @@ def test_units_beyond_the_bound_are_labelled_and_past_the_cap_not_called_unreach
         assert sum("beyond_bound" in u for u in ranked) <= 1
         labelled += sum("beyond_bound" in u for u in ranked)
     assert labelled > 0
+
+
+def test_live_coverage_past_the_rows_bound_is_that_of_whole_rows(db, network: Network) -> None:
+    # the rows reach 4 minutes, the reach curve 60: nearest times by one search from every available unit
+    bounded, whole = RoutedFleet(network, LIMIT_S), RoutedFleet(network)
+    code = "ambulance"
+    got = cs.coverage_of(db, bounded, code, 8.0, "live", busy=0.2)
+    cs._results.clear()  # cached per sources and network: the same key for both fleets
+    want = cs.coverage_of(db, whole, code, 8.0, "live", busy=0.2)
+    assert got is not want and got.sources.available.sum() > 1
+    np.testing.assert_array_equal(got.summary.counts, want.summary.counts)
+    np.testing.assert_allclose(got.summary.nearest_s, want.summary.nearest_s, rtol=1e-5)
+    assert np.isfinite(got.summary.nearest_s).sum() == np.isfinite(want.summary.nearest_s).sum()
+    assert cs.reach_rows(db, got) == cs.reach_rows(db, want)
+    assert cs.totals(got) == cs.totals(want)

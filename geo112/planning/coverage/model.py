@@ -358,6 +358,7 @@ def summarize(
     demand: Demand,
     available: npt.ArrayLike | None = None,
     busy_fraction: float | npt.ArrayLike | None = None,
+    nearest_s: FloatArray | None = None,
 ) -> CoverageSummary:
     """
     Coverage, double coverage and expected coverage of sources over demand.
@@ -379,6 +380,10 @@ def summarize(
     busy_fraction
         Busy fraction for `expected_coverage` (scalar or per source);
         ``None`` skips the expected coverage.
+    nearest_s
+        Seconds from the nearest available source per node, when the caller
+        has them from elsewhere (`times` reaching only as far as the
+        threshold); default `nearest_times` of `times`.
 
     Returns
     -------
@@ -392,7 +397,7 @@ def summarize(
     expected = None if busy_fraction is None else demand.desa_share(expected_coverage(within, busy_fraction))
     return CoverageSummary(
         threshold_s=float(threshold_s),
-        nearest_s=nearest_times(reach, available),
+        nearest_s=nearest_times(reach, available) if nearest_s is None else np.asarray(nearest_s, dtype=float),
         counts=counts,
         share=demand.desa_share(counts >= 1),
         share_double=demand.desa_share(counts >= 2),

@@ -179,7 +179,26 @@ def source_times(fleet: RoutedFleet, src: Sources, mode: str, within_s: float = 
     it, from the fleet's maintained rows (sparse, see :meth:`RoutedFleet.unit_reach`), or fresh searches."""
     if mode == "live" and np.all(src.unit_id >= 0):
         return fleet.unit_reach(src.unit_id.tolist(), within_s)
-    return times_from(fleet.network, src.lon, src.lat, src.factor)
+    return times_from(fleet.network, src.lon, src.lat, src.factor, within_s)
+
+
+def _rows_and_nearest(
+    fleet: RoutedFleet, src: Sources, mode: str, minutes: float
+) -> tuple[coverage.Times, np.ndarray | None]:
+    """The sources' rows a coverage at ``minutes`` reads and, where the live units' rows stop short of the
+    reach curve's last minute (a province's bound, :data:`REACH_MINUTES`), the seconds from the nearest
+    available unit to every node by one search from all of them: the rows then only as far as the threshold,
+    where a search per unit past the bound would cost the whole fleet's (None: nearest from the rows)."""
+    far = read_s(minutes)
+    if mode != "live" or not np.all(src.unit_id >= 0) or far <= fleet.table.limit_s:
+        return source_times(fleet, src, mode, far), None
+    free = src.take(src.available)
+    nearest = (
+        fleet.network.times_within(free.lon, free.lat, src.factor, far, min_only=True)
+        if len(free)
+        else np.full(fleet.network.n_nodes, np.inf)
+    )
+    return source_times(fleet, src, mode, minutes * 60.0), nearest
 
 
 def demand(session: Session, index: DesaIndex) -> coverage.Demand:
@@ -232,8 +251,8 @@ def evaluate(
     key = _key(mode, minutes, busy, src.fingerprint(), need.desa_population.tobytes(), fleet.network.fingerprint)
 
     def compute() -> Coverage:
-        rows = source_times(fleet, src, mode, read_s(minutes)) if times is None else times
-        summary = coverage.summarize(rows, minutes * 60.0, need, src.available, busy.value)
+        rows, nearest = _rows_and_nearest(fleet, src, mode, minutes) if times is None else (times, None)
+        summary = coverage.summarize(rows, minutes * 60.0, need, src.available, busy.value, nearest)
         return Coverage(src.unit_type, minutes, mode, busy, src, summary, index, key)
 
     return compute() if times is not None else _results.get(key, compute)
