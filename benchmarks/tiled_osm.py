@@ -37,13 +37,24 @@ def _road(way_id: int, a: int, b: int) -> str:
             '<tag k="highway" v="primary"/><tag k="name" v="seam (tiled benchmark network)"/></way>\n')  # fmt: skip
 
 
+def _span(xy: np.ndarray) -> np.ndarray:
+    """How far apart the copies sit (degrees east, north): the extract's extent and a margin."""
+    return np.asarray((xy.max(axis=0) - xy.min(axis=0)) * 1.01)
+
+
+def tile_span(osm: Path) -> tuple[float, float]:
+    """How far east and north of the original (degrees) :func:`tile` puts each next copy of ``osm``."""
+    dx, dy = _span(np.array(list(_read(osm)[0].values())))
+    return float(dx), float(dy)
+
+
 def tile(osm: Path, out: Path, nx: int = 2, ny: int = 2, links: int = 12) -> int:
     """Write ``nx * ny`` copies of ``osm`` to ``out`` (plain OSM XML); return the number of nodes written."""
     nodes, ways = _read(osm)
     ids = np.array(list(nodes))
     xy = np.array(list(nodes.values()))
     used = np.isin(ids, [int(nd.get("ref")) for w in ways for nd in w.iter("nd")])
-    span = (xy.max(axis=0) - xy.min(axis=0)) * 1.01
+    span = _span(xy)
     stride = 10 ** (len(str(max(max(nodes), max(int(w.get("id")) for w in ways)))) + 1)
     copies = [(i, j) for i in range(nx) for j in range(ny)]
     with open(out, "w", encoding="utf-8") as fh:

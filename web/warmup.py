@@ -27,6 +27,8 @@ LISTENER_WAIT_S = 20.0
 #: Mojokerto's takes 1-4 s; a province's graph (36x, 2,000 units) took minutes a type, longer than gunicorn's
 #: worker timeout, and such a worker never served.
 MOVEUP_WAIT_S = 30.0
+#: What a worker logs when every type's move-up is proposed (a benchmark waits for it).
+MOVEUP_WARMED = "move-up warmed up"
 
 
 def warm_up(app: Flask, alive: Callable[[], object] = lambda: None, moveup_wait_s: float = MOVEUP_WAIT_S) -> None:
@@ -69,10 +71,12 @@ def warm_up(app: Flask, alive: Callable[[], object] = lambda: None, moveup_wait_
 
 def _propose_moveups(app: Flask, routed: RoutedFleet) -> None:
     """Propose every fielded type's move-up once, so that its cache holds the answer (see :func:`warm_up`)."""
+    started = time.perf_counter()
     with app.app_context():
         try:
             with session_factory(settings().database_url)() as session:
                 for code in moveup.fielded_types(session):
                     moveup.relocations(session, routed, code, level=settings().moveup_level)
+            app.logger.info("%s in %.0f ms", MOVEUP_WARMED, (time.perf_counter() - started) * 1000)
         except Exception:
             app.logger.exception("move-up not warmed up")
