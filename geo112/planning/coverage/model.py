@@ -330,6 +330,12 @@ class CoverageSummary:
     share_expected: FloatArray | None
     desa_population: FloatArray
 
+    @property
+    def nbytes(self) -> int:
+        """Memory of the arrays, in bytes (per node and per desa)."""
+        arrays = (self.nearest_s, self.counts, self.share, self.share_double, self.share_expected)
+        return sum(a.nbytes for a in arrays if a is not None)
+
     def population_covered(self, share: FloatArray | None = None) -> FloatArray:
         """
         Population per desa inside the covered share.

@@ -42,10 +42,13 @@ MODES = ("live", "stations")
 REACH_MINUTES = np.arange(0, 61, 1.0)
 _MEASURES = ("share", "share_double", "share_expected")
 
-_results: Lru[Coverage] = Lru(64)
+#: Most bytes of results and of stations' rows a process keeps: ~64 coverages of a regency, ~10 of a province.
+CACHE_BYTES = 128 * 2**20
+
+_results: Lru[Coverage] = Lru(64, CACHE_BYTES, lambda cov: cov.summary.nbytes)
 #: Stations' times, and whether they reach each node, per position set: :func:`times_from`, :func:`reach_within`.
-_station_times: Lru[np.ndarray] = Lru(16)
-_station_reach: Lru[sp.csr_array] = Lru(16)
+_station_times: Lru[np.ndarray] = Lru(16, CACHE_BYTES, lambda times: times.nbytes)
+_station_reach: Lru[sp.csr_array] = Lru(16, CACHE_BYTES, lambda m: m.data.nbytes + m.indices.nbytes)
 
 
 @dataclass(frozen=True)
