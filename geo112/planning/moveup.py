@@ -10,8 +10,9 @@ coverage machinery (:mod:`geo112.planning.coverage`), in the live view (availabl
   greedily, the move of an available unit to one of the type's stations that covers the most people net of
   what its departure uncovers, repeated while a move gains (at most ``max_moves``).
 
-The model functions take arrays (rows of seconds per source and node, per-node population), like the
-coverage model; the service functions read them from the database and the routed fleet.
+The model functions take arrays (rows of seconds per source and node, dense or sparse, and per-node
+population), like the coverage model, and keep who reaches which node sparse, so that a province's graph costs
+the units' reach, not units × nodes; the service functions read them from the database and the routed fleet.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ _proposals: Lru[dict[str, Any]] = Lru(32)
 
 #: Covering sources within the threshold of each node.
 Counts = npt.NDArray[np.integer[Any]]
-#: Who reaches a node within the threshold, sources (or sites) x nodes: sparse (a few nodes each of a
-#: province's million) or, given by a caller, dense.
+#: Who reaches a node within the threshold, sources (or sites) x nodes: sparse, a few nodes each of a
+#: province's million (a caller's dense one is converted: :func:`geo112.planning.coverage.model.relation`).
 Relation = sp.csr_array
 #: Given ``within``, the per-node ``counts`` of covering sources and the ``free`` ones: the best move, or None.
 Chooser = Callable[[Relation, Counts, BoolArray], "Move | None"]
@@ -110,7 +111,7 @@ def greedy_moves(
     unit_times: coverage.Times,
     movable: BoolArray,
     covering: BoolArray,
-    site_times: coverage.Times | BoolArray | sp.csr_array,
+    site_times: coverage.Times | BoolArray,
     threshold_s: float,
     people: FloatArray,
     max_moves: int = MAX_MOVES,
