@@ -15,7 +15,8 @@ serves it once (``GEO112_UNIT_ROW_LIMIT_S`` = ``--limit-s``), one after the othe
 - *ready*: seconds from starting gunicorn until every worker answers ``/readyz``;
 - *warmed*: seconds until each worker logged that every type's move-up is proposed (:mod:`web.warmup`), at
   most ``--settle-s`` after ready (a checkout without that log line waits the whole time);
-- *memory*: the workers' largest RSS at the end of that wait and largest peak RSS (``VmHWM``) at the end, MB;
+- *memory*: the workers' largest RSS at the end of that wait and largest peak RSS (``VmHWM``) at the end, and
+  the proportional set size of the master and the workers together (what the machine holds for them), MB;
 - *move-up*: per type, after one of its units moved, ``GET /api/v1/moveup``: wall ms (the app's CPU ms);
 - *a call*: ``--calls`` dispatcher calls alone (record, recommend, assign, stand down, close:
   :func:`benchmarks.load_test.one_call`), median wall ms (app CPU ms) of each step.
@@ -133,7 +134,14 @@ def serve_once(args: argparse.Namespace, url: str, checkout: Path) -> dict[str, 
             row[step] = f"{statistics.median(tally.latencies[step]) * 1000:.0f} ({cpu:.1f})"
         row["errors"] = str(len(tally.errors))
         row["peak RSS MB"] = str(_largest_mb(processes, "VmHWM"))
+        row["PSS MB, all"] = f"{_pss_mb(server.pid) + sum(m['pss'] for m in processes.memory_mb().values()):.0f}"
     return row
+
+
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size (pages shared with others counted in shares), MB."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
 
 
 def main() -> None:
