@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from geo112 import network as network_module
 from geo112.dispatch.recommend import recommend
 from geo112.network import Network, RoutedFleet
 from geo112.planning.coverage import model as coverage
@@ -80,3 +81,18 @@ def test_live_coverage_past_the_rows_bound_is_that_of_whole_rows(db, network: Ne
     assert np.isfinite(got.summary.nearest_s).sum() == np.isfinite(want.summary.nearest_s).sum()
     assert cs.reach_rows(db, got) == cs.reach_rows(db, want)
     assert cs.totals(got) == cs.totals(want)
+
+
+def test_a_refresh_in_batches_stores_what_one_search_of_every_unit_does(
+    db, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a start-up's rows computed a few units at a time (a province's would hold gigabytes in passing at once)
+    at_once = RoutedFleet(network, LIMIT_S)
+    computed = at_once.sync(db)
+    assert 7 < computed <= network_module.REFRESH_BATCH  # the demo fleet: one batch
+    monkeypatch.setattr(network_module, "REFRESH_BATCH", 7)
+    in_batches = RoutedFleet(network, LIMIT_S)
+    assert in_batches.sync(db) == computed  # every unit, 7 at a time
+    assert in_batches._synced == at_once._synced and in_batches.off_road == at_once.off_road
+    for unit in at_once._synced:
+        np.testing.assert_array_equal(in_batches.table.times(unit), at_once.table.times(unit))
