@@ -76,6 +76,7 @@ def test_live_coverage_past_the_rows_bound_is_that_of_whole_rows(db, network: Ne
     cs._results.clear()  # cached per sources and network: the same key for both fleets
     want = cs.coverage_of(db, whole, code, 8.0, "live", busy=0.2)
     assert got is not want and got.sources.available.sum() > 1
+    assert "nearest_s" not in vars(got.summary)  # searched when first read, which move-up never does
     np.testing.assert_array_equal(got.summary.counts, want.summary.counts)
     np.testing.assert_allclose(got.summary.nearest_s, want.summary.nearest_s, rtol=1e-5)
     assert np.isfinite(got.summary.nearest_s).sum() == np.isfinite(want.summary.nearest_s).sum()

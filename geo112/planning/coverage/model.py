@@ -10,8 +10,9 @@ never touches the database. Methods and references: docs/coverage.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -308,8 +309,9 @@ class CoverageSummary:
     ----------
     threshold_s
         The threshold in seconds.
-    nearest_s
-        Seconds from the nearest available source, per node.
+    nearest
+        Seconds from the nearest available source, per node, or a function that gives them when first read
+        (:attr:`nearest_s`): a province's take a search a proposal of move-up never reads.
     counts
         Number of available sources within the threshold, per node.
     share
@@ -323,18 +325,23 @@ class CoverageSummary:
     """
 
     threshold_s: float
-    nearest_s: FloatArray
+    nearest: FloatArray | Callable[[], FloatArray]
     counts: IntArray
     share: FloatArray
     share_double: FloatArray
     share_expected: FloatArray | None
     desa_population: FloatArray
 
+    @cached_property
+    def nearest_s(self) -> FloatArray:
+        """Seconds from the nearest available source, per node (computed on first read when given as such)."""
+        return np.asarray(self.nearest() if callable(self.nearest) else self.nearest, dtype=float)
+
     @property
     def nbytes(self) -> int:
-        """Memory of the arrays, in bytes (per node and per desa)."""
-        arrays = (self.nearest_s, self.counts, self.share, self.share_double, self.share_expected)
-        return sum(a.nbytes for a in arrays if a is not None)
+        """Memory of the arrays, in bytes (per node and per desa; the nearest times counted read or not)."""
+        arrays = (self.counts, self.share, self.share_double, self.share_expected)
+        return self.counts.size * 8 + sum(a.nbytes for a in arrays if a is not None)
 
     def population_covered(self, share: FloatArray | None = None) -> FloatArray:
         """
@@ -364,7 +371,7 @@ def summarize(
     demand: Demand,
     available: npt.ArrayLike | None = None,
     busy_fraction: float | npt.ArrayLike | None = None,
-    nearest_s: FloatArray | None = None,
+    nearest_s: FloatArray | Callable[[], FloatArray] | None = None,
 ) -> CoverageSummary:
     """
     Coverage, double coverage and expected coverage of sources over demand.
@@ -387,9 +394,10 @@ def summarize(
         Busy fraction for `expected_coverage` (scalar or per source);
         ``None`` skips the expected coverage.
     nearest_s
-        Seconds from the nearest available source per node, when the caller
-        has them from elsewhere (`times` reaching only as far as the
-        threshold); default `nearest_times` of `times`.
+        Seconds from the nearest available source per node, or a function
+        giving them when first read, when the caller has them from elsewhere
+        (`times` reaching only as far as the threshold); default
+        `nearest_times` of `times`.
 
     Returns
     -------
@@ -403,7 +411,7 @@ def summarize(
     expected = None if busy_fraction is None else demand.desa_share(expected_coverage(within, busy_fraction))
     return CoverageSummary(
         threshold_s=float(threshold_s),
-        nearest_s=nearest_times(reach, available) if nearest_s is None else np.asarray(nearest_s, dtype=float),
+        nearest=nearest_times(reach, available) if nearest_s is None else nearest_s,
         counts=counts,
         share=demand.desa_share(counts >= 1),
         share_double=demand.desa_share(counts >= 2),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -187,20 +188,22 @@ def source_times(fleet: RoutedFleet, src: Sources, mode: str, within_s: float = 
 
 def _rows_and_nearest(
     fleet: RoutedFleet, src: Sources, mode: str, minutes: float
-) -> tuple[coverage.Times, np.ndarray | None]:
+) -> tuple[coverage.Times, Callable[[], np.ndarray] | None]:
     """The sources' rows a coverage at ``minutes`` reads and, where the live units' rows stop short of the
-    reach curve's last minute (a province's bound, :data:`REACH_MINUTES`), the seconds from the nearest
-    available unit to every node by one search from all of them: the rows then only as far as the threshold,
-    where a search per unit past the bound would cost the whole fleet's (None: nearest from the rows)."""
+    reach curve's last minute (a province's bound, :data:`REACH_MINUTES`), how to get the seconds from the
+    nearest available unit to every node: one search from all of them, when first read (the reach curve and
+    the gap's roads read them, a move-up proposal does not); the rows then only as far as the threshold, where
+    a search per unit past the bound would cost the whole fleet's (None: nearest from the rows)."""
     far = read_s(minutes)
     if mode != "live" or not np.all(src.unit_id >= 0) or far <= fleet.table.limit_s:
         return source_times(fleet, src, mode, far), None
     free = src.take(src.available)
-    nearest = (
-        fleet.network.times_within(free.lon, free.lat, src.factor, far, min_only=True)
-        if len(free)
-        else np.full(fleet.network.n_nodes, np.inf)
-    )
+
+    def nearest() -> np.ndarray:
+        if not len(free):
+            return np.full(fleet.network.n_nodes, np.inf)
+        return fleet.network.times_within(free.lon, free.lat, src.factor, far, min_only=True)
+
     return source_times(fleet, src, mode, minutes * 60.0), nearest
 
 
