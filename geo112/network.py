@@ -444,10 +444,10 @@ class RoutedFleet:
         else:
             with self._lock:
                 reached = [self.table.reach(u, within_s) for u in unit_ids]
-        rows = np.repeat(np.arange(len(reached)), [len(nodes) for nodes, _ in reached])
+        indptr = np.concatenate([[0], np.cumsum([len(nodes) for nodes, _ in reached], dtype=np.int64)])
         nodes = np.concatenate([nodes for nodes, _ in reached] or [np.empty(0, dtype=np.int64)])
         times = np.concatenate([times for _, times in reached] or [np.empty(0)])
-        return sp.csr_array((times, (rows, nodes)), shape=(len(unit_ids), n))
+        return sp.csr_array((times, nodes, indptr), shape=(len(unit_ids), n))
 
 
 def _within(times: FloatArray, within_s: float) -> tuple[npt.NDArray[np.int64], FloatArray]:

@@ -510,7 +510,7 @@ class UnitTable:
         nodes, times = self.engine.search.physical_reached(tree.nodes, tree.times)
         seconds = np.asarray(times, dtype=np.float64) / self._factor[slot]
         keep = seconds <= within_s
-        return nodes[keep], np.asarray(seconds[keep], dtype=np.float64)
+        return nodes[keep], seconds[keep]
 
     def route(self, unit_id: Any, lon: float, lat: float) -> Route:
         """The unit's fastest route to a point, from its row's tree (no search), with geometry and steps.

@@ -3,9 +3,10 @@
 The routing engine gives travel times as a matrix ``times[n_sources, n_nodes]``
 in seconds, ``np.inf`` where a node is unreachable, or as a sparse matrix of
 the nodes each source reaches (:func:`reach_matrix`: what a province's
-network needs); a source is a live unit or a station. Everything here is a pure function of such arrays, so it serves
-both live dispatch (available units only) and planning (stations), and it
-never touches the database. Methods and references: docs/coverage.md.
+network needs); a source is a live unit or a station. Everything here is a
+pure function of such arrays, so it serves both live dispatch (available
+units only) and planning (stations), and it never touches the database.
+Methods and references: docs/coverage.md.
 """
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ def read_s(minutes: float) -> float:
     return max(float(minutes), float(REACH_MINUTES[-1])) * 60.0
 
 
-def source_times(fleet: RoutedFleet, src: Sources, mode: str, within_s: float = np.inf) -> coverage.Times:
+def source_times(fleet: RoutedFleet, src: Sources, mode: str, within_s: float) -> coverage.Times:
     """The travel-time rows of the sources, exact up to ``within_s``: the nodes each live unit reaches within
     it, from the fleet's maintained rows (sparse, see :meth:`RoutedFleet.unit_reach`), or fresh searches."""
     if mode == "live" and np.all(src.unit_id >= 0):
