@@ -160,8 +160,27 @@ def greedy_moves(
 def _row(relation: Relation, i: int) -> BoolArray:
     """Row ``i`` of a relation, dense (a flag per node)."""
     row = np.zeros(relation.shape[1], dtype=bool)
-    row[relation.indices[relation.indptr[i] : relation.indptr[i + 1]]] = True
+    row[_row_nodes(relation, i)] = True
     return row
+
+
+def _row_nodes(relation: Relation, i: int) -> npt.NDArray[np.int32]:
+    """The nodes of row ``i`` of a relation."""
+    nodes: npt.NDArray[np.int32] = relation.indices[relation.indptr[i] : relation.indptr[i + 1]]
+    return nodes
+
+
+def _replace_row(relation: Relation, i: int, nodes: npt.NDArray[np.int32]) -> Relation:
+    """The relation with row ``i`` reaching ``nodes`` instead.
+
+    Why: after each move (at most a few per proposal, but one proposal per dispatch in a simulated year),
+    splicing the arrays costs a fraction of stacking and re-indexing the sparse matrix.
+    """
+    start, end = int(relation.indptr[i]), int(relation.indptr[i + 1])
+    indices = np.concatenate([relation.indices[:start], nodes, relation.indices[end:]])
+    indptr = relation.indptr.copy()
+    indptr[i + 1 :] += len(nodes) - (end - start)
+    return sp.csr_array((np.ones(len(indices), dtype=bool), indices, indptr), shape=relation.shape)
 
 
 def moves_by(
@@ -180,26 +199,26 @@ def moves_by(
             break
         moves.append(best)
         counts = counts - _row(within, best.unit) + _row(sites, best.site)
-        # the unit's row becomes the site's: the stack's last row stands in for it
-        order = np.arange(within.shape[0])
-        order[best.unit] = within.shape[0]
-        within = sp.csr_array(sp.vstack([within, sites[[best.site]]], format="csr")[order])
+        within = _replace_row(within, best.unit, _row_nodes(sites, best.site))  # the unit's row becomes the site's
         free[best.unit] = False
     return moves
 
 
-def move_of(unit: int, within: Relation, counts: Counts, sites: Relation, people: FloatArray) -> Move:
-    """The best move of one source: to the site that covers the most people left bare, exactly.
+def moves_of(units: list[int], within: Relation, counts: Counts, sites: Relation, people: FloatArray) -> list[Move]:
+    """The best move of each of these sources: to the site that covers the most people left bare, exactly.
 
     ``within`` (sources × nodes) and ``sites`` (sites × nodes) say who reaches a node within the threshold,
-    ``counts`` how many covering sources reach each node.
+    ``counts`` how many covering sources reach each node. The sources are weighed together (one product with
+    the sites for all), each with the same sums as alone, to the last bit.
     """
-    mine = _row(within, unit)
-    bare = (counts - mine) == 0  # uncovered once the unit leaves
-    lost = float(people[mine & bare].sum())
-    gains = np.asarray(sites @ np.where(bare, people, 0.0))
-    site = int(np.argmax(gains))
-    return Move(int(unit), site, float(gains[site]), lost)
+    if not units:
+        return []
+    mine = np.stack([_row(within, unit) for unit in units])
+    bare = (counts - mine) == 0  # per source, uncovered once it leaves
+    lost = [float(people[m & b].sum()) for m, b in zip(mine, bare, strict=True)]
+    gains = np.asarray(sites @ np.where(bare, people, 0.0).T)  # sites × sources
+    best = np.argmax(gains, axis=0)
+    return [Move(int(u), int(s), float(gains[s, i]), lost[i]) for i, (u, s) in enumerate(zip(units, best, strict=True))]
 
 
 def _entry_rows(relation: Relation) -> npt.NDArray[np.intp]:
@@ -216,7 +235,7 @@ def _best_move(
     Every free source's best net at once, up to rounding: a site gains the people nobody covers within its
     reach, and those a source alone covers when that source is the one to move; a source loses those it alone
     covers. Each node covered once has one owner, so both are sums over the sites' and sources' entries. Then
-    only the sources within ``tie`` of the best are weighed exactly (:func:`move_of`), in order, so the move is
+    only the sources within ``tie`` of the best are weighed exactly (:func:`moves_of`), in order, so the move is
     the one weighing every source exactly would choose.
     """
     rows = np.flatnonzero(free)
@@ -238,19 +257,13 @@ def _best_move(
     top = float(net.max())
     if top < 0.5 - tie:
         return None
-    best: Move | None = None
-    weighed: set[bytes] = set()
-    for unit in rows[net >= top - tie]:
-        # A source's move depends on the nodes only it covers: one that leaves the same nodes bare as a source
-        # weighed before (often none) moves with the same figures and loses the tie to it.
-        bared = np.flatnonzero(owner == unit).tobytes()
-        if bared in weighed:
-            continue
-        weighed.add(bared)
-        move = move_of(int(unit), within, counts, sites, people)
-        if best is None or move.net > best.net:
-            best = move
-    return best
+    tied = rows[net >= top - tie]
+    # A source's move depends on the nodes only it covers, and no two cover the same node alone: the sources
+    # that cover none alone all move with the same figures, and the first of them stands for the others.
+    owns = np.bincount(owner[owned], minlength=n_sources)[tied] > 0
+    weighed = np.sort(np.concatenate([tied[owns], tied[~owns][:1]])).tolist()
+    # the first of the greatest, as weighing them one by one in order keeps it
+    return max(moves_of(weighed, within, counts, sites, people), key=lambda m: m.net)
 
 
 # --- service: from the database and the routed fleet ---------------------------------------------------

@@ -24,7 +24,8 @@ import numpy.typing as npt
 from scipy.special import ndtri
 
 from geo112.config import MOVEUP_LEVEL
-from geo112.planning.moveup import MAX_MOVES, greedy_moves
+from geo112.planning.coverage.model import within_threshold
+from geo112.planning.moveup import MAX_MOVES, Relation, greedy_moves
 from geo112.simulation.model import CallView, Scenario, State
 
 FloatArray = npt.NDArray[np.float64]
@@ -156,6 +157,8 @@ class MoveUp:
         self._kecamatan = np.asarray(kecamatan, dtype=np.int64)
         self._level = level
         self._max_moves = max_moves
+        #: Per unit type, the scenario's sites and whether each reaches each desa within the threshold.
+        self._sites: dict[int, tuple[Scenario, IntArray, Relation]] = {}
 
     def choose(self, call: CallView, idle_units: IntArray, state: State) -> int:
         """The base policy's choice."""
@@ -165,7 +168,7 @@ class MoveUp:
         """Relocations ``(unit, station)`` of idle units of the type, after one of them left."""
         s = state.scenario
         units = np.flatnonzero(state.idle & (s.unit_type == kind))
-        sites = np.flatnonzero(np.isfinite(s.station_desa[kind]).any(axis=1))
+        sites, reach = self._sites_of(s, kind)
         if not units.size or not sites.size or not self._people.sum():
             return []
         threshold = float(self._cover_s[kind])
@@ -178,6 +181,16 @@ class MoveUp:
         if share >= self._level and not bare:
             return []
         every = np.ones(units.size, dtype=bool)
-        moves = greedy_moves(unit_times, every, every, s.station_desa[kind, sites], threshold, self._people,
-                             self._max_moves)  # fmt: skip
+        moves = greedy_moves(unit_times, every, every, reach, threshold, self._people, self._max_moves)
         return [(int(units[m.unit]), int(sites[m.site])) for m in moves]
+
+    def _sites_of(self, s: Scenario, kind: int) -> tuple[IntArray, Relation]:
+        """The stations a unit of the type can reach anything from, and which desa each reaches within the
+        threshold: the same after every dispatch of a run, so found once (a simulated year asks thousands of
+        times)."""
+        held = self._sites.get(kind)
+        if held is None or held[0] is not s:
+            sites = np.flatnonzero(np.isfinite(s.station_desa[kind]).any(axis=1))
+            held = (s, sites, within_threshold(s.station_desa[kind, sites], float(self._cover_s[kind])))
+            self._sites[kind] = held
+        return held[1], held[2]

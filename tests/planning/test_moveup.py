@@ -73,6 +73,30 @@ def test_greedy_moves_never_lower_coverage_and_say_what_they_gain() -> None:
             covered = now
 
 
+def _move_of(
+    unit: int, within: sp.csr_array, counts: np.ndarray, sites: sp.csr_array, people: np.ndarray
+) -> moveup.Move:
+    """One unit's best move weighed alone, exactly: the site covering the most people its leaving bares."""
+    mine = np.zeros(within.shape[1], dtype=bool)
+    mine[within.indices[within.indptr[unit] : within.indptr[unit + 1]]] = True
+    bare = (counts - mine) == 0
+    gains = np.asarray(sites @ np.where(bare, people, 0.0))
+    site = int(np.argmax(gains))
+    return moveup.Move(unit, site, float(gains[site]), float(people[mine & bare].sum()))
+
+
+def test_units_weighed_together_move_as_each_weighed_alone_to_the_last_bit() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n, units = int(rng.integers(5, 300)), int(rng.integers(1, 20))
+        within = coverage.relation(rng.random((units, n)) < rng.random())
+        sites = coverage.relation(rng.random((int(rng.integers(1, 20)), n)) < rng.random())
+        people = rng.uniform(0, 1e4, n) * (rng.random(n) < 0.9)
+        counts = coverage.relation_counts(within)
+        alone = [_move_of(u, within, counts, sites, people) for u in range(units)]
+        assert moveup.moves_of(list(range(units)), within, counts, sites, people) == alone
+
+
 def _weighing_every_unit(
     unit_times: np.ndarray, movable: np.ndarray, covering: np.ndarray, site_times: np.ndarray, threshold_s: float,
     people: np.ndarray, max_moves: int = moveup.MAX_MOVES,
@@ -82,7 +106,7 @@ def _weighing_every_unit(
     sites = sp.csr_array(site_times <= threshold_s)
 
     def every_unit(within: np.ndarray, counts: np.ndarray, free: np.ndarray) -> moveup.Move | None:
-        weighed = [moveup.move_of(u, within, counts, sites, people) for u in np.flatnonzero(free)]
+        weighed = [_move_of(int(u), within, counts, sites, people) for u in np.flatnonzero(free)]
         return max(weighed, key=lambda m: m.net, default=None)  # the first of equals, as the loop kept it
 
     return moveup.moves_by(every_unit, (unit_times <= threshold_s) & covering[:, None], sites, movable, max_moves)
