@@ -15,11 +15,12 @@ Phases, in one run against one server:
 Every phase reports requests/s and latency percentiles per endpoint, the app's CPU per request (the serving
 thread's CPU time, sent back by the app in ``Server-Timing``) and its SQL statements; every phase also
 reports whole-process CPU per request: the gunicorn workers, the PostgreSQL backends of the run's database
-and this client (``/proc/<pid>/stat``). The mix counts errors (any 5xx, any unexpected 4xx, any failed
-connection) and double assignments twice: by the clients (a 201 for a unit another dispatcher still holds)
-and in the database (a unit dispatched again before its status history made it available). The targets of
-issues 11 and 33 are printed met or not, among them the mix's server CPU per request against ``/healthz``'s
-of the same run.
+and this client (``/proc/<pid>/stat``), and the workers' by thread: the serving threads, gunicorn's main thread
+and each listener (``/proc/<pid>/task/*``, by the names geo112 gives its threads in the operating system).
+The mix counts errors (any 5xx, any unexpected 4xx, any failed connection) and double assignments twice: by
+the clients (a 201 for a unit another dispatcher still holds) and in the database (a unit dispatched again
+before its status history made it available). The targets of issues 11 and 33 are printed met or not, among
+them the mix's server CPU per request against ``/healthz``'s of the same run.
 
 ```
 .venv/bin/python -m benchmarks.load_test [--dispatchers 12] [--seconds 30] [--avl-period 5]
@@ -162,6 +163,22 @@ def _proc_cpu_s(pid: int) -> float:
     except OSError:  # the process is gone
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICK
+
+
+def _thread_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds of a process's live threads by kind: its main thread (gunicorn's, accepting and polling
+    keep-alive connections), each thread named in the operating system (:func:`geo112.config.name_os_thread`:
+    the listeners, the warm-up) and ``serving``, the others (gunicorn's threads that serve requests)."""
+    spent: dict[str, float] = defaultdict(float)
+    with suppress(OSError):  # the process is gone
+        unnamed = Path(f"/proc/{pid}/comm").read_text().strip()
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            with suppress(OSError):  # the thread ended
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                kind = "main thread" if task.name == str(pid) else "serving" if name == unnamed else name
+                spent[kind] += (int(fields[11]) + int(fields[12])) / _CLOCK_TICK
+    return spent
 
 
 def _proc_run_ns(pid: int) -> int:
@@ -399,6 +416,7 @@ def measured(processes: Processes, work: Callable[[Tally], None]) -> dict[str, A
     gunicorn workers, the database backends and this client process, from their CPU counters."""
     tally = Tally()
     workers, backends = processes.workers(), processes.backends()
+    threads_before = [_thread_cpu_s(p) for p in workers]
     before = {p: _proc_cpu_s(p) for p in workers + backends}
     client_before, started = time.process_time(), time.monotonic()
     work(tally)
@@ -410,6 +428,12 @@ def measured(processes: Processes, work: Callable[[Tally], None]) -> dict[str, A
         return sum(_proc_cpu_s(p) - before.get(p, 0.0) for p in pids)
 
     count = max(1, sum(len(v) for v in tally.latencies.values()))
+    by_thread: dict[str, float] = defaultdict(float)
+    for pid, earlier in zip(workers, threads_before, strict=True):
+        for kind, cpu_s in _thread_cpu_s(pid).items():
+            by_thread[kind] += cpu_s - earlier.get(kind, 0.0)
+    # threads that ended meanwhile (the warm-up) left their CPU to the process only
+    by_thread["ended threads"] = spent(workers) - sum(by_thread.values())
     return {
         "tally": tally,
         "seconds": round(elapsed, 1),
@@ -419,6 +443,7 @@ def measured(processes: Processes, work: Callable[[Tally], None]) -> dict[str, A
             "database": round(spent(backends) * 1000 / count, 2),
             "client": round(client_s * 1000 / count, 2),
         },
+        "thread_cpu_ms": {kind: round(cpu_s * 1000 / count, 2) for kind, cpu_s in sorted(by_thread.items())},
     }
 
 
@@ -485,6 +510,7 @@ def run(
         "throughput": every["per_s"],
         "latency_ms": result["endpoints"],
         "process_cpu_ms": result["process_cpu_ms"],
+        "thread_cpu_ms": result["thread_cpu_ms"],
         "errors": tally.errors,
         "conflicts": tally.conflicts,
         "assigned": tally.assigned,
@@ -567,7 +593,8 @@ _PROFILE_COLUMNS = [("count", "requests"), ("cpu_ms_p50", "app thread CPU ms"), 
 
 def _processes(result: dict[str, Any]) -> str:
     cpu = result["process_cpu_ms"]
-    return (f"process CPU per request: gunicorn workers {cpu['workers']} ms, PostgreSQL backends "
+    threads = ", ".join(f"{kind} {ms} ms" for kind, ms in result["thread_cpu_ms"].items())
+    return (f"process CPU per request: gunicorn workers {cpu['workers']} ms ({threads}), PostgreSQL backends "
             f"{cpu['database']} ms, this client {cpu['client']} ms")  # fmt: skip
 
 
@@ -657,6 +684,9 @@ def measure_model(
         "outside the app's handlers ms": round(
             mix["process_cpu_ms"]["workers"] - mix["latency_ms"]["all"]["cpu_ms_mean"], 2
         ),
+        "serving threads ms": mix["thread_cpu_ms"].get("serving", 0.0),
+        "fleet listener ms": mix["thread_cpu_ms"].get("fleet-listener", 0.0),
+        "main thread ms": mix["thread_cpu_ms"].get("main thread", 0.0),
         "AVL fixes/s": mix["latency_ms"]["avl"]["per_s"],
         "/healthz workers CPU ms": floor["process_cpu_ms"]["workers"],
         "/healthz outside the app's handlers ms": round(

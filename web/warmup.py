@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from geo112.config import name_os_thread
 from geo112.errors import ServiceUnavailable
 from geo112.network import RoutedFleet
 from geo112.planning import moveup
@@ -71,6 +72,7 @@ def warm_up(app: Flask, alive: Callable[[], object] = lambda: None, moveup_wait_
 
 def _propose_moveups(app: Flask, routed: RoutedFleet) -> None:
     """Propose every fielded type's move-up once, so that its cache holds the answer (see :func:`warm_up`)."""
+    name_os_thread()
     started = time.perf_counter()
     with app.app_context():
         try:

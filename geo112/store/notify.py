@@ -20,6 +20,7 @@ from typing import Any
 
 from psycopg import sql
 
+from geo112.config import name_os_thread
 from geo112.store.db import get_engine
 
 #: Channel notified when a unit's position, type or speed changes (migration 0007).
@@ -93,6 +94,7 @@ class Listener:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        name_os_thread()
         backoff = BACKOFF_S
         while not self._stop.is_set():
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -72,6 +73,8 @@ def test_a_committed_move_reaches_the_fleet_without_a_request_and_after_a_lost_c
     fleet = listen(RoutedFleet(network), notified)
     try:
         assert fleet.listener is not None and fleet.listener.wait_connected(WAIT_S)
+        # named in the operating system too: top -H, and the load test's CPU by thread, tell it from the others
+        assert Path(f"/proc/self/task/{fleet.listener._thread.native_id}/comm").read_text() == "fleet-listener\n"
         with session_factory(notified)() as s:
             unit_id = s.scalar(select(Unit.id).where(Unit.geom.is_not(None)).order_by(Unit.id))
         assert eventually(lambda: fleet.stale({}) == [] and unit_id in fleet._synced)  # the first sync
