@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -26,8 +27,8 @@ log = logging.getLogger(__name__)
 ROW_TTL_S = 10.0
 #: How long a claim holds before another worker may search the row itself (the claimer stopped).
 CLAIM_S = 60.0
-#: How often a waiting worker looks for the rows it waits for.
-POLL_S = 0.002
+#: How long a waiting worker blocks on a row's signal before it looks at the row's claim again.
+BLOCK_MS = 1000
 #: After Redis failed, search here without asking it for this long (a connection attempt costs up to 0.5 s).
 RETRY_S = 30.0
 
@@ -83,17 +84,18 @@ class SharedRows:
         keys = [(table.limit_s, lon, lat, f) for lon, lat, f in zip(lons, lats, factors, strict=True)]
         if time.monotonic() < self._down_until:
             return self._alone(table, lons, lats, factors)
-        rows, locks = [self._key("row", *k) for k in keys], [self._key("claim", *k) for k in keys]
+        rows, claims = [self._key("row", *k) for k in keys], [self._key("claim", *k) for k in keys]
         try:
             found: list[Any] = list(self._redis.mget(rows)) if rows else []
             missing = [i for i, blob in enumerate(found) if blob is None]
-            claims = self._claim([locks[i] for i in missing])
-            mine = [i for i, won in zip(missing, claims) if won]
+            token = uuid.uuid4().hex  # names this call's claims, and the signal its waiters wait for
+            won = self._claim([claims[i] for i in missing], token)
+            mine = [i for i, ok in zip(missing, won) if ok]
             try:
                 self._search(table, lons, lats, factors, mine, found)
             finally:
-                self._leave(mine, found, rows, locks)
-            self._wait([i for i, won in zip(missing, claims) if not won], found, rows, locks)
+                self._leave(mine, found, rows, claims, token)
+            self._wait([i for i, ok in zip(missing, won) if not ok], found, rows, claims)
         except redis.RedisError as exc:
             log.warning("shared unit rows unavailable for %.0f s, searching in this worker: %s", RETRY_S, exc)
             self._down_until = time.monotonic() + RETRY_S
@@ -108,11 +110,11 @@ class SharedRows:
         self.searched += len(lons)
         return table.compute(lons, lats, factors)
 
-    def _claim(self, locks: list[str]) -> list[bool]:
+    def _claim(self, claims: list[str], token: str) -> list[bool]:
         pipe = self._redis.pipeline(transaction=False)
-        for lock in locks:
-            pipe.set(lock, b"1", nx=True, px=int(CLAIM_S * 1000))
-        return [bool(ok) for ok in pipe.execute()] if locks else []
+        for claim in claims:
+            pipe.set(claim, token, nx=True, px=int(CLAIM_S * 1000))
+        return [bool(ok) for ok in pipe.execute()] if claims else []
 
     def _search(
         self,
@@ -131,28 +133,41 @@ class SharedRows:
         for j, i in enumerate(which):
             found[i] = searched.row_bytes(j)
 
-    def _leave(self, which: list[int], found: list[Any], rows: list[str], locks: list[str]) -> None:
-        """Leave the rows this worker claimed for the others and release the claims (also of rows it failed to
-        search: the others must not wait for rows that will not come; they search them themselves)."""
+    def _leave(self, which: list[int], found: list[Any], rows: list[str], claims: list[str], token: str) -> None:
+        """Leave the rows this worker claimed for the others, release the claims and signal the waiting workers
+        (also for rows it failed to search: the others must not wait for rows that will not come; they search
+        them themselves)."""
+        if not which:
+            return
         pipe = self._redis.pipeline(transaction=False)
         for i in which:
             if found[i] is not None:
                 pipe.set(rows[i], found[i], px=int(ROW_TTL_S * 1000))
-            pipe.delete(locks[i])
+            pipe.delete(claims[i])
+        pipe.xadd(_signal(token), {"left": len(which)})
+        pipe.pexpire(_signal(token), int(ROW_TTL_S * 1000))
         pipe.execute()
 
-    def _wait(self, which: list[int], found: list[Any], rows: list[str], locks: list[str]) -> None:
-        """Wait for the rows other workers claimed, while their claims hold."""
-        while which:
-            # the claims before the rows: a claimer leaves a row before it releases its claim
-            pipe = self._redis.pipeline(transaction=False)
-            for i in which:
-                pipe.exists(locks[i])
-            pipe.mget([rows[i] for i in which])
-            *claims, blobs = pipe.execute()
-            for i, blob in zip(which, blobs):
-                found[i] = blob
-            # a row missing after its claim was gone: its claimer stopped, or the row expired; searched here
-            which = [i for i, held in zip(which, claims) if found[i] is None and held]
-            if which:
-                time.sleep(POLL_S)
+    def _wait(self, which: list[int], found: list[Any], rows: list[str], claims: list[str]) -> None:
+        """Wait for the rows other workers claimed, while their claims hold.
+
+        Blocked on the signal of each row's claimer (a stream it adds to when it leaves its rows, read by every
+        waiting worker, and there already for one that comes late), not polling: a worker that polled every
+        2 ms spent a third of its listener's CPU waiting.
+        """
+        for i in which:
+            while True:
+                # the claim before the row: a claimer leaves a row before it releases its claim
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.get(claims[i])
+                pipe.get(rows[i])
+                token, found[i] = pipe.execute()
+                # a row missing after its claim was gone: its claimer stopped, or the row expired; searched here
+                if found[i] is not None or token is None:
+                    break
+                self._redis.xread({_signal(token.decode()): "0"}, count=1, block=BLOCK_MS)
+
+
+def _signal(token: str) -> str:
+    """The stream a claimer adds to when it leaves the rows it claimed with ``token``."""
+    return f"geo112:rows:left:{token}"

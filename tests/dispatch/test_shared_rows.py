@@ -12,6 +12,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from geo112.network import POSITIONS, Network, RoutedFleet
+from geo112 import shared_rows
 from geo112.shared_rows import SharedRows
 
 from .conftest import PACET
@@ -90,3 +91,24 @@ def test_a_claim_whose_worker_stopped_holds_the_others_only_until_it_expires(
     started = time.monotonic()
     units = fleet.sync(db)
     assert shared.searched == units and time.monotonic() - started < 20
+
+
+def test_a_waiting_worker_wakes_when_the_row_is_left_not_at_its_next_look(
+    db, network: Network, shared, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shared_rows, "BLOCK_MS", 60_000)  # its next look would come after the test gave up
+    table = RoutedFleet(network, settings.unit_row_limit_s).table
+    _, lon, lat, _, factor = next(iter(db.execute(POSITIONS)))
+    key = (table.limit_s, lon, lat, factor)
+    shared._claim([shared._key("claim", *key)], "searching")  # another worker claimed the row and searches it
+    twin, copied = _twin(network, shared, settings), []
+    twin._redis = redis.Redis.from_url(settings.redis_url, socket_timeout=90)  # blocks for as long as it is told
+    waiter = threading.Thread(target=lambda: copied.append(twin.compute(table, [lon], [lat], [factor])), daemon=True)
+    waiter.start()
+    time.sleep(0.3)
+    assert waiter.is_alive()  # waiting, not searching
+    row = table.compute([lon], [lat], [factor]).row_bytes(0)
+    shared._leave([0], [row], [shared._key("row", *key)], [shared._key("claim", *key)], "searching")
+    waiter.join(20)
+    assert copied and (twin.searched, twin.copied) == (0, 1)  # woken by the claimer's signal, the row copied
+    np.testing.assert_array_equal(copied[0].row_bytes(0), row)
