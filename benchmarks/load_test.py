@@ -165,11 +165,12 @@ def _proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICK
 
 
-def _thread_cpu_s(pid: int) -> dict[str, float]:
-    """CPU seconds of a process's live threads by kind: its main thread (gunicorn's, accepting and polling
-    keep-alive connections), each thread named in the operating system (:func:`geo112.config.name_os_thread`:
-    the listeners, the warm-up) and ``serving``, the others (gunicorn's threads that serve requests)."""
-    spent: dict[str, float] = defaultdict(float)
+def _thread_cpu_s(pid: int) -> dict[str, tuple[str, float]]:
+    """CPU seconds of each live thread of a process, by thread id, with its kind: the main thread (gunicorn's,
+    accepting and polling keep-alive connections), a thread named in the operating system by its name
+    (:func:`geo112.config.name_os_thread`: the listeners, the warm-up) and ``serving`` for the others
+    (gunicorn's threads that serve requests)."""
+    threads: dict[str, tuple[str, float]] = {}
     with suppress(OSError):  # the process is gone
         unnamed = Path(f"/proc/{pid}/comm").read_text().strip()
         for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -177,8 +178,8 @@ def _thread_cpu_s(pid: int) -> dict[str, float]:
                 name = (task / "comm").read_text().strip()
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 kind = "main thread" if task.name == str(pid) else "serving" if name == unnamed else name
-                spent[kind] += (int(fields[11]) + int(fields[12])) / _CLOCK_TICK
-    return spent
+                threads[task.name] = (kind, (int(fields[11]) + int(fields[12])) / _CLOCK_TICK)
+    return threads
 
 
 def _proc_run_ns(pid: int) -> int:
@@ -430,10 +431,10 @@ def measured(processes: Processes, work: Callable[[Tally], None]) -> dict[str, A
     count = max(1, sum(len(v) for v in tally.latencies.values()))
     by_thread: dict[str, float] = defaultdict(float)
     for pid, earlier in zip(workers, threads_before, strict=True):
-        for kind, cpu_s in _thread_cpu_s(pid).items():
-            by_thread[kind] += cpu_s - earlier.get(kind, 0.0)
-    # threads that ended meanwhile (the warm-up) left their CPU to the process only
-    by_thread["ended threads"] = spent(workers) - sum(by_thread.values())
+        for tid, (kind, cpu_s) in _thread_cpu_s(pid).items():
+            by_thread[kind] += cpu_s - earlier.get(tid, (kind, 0.0))[1]  # a thread started meanwhile: all of it
+    # what threads that ended meanwhile (the warm-up) spent in the phase, and the counters' rounding (ticks)
+    by_thread["unattributed"] = spent(workers) - sum(by_thread.values())
     return {
         "tally": tally,
         "seconds": round(elapsed, 1),

@@ -220,7 +220,7 @@ def name_os_thread() -> None:
     threads, which Python's thread names do not reach (``benchmarks/load_test.py`` counts CPU by them). Where
     there is no ``prctl``, nothing happens.
     """
-    with contextlib.suppress(OSError, AttributeError):
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # TypeError: Windows has no CDLL(None)
         ctypes.CDLL(None).prctl(_PR_SET_NAME, threading.current_thread().name.encode()[:15])
 
 

@@ -42,6 +42,9 @@ BoolArray = npt.NDArray[np.bool_]
 #: Threshold of a type without a configured one (minutes).
 DEFAULT_MINUTES = 10.0
 MAX_MOVES = 3
+#: Sources × nodes weighed in one product by :func:`moves_of`: each source holds ~22 bytes a node meanwhile, so
+#: a regency's sources go at once and a province's (a million nodes) two at a time.
+WEIGHED_NODES = 1 << 21
 
 _proposals: Lru[dict[str, Any]] = Lru(32)
 
@@ -209,8 +212,16 @@ def moves_of(units: list[int], within: Relation, counts: Counts, sites: Relation
 
     ``within`` (sources × nodes) and ``sites`` (sites × nodes) say who reaches a node within the threshold,
     ``counts`` how many covering sources reach each node. The sources are weighed together (one product with
-    the sites for all), each with the same sums as alone, to the last bit.
+    the sites for as many as :data:`WEIGHED_NODES` allows), each with the same sums as alone, to the last bit.
     """
+    step = max(1, WEIGHED_NODES // max(within.shape[1], 1))
+    return [
+        m for at in range(0, len(units), step) for m in _weighed(units[at : at + step], within, counts, sites, people)
+    ]
+
+
+def _weighed(units: list[int], within: Relation, counts: Counts, sites: Relation, people: FloatArray) -> list[Move]:
+    """:func:`moves_of` for sources weighed in one product."""
     if not units:
         return []
     mine = np.stack([_row(within, unit) for unit in units])
@@ -258,12 +269,13 @@ def _best_move(
     if top < 0.5 - tie:
         return None
     tied = rows[net >= top - tie]
-    # A source's move depends on the nodes only it covers, and no two cover the same node alone: the sources
-    # that cover none alone all move with the same figures, and the first of them stands for the others.
-    owns = np.bincount(owner[owned], minlength=n_sources)[tied] > 0
+    # A source's move depends on the people only it covers, and no two cover the same node alone: the sources
+    # that cover nobody alone (no node, or nodes without people) all move with the same figures, and the first
+    # of them stands for the others.
+    owns = np.bincount(owner[owned], weights=people[owned] > 0, minlength=n_sources)[tied] > 0
     weighed = np.sort(np.concatenate([tied[owns], tied[~owns][:1]])).tolist()
     # the first of the greatest, as weighing them one by one in order keeps it
-    return max(moves_of(weighed, within, counts, sites, people), key=lambda m: m.net)
+    return max(moves_of(weighed, within, counts, sites, people), key=lambda m: m.net, default=None)
 
 
 # --- service: from the database and the routed fleet ---------------------------------------------------

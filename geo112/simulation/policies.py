@@ -153,7 +153,7 @@ class MoveUp:
         self.name = f"{base.name}+moveup"
         self._base = base
         self._people = np.asarray(population, dtype=float)
-        self._cover_s = np.asarray(cover_s, dtype=float)
+        self._cover_s = np.array(cover_s, dtype=float)  # a copy: the sites' reach is found once for it
         self._kecamatan = np.asarray(kecamatan, dtype=np.int64)
         self._level = level
         self._max_moves = max_moves

@@ -11,8 +11,8 @@ import pytest
 import redis
 from sqlalchemy.orm import Session
 
-from geo112.network import POSITIONS, Network, RoutedFleet
 from geo112 import shared_rows
+from geo112.network import POSITIONS, Network, RoutedFleet
 from geo112.shared_rows import SharedRows
 
 from .conftest import PACET

@@ -85,7 +85,9 @@ def _move_of(
     return moveup.Move(unit, site, float(gains[site]), float(people[mine & bare].sum()))
 
 
-def test_units_weighed_together_move_as_each_weighed_alone_to_the_last_bit() -> None:
+@pytest.mark.parametrize("weighed_nodes", [moveup.WEIGHED_NODES, 1])  # all at once; one source at a time
+def test_units_weighed_together_move_as_each_weighed_alone_to_the_last_bit(weighed_nodes, monkeypatch) -> None:
+    monkeypatch.setattr(moveup, "WEIGHED_NODES", weighed_nodes)
     rng = np.random.default_rng(7)
     for _ in range(300):
         n, units = int(rng.integers(5, 300)), int(rng.integers(1, 20))
