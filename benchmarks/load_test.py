@@ -156,13 +156,18 @@ class Client:
         return client
 
 
+def _stat_cpu_s(stat: Path) -> float:
+    """CPU seconds (user + system) in a ``/proc`` ``stat`` file (the name in parentheses may hold spaces)."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICK
+
+
 def _proc_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) of a process, every thread, finished ones included."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return _stat_cpu_s(Path(f"/proc/{pid}/stat"))
     except OSError:  # the process is gone
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICK
 
 
 def _thread_cpu_s(pid: int) -> dict[str, tuple[str, float]]:
@@ -176,9 +181,8 @@ def _thread_cpu_s(pid: int) -> dict[str, tuple[str, float]]:
         for task in Path(f"/proc/{pid}/task").glob("*"):
             with suppress(OSError):  # the thread ended
                 name = (task / "comm").read_text().strip()
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 kind = "main thread" if task.name == str(pid) else "serving" if name == unnamed else name
-                threads[task.name] = (kind, (int(fields[11]) + int(fields[12])) / _CLOCK_TICK)
+                threads[task.name] = (kind, _stat_cpu_s(task / "stat"))
     return threads
 
 
