@@ -181,7 +181,9 @@ def report_html(
     """The report as an HTML page (what :func:`report_pdf` prints); with a simulation result document
     (:mod:`geo112.simulation.stored`), its *Simulasi* section."""
     filters = period.filters(include_synthetic)
-    specs = charts.analytics_charts(session, filters)
+    headline = _headline(session, filters)
+    # An empty period's charts are empty frames with a "NaN" legend: the report says there is nothing instead.
+    specs = charts.analytics_charts(session, filters) if headline["summary"]["incidents"] else {}
     covers = {
         code: coverage.coverage_of(session, fleet, code, minutes, "stations")
         for code, minutes in sorted(first_minutes(session).items())
@@ -193,7 +195,8 @@ def report_html(
         font=FONT,
         region=current_region(),
         generated=datetime.now(WIB),
-        headline=_headline(session, filters),
+        headline=headline,
+        arrivals=sum(r["n"] for r in headline["compliance"]),
         coverage=[
             {"name": units.get(c, c), "minutes": cov.minutes, **coverage.totals(cov)} for c, cov in covers.items()
         ],

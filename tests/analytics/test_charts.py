@@ -68,6 +68,18 @@ def test_charts_and_report_of_an_empty_period(history, session: Session, fleet) 
         assert "<svg" in vl_convert.vegalite_to_svg(spec), name
     text = _pdf_text(report_pdf(session, fleet, Period(date(1999, 1, 1), date(1999, 1, 31))))
     assert "Kejadian\n0" in text and "Belum ada tiket OPD" in text
+    # Said in words, not drawn as empty frames with a "NaN" legend.
+    assert "Tidak ada kejadian dalam periode ini." in text and "Tidak ada unit yang tiba" in text
+    assert "Tidak ada interval yang tercatat" in text
+    assert "NaN" not in text and "Kejadian per jam dan hari" not in text
+
+
+def test_report_of_only_real_incidents_says_the_synthetic_history_was_left_out(history, session, fleet) -> None:
+    year = Period(date(2025, 1, 1), date(2025, 12, 31))
+    text = " ".join(_pdf_text(report_pdf(session, fleet, year, include_synthetic=False)).split())
+    assert "Tidak ada kejadian dalam periode ini (riwayat sintetis tidak dimasukkan)." in text
+    with_history = " ".join(_pdf_text(report_pdf(session, fleet, year)).split())
+    assert "Kejadian per jam dan hari" in with_history and "Tidak ada kejadian" not in with_history
 
 
 def test_reach_curve_meets_the_coverage_at_the_threshold(history, session: Session, fleet) -> None:
