@@ -188,6 +188,17 @@ def _pred_dtype(n_nodes: int) -> np.dtype[Any]:
     return np.dtype(np.uint16) if most <= np.iinfo(np.uint16).max else np.dtype(np.int32)
 
 
+def _runs(starts: np.ndarray, lengths: np.ndarray) -> list[tuple[int, int, int]]:
+    """(source, target, count) of each run of ranges that follow one another in ``starts`` (ascending), packed
+    one after another from position 0."""
+    if not len(lengths):
+        return []
+    targets = np.cumsum(lengths) - lengths
+    first = np.flatnonzero(np.concatenate([[True], starts[1:] != starts[:-1] + lengths[:-1]]))
+    ends = np.append(targets[first[1:]], targets[-1] + lengths[-1])
+    return list(zip(starts[first].tolist(), targets[first].tolist(), (ends - targets[first]).tolist(), strict=True))
+
+
 def _search_chunks(factors: np.ndarray, n_nodes: int) -> list[np.ndarray]:
     """Units searched together: the same speed factor (one bound at the profile speed), a bounded output."""
     size = _chunk_size(n_nodes)
@@ -301,13 +312,17 @@ class UnitTable:
         """Pack the live slots' entries of the flat arrays ``names`` (``start`` and ``length`` per slot, updated)
         into room for a quarter more than they and ``size`` hold; return the entries kept."""
         live = np.flatnonzero(self._used & (length > 0))
+        live = live[np.argsort(start[live], kind="stable")]  # kept in the order they lie in
         kept = int(length[live].sum())
         room = max(int(1.25 * (kept + size)), 1024)
-        pick = concat_ranges(start[live], length[live])
+        runs = _runs(start[live], length[live])
         for name in names:
             old = getattr(self, name)
             packed = np.empty(room, dtype=old.dtype)
-            packed[:kept] = old[pick]
+            # Why slices: the live rows lie in a few runs (all but those moved since the last packing), and a
+            # copy of each run is a memcpy, where one gather of every entry cost a listener a fifth of its CPU.
+            for source, target, count in runs:
+                packed[target : target + count] = old[source : source + count]
             setattr(self, name, packed)
         start[live] = np.cumsum(length[live]) - length[live]
         length[~self._used] = 0

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing import Engine, UnitTable
-from routing.nearest_units import ROUNDING_S
+from routing.compiled import concat_ranges
+from routing.nearest_units import ROUNDING_S, _runs
 
 from .reference import split_graph
 
@@ -151,3 +152,15 @@ def test_moved_rows_whole_or_bounded_answer_as_fresh_ones_oakland(
     for uid in ids:
         np.testing.assert_array_equal(moved.times(uid), fresh.times(uid))
         assert moved.route(uid, lons[0], lats[0]).nodes == fresh.route(uid, lons[0], lats[0]).nodes
+
+
+@given(pieces=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 6)), max_size=30))
+def test_packing_by_runs_copies_what_a_gather_of_every_range_does(pieces: list[tuple[int, int]]) -> None:
+    """Ranges (gap before, length) in the order they lie: the runs' slices pack the same entries."""
+    gaps, lengths = np.array([g for g, _ in pieces], dtype=np.int64), np.array([n for _, n in pieces], dtype=np.int64)
+    starts = np.cumsum(gaps + lengths) - lengths
+    old = np.arange(int(starts[-1] + lengths[-1]) if pieces else 0)
+    packed = np.full(int(lengths.sum()), -1)
+    for source, target, count in _runs(starts, lengths):
+        packed[target : target + count] = old[source : source + count]
+    np.testing.assert_array_equal(packed, old[concat_ranges(starts, lengths)])
