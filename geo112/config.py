@@ -73,6 +73,10 @@ Every setting has a documented default so that a fresh checkout runs as it is:
 ``GEO112_PBX_TOKEN``
     The shared token the phone system (``scripts/sip.sh``'s Kamailio, or another PBX) sends as
     ``Authorization: Bearer …`` with its call events (docs/telephony.md); default none: call events are refused.
+``GEO112_PBX_CONTROL_URL``
+    Where geo112 asks the phone system to end a call an operator hangs up from the console: JSON-RPC over HTTP
+    with the same token (``scripts/sip.sh`` prints its Kamailio's, ``http://127.0.0.1:<port>/RPC``); default
+    none: calls are hung up on the phone.
 ``GEO112_WATCH_CALLS``
     A number with this many calls closed as prank or silent within ``GEO112_WATCH_WINDOW_S`` goes on the watch
     list; default 3.
@@ -165,6 +169,7 @@ class Settings:
     server_timing: bool = False
     proxy_hops: int = 0
     pbx_token: str | None = field(default=None, repr=False)
+    pbx_control_url: str | None = None
     watch_calls: int = 3
     watch_window_s: float = 7 * 24 * 3600.0
     watch_listed_s: float = 24 * 3600.0
@@ -258,6 +263,7 @@ def get_settings(**overrides: object) -> Settings:
         ("tile_url", "GEO112_TILE_URL"),
         ("dispatch_policy", "GEO112_DISPATCH_POLICY"),
         ("pbx_token", "GEO112_PBX_TOKEN"),
+        ("pbx_control_url", "GEO112_PBX_CONTROL_URL"),
         ("watch_policy", "GEO112_WATCH_POLICY"),
     ):
         if value := os.environ.get(var):

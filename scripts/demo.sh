@@ -24,6 +24,9 @@ geo112 users phone demo-dispatcher op1 >/dev/null
 PORT="${GEO112_PORT:-5000}"
 # The phone system and the app share a token of this run (GEO112_PBX_TOKEN when set).
 export GEO112_PBX_TOKEN="${GEO112_PBX_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')}"
+# The console hangs calls up through Kamailio's JSON-RPC port (scripts/sip.sh: the SIP port + 11).
+export GEO112_SIP_RPC_PORT="${GEO112_SIP_RPC_PORT:-$((${GEO112_SIP_PORT:-5060} + 11))}"
+export GEO112_PBX_CONTROL_URL="http://127.0.0.1:$GEO112_SIP_RPC_PORT/RPC"
 log "starting the dispatcher app on 127.0.0.1:$PORT behind the proxy"
 GEO112_PROXY_HOPS=1 GEO112_SECURE_COOKIES=1 \
   gunicorn -c python:web.gunicorn_config --bind "127.0.0.1:$PORT" --workers 2 --threads 4 "web:create_app()" &

@@ -14,6 +14,8 @@
 #   GEO112_PBX_TOKEN        the token geo112 expects from its PBX (the app reads the same variable); required
 #   GEO112_SIP_NUMBER       the emergency number [112]
 #   GEO112_SIP_RING_S       how long the phones ring before the call counts as unanswered [30]
+#   GEO112_SIP_RPC_PORT     TCP port on 127.0.0.1 of the JSON-RPC geo112 hangs calls up through [SIP port + 11];
+#                           geo112's GEO112_PBX_CONTROL_URL is http://127.0.0.1:<this port>/RPC
 #   GEO112_KAMAILIO         the kamailio binary [/usr/sbin/kamailio]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +25,7 @@ PORT="${GEO112_SIP_PORT:-5060}"
 EVENTS_URL="${GEO112_SIP_EVENTS_URL:-http://127.0.0.1:${GEO112_PORT:-5000}/api/v1/telephony/events}"
 NUMBER="${GEO112_SIP_NUMBER:-112}"
 RING_S="${GEO112_SIP_RING_S:-30}"
+RPC_PORT="${GEO112_SIP_RPC_PORT:-}"
 KAMAILIO="${GEO112_KAMAILIO:-/usr/sbin/kamailio}"
 CONF="$PREFIX/kamailio.cfg"
 PIDFILE="$PREFIX/kamailio.pid"
@@ -37,6 +40,8 @@ running_pid() { pid_of "$PIDFILE" kamailio; }
 
 configure() {
   [[ "$PORT" =~ ^[0-9]+$ ]] || fail "not a port: $PORT"
+  RPC_PORT="${RPC_PORT:-$((PORT + 11))}"
+  [[ "$RPC_PORT" =~ ^[0-9]+$ ]] || fail "GEO112_SIP_RPC_PORT is not a port: $RPC_PORT"
   [[ "$RING_S" =~ ^[0-9]+$ ]] || fail "GEO112_SIP_RING_S is not a whole number of seconds: $RING_S"
   [[ "$NUMBER" =~ ^[0-9]+$ ]] || fail "GEO112_SIP_NUMBER is not a number: $NUMBER"
   [[ "$EVENTS_URL" =~ ^https?://[A-Za-z0-9.:/_-]+$ ]] || fail "GEO112_SIP_EVENTS_URL is not an http(s) URL: $EVENTS_URL"
@@ -54,6 +59,7 @@ configure() {
   conf="${conf//"@EMERGENCY@"/"$NUMBER"}"
   conf="${conf//"@RING_MS@"/"${RING_S}000"}"
   conf="${conf//"@CTL_SOCKET@"/"$PREFIX/kamailio.ctl"}"
+  conf="${conf//"@RPC_PORT@"/"$RPC_PORT"}"
   # The token is in the file: readable by its owner only.
   (umask 077 && printf '%s\n' "$conf" > "$CONF.new")
   "$KAMAILIO" -c -f "$CONF.new" >"$PREFIX/check.log" 2>&1 || fail "kamailio refuses $CONF.new (see $PREFIX/check.log)"
@@ -68,6 +74,7 @@ start() {
   for _ in $(seq 50); do [ -n "$(running_pid)" ] && break; sleep 0.1; done
   [ -n "$(running_pid)" ] || fail "Kamailio did not start (see $PREFIX/kamailio.log)"
   say "Kamailio (PID $(running_pid)) on udp:127.0.0.1:$PORT; $NUMBER rings the phones geo112 names"
+  say "hang-ups from the console: GEO112_PBX_CONTROL_URL=http://127.0.0.1:$RPC_PORT/RPC"
 }
 
 stop() {

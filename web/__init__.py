@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GEO112_PROXY_HOPS=env.proxy_hops,
         # The phone system's token and the watch-list policy (tests set them per app).
         GEO112_PBX_TOKEN=env.pbx_token,
+        GEO112_PBX_CONTROL_URL=env.pbx_control_url,
         GEO112_WATCH_POLICY=env.watch_policy,
         JSON_SORT_KEYS=False,
     )
@@ -69,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         data_dir=app.config["GEO112_DATA_DIR"],
         cache_dir=app.config["GEO112_CACHE_DIR"],
         pbx_token=app.config["GEO112_PBX_TOKEN"],
+        pbx_control_url=app.config["GEO112_PBX_CONTROL_URL"],
         watch_policy=app.config["GEO112_WATCH_POLICY"],
         lapor_outbox=app.config.get("GEO112_LAPOR_OUTBOX"),
     )

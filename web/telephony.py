@@ -7,6 +7,7 @@ from typing import Any
 
 from geo112.dispatch import board, schemas, telephony, watchlist
 from geo112.dispatch.incidents import mask_caller
+from geo112.dispatch.pbx import PbxControl
 from web.api import ADMIN, DISPATCH, PBX, READ, actor, blueprint
 from web.auth import current_user
 from web.db import get_session, settings
@@ -51,6 +52,17 @@ def classify(call_id: int, json: schemas.CallClassify) -> schemas.PhoneCall:
     """Class an answered call with one key; prank and silent count towards the watch list."""
     call = telephony.classify(get_session(), call_id, json, actor(), settings())
     return telephony.shown(call)
+
+
+@bp.operation("post", f"{API}/calls/<int:call_id>/hangup", roles=DISPATCH, response=schemas.PhoneCall)
+def hang_up(call_id: int) -> schemas.PhoneCall:
+    """End my answered call from the console: the phone system sends the BYEs (503 when it cannot: hang up on
+    the phone); a supervisor (admin) may end any operator's call."""
+    env = settings()
+    control = PbxControl(env.pbx_control_url, env.pbx_token or "") if env.pbx_control_url else None
+    user = current_user()
+    supervisor = user is not None and user.role == "admin"
+    return telephony.shown(telephony.hang_up(get_session(), call_id, actor(), control, supervisor))
 
 
 @bp.operation("get", f"{API}/board", roles=READ, response=schemas.CallBoard)

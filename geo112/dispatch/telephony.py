@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from geo112.config import Settings
 from geo112.dispatch import schemas, watchlist
 from geo112.dispatch.calls import NUMBER_SQL, caller_history, possible_duplicates
+from geo112.dispatch.pbx import PbxControl
 from geo112.dispatch.phone_calls import TRACKED, get_phone_call
-from geo112.errors import Conflict, InvalidInput, NotFound
+from geo112.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from geo112.store import audit
 from geo112.store.db import database_now
 from geo112.store.models import Call, OperatorPhone, User
@@ -217,6 +218,38 @@ def screen_pop(session: Session, call_id: int, settings: Settings) -> schemas.Sc
             "watch": None if listing is None else schemas.WatchListing.model_validate(listing),
         }
     )
+
+
+def hang_up(session: Session, call_id: int, actor: str, control: PbxControl | None, supervisor: bool = False) -> Call:
+    """End the operator's call from the console: the PBX sends the BYEs, geo112 records the end
+    (``call.hung_up``, ended by the operator). A call the PBX no longer holds is recorded as ended all the same:
+    its ``ended`` event was lost.
+
+    Raises
+    ------
+    NotFound
+    Forbidden
+        When the call is another operator's (a supervisor, ``supervisor``, may end any).
+    Conflict
+        When it still rings (answer it on the phone) or has ended.
+    ServiceUnavailable
+        When no PBX control is configured, or the PBX cannot be reached: nothing changes.
+    """
+    call = get_phone_call(session, call_id, lock=True)
+    if call.answered_at is None or call.ended_at is not None:
+        reason = "ended" if call.ended_at is not None else "not_answered"
+        raise Conflict("the call has ended" if reason == "ended" else "the call still rings: answer it first",
+                       reason=reason)  # fmt: skip
+    if call.taken_by != actor and not supervisor:
+        raise Forbidden(f"the call is {call.taken_by}'s: only they (or a supervisor) hang it up")
+    if control is None:
+        raise ServiceUnavailable("no phone system control is set (GEO112_PBX_CONTROL_URL): hang up on the phone")
+    held = control.end_call(str(call.sip_call_id))
+    before = audit.snapshot(call, TRACKED)
+    call.ended_at, call.ended_by = database_now(session), "operator" if held else None
+    session.flush()
+    audit.record(session, actor, "call.hung_up", "call", call.id, before, audit.snapshot(call, TRACKED))
+    return call
 
 
 def classify(session: Session, call_id: int, data: schemas.CallClassify, actor: str, settings: Settings) -> Call:

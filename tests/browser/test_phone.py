@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,26 +21,30 @@ from geo112.store.db import session_factory
 from geo112.store.models import Call, Incident, OperatorPhone, WatchListing
 from tests.softphone import Softphone, free_port
 
-from .conftest import PBX_TOKEN, Session
+from .conftest import PBX_TOKEN, Session, csrf
 
 pytestmark = pytest.mark.slow
 RING_TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
-def sip_server(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The project's Kamailio on a free loopback port, posting to the live app; stopped by its PID."""
+def sip_server(live_app, live_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The project's Kamailio on a free loopback port, posting to the live app, which hangs calls up through its
+    JSON-RPC port; stopped by its PID."""
     if not Path("/usr/sbin/kamailio").exists() or not Path("/usr/bin/baresip").exists():
         pytest.skip("kamailio or baresip is not installed (bash scripts/install.sh installs them)")
-    port = free_port()
+    port, rpc_port = free_port(), free_port()
     env = os.environ | {"GEO112_RUN_DIR": str(tmp_path_factory.mktemp("sip")), "GEO112_SIP_PORT": str(port),
-                        "GEO112_PBX_TOKEN": PBX_TOKEN, "GEO112_SIP_RING_S": "20",
+                        "GEO112_PBX_TOKEN": PBX_TOKEN, "GEO112_SIP_RING_S": "20", "GEO112_SIP_RPC_PORT": str(rpc_port),
                         "GEO112_SIP_EVENTS_URL": f"{live_server}/api/v1/telephony/events"}  # fmt: skip
     script = str(REPO_ROOT / "scripts" / "sip.sh")
     subprocess.run(["bash", script, "start"], env=env, check=True)
+    served = live_app.config["GEO112_SETTINGS"]
+    live_app.config["GEO112_SETTINGS"] = replace(served, pbx_control_url=f"http://127.0.0.1:{rpc_port}/RPC")
     try:
         yield port
     finally:
+        live_app.config["GEO112_SETTINGS"] = served
         subprocess.run(["bash", script, "stop"], env=env, check=True)
 
 
@@ -158,6 +163,36 @@ def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
         assert lifted is not None and lifted.lifted_by == users["admin"]
         assert lifted.lift_reason == "nomor milik sekolah, sudah ditegur"
     supervisor.watch.assert_clean()
+
+
+def _active_calls(softphone: Softphone) -> str:
+    """What baresip lists of its calls (``Active calls (n)``)."""
+    return str(softphone.command("listcalls").get("data", ""))
+
+
+def test_h_hangs_the_call_up_from_the_console_for_caller_and_operator(
+    open_session, browser_database: str, operator: Softphone, phone
+) -> None:
+    session_, page = _console(open_session)
+    caller = phone(number := "081299990005")
+    card = _answered(page, caller, operator)
+    assert "Active calls (1)" in _active_calls(caller) and "Active calls (1)" in _active_calls(operator)
+    expect(card.get_by_test_id("hang-up")).to_be_visible()
+    page.locator("body").press("h")
+    # Kamailio sent a BYE each way: neither phone holds the call; the pop waits for its class.
+    _wait(lambda: "Active calls (0)" in _active_calls(caller) and "Active calls (0)" in _active_calls(operator))
+    expect(card).to_have_attribute("data-state", "ended", timeout=RING_TIMEOUT_MS)
+    expect(card.get_by_test_id("hang-up")).to_have_count(0)
+    call = _calls(browser_database, number)[-1]
+    assert call.ended_by == "operator" and call.ended_at >= call.answered_at
+    # Once over, a second hang-up is refused and changes nothing; the class key still works.
+    again = session_.context.request.post(f"/api/v1/telephony/calls/{call.id}/hangup",
+                                          headers={"X-CSRFToken": csrf(session_.context)})  # fmt: skip
+    assert again.status == 409 and again.json()["reason"] == "ended"
+    page.locator("body").press("p")
+    expect(page.locator("#phone article.phone-call")).to_have_count(0)
+    assert _calls(browser_database, number)[-1].classification == "prank"
+    session_.watch.assert_clean()
 
 
 def test_a_call_abandoned_while_ringing_is_on_the_call_back_list(

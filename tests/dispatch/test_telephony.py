@@ -5,7 +5,9 @@ with real calls in tests/browser/test_phone.py)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,9 @@ from geo112.dispatch.telephony import seat_operator
 from geo112.store.db import session_factory
 from geo112.store.models import Call, Event, WatchListing
 from tests.analytics.test_charts import _pdf_text
+from tests.reliability.test_sip_script import TOKEN as SIP_TOKEN
+from tests.reliability.test_sip_script import _sip
+from tests.softphone import free_port
 
 EVENTS = "/api/v1/telephony/events"
 TOKEN = "api-tests-pbx-token-0123"
@@ -99,6 +104,80 @@ def test_classes_need_an_answered_call_and_are_given_once(client, login, seated:
     assert again.status_code == 409 and again.get_json()["reason"] == "classified"
     assert client.post(classify, headers=headers, json={"classification": "bogus"}).status_code == 422
     _event(client, "ended", call_id, by="caller")
+
+
+def _answered_call(client, seated: str) -> int:
+    """A call answered at the dispatcher's phone; its id."""
+    call_id = f"sip-{uuid.uuid4()}"
+    call = _event(client, "ringing", call_id, caller=_number()).get_json()["call"]
+    _event(client, "answered", call_id, phone=seated)
+    return int(call)
+
+
+def _ended(database: str, call: int) -> tuple[datetime | None, str | None]:
+    with session_factory(database)() as session:
+        row = session.get(Call, call)
+        assert row is not None
+        return row.ended_at, row.ended_by
+
+
+def test_hanging_up_is_refused_and_changes_nothing_without_a_phone_system(
+    client, login, app, database: str, seated: str
+) -> None:
+    ringing = _event(client, "ringing", f"sip-{uuid.uuid4()}", caller=_number()).get_json()["call"]
+    headers = login("dispatcher")
+    early = client.post(f"/api/v1/telephony/calls/{ringing}/hangup", headers=headers)
+    assert early.status_code == 409 and early.get_json()["reason"] == "not_answered"
+    call = _answered_call(client, seated)
+    hang_up = f"/api/v1/telephony/calls/{call}/hangup"
+    unset = client.post(hang_up, headers=headers)
+    assert unset.status_code == 503 and "GEO112_PBX_CONTROL_URL" in unset.get_json()["detail"]
+    # A phone system that does not answer: 503, and the call is still on.
+    app.config["GEO112_SETTINGS"] = replace(
+        app.config["GEO112_SETTINGS"], pbx_control_url=f"http://127.0.0.1:{free_port()}/RPC"
+    )
+    down = client.post(hang_up, headers=headers)
+    assert down.status_code == 503 and "did not take the hang-up" in down.get_json()["detail"]
+    assert _ended(database, call) == (None, None)
+    with session_factory(database).begin() as session:  # another operator took it
+        taken = session.get(Call, call)
+        assert taken is not None
+        taken.taken_by = "another-operator"
+    assert client.post(hang_up, headers=headers).status_code == 403
+    assert client.post(hang_up, headers=login("planner")).status_code == 403
+    assert client.post(hang_up, headers=login("admin")).status_code == 503  # a supervisor may: the PBX is down
+    assert _ended(database, call) == (None, None)
+
+
+@pytest.mark.slow
+def test_a_call_the_phone_system_no_longer_holds_is_recorded_ended(
+    client, login, app, database: str, seated: str, tmp_path
+) -> None:
+    """Against the project's Kamailio (its JSON-RPC port): a wrong token is refused; a call whose dialog it does
+    not hold (its ``ended`` event was lost) is recorded as ended, by nobody known."""
+    if not Path("/usr/sbin/kamailio").exists():
+        pytest.skip("kamailio is not installed (bash scripts/install.sh installs it)")
+    rpc_port = free_port()
+    started = _sip("start", tmp_path, GEO112_SIP_PORT=str(free_port()), GEO112_SIP_RPC_PORT=str(rpc_port))
+    assert started.returncode == 0, started.stderr
+    try:
+        call = _answered_call(client, seated)
+        hang_up, headers = f"/api/v1/telephony/calls/{call}/hangup", login("dispatcher")
+        served = app.config["GEO112_SETTINGS"]
+        url = f"http://127.0.0.1:{rpc_port}/RPC"
+        app.config["GEO112_SETTINGS"] = replace(served, pbx_control_url=url, pbx_token="not-the-token-of-the-pbx")
+        refused = client.post(hang_up, headers=headers)
+        assert refused.status_code == 503 and _ended(database, call) == (None, None)
+        app.config["GEO112_SETTINGS"] = replace(served, pbx_control_url=url, pbx_token=SIP_TOKEN)
+        answer = client.post(hang_up, headers=headers)
+        assert answer.status_code == 200 and answer.get_json()["state"] == "ended"
+        ended_at, ended_by = _ended(database, call)
+        assert ended_at is not None and ended_by is None
+        with session_factory(database)() as session:
+            actions = session.scalars(select(Event.action).where(Event.entity == "call", Event.entity_id == str(call)))
+            assert "call.hung_up" in list(actions)
+    finally:
+        assert _sip("stop", tmp_path).returncode == 0
 
 
 def _listed(database: str, number: str) -> int:

@@ -30,6 +30,7 @@ def _sip(command: str, run_dir: Path, **env: str) -> subprocess.CompletedProcess
         ({"GEO112_PBX_TOKEN": "short"}, "set GEO112_PBX_TOKEN"),
         ({"GEO112_PBX_TOKEN": "a token with spaces in it"}, "may hold letters"),
         ({"GEO112_SIP_PORT": "50x"}, "not a port"),
+        ({"GEO112_SIP_RPC_PORT": "5071; rm"}, "GEO112_SIP_RPC_PORT is not a port"),
         ({"GEO112_SIP_EVENTS_URL": 'http://x/"; exit;'}, "not an http(s) URL"),
     ],
 )

@@ -2,6 +2,7 @@
 // open incidents, last positions, possible duplicates, watch list) before they speak; once answered, one key
 // classes it. D: darurat (the intake opens with the number and the ring time), I: informasi, P: prank,
 // S: silent, W: salah sambung (wrong number), T: tes. Joining an open incident is the intake's Gabungkan.
+// H hangs the call up from the console (the phone system sends the BYEs; docs/telephony.md).
 // The panel asks for the operator's calls twice a second: a ring shows within a second (docs/performance.md).
 import { api } from "./api.js";
 import { callerNote, candidateItem } from "./calls.js";
@@ -10,6 +11,7 @@ import { format, t } from "./i18n.js";
 
 const INTERVAL_MS = 500;
 export const KEYS = { d: "darurat", i: "informasi", p: "prank", s: "silent", w: "salah_sambung", t: "tes" };
+const HANG_UP_KEY = "h";
 const pops = new Map(); // call id → its pop (asked once per call)
 const offered = new Set(); // answered calls whose pop already took the focus
 let calls = [];
@@ -45,6 +47,13 @@ function keyButton(call, key) {
   return button;
 }
 
+function hangUpButton(call) {
+  const button = el("button", { type: "button", class: "small", dataset: { testid: "hang-up" },
+    text: `${HANG_UP_KEY.toUpperCase()} · ${t("phone_hang_up")}` });
+  button.addEventListener("click", () => hangUp(call));
+  return button;
+}
+
 function callCard(call) {
   const ringing = call.state === "ringing";
   const since = Math.max(0, Math.round((Date.now() - Date.parse(call.received_at)) / 1000));
@@ -62,6 +71,7 @@ function callCard(call) {
         el("input", { class: "phone-note", maxLength: 4000, dataset: { call: call.id } })),
       el("div", { class: "row phone-keys", dataset: { testid: "phone-keys" } }, Object.keys(KEYS).map((k) => keyButton(call, k))));
   }
+  if (call.state === "answered") card.append(el("div", { class: "row" }, hangUpButton(call)));
   return card;
 }
 
@@ -98,7 +108,21 @@ async function classify(call, classification) {
     calls = calls.filter((c) => c.id !== call.id);
     render();
   } catch (error) {
-    byId("phone").prepend(el("p", { class: "error", role: "alert", text: error.message }));
+    showError(error);
+  }
+}
+
+function showError(error) {
+  byId("phone").prepend(el("p", { class: "error", role: "alert", text: error.message }));
+}
+
+async function hangUp(call) {
+  try {
+    const ended = await api(`/api/v1/telephony/calls/${call.id}/hangup`, { method: "POST" });
+    calls = calls.map((c) => (c.id === call.id ? ended : c));
+    render();
+  } catch (error) {
+    showError(error);
   }
 }
 
@@ -118,9 +142,16 @@ async function poll() {
   }
 }
 
-// One key classes the call being taken (the first one answered and not classed), unless a field is in use.
+// One key classes the call being taken (the first one answered and not classed), unless a field is in use;
+// H hangs up the call the operator is on.
 function onKey(event) {
   if (event.ctrlKey || event.altKey || event.metaKey || event.target.closest("input, textarea, select")) return;
+  const talking = calls.find((c) => c.state === "answered");
+  if (event.key.toLowerCase() === HANG_UP_KEY && talking) {
+    event.preventDefault();
+    hangUp(talking);
+    return;
+  }
   const classification = KEYS[event.key.toLowerCase()];
   const call = calls.find(classable);
   if (!classification || !call) return;
