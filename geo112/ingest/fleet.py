@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from geo112.ingest.datasets import record_datasets, verified_inputs
+from geo112.ingest.kept import admin_changes, keep
 from geo112.ingest.stations import load_stations
 from geo112.region import FleetRule, Region, current_region
 from geo112.store.models import Agency, Station, Unit
@@ -80,8 +82,19 @@ def _fleet_plan(
     return [p for p in plan if p[3] > 0]
 
 
+def _edited_units(session: Session) -> tuple[dict[str, Unit], dict[int, dict[str, Any]]]:
+    """The units an admin changed, by the call sign a load gave them and by the one they have now, and the
+    fields changed per unit id (:mod:`geo112.ingest.kept`)."""
+    changed = {int(key): fields for key, fields in admin_changes(session, "unit").items()}
+    units = session.scalars(select(Unit).where(Unit.id.in_(changed))).all()
+    by_sign = {u.call_sign: u for u in units}
+    by_sign |= {str(changed[u.id]["call_sign"]): u for u in units if "call_sign" in changed[u.id]}
+    return by_sign, changed
+
+
 def load_fleet(session: Session, fleet_path: Path | None, region: Region) -> dict[str, int]:
-    """Upsert the demo fleet at its stations; units already in service keep their status and position.
+    """Upsert the demo fleet at its stations; units already in service keep their status and position, and what
+    an admin changed (a call sign, a type, a home station) stays.
 
     Returns
     -------
@@ -90,13 +103,20 @@ def load_fleet(session: Session, fleet_path: Path | None, region: Region) -> dic
     """
     units: dict[str, int] = {}
     stations = session.query(Station).order_by(Station.code).all()
+    edited, changed = _edited_units(session)
     for station, unit_type, prefix, count in _fleet_plan(stations, region, fleet_path):
         for n in range(1, count + 1):
+            call_sign = f"{prefix}-{station.code}-{n}"
+            values: dict[str, Any] = {
+                "call_sign": call_sign,
+                "unit_type_code": unit_type,
+                "agency_code": station.agency_code,
+                "station_id": station.id,
+            }
+            if (unit := edited.get(call_sign)) is not None:
+                values = keep(values, unit, changed[unit.id])
             stmt = insert(Unit).values(
-                call_sign=f"{prefix}-{station.code}-{n}",
-                unit_type_code=unit_type,
-                agency_code=station.agency_code,
-                station_id=station.id,
+                **values,
                 status="available",
                 geom=station.geom,
                 position_at=text("now()"),
@@ -116,14 +136,20 @@ def load_fleet(session: Session, fleet_path: Path | None, region: Region) -> dic
                     },
                 )
             )
-            units[unit_type] = units.get(unit_type, 0) + 1
+            kind = str(values["unit_type_code"])
+            units[kind] = units.get(kind, 0) + 1
     return units
 
 
 def load_agencies(session: Session, region: Region) -> None:
-    """Upsert the pack's agencies (``[[agency]]``), which own its stations and units."""
+    """Upsert the pack's agencies (``[[agency]]``), which own its stations and units; a name an admin changed
+    stays."""
     if region.agencies:
-        stmt = insert(Agency).values([{"code": code, "name": name} for code, name in region.agencies])
+        changed = admin_changes(session, "agency")
+        edited = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(changed)))}
+        rows = [{"code": code, "name": name} for code, name in region.agencies]
+        rows = [keep(r, edited[r["code"]], changed[r["code"]]) if r["code"] in edited else r for r in rows]
+        stmt = insert(Agency).values(rows)
         session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={"name": stmt.excluded.name}))
 
 

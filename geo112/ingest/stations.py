@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo112.geography.names import name_key
+from geo112.ingest.kept import admin_changes, keep
 from geo112.region import Region
+from geo112.store.models import Station
 from geodata.kab_mojokerto.facts import read_rows
 
 #: English words of the facts file's names (it is written for readers of the sources) → the console's Indonesian.
@@ -37,6 +39,8 @@ _SEAT = text("""
 """)
 _DESA = text("SELECT code AS desa_code, kecamatan_code FROM desa WHERE code = :code")
 _POINT_IN_DESA = "(SELECT ST_PointOnSurface(geom) FROM desa WHERE code = CAST(:desa_code AS varchar))"
+#: The position a planner set (``config.station.position``), whatever its precision.
+_POINT_KEPT = "(SELECT geom FROM station WHERE code = CAST(:code AS varchar))"
 _POINT_IN_JURISDICTION = "(SELECT ST_PointOnSurface(geom) FROM jurisdiction WHERE code = :jurisdiction)"
 
 
@@ -86,7 +90,8 @@ _UPSERT_STATION = """
 
 
 def load_stations(session: Session, path: Path, region: Region) -> tuple[int, dict[str, str]]:
-    """Upsert one station per placeable facility of the facilities file (surveyed positions are kept).
+    """Upsert one station per placeable facility of the facilities file (surveyed positions are kept, and every
+    field an admin or planner changed: :mod:`geo112.ingest.kept`).
 
     Returns
     -------
@@ -94,6 +99,8 @@ def load_stations(session: Session, path: Path, region: Region) -> tuple[int, di
         How many stations were written, and the facilities left out with the reason.
     """
     written, skipped = 0, {}
+    changed = admin_changes(session, "station")
+    edited = {s.code: s for s in session.scalars(select(Station).where(Station.id.in_([int(k) for k in changed])))}
     for row in read_rows(path):
         agency = region.agency_of(row)
         place = _placement(session, region, row) if agency else None
@@ -113,6 +120,10 @@ def load_stations(session: Session, path: Path, region: Region) -> tuple[int, di
             "note": row["note"] or None,
             **place,
         }
+        if (station := edited.get(row["id"])) is not None:
+            fields = changed[str(station.id)]
+            params = keep(params, station, fields)
+            point = _POINT_KEPT if "geom" in fields else point
         session.execute(text(_UPSERT_STATION.format(point=point)), params)
         written += 1
     return written, skipped

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from geo112.dispatch import commissioning, configuration, schemas
 from geo112.ingest.fleet import load_demo
-from geo112.store.models import Station, Unit
+from geo112.store.models import Agency, Station, Unit
 
 
 def _count(db, *where) -> int:
@@ -60,3 +61,36 @@ def test_station_names_read_in_indonesian(db) -> None:
     assert names["F11"] == "Usulan pos Damkar Jetis"  # "Proposed pos Damkar Jetis" in facilities.csv
     assert names["F12"] == "Usulan pos Damkar Sooko atau Trowulan"
     assert "Proposed" not in names["F01"] and " or " not in names["F01"]
+
+
+def test_reload_keeps_what_admins_changed(db, settings) -> None:
+    """Agencies, stations and units changed through the admin pages keep those changes when the pack is loaded
+    again (at every upgrade, and every start of the demo); the fields nobody changed follow the pack."""
+    k01 = db.scalar(select(Station).where(Station.code == "K01"))
+    pack_name, pack_kind = k01.name, k01.kind
+    configuration.update_station(
+        db, k01.id, schemas.StationChange(name="Puskesmas Bangsal (Jl. Raya)", phone="0321 123456"), "test-admin"
+    )
+    configuration.correct_station(
+        db, k01.id, schemas.StationPosition(lon=112.5, lat=-7.55, precision="desa"), "test-admin"
+    )
+    agency = configuration.change_coded(
+        db, Agency, "dinkes", schemas.AgencyChange(name="Dinas Kesehatan Kab. Mojokerto"), "test-admin"
+    )
+    truck = db.scalar(select(Unit).where(Unit.call_sign == "PMK-F01-1"))
+    f02 = db.scalar(select(Station).where(Station.code == "F02"))
+    commissioning.change_unit(db, truck.id, schemas.UnitChange(call_sign="DAMKAR-01", station_id=f02.id), "test-admin")
+    other = db.scalar(select(Unit).where(Unit.call_sign == "PMK-F01-2"))
+    other.station_id = f02.id  # not an admin's change (no audit event): the pack's station comes back
+    units = _count(db, Unit.demo)
+    db.flush()
+    load_demo(db, settings.data_dir)
+    db.expire_all()
+    assert (k01.name, k01.phone, k01.kind) == ("Puskesmas Bangsal (Jl. Raya)", "0321 123456", pack_kind) != (pack_name,)
+    assert k01.precision == "desa" and db.scalar(func.ST_AsText(k01.geom)) == "POINT(112.5 -7.55)"
+    assert agency.name == "Dinas Kesehatan Kab. Mojokerto"
+    # The renamed truck is not loaded again under its old call sign, and stays at its new station.
+    assert (truck.call_sign, truck.station_id) == ("DAMKAR-01", f02.id)
+    assert db.scalar(select(Unit).where(Unit.call_sign == "PMK-F01-1")) is None
+    assert _count(db, Unit.demo) == units
+    assert other.station_id != f02.id
