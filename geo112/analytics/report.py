@@ -196,7 +196,7 @@ def report_html(
         region=current_region(),
         generated=datetime.now(WIB),
         headline=headline,
-        arrivals=sum(r["n"] for r in headline["compliance"]),
+        arrivals=len(figures.arrivals(session, filters)) if specs else 0,
         coverage=[
             {"name": units.get(c, c), "minutes": cov.minutes, **coverage.totals(cov)} for c, cov in covers.items()
         ],

@@ -165,15 +165,17 @@ def extensions(session: Session, username: str) -> list[str]:
 
 
 def my_calls(session: Session, username: str) -> list[Call]:
-    """The calls an operator's console shows: ringing their phone, taken by them and not over, and theirs
-    that ended without a class in the last :data:`UNCLASSED_S` seconds. Listed numbers after the others,
-    then oldest first (the one waiting longest is taken first)."""
+    """The calls an operator's console shows: ringing their phone, taken by them and not over (classed or not:
+    a caller still on the line is hung up from the console), and theirs that ended without a class in the last
+    :data:`UNCLASSED_S` seconds. Listed numbers after the others, then oldest first (the one waiting longest
+    is taken first)."""
     phones = extensions(session, username)
     if not phones:
         return []
     ringing = and_(Call.answered_at.is_(None), Call.ended_at.is_(None), Call.rang_phones.overlap(phones))
     recent = or_(Call.ended_at.is_(None), Call.ended_at > func.now() - timedelta(seconds=UNCLASSED_S))
-    mine = and_(Call.taken_by == username, Call.classification.is_(None), recent)
+    talking = and_(Call.ended_at.is_(None), Call.answered_at > func.now() - timedelta(seconds=LOST_END_S))
+    mine = and_(Call.taken_by == username, or_(and_(Call.classification.is_(None), recent), talking))
     query = (
         select(Call)
         .where(Call.sip_call_id.is_not(None), or_(ringing, mine))
@@ -222,8 +224,10 @@ def screen_pop(session: Session, call_id: int, settings: Settings) -> schemas.Sc
 
 def hang_up(session: Session, call_id: int, actor: str, control: PbxControl | None, supervisor: bool = False) -> Call:
     """End the operator's call from the console: the PBX sends the BYEs, geo112 records the end
-    (``call.hung_up``, ended by the operator). A call the PBX no longer holds is recorded as ended all the same:
-    its ``ended`` event was lost.
+    (``call.hung_up``, ended by the operator; a BYE the PBX sends itself brings no ``ended`` event).
+
+    The PBX is asked without the call's row locked, so that its events about the call (the caller hanging up
+    at the same moment) are not held up; an end recorded meanwhile is kept.
 
     Raises
     ------
@@ -231,25 +235,32 @@ def hang_up(session: Session, call_id: int, actor: str, control: PbxControl | No
     Forbidden
         When the call is another operator's (a supervisor, ``supervisor``, may end any).
     Conflict
-        When it still rings (answer it on the phone) or has ended.
+        When it still rings (answer it on the phone), has ended, or the PBX does not hold it (hang up on the
+        phone): nothing changes.
     ServiceUnavailable
-        When no PBX control is configured, or the PBX cannot be reached: nothing changes.
+        When no PBX control is configured, or the PBX cannot be reached or refuses: nothing changes.
     """
-    call = get_phone_call(session, call_id, lock=True)
+    call = get_phone_call(session, call_id)
+    _check_hang_up(call, actor, supervisor)
+    if control is None:
+        raise ServiceUnavailable("no phone system control is set (GEO112_PBX_CONTROL_URL): hang up on the phone")
+    control.end_call(str(call.sip_call_id))
+    session.refresh(call, with_for_update=True)
+    if call.ended_at is None:
+        before = audit.snapshot(call, TRACKED)
+        call.ended_at, call.ended_by = database_now(session), "operator"
+        session.flush()
+        audit.record(session, actor, "call.hung_up", "call", call.id, before, audit.snapshot(call, TRACKED))
+    return call
+
+
+def _check_hang_up(call: Call, actor: str, supervisor: bool) -> None:
     if call.answered_at is None or call.ended_at is not None:
         reason = "ended" if call.ended_at is not None else "not_answered"
         raise Conflict("the call has ended" if reason == "ended" else "the call still rings: answer it first",
                        reason=reason)  # fmt: skip
     if call.taken_by != actor and not supervisor:
         raise Forbidden(f"the call is {call.taken_by}'s: only they (or a supervisor) hang it up")
-    if control is None:
-        raise ServiceUnavailable("no phone system control is set (GEO112_PBX_CONTROL_URL): hang up on the phone")
-    held = control.end_call(str(call.sip_call_id))
-    before = audit.snapshot(call, TRACKED)
-    call.ended_at, call.ended_by = database_now(session), "operator" if held else None
-    session.flush()
-    audit.record(session, actor, "call.hung_up", "call", call.id, before, audit.snapshot(call, TRACKED))
-    return call
 
 
 def classify(session: Session, call_id: int, data: schemas.CallClassify, actor: str, settings: Settings) -> Call:

@@ -132,8 +132,11 @@ def test_a_prank_call_pops_up_with_its_history_and_one_key_closes_it(
         operator.answer()
         expect(card).to_have_attribute("data-state", "answered", timeout=RING_TIMEOUT_MS)
         page.locator("body").press("p")  # the one key
-        expect(page.locator("#phone article.phone-call")).to_have_count(0)
+        # Classed, and the caller still on the line: the pop stays, to be hung up; gone once the caller hangs up.
+        expect(card.get_by_test_id("call-class")).to_have_text("Iseng")
+        expect(card.get_by_test_id("phone-keys")).to_have_count(0)
         caller.hang_up()
+        expect(page.locator("#phone article.phone-call")).to_have_count(0, timeout=RING_TIMEOUT_MS)
         _wait(lambda: _calls(browser_database, number)[-1].ended_at is not None)
     calls = _calls(browser_database, number)[-3:]
     assert [c.classification for c in calls] == ["prank"] * 3
@@ -170,28 +173,44 @@ def _active_calls(softphone: Softphone) -> str:
     return str(softphone.command("listcalls").get("data", ""))
 
 
-def test_h_hangs_the_call_up_from_the_console_for_caller_and_operator(
+def test_p_then_h_classes_a_prank_and_hangs_it_up_for_caller_and_operator(
     open_session, browser_database: str, operator: Softphone, phone
 ) -> None:
     session_, page = _console(open_session)
     caller = phone(number := "081299990005")
     card = _answered(page, caller, operator)
     assert "Active calls (1)" in _active_calls(caller) and "Active calls (1)" in _active_calls(operator)
+    page.locator("body").press("p")
+    expect(card.get_by_test_id("call-class")).to_have_text("Iseng")
     expect(card.get_by_test_id("hang-up")).to_be_visible()
     page.locator("body").press("h")
-    # Kamailio sent a BYE each way: neither phone holds the call; the pop waits for its class.
+    # Kamailio sent a BYE each way: neither phone holds the call, and the classed call leaves the panel.
     _wait(lambda: "Active calls (0)" in _active_calls(caller) and "Active calls (0)" in _active_calls(operator))
-    expect(card).to_have_attribute("data-state", "ended", timeout=RING_TIMEOUT_MS)
-    expect(card.get_by_test_id("hang-up")).to_have_count(0)
+    expect(page.locator("#phone article.phone-call")).to_have_count(0, timeout=RING_TIMEOUT_MS)
     call = _calls(browser_database, number)[-1]
-    assert call.ended_by == "operator" and call.ended_at >= call.answered_at
-    # Once over, a second hang-up is refused and changes nothing; the class key still works.
+    assert call.ended_by == "operator" and call.ended_at >= call.answered_at and call.classification == "prank"
+    # Once over, a second hang-up is refused and changes nothing.
     again = session_.context.request.post(f"/api/v1/telephony/calls/{call.id}/hangup",
                                           headers={"X-CSRFToken": csrf(session_.context)})  # fmt: skip
     assert again.status == 409 and again.json()["reason"] == "ended"
-    page.locator("body").press("p")
+    session_.watch.assert_clean()
+
+
+def test_h_before_a_class_leaves_the_ended_call_to_be_classed(
+    open_session, browser_database: str, operator: Softphone, phone
+) -> None:
+    session_, page = _console(open_session)
+    caller = phone(number := "081299990006")
+    card = _answered(page, caller, operator)
+    expect(card.get_by_test_id("caller-history")).to_be_visible()  # the pop is in: the card is drawn for good
+    card.get_by_test_id("hang-up").click()
+    _wait(lambda: "Active calls (0)" in _active_calls(caller))
+    expect(card).to_have_attribute("data-state", "ended", timeout=RING_TIMEOUT_MS)
+    expect(card.get_by_test_id("hang-up")).to_have_count(0)
+    page.locator("body").press("w")
     expect(page.locator("#phone article.phone-call")).to_have_count(0)
-    assert _calls(browser_database, number)[-1].classification == "prank"
+    call = _calls(browser_database, number)[-1]
+    assert (call.ended_by, call.classification) == ("operator", "salah_sambung")
     session_.watch.assert_clean()
 
 
@@ -257,8 +276,8 @@ def test_the_analytics_page_recaps_the_calls(
     caller = phone(number)
     _answered(console, caller, operator)
     console.locator("body").press("t")
-    expect(console.locator("#phone article.phone-call")).to_have_count(0)
     caller.hang_up()
+    expect(console.locator("#phone article.phone-call")).to_have_count(0, timeout=RING_TIMEOUT_MS)
     planner = open_session("planner")
     page = planner.new_page()
     page.goto("/planner/analytics")

@@ -12,8 +12,12 @@ import { format, t } from "./i18n.js";
 const INTERVAL_MS = 500;
 export const KEYS = { d: "darurat", i: "informasi", p: "prank", s: "silent", w: "salah_sambung", t: "tes" };
 const HANG_UP_KEY = "h";
+const NOTICE_MS = 8000;
 const pops = new Map(); // call id → its pop (asked once per call)
 const offered = new Set(); // answered calls whose pop already took the focus
+const ending = new Set(); // calls whose hang-up is under way (a held key asks once)
+let notice = null; // the last refusal, shown across the redraws for NOTICE_MS
+let rendered = ""; // the panel's markup as last drawn
 let calls = [];
 let handlers = null;
 
@@ -60,7 +64,9 @@ function callCard(call) {
   const head = el("p", { class: "phone-head" },
     el("strong", { dataset: { testid: "phone-number" }, text: call.caller_phone || t("caller_unknown") }), " ",
     el("span", { class: "badge", text: t(`phone_state_${call.state}`) }),
-    el("span", { class: "hint", text: ` ${format("phone_since", { time: fmtTime(call.received_at), s: since })}` }),
+    el("span", { class: "hint", text: ` ${ringing ? format("phone_since", { time: fmtTime(call.received_at), s: since })
+      : format("phone_since_time", { time: fmtTime(call.received_at) })}` }),
+    call.classification ? el("span", { class: "badge", dataset: { testid: "call-class" }, text: t(`call_class_${call.classification}`) }) : null,
     call.watch_listed ? el("span", { class: "badge warning", dataset: { testid: "watch-flag" }, text: t("phone_watch_listed") }) : null);
   const card = el("article", { class: `card phone-call ${ringing ? "ringing" : ""}`, attrs: { tabindex: "-1" },
     dataset: { call: call.id, state: call.state } },
@@ -82,13 +88,19 @@ function typing() {
 }
 
 // The pop of a call just answered takes the focus, so its one key works at once; the focus stays on the pop
-// (or its note) across the redraws.
+// (or its note) across the redraws. A panel whose markup would not change is left as it is: a redraw between a
+// mouse's press and release would swallow a click on its buttons.
 function render() {
   const panel = byId("phone");
+  const shown = notice && Date.now() < notice.until ? [el("p", { class: "error", role: "alert", text: notice.text })] : [];
+  const nodes = [...shown, ...calls.map(callCard)];
+  const markup = nodes.map((n) => n.outerHTML).join("");
+  if (markup === rendered) return;
+  rendered = markup;
   const notes = new Map([...panel.querySelectorAll("input.phone-note")].map((i) => [i.dataset.call, i.value]));
   const onNote = document.activeElement?.classList.contains("phone-note") ? document.activeElement.dataset.call : null;
   const onCard = panel.contains(document.activeElement) ? document.activeElement.closest("article")?.dataset.call : null;
-  replace(panel, calls.map(callCard));
+  replace(panel, nodes);
   for (const input of panel.querySelectorAll("input.phone-note")) {
     input.value = notes.get(input.dataset.call) || "";
     if (input.dataset.call === onNote) input.focus();
@@ -97,15 +109,16 @@ function render() {
   const focus = onNote ? null : (onCard ?? (answered && !typing() ? String(answered.id) : null));
   if (answered) offered.add(answered.id);
   if (focus) panel.querySelector(`article[data-call="${focus}"]`)?.focus();
-  panel.hidden = calls.length === 0;
+  panel.hidden = calls.length === 0 && shown.length === 0;
 }
 
 async function classify(call, classification) {
   const note = byId("phone").querySelector(`input.phone-note[data-call="${call.id}"]`)?.value.trim() || null;
   try {
-    await api(`/api/v1/telephony/calls/${call.id}/classify`, { method: "POST", body: { classification, note } });
+    const classed = await api(`/api/v1/telephony/calls/${call.id}/classify`, { method: "POST", body: { classification, note } });
     if (classification === "darurat") handlers.emergency(call);
-    calls = calls.filter((c) => c.id !== call.id);
+    // A caller still on the line stays, to be hung up (H); an ended call is done.
+    calls = classed.state === "answered" ? calls.map((c) => (c.id === call.id ? classed : c)) : calls.filter((c) => c.id !== call.id);
     render();
   } catch (error) {
     showError(error);
@@ -113,16 +126,21 @@ async function classify(call, classification) {
 }
 
 function showError(error) {
-  byId("phone").prepend(el("p", { class: "error", role: "alert", text: error.message }));
+  notice = { text: error.message, until: Date.now() + NOTICE_MS };
+  render();
 }
 
 async function hangUp(call) {
+  if (ending.has(call.id)) return;
+  ending.add(call.id);
   try {
     const ended = await api(`/api/v1/telephony/calls/${call.id}/hangup`, { method: "POST" });
-    calls = calls.map((c) => (c.id === call.id ? ended : c));
+    calls = ended.classification ? calls.filter((c) => c.id !== call.id) : calls.map((c) => (c.id === call.id ? ended : c));
     render();
   } catch (error) {
     showError(error);
+  } finally {
+    ending.delete(call.id);
   }
 }
 
@@ -145,9 +163,10 @@ async function poll() {
 // One key classes the call being taken (the first one answered and not classed), unless a field is in use;
 // H hangs up the call the operator is on.
 function onKey(event) {
-  if (event.ctrlKey || event.altKey || event.metaKey || event.target.closest("input, textarea, select")) return;
+  if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
+  if (event.target.isContentEditable || event.target.closest("input, textarea, select")) return;
   const talking = calls.find((c) => c.state === "answered");
-  if (event.key.toLowerCase() === HANG_UP_KEY && talking) {
+  if (event.key === HANG_UP_KEY && talking) {
     event.preventDefault();
     hangUp(talking);
     return;
