@@ -173,13 +173,20 @@ def _active_calls(softphone: Softphone) -> str:
     return str(softphone.command("listcalls").get("data", ""))
 
 
+def _talking(open_session, phone, operator: Softphone, number: str) -> tuple[Session, Page, Softphone, Locator]:
+    """A console, a call from ``number`` answered at the operator's phone, and its pop, drawn with its history."""
+    session_, page = _console(open_session)
+    caller = phone(number)
+    card = _answered(page, caller, operator)
+    expect(card.get_by_test_id("caller-history")).to_be_visible()
+    assert "Active calls (1)" in _active_calls(caller) and "Active calls (1)" in _active_calls(operator)
+    return session_, page, caller, card
+
+
 def test_p_then_h_classes_a_prank_and_hangs_it_up_for_caller_and_operator(
     open_session, browser_database: str, operator: Softphone, phone
 ) -> None:
-    session_, page = _console(open_session)
-    caller = phone(number := "081299990005")
-    card = _answered(page, caller, operator)
-    assert "Active calls (1)" in _active_calls(caller) and "Active calls (1)" in _active_calls(operator)
+    session_, page, caller, card = _talking(open_session, phone, operator, number := "081299990005")
     page.locator("body").press("p")
     expect(card.get_by_test_id("call-class")).to_have_text("Iseng")
     expect(card.get_by_test_id("hang-up")).to_be_visible()
@@ -199,10 +206,7 @@ def test_p_then_h_classes_a_prank_and_hangs_it_up_for_caller_and_operator(
 def test_h_before_a_class_leaves_the_ended_call_to_be_classed(
     open_session, browser_database: str, operator: Softphone, phone
 ) -> None:
-    session_, page = _console(open_session)
-    caller = phone(number := "081299990006")
-    card = _answered(page, caller, operator)
-    expect(card.get_by_test_id("caller-history")).to_be_visible()  # the pop is in: the card is drawn for good
+    session_, page, caller, card = _talking(open_session, phone, operator, number := "081299990006")
     card.get_by_test_id("hang-up").click()
     _wait(lambda: "Active calls (0)" in _active_calls(caller))
     expect(card).to_have_attribute("data-state", "ended", timeout=RING_TIMEOUT_MS)
