@@ -19,6 +19,7 @@ from geo112.analytics import calls
 from geo112.analytics import figures as analytics
 from geo112.analytics.export import table_csv
 from geo112.config import WIB
+from geo112.errors import InvalidInput
 from web.api import PLAN, blueprint
 from web.auth import require_role
 from web.db import get_session
@@ -39,6 +40,14 @@ class AnalyticsQuery(Query):
     end: Day = Field(None, description="last day, YYYY-MM-DD (WIB)")
     category: str | None = None
     include_synthetic: Flag = False
+
+
+class ReportQuery(AnalyticsQuery):
+    """The report's period and incidents, and the simulation run it prints in its Simulasi section."""
+
+    simulation: str | None = Field(
+        None, description="a kept simulation run's id (its result_id), or latest; none: no Simulasi section"
+    )
 
 
 class CountsQuery(AnalyticsQuery):
@@ -157,14 +166,22 @@ def _period(query: AnalyticsQuery, filters: analytics.Filters) -> Period:
 
 
 @bp.operation("get", f"{API}/report.pdf", roles=PLAN, media_type="application/pdf")
-def report(query: AnalyticsQuery) -> ResponseReturnValue:
+def report(query: ReportQuery) -> ResponseReturnValue:
     """The evaluation report of the period ``start``..``end`` as PDF; without dates, the period the analytics
-    page shows (from the first incident selected to today)."""
+    page shows (from the first incident selected to today). ``simulation`` adds a planner's kept simulation run
+    (its id, or ``latest``) as the Simulasi section."""
     from geo112.analytics.report import report_pdf
+    from geo112.simulation.stored import kept_result
 
     filters = _filters(query)
     period = _period(query, filters)
-    pdf = report_pdf(get_session(), fleet(), period, filters.include_synthetic)
+    simulation = None
+    if query.simulation is not None:
+        if query.simulation != "latest" and not query.simulation.isdigit():
+            raise InvalidInput(f"simulation is a kept run's id or latest, not {query.simulation[:20]!r}")
+        kept = kept_result(get_session(), None if query.simulation == "latest" else int(query.simulation))
+        simulation = kept.document
+    pdf = report_pdf(get_session(), fleet(), period, filters.include_synthetic, simulation)
     name = f"geo112-laporan-{period.first}-{period.last}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -523,6 +523,17 @@ class ProvinceDesa(Base):
     geom: Mapped[WKBElement] = mapped_column(_multipolygon(), deferred=True)
 
 
+class SimulationResult(Base):
+    """A planner's simulation run as its result document (migration 0017), for the web report's *Simulasi*."""
+
+    __tablename__ = "simulation_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(100))
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
 class Handoff(Base):
     """A call passed to the 112 of another kabupaten/kota, and that centre's answer."""
 

@@ -66,6 +66,9 @@ def test_analytics_page_draws_every_chart(open_session, browser_history) -> None
     expect(page.get_by_test_id("analytics-report")).to_have_attribute(
         "href", re.compile(r"/api/v1/analytics/report\.pdf\?.*include_synthetic=true")
     )
+    expect(page.get_by_test_id("analytics-report")).not_to_have_attribute("href", re.compile("simulation="))
+    page.check("#analytics-report-simulation")  # the latest kept simulation run, as the report's Simulasi
+    expect(page.get_by_test_id("analytics-report")).to_have_attribute("href", re.compile("simulation=latest"))
     screenshot(page, "planner-analytics-charts")
     session.watch.assert_clean()
 

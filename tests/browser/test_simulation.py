@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -41,6 +42,11 @@ def test_planner_compares_two_policies(open_session, simulation_history) -> None
     assert chart.locator("svg g.mark-rect path").count() >= 2  # a bar per unit type and policy: two policies
     page.locator("#sim-rows").scroll_into_view_if_needed()
     screenshot(page, "planner-simulation")
+    # The run is kept: its link prints it in the evaluation report's Simulasi section.
+    kept = first.value.json()["result_id"]
+    expect(page.get_by_test_id("sim-report")).to_have_attribute("href", re.compile(rf"report\.pdf\?simulation={kept}&"))
+    report = session.context.request.get(page.get_by_test_id("sim-report").get_attribute("href") or "")
+    assert report.ok and report.headers["content-type"] == "application/pdf"
     # A what-if: two fire trucks at the planned Jetis post, on the same calls.
     with page.expect_response(lambda r: r.url.endswith("/api/v1/simulation")) as answer:
         page.select_option("#sim-add-station", label="F11 Usulan pos Damkar Jetis")

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from geo112.store.models import Station
+from tests.analytics.test_charts import _pdf_text
 
 URL = "/api/v1/simulation"
 SMALL = {"policy": "closest", "compare": "mexclp", "days": 20, "replications": 2, "seed": 5}
@@ -27,7 +28,22 @@ def test_planner_runs_a_comparison(client, planner) -> None:
         r["unit"] for r in next(iter(body["chart"]["datasets"].values()))
     }
     again = client.post(URL, json=SMALL, headers=planner).get_json()
+    assert again.pop("result_id") > body.pop("result_id")  # each run is kept apart
     assert again == body  # same seed, same calls, same answer
+
+
+def test_the_web_report_prints_a_kept_run_in_its_simulasi_section(client, planner) -> None:
+    run = client.post(URL, json=SMALL, headers=planner).get_json()
+    report = "/api/v1/analytics/report.pdf?start=2025-01-01&end=2025-01-31&include_synthetic=true"
+    text = _pdf_text(client.get(f"{report}&simulation={run['result_id']}", headers=planner).data)
+    assert "Simulasi kebijakan penugasan" in text and "20 hari × 2 replikasi (seed 5)" in " ".join(text.split())
+    latest = _pdf_text(client.get(f"{report}&simulation=latest", headers=planner).data)
+    assert "Simulasi kebijakan penugasan" in latest
+    assert "Simulasi kebijakan penugasan" not in _pdf_text(client.get(report, headers=planner).data)
+    bad = client.get(f"{report}&simulation=yesterday", headers=planner)
+    assert bad.status_code == 400 and "latest" in bad.get_json()["detail"]
+    gone = client.get(f"{report}&simulation=999999", headers=planner)
+    assert gone.status_code == 404 and "simulation page" in gone.get_json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,13 @@ import io
 import json
 
 import pypdf
+import pytest
 from click.testing import CliRunner
 
 from geo112.analytics.report import _share
 from geo112.cli import main
+from geo112.errors import NotFound
+from geo112.simulation.stored import KEPT_RESULTS, kept_result, save_result
 
 
 def _cli(settings, *args: str):
@@ -50,3 +53,12 @@ def test_report_refuses_what_is_not_a_result(simulation_settings, tmp_path) -> N
     assert refused.exit_code == 2 and "not a result of `geo112 simulate --save`" in refused.output
     both = _cli(simulation_settings, *period, "--simulation", str(bad), "--no-simulation")
     assert both.exit_code == 2 and "exclude each other" in both.output
+
+
+def test_only_the_newest_runs_are_kept_for_the_web_report(session) -> None:
+    ids = [save_result(session, {"run": n}, "test-planner") for n in range(KEPT_RESULTS + 2)]
+    assert kept_result(session).document == {"run": KEPT_RESULTS + 1}
+    assert kept_result(session, ids[2]).id == ids[2]
+    for dropped in ids[:2]:
+        with pytest.raises(NotFound, match="only the newest"):
+            kept_result(session, dropped)

@@ -103,8 +103,14 @@ function drawCallRecap(recap) {
   };
 }
 
+// The report's link: the filters' period, and the latest kept simulation run when asked (its Simulasi section).
+function reportLink(params) {
+  const simulation = byId("analytics-report-simulation").checked ? { simulation: "latest" } : {};
+  byId("analytics-report").href = `${API}/report.pdf${query({ ...params, ...simulation })}`;
+}
+
 function drawExports(params) {
-  byId("analytics-report").href = `${API}/report.pdf${query(params)}`;
+  reportLink(params);
   replace(byId("analytics-exports"), EXPORTS.map((table, i) => [i ? " · " : null,
     el("a", { href: `${API}/export.csv${query({ ...params, table })}`, text: t(`export_${table}`), attrs: { download: "" } })]));
 }
@@ -142,6 +148,7 @@ async function init() {
   byId("analytics-form").addEventListener("submit", (event) => { event.preventDefault(); show(); });
   byId("analytics-by").addEventListener("change", show);
   byId("analytics-call-period").addEventListener("change", show);
+  byId("analytics-report-simulation").addEventListener("change", () => reportLink(filters()));
   await show();
   map.getContainer().dataset.ready = "true";
 }

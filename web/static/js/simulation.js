@@ -34,6 +34,11 @@ async function run(event) {
       el("td", { class: "num", text: Math.round(row.requests.mean) }), el("td", { class: "num", text: share(row.late) }),
       el("td", { class: "num", text: second[i] ? share(second[i].late) : "" }))));
     await drawCharts({ simulation_late: result.chart });
+    // The run is kept: the evaluation report prints it in its Simulasi section.
+    const report = byId("sim-report");
+    const synthetic = result.history.synthetic ? "&include_synthetic=true" : "";  // the history it was fitted on
+    report.href = `/api/v1/analytics/report.pdf?simulation=${result.result_id}${synthetic}`;
+    report.hidden = false;
     const c = result.comparison;
     byId("sim-note").textContent = c
       ? `${t("sim_difference")} (${label(names[1])} − ${label(names[0])}): ${interval(c.difference)}`
