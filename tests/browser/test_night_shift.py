@@ -119,6 +119,19 @@ def test_the_console_says_when_the_alert_sound_is_off_and_any_key_turns_it_on(op
     page.locator("body").press("a")  # the dispatcher's first key, wherever the focus is
     expect(banner).to_be_hidden()
     assert page.evaluate("navigator.userActivation.hasBeenActive")
+    # A first click turns it on too, and lands where it was aimed: the banner goes after the click, not
+    # between the mouse's press and release (the page moved up under the pointer, and a hang-up was lost).
+    page = open_console(session)
+    expect(page.get_by_test_id("sound-off")).to_be_visible()
+    tab = page.locator("[data-tab=incidents]")
+    box = tab.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(120)  # a human's click
+    page.mouse.up()
+    expect(page.get_by_test_id("sound-off")).to_be_hidden()
+    expect(tab).to_have_attribute("aria-selected", "true")
 
 
 def test_why_a_unit_is_not_proposed_is_said_in_indonesian(open_session, browser_database) -> None:

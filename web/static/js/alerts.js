@@ -31,7 +31,10 @@ function initSound() {
   const wake = () => {
     if (audio.state !== "running") audio.resume().catch((error) => console.warn("alert tone unavailable", error));
   };
-  for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, wake, { capture: true });
+  // On the click, not the press: the banner goes when the sound comes on, and a banner gone between a mouse's
+  // press and release moved the page under the pointer (the click landed on what moved up: a lost hang-up).
+  // The press already gave the page its user activation, so the click may resume the sound.
+  for (const type of ["click", "keydown"]) document.addEventListener(type, wake, { capture: true });
   show();
 }
 

@@ -66,6 +66,7 @@ function callCard(call) {
     el("span", { class: "badge", text: t(`phone_state_${call.state}`) }),
     el("span", { class: "hint", text: ` ${ringing ? format("phone_since", { time: fmtTime(call.received_at), s: since })
       : format("phone_since_time", { time: fmtTime(call.received_at) })}` }),
+    call.classification ? " " : null,
     call.classification ? el("span", { class: "badge", dataset: { testid: "call-class" }, text: t(`call_class_${call.classification}`) }) : null,
     call.watch_listed ? el("span", { class: "badge warning", dataset: { testid: "watch-flag" }, text: t("phone_watch_listed") }) : null);
   const card = el("article", { class: `card phone-call ${ringing ? "ringing" : ""}`, attrs: { tabindex: "-1" },
@@ -81,10 +82,11 @@ function callCard(call) {
   return card;
 }
 
-// Someone typing in a field keeps the focus; an empty field (the place search waiting for a call) gives it up.
+// Someone typing in a field keeps the focus. The place search, where the cursor waits between calls, gives it
+// up to a call just answered even with text in it: a stray key there had kept the call's keys typing letters.
 function typing() {
   const active = document.activeElement;
-  return ["INPUT", "TEXTAREA"].includes(active?.tagName) && active.value !== "";
+  return ["INPUT", "TEXTAREA"].includes(active?.tagName) && active.value !== "" && active.id !== "place-search";
 }
 
 // The pop of a call just answered takes the focus, so its one key works at once; the focus stays on the pop
@@ -92,7 +94,8 @@ function typing() {
 // mouse's press and release would swallow a click on its buttons.
 function render() {
   const panel = byId("phone");
-  const shown = notice && Date.now() < notice.until ? [el("p", { class: "error", role: "alert", text: notice.text })] : [];
+  const shown = notice && Date.now() < notice.until
+    ? [el("p", { class: notice.kind, role: notice.kind === "error" ? "alert" : "status", dataset: { testid: "phone-notice" }, text: notice.text })] : [];
   const nodes = [...shown, ...calls.map(callCard)];
   const markup = nodes.map((n) => n.outerHTML).join("");
   if (markup === rendered) return;
@@ -125,9 +128,23 @@ async function classify(call, classification) {
   }
 }
 
-function showError(error) {
-  notice = { text: error.message, until: Date.now() + NOTICE_MS };
+// A hang-up's refusal said in the console's language, by its reason (the server's sentence is English).
+const HANG_UP_REFUSALS = { connecting: "hang_up_connecting", unknown_to_pbx: "hang_up_unknown", ended: "hang_up_ended",
+  not_answered: "hang_up_not_answered" };
+
+function showNotice(text, kind = "error") {
+  notice = { text, kind, until: Date.now() + NOTICE_MS };
   render();
+}
+
+function showError(error) {
+  showNotice(error.message);
+}
+
+function hangUpRefused(error) {
+  const reason = HANG_UP_REFUSALS[error.body?.reason];
+  if (reason) return t(reason);
+  return error.status === 503 || error.status === 0 ? t("hang_up_unavailable") : error.message;
 }
 
 async function hangUp(call) {
@@ -136,9 +153,9 @@ async function hangUp(call) {
   try {
     const ended = await api(`/api/v1/telephony/calls/${call.id}/hangup`, { method: "POST" });
     calls = ended.classification ? calls.filter((c) => c.id !== call.id) : calls.map((c) => (c.id === call.id ? ended : c));
-    render();
+    showNotice(t("hang_up_done"), "hint");
   } catch (error) {
-    showError(error);
+    showNotice(hangUpRefused(error));
   } finally {
     ending.delete(call.id);
   }
@@ -166,7 +183,7 @@ function onKey(event) {
   if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
   if (event.target.isContentEditable || event.target.closest("input, textarea, select")) return;
   const talking = calls.find((c) => c.state === "answered");
-  if (event.key === HANG_UP_KEY && talking) {
+  if (event.key.toLowerCase() === HANG_UP_KEY && talking) {
     event.preventDefault();
     hangUp(talking);
     return;
