@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from geo112.ingest.datasets import record_datasets, verified_inputs
-from geo112.ingest.kept import admin_changes, keep
+from geo112.ingest.kept import edited_rows, keep
 from geo112.ingest.stations import load_stations
 from geo112.region import FleetRule, Region, current_region
 from geo112.store.models import Agency, Station, Unit
@@ -82,14 +82,13 @@ def _fleet_plan(
     return [p for p in plan if p[3] > 0]
 
 
-def _edited_units(session: Session) -> tuple[dict[str, Unit], dict[int, dict[str, Any]]]:
-    """The units an admin changed, by the call sign a load gave them and by the one they have now, and the
-    fields changed per unit id (:mod:`geo112.ingest.kept`)."""
-    changed = {int(key): fields for key, fields in admin_changes(session, "unit").items()}
-    units = session.scalars(select(Unit).where(Unit.id.in_(changed))).all()
-    by_sign = {u.call_sign: u for u in units}
-    by_sign |= {str(changed[u.id]["call_sign"]): u for u in units if "call_sign" in changed[u.id]}
-    return by_sign, changed
+def _edited_units(session: Session) -> dict[str, tuple[Unit, dict[str, Any]]]:
+    """The units an admin changed, with their changed fields (:mod:`geo112.ingest.kept`), by the call sign they
+    have now and by the one a load gave them."""
+    edited: dict[str, tuple[Unit, dict[str, Any]]] = {}
+    for unit, fields in edited_rows(session, "unit", Unit.id):
+        edited[unit.call_sign] = edited[str(fields.get("call_sign", unit.call_sign))] = (unit, fields)
+    return edited
 
 
 def load_fleet(session: Session, fleet_path: Path | None, region: Region) -> dict[str, int]:
@@ -103,7 +102,7 @@ def load_fleet(session: Session, fleet_path: Path | None, region: Region) -> dic
     """
     units: dict[str, int] = {}
     stations = session.query(Station).order_by(Station.code).all()
-    edited, changed = _edited_units(session)
+    edited = _edited_units(session)
     for station, unit_type, prefix, count in _fleet_plan(stations, region, fleet_path):
         for n in range(1, count + 1):
             call_sign = f"{prefix}-{station.code}-{n}"
@@ -113,8 +112,8 @@ def load_fleet(session: Session, fleet_path: Path | None, region: Region) -> dic
                 "agency_code": station.agency_code,
                 "station_id": station.id,
             }
-            if (unit := edited.get(call_sign)) is not None:
-                values = keep(values, unit, changed[unit.id])
+            if (hit := edited.get(call_sign)) is not None:
+                values = keep(values, *hit)
             stmt = insert(Unit).values(
                 **values,
                 status="available",
@@ -145,10 +144,9 @@ def load_agencies(session: Session, region: Region) -> None:
     """Upsert the pack's agencies (``[[agency]]``), which own its stations and units; a name an admin changed
     stays."""
     if region.agencies:
-        changed = admin_changes(session, "agency")
-        edited = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(changed)))}
+        edited = {agency.code: (agency, fields) for agency, fields in edited_rows(session, "agency", Agency.code)}
         rows = [{"code": code, "name": name} for code, name in region.agencies]
-        rows = [keep(r, edited[r["code"]], changed[r["code"]]) if r["code"] in edited else r for r in rows]
+        rows = [keep(r, *edited[r["code"]]) if r["code"] in edited else r for r in rows]
         stmt = insert(Agency).values(rows)
         session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={"name": stmt.excluded.name}))
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 #: The audit actions of the admins' changes, per entity (geo112.dispatch.configuration and .commissioning).
 ADMIN_ACTIONS = {
@@ -35,6 +35,15 @@ def admin_changes(session: Session, entity: str) -> dict[str, dict[str, Any]]:
     for key, field, first in session.execute(_CHANGED, {"entity": entity, "actions": list(ADMIN_ACTIONS[entity])}):
         changed.setdefault(key, {})[field] = first
     return changed
+
+
+def edited_rows(session: Session, entity: str, key: InstrumentedAttribute[Any]) -> list[tuple[Any, dict[str, Any]]]:
+    """The rows of ``entity`` an admin changed, each with its fields of :func:`admin_changes`; ``key`` is the
+    column the audit trail names the rows by (``Station.id``, ``Agency.code``)."""
+    changed = admin_changes(session, entity)
+    cast = key.type.python_type
+    rows = session.scalars(select(key.class_).where(key.in_([cast(k) for k in changed])))
+    return [(row, changed[str(getattr(row, key.key))]) for row in rows]
 
 
 def keep(values: dict[str, Any], row: Any, fields: dict[str, Any]) -> dict[str, Any]:

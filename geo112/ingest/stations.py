@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo112.geography.names import name_key
-from geo112.ingest.kept import admin_changes, keep
+from geo112.ingest.kept import edited_rows, keep
 from geo112.region import Region
 from geo112.store.models import Station
 from geodata.kab_mojokerto.facts import read_rows
@@ -99,8 +99,7 @@ def load_stations(session: Session, path: Path, region: Region) -> tuple[int, di
         How many stations were written, and the facilities left out with the reason.
     """
     written, skipped = 0, {}
-    changed = admin_changes(session, "station")
-    edited = {s.code: s for s in session.scalars(select(Station).where(Station.id.in_([int(k) for k in changed])))}
+    edited = {station.code: (station, fields) for station, fields in edited_rows(session, "station", Station.id)}
     for row in read_rows(path):
         agency = region.agency_of(row)
         place = _placement(session, region, row) if agency else None
@@ -120,10 +119,9 @@ def load_stations(session: Session, path: Path, region: Region) -> tuple[int, di
             "note": row["note"] or None,
             **place,
         }
-        if (station := edited.get(row["id"])) is not None:
-            fields = changed[str(station.id)]
-            params = keep(params, station, fields)
-            point = _POINT_KEPT if "geom" in fields else point
+        if (hit := edited.get(row["id"])) is not None:
+            params = keep(params, *hit)
+            point = _POINT_KEPT if "geom" in hit[1] else point
         session.execute(text(_UPSERT_STATION.format(point=point)), params)
         written += 1
     return written, skipped
