@@ -124,7 +124,7 @@ async function classify(call, classification) {
     calls = classed.state === "answered" ? calls.map((c) => (c.id === call.id ? classed : c)) : calls.filter((c) => c.id !== call.id);
     render();
   } catch (error) {
-    showError(error);
+    showNotice(error.message);
   }
 }
 
@@ -135,10 +135,6 @@ const HANG_UP_REFUSALS = { connecting: "hang_up_connecting", unknown_to_pbx: "ha
 function showNotice(text, kind = "error") {
   notice = { text, kind, until: Date.now() + NOTICE_MS };
   render();
-}
-
-function showError(error) {
-  showNotice(error.message);
 }
 
 function hangUpRefused(error) {
